@@ -1,0 +1,530 @@
+"""taiyaku command line: parse options, call one library function, print the result.
+
+No logic lives here; heavy libraries (sudachipy, polars, openpyxl, rapidfuzz) are imported
+inside the library functions, so ``taiyaku --help`` stays fast.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from tm.errors import TaiyakuError
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+
+# -- shared plumbing ---------------------------------------------------------------------------
+class TaiyakuGroup(click.Group):
+    """Turns the project's errors into ``Error: <one line>`` (exit 1) in one place."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except TaiyakuError as e:
+            if ctx.meta.get("taiyaku.traceback") or os.environ.get("TAIYAKU_TRACEBACK"):
+                raise
+            raise click.ClickException(_one_line(str(e))) from None
+        except KeyboardInterrupt:
+            click.echo("Interrupted; nothing was written.", err=True)
+            ctx.exit(130)
+        except BrokenPipeError:
+            # `taiyaku … | head`: the reader went away; exit quietly.
+            _silence_stdout()
+            ctx.exit(0)
+
+
+def _one_line(message: str) -> str:
+    return " ".join(message.split())
+
+
+def _silence_stdout() -> None:
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+
+
+def db_option(f: F) -> F:
+    """``--db PATH`` (env ``TAIYAKU_DB``); default in the user data folder."""
+    return click.option(
+        "--db",
+        "db_path",
+        type=click.Path(dir_okay=False, path_type=Path),
+        envvar="TAIYAKU_DB",
+        help="SQLite database file [env TAIYAKU_DB; default: taiyaku.db in the user data folder].",
+    )(f)
+
+
+def json_option(f: F) -> F:
+    """``--json``: machine-readable output on stdout."""
+    return click.option("--json", "as_json", is_flag=True, help="Print JSON on stdout.")(f)
+
+
+def open_store(ctx: click.Context, db_path: Path | None, *, create: bool = True) -> Any:
+    """Open the store and close it when the command ends."""
+    from tm.store import Store
+
+    store = Store.open(db_path, create=create)
+    ctx.call_on_close(store.close)
+    return store
+
+
+def emit(obj: Any) -> None:
+    """Print *obj* as JSON on stdout."""
+    click.echo(json.dumps(obj, ensure_ascii=False, indent=2))
+
+
+def progress_reporter() -> Callable[..., None]:
+    """A progress callback drawing on stderr when it is a terminal, silent otherwise."""
+    if not sys.stderr.isatty():
+        from tm.progress import no_progress
+
+        return no_progress
+    last = [0.0]
+
+    def report(done: int, total: int | None = None, label: str = "") -> None:
+        now = time.monotonic()
+        finished = total is not None and done >= total
+        if now - last[0] < 0.1 and not finished:
+            return
+        last[0] = now
+        pct = f" {100 * done / total:5.1f}%" if total else ""
+        of = f"/{total}" if total else ""
+        click.echo(f"\r{label} {done}{of}{pct}   ", err=True, nl=finished)
+
+    return report
+
+
+def info(message: str) -> None:
+    """A message for the user on stderr."""
+    click.echo(message, err=True)
+
+
+# -- the group ---------------------------------------------------------------------------------
+@click.group(cls=TaiyakuGroup, context_settings=CONTEXT_SETTINGS)
+@click.version_option(package_name="taiyaku")
+@click.option("--traceback", is_flag=True, help="Show the full traceback on errors (debugging).")
+@click.pass_context
+def cli(ctx: click.Context, traceback: bool) -> None:
+    """taiyaku (対訳): Japanese–English translation memory and glossary.
+
+    \b
+    Typical session:
+      taiyaku ingest article.txt --review review.html
+      taiyaku terms extract
+      taiyaku tm search "輸出規制を強化した"
+      taiyaku pretranslate new-article.txt -o new.xlf --report report.html
+    """
+    ctx.meta["taiyaku.traceback"] = traceback
+    if hasattr(signal, "SIGPIPE"):
+        signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+
+
+# -- documents ---------------------------------------------------------------------------------
+LAYOUTS = ["auto", "halves", "interleaved", "pair", "mono"]
+
+
+@cli.command()
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("--en", "en_file", type=click.Path(path_type=Path), help="English file (two-file pair).")
+@click.option("--layout", type=click.Choice(LAYOUTS), default="auto", show_default=True,
+              help="How the languages are laid out in FILE.")
+@click.option("--presegmented", is_flag=True, help="FILE and --en hold one segment per line.")
+@click.option("--name", help="Document name in the TM [default: the file name].")
+@click.option("--review", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write a side-by-side review (.html or .xlsx), weakest beads first.")
+@db_option
+@json_option
+@click.pass_context
+def ingest(ctx: click.Context, file: Path, en_file: Path | None, layout: str, presegmented: bool,
+           name: str | None, review: Path | None, db_path: Path | None, as_json: bool) -> None:
+    """Split, segment, align and store one bilingual (or --layout mono) document.
+
+    Ingesting a document of the same name again replaces it.
+
+    \b
+    Examples:
+      taiyaku ingest article.txt
+      taiyaku ingest ja.txt --en en.txt --review review.xlsx
+      taiyaku ingest news-ja.txt --layout mono
+    """
+    from tm.ingest import IngestOptions, ingest_file
+
+    store = open_store(ctx, db_path)
+    options = IngestOptions(en_path=en_file, layout=layout, presegmented=presegmented,
+                            name=name, review=review)
+    result = ingest_file(store, file, options, progress=progress_reporter())
+    emit(result.to_json()) if as_json else click.echo(result.summary())
+
+
+@cli.command()
+@click.argument("file", type=click.Path(path_type=Path))
+@click.argument("en_file", required=False, type=click.Path(path_type=Path))
+@click.option("--en", "en_opt", type=click.Path(path_type=Path), help="English file.")
+@click.option("--layout", type=click.Choice(LAYOUTS), default="auto", show_default=True)
+@click.option("--presegmented", is_flag=True, help="Both files hold one segment per line.")
+@click.option("--format", "fmt", type=click.Choice(["tsv", "json"]), default="tsv",
+              show_default=True)
+@json_option
+def align(file: Path, en_file: Path | None, en_opt: Path | None, layout: str,
+          presegmented: bool, fmt: str, as_json: bool) -> None:
+    """Segment and align without storing; print beads.
+
+    TSV columns: ja_ids, en_ids, score, ja_text, en_text (0-based ids, comma-separated,
+    empty for 1-0 / 0-1 beads).
+
+    \b
+    Examples:
+      taiyaku align ja.txt en.txt --presegmented --format tsv
+      taiyaku align bilingual-article.txt --format json
+    """
+    from tm.ingest import align_document
+
+    if en_file is not None and en_opt is not None:
+        raise click.UsageError("give the English file either as EN_FILE or --en, not both")
+    if presegmented and (en_file or en_opt) is None:
+        raise click.UsageError("--presegmented needs two files: JA and EN")
+    alignment = align_document(file, en_file or en_opt, layout=layout, presegmented=presegmented)
+    click.echo(alignment.to_json_text() if (as_json or fmt == "json") else alignment.to_tsv(),
+               nl=False)
+
+
+@cli.command()
+@click.argument("file", type=click.Path(path_type=Path), required=False)
+@click.option("--lang", type=click.Choice(["ja", "en", "auto"]), default="auto", show_default=True)
+@click.option("--show-rules", is_flag=True, help="Print the segmentation rules and exit.")
+@json_option
+def segment(file: Path | None, lang: str, show_rules: bool, as_json: bool) -> None:
+    """Print one segment per line.
+
+    \b
+    Examples:
+      taiyaku segment article.txt
+      taiyaku segment --show-rules
+    """
+    from tm.segment import RULES, segment_file
+
+    if show_rules:
+        emit(RULES) if as_json else click.echo("\n".join(f"- {r}" for r in RULES))
+        return
+    if file is None:
+        raise click.UsageError("FILE is required unless --show-rules is given")
+    segments = segment_file(file, lang=lang)
+    if as_json:
+        emit([{"text": s.text, "lang": s.lang, "kind": s.kind} for s in segments])
+    else:
+        for s in segments:
+            click.echo(s.text)
+
+
+# -- TM ----------------------------------------------------------------------------------------
+@cli.group()
+def tm() -> None:
+    """Translation memory: fuzzy search, concordance, TMX in and out."""
+
+
+@tm.command("search")
+@click.argument("query", required=False)
+@click.option("--queries", type=click.Path(dir_okay=False, path_type=Path),
+              help="Look up every line of this file (batch).")
+@click.option("--limit", default=5, show_default=True, type=click.IntRange(1, 1000))
+@click.option("--min-score", default=50.0, show_default=True, type=click.FloatRange(0, 100))
+@click.option("--concordance", is_flag=True, help="Substring search over both sides.")
+@db_option
+@json_option
+@click.pass_context
+def tm_search(ctx: click.Context, query: str | None, queries: Path | None, limit: int,
+              min_score: float, concordance: bool, db_path: Path | None, as_json: bool) -> None:
+    """Fuzzy TM match (score 0–100) or substring concordance; Japanese or English query.
+
+    \b
+    Examples:
+      taiyaku tm search "米国の台湾政策は不変だ"
+      taiyaku tm search "strategic ambiguity" --concordance
+      taiyaku tm search --queries segments.txt --json
+    """
+    from tm.search import SearchOptions, run_search
+
+    if (query is None) == (queries is None):
+        raise click.UsageError("give either QUERY or --queries FILE")
+    store = open_store(ctx, db_path)
+    options = SearchOptions(limit=limit, min_score=min_score, concordance=concordance)
+    result = run_search(store, query=query, queries_file=queries, options=options)
+    emit(result.to_json()) if as_json else click.echo(result.render(color=sys.stdout.isatty()))
+
+
+@tm.command("import")
+@click.argument("file", type=click.Path(path_type=Path))
+@db_option
+@json_option
+@click.pass_context
+def tm_import(ctx: click.Context, file: Path, db_path: Path | None, as_json: bool) -> None:
+    """Import a TMX 1.4b file (or XLSX/CSV in taiyaku's TM layout) into the TM.
+
+    \b
+    Example:
+      taiyaku tm import client-memory.tmx
+    """
+    from tm.tmio import import_tm
+
+    store = open_store(ctx, db_path)
+    result = import_tm(store, file, progress=progress_reporter())
+    emit(result.to_json()) if as_json else click.echo(result.summary())
+
+
+@tm.command("export")
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="Output file: .tmx, .xlsx, .csv or .tsv.")
+@db_option
+@json_option
+@click.pass_context
+def tm_export(ctx: click.Context, output: Path, db_path: Path | None, as_json: bool) -> None:
+    """Export the TM as TMX 1.4b (or XLSX/CSV), with document, position and confidence.
+
+    \b
+    Example:
+      taiyaku tm export -o memory.tmx
+    """
+    from tm.tmio import export_tm
+
+    store = open_store(ctx, db_path, create=False)
+    result = export_tm(store, output)
+    emit(result.to_json()) if as_json else click.echo(result.summary())
+
+
+# -- glossary ----------------------------------------------------------------------------------
+@cli.group()
+def terms() -> None:
+    """Glossary: extract, search, edit, import and export terms."""
+
+
+@terms.command("extract")
+@click.option("--min-freq", default=2, show_default=True, type=click.IntRange(1))
+@click.option("--limit", default=500, show_default=True, type=click.IntRange(1))
+@db_option
+@json_option
+@click.pass_context
+def terms_extract(ctx: click.Context, min_freq: int, limit: int, db_path: Path | None,
+                  as_json: bool) -> None:
+    """Extract terms from everything ingested, pair JA↔EN, store as candidates.
+
+    Approved and hand-edited entries are never overwritten.
+
+    \b
+    Example:
+      taiyaku terms extract --min-freq 2 --limit 300
+    """
+    from glossary.extract import ExtractOptions, extract_terms
+
+    store = open_store(ctx, db_path)
+    result = extract_terms(store, ExtractOptions(min_freq=min_freq, limit=limit),
+                           progress=progress_reporter())
+    emit(result.to_json()) if as_json else click.echo(result.summary())
+
+
+@terms.command("search")
+@click.argument("query")
+@click.option("--limit", default=10, show_default=True, type=click.IntRange(1, 1000))
+@db_option
+@json_option
+@click.pass_context
+def terms_search(ctx: click.Context, query: str, limit: int, db_path: Path | None,
+                 as_json: bool) -> None:
+    """Fuzzy term lookup: Japanese surface or kana reading, English in any case or number.
+
+    \b
+    Examples:
+      taiyaku terms search 台湾有事
+      taiyaku terms search せんりゃく
+      taiyaku terms search "Rare Earths"
+    """
+    from glossary.lookup import render_entries, search_terms
+
+    store = open_store(ctx, db_path)
+    hits = search_terms(store, query, limit=limit)
+    emit([h.to_json() for h in hits]) if as_json else click.echo(render_entries(hits))
+
+
+@terms.command("list")
+@click.option("--status", type=click.Choice(["candidate", "approved", "forbidden"]))
+@click.option("--limit", default=50, show_default=True, type=click.IntRange(1))
+@db_option
+@json_option
+@click.pass_context
+def terms_list(ctx: click.Context, status: str | None, limit: int, db_path: Path | None,
+               as_json: bool) -> None:
+    """The glossary, best first.
+
+    \b
+    Example:
+      taiyaku terms list --status approved --limit 100
+    """
+    from glossary.lookup import render_entries
+    from glossary.store import list_terms
+
+    store = open_store(ctx, db_path)
+    entries = list_terms(store, status=status, limit=limit)
+    emit([e.to_json() for e in entries]) if as_json else click.echo(render_entries(entries))
+
+
+@terms.command("add")
+@click.argument("ja")
+@click.argument("en", required=False)
+@click.option("--note", help="A note for translators.")
+@click.option("--status", type=click.Choice(["candidate", "approved", "forbidden"]),
+              default="approved", show_default=True)
+@db_option
+@json_option
+@click.pass_context
+def terms_add(ctx: click.Context, ja: str, en: str | None, note: str | None, status: str,
+              db_path: Path | None, as_json: bool) -> None:
+    """Add a term by hand (approved unless --status says otherwise).
+
+    \b
+    Example:
+      taiyaku terms add 戦略的曖昧さ "strategic ambiguity" --note "US policy on Taiwan"
+    """
+    from glossary.store import add_term
+
+    store = open_store(ctx, db_path)
+    entry = add_term(store, ja, en, note=note, status=status)
+    emit(entry.to_json()) if as_json else click.echo(f"added term {entry.id}: {ja} = {en or ''}")
+
+
+@terms.command("set-status")
+@click.argument("term_id", type=int)
+@click.argument("status", type=click.Choice(["approved", "candidate", "forbidden"]))
+@db_option
+@json_option
+@click.pass_context
+def terms_set_status(ctx: click.Context, term_id: int, status: str, db_path: Path | None,
+                     as_json: bool) -> None:
+    """Approve, demote or forbid a term.
+
+    \b
+    Example:
+      taiyaku terms set-status 12 approved
+    """
+    from glossary.store import set_status
+
+    store = open_store(ctx, db_path, create=False)
+    entry = set_status(store, term_id, status)
+    emit(entry.to_json()) if as_json else click.echo(f"term {term_id}: {status}")
+
+
+@terms.command("import")
+@click.argument("file", type=click.Path(path_type=Path))
+@db_option
+@json_option
+@click.pass_context
+def terms_import(ctx: click.Context, file: Path, db_path: Path | None, as_json: bool) -> None:
+    """Import a glossary: TBX (v3 or 2008), XLSX or CSV/TSV.
+
+    \b
+    Example:
+      taiyaku terms import client-glossary.tbx
+    """
+    from glossary.io import import_glossary
+
+    store = open_store(ctx, db_path)
+    result = import_glossary(store, file, progress=progress_reporter())
+    emit(result.to_json()) if as_json else click.echo(result.summary())
+
+
+@terms.command("export")
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="Output file: .tbx, .xlsx, .csv or .tsv.")
+@click.option("--tbx-version", type=click.Choice(["3", "2008"]), default="3", show_default=True,
+              help="TBX v3 (ISO 30042:2019, TBX-Basic) or TBX 2008 martif (OmegaT).")
+@click.option("--status", type=click.Choice(["candidate", "approved", "forbidden"]),
+              help="Only entries with this status.")
+@db_option
+@json_option
+@click.pass_context
+def terms_export(ctx: click.Context, output: Path, tbx_version: str, status: str | None,
+                 db_path: Path | None, as_json: bool) -> None:
+    """Export the glossary as TBX, XLSX or CSV.
+
+    \b
+    Examples:
+      taiyaku terms export -o glossary.tbx
+      taiyaku terms export -o glossary.tbx --tbx-version 2008
+      taiyaku terms export -o glossary.xlsx
+    """
+    from glossary.io import export_glossary
+
+    store = open_store(ctx, db_path, create=False)
+    result = export_glossary(store, output, tbx_version=tbx_version, status=status)
+    emit(result.to_json()) if as_json else click.echo(result.summary())
+
+
+# -- pre-translation ---------------------------------------------------------------------------
+@cli.command()
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="Output: .xlf/.xliff, .xlsx, .json or .tmx.")
+@click.option("--min-score", default=50.0, show_default=True, type=click.FloatRange(0, 100))
+@click.option("--report", type=click.Path(dir_okay=False, path_type=Path),
+              help="Analysis by match band (.html or .json).")
+@click.option("--xliff-version", type=click.Choice(["2.1", "1.2"]), default="2.1",
+              show_default=True)
+@click.option("--fill-fuzzy", is_flag=True, help="Also fill targets from fuzzy matches.")
+@db_option
+@json_option
+@click.pass_context
+def pretranslate(ctx: click.Context, file: Path, output: Path, min_score: float,
+                 report: Path | None, xliff_version: str, fill_fuzzy: bool,
+                 db_path: Path | None, as_json: bool) -> None:
+    """Best TM match and glossary terms for each segment of a new article.
+
+    \b
+    Examples:
+      taiyaku pretranslate new.txt -o new.xlf --report analysis.html
+      taiyaku pretranslate new.txt -o new.xlsx
+    """
+    from tm.pretranslate import PretranslateOptions, pretranslate_file
+
+    store = open_store(ctx, db_path)
+    options = PretranslateOptions(output=output, min_score=min_score, report=report,
+                                  xliff_version=xliff_version, fill_fuzzy=fill_fuzzy)
+    result = pretranslate_file(store, file, options, progress=progress_reporter())
+    emit(result.to_json()) if as_json else click.echo(result.summary())
+
+
+@cli.command()
+@db_option
+@json_option
+@click.pass_context
+def stats(ctx: click.Context, db_path: Path | None, as_json: bool) -> None:
+    """Counts of documents, segments, units and terms, and how the data was produced.
+
+    \b
+    Example:
+      taiyaku stats --json
+    """
+    from tm.stats import collect_stats
+
+    store = open_store(ctx, db_path)
+    result = collect_stats(store)
+    emit(result.to_json()) if as_json else click.echo(result.render())
+
+
+def main() -> None:  # pragma: no cover - console entry
+    """Entry point for ``python cli.py``."""
+    cli()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,1 @@
+"""taiyaku exports package."""

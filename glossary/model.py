@@ -1,0 +1,67 @@
+"""Record types of the glossary: a concept entry with Japanese and English terms."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+__all__ = ["TermForm", "TermEntry", "STATUSES", "FORM_KINDS"]
+
+STATUSES = ("candidate", "approved", "forbidden")
+#: a form is the main term, a spelling/inflection variant, an abbreviation, a synonym,
+#: or a definition-like gloss recorded next to the term
+FORM_KINDS = ("term", "variant", "abbreviation", "synonym")
+
+
+@dataclass(frozen=True, slots=True)
+class TermForm:
+    """One written form of a term in one language.
+
+    :ivar status: per-term status where it differs from the entry (TBX administrativeStatus)
+    """
+
+    text: str
+    lang: str
+    kind: str = "term"
+    reading: str | None = None
+    status: str | None = None
+    pos: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class TermEntry:
+    """A concept: its Japanese forms and English forms (preferred first) and its data."""
+
+    ja: tuple[TermForm, ...]
+    en: tuple[TermForm, ...] = ()
+    id: int | None = None
+    status: str = "candidate"
+    pos: str | None = None
+    note: str | None = None
+    definition: str | None = None
+    context: str | None = None
+    sources: tuple[str, ...] = ()
+    frequency: int = 0
+    score: float = 0.0
+    origin: str = "extracted"
+    evidence: tuple[int, ...] = field(default=())
+
+    def to_json(self) -> dict[str, object]:
+        """The JSON shape of DESIGN.md: id, ja, en (lists, preferred first), status, score…"""
+        return {
+            "id": self.id,
+            "ja": [f.text for f in self.ja],
+            "en": [f.text for f in self.en],
+            "status": self.status,
+            "score": round(self.score, 4),
+            "frequency": self.frequency,
+            "pos": self.pos,
+            "note": self.note,
+            "definition": self.definition,
+            "context": self.context,
+            "sources": list(self.sources),
+            "forms": [
+                {"text": f.text, "lang": f.lang, "kind": f.kind, "reading": f.reading,
+                 "status": f.status}
+                for f in (*self.ja, *self.en)
+            ],
+        }

@@ -1,0 +1,51 @@
+"""Exception types of taiyaku: one base, a few subclasses; cli.py turns them into one-line errors."""
+
+from __future__ import annotations
+
+__all__ = [
+    "TaiyakuError",
+    "InputError",
+    "ParseError",
+    "StoreError",
+    "ExportError",
+    "DependencyError",
+]
+
+
+class TaiyakuError(Exception):
+    """Base of every error taiyaku raises on purpose.
+
+    The message is one line that says what failed and, where possible, how to fix it.
+    """
+
+
+class InputError(TaiyakuError):
+    """A file or argument cannot be used: missing, unreadable, binary, wrong encoding, empty."""
+
+
+class ParseError(InputError):
+    """A structured file (TMX, TBX, XLIFF, XLSX, CSV) is malformed or unsafe.
+
+    :param path: the file name shown to the user
+    :param problem: what is wrong
+    :param line: line number where known
+    """
+
+    def __init__(self, path: str, problem: str, line: int | None = None) -> None:
+        where = f"{path}:{line}" if line else path
+        super().__init__(f"{where}: {problem}")
+        self.path = path
+        self.problem = problem
+        self.line = line
+
+
+class StoreError(TaiyakuError):
+    """The database cannot be opened, migrated or written."""
+
+
+class ExportError(TaiyakuError):
+    """An output file cannot be written (full disk, unwritable folder, unknown format)."""
+
+
+class DependencyError(TaiyakuError):
+    """An optional or required component (e.g. the Sudachi dictionary) is missing."""

@@ -1,0 +1,121 @@
+"""The single home of the Sudachi tokenizer: build one :class:`Analyzer` and pass it down."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from .errors import DependencyError
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+__all__ = ["Token", "Analyzer", "katakana_to_hiragana", "hiragana_to_katakana"]
+
+INSTALL_HINT = (
+    "the Japanese tokenizer is missing: run `pip install sudachipy sudachidict-core` "
+    "(taiyaku needs the Sudachi core dictionary)"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Token:
+    """One Sudachi morpheme.
+
+    :ivar surface: text as written
+    :ivar pos: part of speech, 6 levels (名詞, 普通名詞, 一般, *, *, *)
+    :ivar normalized: Sudachi's normalized form (表記ゆれ unified)
+    :ivar reading: reading in katakana
+    :ivar begin: character offset in the analysed text
+    """
+
+    surface: str
+    pos: tuple[str, ...]
+    normalized: str
+    reading: str
+    begin: int
+
+    @property
+    def end(self) -> int:
+        """Offset just after the token."""
+        return self.begin + len(self.surface)
+
+
+class Analyzer:
+    """Sudachi in split mode C (longest units), created once.
+
+    The dictionary loads on the first call, so building an Analyzer is cheap and a missing
+    dictionary fails where it is needed, with an install hint.
+
+    >>> a = Analyzer()
+    >>> [t.surface for t in a.tokenize("台湾有事の際")]
+    ['台湾', '有事', 'の', '際']
+    """
+
+    def __init__(self, mode: str = "C") -> None:
+        self.mode = mode
+        self._tok: Any = None
+        self._dict: Any = None
+
+    def _tokenizer(self) -> Any:
+        if self._tok is None:
+            try:
+                from sudachipy import Dictionary, SplitMode
+            except ImportError as e:  # pragma: no cover - depends on the environment
+                raise DependencyError(INSTALL_HINT) from e
+            try:
+                self._dict = Dictionary(dict="core")
+            except Exception as e:  # pragma: no cover - sudachipy raises plain exceptions
+                raise DependencyError(f"{INSTALL_HINT} ({e})") from e
+            mode = {"A": SplitMode.A, "B": SplitMode.B, "C": SplitMode.C}[self.mode]
+            self._tok = self._dict.tokenizer(mode=mode)
+        return self._tok
+
+    def tokenize(self, text: str) -> list[Token]:
+        """Tokenize *text* (any length; long text is fed to Sudachi line by line)."""
+        return list(self.iter_tokens(text))
+
+    def iter_tokens(self, text: str) -> Iterator[Token]:
+        """Yield tokens with offsets into *text*."""
+        tok = self._tokenizer()
+        offset = 0
+        # Sudachi refuses inputs over ~49k bytes; lines are far shorter.
+        for line in text.split("\n"):
+            if line.strip():
+                for chunk_start in range(0, len(line), 4000):
+                    chunk = line[chunk_start : chunk_start + 4000]
+                    for m in tok.tokenize(chunk):
+                        yield Token(
+                            m.surface(),
+                            tuple(m.part_of_speech()),
+                            m.normalized_form(),
+                            m.reading_form(),
+                            offset + chunk_start + m.begin(),
+                        )
+            offset += len(line) + 1
+
+    def reading(self, text: str) -> str:
+        """Reading of *text* in katakana (tokens without a reading keep their surface)."""
+        return "".join(t.reading or t.surface for t in self.iter_tokens(text))
+
+
+_KATA_START, _KATA_END = 0x30A1, 0x30F6
+
+
+def katakana_to_hiragana(text: str) -> str:
+    """>>> katakana_to_hiragana("センリャク")
+    'せんりゃく'
+    """
+    return "".join(
+        chr(ord(c) - 0x60) if _KATA_START <= ord(c) <= _KATA_END else c for c in text
+    )
+
+
+def hiragana_to_katakana(text: str) -> str:
+    """>>> hiragana_to_katakana("せんりゃく")
+    'センリャク'
+    """
+    return "".join(
+        chr(ord(c) + 0x60) if _KATA_START - 0x60 <= ord(c) <= _KATA_END - 0x60 else c
+        for c in text
+    )

@@ -1,0 +1,54 @@
+"""``taiyaku stats``: what the database holds and how it was produced."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .store import Store
+
+__all__ = ["Stats", "collect_stats"]
+
+
+@dataclass(frozen=True)
+class Stats:
+    """Counts and meta of one database."""
+
+    path: str
+    schema_version: int
+    counts: dict[str, int]
+    meta: dict[str, str]
+
+    def to_json(self) -> dict[str, object]:
+        """JSON shape for ``--json``."""
+        return {"database": self.path, "schema_version": self.schema_version,
+                **self.counts, "meta": self.meta}
+
+    def render(self) -> str:
+        """Human-readable lines."""
+        c = self.counts
+        lines = [
+            f"database:   {self.path}",
+            f"documents:  {c['documents']}",
+            f"segments:   {c['segments']} (ja {c['segments_ja']}, en {c['segments_en']}; "
+            f"{c['unaligned_segments']} unaligned)",
+            f"TM units:   {c['units']}",
+            f"terms:      {c['terms']} ({c['terms_approved']} approved)",
+            f"schema:     {self.schema_version}",
+        ]
+        lines += [f"{k + ':':<20}{v}" for k, v in sorted(self.meta.items())]
+        return "\n".join(lines)
+
+
+def collect_stats(store: Store) -> Stats:
+    """Gather :class:`Stats` for *store*.
+
+    >>> s = collect_stats(Store.open(":memory:"))
+    >>> s.counts["units"], s.schema_version >= 1
+    (0, True)
+    """
+    return Stats(
+        path=str(store.path) if store.path else ":memory:",
+        schema_version=store.schema_version,
+        counts=store.counts(),
+        meta=store.meta(),
+    )

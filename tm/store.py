@@ -1,0 +1,392 @@
+"""The SQLite store that holds the TM and the glossary, with migrations and one transaction helper.
+
+Storage stays behind :class:`Store`: modules call its methods (or, for backend-specific
+indexes, its :attr:`Store.conn`) so a PostgreSQL backend can slot in later.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import sqlite3
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from .errors import StoreError
+
+__all__ = ["Store", "default_db_path", "MIGRATIONS", "SCHEMA_VERSION", "DocumentInfo"]
+
+APP_NAME = "taiyaku"
+
+
+def default_db_path() -> Path:
+    """``$TAIYAKU_DB`` if set, else ``taiyaku.db`` in the user data folder (click's app dir).
+
+    click is imported here only, so the library stays usable without the CLI loaded.
+    """
+    env = os.environ.get("TAIYAKU_DB")
+    if env:
+        return Path(env)
+    import click
+
+    return Path(click.get_app_dir(APP_NAME)) / "taiyaku.db"
+
+
+# --- migrations -------------------------------------------------------------------------------
+# Ordered; index i upgrades user_version i -> i+1. Never edit a released migration: add one.
+
+Migration = Callable[[sqlite3.Connection], None]
+
+
+def run_script(conn: sqlite3.Connection, script: str) -> None:
+    """Run several statements inside the current transaction.
+
+    ``executescript`` would COMMIT first, breaking the one-transaction-per-migration rule.
+    """
+    statement = ""
+    for line in script.splitlines(keepends=True):
+        statement += line
+        if sqlite3.complete_statement(statement):
+            conn.execute(statement)
+            statement = ""
+    if statement.strip():
+        raise StoreError(f"incomplete SQL statement in migration: {statement.strip()[:60]}")
+
+
+def m001_initial(conn: sqlite3.Connection) -> None:
+    run_script(
+        conn,
+        """
+        CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+        CREATE TABLE documents (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL UNIQUE,
+            source_path TEXT,
+            sha256 TEXT,
+            layout TEXT NOT NULL,
+            kind TEXT NOT NULL CHECK (kind IN ('bilingual', 'mono', 'tmx')),
+            created TEXT NOT NULL
+        );
+        CREATE TABLE units (
+            id INTEGER PRIMARY KEY,
+            doc_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+            position INTEGER NOT NULL,
+            ja TEXT NOT NULL,
+            en TEXT NOT NULL,
+            ja_norm TEXT NOT NULL,
+            en_norm TEXT NOT NULL,
+            ja_hash INTEGER NOT NULL,
+            en_hash INTEGER NOT NULL,
+            bead TEXT NOT NULL DEFAULT '1-1',
+            confidence REAL NOT NULL DEFAULT 1.0,
+            props TEXT,
+            created TEXT NOT NULL
+        );
+        CREATE INDEX units_doc ON units(doc_id, position);
+        CREATE INDEX units_ja_hash ON units(ja_hash);
+        CREATE INDEX units_en_hash ON units(en_hash);
+        CREATE TABLE segments (
+            id INTEGER PRIMARY KEY,
+            doc_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+            lang TEXT NOT NULL CHECK (lang IN ('ja', 'en')),
+            position INTEGER NOT NULL,
+            text TEXT NOT NULL,
+            kind TEXT NOT NULL DEFAULT 'text',
+            unit_id INTEGER REFERENCES units(id) ON DELETE SET NULL
+        );
+        CREATE INDEX segments_doc ON segments(doc_id, lang, position);
+        CREATE INDEX segments_unit ON segments(unit_id);
+        CREATE TABLE terms (
+            id INTEGER PRIMARY KEY,
+            status TEXT NOT NULL DEFAULT 'candidate'
+                CHECK (status IN ('candidate', 'approved', 'forbidden')),
+            origin TEXT NOT NULL DEFAULT 'extracted'
+                CHECK (origin IN ('extracted', 'manual', 'import')),
+            edited INTEGER NOT NULL DEFAULT 0,
+            pos TEXT,
+            note TEXT,
+            definition TEXT,
+            context TEXT,
+            sources TEXT,
+            evidence TEXT,
+            frequency INTEGER NOT NULL DEFAULT 0,
+            score REAL NOT NULL DEFAULT 0,
+            created TEXT NOT NULL,
+            updated TEXT NOT NULL
+        );
+        CREATE TABLE term_forms (
+            id INTEGER PRIMARY KEY,
+            term_id INTEGER NOT NULL REFERENCES terms(id) ON DELETE CASCADE,
+            lang TEXT NOT NULL,
+            text TEXT NOT NULL,
+            norm TEXT NOT NULL,
+            reading TEXT,
+            rank INTEGER NOT NULL DEFAULT 0,
+            kind TEXT NOT NULL DEFAULT 'term',
+            status TEXT
+        );
+        CREATE INDEX term_forms_term ON term_forms(term_id, lang, rank);
+        CREATE INDEX term_forms_norm ON term_forms(lang, norm);
+        CREATE INDEX term_forms_reading ON term_forms(reading);
+        """
+    )
+
+
+MIGRATIONS: list[Migration] = [m001_initial]
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+@dataclass(frozen=True)
+class DocumentInfo:
+    """A stored document's row."""
+
+    id: int
+    name: str
+    layout: str
+    kind: str
+    created: str
+
+
+def now_iso() -> str:
+    """Current UTC time, ISO 8601 with seconds."""
+    return datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+class Store:
+    """One SQLite file holding documents, segments, TM units and the glossary.
+
+    Use as a context manager or call :meth:`close`::
+
+        with Store.open(path) as store:
+            with store.atomic():
+                ...
+
+    :param conn: an open connection (use :meth:`open`)
+    """
+
+    def __init__(self, conn: sqlite3.Connection, path: Path | None) -> None:
+        self.conn = conn
+        self.path = path
+        self._depth = 0
+
+    # -- lifecycle ---------------------------------------------------------------------------
+    @classmethod
+    def open(cls, path: str | os.PathLike[str] | None = None, *, create: bool = True) -> Store:
+        """Open (and create and migrate) the database at *path* (``":memory:"`` works).
+
+        :raises StoreError: the file cannot be opened, is not a taiyaku database, or is newer
+        """
+        memory = path is not None and str(path) == ":memory:"
+        p = None if memory else Path(path) if path is not None else default_db_path()
+        if p is not None:
+            if p.is_dir():
+                raise StoreError(f"{p}: is a directory; --db needs a file path")
+            if not p.exists():
+                if not create:
+                    raise StoreError(f"{p}: no database here (run `taiyaku ingest` first)")
+                try:
+                    p.parent.mkdir(parents=True, exist_ok=True)
+                except OSError as e:
+                    raise StoreError(f"{p.parent}: cannot create folder ({e.strerror})") from None
+        try:
+            conn = sqlite3.connect(
+                ":memory:" if p is None else str(p), timeout=30.0, isolation_level=None
+            )
+            conn.execute("PRAGMA busy_timeout = 30000")
+            if p is not None:
+                conn.execute("PRAGMA journal_mode = WAL")
+            conn.execute("PRAGMA foreign_keys = ON")
+            conn.execute("PRAGMA synchronous = NORMAL")
+        except sqlite3.DatabaseError as e:
+            raise StoreError(f"{p}: cannot open database ({e})") from None
+        store = cls(conn, p)
+        try:
+            store.migrate()
+        except sqlite3.DatabaseError as e:
+            conn.close()
+            raise StoreError(f"{p}: not a taiyaku database or damaged ({e})") from None
+        except StoreError:
+            conn.close()
+            raise
+        return store
+
+    def close(self) -> None:
+        """Close the connection."""
+        self.conn.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- schema ------------------------------------------------------------------------------
+    @property
+    def schema_version(self) -> int:
+        """The ``PRAGMA user_version`` of the file."""
+        return int(self.conn.execute("PRAGMA user_version").fetchone()[0])
+
+    def migrate(self, upto: int | None = None) -> list[str]:
+        """Run every pending migration, each in its own transaction; return their names.
+
+        :param upto: stop at this version (tests migrate step by step)
+        """
+        target = SCHEMA_VERSION if upto is None else upto
+        current = self.schema_version
+        if current > SCHEMA_VERSION:
+            raise StoreError(
+                f"{self.path}: database schema {current} is newer than this taiyaku "
+                f"({SCHEMA_VERSION}); upgrade taiyaku"
+            )
+        ran = []
+        for version in range(current, target):
+            migration = MIGRATIONS[version]
+            with self.atomic(immediate=True):
+                # Another process may have migrated while we waited for the write lock.
+                if self.schema_version > version:
+                    continue
+                migration(self.conn)
+                self.conn.execute(f"PRAGMA user_version = {version + 1}")
+            ran.append(migration.__name__)
+        if ran or not self.get_meta("created"):
+            from . import signature
+
+            with self.atomic():
+                if not self.get_meta("created"):
+                    self.set_meta("created", now_iso())
+                for key, value in signature.static_meta().items():
+                    self.set_meta(key, value)
+        return ran
+
+    # -- transactions ------------------------------------------------------------------------
+    @contextlib.contextmanager
+    def atomic(self, *, immediate: bool = True) -> Iterator[None]:
+        """One transaction; nested calls become savepoints.
+
+        ``BEGIN IMMEDIATE`` takes the write lock up front, so two writers queue on the busy
+        timeout instead of failing later with "database is locked" on upgrade.
+        """
+        if self._depth == 0:
+            self.conn.execute("BEGIN IMMEDIATE" if immediate else "BEGIN")
+            self._depth += 1
+            try:
+                yield
+            except BaseException:
+                self._depth -= 1
+                # The connection may already have rolled back (e.g. after a disk error).
+                if self.conn.in_transaction:
+                    self.conn.execute("ROLLBACK")
+                raise
+            else:
+                self._depth -= 1
+                self.conn.execute("COMMIT")
+        else:
+            name = f"sp{self._depth}"
+            self.conn.execute(f"SAVEPOINT {name}")
+            self._depth += 1
+            try:
+                yield
+            except BaseException:
+                self._depth -= 1
+                self.conn.execute(f"ROLLBACK TO {name}")
+                self.conn.execute(f"RELEASE {name}")
+                raise
+            else:
+                self._depth -= 1
+                self.conn.execute(f"RELEASE {name}")
+
+    # -- meta --------------------------------------------------------------------------------
+    def get_meta(self, key: str) -> str | None:
+        """Value of a meta key, or None."""
+        row = self.conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return None if row is None else str(row[0])
+
+    def set_meta(self, key: str, value: str) -> None:
+        """Set a meta key (inside the caller's transaction if any)."""
+        self.conn.execute(
+            "INSERT INTO meta(key, value) VALUES(?, ?) "
+            "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            (key, value),
+        )
+
+    def meta(self) -> dict[str, str]:
+        """All meta keys."""
+        return {k: v for k, v in self.conn.execute("SELECT key, value FROM meta ORDER BY key")}
+
+    # -- documents ---------------------------------------------------------------------------
+    def add_document(
+        self, name: str, *, layout: str, kind: str, source_path: str | None = None,
+        sha256: str | None = None,
+    ) -> int:
+        """Insert a document row, replacing (with all its segments and units) one of that name.
+
+        Call inside :meth:`atomic`. Returns the new id.
+        """
+        self.delete_document(name)
+        cur = self.conn.execute(
+            "INSERT INTO documents(name, source_path, sha256, layout, kind, created) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            (name, source_path, sha256, layout, kind, now_iso()),
+        )
+        assert cur.lastrowid is not None
+        return cur.lastrowid
+
+    def delete_document(self, name: str) -> bool:
+        """Delete a document and everything hanging off it; True if one existed."""
+        row = self.conn.execute("SELECT id FROM documents WHERE name = ?", (name,)).fetchone()
+        if row is None:
+            return False
+        for hook in _DELETE_HOOKS:
+            hook(self, int(row[0]))
+        self.conn.execute("DELETE FROM documents WHERE id = ?", (row[0],))
+        return True
+
+    def documents(self) -> list[DocumentInfo]:
+        """All documents, oldest first."""
+        rows = self.conn.execute(
+            "SELECT id, name, layout, kind, created FROM documents ORDER BY id"
+        )
+        return [DocumentInfo(*r) for r in rows]
+
+    def counts(self) -> dict[str, int]:
+        """Row counts for ``stats``."""
+        q = self.conn.execute
+        return {
+            "documents": q("SELECT count(*) FROM documents").fetchone()[0],
+            "segments": q("SELECT count(*) FROM segments").fetchone()[0],
+            "segments_ja": q("SELECT count(*) FROM segments WHERE lang='ja'").fetchone()[0],
+            "segments_en": q("SELECT count(*) FROM segments WHERE lang='en'").fetchone()[0],
+            "units": q("SELECT count(*) FROM units").fetchone()[0],
+            "unaligned_segments": q(
+                "SELECT count(*) FROM segments WHERE unit_id IS NULL"
+            ).fetchone()[0],
+            "terms": q("SELECT count(*) FROM terms").fetchone()[0],
+            "terms_approved": q(
+                "SELECT count(*) FROM terms WHERE status='approved'"
+            ).fetchone()[0],
+        }
+
+    def query(self, sql: str, params: tuple[Any, ...] | dict[str, Any] = ()) -> list[Any]:
+        """Run a read query and return all rows (small results only)."""
+        return self.conn.execute(sql, params).fetchall()
+
+
+#: Functions called with (store, doc_id) before a document is deleted, so indexes that live
+#: outside foreign keys (e.g. the fuzzy-search index) can drop their rows. Modules register here.
+_DELETE_HOOKS: list[Callable[[Store, int], None]] = []
+
+
+def on_document_delete(hook: Callable[[Store, int], None]) -> Callable[[Store, int], None]:
+    """Register *hook* to run before a document is deleted (decorator)."""
+    if hook not in _DELETE_HOOKS:
+        _DELETE_HOOKS.append(hook)
+    return hook
+
+
+def dumps(value: object) -> str:
+    """JSON for TEXT columns (UTF-8 kept readable)."""
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))

@@ -1,0 +1,120 @@
+"""Reading text files: encoding detection, binary rejection, newline normalisation."""
+
+from __future__ import annotations
+
+import codecs
+import os
+from pathlib import Path
+
+from .errors import InputError
+
+__all__ = ["read_text", "decode_bytes", "MAX_TEXT_BYTES"]
+
+#: refuse files larger than this (a whole book of Japanese is ~2 MB)
+MAX_TEXT_BYTES = 64 * 1024 * 1024
+
+_BINARY_MAGIC = {
+    b"\x89PNG": "a PNG image",
+    b"PK\x03\x04": "a zip archive (XLSX/DOCX?)",
+    b"%PDF": "a PDF document",
+    b"\xff\xd8\xff": "a JPEG image",
+    b"GIF8": "a GIF image",
+    b"\x7fELF": "an executable",
+    b"\x1f\x8b": "a gzip archive",
+}
+
+_TRIED = "UTF-8, UTF-16 (BOM), Shift_JIS/CP932, EUC-JP"
+
+
+def read_text(path: str | os.PathLike[str]) -> str:
+    """Read a text file and return its text with ``\\n`` newlines.
+
+    :param path: the file
+    :raises InputError: missing, a directory, unreadable, empty, binary or undecodable
+
+    The error names the file and what was tried.
+    """
+    p = Path(path)
+    name = str(path)
+    if p.is_dir():
+        raise InputError(f"{name}: is a directory, not a file")
+    try:
+        size = p.stat().st_size
+        if size > MAX_TEXT_BYTES:
+            raise InputError(f"{name}: file is too large ({size} bytes; limit {MAX_TEXT_BYTES})")
+        data = p.read_bytes()
+    except FileNotFoundError:
+        raise InputError(f"{name}: no such file") from None
+    except PermissionError:
+        raise InputError(f"{name}: permission denied (cannot read the file)") from None
+    except OSError as e:
+        raise InputError(f"{name}: cannot read ({e.strerror or e})") from None
+    return decode_bytes(data, name)
+
+
+def decode_bytes(data: bytes, name: str = "<input>") -> str:
+    """Decode *data*, detecting the encoding; see :func:`read_text`.
+
+    >>> decode_bytes("対訳".encode("cp932"))
+    '対訳'
+    >>> decode_bytes(codecs.BOM_UTF8 + "a\\r\\nb".encode())
+    'a\\nb'
+    """
+    if not data.strip():
+        raise InputError(f"{name}: file is empty")
+    for magic, what in _BINARY_MAGIC.items():
+        if data.startswith(magic):
+            raise InputError(f"{name}: looks like {what}, not a text file")
+    text = _decode(data, name)
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if "\x00" in text:
+        raise InputError(f"{name}: contains NUL bytes; it is binary or a UTF-16 file without a BOM")
+    bad = sum(1 for ch in text if ord(ch) < 32 and ch not in "\n\t\f\v")
+    if bad > max(8, len(text) // 100):
+        raise InputError(f"{name}: looks binary ({bad} control characters)")
+    if not text.strip():
+        raise InputError(f"{name}: file is empty")
+    return text
+
+
+def _decode(data: bytes, name: str) -> str:
+    if data.startswith(codecs.BOM_UTF8):
+        return _strict(data[3:], "utf-8", name)
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return _strict(data, "utf-16", name)
+    if b"\x00" in data:
+        raise InputError(
+            f"{name}: contains NUL bytes: binary, or UTF-16 without a BOM (tried {_TRIED}); "
+            "save it as UTF-8"
+        )
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        utf8_error = e
+    # Legacy Japanese encodings. Shift_JIS and EUC-JP byte ranges overlap, so decode both and
+    # keep the one that yields more common Japanese characters.
+    candidates: list[tuple[int, str]] = []
+    for enc in ("cp932", "euc_jp"):
+        try:
+            text = data.decode(enc)
+        except UnicodeDecodeError:
+            continue
+        candidates.append((_japanese_score(text), text))
+    if candidates:
+        return max(candidates, key=lambda c: c[0])[1]
+    raise InputError(
+        f"{name}: cannot decode (tried {_TRIED}; invalid byte at offset {utf8_error.start}); "
+        "save it as UTF-8"
+    )
+
+
+def _strict(data: bytes, encoding: str, name: str) -> str:
+    try:
+        return data.decode(encoding)
+    except UnicodeDecodeError as e:
+        raise InputError(f"{name}: invalid {encoding.upper()} at byte {e.start}") from None
+
+
+def _japanese_score(text: str) -> int:
+    """Count hiragana and common punctuation: high for the right legacy codec."""
+    return sum(1 for ch in text if "\u3041" <= ch <= "\u309f" or ch in "、。「」")
