@@ -1,0 +1,53 @@
+"""XML helpers shared by the TMX, TBX and XLIFF modules: clean text in, safe parsing out."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import IO, Any
+
+from tm.errors import ParseError
+
+__all__ = ["clean_xml_text", "safe_iterparse", "MAX_XML_BYTES"]
+
+#: refuse XML files larger than this (a 1M-unit TMX is ~300 MB)
+MAX_XML_BYTES = 2 * 1024 * 1024 * 1024
+
+# Characters XML 1.0 forbids: C0 controls except tab/newline/CR, lone surrogates, U+FFFE/FFFF.
+_ILLEGAL_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def clean_xml_text(text: str) -> str:
+    """Remove characters that XML 1.0 cannot carry (ElementTree would write them unescaped).
+
+    >>> clean_xml_text("a\\x01b\\x0bc\\td")
+    'abc\\td'
+    """
+    return _ILLEGAL_XML.sub("", text)
+
+
+def safe_iterparse(
+    fp: IO[bytes], name: str, events: tuple[str, ...] = ("start", "end")
+) -> Iterator[tuple[str, Any]]:
+    """Stream-parse XML with defusedxml: DTD declarations are tolerated (TMX files carry a
+    DOCTYPE), entity declarations and external references are refused.
+
+    Errors become :class:`ParseError` naming *name* and the line.
+    """
+    from xml.etree.ElementTree import ParseError as ETParseError
+
+    import defusedxml.ElementTree as DET
+    from defusedxml import DefusedXmlException
+
+    try:
+        for event, elem in DET.iterparse(
+            fp, events=events, forbid_dtd=False, forbid_entities=True, forbid_external=True
+        ):
+            yield event, elem
+    except DefusedXmlException as e:
+        raise ParseError(name, f"refused unsafe XML ({type(e).__name__}: entity or external "
+                               "reference declarations are not allowed)") from None
+    except ETParseError as e:
+        line = e.position[0] if getattr(e, "position", None) else None
+        msg = str(e).split(":")[0]
+        raise ParseError(name, f"malformed XML ({msg})", line) from None

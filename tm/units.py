@@ -1,0 +1,136 @@
+"""Writing TM units into the store: normalised forms, hashes for exact lookup, index upkeep."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+from .normalize import normalize
+from .store import Store, dumps, now_iso
+
+__all__ = ["NewUnit", "add_units", "text_hash", "on_units_added", "match_key"]
+
+
+@dataclass(frozen=True, slots=True)
+class NewUnit:
+    """A unit to store; ``position`` orders units within their document."""
+
+    ja: str
+    en: str
+    position: int
+    bead: str = "1-1"
+    confidence: float = 1.0
+    props: Mapping[str, str] = field(default_factory=dict)
+    created: str | None = None
+
+
+def match_key(text: str, lang: str) -> str:
+    """The form exact matching compares: normalised, and lowercased for English.
+
+    >>> match_key("Ｇ２０ summit", "en") == match_key("g20  Summit", "en")
+    True
+    """
+    norm = normalize(text)
+    return norm.lower() if lang == "en" else norm
+
+
+def text_hash(key: str) -> int:
+    """A signed 64-bit hash of a match key (fits an SQLite INTEGER).
+
+    >>> text_hash("対訳") == text_hash("対訳"), text_hash("a") != text_hash("b")
+    (True, True)
+    """
+    digest = hashlib.blake2b(key.encode("utf-8"), digest_size=8).digest()
+    return int.from_bytes(digest, "big", signed=True)
+
+
+#: Called with (store, [(unit_id, ja_norm, en_norm), ...]) after units are inserted, inside the
+#: same transaction, so search indexes stay in step with the units table.
+UnitsAddedHook = Callable[[Store, Sequence[tuple[int, str, str]]], None]
+_ADDED_HOOKS: list[UnitsAddedHook] = []
+
+
+def on_units_added(hook: UnitsAddedHook) -> UnitsAddedHook:
+    """Register an index-maintenance hook (decorator)."""
+    if hook not in _ADDED_HOOKS:
+        _ADDED_HOOKS.append(hook)
+    return hook
+
+
+def add_units(
+    store: Store,
+    doc_id: int,
+    units: Iterable[NewUnit],
+    *,
+    skip_duplicates: bool = False,
+    chunk_size: int = 5000,
+) -> list[int | None]:
+    """Insert *units* for document *doc_id*; return their ids (None where skipped).
+
+    Call inside ``store.atomic()``. With *skip_duplicates*, a unit whose normalised JA and EN
+    both equal a stored unit's (or an earlier one in this call) is skipped.
+    """
+    ids: list[int | None] = []
+    seen: set[tuple[int, int]] = set()
+    batch: list[NewUnit] = []
+    for unit in units:
+        batch.append(unit)
+        if len(batch) >= chunk_size:
+            ids.extend(_insert_chunk(store, doc_id, batch, skip_duplicates, seen))
+            batch = []
+    if batch:
+        ids.extend(_insert_chunk(store, doc_id, batch, skip_duplicates, seen))
+    return ids
+
+
+def _insert_chunk(
+    store: Store, doc_id: int, batch: list[NewUnit], skip: bool, seen: set[tuple[int, int]]
+) -> list[int | None]:
+    conn = store.conn
+    created_default = now_iso()
+    rows = []
+    for u in batch:
+        ja_norm, en_norm = normalize(u.ja), normalize(u.en)
+        ja_h, en_h = text_hash(ja_norm), text_hash(en_norm.lower())
+        rows.append((u, ja_norm, en_norm, ja_h, en_h))
+    if skip:
+        existing = _existing_pairs(store, {r[3] for r in rows})
+        seen |= existing
+    ids: list[int | None] = []
+    added: list[tuple[int, str, str]] = []
+    for u, ja_norm, en_norm, ja_h, en_h in rows:
+        if skip:
+            if (ja_h, en_h) in seen:
+                ids.append(None)
+                continue
+            seen.add((ja_h, en_h))
+        cur = conn.execute(
+            "INSERT INTO units(doc_id, position, ja, en, ja_norm, en_norm, ja_hash, en_hash, "
+            "bead, confidence, props, created) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+            (doc_id, u.position, u.ja, u.en, ja_norm, en_norm, ja_h, en_h, u.bead,
+             float(u.confidence), dumps(dict(u.props)) if u.props else None,
+             u.created or created_default),
+        )
+        uid = cur.lastrowid
+        assert uid is not None
+        ids.append(uid)
+        added.append((uid, ja_norm, en_norm))
+    for hook in _ADDED_HOOKS:
+        hook(store, added)
+    return ids
+
+
+def _existing_pairs(store: Store, ja_hashes: set[int]) -> set[tuple[int, int]]:
+    found: set[tuple[int, int]] = set()
+    hashes = list(ja_hashes)
+    for i in range(0, len(hashes), 500):
+        part = hashes[i : i + 500]
+        marks = ",".join("?" * len(part))
+        found.update(
+            (int(a), int(b))
+            for a, b in store.conn.execute(
+                f"SELECT ja_hash, en_hash FROM units WHERE ja_hash IN ({marks})", part
+            )
+        )
+    return found
