@@ -136,7 +136,12 @@ def m001_initial(conn: sqlite3.Connection) -> None:
     )
 
 
-MIGRATIONS: list[Migration] = [m001_initial]
+def m002_term_form_pos(conn: sqlite3.Connection) -> None:
+    """Part of speech per term form (TBX partOfSpeech lives on the term, not the concept)."""
+    conn.execute("ALTER TABLE term_forms ADD COLUMN pos TEXT")
+
+
+MIGRATIONS: list[Migration] = [m001_initial, m002_term_form_pos]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
