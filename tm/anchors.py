@@ -1,0 +1,397 @@
+"""Lexical anchors for sentence alignment: numbers, dates, Latin tokens, names, glosses."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import Counter
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from .translit import KATAKANA_RUN, kana_to_romaji, name_key, skeleton
+
+if TYPE_CHECKING:
+    from .japanese import Analyzer
+
+__all__ = [
+    "ja_numbers",
+    "en_numbers",
+    "latin_tokens",
+    "en_words",
+    "is_boilerplate",
+    "DocAnchors",
+    "build_anchors",
+]
+
+# ---------------------------------------------------------------- numbers
+
+_MONTHS = {
+    m: i + 1
+    for i, m in enumerate(
+        "january february march april may june july august september october november december"
+        .split()
+    )
+}
+_MONTHS.update({k[:3]: v for k, v in list(_MONTHS.items()) if k != "may"})
+_MONTHS["sept"] = 9
+
+_EN_UNITS = {
+    "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
+    "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13,
+    "fourteen": 14, "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18,
+    "nineteen": 19, "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60,
+    "seventy": 70, "eighty": 80, "ninety": 90, "hundred": 100,
+    "first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7,
+    "eighth": 8, "ninth": 9, "tenth": 10, "eleventh": 11, "twelfth": 12, "twentieth": 20,
+    "half": 0.5,
+}
+_EN_SCALE = {"thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12}
+_JA_SCALE = {"万": 1e4, "億": 1e8, "兆": 1e12, "千": 1e3}
+_KANJI_DIGITS = {"〇": 0, "零": 0, "一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6,
+                 "七": 7, "八": 8, "九": 9}
+_KANJI_UNITS = {"十": 10, "百": 100, "千": 1000}
+
+_NUM = r"\d+(?:,\d{3})*(?:\.\d+)?"
+_JA_NUM_RE = re.compile(rf"({_NUM})\s*([万億兆]?)(?:\s*(年半|か月|ヶ月|カ月|箇月|月|日))?")
+_JA_KANJI_NUM_RE = re.compile(
+    r"([〇一二三四五六七八九十百千]+)(?=[年月日人歳回世代番位条件名つ度倍周点割か])"
+)
+_EN_NUM_RE = re.compile(
+    rf"({_NUM})(?:st|nd|rd|th|s)?(?:\s*(thousand|million|billion|trillion))?", re.IGNORECASE
+)
+_WORD_RE = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:[&'’.-][A-Za-z0-9]+)*")
+
+
+def _fmt(value: float) -> str:
+    if value == int(value):
+        return str(int(value))
+    return f"{value:.6g}"
+
+
+def _kanji_number(run: str) -> float | None:
+    total, current = 0, 0
+    for c in run:
+        if c in _KANJI_DIGITS:
+            current = current * 10 + _KANJI_DIGITS[c]
+        elif c in _KANJI_UNITS:
+            total += (current or 1) * _KANJI_UNITS[c]
+            current = 0
+        else:  # pragma: no cover - the regex admits nothing else
+            return None
+    return float(total + current)
+
+
+def ja_numbers(text: str) -> list[str]:
+    """Number anchors of a Japanese sentence (``n:`` values, ``m:`` months).
+
+    >>> ja_numbers("1909年11月15日、8,750万人、3年半")
+    ['n:1909', 'm:11', 'n:15', 'n:87500000', 'n:3.5']
+    """
+    s = unicodedata.normalize("NFKC", text)
+    out: list[str] = []
+    for m in _JA_NUM_RE.finditer(s):
+        if m.start() > 0 and s[m.start() - 1].isascii() and s[m.start() - 1].isalpha():
+            continue  # part of a Latin token such as G20
+        value = float(m.group(1).replace(",", ""))
+        if m.group(2):
+            value *= _JA_SCALE[m.group(2)]
+        unit = m.group(3)
+        if unit == "月":
+            out.append(f"m:{_fmt(value)}")
+            continue
+        if unit == "年半":
+            value += 0.5
+        out.append(f"n:{_fmt(value)}")
+    for m in _JA_KANJI_NUM_RE.finditer(s):
+        run = m.group(1)
+        if run == "一" or run == "千":
+            continue  # 一方, 統一 …: too common as plain words
+        v = _kanji_number(run)
+        if v is not None:
+            nxt = s[m.end()] if m.end() < len(s) else ""
+            out.append(f"m:{_fmt(v)}" if nxt == "月" else f"n:{_fmt(v)}")
+    return out
+
+
+def en_numbers(text: str) -> list[str]:
+    """Number anchors of an English sentence.
+
+    >>> en_numbers("On November 15, 1909, 87.5 million people; 3.5 years; forty-eight")
+    ['n:15', 'n:1909', 'n:87500000', 'n:3.5', 'm:11', 'n:48']
+    """
+    out: list[str] = []
+    for m in _EN_NUM_RE.finditer(text):
+        if m.start() > 0 and text[m.start() - 1].isalpha():
+            continue
+        value = float(m.group(1).replace(",", ""))
+        if m.group(2):
+            value *= _EN_SCALE[m.group(2).lower()]
+        out.append(f"n:{_fmt(value)}")
+    words = re.findall(r"[a-z]+(?:-[a-z]+)?", text.lower())
+    for i, w in enumerate(words):
+        if w in _MONTHS and (w != "may" or text.find("May") >= 0):
+            if w == "may" and "May" not in text:
+                continue
+            out.append(f"m:{_MONTHS[w]}")
+            continue
+        parts = w.split("-")
+        if all(p in _EN_UNITS for p in parts) and w not in ("one", "second", "half"):
+            value = float(sum(_EN_UNITS[p] for p in parts))
+            if i + 1 < len(words) and words[i + 1] in _EN_SCALE:
+                value *= _EN_SCALE[words[i + 1]]
+            out.append(f"n:{_fmt(value)}")
+    return out
+
+
+# ---------------------------------------------------------------- words
+
+def latin_tokens(text: str) -> list[str]:
+    """Latin-script tokens inside a Japanese sentence, lower-cased (CNBC, G20, Washington).
+
+    >>> latin_tokens("米CNBCとG20について")
+    ['cnbc', 'g20']
+    """
+    s = unicodedata.normalize("NFKC", text)
+    return [w.lower() for w in _WORD_RE.findall(s) if len(w) >= 2 or w.isupper()]
+
+
+def en_words(text: str) -> list[str]:
+    """Word tokens of an English sentence, lower-cased, hyphenated words also split.
+
+    >>> en_words("The Shikobuchi-jinja Shrine, G20")
+    ['the', 'shikobuchi-jinja', 'shikobuchi', 'jinja', 'shrine', 'g20']
+    """
+    out: list[str] = []
+    for w in _WORD_RE.findall(unicodedata.normalize("NFKC", text)):
+        lw = w.lower().replace("’", "'")
+        if lw.endswith("'s"):
+            lw = lw[:-2]
+        out.append(lw)
+        if "-" in lw:
+            out.extend(p for p in lw.split("-") if p)
+    return out
+
+
+_CJK_RUN = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff]{2,}")
+
+_BOILERPLATE = {
+    # Japanese page furniture
+    "広告", "目次", "関連記事", "関連リンク", "続きを読む", "この記事をシェアする", "シェア",
+    "シェアする", "ページの先頭へ", "トップへ戻る", "印刷", "印刷する", "ツイート", "ブックマーク",
+    "スポンサーリンク", "pr", "もっと見る", "次へ", "前へ", "ホーム", "メニュー", "コメント",
+    "おすすめ記事", "人気記事", "ランキング", "動画", "写真", "拡大", "閉じる",
+    # English page furniture
+    "advertisement", "ad", "contents", "table of contents", "related articles",
+    "related", "read more", "share this article", "share", "back to top", "top", "print",
+    "tweet", "bookmark", "sponsored", "see more", "next", "previous", "home", "menu",
+    "comments", "recommended", "popular", "most read", "close", "share on facebook",
+    "share on x", "share on twitter", "copy link", "email", "subscribe",
+}
+
+
+def is_boilerplate(text: str) -> bool:
+    """Whether a line is page furniture (share widgets, 'Read more', 広告 …).
+
+    >>> is_boilerplate("▲ページの先頭へ"), is_boilerplate("Share this article")
+    (True, True)
+    >>> is_boilerplate("He was born in Kyoto.")
+    False
+    """
+    s = unicodedata.normalize("NFKC", text).strip().lower()
+    s = re.sub(r"^[\W_]+|[\W_]+$", "", s)
+    return s in _BOILERPLATE
+
+
+# ---------------------------------------------------------------- document level
+
+_JA_NOUN_MIN = 2  # characters of romaji key needed for a reading to count
+
+
+class DocAnchors:
+    """Anchor tokens of every segment of one document pair, resolved across languages.
+
+    ``ja[i]`` and ``en[j]`` are Counters of anchor strings; a string present on both sides
+    is evidence that the two segments translate each other. ``weight[t]`` is the strength
+    of anchor ``t``, already discounted by how many segments carry it.
+    """
+
+    def __init__(self, ja: list[Counter[str]], en: list[Counter[str]],
+                 weight: dict[str, float]) -> None:
+        self.ja = ja
+        self.en = en
+        self.weight = weight
+
+
+_KIND_WEIGHT = {"n": 2.0, "m": 0.8, "w": 2.2, "t": 1.8, "c": 2.5, "x": 2.5, "y": 1.2, "q": 0.4}
+
+
+def _reading_keys(text: str, analyzer: Analyzer | None) -> list[tuple[str, bool]]:
+    """(romaji key, from katakana) pairs for names and nouns of a Japanese sentence."""
+    keys: list[tuple[str, bool]] = []
+    s = unicodedata.normalize("NFKC", text)
+    for run in KATAKANA_RUN.findall(s):
+        parts = [p for p in run.split("・") if p]
+        for p in parts:
+            keys.append((name_key(kana_to_romaji(p)), True))
+        if len(parts) > 1:
+            keys.append((name_key(kana_to_romaji("".join(parts))), True))
+    if analyzer is not None:
+        for tok in analyzer.iter_tokens(s):
+            if not tok.pos or tok.pos[0] != "名詞" or not tok.reading:
+                continue
+            if KATAKANA_RUN.fullmatch(tok.surface):
+                continue  # already taken from the surface
+            if not any("\u3400" <= c <= "\u9fff" for c in tok.surface):
+                continue
+            keys.append((name_key(kana_to_romaji(tok.reading)), False))
+    return [(k, kata) for k, kata in keys if len(k) >= 3]
+
+
+_EN_STOP = set(
+    "the a an and or of to in on at by for with from as is was were be been are this that "
+    "these those it its he she they his her their him them we you i not but which who whom "
+    "whose what when where while also after before then than there here into over under "
+    "about between during such other some any all each many more most very can could would "
+    "should may might will shall has have had do does did so if no yes one two".split()
+)
+
+
+def _match_names(
+    ja_keys: set[tuple[str, bool]], en_vocab: set[str]
+) -> dict[tuple[str, bool], str]:
+    """Map romaji keys of Japanese readings to English words that spell the same name."""
+    from rapidfuzz import fuzz
+
+    by_key: dict[str, str] = {}
+    by_first: dict[str, list[tuple[str, str, str]]] = {}
+    for w in en_vocab:
+        if len(w) < 3 or w in _EN_STOP or not w.isalpha():
+            continue
+        k = name_key(w)
+        if len(k) < 3:
+            continue
+        by_key.setdefault(k, w)
+        by_first.setdefault(k[0], []).append((k, skeleton(k), w))
+    out: dict[tuple[str, bool], str] = {}
+    for key, kata in ja_keys:
+        hit = by_key.get(key)
+        if hit is not None:
+            out[(key, kata)] = hit
+            continue
+        if len(key) < 4:
+            continue
+        sk = skeleton(key)
+        best, best_score = "", 0.0
+        for k, ksk, w in by_first.get(key[0], ()):
+            if abs(len(k) - len(key)) > max(2, len(key) // 3):
+                continue
+            score = fuzz.ratio(key, k)
+            if kata and len(sk) >= 3 and len(ksk) >= 3:
+                score = max(score, fuzz.ratio(sk, ksk) - 3)
+            if score > best_score:
+                best, best_score = w, score
+        if best_score >= (86 if kata else 90):
+            out[(key, kata)] = best
+    return out
+
+
+def build_anchors(
+    ja: Sequence[str],
+    en: Sequence[str],
+    *,
+    analyzer: Analyzer | None = None,
+    lexicon: Sequence[tuple[str, str]] = (),
+) -> DocAnchors:
+    """Extract and cross-resolve the anchors of one document pair.
+
+    >>> d = build_anchors(["1909年に京都でCNBCと会った。"], ["He met CNBC in Kyoto in 1909."])
+    >>> sorted(set(d.ja[0]) & set(d.en[0]))
+    ['n:1909', 'w:cnbc']
+    """
+    en_tok: list[list[str]] = [en_words(t) for t in en]
+    vocab: set[str] = set()
+    for ws in en_tok:
+        vocab.update(ws)
+    ja_c: list[Counter[str]] = []
+    en_c: list[Counter[str]] = []
+    ja_keys_per: list[list[tuple[str, bool]]] = []
+    all_keys: set[tuple[str, bool]] = set()
+    for t in ja:
+        c: Counter[str] = Counter(ja_numbers(t))
+        for w in latin_tokens(t):
+            c["w:" + w] += 1
+        keys = _reading_keys(t, analyzer)
+        ja_keys_per.append(keys)
+        all_keys.update(keys)
+        ja_c.append(c)
+    names = _match_names(all_keys, vocab) if all_keys else {}
+    for c, keys in zip(ja_c, ja_keys_per):
+        seen: set[str] = set()
+        for k in keys:
+            w = names.get(k)
+            if w is not None and w not in seen and c["w:" + w] == 0:
+                seen.add(w)
+                c["t:" + w] += 1
+    # CJK written inside the English (names given with their kanji)
+    cjk_runs: set[str] = set()
+    for j, t in enumerate(en):
+        c = Counter(en_numbers(t))
+        for w in en_tok[j]:
+            c["w:" + w] += 1
+            c["t:" + w] += 1
+        for run in _CJK_RUN.findall(t):
+            c["c:" + run] += 1
+            cjk_runs.add(run)
+        en_c.append(c)
+    if cjk_runs:
+        for i, t in enumerate(ja):
+            for run in cjk_runs:
+                if run in t:
+                    ja_c[i]["c:" + run] += t.count(run)
+    for n, (jt, et) in enumerate(lexicon):
+        if not jt or not et:
+            continue
+        pat = re.compile(r"(?<![A-Za-z])" + re.escape(et.lower()) + r"(?![A-Za-z])")
+        tag = f"x:{n}"
+        for i, t in enumerate(ja):
+            if jt in t:
+                ja_c[i][tag] += 1
+        for j, t in enumerate(en):
+            if pat.search(t.lower()):
+                en_c[j][tag] += 1
+    _add_quotes(ja, en, ja_c, en_c)
+    # Anchor strength, discounted by how many segments share it (a name in every line
+    # says little about which line pairs with which).
+    df_ja: Counter[str] = Counter()
+    df_en: Counter[str] = Counter()
+    for c in ja_c:
+        df_ja.update(c.keys())
+    for c in en_c:
+        df_en.update(c.keys())
+    weight: dict[str, float] = {}
+    for tok, dj in df_ja.items():
+        de = df_en.get(tok, 0)
+        if de == 0:
+            continue
+        base = _KIND_WEIGHT.get(tok[0], 1.0)
+        weight[tok] = base / max(1.0, (dj * de) ** 0.5)
+    return DocAnchors(ja_c, en_c, weight)
+
+
+def _add_quotes(ja: Sequence[str], en: Sequence[str],
+                ja_c: list[Counter[str]], en_c: list[Counter[str]]) -> None:
+    """Quoted titles and parenthetical glosses: weak, but they break ties."""
+    for i, t in enumerate(ja):
+        n = t.count("「") + t.count("『")
+        if n:
+            ja_c[i]["q:quote"] += n
+        n = t.count("（") + t.count("(")
+        if n:
+            ja_c[i]["q:paren"] += n
+    for j, t in enumerate(en):
+        n = len(re.findall(r"[\"“”]", t)) // 2 + len(re.findall(r"(?<![A-Za-z])'(?=[A-Z])", t))
+        if n:
+            en_c[j]["q:quote"] += n
+        n = t.count("(")
+        if n:
+            en_c[j]["q:paren"] += n
