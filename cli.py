@@ -26,22 +26,70 @@ CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 
 
 # -- shared plumbing ---------------------------------------------------------------------------
 class TaiyakuGroup(click.Group):
-    """Turns the project's errors into ``Error: <one line>`` (exit 1) in one place."""
+    """Turns the project's errors into ``Error: <one line>`` (exit 1) in one place.
+
+    Also: Ctrl-C exits 130 after the open transaction rolled back; a closed pipe (``| head``)
+    exits quietly; environment failures (disk full, permission denied, database locked) are
+    one line too. ``--traceback`` (or ``TAIYAKU_TRACEBACK=1``) shows the full traceback.
+    """
+
+    def main(self, args: Any = None, *pargs: Any, **kwargs: Any) -> Any:
+        if args is None and kwargs.get("standalone_mode", True):
+            # Started from the command line (not CliRunner or a caller passing args):
+            # restore the default SIGPIPE action so `taiyaku … | head` ends quietly, as Unix
+            # tools do, and turn SIGTERM into an exception so transactions and temp files
+            # are cleaned up.
+            if hasattr(signal, "SIGPIPE"):
+                signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+            signal.signal(signal.SIGTERM, _terminate)
+        return super().main(args, *pargs, **kwargs)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except TaiyakuError as e:
-            if ctx.meta.get("taiyaku.traceback") or os.environ.get("TAIYAKU_TRACEBACK"):
+            if _want_traceback(ctx):
                 raise
             raise click.ClickException(_one_line(str(e))) from None
         except KeyboardInterrupt:
-            click.echo("Interrupted; nothing was written.", err=True)
+            click.echo("\nInterrupted; the change in progress was rolled back.", err=True)
             ctx.exit(130)
         except BrokenPipeError:
             # `taiyaku … | head`: the reader went away; exit quietly.
             _silence_stdout()
             ctx.exit(0)
+        except Exception as e:
+            message = _environment_error(e)
+            if message is None or _want_traceback(ctx):
+                raise
+            raise click.ClickException(message) from None
+
+
+def _want_traceback(ctx: click.Context) -> bool:
+    return bool(ctx.meta.get("taiyaku.traceback") or os.environ.get("TAIYAKU_TRACEBACK"))
+
+
+def _terminate(signum: int, frame: Any) -> None:
+    raise SystemExit(128 + signum)
+
+
+def _environment_error(e: Exception) -> str | None:
+    """One line for failures caused by the machine rather than by taiyaku, else None.
+
+    sqlite3 is looked up in sys.modules (not imported) so this costs nothing at start-up.
+    """
+    hint = " (run with --traceback for details)"
+    if isinstance(e, OSError) and not isinstance(e, click.ClickException):
+        where = f"{e.filename}: " if e.filename else ""
+        return _one_line(f"{where}{e.strerror or e}{hint}")
+    sqlite3 = sys.modules.get("sqlite3")
+    if sqlite3 is not None and isinstance(e, sqlite3.OperationalError):
+        text = str(e)
+        if "locked" in text or "busy" in text:
+            return f"the database is locked: another taiyaku is writing to it; try again{hint}"
+        if any(k in text for k in ("readonly", "disk", "full", "unable to open")):
+            return _one_line(f"database error: {text}{hint}")
+    return None
 
 
 def _one_line(message: str) -> str:
@@ -114,7 +162,8 @@ def info(message: str) -> None:
 
 # -- the group ---------------------------------------------------------------------------------
 @click.group(cls=TaiyakuGroup, context_settings=CONTEXT_SETTINGS)
-@click.version_option(package_name="taiyaku")
+@click.version_option(package_name="taiyaku", prog_name="taiyaku",
+                      message="%(prog)s %(version)s")
 @click.option("--traceback", is_flag=True, help="Show the full traceback on errors (debugging).")
 @click.pass_context
 def cli(ctx: click.Context, traceback: bool) -> None:
@@ -128,8 +177,6 @@ def cli(ctx: click.Context, traceback: bool) -> None:
       taiyaku pretranslate new-article.txt -o new.xlf --report report.html
     """
     ctx.meta["taiyaku.traceback"] = traceback
-    if hasattr(signal, "SIGPIPE"):
-        signal.signal(signal.SIGPIPE, signal.SIG_DFL)
 
 
 # -- documents ---------------------------------------------------------------------------------

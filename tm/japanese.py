@@ -103,7 +103,9 @@ _KATA_START, _KATA_END = 0x30A1, 0x30F6
 
 
 def katakana_to_hiragana(text: str) -> str:
-    """>>> katakana_to_hiragana("センリャク")
+    """Katakana to hiragana; other characters unchanged.
+
+    >>> katakana_to_hiragana("センリャク")
     'せんりゃく'
     """
     return "".join(
@@ -112,7 +114,9 @@ def katakana_to_hiragana(text: str) -> str:
 
 
 def hiragana_to_katakana(text: str) -> str:
-    """>>> hiragana_to_katakana("せんりゃく")
+    """Hiragana to katakana; other characters unchanged.
+
+    >>> hiragana_to_katakana("せんりゃく")
     'センリャク'
     """
     return "".join(

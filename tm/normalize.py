@@ -18,6 +18,8 @@ _PUNCT = str.maketrans(
         "‐": "-", "‑": "-", "‒": "-", "–": "-", "—": "-", "―": "-", "−": "-",
         "〜": "~", "～": "~",
         "\u00a0": " ", "\u3000": " ", "\u200b": "", "\ufeff": "",
+        # invisible: soft hyphen, zero-width (non-)joiner, word joiner
+        "\u00ad": "", "\u200c": "", "\u200d": "", "\u2060": "",
     }
 )
 _WS = re.compile(r"\s+")
@@ -63,8 +65,10 @@ def script_of(text: str) -> str:
     A line with any kana/kanji in a meaningful share is Japanese: Japanese lines often carry
     Latin names (CNBC, G20), while English lines almost never carry kana.
 
-    >>> script_of("米財務長官ベッセントが CNBC で"), script_of("Bessent told CNBC"), script_of("— 12 —")
-    ('ja', 'en', 'none')
+    >>> script_of("米財務長官ベッセントが CNBC で"), script_of("Bessent told CNBC")
+    ('ja', 'en')
+    >>> script_of("— 12 —")
+    'none'
     """
     ja = len(_HAS_JA.findall(text))
     latin = len(_HAS_LATIN.findall(text))

@@ -141,7 +141,25 @@ def m002_term_form_pos(conn: sqlite3.Connection) -> None:
     conn.execute("ALTER TABLE term_forms ADD COLUMN pos TEXT")
 
 
-MIGRATIONS: list[Migration] = [m001_initial, m002_term_form_pos]
+def m003_fuzzy_index(conn: sqlite3.Connection) -> None:
+    """The fuzzy-search candidate index (tm/index.py): JA character bigrams and EN words,
+    each key with its document frequency and posting lists of unit ids (uint32 LE blobs)."""
+    run_script(
+        conn,
+        """
+        CREATE TABLE fuzzy_keys (key TEXT PRIMARY KEY, df INTEGER NOT NULL) WITHOUT ROWID;
+        CREATE TABLE fuzzy_postings (
+            key TEXT NOT NULL,
+            chunk INTEGER NOT NULL,
+            n INTEGER NOT NULL,
+            ids BLOB NOT NULL,
+            PRIMARY KEY (key, chunk)
+        );
+        """,
+    )
+
+
+MIGRATIONS: list[Migration] = [m001_initial, m002_term_form_pos, m003_fuzzy_index]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -201,13 +219,28 @@ class Store:
             conn = sqlite3.connect(
                 ":memory:" if p is None else str(p), timeout=30.0, isolation_level=None
             )
+        except sqlite3.Error as e:
+            raise StoreError(f"{p}: cannot open database ({e})") from None
+        try:
             conn.execute("PRAGMA busy_timeout = 30000")
+            # Read the schema before anything writes: a file that is not SQLite fails here
+            # with "file is not a database" and is left byte-for-byte as it was.
+            version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+            if version == 0 and _has_foreign_tables(conn):
+                raise StoreError(
+                    f"{p}: an SQLite database of another program (it has tables but no taiyaku "
+                    "schema); give taiyaku its own --db file"
+                )
             if p is not None:
                 conn.execute("PRAGMA journal_mode = WAL")
             conn.execute("PRAGMA foreign_keys = ON")
             conn.execute("PRAGMA synchronous = NORMAL")
         except sqlite3.DatabaseError as e:
-            raise StoreError(f"{p}: cannot open database ({e})") from None
+            conn.close()
+            raise StoreError(f"{p}: not a taiyaku database or damaged ({e})") from None
+        except StoreError:
+            conn.close()
+            raise
         store = cls(conn, p)
         try:
             store.migrate()
@@ -241,11 +274,13 @@ class Store:
         :param upto: stop at this version (tests migrate step by step)
         """
         target = SCHEMA_VERSION if upto is None else upto
+        if not 0 <= target <= SCHEMA_VERSION:
+            raise ValueError(f"upto must be between 0 and {SCHEMA_VERSION}, not {upto}")
         current = self.schema_version
         if current > SCHEMA_VERSION:
             raise StoreError(
-                f"{self.path}: database schema {current} is newer than this taiyaku "
-                f"({SCHEMA_VERSION}); upgrade taiyaku"
+                f"{self.path or ':memory:'}: database schema {current} is newer than this "
+                f"taiyaku ({SCHEMA_VERSION}); upgrade taiyaku"
             )
         ran = []
         for version in range(current, target):
@@ -257,7 +292,9 @@ class Store:
                 migration(self.conn)
                 self.conn.execute(f"PRAGMA user_version = {version + 1}")
             ran.append(migration.__name__)
-        if ran or not self.get_meta("created"):
+        # The signature is written once the schema is complete (a partial migration, as the
+        # step-by-step tests build, has no meta table yet at version 0).
+        if self.schema_version == SCHEMA_VERSION and (ran or not self.get_meta("created")):
             from . import signature
 
             with self.atomic():
@@ -288,7 +325,14 @@ class Store:
                 raise
             else:
                 self._depth -= 1
-                self.conn.execute("COMMIT")
+                try:
+                    self.conn.execute("COMMIT")
+                except BaseException:
+                    # A failed COMMIT (disk full, I/O error) leaves the transaction open; end
+                    # it so the connection is usable and nothing half-written survives.
+                    if self.conn.in_transaction:
+                        self.conn.execute("ROLLBACK")
+                    raise
         else:
             name = f"sp{self._depth}"
             self.conn.execute(f"SAVEPOINT {name}")
@@ -378,6 +422,14 @@ class Store:
     def query(self, sql: str, params: tuple[Any, ...] | dict[str, Any] = ()) -> list[Any]:
         """Run a read query and return all rows (small results only)."""
         return self.conn.execute(sql, params).fetchall()
+
+
+def _has_foreign_tables(conn: sqlite3.Connection) -> bool:
+    """True when a version-0 file already holds tables (another program's database)."""
+    row = conn.execute(
+        "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+    ).fetchone()
+    return bool(row[0])
 
 
 #: Functions called with (store, doc_id) before a document is deleted, so indexes that live

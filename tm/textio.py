@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import codecs
 import os
+import sys
+import unicodedata
 from pathlib import Path
 
 from .errors import InputError
@@ -23,19 +25,21 @@ _BINARY_MAGIC = {
     b"\x1f\x8b": "a gzip archive",
 }
 
-_TRIED = "UTF-8, UTF-16 (BOM), Shift_JIS/CP932, EUC-JP"
+_TRIED = "UTF-8, UTF-16/32 (BOM), Shift_JIS/CP932, EUC-JP"
 
 
 def read_text(path: str | os.PathLike[str]) -> str:
     """Read a text file and return its text with ``\\n`` newlines.
 
-    :param path: the file
+    :param path: the file (``-`` reads standard input)
     :raises InputError: missing, a directory, unreadable, empty, binary or undecodable
 
     The error names the file and what was tried.
     """
-    p = Path(path)
     name = str(path)
+    if name == "-":
+        return decode_bytes(sys.stdin.buffer.read(MAX_TEXT_BYTES + 1), "<stdin>")
+    p = Path(path)
     if p.is_dir():
         raise InputError(f"{name}: is a directory, not a file")
     try:
@@ -60,6 +64,8 @@ def decode_bytes(data: bytes, name: str = "<input>") -> str:
     >>> decode_bytes(codecs.BOM_UTF8 + "a\\r\\nb".encode())
     'a\\nb'
     """
+    if len(data) > MAX_TEXT_BYTES:
+        raise InputError(f"{name}: input is too large (limit {MAX_TEXT_BYTES} bytes)")
     if not data.strip():
         raise InputError(f"{name}: file is empty")
     for magic, what in _BINARY_MAGIC.items():
@@ -80,6 +86,9 @@ def decode_bytes(data: bytes, name: str = "<input>") -> str:
 def _decode(data: bytes, name: str) -> str:
     if data.startswith(codecs.BOM_UTF8):
         return _strict(data[3:], "utf-8", name)
+    # UTF-32 LE's BOM begins with UTF-16 LE's, so it is tested first.
+    if data.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):
+        return _strict(data, "utf-32", name)
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return _strict(data, "utf-16", name)
     if b"\x00" in data:
@@ -91,8 +100,15 @@ def _decode(data: bytes, name: str) -> str:
         return data.decode("utf-8")
     except UnicodeDecodeError as e:
         utf8_error = e
+    if _mostly_utf8(data):
+        # A UTF-8 file with a few damaged bytes would otherwise "decode" as Shift_JIS mojibake.
+        raise InputError(
+            f"{name}: invalid UTF-8 at byte {utf8_error.start} (the rest of the file is UTF-8; "
+            "it may be truncated or damaged)"
+        )
     # Legacy Japanese encodings. Shift_JIS and EUC-JP byte ranges overlap, so decode both and
-    # keep the one that yields more common Japanese characters.
+    # keep the one that reads as Japanese; a decode that yields mostly odd characters (a
+    # Latin-1 or random binary file that happens to decode) is refused.
     candidates: list[tuple[int, str]] = []
     for enc in ("cp932", "euc_jp"):
         try:
@@ -101,7 +117,9 @@ def _decode(data: bytes, name: str) -> str:
             continue
         candidates.append((_japanese_score(text), text))
     if candidates:
-        return max(candidates, key=lambda c: c[0])[1]
+        score, text = max(candidates, key=lambda c: c[0])
+        if score >= 0:
+            return text
     raise InputError(
         f"{name}: cannot decode (tried {_TRIED}; invalid byte at offset {utf8_error.start}); "
         "save it as UTF-8"
@@ -115,6 +133,42 @@ def _strict(data: bytes, encoding: str, name: str) -> str:
         raise InputError(f"{name}: invalid {encoding.upper()} at byte {e.start}") from None
 
 
+def _mostly_utf8(data: bytes) -> bool:
+    """True when *data* is valid UTF-8 apart from a few bad bytes (damage, not a legacy codec).
+
+    Shift_JIS or EUC-JP text read as UTF-8 yields almost only replacement characters.
+    """
+    text = data.decode("utf-8", errors="replace")
+    bad = text.count("\ufffd")
+    good = sum(1 for ch in text if ord(ch) > 0x7F) - bad
+    return good >= 4 * bad
+
+
 def _japanese_score(text: str) -> int:
-    """Count hiragana and common punctuation: high for the right legacy codec."""
-    return sum(1 for ch in text if "\u3041" <= ch <= "\u309f" or ch in "、。「」")
+    """How Japanese a legacy decode looks: plausible characters minus suspicious ones.
+
+    The wrong codec turns kana into half-width katakana (EUC-JP read as CP932) or rare
+    symbols and private-use characters; the right one yields kana, kanji and CJK punctuation.
+    """
+    score = 0
+    for ch in text:
+        o = ord(ch)
+        if o < 0x80:
+            continue
+        if 0x3040 <= o <= 0x30FF or 0x3000 <= o <= 0x303F:  # kana, CJK punctuation
+            score += 2
+        elif 0x4E00 <= o <= 0x9FFF or 0xFF01 <= o <= 0xFF5E:  # kanji, full-width ASCII
+            score += 1
+        elif 0xFF61 <= o <= 0xFF9F:
+            # Half-width katakana: rare in real text, frequent when EUC-JP is read as CP932;
+            # a small penalty picks the right codec and still accepts old half-width files.
+            score -= 1 if ch not in _HALFWIDTH_KANA_OK else 0
+        elif unicodedata.category(ch) in ("Co", "Cn", "Cc"):
+            score -= 3  # private use, unassigned, C1 controls
+        else:
+            score -= 1
+    return score
+
+
+#: half-width katakana that old Shift_JIS files really use (letters and the sound marks)
+_HALFWIDTH_KANA_OK = frozenset(chr(c) for c in range(0xFF66, 0xFFA0))
