@@ -1,0 +1,400 @@
+"""Ingesting documents: read, split by language, segment, align, store in one transaction."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .errors import ExportError, InputError
+from .layout import LAYOUTS, Sides, split_document, split_presegmented
+from .model import Bead, Segment
+from .progress import Progress, no_progress
+from .store import Store
+from .textio import read_text
+
+if TYPE_CHECKING:
+    from .japanese import Analyzer
+
+__all__ = [
+    "IngestOptions",
+    "IngestResult",
+    "Alignment",
+    "align_document",
+    "align_sides",
+    "ingest_file",
+    "join_segments",
+    "REVIEW_FORMATS",
+]
+
+#: review file extensions ingest accepts (checked before any work is done)
+REVIEW_FORMATS = (".html", ".htm", ".xlsx")
+#: beads under this confidence are counted as "weak" in summaries
+WEAK_CONFIDENCE = 0.5
+
+
+@dataclass(frozen=True)
+class IngestOptions:
+    """How to ingest one document.
+
+    :ivar en_path: the English file of a two-file pair
+    :ivar layout: one of :data:`tm.layout.LAYOUTS`
+    :ivar presegmented: both files hold one segment per line
+    :ivar name: document name in the TM (default: the file name)
+    :ivar review: write a side-by-side review here (``.html`` or ``.xlsx``)
+    """
+
+    en_path: str | os.PathLike[str] | None = None
+    layout: str = "auto"
+    presegmented: bool = False
+    name: str | None = None
+    review: str | os.PathLike[str] | None = None
+
+
+def join_segments(texts: Sequence[str], lang: str) -> str:
+    """Join segment texts of one bead: English with spaces, Japanese without.
+
+    Japanese pieces get a space only where two Latin words would otherwise run together.
+
+    >>> join_segments(["一文目。", "二文目。"], "ja"), join_segments(["One.", "Two."], "en")
+    ('一文目。二文目。', 'One. Two.')
+    >>> join_segments(["He said", "yes"], "ja")
+    'He said yes'
+    """
+    if lang == "en":
+        return " ".join(t for t in texts if t)
+    out = ""
+    for t in texts:
+        if not t:
+            continue
+        if out and out[-1].isascii() and out[-1].isalnum() and t[0].isascii() and t[0].isalnum():
+            out += " "
+        out += t
+    return out
+
+
+def _clean_cell(text: str) -> str:
+    return text.replace("\t", " ").replace("\r", " ").replace("\n", " ")
+
+
+@dataclass(frozen=True)
+class Alignment:
+    """Segments of both sides and the beads that pair them.
+
+    :ivar layout: ``halves``, ``interleaved``, ``pair`` or ``presegmented``
+    :ivar message: what the layout step decided
+    """
+
+    ja: list[Segment]
+    en: list[Segment]
+    beads: list[Bead]
+    layout: str
+    message: str = ""
+
+    def texts(self, bead: Bead) -> tuple[str, str]:
+        """The joined Japanese and English text of *bead*."""
+        return (
+            join_segments([self.ja[i].text for i in bead.ja_ids], "ja"),
+            join_segments([self.en[j].text for j in bead.en_ids], "en"),
+        )
+
+    def bead_counts(self) -> dict[str, int]:
+        """Number of beads per type (``"1-1"``, ``"1-0"`` …), most common first."""
+        return dict(Counter(b.kind for b in self.beads).most_common())
+
+    def mean_confidence(self) -> float:
+        """Mean confidence over the beads that pair both languages (0.0 when none)."""
+        paired = [b.score for b in self.beads if b.ja_ids and b.en_ids]
+        return sum(paired) / len(paired) if paired else 0.0
+
+    def to_tsv(self) -> str:
+        """TSV with header ``ja_ids, en_ids, score, ja_text, en_text``.
+
+        Ids are 0-based and comma-separated (empty for 1-0 / 0-1 beads); the score has four
+        decimals; tabs and newlines inside texts become spaces.
+        """
+        rows = ["ja_ids\ten_ids\tscore\tja_text\ten_text"]
+        for b in self.beads:
+            ja, en = self.texts(b)
+            rows.append("\t".join([
+                ",".join(map(str, b.ja_ids)), ",".join(map(str, b.en_ids)),
+                f"{b.score:.4f}", _clean_cell(ja), _clean_cell(en),
+            ]))
+        return "\n".join(rows) + "\n"
+
+    def to_json(self) -> dict[str, Any]:
+        """A JSON-ready dict: layout, counts, segments and beads."""
+        beads = []
+        for b in self.beads:
+            ja, en = self.texts(b)
+            beads.append({
+                "ja_ids": list(b.ja_ids), "en_ids": list(b.en_ids), "type": b.kind,
+                "score": round(b.score, 4), "ja_text": ja, "en_text": en,
+            })
+        return {
+            "layout": self.layout,
+            "message": self.message,
+            "bead_counts": self.bead_counts(),
+            "mean_confidence": round(self.mean_confidence(), 4),
+            "ja": [{"text": s.text, "kind": s.kind} for s in self.ja],
+            "en": [{"text": s.text, "kind": s.kind} for s in self.en],
+            "beads": beads,
+        }
+
+    def to_json_text(self) -> str:
+        """:meth:`to_json` as indented UTF-8 JSON text ending in a newline."""
+        return json.dumps(self.to_json(), ensure_ascii=False, indent=2) + "\n"
+
+
+def align_sides(sides: Sides, *, analyzer: Analyzer | None = None,
+                lexicon: Sequence[tuple[str, str]] = ()) -> Alignment:
+    """Align the two sides of a split document with :func:`tm.align.align`."""
+    from .align import align
+
+    beads = align(
+        [s.text for s in sides.ja], [s.text for s in sides.en], analyzer=analyzer,
+        ja_kinds=[s.kind for s in sides.ja], en_kinds=[s.kind for s in sides.en],
+        lexicon=lexicon,
+    )
+    return Alignment(sides.ja, sides.en, beads, sides.layout, sides.message)
+
+
+def _read_sides(path: str | os.PathLike[str], en_path: str | os.PathLike[str] | None,
+                layout: str, presegmented: bool) -> Sides:
+    name = str(path)
+    if layout not in LAYOUTS:
+        raise InputError(f"{name}: unknown layout {layout!r} (use one of {', '.join(LAYOUTS)})")
+    text = read_text(path)
+    en_text = read_text(en_path) if en_path is not None else None
+    en_name = str(en_path) if en_path is not None else "<english>"
+    if presegmented:
+        if en_text is None:
+            raise InputError(f"{name}: --presegmented needs the English file as well")
+        return split_presegmented(text, en_text, name=name, en_name=en_name)
+    return split_document(text, layout=layout, name=name, en_text=en_text, en_name=en_name)
+
+
+def align_document(
+    path: str | os.PathLike[str],
+    en_path: str | os.PathLike[str] | None = None,
+    *,
+    layout: str = "auto",
+    presegmented: bool = False,
+    analyzer: Analyzer | None = None,
+) -> Alignment:
+    """Split, segment and align a document without storing it.
+
+    :param path: the bilingual file, or the Japanese file of a pair
+    :param en_path: the English file of a pair
+    :param layout: see :func:`tm.layout.split_document`
+    :param presegmented: both files hold one segment per line (ids = 0-based line numbers)
+    :raises InputError: unreadable files, a one-language document, a bad layout
+
+    Example (``taiyaku align ja.txt en.txt --presegmented``)::
+
+        alignment = align_document("ja.txt", "en.txt", presegmented=True)
+        print(alignment.to_tsv())
+    """
+    if layout == "mono":
+        raise InputError(f"{path}: --layout mono has nothing to align; use `taiyaku segment`")
+    sides = _read_sides(path, en_path, layout, presegmented)
+    if sides.layout == "mono":
+        raise InputError(
+            f"{path}: has no English text to align ({sides.message.removeprefix('layout: ')}); "
+            "give the English file with --en"
+        )
+    if analyzer is None:
+        from .japanese import Analyzer
+
+        analyzer = Analyzer()
+    return align_sides(sides, analyzer=analyzer)
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    """What :func:`ingest_file` stored."""
+
+    document: str
+    doc_id: int
+    kind: str
+    layout: str
+    message: str
+    source: str
+    ja_segments: int
+    en_segments: int
+    units: int
+    unaligned_ja: int
+    unaligned_en: int
+    bead_counts: dict[str, int] = field(default_factory=dict)
+    mean_confidence: float | None = None
+    weak_beads: int = 0
+    review: str | None = None
+    replaced: bool = False
+
+    def to_json(self) -> dict[str, Any]:
+        """A JSON-ready dict of every field."""
+        return {
+            "document": self.document, "doc_id": self.doc_id, "kind": self.kind,
+            "layout": self.layout, "message": self.message, "source": self.source,
+            "ja_segments": self.ja_segments, "en_segments": self.en_segments,
+            "units": self.units, "unaligned_ja": self.unaligned_ja,
+            "unaligned_en": self.unaligned_en, "bead_counts": self.bead_counts,
+            "mean_confidence": None if self.mean_confidence is None
+            else round(self.mean_confidence, 4),
+            "weak_beads": self.weak_beads, "review": self.review, "replaced": self.replaced,
+        }
+
+    def summary(self) -> str:
+        """Several lines for people: layout decision, counts per bead type, confidence."""
+        verb = "Replaced" if self.replaced else "Ingested"
+        lines = [f"{verb} {self.document!r} ({self.kind}) from {self.source}", f"  {self.message}"]
+        lines.append(f"  segments: {self.ja_segments} Japanese, {self.en_segments} English")
+        if self.kind == "bilingual":
+            types = ", ".join(f"{k}: {v}" for k, v in self.bead_counts.items())
+            lines.append(f"  beads: {types}")
+            lines.append(
+                f"  TM units: {self.units}; unaligned segments: {self.unaligned_ja} Japanese, "
+                f"{self.unaligned_en} English"
+            )
+            mean = self.mean_confidence or 0.0
+            lines.append(
+                f"  mean confidence: {mean:.2f}; {self.weak_beads} paired beads below "
+                f"{WEAK_CONFIDENCE}"
+            )
+        if self.review:
+            lines.append(f"  review: {self.review}")
+        return "\n".join(lines)
+
+
+def _sha256(paths: Sequence[str | os.PathLike[str]]) -> str:
+    digest = hashlib.sha256()
+    for p in paths:
+        digest.update(Path(p).read_bytes())
+        digest.update(b"\0")
+    return digest.hexdigest()
+
+
+def _check_review_path(review: str | os.PathLike[str] | None) -> None:
+    if review is None:
+        return
+    suffix = Path(review).suffix.lower()
+    if suffix not in REVIEW_FORMATS:
+        raise ExportError(
+            f"{review}: unknown review format {suffix or '(no extension)'!r}; "
+            "use .html or .xlsx"
+        )
+
+
+def ingest_file(
+    store: Store,
+    path: str | os.PathLike[str],
+    options: IngestOptions = IngestOptions(),
+    progress: Progress = no_progress,
+) -> IngestResult:
+    """Split, segment, align and store one document in one transaction.
+
+    Aligned beads (1-1, 2-1 …) become TM units; 1-0 and 0-1 beads stay segments without a
+    unit. A document of the same name is replaced. ``--layout mono`` (or an ``auto`` file
+    with no English) stores segments only. The review file, when asked for, is written
+    inside the same transaction: if it cannot be written nothing is stored.
+
+    :raises InputError: unreadable input, a bilingual layout without English, review of a
+        one-language document
+    :raises ExportError: the review file cannot be written or has an unknown extension
+
+    Example::
+
+        with Store.open("tm.db") as store:
+            result = ingest_file(store, "article.txt", IngestOptions(review="review.html"))
+            print(result.summary())
+    """
+    _check_review_path(options.review)
+    name = options.name or Path(path).name
+    progress(0, 3, "reading")
+    sides = _read_sides(path, options.en_path, options.layout, options.presegmented)
+    mono = sides.layout == "mono"
+    if mono and options.review is not None:
+        raise InputError(
+            f"{path}: a one-language document has no alignment to review; drop --review"
+        )
+    progress(1, 3, "aligning")
+    alignment: Alignment | None = None
+    if not mono:
+        from .japanese import Analyzer
+
+        alignment = align_sides(sides, analyzer=Analyzer())
+    sources = [path] + ([options.en_path] if options.en_path is not None else [])
+    sha = _sha256(sources)
+    progress(2, 3, "storing")
+    with store.atomic():
+        replaced = store.delete_document(name)
+        doc_id = store.add_document(
+            name, layout=sides.layout, kind="mono" if mono else "bilingual",
+            source_path=", ".join(str(p) for p in sources), sha256=sha,
+        )
+        ja_unit: list[int | None] = [None] * len(sides.ja)
+        en_unit: list[int | None] = [None] * len(sides.en)
+        n_units = 0
+        if alignment is not None:
+            n_units = _store_units(store, doc_id, alignment, ja_unit, en_unit)
+        rows = [(doc_id, "ja", i, s.text, s.kind, ja_unit[i]) for i, s in enumerate(sides.ja)]
+        rows += [(doc_id, "en", i, s.text, s.kind, en_unit[i]) for i, s in enumerate(sides.en)]
+        store.conn.executemany(
+            "INSERT INTO segments(doc_id, lang, position, text, kind, unit_id) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            rows,
+        )
+        if alignment is not None and options.review is not None:
+            from .review import write_review
+
+            write_review(options.review, alignment, document_name=name)
+    progress(3, 3, "done")
+    return _result(name, doc_id, sides, alignment, path, n_units, ja_unit, en_unit,
+                   options.review, replaced)
+
+
+def _store_units(store: Store, doc_id: int, alignment: Alignment,
+                 ja_unit: list[int | None], en_unit: list[int | None]) -> int:
+    from .units import NewUnit, add_units
+
+    paired = [b for b in alignment.beads if b.ja_ids and b.en_ids]
+    units = []
+    for position, bead in enumerate(paired):
+        ja, en = alignment.texts(bead)
+        units.append(NewUnit(ja=ja, en=en, position=position, bead=bead.kind,
+                             confidence=min(1.0, max(0.0, float(bead.score)))))
+    ids = add_units(store, doc_id, units)
+    for bead, uid in zip(paired, ids, strict=True):
+        for i in bead.ja_ids:
+            ja_unit[i] = uid
+        for j in bead.en_ids:
+            en_unit[j] = uid
+    return len(paired)
+
+
+def _result(name: str, doc_id: int, sides: Sides, alignment: Alignment | None,
+            path: str | os.PathLike[str], n_units: int, ja_unit: list[int | None],
+            en_unit: list[int | None], review: str | os.PathLike[str] | None,
+            replaced: bool) -> IngestResult:
+    counts: dict[str, int] = {}
+    mean = None
+    weak = 0
+    if alignment is not None:
+        counts = alignment.bead_counts()
+        mean = alignment.mean_confidence()
+        weak = sum(1 for b in alignment.beads
+                   if b.ja_ids and b.en_ids and b.score < WEAK_CONFIDENCE)
+    return IngestResult(
+        document=name, doc_id=doc_id, kind="mono" if alignment is None else "bilingual",
+        layout=sides.layout, message=sides.message, source=str(path),
+        ja_segments=len(sides.ja), en_segments=len(sides.en), units=n_units,
+        unaligned_ja=sum(1 for u in ja_unit if u is None) if alignment is not None else 0,
+        unaligned_en=sum(1 for u in en_unit if u is None) if alignment is not None else 0,
+        bead_counts=counts, mean_confidence=mean, weak_beads=weak,
+        review=str(review) if review is not None else None, replaced=replaced,
+    )

@@ -1,0 +1,271 @@
+"""Deciding how a document lays out its two languages and splitting it into JA and EN segments."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from .errors import InputError
+from .model import Segment
+from .normalize import script_of
+from .segment import classify_line, segment_line
+
+__all__ = ["LAYOUTS", "Sides", "split_document", "split_presegmented", "line_scripts"]
+
+#: layouts a caller may ask for (``auto`` decides between halves, interleaved and mono)
+LAYOUTS = ("auto", "halves", "interleaved", "pair", "mono")
+
+#: below this share of English letters a "bilingual" file is treated as having no English
+MIN_EN_SHARE = 0.05
+#: ``auto`` picks halves when one JA→EN split point leaves at most this share out of place
+HALVES_MAX_COST = 0.2
+
+
+@dataclass(frozen=True)
+class Sides:
+    """A document split into its Japanese and English segments.
+
+    :ivar layout: ``halves``, ``interleaved``, ``pair``, ``mono`` or ``presegmented``
+    :ivar message: one line saying what was decided (and why, for ``auto``)
+    :ivar ja_lines: for each JA segment, the 0-based line it came from (first file)
+    :ivar en_lines: the same for EN segments (line in the second file for pairs)
+    """
+
+    ja: list[Segment]
+    en: list[Segment]
+    layout: str
+    message: str
+    ja_lines: list[int]
+    en_lines: list[int]
+
+
+def _weight(line: str, script: str) -> int:
+    """Content weight of a line: Latin letters, or 3 per kana/kanji (as in ``script_of``)."""
+    if script == "ja":
+        return 3 * sum(1 for c in line if not c.isascii() and c.isalpha())
+    if script == "en":
+        return sum(1 for c in line if c.isascii() and c.isalpha())
+    return 0
+
+
+def line_scripts(lines: Sequence[str]) -> list[tuple[str, int]]:
+    """``(script, weight)`` for each line; furniture lines count as ``none``.
+
+    >>> line_scripts(["台湾有事", "Taiwan", "–>", ""])
+    [('ja', 12), ('en', 6), ('none', 0), ('none', 0)]
+    """
+    out = []
+    for line in lines:
+        if not line.strip() or classify_line(line).kind == "boilerplate":
+            out.append(("none", 0))
+            continue
+        script = script_of(line)
+        out.append((script, _weight(line, script)))
+    return out
+
+
+def _best_split(scripts: Sequence[tuple[str, int]]) -> tuple[int, float]:
+    """The line index k that best separates a JA half [0, k) from an EN half [k, n).
+
+    Cost = weight of EN lines before k + weight of JA lines from k on, as a share of all
+    weight; among equal costs the latest k wins, so blank and furniture lines between the
+    halves stay with the Japanese half and the English half starts at its first English line.
+    """
+    total = sum(w for _, w in scripts) or 1
+    cost = sum(w for s, w in scripts if s == "ja")  # k = 0: every JA line is misplaced
+    best_k, best_cost = 0, cost
+    for k in range(1, len(scripts) + 1):
+        s, w = scripts[k - 1]
+        cost += w if s == "en" else -w if s == "ja" else 0
+        if cost <= best_cost:
+            best_k, best_cost = k, cost
+    return best_k, best_cost / total
+
+
+def _no_english(name: str) -> InputError:
+    return InputError(
+        f"{name}: has no English text; use --layout mono for a one-language document"
+    )
+
+
+def _english_share(scripts: Sequence[tuple[str, int]]) -> float:
+    total = sum(w for _, w in scripts)
+    return sum(w for s, w in scripts if s == "en") / total if total else 0.0
+
+
+def _segments(lines: Sequence[str], indexes: Sequence[int], lang: str,
+              ja: list[Segment], ja_lines: list[int]) -> None:
+    for i in indexes:
+        for seg in segment_line(lines[i], lang):
+            ja.append(seg)
+            ja_lines.append(i)
+
+
+def split_document(
+    text: str,
+    *,
+    layout: str = "auto",
+    name: str = "<input>",
+    en_text: str | None = None,
+    en_name: str = "<english>",
+) -> Sides:
+    """Split a document into Japanese and English segments.
+
+    :param layout: ``auto``, ``halves``, ``interleaved``, ``pair`` (needs *en_text*) or
+        ``mono``; with *en_text* given, ``auto`` means ``pair``
+    :param name: file name for messages
+    :raises InputError: a bilingual layout for a file without English, or ``pair`` without
+        a second file
+
+    >>> sides = split_document("日本語の文です。\\n\\nAn English sentence.")
+    >>> [s.text for s in sides.ja], [s.text for s in sides.en], sides.layout
+    (['日本語の文です。'], ['An English sentence.'], 'halves')
+    """
+    if layout not in LAYOUTS:
+        raise InputError(f"{name}: unknown layout {layout!r} (use one of {', '.join(LAYOUTS)})")
+    if en_text is not None:
+        if layout not in ("auto", "pair"):
+            raise InputError(f"{name}: --layout {layout} takes one file; drop --en or use pair")
+        return _split_pair(text, en_text, name, en_name)
+    if layout == "pair":
+        raise InputError(f"{name}: --layout pair needs the English file (--en FILE)")
+    lines = text.split("\n")
+    scripts = line_scripts(lines)
+    if layout == "mono":
+        return _split_mono(lines, "mono (as asked)")
+    en_share = _english_share(scripts)
+    n_en = sum(1 for s, _ in scripts if s == "en")
+    if en_share < MIN_EN_SHARE or n_en == 0:
+        if layout == "auto":
+            how = f"mono (auto: {name} has too little English to align; stored as one language)"
+            return _split_mono(lines, how)
+        raise _no_english(name)
+    if sum(1 for s, _ in scripts if s == "ja") == 0:
+        if layout == "auto":
+            return _split_mono(lines, f"mono (auto: {name} has no Japanese lines)")
+        raise InputError(f"{name}: has no Japanese text; use --layout mono for English only")
+    k, cost = _best_split(scripts)
+    if layout == "halves" or (layout == "auto" and cost <= HALVES_MAX_COST):
+        how = "as asked" if layout == "halves" else f"auto: {cost:.0%} of the text out of place"
+        return _split_halves(lines, scripts, k, how)
+    how = "as asked" if layout == "interleaved" else (
+        f"auto: no single JA/EN split point ({cost:.0%} out of place at best)")
+    return _split_interleaved(lines, scripts, how)
+
+
+def _split_mono(lines: Sequence[str], how: str) -> Sides:
+    from .segment import dominant_language, line_language
+
+    default = dominant_language(lines)
+    ja: list[Segment] = []
+    en: list[Segment] = []
+    ja_lines: list[int] = []
+    en_lines: list[int] = []
+    for i, line in enumerate(lines):
+        lang = line_language(line, default)
+        for seg in segment_line(line, lang):
+            (ja if lang == "ja" else en).append(seg)
+            (ja_lines if lang == "ja" else en_lines).append(i)
+    message = f"layout: {how}; {len(ja)} Japanese and {len(en)} English segments"
+    return Sides(ja, en, "mono", message, ja_lines, en_lines)
+
+
+def _split_halves(lines: Sequence[str], scripts: Sequence[tuple[str, int]], k: int,
+                  how: str) -> Sides:
+    # The JA half keeps every line, English quotations and English titles included: they
+    # sit in the Japanese running text and the aligner pairs them through shared words.
+    # In the EN half, Japanese-script lines (author profile, page furniture after the
+    # article) go to the Japanese side, after the JA half, so both sides stay in order.
+    ja: list[Segment] = []
+    en: list[Segment] = []
+    ja_lines: list[int] = []
+    en_lines: list[int] = []
+    _segments(lines, range(k), "ja", ja, ja_lines)
+    moved = 0
+    for i in range(k, len(lines)):
+        # Furniture counts as "none" for the split; here its own script decides its side.
+        if scripts[i][0] == "ja" or script_of(lines[i]) == "ja":
+            _segments(lines, [i], "ja", ja, ja_lines)
+            moved += 1
+        else:
+            _segments(lines, [i], "en", en, en_lines)
+    first_en = k + 1
+    message = (
+        f"layout: halves ({how}); Japanese half lines 1–{k}, English half from line "
+        f"{first_en}"
+        + (f" ({moved} Japanese lines after it kept on the Japanese side)" if moved else "")
+        + f"; {len(ja)} Japanese and {len(en)} English segments"
+    )
+    return Sides(ja, en, "halves", message, ja_lines, en_lines)
+
+
+def _split_interleaved(lines: Sequence[str], scripts: Sequence[tuple[str, int]],
+                       how: str) -> Sides:
+    ja: list[Segment] = []
+    en: list[Segment] = []
+    ja_lines: list[int] = []
+    en_lines: list[int] = []
+    side = next((s for s, _ in scripts if s != "none"), "ja")
+    switches = 0
+    for i in range(len(lines)):
+        script = scripts[i][0]
+        if script != "none" and script != side:
+            side = script
+            switches += 1
+        _segments(lines, [i], side, ja if side == "ja" else en,
+                  ja_lines if side == "ja" else en_lines)
+    message = (
+        f"layout: interleaved ({how}); {switches + 1} language blocks; "
+        f"{len(ja)} Japanese and {len(en)} English segments"
+    )
+    return Sides(ja, en, "interleaved", message, ja_lines, en_lines)
+
+
+def _split_pair(text: str, en_text: str, name: str, en_name: str) -> Sides:
+    ja_lines_text = text.split("\n")
+    en_lines_text = en_text.split("\n")
+    if _english_share(line_scripts(en_lines_text)) < MIN_EN_SHARE:
+        raise _no_english(en_name)
+    ja: list[Segment] = []
+    en: list[Segment] = []
+    ja_idx: list[int] = []
+    en_idx: list[int] = []
+    _segments(ja_lines_text, range(len(ja_lines_text)), "ja", ja, ja_idx)
+    _segments(en_lines_text, range(len(en_lines_text)), "en", en, en_idx)
+    message = (
+        f"layout: pair ({name} + {en_name}); {len(ja)} Japanese and {len(en)} English segments"
+    )
+    return Sides(ja, en, "pair", message, ja_idx, en_idx)
+
+
+def split_presegmented(ja_text: str, en_text: str, *, name: str = "<ja>",
+                       en_name: str = "<en>") -> Sides:
+    """One segment per line in each file, no re-segmentation; segment i is line i (0-based).
+
+    Blank lines are kept as empty ``boilerplate`` segments so ids stay line numbers; a final
+    newline does not add a line.
+
+    >>> s = split_presegmented("一。\\n二。\\n", "One.\\nTwo.\\n")
+    >>> [x.text for x in s.ja], [x.text for x in s.en]
+    (['一。', '二。'], ['One.', 'Two.'])
+    """
+    def lines_of(text: str) -> list[str]:
+        lines = text.split("\n")
+        if lines and lines[-1] == "":
+            lines.pop()
+        return lines
+
+    sides = []
+    for text, lang in ((ja_text, "ja"), (en_text, "en")):
+        sides.append([
+            Segment(line.strip(), lang, "text" if line.strip() else "boilerplate")
+            for line in lines_of(text)
+        ])
+    ja, en = sides
+    if not any(s.text for s in en):
+        raise _no_english(en_name)
+    message = (
+        f"layout: presegmented ({name} + {en_name}); one segment per line; "
+        f"{len(ja)} Japanese and {len(en)} English lines"
+    )
+    return Sides(ja, en, "presegmented", message, list(range(len(ja))), list(range(len(en))))
