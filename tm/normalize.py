@@ -45,7 +45,9 @@ def normalize(text: str) -> str:
     >>> normalize("ｶﾀｶﾅ")
     'カタカナ'
     """
-    text = unicodedata.normalize("NFKC", text).translate(_PUNCT)
+    # Invisible characters go before NFKC so they cannot block a composition (e + ZWJ + ´);
+    # the table runs again after it because NFKC can produce mapped characters (″ → ′′).
+    text = unicodedata.normalize("NFKC", text.translate(_PUNCT)).translate(_PUNCT)
     text = _WS.sub(" ", text).strip()
     return _JA_SPACE.sub("", text)
 

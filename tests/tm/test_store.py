@@ -1,0 +1,323 @@
+"""The SQLite store: opening, migrations from every earlier version, atomic(), refusals."""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import tm.store
+from tm.errors import StoreError
+from tm.normalize import NORMALIZER_NAME
+from tm.store import MIGRATIONS, SCHEMA_VERSION, Store, default_db_path, on_document_delete
+
+META_KEYS = {"created", "taiyaku_version", "sudachipy_version", "sudachi_dictionary",
+             "split_mode", "normalizer", "scorer"}
+
+
+def digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def schema_of(path: Path) -> list[tuple[str, str, str]]:
+    """Every table, index and column of the file, for comparing two databases."""
+    conn = sqlite3.connect(path)
+    try:
+        objects = conn.execute(
+            "SELECT type, name, tbl_name FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' "
+            "ORDER BY type, name"
+        ).fetchall()
+        columns = []
+        for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'"):
+            for col in conn.execute(f"PRAGMA table_info('{name}')"):
+                columns.append(("column", f"{name}.{col[1]}", f"{col[2]}|{col[3]}|{col[4]}"))
+        return sorted(objects + columns)
+    finally:
+        conn.close()
+
+
+# -- opening --------------------------------------------------------------------------------
+def test_fresh_store_is_migrated_and_signed(tmp_path: Path) -> None:
+    with Store.open(tmp_path / "new.db") as store:
+        assert store.schema_version == SCHEMA_VERSION
+        assert META_KEYS <= set(store.meta())
+        assert store.get_meta("normalizer") == NORMALIZER_NAME
+        assert store.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        assert store.conn.execute("PRAGMA foreign_keys").fetchone()[0] == 1
+        assert store.conn.execute("PRAGMA busy_timeout").fetchone()[0] >= 1000
+        assert set(store.counts().values()) == {0}
+
+
+def test_memory_store() -> None:
+    with Store.open(":memory:") as store:
+        assert store.schema_version == SCHEMA_VERSION
+        assert store.path is None
+
+
+def test_creates_missing_folder(tmp_path: Path) -> None:
+    path = tmp_path / "a" / "b" / "tm.db"
+    Store.open(path).close()
+    assert path.is_file()
+
+
+def test_create_false_refuses_a_missing_file(tmp_path: Path) -> None:
+    path = tmp_path / "absent.db"
+    with pytest.raises(StoreError, match="no database here"):
+        Store.open(path, create=False)
+    assert not path.exists()
+
+
+def test_directory_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(StoreError, match="is a directory"):
+        Store.open(tmp_path)
+
+
+def test_reopen_keeps_created_and_runs_nothing(tmp_path: Path) -> None:
+    path = tmp_path / "tm.db"
+    with Store.open(path) as store:
+        created = store.get_meta("created")
+    with Store.open(path) as store:
+        assert store.migrate() == []
+        assert store.get_meta("created") == created
+
+
+@pytest.mark.parametrize(
+    "content",
+    [b"hello, this is not a database\n" * 40, b"SQLite format 3\x00" + b"\xff" * 200],
+    ids=["text file", "damaged header"],
+)
+def test_non_database_file_is_refused_unchanged(tmp_path: Path, content: bytes) -> None:
+    path = tmp_path / "article.txt"
+    path.write_bytes(content)
+    before = digest(path)
+    with pytest.raises(StoreError, match="not a taiyaku database"):
+        Store.open(path)
+    assert digest(path) == before
+    assert not (tmp_path / "article.txt-wal").exists()
+
+
+def test_other_programs_database_is_refused_unchanged(tmp_path: Path) -> None:
+    path = tmp_path / "other.db"
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE contacts (name TEXT)")
+    conn.commit()
+    conn.close()
+    before = digest(path)
+    with pytest.raises(StoreError, match="another program"):
+        Store.open(path)
+    assert digest(path) == before
+
+
+def test_newer_database_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "future.db"
+    Store.open(path).close()
+    conn = sqlite3.connect(path)
+    conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    conn.close()
+    with pytest.raises(StoreError, match="newer than this taiyaku"):
+        Store.open(path)
+
+
+def test_default_path_honours_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TAIYAKU_DB", str(tmp_path / "env.db"))
+    assert default_db_path() == tmp_path / "env.db"
+    monkeypatch.delenv("TAIYAKU_DB")
+    path = default_db_path()
+    assert path.name == "taiyaku.db"
+    assert "taiyaku" in path.parent.name.lower()
+
+
+# -- migrations -----------------------------------------------------------------------------
+def test_migrations_from_empty_database(tmp_path: Path) -> None:
+    path = tmp_path / "empty.db"
+    conn = sqlite3.connect(path, isolation_level=None)
+    ran = Store(conn, path).migrate()
+    conn.close()
+    assert ran == [m.__name__ for m in MIGRATIONS]
+    assert len(set(ran)) == len(ran)
+    assert schema_of(path) == schema_of(_fresh(tmp_path))
+
+
+def _fresh(tmp_path: Path) -> Path:
+    path = tmp_path / "reference.db"
+    if not path.exists():
+        Store.open(path).close()
+    return path
+
+
+@pytest.mark.parametrize("version", range(SCHEMA_VERSION))
+def test_migrations_from_each_earlier_version(tmp_path: Path, version: int) -> None:
+    path = tmp_path / f"v{version}.db"
+    conn = sqlite3.connect(path, isolation_level=None)
+    old = Store(conn, path)
+    assert old.migrate(upto=version) == [m.__name__ for m in MIGRATIONS[:version]]
+    assert old.schema_version == version
+    if version >= 1:
+        # Data written under the old schema survives the upgrade.
+        with old.atomic():
+            old.conn.execute(
+                "INSERT INTO documents(name, layout, kind, created) "
+                "VALUES ('old-doc', 'halves', 'bilingual', '2025-01-01T00:00:00Z')"
+            )
+    conn.close()
+
+    with Store.open(path) as store:
+        assert store.schema_version == SCHEMA_VERSION
+        assert META_KEYS <= set(store.meta())
+        names = [d.name for d in store.documents()]
+        assert names == (["old-doc"] if version >= 1 else [])
+    assert schema_of(path) == schema_of(_fresh(tmp_path))
+
+
+def test_migrate_upto_out_of_range(store: Store) -> None:
+    with pytest.raises(ValueError):
+        store.migrate(upto=SCHEMA_VERSION + 1)
+
+
+def test_failing_migration_rolls_back(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "half.db"
+    Store.open(path).close()
+
+    def broken(conn: sqlite3.Connection) -> None:
+        conn.execute("CREATE TABLE half_done (x)")
+        raise sqlite3.OperationalError("simulated failure")
+
+    monkeypatch.setattr(tm.store, "MIGRATIONS", [*MIGRATIONS, broken])
+    monkeypatch.setattr(tm.store, "SCHEMA_VERSION", SCHEMA_VERSION + 1)
+    with pytest.raises(StoreError, match="simulated failure"):
+        Store.open(path)
+    conn = sqlite3.connect(path)
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+    assert conn.execute(
+        "SELECT count(*) FROM sqlite_master WHERE name = 'half_done'"
+    ).fetchone()[0] == 0
+    conn.close()
+
+
+# -- atomic() -------------------------------------------------------------------------------
+def _docs(store: Store) -> list[str]:
+    return [d.name for d in store.documents()]
+
+
+def test_atomic_commits(store: Store, tmp_path: Path) -> None:
+    with store.atomic():
+        store.add_document("a", layout="halves", kind="bilingual")
+    other = sqlite3.connect(tmp_path / "test.db")
+    assert other.execute("SELECT name FROM documents").fetchall() == [("a",)]
+    other.close()
+
+
+@pytest.mark.parametrize("error", [ValueError, KeyboardInterrupt])
+def test_atomic_rolls_back_on_error(store: Store, tmp_path: Path,
+                                    error: type[BaseException]) -> None:
+    with store.atomic():
+        store.add_document("kept", layout="halves", kind="bilingual")
+    store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    before = digest(tmp_path / "test.db")
+    with pytest.raises(error), store.atomic():
+        store.add_document("lost", layout="halves", kind="bilingual")
+        store.set_meta("normalizer", "changed")
+        store.delete_document("kept")
+        raise error()
+    assert _docs(store) == ["kept"]
+    assert store.get_meta("normalizer") != "changed"
+    assert not store.conn.in_transaction
+    store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    assert digest(tmp_path / "test.db") == before
+    # The helper is usable again afterwards.
+    with store.atomic():
+        store.add_document("after", layout="halves", kind="bilingual")
+    assert _docs(store) == ["kept", "after"]
+
+
+def test_nested_savepoint_rolls_back_alone(store: Store) -> None:
+    with store.atomic():
+        store.add_document("outer", layout="halves", kind="bilingual")
+        with pytest.raises(RuntimeError), store.atomic():
+            store.add_document("inner", layout="halves", kind="bilingual")
+            raise RuntimeError("inner fails")
+        assert _docs(store) == ["outer"]
+        with store.atomic(), store.atomic():
+            store.add_document("deep", layout="halves", kind="bilingual")
+    assert _docs(store) == ["outer", "deep"]
+
+
+def test_outer_failure_undoes_committed_savepoints(store: Store) -> None:
+    with pytest.raises(RuntimeError), store.atomic():
+        with store.atomic():
+            store.add_document("inner", layout="halves", kind="bilingual")
+        raise RuntimeError("outer fails")
+    assert _docs(store) == []
+
+
+def test_atomic_takes_the_write_lock_up_front(tmp_path: Path) -> None:
+    path = tmp_path / "lock.db"
+    first = Store.open(path)
+    second = Store.open(path)
+    second.conn.execute("PRAGMA busy_timeout = 50")
+    try:
+        with first.atomic():
+            with pytest.raises(sqlite3.OperationalError, match="locked"), second.atomic():
+                pass
+        with second.atomic():
+            second.add_document("now", layout="halves", kind="bilingual")
+        assert _docs(first) == ["now"]
+    finally:
+        first.close()
+        second.close()
+
+
+def test_failed_commit_is_rolled_back(store: Store) -> None:
+    # A deferred foreign key fails at COMMIT time: the transaction must not stay open.
+    store.conn.execute("PRAGMA defer_foreign_keys = ON")
+    with pytest.raises(sqlite3.IntegrityError), store.atomic():
+        store.conn.execute(
+            "INSERT INTO segments(doc_id, lang, position, text) VALUES (999, 'ja', 0, 'x')"
+        )
+    assert not store.conn.in_transaction
+    assert store.counts()["segments"] == 0
+
+
+# -- documents ------------------------------------------------------------------------------
+def test_add_document_replaces_and_cascades(store: Store) -> None:
+    deleted: list[int] = []
+
+    def hook(s: Store, doc_id: int) -> None:
+        deleted.append(doc_id)
+
+    on_document_delete(hook)
+    try:
+        with store.atomic():
+            first = store.add_document("article", layout="halves", kind="bilingual")
+            store.conn.execute(
+                "INSERT INTO segments(doc_id, lang, position, text) VALUES (?, 'ja', 0, '米中')",
+                (first,),
+            )
+        with store.atomic():
+            store.add_document("article", layout="halves", kind="bilingual")
+        assert deleted == [first]
+        assert store.counts()["segments"] == 0
+        assert _docs(store) == ["article"]
+        with store.atomic():
+            assert store.delete_document("article") is True
+            assert store.delete_document("article") is False
+    finally:
+        tm.store._DELETE_HOOKS.remove(hook)
+
+
+def test_document_kind_is_checked(store: Store) -> None:
+    with pytest.raises(sqlite3.IntegrityError), store.atomic():
+        store.add_document("x", layout="halves", kind="nonsense")
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.text(), st.text())
+def test_meta_round_trips_any_text(key: str, value: str) -> None:
+    with Store.open(":memory:") as store:
+        with store.atomic():
+            store.set_meta(key, value)
+        assert store.get_meta(key) == value
