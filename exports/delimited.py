@@ -1,0 +1,165 @@
+"""CSV and TSV glossaries and TMs: UTF-8, one header row, columns of :mod:`exports.tabular`.
+
+Both are written with the :mod:`csv` module (quoted where needed, so tabs, newlines and quotes
+inside cells survive); ``bom=True`` adds a UTF-8 byte order mark so Excel opens the file as
+UTF-8. Readers accept a BOM, match columns by header name (any order, any case, extra columns
+ignored) and name the file in every error.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import IO, Any
+
+from glossary.model import TermEntry
+from tm.errors import ParseError
+from tm.model import TMUnit
+
+from .tabular import (
+    GLOSSARY_COLUMNS,
+    GLOSSARY_REQUIRED,
+    TM_COLUMNS,
+    TM_REQUIRED,
+    entry_to_row,
+    header_index,
+    row_to_entry,
+    row_to_unit,
+    unit_to_row,
+)
+from .xmlutil import clean_xml_text
+
+__all__ = ["Delimited", "CSV", "TSV", "read", "write", "read_units", "write_units"]
+
+#: refuse a single field larger than this (csv's own default is 128 KiB)
+MAX_FIELD = 16 * 1024 * 1024
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+        return repr(value)
+    return clean_xml_text(str(value))
+
+
+@dataclass(frozen=True)
+class Delimited:
+    """One delimited dialect (``","`` for CSV, ``"\\t"`` for TSV) with the four entry points."""
+
+    name: str
+    delimiter: str
+    extensions: tuple[str, ...]
+
+    def _write_rows(self, header: Sequence[str], rows: Iterable[Mapping[str, Any]],
+                    fp: IO[bytes], bom: bool) -> None:
+        text = io.TextIOWrapper(fp, encoding="utf-8", newline="", write_through=False)
+        try:
+            if bom:
+                text.write("\ufeff")
+            w = csv.writer(text, delimiter=self.delimiter, lineterminator="\r\n")
+            w.writerow(header)
+            for row in rows:
+                w.writerow([_cell(row.get(c)) for c in header])
+            text.flush()
+        finally:
+            text.detach()
+
+    def _read_rows(self, fp: IO[bytes], name: str, required: Sequence[str],
+                   known: Sequence[str]) -> Iterator[tuple[int, dict[str, Any]]]:
+        text = io.TextIOWrapper(fp, encoding="utf-8-sig", newline="")
+        csv.field_size_limit(MAX_FIELD)
+        reader = csv.reader(text, delimiter=self.delimiter, strict=False)
+        try:
+            try:
+                header = next(reader, None)
+            except UnicodeDecodeError:
+                raise ParseError(name, "not UTF-8 text (save it as UTF-8 CSV)", 1) from None
+            if header is None:
+                raise ParseError(name, "empty file: expected a header row with "
+                                       f"{', '.join(required)}", 1)
+            index = header_index(header, required, name, known)
+            while True:
+                try:
+                    cells = next(reader)
+                except StopIteration:
+                    break
+                except UnicodeDecodeError:
+                    raise ParseError(name, "not UTF-8 text", reader.line_num + 1) from None
+                except csv.Error as e:
+                    raise ParseError(name, f"malformed {self.name} ({e})",
+                                     reader.line_num) from None
+                if not any(cells):
+                    continue
+                row = {k: (cells[i] if i < len(cells) else "") for k, i in index.items()}
+                yield reader.line_num, row
+        finally:
+            text.detach()
+
+    def write(self, records: Iterable[TermEntry], fp: IO[bytes], *, bom: bool = False,
+              **_opts: Any) -> None:
+        """Write glossary entries, one row each (extra options such as ``meta`` are ignored).
+
+        >>> buf = io.BytesIO()
+        >>> from glossary.model import TermForm
+        >>> CSV.write([TermEntry(ja=(TermForm("川習会", "ja"),))], buf)
+        >>> buf.getvalue().decode().splitlines()[1].split(",")[:3]
+        ['', '川習会', '']
+        """
+        self._write_rows(GLOSSARY_COLUMNS, (entry_to_row(e) for e in records), fp, bom)
+
+    def read(self, fp: IO[bytes], name: str) -> Iterator[TermEntry]:
+        """Read glossary entries; rows without any term are skipped.
+
+        :raises ParseError: no ``ja`` column, not UTF-8, malformed quoting, bad numbers
+        """
+        for line, row in self._read_rows(fp, name, GLOSSARY_REQUIRED, GLOSSARY_COLUMNS):
+            entry = row_to_entry(row, name, line)
+            if entry is not None:
+                yield entry
+
+    def write_units(self, units: Iterable[TMUnit], fp: IO[bytes], *, bom: bool = False,
+                    **_opts: Any) -> None:
+        """Write TM units, one row each."""
+        self._write_rows(TM_COLUMNS, (unit_to_row(u) for u in units), fp, bom)
+
+    def read_units(self, fp: IO[bytes], name: str) -> Iterator[TMUnit]:
+        """Read TM units (``ja`` and ``en`` columns required)."""
+        for line, row in self._read_rows(fp, name, TM_REQUIRED, TM_COLUMNS):
+            unit = row_to_unit(row, name, line)
+            if unit is not None:
+                yield unit
+
+
+CSV = Delimited("CSV", ",", (".csv",))
+TSV = Delimited("TSV", "\t", (".tsv", ".tab"))
+
+
+def _dialect(name: str, delimiter: str | None) -> Delimited:
+    if delimiter is not None:
+        return TSV if delimiter == "\t" else CSV
+    return TSV if name.lower().endswith((".tsv", ".tab")) else CSV
+
+
+def read(fp: IO[bytes], name: str, *, delimiter: str | None = None) -> Iterator[TermEntry]:
+    """Read a glossary CSV (or TSV when *name* ends in ``.tsv``)."""
+    return _dialect(name, delimiter).read(fp, name)
+
+
+def write(records: Iterable[TermEntry], fp: IO[bytes], *, delimiter: str = ",",
+          bom: bool = False, **opts: Any) -> None:
+    """Write a glossary as CSV (``delimiter="\\t"`` for TSV)."""
+    _dialect("", delimiter).write(records, fp, bom=bom, **opts)
+
+
+def read_units(fp: IO[bytes], name: str, *, delimiter: str | None = None) -> Iterator[TMUnit]:
+    """Read TM units from CSV (or TSV when *name* ends in ``.tsv``)."""
+    return _dialect(name, delimiter).read_units(fp, name)
+
+
+def write_units(units: Iterable[TMUnit], fp: IO[bytes], *, delimiter: str = ",",
+                bom: bool = False, **opts: Any) -> None:
+    """Write TM units as CSV (``delimiter="\\t"`` for TSV)."""
+    _dialect("", delimiter).write_units(units, fp, bom=bom, **opts)

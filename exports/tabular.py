@@ -1,0 +1,331 @@
+"""Rows of the spreadsheet-like formats (XLSX, CSV, TSV): glossary entries and TM units as dicts.
+
+Glossary columns (one row per entry)::
+
+    id, ja, ja_variants, reading, en, en_variants, status, pos, definition, note, context,
+    sources, frequency, score, origin
+
+``ja``/``en`` hold the preferred term; ``*_variants`` the other forms separated by ``"; "``.
+A form may end in a bracketed annotation for what differs from the default (a variant, or the
+entry's status): ``"EAR [abbreviation]"``,
+``"輸出統制 [synonym, forbidden, reading: ゆしゅつとうせい]"``,
+``"export ctrl [pos: noun]"``. ``\\``, ``;``, ``[`` (and ``,`` ``]`` inside annotations) are
+escaped with a backslash. ``sources`` uses the same ``"; "`` list.
+
+TM columns: ``ja, en, document, position, confidence, bead, created, note, props`` (``props``
+is a JSON object, empty when there are none).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from glossary.model import FORM_KINDS, STATUSES, TermEntry, TermForm
+from tm.errors import ParseError
+from tm.model import TMUnit
+
+__all__ = [
+    "GLOSSARY_COLUMNS", "TM_COLUMNS", "entry_to_row", "row_to_entry", "unit_to_row",
+    "row_to_unit", "header_index", "join_list", "split_list",
+]
+
+GLOSSARY_COLUMNS = (
+    "id", "ja", "ja_variants", "reading", "en", "en_variants", "status", "pos", "definition",
+    "note", "context", "sources", "frequency", "score", "origin",
+)
+GLOSSARY_REQUIRED = ("ja",)
+TM_COLUMNS = ("ja", "en", "document", "position", "confidence", "bead", "created", "note",
+              "props")
+TM_REQUIRED = ("ja", "en")
+
+_ITEM_ESC = "\\;["
+_ANN_ESC = "\\;[],"
+
+
+def _esc(text: str, chars: str) -> str:
+    out = []
+    for ch in text:
+        if ch in chars:
+            out.append("\\")
+        out.append(ch)
+    return "".join(out)
+
+
+def join_list(items: Sequence[str]) -> str:
+    """Join list items with ``"; "``, escaping separators.
+
+    >>> join_list(["a;b", "c"])
+    'a\\\\;b; c'
+    """
+    return "; ".join(_esc(i, _ITEM_ESC) for i in items)
+
+
+def _split(text: str, sep: str) -> list[tuple[str, bool]]:
+    """Split on unescaped *sep*; return (raw item, had-escapes) pairs with escapes kept."""
+    items: list[str] = []
+    cur: list[str] = []
+    i = 0
+    while i < len(text):
+        ch = text[i]
+        if ch == "\\" and i + 1 < len(text):
+            cur.append(text[i:i + 2])
+            i += 2
+            continue
+        if ch == sep:
+            items.append("".join(cur))
+            cur = []
+        else:
+            cur.append(ch)
+        i += 1
+    items.append("".join(cur))
+    return [(it, "\\" in it) for it in items]
+
+
+def _unescape(text: str) -> str:
+    out = []
+    i = 0
+    while i < len(text):
+        if text[i] == "\\" and i + 1 < len(text):
+            out.append(text[i + 1])
+            i += 2
+        else:
+            out.append(text[i])
+            i += 1
+    return "".join(out)
+
+
+def _find_unescaped(text: str, ch: str) -> int:
+    i = 0
+    while i < len(text):
+        if text[i] == "\\":
+            i += 2
+            continue
+        if text[i] == ch:
+            return i
+        i += 1
+    return -1
+
+
+def split_list(text: str | None) -> list[str]:
+    """Split a ``"; "`` list (blank items dropped).
+
+    >>> split_list("a\\\\;b;  c ;")
+    ['a;b', 'c']
+    """
+    if not text:
+        return []
+    out = []
+    for raw, _ in _split(text, ";"):
+        item = _unescape(raw.strip())
+        if item:
+            out.append(item)
+    return out
+
+
+def _form_item(form: TermForm, default_kind: str, entry: TermEntry, with_reading: bool) -> str:
+    ann = []
+    if form.kind != default_kind:
+        ann.append(form.kind)
+    if form.status is not None and form.status != entry.status:
+        ann.append(form.status)
+    if form.pos is not None:
+        ann.append("pos: " + _esc(form.pos, _ANN_ESC))
+    if with_reading and form.reading:
+        ann.append("reading: " + _esc(form.reading, _ANN_ESC))
+    text = _esc(form.text.strip(), _ITEM_ESC)
+    return f"{text} [{', '.join(ann)}]" if ann else text
+
+
+def _parse_item(raw: str, lang: str, default_kind: str) -> TermForm | None:
+    cut = _find_unescaped(raw, "[")
+    ann_text = ""
+    if cut >= 0:
+        ann_text = raw[cut + 1:]
+        end = _find_unescaped(ann_text, "]")
+        if end >= 0:
+            ann_text = ann_text[:end]
+        raw = raw[:cut]
+    text = _unescape(raw.strip())
+    if not text:
+        return None
+    kind, status, pos, reading = default_kind, None, None, None
+    for part_raw, _ in _split(ann_text, ","):
+        part = part_raw.strip()
+        if not part:
+            continue
+        low = part.lower()
+        if low in FORM_KINDS:
+            kind = low
+        elif low in STATUSES:
+            status = low
+        elif low.startswith("pos:"):
+            pos = _unescape(part[4:].strip()) or None
+        elif low.startswith("reading:"):
+            reading = _unescape(part[8:].strip()) or None
+    return TermForm(text=text, lang=lang, kind=kind, reading=reading, status=status, pos=pos)
+
+
+def _forms_cells(forms: Sequence[TermForm], entry: TermEntry,
+                 reading_column: bool) -> tuple[str, str, str]:
+    """(main cell, variants cell, main reading)"""
+    forms = [f for f in forms if f.text.strip()]
+    if not forms:
+        return "", "", ""
+    main = _form_item(forms[0], "term", entry, with_reading=not reading_column)
+    rest = "; ".join(_form_item(f, "variant", entry, with_reading=True) for f in forms[1:])
+    return main, rest, forms[0].reading or ""
+
+
+def _text(value: Any) -> str | None:
+    if value is None:
+        return None
+    text = value if isinstance(value, str) else _num_text(value)
+    return text if text != "" else None
+
+
+def _num_text(value: Any) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def entry_to_row(entry: TermEntry) -> dict[str, Any]:
+    """One glossary entry as a row (column name → cell value).
+
+    >>> row = entry_to_row(TermEntry(ja=(TermForm("川習会", "ja"),), status="approved"))
+    >>> row["ja"], row["status"]
+    ('川習会', 'approved')
+    """
+    ja, ja_var, reading = _forms_cells(entry.ja, entry, reading_column=True)
+    en, en_var, _ = _forms_cells(entry.en, entry, reading_column=False)
+    return {
+        "id": entry.id, "ja": ja, "ja_variants": ja_var, "reading": reading, "en": en,
+        "en_variants": en_var, "status": entry.status, "pos": entry.pos or "",
+        "definition": entry.definition or "", "note": entry.note or "",
+        "context": entry.context or "", "sources": join_list(entry.sources),
+        "frequency": entry.frequency, "score": entry.score, "origin": entry.origin,
+    }
+
+
+def row_to_entry(row: Mapping[str, Any], name: str, line: int | None) -> TermEntry | None:
+    """A row (lower-cased column name → cell value) back to an entry; ``None`` for a row with
+    no term at all.
+
+    :raises ParseError: a bad status, frequency or score
+    """
+    def forms(main_col: str, var_col: str, lang: str, reading: str | None) -> tuple[TermForm, ...]:
+        out: list[TermForm] = []
+        main_text = _text(row.get(main_col)) or ""
+        for i, (raw, _) in enumerate(_split(main_text, ";")):
+            f = _parse_item(raw, lang, "term" if i == 0 else "variant")
+            if f is not None:
+                out.append(f)
+        if out and reading and out[0].reading is None:
+            first = out[0]
+            out[0] = TermForm(first.text, first.lang, first.kind, reading, first.status, first.pos)
+        for raw, _ in _split(_text(row.get(var_col)) or "", ";"):
+            f = _parse_item(raw, lang, "variant")
+            if f is not None:
+                out.append(f)
+        return tuple(out)
+
+    ja = forms("ja", "ja_variants", "ja", _text(row.get("reading")))
+    en = forms("en", "en_variants", "en", None)
+    if not ja and not en:
+        return None
+    status = (_text(row.get("status")) or "candidate").strip().lower()
+    if status not in STATUSES:
+        raise ParseError(name, f"unknown status {status!r} (use {', '.join(STATUSES)})", line)
+    ja = tuple(f if f.status != status else _replace_status(f) for f in ja)
+    en = tuple(f if f.status != status else _replace_status(f) for f in en)
+    try:
+        freq_raw = _text(row.get("frequency"))
+        frequency = _int(freq_raw) if freq_raw else 0
+        score_raw = _text(row.get("score"))
+        score = float(score_raw) if score_raw else 0.0
+        id_raw = _text(row.get("id"))
+        entry_id = _int(id_raw) if id_raw else None
+    except ValueError as e:
+        raise ParseError(name, f"not a number ({e})", line) from None
+    return TermEntry(
+        ja=ja, en=en, id=entry_id, status=status, pos=_text(row.get("pos")),
+        note=_text(row.get("note")), definition=_text(row.get("definition")),
+        context=_text(row.get("context")), sources=tuple(split_list(_text(row.get("sources")))),
+        frequency=frequency, score=score, origin=_text(row.get("origin")) or "import",
+    )
+
+
+def _int(raw: str) -> int:
+    try:
+        return int(raw)
+    except ValueError:
+        return int(float(raw))
+
+
+def _replace_status(f: TermForm) -> TermForm:
+    return TermForm(f.text, f.lang, f.kind, f.reading, None, f.pos)
+
+
+def unit_to_row(unit: TMUnit) -> dict[str, Any]:
+    """One TM unit as a row."""
+    return {
+        "ja": unit.ja, "en": unit.en, "document": unit.document or "",
+        "position": unit.position, "confidence": unit.confidence, "bead": unit.bead or "",
+        "created": unit.created or "", "note": unit.note or "",
+        "props": json.dumps(dict(unit.props), ensure_ascii=False) if unit.props else "",
+    }
+
+
+def row_to_unit(row: Mapping[str, Any], name: str, line: int | None) -> TMUnit | None:
+    """A row back to a TM unit; ``None`` when both sides are empty.
+
+    :raises ParseError: bad position, confidence or props
+    """
+    ja = _text(row.get("ja")) or ""
+    en = _text(row.get("en")) or ""
+    if not ja and not en:
+        return None
+    try:
+        pos_raw = _text(row.get("position"))
+        position = _int(pos_raw) if pos_raw else None
+        conf_raw = _text(row.get("confidence"))
+        confidence = float(conf_raw) if conf_raw else None
+    except ValueError as e:
+        raise ParseError(name, f"not a number ({e})", line) from None
+    props_raw = _text(row.get("props"))
+    props: dict[str, str] = {}
+    if props_raw:
+        try:
+            data = json.loads(props_raw)
+        except ValueError:
+            raise ParseError(name, "the props column is not a JSON object", line) from None
+        if not isinstance(data, dict):
+            raise ParseError(name, "the props column is not a JSON object", line)
+        props = {str(k): str(v) for k, v in data.items()}
+    return TMUnit(
+        ja=ja, en=en, document=_text(row.get("document")), position=position,
+        confidence=confidence, bead=_text(row.get("bead")), created=_text(row.get("created")),
+        note=_text(row.get("note")), props=props,
+    )
+
+
+def header_index(header: Sequence[Any], required: Sequence[str], name: str,
+                 known: Sequence[str]) -> dict[str, int]:
+    """Map known column names (case-insensitive, spaces → ``_``) to their positions.
+
+    :raises ParseError: a required column is missing (line 1)
+    """
+    index: dict[str, int] = {}
+    for i, cell in enumerate(header):
+        if cell is None:
+            continue
+        key = str(cell).strip().lstrip("\ufeff").lower().replace(" ", "_")
+        if key in known and key not in index:
+            index[key] = i
+    missing = [c for c in required if c not in index]
+    if missing:
+        raise ParseError(name, f"missing required column(s) {', '.join(missing)} in the header "
+                               f"row (expected columns: {', '.join(known)})", 1)
+    return index

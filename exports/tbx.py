@@ -1,0 +1,447 @@
+"""TBX glossaries: ISO 30042:2019 (TBX v3) TBX-Basic DCA by default, TBX 2008 ``martif`` on request.
+
+Writer, v3 (``version="3"``)::
+
+    <tbx type="TBX-Basic" style="dca" xml:lang="en" xmlns="urn:iso:std:iso:30042:ed-2">
+      tbxHeader/fileDesc/sourceDesc/p     how and when the file was produced
+      text/body/conceptEntry id="c<id>"
+        descrip type="definition", admin type="source" (one per source), note (the user's
+        note), note "taiyaku:{json}" (status, pos, frequency, score, origin)
+        langSec xml:lang="ja" | "en"
+          termSec (preferred term first, then variants, abbreviations, synonyms)
+            term
+            termNote administrativeStatus  preferred / admitted / deprecated TermAdmn status
+            termNote partOfSpeech          noun / verb / adjective / adverb / other
+            termNote termType              variant / abbreviation
+            descrip type="context"         (on the first Japanese term)
+            note "taiyaku:{json}"          reading, and kind or POS when TBX cannot say them
+
+Everything is a TBX-Basic data category the Schematron allows; what TBX-Basic has no category
+for (extraction score, frequency, readings) travels in ``note`` elements whose text starts with
+``taiyaku:`` and a JSON object, so other tools show it as a note and taiyaku reads it back.
+Status mapping: approved ↔ preferredTerm-admn-sts, candidate ↔ admittedTerm-admn-sts,
+forbidden ↔ deprecatedTerm-admn-sts (supersededTerm-admn-sts reads as forbidden).
+
+``version="2008"`` writes the same content as TBX-Basic 2008 (``martif`` / ``termEntry`` /
+``langSet`` / ``tig``), the dialect OmegaT reads. :func:`read` reads both, streaming.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import IO, Any
+
+from glossary.model import STATUSES, TermEntry, TermForm
+from tm.errors import ExportError, ParseError
+
+from .xmlutil import clean_xml_text, safe_iterparse
+from .xmlwriter import XmlWriter
+
+__all__ = ["read", "write", "NAME", "EXTENSIONS", "TBX3_NS", "META_PREFIX"]
+
+NAME = "TBX"
+EXTENSIONS = (".tbx",)
+TBX3_NS = "urn:iso:std:iso:30042:ed-2"
+XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+#: text prefix of the notes that carry taiyaku's own data (JSON follows)
+META_PREFIX = "taiyaku:"
+
+STATUS_TO_TBX = {
+    "approved": "preferredTerm-admn-sts",
+    "candidate": "admittedTerm-admn-sts",
+    "forbidden": "deprecatedTerm-admn-sts",
+}
+TBX_TO_STATUS = {v: k for k, v in STATUS_TO_TBX.items()}
+TBX_TO_STATUS["supersededTerm-admn-sts"] = "forbidden"
+#: the short names some tools write
+TBX_TO_STATUS.update({"preferred": "approved", "admitted": "candidate",
+                      "deprecated": "forbidden", "superseded": "forbidden"})
+
+TBX_POS = ("noun", "verb", "adjective", "adverb", "other")
+_POS_MAP = {
+    "名詞": "noun", "代名詞": "noun", "固有名詞": "noun", "普通名詞": "noun",
+    "動詞": "verb", "形容詞": "adjective", "形状詞": "adjective", "連体詞": "adjective",
+    "副詞": "adverb", "n": "noun", "v": "verb", "adj": "adjective", "adv": "adverb",
+    "proper noun": "noun", "noun phrase": "noun",
+}
+_KIND_TO_TYPE = {"variant": "variant", "abbreviation": "abbreviation"}
+_TYPE_TO_KIND = {"variant": "variant", "abbreviation": "abbreviation", "acronym": "abbreviation",
+                 "shortForm": "abbreviation"}
+_CONCEPT_ID = re.compile(r"c(\d{1,18})")
+
+
+def tbx_pos(pos: str | None) -> str | None:
+    """The TBX-Basic partOfSpeech value for a POS label (Sudachi's or English), if any.
+
+    >>> tbx_pos("名詞"), tbx_pos("Noun"), tbx_pos("助詞")
+    ('noun', 'noun', 'other')
+    """
+    if not pos:
+        return None
+    p = pos.strip()
+    if p.lower() in TBX_POS:
+        return p.lower()
+    head = p.split("-")[0].split(",")[0]
+    return _POS_MAP.get(head) or _POS_MAP.get(p.lower()) or "other"
+
+
+def _lang_key(lang: str | None) -> str | None:
+    if not lang:
+        return None
+    base = lang.strip().lower().replace("_", "-").split("-")[0]
+    return base if base in ("ja", "en") else None
+
+
+def _meta_note(data: Mapping[str, Any]) -> str:
+    return META_PREFIX + json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+
+
+def _parse_meta(text: str | None) -> dict[str, Any] | None:
+    if not text or not text.startswith(META_PREFIX):
+        return None
+    try:
+        data = json.loads(text[len(META_PREFIX):])
+    except ValueError:
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def _nonempty(text: str | None) -> str | None:
+    if text is None:
+        return None
+    text = clean_xml_text(text)
+    return text if text != "" else None
+
+
+# -- writer ------------------------------------------------------------------------------------
+def write(
+    records: Iterable[TermEntry], fp: IO[bytes], *, version: str = "3",
+    meta: Mapping[str, str] | None = None, src_lang: str = "ja",
+) -> None:
+    """Write glossary entries as TBX-Basic (v3 by default, ``version="2008"`` for ``martif``).
+
+    Entries without any term text are skipped (TBX needs a term in every language section).
+
+    :param meta: facts for the header (taiyaku version, database meta …)
+    :raises ExportError: unknown *version*
+
+    >>> import io
+    >>> buf = io.BytesIO()
+    >>> write([TermEntry(ja=(TermForm("川習会", "ja"),), status="approved")], buf)
+    >>> b"preferredTerm-admn-sts" in buf.getvalue()
+    True
+    """
+    if version not in ("3", "2008"):
+        raise ExportError(f"TBX version {version!r} is not supported: use 3 or 2008")
+    v3 = version == "3"
+    w = XmlWriter(fp, indent="\t")
+    header = _header_lines(meta)
+    if v3:
+        w.start("tbx", {"type": "TBX-Basic", "style": "dca", "xml:lang": "en",
+                        "xmlns": TBX3_NS})
+        w.start("tbxHeader")
+    else:
+        w.start("martif", {"type": "TBX-Basic", "xml:lang": "en"})
+        w.start("martifHeader")
+    w.start("fileDesc")
+    w.start("sourceDesc")
+    for line in header:
+        w.leaf("p", line)
+    w.end("sourceDesc")
+    w.end("fileDesc")
+    if not v3:
+        w.start("encodingDesc")
+        w.leaf("p", "TBXBasicXCSV02.xcs", {"type": "XCSURI"})
+        w.end("encodingDesc")
+    w.end("tbxHeader" if v3 else "martifHeader")
+    w.start("text")
+    body_open = False
+    used: set[str] = set()
+    for n, entry in enumerate(records, 1):
+        langs = [(lang, [f for f in forms if _nonempty(f.text.strip())])
+                 for lang, forms in ((src_lang, entry.ja), ("en", entry.en))]
+        langs = [(lang, forms) for lang, forms in langs if forms]
+        if not langs:
+            continue
+        if not body_open:
+            w.start("body")
+            body_open = True
+        cid = f"c{entry.id}" if entry.id is not None else f"n{n}"
+        if cid in used:
+            cid = f"n{n}"
+        used.add(cid)
+        _write_entry(w, entry, langs, cid, v3)
+    if body_open:
+        w.end("body")
+    w.end("text")
+    w.end("tbx" if v3 else "martif")
+    w.close()
+
+
+def _header_lines(meta: Mapping[str, str] | None) -> list[str]:
+    from tm.signature import taiyaku_version
+
+    now = datetime.now(UTC).replace(microsecond=0).isoformat()
+    lines = [f"Exported by taiyaku {taiyaku_version()} on {now} (TBX-Basic glossary, ja-en)."]
+    for key, value in sorted((meta or {}).items()):
+        lines.append(f"{key}: {value}")
+    return lines
+
+
+def _write_entry(w: XmlWriter, entry: TermEntry, langs: list[tuple[str, list[TermForm]]],
+                 cid: str, v3: bool) -> None:
+    w.start("conceptEntry" if v3 else "termEntry", {"id": cid})
+    definition = _nonempty(entry.definition)
+    if definition is not None:
+        w.leaf("descrip", definition, {"type": "definition"})
+    for source in entry.sources:
+        if _nonempty(source) is not None:
+            w.leaf("admin", source, {"type": "source"})
+    note = _nonempty(entry.note)
+    if note is not None:
+        w.leaf("note", note)
+    emeta: dict[str, Any] = {"status": entry.status, "frequency": entry.frequency,
+                             "score": entry.score, "origin": entry.origin}
+    if entry.pos is not None:
+        emeta["pos"] = entry.pos
+    w.leaf("note", _meta_note(emeta))
+    context = _nonempty(entry.context)
+    entry_tbx_pos = tbx_pos(entry.pos)
+    for lang, forms in langs:
+        w.start("langSec" if v3 else "langSet", {"xml:lang": lang})
+        for i, form in enumerate(forms):
+            w.start("termSec" if v3 else "tig")
+            w.leaf("term", form.text.strip())
+            status = form.status or entry.status
+            w.leaf("termNote", STATUS_TO_TBX.get(status, "admittedTerm-admn-sts"),
+                   {"type": "administrativeStatus"})
+            pos = tbx_pos(form.pos) if form.pos is not None else entry_tbx_pos
+            if pos is not None:
+                w.leaf("termNote", pos, {"type": "partOfSpeech"})
+            ttype = _KIND_TO_TYPE.get(form.kind)
+            if ttype is not None:
+                w.leaf("termNote", ttype, {"type": "termType"})
+            if context is not None:
+                # context is a termSec-level category: it goes with the first (Japanese) term
+                w.leaf("descrip", context, {"type": "context"})
+                context = None
+            fmeta: dict[str, Any] = {}
+            if form.reading:
+                fmeta["reading"] = form.reading
+            if form.pos is not None and (entry.pos is not None or tbx_pos(form.pos) != form.pos):
+                fmeta["pos"] = form.pos
+            if form.status is not None and form.status not in STATUS_TO_TBX:
+                fmeta["status"] = form.status
+            if ttype is None and form.kind != ("term" if i == 0 else "synonym"):
+                fmeta["kind"] = form.kind
+            if fmeta:
+                w.leaf("note", _meta_note(fmeta))
+            w.end("termSec" if v3 else "tig")
+        w.end("langSec" if v3 else "langSet")
+    w.end("conceptEntry" if v3 else "termEntry")
+
+
+# -- reader ------------------------------------------------------------------------------------
+@dataclass
+class _Form:
+    text: str
+    lang: str
+    status: str | None = None
+    pos: str | None = None
+    ttype: str | None = None
+    meta: dict[str, Any] = field(default_factory=dict)
+
+
+def read(fp: IO[bytes], name: str) -> Iterator[TermEntry]:
+    """Read TBX v3 (``tbx``/``conceptEntry``) or TBX 2008 (``martif``/``termEntry``) entries.
+
+    Languages other than Japanese and English are skipped. Entity declarations and external
+    references are refused.
+
+    :raises ParseError: malformed or unsafe XML, or not a TBX file
+
+    >>> import io
+    >>> buf = io.BytesIO()
+    >>> write([TermEntry(ja=(TermForm("一般輸出許可", "ja"),),
+    ...                  en=(TermForm("general export license", "en"),), status="forbidden")], buf)
+    >>> [(e.ja[0].text, e.en[0].text, e.status) for e in read(io.BytesIO(buf.getvalue()), "g")]
+    [('一般輸出許可', 'general export license', 'forbidden')]
+    """
+    root_seen = False
+    ns = ""
+    depth = 0
+    for event, elem in safe_iterparse(fp, name):
+        if event == "start":
+            depth += 1
+            if not root_seen:
+                root_seen = True
+                if elem.tag == f"{{{TBX3_NS}}}tbx":
+                    ns = f"{{{TBX3_NS}}}"
+                elif elem.tag in ("martif", "tbx"):
+                    ns = ""
+                else:
+                    raise ParseError(name, f"not a TBX file (root element <{_local(elem.tag)}>, "
+                                           "expected <tbx> or <martif>)", 1)
+            continue
+        depth -= 1
+        tag = elem.tag
+        if tag in (f"{ns}conceptEntry", f"{ns}termEntry"):
+            entry = _entry_from(elem, ns)
+            elem.clear()
+            if entry is not None:
+                yield entry
+    if not root_seen:
+        raise ParseError(name, "empty file (no XML root element)")
+
+
+def _local(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1]
+
+
+def _text(elem: Any) -> str:
+    """All text inside *elem* (inline markup such as ``hi`` flattened)."""
+    return "".join(elem.itertext())
+
+
+def _entry_from(ce: Any, ns: str) -> TermEntry | None:
+    emeta: dict[str, Any] = {}
+    notes: list[str] = []
+    sources: list[str] = []
+    definition: str | None = None
+    context: str | None = None
+    forms: dict[str, list[_Form]] = {"ja": [], "en": []}
+
+    def aux(elem: Any, level: str, form: _Form | None) -> None:
+        nonlocal definition, context
+        local = _local(elem.tag)
+        typ = elem.get("type")
+        if local.endswith("Grp"):
+            for child in elem:
+                aux(child, level, form)
+            return
+        if local == "note":
+            text = _text(elem)
+            meta = _parse_meta(text)
+            if meta is not None:
+                if form is not None:
+                    form.meta.update(meta)
+                elif level == "entry":
+                    emeta.update(meta)
+            elif text:
+                notes.append(text)
+        elif local == "admin" and typ == "source":
+            text = _text(elem)
+            if text and text not in sources:
+                sources.append(text)
+        elif local == "descrip" and typ == "definition":
+            if definition is None:
+                definition = _text(elem) or None
+        elif local == "descrip" and typ == "context":
+            if context is None:
+                context = _text(elem) or None
+        elif local == "termNote" and form is not None:
+            value = _text(elem).strip()
+            if typ == "administrativeStatus":
+                form.status = TBX_TO_STATUS.get(value, form.status)
+            elif typ == "partOfSpeech":
+                form.pos = value or None
+            elif typ == "termType":
+                form.ttype = value
+
+    for child in ce:
+        local = _local(child.tag)
+        if local in ("langSec", "langSet"):
+            lang = _lang_key(child.get(XML_LANG))
+            for sub in child:
+                sl = _local(sub.tag)
+                if sl in ("termSec", "tig", "ntig"):
+                    if lang is None:
+                        continue
+                    _read_term(sub, lang, forms, aux)
+                else:
+                    aux(sub, "lang", None)
+        else:
+            aux(child, "entry", None)
+    if not forms["ja"] and not forms["en"]:
+        return None
+    return _build_entry(ce.get("id"), emeta, notes, sources, definition, context, forms)
+
+
+def _read_term(sec: Any, lang: str, forms: dict[str, list[_Form]], aux: Any) -> None:
+    form: _Form | None = None
+    parts = list(sec)
+    if _local(sec.tag) == "ntig":
+        grp = next((c for c in parts if _local(c.tag) == "termGrp"), None)
+        parts = (list(grp) if grp is not None else []) + [c for c in parts
+                                                          if _local(c.tag) != "termGrp"]
+    for child in parts:
+        if _local(child.tag) == "term":
+            text = _text(child).strip()
+            if not text:
+                return
+            form = _Form(text, lang)
+            break
+    if form is None:
+        return
+    for child in parts:
+        if _local(child.tag) != "term":
+            aux(child, "term", form)
+    forms[lang].append(form)
+
+
+def _build_entry(cid: str | None, emeta: dict[str, Any], notes: list[str], sources: list[str],
+                 definition: str | None, context: str | None,
+                 forms: dict[str, list[_Form]]) -> TermEntry:
+    ours = "status" in emeta
+    first = (forms["ja"] or forms["en"])[0]
+    status = emeta.get("status") if ours else first.status
+    if status not in STATUSES:
+        status = first.status if first.status in STATUSES else "candidate"
+    entry_pos = emeta.get("pos") if ours else first.pos
+    if not isinstance(entry_pos, str):
+        entry_pos = None
+
+    def to_form(f: _Form, index: int) -> TermForm:
+        kind = _TYPE_TO_KIND.get(f.ttype or "") or ("term" if index == 0 else "synonym")
+        kind = str(f.meta.get("kind", kind))
+        if "pos" in f.meta:
+            pos: str | None = str(f.meta["pos"])
+        elif ours:
+            pos = None if entry_pos is not None else f.pos
+        else:
+            pos = f.pos if f.pos != entry_pos else None
+        fstatus = f.meta.get("status", f.status)
+        if fstatus == status:
+            fstatus = None
+        reading = f.meta.get("reading")
+        return TermForm(text=f.text, lang=f.lang, kind=kind,
+                        reading=str(reading) if reading else None,
+                        status=fstatus, pos=pos)
+
+    m = _CONCEPT_ID.fullmatch(cid or "")
+
+    def num(key: str, cast: Any, default: Any) -> Any:
+        try:
+            return cast(emeta.get(key, default))
+        except (TypeError, ValueError):
+            return default
+
+    origin = emeta.get("origin")
+    return TermEntry(
+        ja=tuple(to_form(f, i) for i, f in enumerate(forms["ja"])),
+        en=tuple(to_form(f, i) for i, f in enumerate(forms["en"])),
+        id=int(m.group(1)) if m else None,
+        status=status,
+        pos=entry_pos,
+        note="\n".join(notes) if notes else None,
+        definition=definition,
+        context=context,
+        sources=tuple(sources),
+        frequency=num("frequency", int, 0),
+        score=num("score", float, 0.0),
+        origin=origin if isinstance(origin, str) else "import",
+    )

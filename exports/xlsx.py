@@ -1,0 +1,254 @@
+"""XLSX glossaries and TMs (openpyxl, imported only when used): one sheet of rows plus "About".
+
+The data sheet ("Glossary" or "TM") has one bold header row (columns of
+:mod:`exports.tabular`), frozen and filtered, sensible column widths, wrapped text, and for
+glossaries a drop-down list on the status column. User text never becomes a formula: every
+text cell is written as a string cell, even when it starts with ``=``, ``+``, ``-`` or ``@``;
+characters XML cannot carry are removed. The "About" sheet says how and when the file was
+produced (taiyaku version, date, database meta).
+
+The readers match columns by header name (case-insensitive, any order, extra columns ignored),
+skip the "About" sheet, and refuse damaged or oversized archives (zip bombs) before openpyxl
+opens them.
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from datetime import UTC, datetime
+from typing import IO, TYPE_CHECKING, Any
+
+from glossary.model import STATUSES, TermEntry
+from tm.errors import ParseError
+from tm.model import TMUnit
+
+from .tabular import (
+    GLOSSARY_COLUMNS,
+    GLOSSARY_REQUIRED,
+    TM_COLUMNS,
+    TM_REQUIRED,
+    entry_to_row,
+    header_index,
+    row_to_entry,
+    row_to_unit,
+    unit_to_row,
+)
+from .xmlutil import clean_xml_text
+
+if TYPE_CHECKING:
+    from openpyxl import Workbook
+
+__all__ = ["read", "write", "read_units", "write_units", "NAME", "EXTENSIONS",
+           "MAX_UNCOMPRESSED", "MAX_RATIO"]
+
+NAME = "XLSX"
+EXTENSIONS = (".xlsx",)
+#: refuse workbooks whose members unpack to more than this in total
+MAX_UNCOMPRESSED = 1024 * 1024 * 1024
+#: refuse a large member that compresses better than this (a zip bomb; real sheets reach ~20)
+MAX_RATIO = 200
+ABOUT = "About"
+
+_GLOSSARY_WIDTHS = {
+    "id": 8, "ja": 24, "ja_variants": 28, "reading": 20, "en": 28, "en_variants": 30,
+    "status": 12, "pos": 10, "definition": 40, "note": 40, "context": 50, "sources": 24,
+    "frequency": 11, "score": 9, "origin": 11,
+}
+_TM_WIDTHS = {"ja": 60, "en": 60, "document": 24, "position": 10, "confidence": 12,
+              "bead": 8, "created": 20, "note": 30, "props": 30}
+_WRAPPED = {"ja", "en", "ja_variants", "en_variants", "definition", "note", "context", "sources"}
+
+
+# -- writer ------------------------------------------------------------------------------------
+def write(records: Iterable[TermEntry], fp: IO[bytes], *,
+          meta: Mapping[str, str] | None = None, **_opts: Any) -> None:
+    """Write glossary entries to an XLSX workbook (sheets "Glossary" and "About").
+
+    >>> buf = io.BytesIO()
+    >>> from glossary.model import TermForm
+    >>> write([TermEntry(ja=(TermForm("=1+1", "ja"),))], buf)
+    >>> [e.ja[0].text for e in read(io.BytesIO(buf.getvalue()), "g.xlsx")]
+    ['=1+1']
+    """
+    _write_book("Glossary", GLOSSARY_COLUMNS, _GLOSSARY_WIDTHS,
+                (entry_to_row(e) for e in records), fp, meta, status_list=True,
+                layout="taiyaku glossary (one row per concept)")
+
+
+def write_units(units: Iterable[TMUnit], fp: IO[bytes], *,
+                meta: Mapping[str, str] | None = None, **_opts: Any) -> None:
+    """Write TM units to an XLSX workbook (sheets "TM" and "About")."""
+    _write_book("TM", TM_COLUMNS, _TM_WIDTHS, (unit_to_row(u) for u in units), fp, meta,
+                status_list=False, layout="taiyaku translation memory (one row per unit)")
+
+
+def _write_book(title: str, columns: Sequence[str], widths: Mapping[str, int],
+                rows: Iterable[Mapping[str, Any]], fp: IO[bytes],
+                meta: Mapping[str, str] | None, *, status_list: bool, layout: str) -> None:
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.datavalidation import DataValidation
+    from openpyxl.worksheet.filters import AutoFilter
+
+    wb = Workbook(write_only=True)
+    ws: Any = wb.create_sheet(title)
+    ws.freeze_panes = "A2"
+    for i, col in enumerate(columns, 1):
+        ws.column_dimensions[get_column_letter(i)].width = widths.get(col, 14)
+    wrap = Alignment(wrap_text=True, vertical="top")
+    top = Alignment(vertical="top")
+    bold = Font(bold=True)
+    fill = PatternFill("solid", start_color="DDE6F0", end_color="DDE6F0")
+
+    def header_cell(text: str) -> Any:
+        c = WriteOnlyCell(ws, value=text)
+        c.font = bold
+        c.fill = fill
+        return c
+
+    ws.append([header_cell(c) for c in columns])
+    n = 0
+    for row in rows:
+        cells: list[Any] = []
+        for col in columns:
+            value = row.get(col)
+            if value is None or value == "":
+                cells.append(None)
+                continue
+            cell = WriteOnlyCell(ws)
+            if isinstance(value, str):
+                cell.value = clean_xml_text(value)
+                cell.data_type = "s"  # never a formula, whatever the text starts with
+            else:
+                cell.value = value
+            cell.alignment = wrap if col in _WRAPPED else top
+            cells.append(cell)
+        ws.append(cells)
+        n += 1
+    last = get_column_letter(len(columns))
+    ws.auto_filter = AutoFilter(ref=f"A1:{last}{n + 1}")
+    if status_list and "status" in columns:
+        letter = get_column_letter(columns.index("status") + 1)
+        dv = DataValidation(type="list", formula1='"' + ",".join(STATUSES) + '"',
+                            allow_blank=True, showErrorMessage=True,
+                            errorTitle="status", error="Use candidate, approved or forbidden.")
+        dv.add(f"{letter}2:{letter}{max(n + 1, 2) + 1000}")
+        ws.data_validations.append(dv)
+    _about_sheet(wb, meta, layout, n, columns)
+    buf = io.BytesIO()
+    wb.save(buf)
+    fp.write(buf.getvalue())
+
+
+def _about_sheet(wb: Workbook, meta: Mapping[str, str] | None, layout: str, n: int,
+                 columns: Sequence[str]) -> None:
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+
+    from tm.signature import taiyaku_version
+
+    ws: Any = wb.create_sheet(ABOUT)
+    ws.column_dimensions["A"].width = 22
+    ws.column_dimensions["B"].width = 80
+    now = datetime.now(UTC).replace(microsecond=0).isoformat()
+    rows = [("produced by", f"taiyaku {taiyaku_version()}"), ("date (UTC)", now),
+            ("layout", layout), ("rows", str(n)), ("columns", ", ".join(columns))]
+    rows += [(k, v) for k, v in sorted((meta or {}).items())]
+    bold = Font(bold=True)
+    for key, value in rows:
+        k = WriteOnlyCell(ws, value=clean_xml_text(str(key)))
+        k.font = bold
+        v = WriteOnlyCell(ws)
+        v.value = clean_xml_text(str(value))
+        v.data_type = "s"
+        ws.append([k, v])
+
+
+# -- reader ------------------------------------------------------------------------------------
+def _check_zip(data: IO[bytes], name: str) -> None:
+    try:
+        with zipfile.ZipFile(data) as zf:
+            infos = zf.infolist()
+            total = 0
+            for info in infos:
+                total += info.file_size
+                if (info.file_size > 10 * 1024 * 1024
+                        and info.file_size > MAX_RATIO * max(info.compress_size, 1)):
+                    raise ParseError(name, f"refused: member {info.filename} unpacks to "
+                                           f"{info.file_size} bytes from {info.compress_size} "
+                                           "(zip bomb?)")
+            if total > MAX_UNCOMPRESSED:
+                raise ParseError(name, f"refused: the workbook unpacks to {total} bytes "
+                                       f"(limit {MAX_UNCOMPRESSED})")
+            names = {i.filename for i in infos}
+            if "[Content_Types].xml" not in names:
+                raise ParseError(name, "not an XLSX workbook (a zip file without "
+                                       "[Content_Types].xml)")
+    except zipfile.BadZipFile as e:
+        raise ParseError(name, f"not a readable XLSX workbook (truncated or damaged: {e})") \
+            from None
+    data.seek(0)
+
+
+def _rows(fp: IO[bytes], name: str, required: Sequence[str],
+          known: Sequence[str]) -> Iterator[tuple[int, dict[str, Any]]]:
+    data: IO[bytes]
+    if fp.seekable():
+        data = fp
+    else:
+        data = io.BytesIO(fp.read())
+    _check_zip(data, name)
+    from openpyxl import load_workbook
+
+    try:
+        wb = load_workbook(data, read_only=True, data_only=True)
+    except ParseError:
+        raise
+    except Exception as e:  # openpyxl raises many types for damaged parts
+        raise ParseError(name, f"not a readable XLSX workbook ({type(e).__name__}: "
+                               f"{str(e).splitlines()[0] if str(e) else 'damaged'})") from None
+    try:
+        sheets = [ws for ws in wb.worksheets if ws.title != ABOUT] or list(wb.worksheets)
+        if not sheets:
+            raise ParseError(name, "the workbook has no sheet")
+        rows = sheets[0].iter_rows(values_only=True)
+        try:
+            header = next(rows, None)
+            if header is None:
+                raise ParseError(name, f"empty sheet: expected a header row with "
+                                       f"{', '.join(required)}", 1)
+            index = header_index(header, required, name, known)
+            for line, cells in enumerate(rows, 2):
+                if cells is None or all(c is None or c == "" for c in cells):
+                    continue
+                yield line, {k: (cells[i] if i < len(cells) else None)
+                             for k, i in index.items()}
+        except ParseError:
+            raise
+        except Exception as e:
+            raise ParseError(name, f"damaged XLSX sheet ({type(e).__name__})") from None
+    finally:
+        wb.close()
+
+
+def read(fp: IO[bytes], name: str) -> Iterator[TermEntry]:
+    """Read glossary entries from the first sheet that is not "About".
+
+    :raises ParseError: damaged/oversized workbook, no ``ja`` column, bad values
+    """
+    for line, row in _rows(fp, name, GLOSSARY_REQUIRED, GLOSSARY_COLUMNS):
+        entry = row_to_entry(row, name, line)
+        if entry is not None:
+            yield entry
+
+
+def read_units(fp: IO[bytes], name: str) -> Iterator[TMUnit]:
+    """Read TM units (``ja`` and ``en`` columns required) from the first data sheet."""
+    for line, row in _rows(fp, name, TM_REQUIRED, TM_COLUMNS):
+        unit = row_to_unit(row, name, line)
+        if unit is not None:
+            yield unit
