@@ -19,6 +19,8 @@ LAYOUTS = ("auto", "halves", "interleaved", "pair", "mono")
 MIN_EN_SHARE = 0.05
 #: ``auto`` picks halves when one JA→EN split point leaves at most this share out of place
 HALVES_MAX_COST = 0.2
+#: fixed cost of a line on the wrong side of the halves split (on top of its letters)
+LINE_COST = 30
 
 
 @dataclass(frozen=True)
@@ -71,12 +73,17 @@ def _best_split(scripts: Sequence[tuple[str, int]]) -> tuple[int, float]:
     weight; among equal costs the latest k wins, so blank and furniture lines between the
     halves stay with the Japanese half and the English half starts at its first English line.
     """
-    total = sum(w for _, w in scripts) or 1
-    cost = sum(w for s, w in scripts if s == "ja")  # k = 0: every JA line is misplaced
+    def weight(script: str, w: int) -> int:
+        # A misplaced line costs its letters plus a fixed amount, so two short Japanese
+        # lines after a one-line English quotation outweigh the quotation.
+        return w + LINE_COST if script != "none" else 0
+
+    total = sum(weight(s, w) for s, w in scripts) or 1
+    cost = sum(weight(s, w) for s, w in scripts if s == "ja")  # k = 0: all JA misplaced
     best_k, best_cost = 0, cost
     for k in range(1, len(scripts) + 1):
         s, w = scripts[k - 1]
-        cost += w if s == "en" else -w if s == "ja" else 0
+        cost += weight(s, w) if s == "en" else -weight(s, w) if s == "ja" else 0
         if cost <= best_cost:
             best_k, best_cost = k, cost
     return best_k, best_cost / total
