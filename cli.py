@@ -279,7 +279,13 @@ def segment(file: Path | None, lang: str, show_rules: bool, as_json: bool) -> No
 # -- TM ----------------------------------------------------------------------------------------
 @cli.group()
 def tm() -> None:
-    """Translation memory: fuzzy search, concordance, TMX in and out."""
+    """Translation memory: fuzzy search, concordance, TMX in and out.
+
+    \b
+    Examples:
+      taiyaku tm search "輸出規制を強化した"
+      taiyaku tm export -o memory.tmx
+    """
 
 
 @tm.command("search")
@@ -354,7 +360,14 @@ def tm_export(ctx: click.Context, output: Path, db_path: Path | None, as_json: b
 # -- glossary ----------------------------------------------------------------------------------
 @cli.group()
 def terms() -> None:
-    """Glossary: extract, search, edit, import and export terms."""
+    """Glossary: extract, search, edit, import and export terms.
+
+    \b
+    Examples:
+      taiyaku terms extract
+      taiyaku terms search 一般輸出許可
+      taiyaku terms export -o glossary.tbx
+    """
 
 
 @terms.command("extract")
