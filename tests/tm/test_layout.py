@@ -1,0 +1,143 @@
+"""Layout decisions (halves, interleaved, pair, mono, presegmented) on small fixtures."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tm.errors import InputError
+from tm.layout import _best_split, line_scripts, split_document, split_presegmented
+from tm.textio import read_text
+
+DATA = Path(__file__).resolve().parent.parent / "data"
+
+
+def _read(name: str) -> str:
+    return read_text(DATA / name)
+
+
+def test_halves_auto() -> None:
+    sides = split_document(_read("seg_halves.txt"), name="seg_halves.txt")
+    assert sides.layout == "halves"
+    assert "halves (auto" in sides.message and "English half from line 25" in sides.message
+    # The English half starts with its own English title.
+    assert sides.en[0].text == "City Sets Spring 2027 Opening for New Tram Line"
+    ja = [s.text for s in sides.ja]
+    # The English title line and the English quotation inside the JA half stay Japanese-side.
+    assert "New Tram Line to Open Next Spring" in ja
+    assert "「New trams mean a new start for the harbor.」" in ja
+    # Japanese author profile and furniture after the English half go to the Japanese side,
+    # after the JA half, so both sides stay in document order.
+    assert ja[-6:] == ["出典", "山田花子", "編集部記者(地域ニュース担当)",
+                       "よかったらシェアしてね!", "URLをコピーしました!", "コメントする"]
+    assert sides.ja_lines == sorted(sides.ja_lines)
+    assert sides.en_lines == sorted(sides.en_lines)
+    assert all(s.lang == "ja" for s in sides.ja) and all(s.lang == "en" for s in sides.en)
+    assert min(sides.en_lines) == 24  # 0-based line of the English title
+
+
+def test_halves_forced_equals_auto() -> None:
+    auto = split_document(_read("seg_halves.txt"))
+    forced = split_document(_read("seg_halves.txt"), layout="halves")
+    assert [s.text for s in auto.ja] == [s.text for s in forced.ja]
+    assert "as asked" in forced.message
+
+
+def test_interleaved_auto() -> None:
+    sides = split_document(_read("ingest_interleaved.txt"))
+    assert sides.layout == "interleaved"
+    assert "interleaved (auto" in sides.message
+    assert [s.text for s in sides.ja][:2] == [
+        "図書館の開館時間を延長へ",
+        "市立図書館は来月から、平日の閉館時間を午後8時から午後10時に延長する。",
+    ]
+    assert sides.en[0].text == "Library to Extend Opening Hours"
+    assert len(sides.ja) == 5 and len(sides.en) == 5
+
+
+def test_pair() -> None:
+    sides = split_document(
+        _read("ingest_pair_ja.txt"), en_text=_read("ingest_pair_en.txt"),
+        name="ja.txt", en_name="en.txt",
+    )
+    assert sides.layout == "pair" and "ja.txt + en.txt" in sides.message
+    assert len(sides.ja) == 4 and len(sides.en) == 4
+    assert sides.en[0].text == "Harbor Morning Market Turns 30"
+
+
+def test_pair_without_english_file_is_an_error() -> None:
+    with pytest.raises(InputError, match="needs the English file"):
+        split_document(_read("ingest_pair_ja.txt"), layout="pair")
+    with pytest.raises(InputError, match="en.txt: has no English text"):
+        split_document(_read("ingest_pair_ja.txt"), en_text=_read("ingest_pair_ja.txt"),
+                       en_name="en.txt")
+
+
+def test_mono_auto_and_forced() -> None:
+    auto = split_document(_read("ingest_mono_ja.txt"), name="mono.txt")
+    assert auto.layout == "mono" and "mono (auto" in auto.message
+    forced = split_document(_read("ingest_mono_ja.txt"), layout="mono")
+    assert forced.layout == "mono"
+    # The one English name line keeps its own language in a mono document.
+    assert [s.text for s in forced.en] == ["Kenji Mori"]
+    assert len(forced.ja) == 4
+
+
+@pytest.mark.parametrize("layout", ["halves", "interleaved"])
+def test_japanese_only_given_as_bilingual_is_an_error(layout: str) -> None:
+    with pytest.raises(InputError) as info:
+        split_document(_read("ingest_mono_ja.txt"), layout=layout, name="news-ja.txt")
+    message = str(info.value)
+    assert message.startswith("news-ja.txt: has no English text")
+    assert "--layout mono" in message
+
+
+def test_unknown_layout() -> None:
+    with pytest.raises(InputError, match="unknown layout"):
+        split_document("日本語。", layout="sideways")
+
+
+def test_best_split_prefers_the_long_english_run() -> None:
+    lines = ["日本語の見出し", "", "本文の一文目です。", "An English quote inside.",
+             "その後も本文の段落が長く続いていく。",
+             "", "The English Title", "The English body sentence is here.", "著者名"]
+    k, cost = _best_split(line_scripts(lines))
+    assert k == 6
+    assert 0 < cost < 0.3
+
+
+def test_presegmented_keeps_line_numbers() -> None:
+    sides = split_presegmented("一文目。\n\n三行目。\n", "First.\nSecond.\nThird.\n",
+                               name="a", en_name="b")
+    assert [s.text for s in sides.ja] == ["一文目。", "", "三行目。"]
+    assert sides.ja[1].kind == "boilerplate"
+    assert sides.ja_lines == [0, 1, 2] and sides.en_lines == [0, 1, 2]
+    # No re-segmentation: two sentences on one line stay one segment.
+    two = split_presegmented("一。二。", "One. Two.")
+    assert len(two.ja) == 1 and len(two.en) == 1
+
+
+def test_presegmented_needs_english() -> None:
+    with pytest.raises(InputError, match="b: has no English text"):
+        split_presegmented("一。", "\n\n", name="a", en_name="b")
+
+
+def test_seed_004_halves(shared: Path) -> None:
+    (path,) = sorted((shared / "seeds").glob("004_*.txt"))
+    sides = split_document(read_text(path), name=path.name)
+    assert sides.layout == "halves"
+    # By reading: the English half starts at line 259 with its English title; the Japanese
+    # half (with the English title line 7 and the English quote line 147) holds 151
+    # segments; the 12 Japanese profile/furniture lines at the end add 12 more.
+    assert "English half from line 259" in sides.message
+    assert sides.en[0].text.startswith("Trump Was the One Who Called: How the Xi–Trump Call Q")
+    assert len(sides.ja) == 163 and len(sides.en) == 106
+
+
+@pytest.mark.parametrize("seed", ["000", "001", "002", "003"])
+def test_japanese_seeds_are_mono(shared: Path, seed: str) -> None:
+    (path,) = sorted((shared / "seeds").glob(f"{seed}_*.txt"))
+    assert split_document(read_text(path)).layout == "mono"
+    with pytest.raises(InputError, match="--layout mono"):
+        split_document(read_text(path), layout="halves", name=path.name)
