@@ -1,0 +1,395 @@
+"""Fuzzy TM lookup (CAT-style scores through the candidate index) and substring concordance."""
+
+from __future__ import annotations
+
+import re
+from array import array
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from . import index
+from .fuzzy import _EN_TOKEN, diff_spans, query_lang, raw_similarity, score_match
+from .model import Match
+from .normalize import normalize
+from .store import Store
+from .units import match_key, text_hash
+
+__all__ = [
+    "SearchOptions",
+    "SearchResult",
+    "ConcordanceHit",
+    "find_matches",
+    "find_matches_many",
+    "concordance",
+    "run_search",
+    "match_to_json",
+]
+
+#: candidates rescored per query (after counting shared index keys)
+CANDIDATES = 150
+
+
+@dataclass(frozen=True)
+class SearchOptions:
+    """Options of ``taiyaku tm search``."""
+
+    limit: int = 5
+    min_score: float = 50.0
+    concordance: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class _Query:
+    text: str
+    norm: str
+    lang: str
+    cmp: str | list[str]
+    keys: frozenset[str]
+    hash: int
+
+
+def _prepare(query: str) -> _Query:
+    norm = normalize(query)
+    lang = query_lang(norm)
+    if lang == "ja":
+        return _Query(query, norm, lang, norm, frozenset(index.ja_keys(norm)),
+                      text_hash(match_key(query, "ja")))
+    return _Query(query, norm, lang, _EN_TOKEN.findall(norm.lower()),
+                  frozenset(index.en_keys(norm)), text_hash(match_key(query, "en")))
+
+
+_ROW_SQL = (
+    "SELECT u.id, u.ja, u.en, u.ja_norm, u.en_norm, d.name FROM units u "
+    "JOIN documents d ON d.id = u.doc_id WHERE u.id IN ({marks})"
+)
+
+
+def _fetch(store: Store, ids: Sequence[int]) -> list[tuple[int, str, str, str, str, str]]:
+    rows: list[tuple[int, str, str, str, str, str]] = []
+    for i in range(0, len(ids), 500):
+        part = list(ids[i : i + 500])
+        rows.extend(store.conn.execute(_ROW_SQL.format(marks=",".join("?" * len(part))), part))
+    return rows
+
+
+def _match_one(
+    store: Store,
+    q: _Query,
+    limit: int,
+    min_score: float,
+    df_cache: dict[str, int] | None = None,
+    postings_cache: dict[str, array[int]] | None = None,
+) -> list[Match]:
+    if not q.norm:
+        return []
+    ids = index.candidates(store, q.keys, top=CANDIDATES, df_cache=df_cache,
+                           postings_cache=postings_cache)
+    col = "ja_hash" if q.lang == "ja" else "en_hash"
+    exact = [r[0] for r in store.conn.execute(f"SELECT id FROM units WHERE {col} = ?", (q.hash,))]
+    wanted = list(dict.fromkeys(exact + ids))
+    scored: list[tuple[float, float, int, Match]] = []
+    qlen = len(q.cmp)
+    for uid, ja, en, ja_norm, en_norm, doc in _fetch(store, wanted):
+        if q.lang == "ja":
+            source, source_norm, target = ja, ja_norm, en
+            cmp: str | list[str] = ja_norm
+        else:
+            source, source_norm, target = en, en_norm, ja
+            cmp = _EN_TOKEN.findall(en_norm.lower())
+        # Levenshtein similarity can't exceed shorter/longer: skip hopeless lengths early
+        # (the 99 rule for number/punctuation-only differences is checked by score_match).
+        longer = max(qlen, len(cmp)) or 1
+        cutoff = min(min_score, 40.0)
+        raw = raw_similarity(q.cmp, cmp, score_cutoff=cutoff) if (
+            100.0 * min(qlen, len(cmp)) / longer >= cutoff
+        ) else 0.0
+        s = score_match(q.text, q.norm, source, source_norm, target, q.lang, raw=raw)
+        if s.score < min_score or s.score <= 0:
+            continue
+        m = Match(uid, s.score, source, target, s.flags, s.target_substituted, doc)
+        scored.append((s.score, s.raw, uid, m))
+    scored.sort(key=lambda t: (-t[0], -t[1], -t[2]))
+    return [t[3] for t in scored[:limit]]
+
+
+def find_matches(store: Store, query: str, *, limit: int = 5, min_score: float = 50.0) -> list[Match]:
+    """The best TM matches for *query*, best first (score formula: :mod:`tm.fuzzy`).
+
+    A Japanese query (any kana or kanji) is compared with the Japanese side, character by
+    character; an English query with the English side, word by word.
+
+    >>> from tm.store import Store
+    >>> from tm.units import NewUnit, add_units
+    >>> s = Store.open(":memory:")
+    >>> with s.atomic():
+    ...     doc = s.add_document("d", layout="pair", kind="bilingual")
+    ...     _ = add_units(s, doc, [NewUnit("2019年に会った。", "We met in 2019.", 0)])
+    >>> m = find_matches(s, "2021年に会った。")[0]
+    >>> m.score, m.flags, m.target_substituted
+    (99.0, ('numbers',), 'We met in 2021.')
+    """
+    index.ensure_current(store)
+    return _match_one(store, _prepare(query), limit, min_score)
+
+
+def find_matches_many(
+    store: Store, queries: Sequence[str], *, limit: int = 5, min_score: float = 50.0
+) -> list[list[Match]]:
+    """:func:`find_matches` for many queries, sharing index reads (document frequencies and
+    the posting lists of common keys) across the batch.
+
+    >>> from tm.store import Store
+    >>> find_matches_many(Store.open(":memory:"), ["一つ", "two"])
+    [[], []]
+    """
+    index.ensure_current(store)
+    df_cache: dict[str, int] = {}
+    postings_cache: dict[str, array[int]] = {}
+    out = []
+    for text in queries:
+        out.append(_match_one(store, _prepare(text), limit, min_score, df_cache, postings_cache))
+        if len(postings_cache) > 300:  # bound the memory a long batch can hold
+            postings_cache.clear()
+    return out
+
+
+# -- concordance --------------------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class ConcordanceHit:
+    """A unit whose Japanese or English side contains the query.
+
+    :ivar side: ``"ja"`` or ``"en"``, where the query was found
+    :ivar spans: character offsets of the occurrences in that side's original text
+    """
+
+    id: int
+    ja: str
+    en: str
+    document: str
+    side: str
+    spans: tuple[tuple[int, int], ...] = field(default=())
+
+    def to_json(self) -> dict[str, Any]:
+        """The JSON shape: ``source`` is the side holding the query, ``target`` the other."""
+        source, target = (self.ja, self.en) if self.side == "ja" else (self.en, self.ja)
+        return {"id": self.id, "source": source, "target": target, "ja": self.ja, "en": self.en,
+                "side": self.side, "document": self.document,
+                "spans": [list(s) for s in self.spans]}
+
+
+def _find_spans(text: str, needle: str, *, ignore_case: bool) -> tuple[tuple[int, int], ...]:
+    if not needle:
+        return ()
+    flags = re.IGNORECASE if ignore_case else 0
+    return tuple((m.start(), m.end()) for m in re.finditer(re.escape(needle), text, flags))
+
+
+def _verify_ids(
+    store: Store, ids: Sequence[int], test: Any, limit: int
+) -> list[tuple[int, str, str, str, str, str]]:
+    hits: list[tuple[int, str, str, str, str, str]] = []
+    for i in range(0, len(ids), 200):
+        for row in sorted(_fetch(store, ids[i : i + 200])):
+            if test(row):
+                hits.append(row)
+                if len(hits) >= limit:
+                    return hits
+    return hits
+
+
+def _ja_side(store: Store, q: str, limit: int) -> list[tuple[int, str, str, str, str, str]]:
+    if len(q) == 1:
+        ids: Sequence[int] = index.prefix_posting_ids(store, "j" + q, 4 * limit + 50)
+    else:
+        keys = {"j" + q[i : i + 2] for i in range(len(q) - 1)}
+        dfs = index._dfs(store, keys)
+        if len(dfs) < len(keys):
+            return []  # some bigram never occurs
+        order = sorted(keys, key=lambda k: dfs[k])
+        first = index.posting_ids(store, order[0])
+        if len(order) > 1 and len(first) > 5000:
+            second = set(index.posting_ids(store, order[1]))
+            ids = [i for i in first if i in second]
+        else:
+            ids = first
+    return _verify_ids(store, ids, lambda row: q in row[3], limit)
+
+
+def _en_side(store: Store, q: str, limit: int) -> list[tuple[int, str, str, str, str, str]]:
+    words = index._EN_WORD.findall(q.lower())
+    if not words:
+        return []
+    keys = {"e" + w for w in words}
+    dfs = index._dfs(store, keys)
+    if len(dfs) < len(keys):
+        return []
+    order = sorted(keys, key=lambda k: dfs[k])
+    ids: Sequence[int] = index.posting_ids(store, order[0])
+    if len(order) > 1 and len(ids) > 5000:
+        second = set(index.posting_ids(store, order[1]))
+        ids = [i for i in ids if i in second]
+    pattern = re.compile(r"(?<!\w)" + re.escape(q.lower()) + r"(?!\w)")
+    return _verify_ids(store, ids, lambda row: pattern.search(row[4].lower()) is not None, limit)
+
+
+def concordance(store: Store, query: str, *, limit: int = 20) -> list[ConcordanceHit]:
+    """Units whose Japanese side contains *query* (any length, even one character), or whose
+    English side contains it as whole words, case-insensitive; oldest first.
+
+    Japanese is matched on normalised text through the bigram index (a one-character query
+    reads every bigram starting with it), English through the word index and a check.
+
+    >>> from tm.store import Store
+    >>> from tm.units import NewUnit, add_units
+    >>> s = Store.open(":memory:")
+    >>> with s.atomic():
+    ...     doc = s.add_document("d", layout="pair", kind="bilingual")
+    ...     _ = add_units(s, doc, [NewUnit("米国の政策", "US policy", 0)])
+    >>> [h.spans for h in concordance(s, "米")], [h.side for h in concordance(s, "Policy")]
+    ([((0, 1),)], ['en'])
+    """
+    index.ensure_current(store)
+    q = normalize(query)
+    if not q:
+        return []
+    found: dict[int, ConcordanceHit] = {}
+    for uid, ja, en, _jn, _en, doc in _ja_side(store, q, limit):
+        found[uid] = ConcordanceHit(uid, ja, en, doc, "ja", _find_spans(ja, query.strip(),
+                                                                          ignore_case=False))
+    if query_lang(q) == "en":
+        for uid, ja, en, _jn, _en, doc in _en_side(store, q, limit):
+            if uid not in found:
+                found[uid] = ConcordanceHit(uid, ja, en, doc, "en",
+                                            _find_spans(en, query.strip(), ignore_case=True))
+    return [found[k] for k in sorted(found)[:limit]]
+
+
+# -- the command's result -----------------------------------------------------------------------
+def match_to_json(query: str, match: Match) -> dict[str, Any]:
+    """A match as JSON: ``score``, ``source``, ``target`` plus ``id``, ``flags``, ``document``,
+    ``target_substituted`` and ``spans`` (what differs, as offsets into query and source)."""
+    return {
+        "id": match.id,
+        "score": match.score,
+        "source": match.source,
+        "target": match.target,
+        "target_substituted": match.target_substituted,
+        "flags": list(match.flags),
+        "document": match.document,
+        "spans": diff_spans(query, match.source, query_lang(normalize(query))),
+    }
+
+
+_RED, _GREEN, _BOLD, _DIM, _RESET = "\x1b[31m", "\x1b[32m", "\x1b[1m", "\x1b[2m", "\x1b[0m"
+
+
+def _mark(text: str, spans: Sequence[tuple[int, int]], open_: str, close: str) -> str:
+    out, last = [], 0
+    for a, b in sorted(spans):
+        if a < last:
+            continue
+        out += [text[last:a], open_, text[a:b], close]
+        last = b
+    out.append(text[last:])
+    return "".join(out)
+
+
+def _render_match(query: str, m: Match, color: bool) -> list[str]:
+    spans = diff_spans(query, m.source, query_lang(normalize(query)))
+    # Show the stored segment with the parts the query lacks marked, and, at the right place,
+    # what the query has instead.
+    pieces: list[str] = []
+    last = 0
+    src_open, src_close = (_RED, _RESET) if color else ("[", "]")
+    q_open, q_close = (_GREEN + "+", _RESET) if color else ("{+", "}")
+    for sp in spans:
+        sa, sb = sp["source"]  # type: ignore[misc]
+        qa, qb = sp["query"]  # type: ignore[misc]
+        pieces.append(m.source[last:sa])
+        if sb > sa:
+            pieces += [src_open, m.source[sa:sb], src_close]
+        if qb > qa:
+            pieces += [q_open, query[qa:qb], q_close]
+        last = sb
+    pieces.append(m.source[last:])
+    flags = f" ({', '.join(m.flags)})" if m.flags else ""
+    score = f"{m.score:5.1f}"
+    head = f"{_BOLD}{score}{_RESET}" if color else score
+    doc = f"  {_DIM}{m.document}{_RESET}" if color and m.document else (
+        f"  {m.document}" if m.document else "")
+    lines = [f"{head}{flags}{doc}", "    " + "".join(pieces)]
+    target = m.target_substituted or m.target
+    lines.append("    → " + target)
+    return lines
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    """What ``taiyaku tm search`` prints: one entry per query (fuzzy matches or concordance)."""
+
+    queries: list[str]
+    matches: list[list[Match]] = field(default_factory=list)
+    hits: list[list[ConcordanceHit]] = field(default_factory=list)
+    batch: bool = False
+    concordance: bool = False
+
+    def to_json(self) -> Any:
+        """One object ``{"query", "matches"}`` per query; a list for a batch."""
+        objs = []
+        for i, q in enumerate(self.queries):
+            if self.concordance:
+                items = [h.to_json() for h in self.hits[i]]
+            else:
+                items = [match_to_json(q, m) for m in self.matches[i]]
+            objs.append({"query": q, "matches": items})
+        return objs if self.batch else objs[0]
+
+    def render(self, color: bool = False) -> str:
+        """Terminal text; differences marked ``[in the match]{+in the query}`` or coloured."""
+        lines: list[str] = []
+        for i, q in enumerate(self.queries):
+            if self.batch or len(self.queries) > 1:
+                lines.append(f"# {q}")
+            if self.concordance:
+                if not self.hits[i]:
+                    lines.append("no segment contains it")
+                for h in self.hits[i]:
+                    src, tgt = (h.ja, h.en) if h.side == "ja" else (h.en, h.ja)
+                    o, c = (_RED, _RESET) if color else ("[", "]")
+                    lines.append(f"{h.id:>8}  {_mark(src, h.spans, o, c)}")
+                    lines.append(f"          → {tgt}")
+            else:
+                if not self.matches[i]:
+                    lines.append("no match at or above the minimum score")
+                for m in self.matches[i]:
+                    lines += _render_match(q, m, color)
+            if self.batch:
+                lines.append("")
+        return "\n".join(lines).rstrip("\n")
+
+
+def run_search(
+    store: Store, *, query: str | None, queries_file: Path | None, options: SearchOptions
+) -> SearchResult:
+    """Run ``taiyaku tm search``: one query or every non-empty line of *queries_file*.
+
+    >>> from tm.store import Store
+    >>> r = run_search(Store.open(":memory:"), query="台湾", queries_file=None,
+    ...                options=SearchOptions())
+    >>> r.to_json()
+    {'query': '台湾', 'matches': []}
+    """
+    batch = queries_file is not None
+    if queries_file is not None:
+        from .textio import read_text
+
+        queries = [line.strip() for line in read_text(queries_file).splitlines() if line.strip()]
+    else:
+        queries = [query or ""]
+    if options.concordance:
+        hits = [concordance(store, q, limit=options.limit) for q in queries]
+        return SearchResult(queries, hits=hits, batch=batch, concordance=True)
+    matches = find_matches_many(store, queries, limit=options.limit, min_score=options.min_score)
+    return SearchResult(queries, matches=matches, batch=batch)
