@@ -1,0 +1,361 @@
+"""XLIFF 2.1 (default) and 1.2 for pre-translated documents: segments, TM candidates, term hits.
+
+Records (what the pre-translation step hands over, one :class:`XliffSegment` per segment):
+
+- :class:`XliffSegment` ``(id, source, target, state, candidates, terms, note)``: *id* is an
+  XML NMTOKEN (e.g. ``"12"``); *target* is the filled translation or ``None``; *state* uses the
+  XLIFF 2 vocabulary ``initial`` / ``translated`` / ``reviewed`` / ``final`` (a segment without
+  a target is written as ``initial``).
+- :class:`Candidate` ``(score, source, target, origin)``: a TM match, *score* 0–100.
+- :class:`TermRef` ``(ja, en, status)``: a glossary hit; *en* ``None`` or ``""`` when the
+  glossary has no English term; *status* ``approved`` / ``candidate`` / ``forbidden``.
+
+XLIFF 2.1 (``urn:oasis:names:tc:xliff:document:2.0``, ``version="2.1"``): one ``unit`` per
+segment; candidates in the Translation Candidates module (``mtc:matches`` / ``mtc:match`` with
+``similarity`` and ``matchQuality`` = score, ``origin``, ``ref`` to the segment); terms in the
+Glossary module (``gls:glossary`` / ``gls:glossEntry`` / ``gls:term`` / ``gls:translation``,
+status in a Metadata module ``mda:meta type="status"``, and a ``gls:definition`` for entries
+without translation or with a non-approved status); the note in ``notes/note``.
+
+XLIFF 1.2: one ``trans-unit`` per segment, ``target`` with ``state`` (new / translated /
+signed-off / final), candidates as ``alt-trans`` with ``match-quality`` and ``origin``, terms as
+``note from="taiyaku-term"`` lines ``ja → en [status]`` and the note as ``note from="taiyaku"``.
+
+:func:`read` reads both back into the same records (for round trips and tests).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import IO, Any
+
+from tm.errors import ExportError, ParseError
+
+from .xmlutil import safe_iterparse
+from .xmlwriter import XmlWriter
+
+__all__ = ["XliffSegment", "Candidate", "TermRef", "TermHit", "read", "write", "NS20", "NS12",
+           "NAME", "EXTENSIONS"]
+
+NAME = "XLIFF"
+EXTENSIONS = (".xlf", ".xliff")
+NS20 = "urn:oasis:names:tc:xliff:document:2.0"
+NS12 = "urn:oasis:names:tc:xliff:document:1.2"
+MTC = "urn:oasis:names:tc:xliff:matches:2.0"
+GLS = "urn:oasis:names:tc:xliff:glossary:2.0"
+MDA = "urn:oasis:names:tc:xliff:metadata:2.0"
+XML_NS = "http://www.w3.org/XML/1998/namespace"
+STATES = ("initial", "translated", "reviewed", "final")
+_STATE_12 = {"initial": "new", "translated": "translated", "reviewed": "signed-off",
+             "final": "final"}
+_STATE_FROM_12 = {v: k for k, v in _STATE_12.items()}
+_STATE_FROM_12.update({"needs-review-translation": "translated", "needs-translation": "initial"})
+_NMTOKEN = re.compile(r"[\w.:-]+")
+TERM_NOTE_FROM = "taiyaku-term"
+NOTE_FROM = "taiyaku"
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """A translation candidate from the TM.
+
+    :ivar score: 0–100 (CAT-style fuzzy score)
+    :ivar source: the matched TM unit's source text
+    :ivar target: its translation
+    :ivar origin: where it comes from (document name, ``"tm"``)
+    """
+
+    score: float
+    source: str
+    target: str
+    origin: str = "tm"
+
+
+@dataclass(frozen=True, slots=True)
+class TermRef:
+    """A glossary term found in the segment.
+
+    :ivar ja: the Japanese term as in the glossary
+    :ivar en: its English term, ``None`` or ``""`` when there is none
+    :ivar status: ``approved``, ``candidate`` or ``forbidden``
+    """
+
+    ja: str
+    en: str | None = None
+    status: str = "approved"
+
+
+#: the name the design notes use
+TermHit = TermRef
+
+
+@dataclass(frozen=True, slots=True)
+class XliffSegment:
+    """One segment to translate.
+
+    :ivar id: unique, an XML NMTOKEN (letters, digits, ``.-_:``)
+    :ivar target: the filled translation (exact matches, or fuzzy ones when asked) or ``None``
+    :ivar state: ``initial``, ``translated``, ``reviewed`` or ``final``
+    :ivar candidates: TM matches, best first
+    :ivar terms: glossary hits
+    :ivar note: a remark for the translator (e.g. "repetition of segment 3")
+    """
+
+    id: str
+    source: str
+    target: str | None = None
+    state: str = "initial"
+    candidates: tuple[Candidate, ...] = ()
+    terms: tuple[TermRef, ...] = ()
+    note: str | None = None
+
+
+def _score_text(score: float) -> str:
+    value = max(0.0, min(100.0, float(score)))
+    text = f"{value:.2f}".rstrip("0").rstrip(".")
+    return text or "0"
+
+
+def _check_id(seg_id: str, seen: set[str]) -> None:
+    if not _NMTOKEN.fullmatch(seg_id):
+        raise ExportError(f"XLIFF segment id {seg_id!r} is not an XML NMTOKEN")
+    if seg_id in seen:
+        raise ExportError(f"XLIFF segment id {seg_id!r} is used twice")
+    seen.add(seg_id)
+
+
+def write(segments: Iterable[XliffSegment], fp: IO[bytes], *, version: str = "2.1",
+          src_lang: str = "ja", trg_lang: str = "en", original: str = "document") -> None:
+    """Write segments as XLIFF 2.1 (default) or 1.2.
+
+    :param original: the source document's name (``file/@original``)
+    :raises ExportError: unknown version, bad or duplicate segment id
+
+    >>> import io
+    >>> buf = io.BytesIO()
+    >>> seg = XliffSegment("1", "輸出規制を強化する。", candidates=(
+    ...     Candidate(88.0, "輸出規制を強化した。", "Export controls were tightened."),),
+    ...     terms=(TermRef("輸出規制", "export controls"),))
+    >>> write([seg], buf, original="new.txt")
+    >>> [s.candidates[0].score for s in read(io.BytesIO(buf.getvalue()), "new.xlf")]
+    [88.0]
+    """
+    if version not in ("2.1", "2.0", "1.2"):
+        raise ExportError(f"XLIFF version {version!r} is not supported: use 2.1 or 1.2")
+    if version == "1.2":
+        _write12(segments, fp, src_lang, trg_lang, original)
+    else:
+        _write2(segments, fp, version, src_lang, trg_lang, original)
+
+
+def _state_for(seg: XliffSegment) -> str:
+    has_target = seg.target is not None
+    state = seg.state if seg.state in STATES else "initial"
+    return state if has_target else "initial"
+
+
+def _write2(segments: Iterable[XliffSegment], fp: IO[bytes], version: str, src_lang: str,
+            trg_lang: str, original: str) -> None:
+    w = XmlWriter(fp)
+    w.start("xliff", {"xmlns": NS20, "xmlns:mtc": MTC, "xmlns:gls": GLS, "xmlns:mda": MDA,
+                      "version": version, "srcLang": src_lang, "trgLang": trg_lang})
+    w.start("file", {"id": "f1", "original": original})
+    seen: set[str] = set()
+    wrote_unit = False
+    for seg in segments:
+        _check_id(seg.id, seen)
+        wrote_unit = True
+        sid = f"s{seg.id}"
+        w.start("unit", {"id": seg.id})
+        if seg.candidates:
+            w.start("mtc:matches")
+            for c in seg.candidates:
+                score = _score_text(c.score)
+                w.start("mtc:match", {"ref": f"#{sid}", "type": "tm", "origin": c.origin or None,
+                                      "similarity": score, "matchQuality": score})
+                w.leaf("source", c.source)
+                w.leaf("target", c.target)
+                w.end("mtc:match")
+            w.end("mtc:matches")
+        if seg.terms:
+            w.start("gls:glossary")
+            for t in seg.terms:
+                w.start("gls:glossEntry")
+                w.leaf("gls:term", t.ja, {"source": "taiyaku glossary"})
+                if t.en:
+                    w.leaf("gls:translation", t.en)
+                if not t.en or t.status != "approved":
+                    w.leaf("gls:definition", _status_words(t))
+                w.start("mda:metadata")
+                w.start("mda:metaGroup", {"category": "taiyaku"})
+                w.leaf("mda:meta", t.status, {"type": "status"})
+                w.end("mda:metaGroup")
+                w.end("mda:metadata")
+                w.end("gls:glossEntry")
+            w.end("gls:glossary")
+        if seg.note:
+            w.start("notes")
+            w.leaf("note", seg.note)
+            w.end("notes")
+        state = _state_for(seg)
+        w.start("segment", {"id": sid, "state": state})
+        w.leaf("source", seg.source, {"xml:space": "preserve"})
+        if seg.target is not None:
+            w.leaf("target", seg.target, {"xml:space": "preserve"})
+        w.end("segment")
+        w.end("unit")
+    if not wrote_unit:
+        # a file needs a unit or a group: an empty document gets one empty group
+        w.leaf("group", None, {"id": "empty"})
+    w.end("file")
+    w.end("xliff")
+    w.close()
+
+
+def _status_words(t: TermRef) -> str:
+    if t.status == "forbidden":
+        return "Forbidden term: do not use this translation."
+    if not t.en:
+        return f"No English term in the glossary yet ({t.status})."
+    return f"Glossary status: {t.status}."
+
+
+def _write12(segments: Iterable[XliffSegment], fp: IO[bytes], src_lang: str, trg_lang: str,
+             original: str) -> None:
+    from tm.signature import taiyaku_version
+
+    w = XmlWriter(fp)
+    w.start("xliff", {"version": "1.2", "xmlns": NS12})
+    w.start("file", {"original": original, "source-language": src_lang,
+                     "target-language": trg_lang, "datatype": "plaintext", "tool-id": "taiyaku"})
+    w.start("header")
+    w.leaf("tool", None, {"tool-id": "taiyaku", "tool-name": "taiyaku",
+                          "tool-version": taiyaku_version()})
+    w.end("header")
+    w.start("body")
+    seen: set[str] = set()
+    for seg in segments:
+        _check_id(seg.id, seen)
+        w.start("trans-unit", {"id": seg.id, "xml:space": "preserve"})
+        w.leaf("source", seg.source)
+        if seg.target is not None:
+            state = _STATE_12[_state_for(seg)]
+            w.leaf("target", seg.target, {"state": state})
+        for c in seg.candidates:
+            w.start("alt-trans", {"match-quality": _score_text(c.score),
+                                  "origin": c.origin or None})
+            w.leaf("source", c.source)
+            w.leaf("target", c.target)
+            w.end("alt-trans")
+        for t in seg.terms:
+            w.leaf("note", f"{t.ja} → {t.en or ''} [{t.status}]",
+                   {"from": TERM_NOTE_FROM, "annotates": "source"})
+        if seg.note:
+            w.leaf("note", seg.note, {"from": NOTE_FROM})
+        w.end("trans-unit")
+    w.end("body")
+    w.end("file")
+    w.end("xliff")
+    w.close()
+
+
+# -- reader ------------------------------------------------------------------------------------
+def read(fp: IO[bytes], name: str) -> Iterator[XliffSegment]:
+    """Read XLIFF 2.x or 1.2 segments written by :func:`write` (or by a CAT tool: inline
+    markup is flattened to its text).
+
+    :raises ParseError: malformed or unsafe XML, or not XLIFF
+    """
+    ns = None
+    for event, elem in safe_iterparse(fp, name):
+        if event == "start":
+            if ns is None:
+                if elem.tag == f"{{{NS20}}}xliff":
+                    ns = NS20
+                elif elem.tag == f"{{{NS12}}}xliff":
+                    ns = NS12
+                else:
+                    raise ParseError(name, f"not an XLIFF 2.x/1.2 file (root element "
+                                           f"<{elem.tag.rsplit('}', 1)[-1]}>)", 1)
+            continue
+        if ns == NS20 and elem.tag == f"{{{NS20}}}unit":
+            yield _unit2(elem)
+            elem.clear()
+        elif ns == NS12 and elem.tag == f"{{{NS12}}}trans-unit":
+            yield _unit12(elem)
+            elem.clear()
+    if ns is None:
+        raise ParseError(name, "empty file (no XML root element)")
+
+
+def _text(elem: Any | None) -> str:
+    return "" if elem is None else "".join(elem.itertext())
+
+
+def _score(value: str | None) -> float:
+    try:
+        return float(value) if value is not None else 0.0
+    except ValueError:
+        return 0.0
+
+
+def _unit2(unit: Any) -> XliffSegment:
+    x = f"{{{NS20}}}"
+    candidates = []
+    for m in unit.iter(f"{{{MTC}}}match"):
+        score = m.get("similarity") or m.get("matchQuality")
+        candidates.append(Candidate(_score(score), _text(m.find(f"{x}source")),
+                                    _text(m.find(f"{x}target")), m.get("origin") or ""))
+    terms = []
+    for g in unit.iter(f"{{{GLS}}}glossEntry"):
+        status = "approved"
+        for meta in g.iter(f"{{{MDA}}}meta"):
+            if meta.get("type") == "status":
+                status = _text(meta)
+        tr = g.find(f"{{{GLS}}}translation")
+        terms.append(TermRef(_text(g.find(f"{{{GLS}}}term")),
+                             _text(tr) if tr is not None else None, status))
+    notes = [_text(n) for n in unit.iter(f"{x}note")]
+    sources, targets, state = [], [], "initial"
+    for s in unit.findall(f"{x}segment"):
+        state = s.get("state") or state
+        sources.append(_text(s.find(f"{x}source")))
+        t = s.find(f"{x}target")
+        if t is not None:
+            targets.append(_text(t))
+    return XliffSegment(
+        id=unit.get("id") or "", source="".join(sources),
+        target="".join(targets) if targets else None, state=state,
+        candidates=tuple(candidates), terms=tuple(terms),
+        note="\n".join(notes) if notes else None,
+    )
+
+
+def _unit12(tu: Any) -> XliffSegment:
+    x = f"{{{NS12}}}"
+    target = tu.find(f"{x}target")
+    candidates = tuple(
+        Candidate(_score(a.get("match-quality", "").rstrip("%")), _text(a.find(f"{x}source")),
+                  _text(a.find(f"{x}target")), a.get("origin") or "")
+        for a in tu.findall(f"{x}alt-trans")
+    )
+    terms = []
+    notes = []
+    for n in tu.findall(f"{x}note"):
+        text = _text(n)
+        if n.get("from") == TERM_NOTE_FROM:
+            head, _, status = text.rpartition(" [")
+            ja, _, en = head.partition(" → ")
+            terms.append(TermRef(ja, en or None, status.rstrip("]") or "approved"))
+        else:
+            notes.append(text)
+    state = "initial"
+    if target is not None:
+        state = _STATE_FROM_12.get(target.get("state") or "translated", "translated")
+    return XliffSegment(
+        id=tu.get("id") or "", source=_text(tu.find(f"{x}source")),
+        target=_text(target) if target is not None else None, state=state,
+        candidates=candidates, terms=tuple(terms), note="\n".join(notes) if notes else None,
+    )
