@@ -66,7 +66,7 @@ def _variants(pairs: list[tuple[str, str]], n: int) -> Iterator[tuple[str, str]]
 
 def build_tm(path: Path, size: int, pairs: list[tuple[str, str]]) -> None:
     """Create the benchmark TM at *path* with *size* units (one document)."""
-    import tm.search  # noqa: F401  (registers its index hooks before units arrive)
+    from tm import index
     from tm.store import Store
     from tm.units import NewUnit, add_units
 
@@ -75,12 +75,14 @@ def build_tm(path: Path, size: int, pairs: list[tuple[str, str]]) -> None:
         p.unlink(missing_ok=True)
     store = Store.open(tmp)
     t0 = time.perf_counter()
-    with store.atomic():
+    # One pass of index building at the end, as a bulk TMX import does.
+    with store.atomic(), index.deferred(store):
         doc_id = store.add_document("kyoto-bench", layout="tsv", kind="tmx")
         add_units(
             store, doc_id,
             (NewUnit(ja, en, i) for i, (ja, en) in enumerate(_variants(pairs, size))),
         )
+    index.ensure_current(store)
     store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     store.close()
     os.replace(tmp, path)
