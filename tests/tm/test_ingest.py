@@ -1,0 +1,251 @@
+"""Ingest round trips into a fresh store, one-transaction behaviour, and the align/ingest CLI."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+import tm.review
+from cli import cli
+from tm.errors import ExportError, InputError
+from tm.ingest import IngestOptions, align_document, ingest_file, join_segments
+from tm.japanese import Analyzer
+from tm.store import Store
+
+DATA = Path(__file__).resolve().parent.parent / "data"
+HALVES = DATA / "seg_halves.txt"
+PAIR_JA, PAIR_EN = DATA / "ingest_pair_ja.txt", DATA / "ingest_pair_en.txt"
+
+
+def _rows(store: Store, sql: str, *params: object) -> list[tuple[object, ...]]:
+    return [tuple(r) for r in store.query(sql, params)]
+
+
+def _snapshot(store: Store) -> tuple[object, ...]:
+    return (
+        _rows(store, "SELECT id, name, layout, kind, sha256 FROM documents ORDER BY id"),
+        _rows(store, "SELECT id, doc_id, position, ja, en, bead FROM units ORDER BY id"),
+        _rows(store, "SELECT doc_id, lang, position, text, kind, unit_id FROM segments "
+              "ORDER BY id"),
+    )
+
+
+def test_ingest_halves_round_trip(store: Store) -> None:
+    result = ingest_file(store, HALVES, IngestOptions(name="tram"))
+    assert result.kind == "bilingual" and result.layout == "halves" and not result.replaced
+    assert (result.ja_segments, result.en_segments) == (20, 11)
+    counts = store.counts()
+    assert counts["documents"] == 1
+    assert counts["segments_ja"] == 20 and counts["segments_en"] == 11
+    assert counts["units"] == result.units > 0
+    assert sum(result.bead_counts.values()) >= result.units
+    assert result.unaligned_ja + result.unaligned_en == counts["unaligned_segments"]
+    (doc,) = store.documents()
+    assert (doc.name, doc.layout, doc.kind) == ("tram", "halves", "bilingual")
+    (sha,) = store.query("SELECT sha256 FROM documents")[0]
+    assert isinstance(sha, str) and len(sha) == 64
+    # Every unit is the join of exactly the segments that point at it, in order.
+    for uid, ja, en, bead in _rows(store, "SELECT id, ja, en, bead FROM units"):
+        ja_parts = [t for (t,) in store.query(
+            "SELECT text FROM segments WHERE unit_id = ? AND lang = 'ja' ORDER BY position",
+            (uid,))]
+        en_parts = [t for (t,) in store.query(
+            "SELECT text FROM segments WHERE unit_id = ? AND lang = 'en' ORDER BY position",
+            (uid,))]
+        assert ja == join_segments(ja_parts, "ja") and en == join_segments(en_parts, "en")
+        assert bead == f"{len(ja_parts)}-{len(en_parts)}"
+    # Segment positions are 0..n-1 per language.
+    for lang, n in (("ja", 20), ("en", 11)):
+        positions = [p for (p,) in store.query(
+            "SELECT position FROM segments WHERE lang = ? ORDER BY position", (lang,))]
+        assert positions == list(range(n))
+    summary = result.summary()
+    assert "halves" in summary and "TM units" in summary and "mean confidence" in summary
+    assert json.loads(json.dumps(result.to_json()))["units"] == result.units
+
+
+def test_ingest_same_name_replaces(store: Store) -> None:
+    first = ingest_file(store, HALVES, IngestOptions(name="tram"))
+    second = ingest_file(store, HALVES, IngestOptions(name="tram"))
+    assert second.replaced and "Replaced" in second.summary()
+    assert store.counts()["documents"] == 1
+    assert store.counts()["units"] == first.units
+    assert store.counts()["segments"] == 31
+    # A different name is a second document.
+    ingest_file(store, HALVES, IngestOptions(name="tram-2"))
+    assert store.counts()["documents"] == 2 and store.counts()["units"] == 2 * first.units
+
+
+def test_ingest_pair_and_presegmented(store: Store, tmp_path: Path) -> None:
+    pair = ingest_file(store, PAIR_JA, IngestOptions(en_path=PAIR_EN))
+    assert pair.layout == "pair" and pair.document == "ingest_pair_ja.txt"
+    ja = tmp_path / "ja.txt"
+    en = tmp_path / "en.txt"
+    ja.write_text("一文目です。\n二文目です。二つ目の文。\n", encoding="utf-8")
+    en.write_text("The first.\nThe second. And more.\n", encoding="utf-8")
+    pre = ingest_file(store, ja, IngestOptions(en_path=en, presegmented=True, name="pre"))
+    assert (pre.layout, pre.ja_segments, pre.en_segments) == ("presegmented", 2, 2)
+
+
+def test_ingest_mono_stores_segments_only(store: Store) -> None:
+    result = ingest_file(store, DATA / "ingest_mono_ja.txt")
+    assert result.kind == "mono" and result.units == 0
+    counts = store.counts()
+    assert counts["units"] == 0 and counts["segments"] == 5
+    assert store.documents()[0].kind == "mono"
+    assert "segments: 4 Japanese, 1 English" in result.summary()
+
+
+def test_japanese_only_as_bilingual_fails_and_stores_nothing(store: Store) -> None:
+    with pytest.raises(InputError, match="has no English text; use --layout mono"):
+        ingest_file(store, DATA / "ingest_mono_ja.txt", IngestOptions(layout="halves"))
+    assert store.counts()["documents"] == 0
+
+
+def test_review_of_mono_and_unknown_review_format(store: Store, tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="drop --review"):
+        ingest_file(store, DATA / "ingest_mono_ja.txt",
+                    IngestOptions(review=tmp_path / "r.html"))
+    with pytest.raises(ExportError, match="unknown review format"):
+        ingest_file(store, HALVES, IngestOptions(review=tmp_path / "r.pdf"))
+    assert store.counts()["documents"] == 0
+
+
+def test_failure_mid_way_leaves_the_database_unchanged(store: Store, tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    ingest_file(store, HALVES, IngestOptions(name="tram"))
+    before = _snapshot(store)
+    # The review is written inside the transaction, after units and segments: a review that
+    # cannot be written must roll back the replacement.
+    with pytest.raises(ExportError, match="does not exist"):
+        ingest_file(store, PAIR_JA, IngestOptions(en_path=PAIR_EN, name="tram",
+                                                  review=tmp_path / "missing" / "r.html"))
+    assert _snapshot(store) == before
+
+    def boom(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(tm.review, "write_review", boom)
+    with pytest.raises(RuntimeError):
+        ingest_file(store, PAIR_JA, IngestOptions(en_path=PAIR_EN, name="new-doc",
+                                                  review=tmp_path / "r.html"))
+    assert _snapshot(store) == before
+    assert not (tmp_path / "r.html").exists()
+
+
+def test_ingest_writes_review(store: Store, tmp_path: Path) -> None:
+    review = tmp_path / "review.html"
+    result = ingest_file(store, HALVES, IngestOptions(review=review))
+    assert result.review == str(review)
+    page = review.read_text(encoding="utf-8")
+    assert "City Sets Spring 2027 Opening for New Tram Line" in page
+
+
+# --- align_document ------------------------------------------------------------------------------
+def test_align_presegmented_ids_are_line_numbers(tmp_path: Path, analyzer: Analyzer) -> None:
+    ja = tmp_path / "ja.txt"
+    en = tmp_path / "en.txt"
+    ja.write_text("市は計画を発表した。\n\n費用は480億円だ。\n", encoding="utf-8")
+    en.write_text("The city announced the plan.\nIt costs 48 billion yen.\n", encoding="utf-8")
+    alignment = align_document(ja, en, presegmented=True, analyzer=analyzer)
+    assert len(alignment.ja) == 3 and len(alignment.en) == 2
+    covered_ja = sorted(i for b in alignment.beads for i in b.ja_ids)
+    covered_en = sorted(j for b in alignment.beads for j in b.en_ids)
+    assert covered_ja == [0, 1, 2] and covered_en == [0, 1]
+    tsv = alignment.to_tsv().splitlines()
+    assert tsv[0] == "ja_ids\ten_ids\tscore\tja_text\ten_text"
+    assert all(len(row.split("\t")) == 5 for row in tsv)
+
+
+def test_tsv_cleans_tabs_and_joins(tmp_path: Path) -> None:
+    from tm.ingest import Alignment
+    from tm.model import Bead, Segment
+
+    alignment = Alignment(
+        ja=[Segment("一\tつ目。", "ja"), Segment("二つ目。", "ja"), Segment("余り", "ja")],
+        en=[Segment("One\nand two.", "en")],
+        beads=[Bead((0, 1), (0,), 0.87654), Bead((2,), (), 0.5)],
+        layout="pair",
+    )
+    lines = alignment.to_tsv().splitlines()
+    assert lines[1] == "0,1\t0\t0.8765\t一 つ目。二つ目。\tOne and two."
+    assert lines[2] == "2\t\t0.5000\t余り\t"
+    data = json.loads(alignment.to_json_text())
+    assert data["beads"][0]["type"] == "2-1" and data["bead_counts"] == {"2-1": 1, "1-0": 1}
+
+
+def test_align_one_language_file_is_an_error(analyzer: Analyzer) -> None:
+    with pytest.raises(InputError, match="no English text to align"):
+        align_document(DATA / "ingest_mono_ja.txt", analyzer=analyzer)
+    with pytest.raises(InputError, match="nothing to align"):
+        align_document(HALVES, layout="mono", analyzer=analyzer)
+
+
+# --- CLI -----------------------------------------------------------------------------------------
+def test_cli_align_tsv_header_and_columns() -> None:
+    result = CliRunner().invoke(cli, ["align", str(PAIR_JA), str(PAIR_EN), "--format", "tsv"])
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[0] == "ja_ids\ten_ids\tscore\tja_text\ten_text"
+    ja_seen: list[int] = []
+    for row in lines[1:]:
+        ja_ids, en_ids, score, ja_text, en_text = row.split("\t")
+        assert 0.0 <= float(score) <= 1.0 and len(score.split(".")[1]) == 4
+        ja_seen += [int(x) for x in ja_ids.split(",") if x]
+        assert bool(ja_ids) == bool(ja_text) and bool(en_ids) == bool(en_text)
+    assert ja_seen == [0, 1, 2, 3]
+
+
+def test_cli_align_presegmented_and_json(tmp_path: Path) -> None:
+    ja = tmp_path / "ja.txt"
+    en = tmp_path / "en.txt"
+    ja.write_text("一文目。\n二文目。\n", encoding="utf-8")
+    en.write_text("First.\nSecond.\n", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["align", str(ja), str(en), "--presegmented",
+                                      "--format", "json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["layout"] == "presegmented"
+    assert sorted(i for b in data["beads"] for i in b["ja_ids"]) == [0, 1]
+
+
+def test_cli_ingest_and_errors(db_path: Path, tmp_path: Path) -> None:
+    runner = CliRunner()
+    review = tmp_path / "r.html"
+    result = runner.invoke(cli, ["ingest", str(HALVES), "--db", str(db_path), "--review",
+                                 str(review), "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["layout"] == "halves" and data["review"] == str(review) and review.exists()
+    bad = runner.invoke(cli, ["ingest", str(DATA / "ingest_mono_ja.txt"), "--layout",
+                              "interleaved", "--db", str(db_path)])
+    assert bad.exit_code == 1
+    assert "has no English text; use --layout mono" in bad.stderr
+    assert bad.stderr.count("\n") == 1
+
+
+def test_cli_segment_show_rules() -> None:
+    from tm.segment import RULES
+
+    result = CliRunner().invoke(cli, ["segment", "--show-rules"])
+    assert result.exit_code == 0
+    assert result.stdout.splitlines() == [f"- {r}" for r in RULES]
+    seg = CliRunner().invoke(cli, ["segment", str(PAIR_EN), "--json"])
+    assert [s["kind"] for s in json.loads(seg.stdout)][0] == "heading"
+
+
+def test_seed_004_ingest(shared: Path, tmp_path: Path) -> None:
+    (path,) = sorted((shared / "seeds").glob("004_*.txt"))
+    with Store.open(tmp_path / "seed.db") as store:
+        result = ingest_file(store, path, IngestOptions(review=tmp_path / "r.xlsx"))
+        assert result.layout == "halves"
+        assert (result.ja_segments, result.en_segments) == (163, 106)
+        # Every segment is stored; units link back to the segments they were made from.
+        counts = store.counts()
+        assert counts["segments"] == 269 and counts["units"] == result.units
+        linked = store.query("SELECT count(DISTINCT unit_id) FROM segments WHERE unit_id "
+                             "IS NOT NULL")[0][0]
+        assert linked == result.units
