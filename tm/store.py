@@ -389,6 +389,9 @@ class Store:
         row = self.conn.execute("SELECT id FROM documents WHERE name = ?", (name,)).fetchone()
         if row is None:
             return False
+        # Side indexes (the fuzzy-search postings) register their clean-up hooks on import.
+        from . import index  # noqa: F401
+
         for hook in _DELETE_HOOKS:
             hook(self, int(row[0]))
         self.conn.execute("DELETE FROM documents WHERE id = ?", (row[0],))

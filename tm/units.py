@@ -71,6 +71,9 @@ def add_units(
     Call inside ``store.atomic()``. With *skip_duplicates*, a unit whose normalised JA and EN
     both equal a stored unit's (or an earlier one in this call) is skipped.
     """
+    # The fuzzy-search index keeps itself in step through the hooks it registers on import.
+    from . import index  # noqa: F401
+
     ids: list[int | None] = []
     seen: set[tuple[int, int]] = set()
     batch: list[NewUnit] = []
