@@ -314,7 +314,7 @@ def test_document_kind_is_checked(store: Store) -> None:
         store.add_document("x", layout="halves", kind="nonsense")
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=40, deadline=None)
 @given(st.text(), st.text())
 def test_meta_round_trips_any_text(key: str, value: str) -> None:
     with Store.open(":memory:") as store:
