@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import unicodedata
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -30,12 +31,13 @@ class AlignParams:
     prior_ratio: float = 3.5
     sigma: float = 0.38
     smooth: float = 20.0
-    null_cost: float = 3.6
+    null_cost: float = 2.5
     boilerplate_null_cost: float = 0.3
     merge_cost: float = 2.6
     two_two_cost: float = 5.5
     three_cost: float = 5.5
     anchor_scale: float = 1.6
+    mismatch: float = 1.0
     full_dp_cells: int = 400_000
     band: int = 40
     learn: bool = True
@@ -80,15 +82,25 @@ class _Scorer:
         self.ne = [0.0]
         for v in null_en:
             self.ne.append(self.ne[-1] + v)
+        self.anchors = anchors
         self.pair = _pair_scores(anchors)
+        w = anchors.weight
+        self.rj = [0.0]
+        for c in anchors.ja:
+            self.rj.append(self.rj[-1] + sum(w[t] * n for t, n in c.items() if t in w))
+        self.re = [0.0]
+        for c in anchors.en:
+            self.re.append(self.re[-1] + sum(w[t] * n for t, n in c.items() if t in w))
         self.prior = {
             (1, 1): 0.0, (2, 1): p.merge_cost, (1, 2): p.merge_cost, (2, 2): p.two_two_cost,
             (3, 1): p.three_cost, (1, 3): p.three_cost,
         }
 
     def anchor(self, i0: int, i1: int, j0: int, j1: int) -> float:
-        s = 0.0
+        """Anchor score of a bead: shared anchors of the joined segments, each counted once."""
         pair = self.pair
+        hits = 0
+        s = 0.0
         for i in range(i0, i1):
             row = pair[i]
             if row:
@@ -96,7 +108,19 @@ class _Scorer:
                     v = row.get(j)
                     if v:
                         s += v
-        return s
+                        hits += 1
+        if hits <= 1:
+            return s
+        # several segment pairs share anchors: count each anchor once per bead, as the
+        # pairwise sum would reward joining segments that mention the same name
+        cj: Counter[str] = Counter()
+        for i in range(i0, i1):
+            cj.update(self.anchors.ja[i])
+        ce: Counter[str] = Counter()
+        for j in range(j0, j1):
+            ce.update(self.anchors.en[j])
+        w = self.anchors.weight
+        return sum(w[t] * min(n, ce[t]) for t, n in cj.items() if t in w and t in ce)
 
     def cost(self, i: int, j: int, a: int, b: int) -> float:
         """Cost of the bead of JA ``i-a..i-1`` and EN ``j-b..j-1``."""
@@ -108,8 +132,12 @@ class _Scorer:
         lj = self.cj[i] - self.cj[i - a]
         le = self.ce[j] - self.ce[j - b]
         x = math.log((le + p.smooth) / (self.ratio * lj + p.smooth))
-        return (self.prior[(a, b)] + x * x * self.inv2s2
-                - p.anchor_scale * self.anchor(i - a, i, j - b, j))
+        shared = self.anchor(i - a, i, j - b, j)
+        # both sides carry anchors that the other side of the document has, yet they share
+        # none: evidence that these segments are not translations of each other
+        miss = min(self.rj[i] - self.rj[i - a] - shared, self.re[j] - self.re[j - b] - shared)
+        return (self.prior[(a, b)] + x * x * self.inv2s2 - p.anchor_scale * shared
+                + p.mismatch * max(0.0, miss))
 
 
 def _pair_scores(anchors: DocAnchors) -> list[dict[int, float]]:
@@ -363,8 +391,6 @@ def _learn_lexicon(
     analyzer: Analyzer,
 ) -> list[tuple[str, str]]:
     """Word pairs that co-occur in the confident 1-1 beads of the first pass (Dice ≥ 0.6)."""
-    from collections import Counter
-
     from .anchors import _EN_STOP, en_words
 
     pairs: list[tuple[set[str], set[str]]] = []

@@ -172,6 +172,22 @@ def en_words(text: str) -> list[str]:
     return out
 
 
+def en_bigrams(text: str) -> list[str]:
+    """Adjacent capitalised words joined by a space (names written as two words).
+
+    >>> en_bigrams("Yamazaki Shoten Temple is in Kyoto")
+    ['yamazaki shoten', 'shoten temple']
+    """
+    words = re.findall(r"[A-Z][a-z]+|[A-Z]+(?![a-z])", text)
+    spans = [m for m in re.finditer(r"[A-Z][A-Za-z]+", text)]
+    out: list[str] = []
+    for a, b in zip(spans, spans[1:]):
+        if text[a.end() : b.start()] == " ":
+            out.append(f"{a.group().lower()} {b.group().lower()}")
+    del words
+    return out
+
+
 _CJK_RUN = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff]{2,}")
 
 _BOILERPLATE = {
@@ -258,40 +274,54 @@ _EN_STOP = set(
 
 def _match_names(
     ja_keys: set[tuple[str, bool]], en_vocab: set[str]
-) -> dict[tuple[str, bool], str]:
-    """Map romaji keys of Japanese readings to English words that spell the same name."""
+) -> dict[tuple[str, bool], list[str]]:
+    """Map romaji keys of Japanese readings to English words that spell the same name.
+
+    A key matches a word with the same key, a word that is its prefix (京都市 kyotoshi →
+    Kyoto) or its extension (大念 dainen → Dainen-ji), or, failing those, a word at a small
+    edit distance (katakana loanwords: bessento → Bessent, also by consonant skeleton).
+    """
     from rapidfuzz import fuzz
 
-    by_key: dict[str, str] = {}
+    by_key: dict[str, list[str]] = {}
     by_first: dict[str, list[tuple[str, str, str]]] = {}
     for w in en_vocab:
-        if len(w) < 3 or w in _EN_STOP or not w.isalpha():
+        if len(w) < 3 or w in _EN_STOP or not w.replace("-", "").replace(" ", "").isalpha():
             continue
         k = name_key(w)
         if len(k) < 3:
             continue
-        by_key.setdefault(k, w)
+        by_key.setdefault(k, []).append(w)
         by_first.setdefault(k[0], []).append((k, skeleton(k), w))
-    out: dict[tuple[str, bool], str] = {}
+    out: dict[tuple[str, bool], list[str]] = {}
     for key, kata in ja_keys:
-        hit = by_key.get(key)
-        if hit is not None:
-            out[(key, kata)] = hit
+        hits = list(by_key.get(key, ()))
+        # the longest English word that is a prefix of the reading (京都市 → Kyoto)
+        for cut in range(len(key) - 1, max(3, len(key) // 3), -1):
+            pre = by_key.get(key[:cut])
+            if pre:
+                hits.extend(pre)
+                break
+        if hits:
+            out[(key, kata)] = hits
             continue
         if len(key) < 4:
             continue
         sk = skeleton(key)
         best, best_score = "", 0.0
         for k, ksk, w in by_first.get(key[0], ()):
-            if abs(len(k) - len(key)) > max(2, len(key) // 3):
+            if len(k) > len(key) and len(key) >= 5 and k.startswith(key) and len(k) - len(key) <= 4:
+                score = 95.0
+            elif abs(len(k) - len(key)) > max(2, len(key) // 3):
                 continue
-            score = fuzz.ratio(key, k)
-            if kata and len(sk) >= 3 and len(ksk) >= 3:
-                score = max(score, fuzz.ratio(sk, ksk) - 3)
+            else:
+                score = fuzz.ratio(key, k)
+                if kata and len(sk) >= 3 and len(ksk) >= 3:
+                    score = max(score, fuzz.ratio(sk, ksk) - 3)
             if score > best_score:
                 best, best_score = w, score
         if best_score >= (86 if kata else 90):
-            out[(key, kata)] = best
+            out[(key, kata)] = [best]
     return out
 
 
@@ -312,6 +342,8 @@ def build_anchors(
     vocab: set[str] = set()
     for ws in en_tok:
         vocab.update(ws)
+    for t in en:
+        vocab.update(en_bigrams(t))
     ja_c: list[Counter[str]] = []
     en_c: list[Counter[str]] = []
     ja_keys_per: list[list[tuple[str, bool]]] = []
@@ -328,17 +360,20 @@ def build_anchors(
     for c, keys in zip(ja_c, ja_keys_per):
         seen: set[str] = set()
         for k in keys:
-            w = names.get(k)
-            if w is not None and w not in seen and c["w:" + w] == 0:
-                seen.add(w)
-                c["t:" + w] += 1
+            for w in names.get(k, ()):
+                if w not in seen and c["w:" + w] == 0:
+                    seen.add(w)
+                    c["t:" + w] += 1
     # CJK written inside the English (names given with their kanji)
     cjk_runs: set[str] = set()
     for j, t in enumerate(en):
         c = Counter(en_numbers(t))
-        for w in en_tok[j]:
+        ws = en_tok[j]
+        for w in ws:
             c["w:" + w] += 1
             c["t:" + w] += 1
+        for bigram in en_bigrams(t):
+            c["t:" + bigram] += 1
         for run in _CJK_RUN.findall(t):
             c["c:" + run] += 1
             cjk_runs.add(run)
