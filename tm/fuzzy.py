@@ -14,9 +14,10 @@ On top of *raw* (:func:`score_match`):
 
 * identical after normalisation → **100** (found by hash; flagged ``width`` when the original
   texts differ only in width/spacing/quote style);
-* equal once numbers are masked and punctuation/space dropped (and raw ≥ 40) → **99**, flagged ``numbers``
-  and/or ``punctuation`` (as memoQ reports it); the query's numbers are put into the target
-  when every changed number occurs exactly once in it (``target_substituted``);
+* equal once numbers are masked and punctuation/space dropped (and raw ≥ 40) → **99**,
+  flagged ``numbers`` and/or ``punctuation`` (as memoQ reports it); the query's numbers are
+  put into the target when every changed number occurs exactly once in it
+  (``target_substituted``);
 * otherwise ``raw`` rounded to one decimal, capped at 98.9 so only the cases above reach 99+.
 """
 
@@ -26,6 +27,7 @@ import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from .normalize import has_japanese, normalize
 
@@ -65,7 +67,9 @@ def query_lang(text: str) -> str:
     return "ja" if has_japanese(text) else "en"
 
 
-def raw_similarity(a: str | Sequence[str], b: str | Sequence[str], score_cutoff: float = 0.0) -> float:
+def raw_similarity(
+    a: str | Sequence[str], b: str | Sequence[str], score_cutoff: float = 0.0
+) -> float:
     """100 × (1 − Levenshtein distance / longer length); 0 when below *score_cutoff*.
 
     Pass normalised strings (Japanese) or token lists (English).
@@ -208,7 +212,7 @@ def _en_token_spans(text: str) -> tuple[list[str], list[tuple[int, int]]]:
     return toks, spans
 
 
-def diff_spans(query: str, source: str, lang: str) -> list[dict[str, object]]:
+def diff_spans(query: str, source: str, lang: str) -> list[dict[str, Any]]:
     """What differs between *query* and *source*: Levenshtein edit operations as character
     offsets into both strings (``op`` is ``replace``, ``only_source`` or ``only_query``).
 
@@ -217,7 +221,7 @@ def diff_spans(query: str, source: str, lang: str) -> list[dict[str, object]]:
     """
     from rapidfuzz.distance import Levenshtein
 
-    out: list[dict[str, object]] = []
+    out: list[dict[str, Any]] = []
     if lang == "en":
         qt, qs = _en_token_spans(query)
         st, ss = _en_token_spans(source)

@@ -166,7 +166,9 @@ def _on_document_delete(store: Store, doc_id: int) -> None:
         store.set_meta(_META_STALE, str(stale))
 
 
-def _iter_units(store: Store, where: str, params: tuple[int, ...]) -> Iterator[tuple[int, str, str]]:
+def _iter_units(
+    store: Store, where: str, params: tuple[int, ...]
+) -> Iterator[tuple[int, str, str]]:
     cur = store.conn.execute(
         f"SELECT id, ja_norm, en_norm FROM units WHERE {where} ORDER BY id", params
     )
@@ -198,7 +200,9 @@ def _index_rows(store: Store, rows: Iterator[tuple[int, str, str]], total: int,
     progress(done, total, label)
 
 
-def rebuild(store: Store, *, exclude_doc: int | None = None, progress: Progress = no_progress) -> None:
+def rebuild(
+    store: Store, *, exclude_doc: int | None = None, progress: Progress = no_progress
+) -> None:
     """Drop and rebuild the whole index from the units table (call inside ``store.atomic()``).
 
     :param exclude_doc: leave this document's units out (it is about to be deleted)

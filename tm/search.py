@@ -114,7 +114,9 @@ def _match_one(
     return [t[3] for t in scored[:limit]]
 
 
-def find_matches(store: Store, query: str, *, limit: int = 5, min_score: float = 50.0) -> list[Match]:
+def find_matches(
+    store: Store, query: str, *, limit: int = 5, min_score: float = 50.0
+) -> list[Match]:
     """The best TM matches for *query*, best first (score formula: :mod:`tm.fuzzy`).
 
     A Japanese query (any kana or kanji) is compared with the Japanese side, character by
@@ -305,8 +307,8 @@ def _render_match(query: str, m: Match, color: bool) -> list[str]:
     src_open, src_close = (_RED, _RESET) if color else ("[", "]")
     q_open, q_close = (_GREEN + "+", _RESET) if color else ("{+", "}")
     for sp in spans:
-        sa, sb = sp["source"]  # type: ignore[misc]
-        qa, qb = sp["query"]  # type: ignore[misc]
+        sa, sb = sp["source"]
+        qa, qb = sp["query"]
         pieces.append(m.source[last:sa])
         if sb > sa:
             pieces += [src_open, m.source[sa:sb], src_close]

@@ -56,7 +56,9 @@ class ExportResult:
         return f"{self.path}: {self.units} units written ({self.format})"
 
 
-def _new_units(units: Iterator[TMUnit], counter: list[int], progress: Progress) -> Iterator[NewUnit]:
+def _new_units(
+    units: Iterator[TMUnit], counter: list[int], progress: Progress
+) -> Iterator[NewUnit]:
     for i, u in enumerate(units):
         props = dict(u.props)
         if u.document is not None:
@@ -87,8 +89,9 @@ def import_tm(store: Store, path: Path, progress: Progress = no_progress) -> Imp
     >>> import tempfile, pathlib
     >>> from tm.store import Store
     >>> p = pathlib.Path(tempfile.mkdtemp()) / "m.tmx"
-    >>> _ = p.write_text('<tmx version="1.4"><header/><body><tu><tuv xml:lang="ja"><seg>対訳'
-    ...                  '</seg></tuv><tuv xml:lang="en"><seg>parallel</seg></tuv></tu></body></tmx>')
+    >>> _ = p.write_text('<tmx version="1.4"><header/><body><tu><tuv xml:lang="ja">'
+    ...                  '<seg>対訳</seg></tuv><tuv xml:lang="en"><seg>parallel</seg></tuv>'
+    ...                  '</tu></body></tmx>')
     >>> import_tm(Store.open(":memory:"), p).added
     1
     """

@@ -1,0 +1,121 @@
+"""TMX 1.4b reader and writer: language variants, inline codes, errors, DTD validity, round trip."""
+
+from __future__ import annotations
+
+import io
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from exports import tmx
+from tm.errors import ParseError
+from tm.model import TMUnit
+
+
+def tmx_bytes(body: str, root: str = "tmx") -> bytes:
+    return (f'<?xml version="1.0" encoding="UTF-8"?><{root} version="1.4">'
+            f'<header srclang="ja-JP" creationtool="t" creationtoolversion="1" segtype="sentence"'
+            f' o-tmf="t" adminlang="en" datatype="plaintext"/><body>{body}</body></{root}>'
+            ).encode()
+
+
+@pytest.mark.parametrize(("ja_tag", "en_tag"), [("ja", "en"), ("ja-JP", "en-US"), ("JA", "EN-gb"),
+                                                ("ja_JP", "en_US")])
+def test_language_variants_are_mapped(ja_tag: str, en_tag: str) -> None:
+    data = tmx_bytes(f'<tu><tuv xml:lang="{en_tag}"><seg>river</seg></tuv>'
+                     f'<tuv xml:lang="{ja_tag}"><seg>川</seg></tuv></tu>')
+    assert [(u.ja, u.en) for u in tmx.read(io.BytesIO(data), "a.tmx")] == [("川", "river")]
+
+
+def test_props_inline_codes_and_other_languages() -> None:
+    data = tmx_bytes(
+        '<tu creationdate="20230405T060708Z"><prop type="x-document">memo.txt</prop>'
+        '<prop type="x-position">4</prop><prop type="x-confidence">0.5</prop>'
+        '<prop type="x-bead">2-1</prop><prop type="client">Kawa</prop><note>checked</note>'
+        '<tuv xml:lang="fr"><seg>fleuve</seg></tuv>'
+        '<tuv xml:lang="ja"><seg>大きな<bpt i="1">&lt;b&gt;</bpt>川<ept i="1">&lt;/b&gt;</ept>'
+        '<ph>&lt;br/&gt;</ph>だ</seg></tuv><tuv xml:lang="en"><seg>A <hi>big</hi> river</seg></tuv>'
+        '</tu><tu><tuv xml:lang="ja"><seg>片方だけ</seg></tuv></tu>'
+    )
+    units = list(tmx.read(io.BytesIO(data), "a.tmx"))
+    assert units == [TMUnit(ja="大きな川だ", en="A big river", document="memo.txt", position=4,
+                            confidence=0.5, bead="2-1", created="2023-04-05T06:07:08Z",
+                            note="checked", props={"client": "Kawa"})]
+
+
+@pytest.mark.parametrize(
+    ("data", "problem"),
+    [
+        (tmx_bytes('<tu><tuv><seg>川</seg></tuv></tu>'), "without xml:lang"),
+        (tmx_bytes("", root="xliff"), "not a TMX file"),
+        (b"<tmx><body><tu>", "malformed XML"),
+        (b"", "malformed XML"),
+        (b'<?xml version="1.0"?><!DOCTYPE tmx [<!ENTITY a "aaaa"><!ENTITY b "&a;&a;&a;">]>'
+         b'<tmx version="1.4"><header/><body><tu><tuv xml:lang="ja"><seg>&b;</seg></tuv>'
+         b'</tu></body></tmx>', "unsafe"),
+        (b'<?xml version="1.0"?><!DOCTYPE tmx [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
+         b'<tmx version="1.4"><header/><body><tu><tuv xml:lang="ja"><seg>&x;</seg></tuv>'
+         b'</tu></body></tmx>', "unsafe"),
+    ],
+)
+def test_bad_files_raise_one_line_parse_error(data: bytes, problem: str) -> None:
+    with pytest.raises(ParseError) as exc:
+        list(tmx.read(io.BytesIO(data), "bad.tmx"))
+    message = str(exc.value)
+    assert message.startswith("bad.tmx") and problem in message and "\n" not in message
+
+
+UNITS = [
+    TMUnit("対訳＆<記号>", 'Parallel "text" & <tags>', document="a.txt", position=0,
+           confidence=0.875, bead="1-1", created="2024-01-02T03:04:05Z", props={"x-k": "v"}),
+    TMUnit("改行\nを含む\x01文", "line\r\nbreak", document="b.txt", position=3, confidence=1.0,
+           bead="2-1", created="2024-01-02T03:04:05Z", note="a note"),
+]
+
+
+def written(units: list[TMUnit]) -> bytes:
+    out = io.BytesIO()
+    tmx.write(units, out, meta={"taiyaku_version": "9.9", "normalizer": "n/v1"})
+    return out.getvalue()
+
+
+def test_write_then_read_keeps_text_and_properties() -> None:
+    back = list(tmx.read(io.BytesIO(written(UNITS)), "rt.tmx"))
+    assert back[0] == UNITS[0]
+    assert back[1].ja == "改行\nを含む文"  # the control character cannot travel in XML
+    assert back[1].en == "line\r\nbreak"
+    assert (back[1].note, back[1].bead, back[1].position) == ("a note", "2-1", 3)
+
+
+def test_header_carries_the_required_attributes() -> None:
+    head = written([]).decode()
+    for attr in ('creationtool="taiyaku"', 'creationtoolversion="9.9"', 'segtype="sentence"',
+                 'srclang="ja"', 'o-tmf=', 'adminlang=', 'datatype="plaintext"'):
+        assert attr in head
+    assert '<prop type="x-taiyaku-normalizer">n/v1</prop>' in head
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.text(min_size=1).filter(lambda s: s.strip()), st.text(min_size=1).filter(str.strip))
+def test_round_trip_arbitrary_text(ja: str, en: str) -> None:
+    from exports.xmlutil import clean_xml_text
+
+    ja_c, en_c = clean_xml_text(ja), clean_xml_text(en)
+    back = list(tmx.read(io.BytesIO(written([TMUnit(ja, en)])), "h.tmx"))
+    if ja_c.strip() and en_c.strip():
+        assert [(u.ja, u.en) for u in back] == [(ja_c, en_c)]
+    else:
+        assert back == []
+
+
+def test_export_validates_against_the_dtd(shared: Path, tmp_path: Path) -> None:
+    path = tmp_path / "out.tmx"
+    path.write_bytes(written(UNITS))
+    proc = subprocess.run([sys.executable, str(shared / "tools" / "validate_tmx.py"), str(path)],
+                          capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "VALID" in proc.stdout

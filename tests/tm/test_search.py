@@ -1,0 +1,203 @@
+"""Fuzzy lookup through the index agrees with exhaustive scoring; concordance; upkeep on delete."""
+
+from __future__ import annotations
+
+import json
+import random
+
+import pytest
+
+from tm import index
+from tm.fuzzy import en_tokens, raw_similarity
+from tm.normalize import normalize
+from tm.search import (
+    SearchOptions,
+    concordance,
+    find_matches,
+    find_matches_many,
+    match_to_json,
+    run_search,
+)
+from tm.store import Store
+from tm.units import NewUnit, add_units
+
+SUBJECTS = ["市の委員会", "新しい研究所", "地元の学校", "古い寺院", "若い画家", "県の図書館",
+            "小さな港町", "北部の農家", "大学の研究者", "川沿いの工場"]
+VERBS = ["計画を発表した", "展示会を開いた", "報告書をまとめた", "建物を修理した",
+         "調査を始めた", "記録を公開した", "道路を整備した", "作品を寄贈した"]
+TIMES = ["昨年", "今春", "先月", "十年前に", "戦後すぐ", "毎年秋に", "明治期に"]
+EN_SUBJ = ["The city committee", "A new institute", "The local school", "An old temple",
+           "A young painter", "The prefectural library"]
+EN_VERB = ["announced a plan", "opened an exhibition", "compiled a report", "repaired the hall",
+           "began a survey", "published the records"]
+
+
+def generated_units(n: int, seed: int = 7) -> list[NewUnit]:
+    rng = random.Random(seed)
+    out = []
+    for i in range(n):
+        ja = f"{rng.choice(TIMES)}、{rng.choice(SUBJECTS)}が{rng.choice(VERBS)}。"
+        if rng.random() < 0.4:
+            ja = f"{rng.choice(SUBJECTS)}は{rng.randint(1, 99)}件の" + ja
+        en = f"{rng.choice(EN_SUBJ)} {rng.choice(EN_VERB)} in {rng.randint(1900, 2024)}."
+        out.append(NewUnit(ja, en, i))
+    return out
+
+
+def load(store: Store, units: list[NewUnit], name: str = "gen") -> int:
+    with store.atomic():
+        doc = store.add_document(name, layout="pair", kind="bilingual")
+        add_units(store, doc, units)
+    return doc
+
+
+@pytest.fixture
+def filled(store: Store) -> Store:
+    load(store, generated_units(400))
+    return store
+
+
+def exhaustive_best(store: Store, query: str, lang: str) -> float:
+    qn = normalize(query)
+    best = 0.0
+    col = "ja_norm" if lang == "ja" else "en_norm"
+    for (text,) in store.conn.execute(f"SELECT {col} FROM units"):
+        if lang == "ja":
+            best = max(best, raw_similarity(qn, text))
+        else:
+            best = max(best, raw_similarity(en_tokens(qn), en_tokens(text)))
+    return best
+
+
+def test_index_agrees_with_exhaustive_search(filled: Store) -> None:
+    rng = random.Random(3)
+    queries = [u.ja for u in generated_units(60, seed=99)]
+    # edited copies of stored segments: a character dropped or replaced
+    stored = [r[0] for r in filled.conn.execute("SELECT ja FROM units ORDER BY id LIMIT 60")]
+    for s in stored:
+        i = rng.randrange(len(s))
+        queries.append(s[:i] + rng.choice("のをがへ") + s[i + 1:])
+    agree = 0
+    for q in queries:
+        best = exhaustive_best(filled, q, "ja")
+        matches = find_matches(filled, q, limit=5, min_score=50)
+        mine = max((raw_similarity(normalize(q), normalize(m.source)) for m in matches),
+                   default=0.0)
+        agree += (mine == pytest.approx(best)) if best >= 50 else (mine < 50 or not matches)
+    assert agree >= len(queries) - 1
+
+
+def test_english_query_searches_english_side(filled: Store) -> None:
+    query = "The city committee announced a plan in 1999 ."
+    matches = find_matches(filled, query, limit=3)
+    assert matches
+    assert all(m.source.startswith(("The", "A", "An")) for m in matches)
+    assert matches[0].score == pytest.approx(
+        min(98.9, round(exhaustive_best(filled, query, "en"), 1))) or matches[0].score == 99.0
+
+
+def test_exact_match_found_by_hash_and_scores_100(filled: Store) -> None:
+    (ja, en) = filled.conn.execute("SELECT ja, en FROM units WHERE id = 17").fetchone()
+    matches = find_matches(filled, ja, limit=1)
+    assert matches[0].score == 100.0
+    assert matches[0].source == ja and matches[0].target == en
+
+
+def test_min_score_and_limit_are_respected(filled: Store) -> None:
+    matches = find_matches(filled, "昨年、市の委員会が計画を発表した。", limit=3, min_score=70)
+    assert 0 < len(matches) <= 3
+    assert all(m.score >= 70 for m in matches)
+    assert [m.score for m in matches] == sorted((m.score for m in matches), reverse=True)
+
+
+def test_batch_equals_single_lookups(filled: Store) -> None:
+    queries = [u.ja for u in generated_units(15, seed=5)] + ["A young painter opened"]
+    batch = find_matches_many(filled, queries, limit=3, min_score=50)
+    assert batch == [find_matches(filled, q, limit=3, min_score=50) for q in queries]
+
+
+def test_units_added_later_are_found_and_deleted_ones_are_not(filled: Store) -> None:
+    unit = NewUnit("鴨川の河原で珍しい鳥が観察された。", "A rare bird was seen by the river.", 0)
+    doc = load(filled, [unit], name="extra")
+    assert find_matches(filled, "鴨川の河原で珍しい鳥を観察した。")[0].source == unit.ja
+    assert concordance(filled, "鴨川")[0].ja == unit.ja
+    with filled.atomic():
+        filled.delete_document("extra")
+    assert doc not in {d.id for d in filled.documents()}
+    after = find_matches(filled, "鴨川の河原で珍しい鳥を観察した。")
+    assert all(m.source != unit.ja for m in after)
+    assert concordance(filled, "鴨川") == []
+
+
+def test_rebuild_after_deleting_most_units_keeps_the_rest_searchable(store: Store) -> None:
+    load(store, generated_units(50), name="big")
+    keep = NewUnit("嵐山の竹林を歩いた。", "We walked through the bamboo grove.", 0)
+    load(store, [keep], name="small")
+    with store.atomic():
+        store.delete_document("big")  # > 1/4 of the units: the index is rebuilt
+    (keys,) = store.conn.execute("SELECT count(*) FROM fuzzy_keys").fetchone()
+    assert 0 < keys < 40
+    assert find_matches(store, "嵐山の竹林を歩く。")[0].target == keep.en
+
+
+def test_concordance_one_and_two_character_japanese(filled: Store) -> None:
+    expected = {r[0] for r in filled.conn.execute("SELECT id FROM units WHERE ja LIKE '%寺%'")}
+    hits = concordance(filled, "寺", limit=1000)
+    assert {h.id for h in hits} == expected
+    assert all(h.ja[h.spans[0][0]:h.spans[0][1]] == "寺" for h in hits)
+    two = {r[0] for r in filled.conn.execute("SELECT id FROM units WHERE ja LIKE '%港町%'")}
+    assert {h.id for h in concordance(filled, "港町", limit=1000)} == two
+    sql = "SELECT id FROM units WHERE ja LIKE '%の学校が記録%'"
+    long = {r[0] for r in filled.conn.execute(sql)}
+    assert {h.id for h in concordance(filled, "の学校が記録", limit=1000)} == long
+    assert concordance(filled, "鯨") == []
+
+
+def test_concordance_english_whole_words_any_case(filled: Store) -> None:
+    hits = concordance(filled, "young PAINTER", limit=1000)
+    expected = {r[0] for r in filled.conn.execute(
+        "SELECT id FROM units WHERE lower(en) LIKE '%young painter%'")}
+    assert {h.id for h in hits} == expected and expected
+    assert concordance(filled, "paint", limit=10) == []  # not a whole word
+
+
+def test_units_written_without_the_hooks_are_indexed_on_first_search(store: Store) -> None:
+    load(store, generated_units(30))
+    with store.atomic():
+        store.conn.execute("DELETE FROM fuzzy_postings")
+        store.conn.execute("DELETE FROM fuzzy_keys")
+        store.set_meta("fuzzy_max_id", "0")
+    (ja,) = store.conn.execute("SELECT ja FROM units WHERE id = 3").fetchone()
+    assert find_matches(store, ja)[0].score == 100.0
+
+
+def test_json_and_render_show_the_difference(filled: Store, tmp_path: object) -> None:
+    (ja,) = filled.conn.execute("SELECT ja FROM units WHERE id = 5").fetchone()
+    query = ja.replace("。", "だった。", 1)
+    result = run_search(filled, query=query, queries_file=None, options=SearchOptions(limit=1))
+    obj = result.to_json()
+    json.dumps(obj, ensure_ascii=False)
+    assert obj["query"] == query
+    match = obj["matches"][0]
+    assert {"score", "source", "target", "id", "flags", "spans", "document"} <= set(match)
+    assert match["spans"] and match["spans"][0]["op"] == "only_query"
+    text = result.render(color=False)
+    assert "{+だった}" in text
+    assert "\x1b[" in result.render(color=True)
+
+
+def test_batch_file_gives_one_object_per_query(filled: Store, tmp_path: object) -> None:
+    from pathlib import Path
+
+    path = Path(str(tmp_path)) / "q.txt"
+    path.write_text("昨年、古い寺院が建物を修理した。\n\nA young painter\n", encoding="utf-8")
+    result = run_search(filled, query=None, queries_file=path, options=SearchOptions())
+    objs = result.to_json()
+    assert [o["query"] for o in objs] == ["昨年、古い寺院が建物を修理した。", "A young painter"]
+    assert objs[0]["matches"][0] == match_to_json(objs[0]["query"],
+                                                  find_matches(filled, objs[0]["query"])[0])
+
+
+def test_index_keys() -> None:
+    assert "j京都" in index.ja_keys("京都市")
+    assert index.en_keys("U.S. Policy") == {"eu", "es", "epolicy"}

@@ -1,0 +1,99 @@
+"""tm import / export: one transaction, duplicates skipped, round trip, unsafe files refused."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tm.errors import ExportError, InputError, ParseError
+from tm.search import find_matches
+from tm.store import Store
+from tm.tmio import export_tm, import_tm, iter_units
+
+TU = ('<tu{date}><prop type="x-document">{doc}</prop><prop type="x-position">{pos}</prop>'
+      '<prop type="x-confidence">0.75</prop><prop type="project">P{pos}</prop>'
+      '<tuv xml:lang="ja-JP"><seg>{ja}</seg></tuv><tuv xml:lang="en-US"><seg>{en}</seg></tuv></tu>')
+
+
+def write_tmx(path: Path, pairs: list[tuple[str, str]]) -> Path:
+    body = "".join(
+        TU.format(date=' creationdate="20240101T000000Z"' if i % 2 else "", doc=f"d{i % 3}.txt",
+                  pos=i, ja=ja, en=en)
+        for i, (ja, en) in enumerate(pairs)
+    )
+    path.write_text('<?xml version="1.0"?><tmx version="1.4"><header srclang="ja-JP"/>'
+                    f"<body>{body}</body></tmx>", encoding="utf-8")
+    return path
+
+
+PAIRS = [("朝の市場はにぎやかだ。", "The morning market is lively."),
+         ("夕方には店が閉まる。", "The shops close in the evening."),
+         ("朝の市場はにぎやかだ。", "The morning market is lively."),  # duplicate
+         ("橋の上から山が見える。", "From the bridge you can see the mountains.")]
+
+
+def test_import_skips_duplicates_and_makes_one_document(store: Store, tmp_path: Path) -> None:
+    result = import_tm(store, write_tmx(tmp_path / "mem.tmx", PAIRS))
+    assert (result.read, result.added, result.duplicates) == (4, 3, 1)
+    assert [d.name for d in store.documents()] == ["mem.tmx"]
+    assert [d.kind for d in store.documents()] == ["tmx"]
+    assert result.to_json()["duplicates_skipped"] == 1 and "3 units added" in result.summary()
+    assert find_matches(store, "夕方には店が閉まった。")[0].target == PAIRS[1][1]
+
+
+def test_reimport_replaces_the_document(store: Store, tmp_path: Path) -> None:
+    path = write_tmx(tmp_path / "mem.tmx", PAIRS)
+    import_tm(store, path)
+    second = import_tm(store, path)
+    assert second.added == 3
+    assert store.counts()["units"] == 3
+    assert len(find_matches(store, "夕方には店が閉まる。", limit=5, min_score=90)) == 1
+
+
+def test_round_trip_keeps_every_unit_and_property(tmp_path: Path) -> None:
+    first = Store.open(tmp_path / "a.db")
+    import_tm(first, write_tmx(tmp_path / "in.tmx", PAIRS))
+    out1 = tmp_path / "out1.tmx"
+    assert export_tm(first, out1).units == 3
+    second = Store.open(tmp_path / "b.db")
+    import_tm(second, out1)
+    out2 = tmp_path / "out2.tmx"
+    export_tm(second, out2)
+    units1, units2 = list(iter_units(first)), list(iter_units(second))
+    assert units1 == units2
+    assert units1[0].props == {"project": "P0"} and units1[0].document == "d0.txt"
+    assert units1[0].confidence == 0.75
+    assert {u.created for u in units1} >= {"2024-01-01T00:00:00Z"}
+
+
+BOMB = (b'<?xml version="1.0"?><!DOCTYPE tmx [<!ENTITY a "ha"><!ENTITY b "&a;&a;&a;&a;">'
+        b'<!ENTITY c "&b;&b;&b;&b;">]><tmx version="1.4"><header/><body>'
+        b'<tu><tuv xml:lang="ja"><seg>&c;</seg></tuv><tuv xml:lang="en"><seg>x</seg></tuv></tu>'
+        b"</body></tmx>")
+EXTERNAL = (b'<?xml version="1.0"?><!DOCTYPE tmx [<!ENTITY x SYSTEM "file:///etc/hostname">]>'
+            b'<tmx version="1.4"><header/><body><tu><tuv xml:lang="ja"><seg>&x;</seg></tuv>'
+            b'<tuv xml:lang="en"><seg>x</seg></tuv></tu></body></tmx>')
+
+
+@pytest.mark.parametrize("data", [BOMB, EXTERNAL, b"<tmx><body><tu>", b"<xliff/>"])
+def test_bad_tmx_is_refused_and_the_db_is_unchanged(store: Store, tmp_path: Path,
+                                                    data: bytes) -> None:
+    import_tm(store, write_tmx(tmp_path / "good.tmx", PAIRS[:2]))
+    before = (store.counts(), store.conn.execute("SELECT count(*) FROM fuzzy_keys").fetchone())
+    bad = tmp_path / "good.tmx"  # same name: a successful import would replace the document
+    bad.write_bytes(data)
+    with pytest.raises(ParseError) as exc:
+        import_tm(store, bad)
+    assert "\n" not in str(exc.value) and str(bad) in str(exc.value)
+    after = (store.counts(), store.conn.execute("SELECT count(*) FROM fuzzy_keys").fetchone())
+    assert after == before
+    assert find_matches(store, PAIRS[1][0])[0].score == 100.0
+
+
+def test_missing_file_and_unknown_formats(store: Store, tmp_path: Path) -> None:
+    with pytest.raises(InputError):
+        import_tm(store, tmp_path / "none.tmx")
+    with pytest.raises(ExportError, match="unsupported format"):
+        export_tm(store, tmp_path / "tm.docx")
+    assert not (tmp_path / "tm.docx").exists()
