@@ -1,0 +1,399 @@
+"""``taiyaku terms extract``: mine everything ingested, pair JA↔EN, store candidates."""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from tm.japanese import katakana_to_hiragana
+from tm.normalize import normalize
+from tm.progress import Progress, no_progress
+
+from .extract_en import EnCandidate, extract_en, is_name, score_en
+from .extract_ja import JaCandidate, SegmentText, extract_ja, is_katakana, score_ja
+from .keys import en_key, ja_key
+from .model import TermEntry, TermForm
+from .pairing import Gloss, Pair, associate, find_glosses
+from .store import delete_extracted_candidates, insert_entry, protected_keys
+
+if TYPE_CHECKING:
+    from tm.japanese import Analyzer
+    from tm.store import Store
+
+__all__ = ["ExtractOptions", "ExtractResult", "extract_terms"]
+
+#: segment kinds that are not running text (photo captions, page furniture)
+SKIP_KINDS = frozenset({"boilerplate", "caption"})
+_LATIN = re.compile(r"^[A-Za-z0-9 .&'\-]+$")
+_ACRONYM = re.compile(r"^[A-Z][A-Z0-9&.\-]{1,9}$")
+
+
+@dataclass(frozen=True)
+class ExtractOptions:
+    """Settings of one extraction run.
+
+    :ivar min_freq: a candidate seen fewer times is dropped, unless a gloss or quotation
+        marks it as a term
+    :ivar limit: store at most this many candidates (best first)
+    """
+
+    min_freq: int = 2
+    limit: int = 500
+
+
+@dataclass
+class ExtractResult:
+    """What an extraction run stored."""
+
+    entries: list[TermEntry]
+    kept: int
+    replaced: int
+    segments: int
+    pairs: int
+    glosses: int
+    skipped_protected: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, object]:
+        """JSON for ``--json``: counts and the stored entries, best first."""
+        return {
+            "stored": len(self.entries), "kept_protected": self.kept,
+            "replaced_candidates": self.replaced, "segments": self.segments,
+            "pairs": self.pairs, "glosses": self.glosses,
+            "entries": [e.to_json() for e in self.entries],
+        }
+
+    def summary(self) -> str:
+        """A few lines for the terminal, with the best candidates."""
+        paired = sum(1 for e in self.entries if e.en)
+        lines = [
+            f"extracted {len(self.entries)} candidate terms from {self.segments} segments "
+            f"({paired} paired with English; {self.glosses} glosses); "
+            f"{self.kept} approved/edited entries left untouched",
+        ]
+        for e in self.entries[:30]:
+            en = "; ".join(f.text for f in e.en)
+            lines.append(f"  {e.ja[0].text if e.ja else ''}"
+                         f"{'  =  ' + en if en else ''}  ({e.score:.1f}, ×{e.frequency})")
+        if len(self.entries) > 30:
+            lines.append(f"  … {len(self.entries) - 30} more: taiyaku terms list --limit 100")
+        return "\n".join(lines)
+
+
+@dataclass
+class _Draft:
+    """An entry being built."""
+
+    ja: str
+    reading: str | None
+    score: float
+    freq: int
+    docs: set[int]
+    segments: list[int]
+    units: set[int]
+    proper: bool
+    forms: list[TermForm] = field(default_factory=list)
+    en: list[TermForm] = field(default_factory=list)
+    pairing: dict[str, Any] | None = None
+    definition: str | None = None
+    note: str | None = None
+    person: bool = False
+    bonus: float = 0.0
+
+
+def _load_segments(store: Store) -> tuple[list[SegmentText], list[SegmentText], dict[int, str]]:
+    """JA and EN running-text segments (documents without segments give their units),
+    each text once per document, and the document names."""
+    names = {int(i): str(n) for i, n in store.conn.execute("SELECT id, name FROM documents")}
+    ja: list[SegmentText] = []
+    en: list[SegmentText] = []
+    seen: set[tuple[int, str, str]] = set()
+    with_segments: set[int] = set()
+    for sid, doc_id, lang, text, kind, unit_id in store.conn.execute(
+        "SELECT id, doc_id, lang, text, kind, unit_id FROM segments ORDER BY doc_id, position"
+    ):
+        with_segments.add(int(doc_id))
+        if kind in SKIP_KINDS:
+            continue
+        key = (int(doc_id), lang, normalize(text))
+        if key in seen:
+            continue
+        seen.add(key)
+        seg = SegmentText(int(sid), int(doc_id), text, None if unit_id is None else int(unit_id))
+        (ja if lang == "ja" else en).append(seg)
+    for uid, doc_id, ja_text, en_text in store.conn.execute(
+        "SELECT id, doc_id, ja, en FROM units ORDER BY doc_id, position"
+    ):
+        if int(doc_id) in with_segments:
+            continue
+        # TMX imports: no segments, so the units are the text (negative ids mark them)
+        if ja_text.strip():
+            ja.append(SegmentText(-int(uid), int(doc_id), ja_text, int(uid)))
+        if en_text.strip():
+            en.append(SegmentText(-int(uid), int(doc_id), en_text, int(uid)))
+    return ja, en, names
+
+
+def extract_terms(
+    store: Store, options: ExtractOptions | None = None, progress: Progress = no_progress,
+    *, analyzer: Analyzer | None = None,
+) -> ExtractResult:
+    """Extract term candidates from every ingested document, pair them, store them.
+
+    Runs in one transaction. The candidates of an earlier run are replaced; approved,
+    forbidden, imported, hand-added and hand-edited entries are never touched, and a
+    candidate whose term they already hold is not stored again.
+
+    >>> from tm.store import Store
+    >>> s = Store.open(":memory:")
+    >>> extract_terms(s).summary().splitlines()[0][:31]
+    'extracted 0 candidate terms fro'
+    """
+    options = options or ExtractOptions()
+    if analyzer is None:
+        from tm.japanese import Analyzer
+
+        analyzer = Analyzer()
+    ja_segs, en_segs, names = _load_segments(store)
+    total = len(ja_segs) + len(en_segs)
+    progress(0, total, "reading segments")
+    ja_cands = extract_ja(ja_segs, analyzer)
+    progress(len(ja_segs), total, "Japanese candidates")
+    en_cands = extract_en(en_segs)
+    progress(total, total, "English candidates")
+    n_docs = max(1, len({s.doc_id for s in ja_segs + en_segs}))
+    score_ja(ja_cands, n_docs)
+    score_en(en_cands)
+    glosses = find_glosses(ja_segs, analyzer)
+    texts = {s.id: s.text for s in ja_segs}
+    pairs = _associate(ja_cands, en_cands, glosses, analyzer)
+    drafts = _build(ja_cands, en_cands, glosses, pairs, ja_segs, analyzer, options)
+    entries = _finish(drafts, texts, names, options)
+
+    with store.atomic():
+        replaced = delete_extracted_candidates(store)
+        pj, pe = protected_keys(store)
+        kept = store.conn.execute(
+            "SELECT count(*) FROM terms WHERE status != 'candidate' OR origin != 'extracted' "
+            "OR edited = 1"
+        ).fetchone()[0]
+        stored: list[TermEntry] = []
+        skipped: list[str] = []
+        for entry, evidence in entries:
+            if entry.ja and ja_key(entry.ja[0].text) in pj:
+                skipped.append(entry.ja[0].text)
+                continue
+            term_id = insert_entry(store, entry, origin="extracted", evidence=evidence)
+            stored.append(_with_id(entry, term_id))
+    return ExtractResult(stored, int(kept), replaced, len(ja_segs) + len(en_segs), len(pairs),
+                         len(glosses), skipped)
+
+
+def _with_id(e: TermEntry, term_id: int) -> TermEntry:
+    return TermEntry(ja=e.ja, en=e.en, id=term_id, status=e.status, pos=e.pos, note=e.note,
+                     definition=e.definition, context=e.context, sources=e.sources,
+                     frequency=e.frequency, score=e.score, origin=e.origin,
+                     evidence=e.evidence)
+
+
+def _associate(
+    ja_cands: dict[str, JaCandidate], en_cands: dict[str, EnCandidate], glosses: list[Gloss],
+    analyzer: Analyzer,
+) -> list[Pair]:
+    """Co-occurrence pairs over aligned units, with glossed sentences as extra tiny units."""
+    ja_units = {k: set(c.unit_ids) for k, c in ja_cands.items()
+                if c.score > 0 and c.unit_ids and not c.latin}
+    en_units = {k: set(c.unit_ids) for k, c in en_cands.items() if c.unit_ids}
+    all_units = set().union(*ja_units.values(), *en_units.values()) if ja_units else set()
+    synthetic = -10_000_000
+    for g in glosses:
+        if g.kind != "sentence":
+            continue
+        synthetic -= 1
+        ja_text, en_text = (g.outer, g.inner) if g.outer_lang == "ja" else (g.inner, g.outer)
+        for k in ja_cands:
+            if k in ja_units and k in ja_text:
+                ja_units[k].add(synthetic)
+        for k in extract_en([SegmentText(synthetic, 0, en_text, synthetic)]):
+            en_units.setdefault(k, set()).add(synthetic)
+        all_units.add(synthetic)
+    if not ja_units or not en_units:
+        return []
+    names = {k for k, c in en_cands.items() if is_name(c)}
+    return associate(ja_units, en_units, len(all_units),
+                     ja_size={k: c.units for k, c in ja_cands.items()}, en_names=names)
+
+
+def _new_draft(c: JaCandidate) -> _Draft:
+    return _Draft(c.surface, c.reading, c.score, c.freq, set(c.docs), list(c.segments),
+                  set(c.unit_ids), c.proper, person=c.person, bonus=6.0 * min(c.quoted, 2))
+
+
+def _gloss_draft(text: str, ja_segs: list[SegmentText], analyzer: Analyzer) -> _Draft:
+    """An entry for a glossed phrase that is not a compound noun (非常に前向きな枠組み)."""
+    segs = [s for s in ja_segs if text in normalize(s.text)]
+    freq = sum(normalize(s.text).count(text) for s in segs) or 1
+    reading = katakana_to_hiragana(analyzer.reading(text))
+    return _Draft(text, reading, math.log2(2 + len(text)) * freq, freq,
+                  {s.doc_id for s in segs}, [s.id for s in segs][:50],
+                  {s.unit_id for s in segs if s.unit_id is not None}, False)
+
+
+def _en_form(text: str, kind: str = "term") -> TermForm:
+    if kind == "term" and _ACRONYM.match(text):
+        kind = "abbreviation"
+    return TermForm(text, "en", kind)
+
+
+def _build(
+    ja_cands: dict[str, JaCandidate], en_cands: dict[str, EnCandidate], glosses: list[Gloss],
+    pairs: list[Pair], ja_segs: list[SegmentText], analyzer: Analyzer, options: ExtractOptions,
+) -> dict[str, _Draft]:
+    drafts: dict[str, _Draft] = {}
+    glossed: set[str] = set()
+    for g in glosses:
+        if g.kind == "sentence":
+            continue
+        glossed.add(ja_key(g.outer))
+        if g.kind != "translation":
+            glossed.add(ja_key(g.inner))
+    for k, c in ja_cands.items():
+        if c.score <= 0:
+            continue
+        if c.freq < options.min_freq and not c.quoted and k not in glossed:
+            continue
+        drafts[k] = _new_draft(c)
+
+    def draft_for(text: str) -> _Draft:
+        key = ja_key(text)
+        d = drafts.get(key)
+        if d is None:
+            c = ja_cands.get(key)
+            d = _new_draft(c) if c is not None and c.score > 0 else _gloss_draft(
+                key, ja_segs, analyzer)
+            drafts[key] = d
+        return d
+
+    # (a) glosses
+    for g in glosses:
+        if g.kind == "sentence":
+            continue
+        if g.kind == "translation":
+            ja_text, en_text = (g.outer, g.inner) if g.outer_lang == "ja" else (g.inner, g.outer)
+            d = draft_for(ja_text)
+            if not any(en_key(f.text) == en_key(en_text) for f in d.en):
+                d.en.insert(0, _en_form(en_text))
+            d.bonus += 20.0
+            if g.segment_id not in d.segments:
+                d.segments.insert(0, g.segment_id)
+            d.pairing = {"method": "gloss", "confidence": 0.95, "en": en_text,
+                         "segment": g.segment_id}
+            continue
+        if g.outer_lang == "en":
+            continue  # Latin both sides (Washington Post(WAPO)): handled via Latin entries
+        main, other = g.outer, g.inner
+        d = draft_for(main)
+        kind = {"former": "synonym", "definition": "synonym"}.get(g.kind, g.kind)
+        if not any(ja_key(f.text) == ja_key(other) for f in d.forms) and ja_key(other) != d.ja:
+            d.forms.append(TermForm(other, "ja", kind,
+                                    katakana_to_hiragana(analyzer.reading(other))))
+        if g.kind == "definition":
+            d.definition = d.definition or other
+        if g.kind == "former":
+            d.note = d.note or f"formerly {other}"
+        d.bonus += 8.0
+        if ja_key(other) in drafts:
+            # the other term keeps its own entry and points back (synonyms both ways)
+            o = drafts[ja_key(other)]
+            if not any(ja_key(f.text) == ja_key(main) for f in o.forms):
+                o.forms.append(TermForm(main, "ja", "synonym",
+                                        katakana_to_hiragana(analyzer.reading(main))))
+    # (b) co-occurrence and transliteration
+    for p in pairs:
+        pd = drafts.get(p.ja)
+        if pd is None or pd.en:
+            continue
+        d = pd
+        cand = en_cands.get(p.en)
+        d.en.append(_en_form(cand.surface if cand else p.en))
+        d.pairing = {"method": p.method, "confidence": p.confidence, "en": p.en,
+                     "cooccurrences": p.cooc}
+        d.units |= set(u for u in p.units if u > 0)
+        d.bonus += 10.0 * p.confidence
+    # Latin names written the same in both languages (CNBC, Truth Social)
+    for k, d in drafts.items():
+        if not d.en and _LATIN.match(k):
+            ek = en_key(k)
+            cand = en_cands.get(ek)
+            d.en.append(_en_form(cand.surface if cand and is_name(cand) else k))
+    _merge_name_variants(drafts)
+    return drafts
+
+
+def _merge_name_variants(drafts: dict[str, _Draft]) -> None:
+    """ベッセント is a variant of スコット・ベッセント: one entry, the full name preferred."""
+    for k in sorted(drafts, key=len, reverse=True):
+        d = drafts.get(k)
+        if d is None:
+            continue
+        if d.person and len(k) >= 3:
+            # 高市早苗 and 高市: the family name alone is a variant of the full name
+            parts = [k[:n] for n in (1, 2, 3) if n < len(k) and k[:n] in drafts]
+            parts = [p for p in parts if drafts[p].person or drafts[p].proper]
+        elif "・" in k and all(is_katakana(p) for p in k.split("・")):
+            parts = [k.split("・")[-1], k.split("・")[0]]
+        else:
+            continue
+        for part in parts:
+            short = drafts.get(part)
+            if short is None or short is d:
+                continue
+            d.forms.append(TermForm(short.ja, "ja", "variant", short.reading))
+            d.freq += short.freq
+            d.score = max(d.score, short.score) + 0.25 * min(d.score, short.score)
+            d.bonus = max(d.bonus, short.bonus)
+            d.docs |= short.docs
+            d.units |= short.units
+            if not d.en and short.en:
+                d.en, d.pairing = short.en, short.pairing
+            del drafts[part]
+
+
+def _finish(
+    drafts: dict[str, _Draft], texts: dict[int, str], names: dict[int, str],
+    options: ExtractOptions,
+) -> list[tuple[TermEntry, dict[str, Any]]]:
+    # A Latin entry that is only another entry's English (IMF, AI) is not a term of its own.
+    en_of_others = {en_key(f.text) for d in drafts.values() if not _LATIN.match(d.ja)
+                    for f in d.en}
+    # Frequency is compressed (log) so evidence of termhood — a gloss, quotation marks, an
+    # English pair — can lift a rare term (一般輸出許可) above frequent names.
+    for d in drafts.values():
+        d.score = 10.0 * math.log2(1.0 + d.score) + d.bonus
+    ordered = sorted(drafts.values(), key=lambda d: (-d.score, d.ja))
+    out: list[tuple[TermEntry, dict[str, Any]]] = []
+    for d in ordered:
+        if _LATIN.match(d.ja) and en_key(d.ja) in en_of_others:
+            continue
+        context = next((texts[s] for s in d.segments if s in texts), None)
+        if context and len(context) > 240:
+            i = normalize(context).find(d.ja)
+            start = max(0, i - 80) if i >= 0 else 0
+            context = context[start : start + 240]
+        pos = "properNoun" if d.proper or _LATIN.match(d.ja) else "noun"
+        entry = TermEntry(
+            ja=(TermForm(d.ja, "ja", "term", d.reading, None, pos), *d.forms),
+            en=tuple(d.en), status="candidate", pos=pos, note=d.note,
+            definition=d.definition, context=context,
+            sources=tuple(sorted({names.get(i, str(i)) for i in d.docs})),
+            frequency=d.freq, score=round(d.score, 4), origin="extracted",
+            evidence=tuple(s for s in d.segments[:20] if s > 0),
+        )
+        evidence: dict[str, Any] = {"units": sorted(u for u in d.units if u > 0)[:50]}
+        if d.pairing:
+            evidence["pairing"] = d.pairing
+        out.append((entry, evidence))
+        if len(out) >= options.limit:
+            break
+    return out

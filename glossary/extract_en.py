@@ -1,0 +1,212 @@
+"""English term candidates: noun-phrase n-grams between stopwords, capitalised names, C-value."""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from tm.normalize import normalize
+
+from .extract_ja import SegmentText
+from .keys import en_key
+
+__all__ = ["EnCandidate", "extract_en", "score_en", "en_tokens", "en_chunks", "STOPWORDS"]
+
+STOPWORDS = frozenset(
+    """
+    a an the and or but nor so yet if then than that this these those there here such
+    of in on at to for from by with without within into onto over under about above below
+    between among through during before after since until against toward towards upon via per
+    as like unlike near off out up down around across along behind beyond despite except
+    i me my mine we us our ours you your yours he him his she her hers it its they them their
+    theirs who whom whose which what when where why how whether while although though because
+    is am are was were be been being has have had having do does did done doing will would
+    shall should can could may might must ought not no nor only also just even still yet
+    very too quite rather more most less least much many few several some any all each every
+    both either neither other another same own one two three four five six seven eight nine ten
+    first second third last next new old said says say told tell asked ask says according
+    go goes went gone going come comes came get gets got make makes made take takes took
+    see sees saw seen look looks looked seem seems seemed appear appears appeared become
+    became becomes call called calls reply replied remain remained remains want wants wanted
+    put puts keep keeps kept give gives gave given show shows showed shown set sets let lets
+    mean means meant move moved moves try tries tried turn turned leave leaves left bring
+    brought think thinks thought know knows knew believe believes use used uses uses
+    now then today yesterday tomorrow ago again already always never often ever soon later
+    up yes well far away back however therefore thus hence meanwhile instead perhaps maybe
+    almost nearly about around approximately just simply clearly widely really actually
+    s t re ve ll d m don doesn didn isn aren wasn weren won wouldn couldn shouldn
+    mr mrs ms dr per cent percent
+    """.split()
+)
+_TOKEN = re.compile(r"(?:[A-Z]\.){2,}|[A-Za-z][A-Za-z0-9]*(?:[-'’][A-Za-z0-9]+)*|[0-9][0-9,.]*")
+_NUMBERISH = re.compile(r"^(?:[0-9][0-9,.]*|one|two|three|four|five|six|seven|eight|nine|ten|"
+                        r"hundred|thousand|million|billion)(?:-[a-z]+)?$", re.I)
+
+
+def en_tokens(text: str) -> list[tuple[str, int, int, bool]]:
+    """Words with offsets and whether punctuation precedes them (a phrase boundary).
+
+    >>> [t[0] for t in en_tokens("the U.S.–China trade war, again")]
+    ['the', 'U.S.', 'China', 'trade', 'war', 'again']
+    """
+    out = []
+    last = 0
+    for m in _TOKEN.finditer(text):
+        gap = text[last : m.start()]
+        boundary = bool(gap.strip()) and not re.fullmatch(r"\s*[-‐]\s*", gap)
+        word, end = m.group(0), m.end()
+        if word.endswith(("'s", "’s")):
+            word, end = word[:-2], end - 2  # a possessive ends a phrase: China's | Foreign
+            out.append((word, m.start(), end, boundary or last == 0))
+            out.append(("'s", end, m.end(), True))
+        else:
+            out.append((word, m.start(), end, boundary or last == 0))
+        last = m.end()
+    return out
+
+
+def _breaks(word: str) -> bool:
+    low = word.lower().replace("’", "'")
+    if low == "'s":
+        return True
+    if low.split("'")[0] in STOPWORDS or low in STOPWORDS:
+        return True
+    if _NUMBERISH.match(word):
+        return True
+    return low.endswith("ly") and len(low) > 4 and low not in ("italy", "family", "supply",
+                                                                 "assembly", "ally", "rally")
+
+
+def en_chunks(text: str) -> list[list[tuple[str, int, int]]]:
+    """Maximal runs of content words, cut at stopwords, numbers and punctuation.
+
+    >>> [[w for w, _, _ in c] for c in en_chunks("Bessent said the rare earths deal is near.")]
+    [['Bessent'], ['rare', 'earths', 'deal']]
+    """
+    chunks: list[list[tuple[str, int, int]]] = []
+    cur: list[tuple[str, int, int]] = []
+    for word, start, end, boundary in en_tokens(normalize(text)):
+        if boundary and cur:
+            chunks.append(cur)
+            cur = []
+        if _breaks(word):
+            if cur:
+                chunks.append(cur)
+            cur = []
+            continue
+        cur.append((word, start, end))
+    if cur:
+        chunks.append(cur)
+    return chunks
+
+
+@dataclass
+class EnCandidate:
+    """An English candidate: its key (lowercase, singular), the forms seen and statistics."""
+
+    key: str
+    words: int
+    forms: Counter[str] = field(default_factory=Counter)
+    freq: int = 0
+    indep: int = 0
+    capitalized: int = 0
+    docs: set[int] = field(default_factory=set)
+    segments: list[int] = field(default_factory=list)
+    unit_ids: set[int] = field(default_factory=set)
+    subkeys: set[str] = field(default_factory=set)
+    score: float = 0.0
+
+    @property
+    def surface(self) -> str:
+        """The most frequent written form (lowercase preferred when both occur)."""
+        best = self.forms.most_common()
+        lower = [f for f, _ in best if f == f.lower()]
+        if lower and self.capitalized < self.freq:
+            return lower[0]
+        return best[0][0]
+
+
+def _bad_edge(word: str, final: bool) -> bool:
+    low = word.lower()
+    if final and low.endswith("ed") and len(low) > 4 and not word[0].isupper():
+        return True  # "managed", "planned" end clauses, not terms
+    return False
+
+
+def extract_en(segments: Iterable[SegmentText], max_words: int = 5) -> dict[str, EnCandidate]:
+    """Count every n-gram of every content-word chunk (capitalised names included).
+
+    >>> c = extract_en([SegmentText(1, 1, "Rare earths and rare earth magnets matter.")])
+    >>> c["rare earth"].freq, c["rare earth"].surface
+    (2, 'rare earth')
+    """
+    out: dict[str, EnCandidate] = {}
+    for seg in segments:
+        for chunk in en_chunks(seg.text):
+            words = [w for w, _, _ in chunk]
+            n = len(words)
+            for i in range(n):
+                for j in range(i + 1, min(n, i + max_words) + 1):
+                    if _bad_edge(words[j - 1], True):
+                        continue
+                    surface = " ".join(words[i:j])
+                    key = en_key(surface)
+                    if not key or len(key) < 2:
+                        continue
+                    cand = out.get(key)
+                    if cand is None:
+                        cand = EnCandidate(key, j - i)
+                        cand.subkeys = {
+                            en_key(" ".join(words[a:b]))
+                            for a in range(i, j) for b in range(a + 1, j + 1)
+                            if (a, b) != (i, j)
+                        }
+                        out[key] = cand
+                    cand.forms[surface] += 1
+                    cand.freq += 1
+                    if i == 0 and j == n:
+                        cand.indep += 1
+                    if all(w[0].isupper() for w in words[i:j]):
+                        cand.capitalized += 1
+                    cand.docs.add(seg.doc_id)
+                    if len(cand.segments) < 50:
+                        cand.segments.append(seg.id)
+                    if seg.unit_id is not None:
+                        cand.unit_ids.add(seg.unit_id)
+    return out
+
+
+def score_en(cands: dict[str, EnCandidate]) -> None:
+    """C-value with half weight for nested occurrences, as for Japanese."""
+    containers: dict[str, list[str]] = {k: [] for k in cands}
+    for b, cand in cands.items():
+        for a in cand.subkeys:
+            if a in containers:
+                containers[a].append(b)
+    for k, cand in cands.items():
+        outer = containers[k]
+        weight = 1.0 + math.log2(cand.words)
+        f_eff = cand.indep + 0.5 * (cand.freq - cand.indep)
+        if outer:
+            mean = sum(cands[b].freq for b in outer) / len(outer)
+            c = weight * max(0.0, min(f_eff, cand.freq - mean))
+        else:
+            c = weight * f_eff
+        if not (cand.indep or len(outer) >= 3):
+            c = 0.0
+        if cand.words == 1 and cand.capitalized < cand.freq:
+            c *= 0.3  # single common nouns are weak terms on their own
+        cand.score = c
+
+
+def is_name(cand: EnCandidate) -> bool:
+    """Always written capitalised (Scott Bessent, Treasury Secretary)."""
+    return cand.capitalized == cand.freq
+
+
+def words_of(text: str) -> Sequence[str]:
+    """Lowercase words of a text for n-gram lookups."""
+    return [w.lower() for w, _, _, _ in en_tokens(normalize(text))]

@@ -1,0 +1,297 @@
+"""Japanese ↔ English pairing: parenthetical glosses, co-occurrence over aligned units, and
+katakana ↔ English transliteration."""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from tm.normalize import has_japanese, normalize
+from tm.translit import kana_to_romaji, name_key, skeleton
+
+from .extract_ja import compound_units, is_katakana
+
+if TYPE_CHECKING:
+    from tm.japanese import Analyzer
+
+    from .extract_ja import SegmentText
+
+__all__ = ["Gloss", "find_glosses", "Pair", "associate", "transliterates"]
+
+#: what a parenthesis holds when it is page furniture, a date or a credit, not a gloss
+_NOISE = re.compile(
+    r"写真|提供|抜粋|^AP$|^ロイター|記事|出典|参照|JST|会期|原文|続き|敬称略|翻訳|^関連|"
+    r"^[0-9０-９]+(?:日|月|年|時|分|歳|人|%|％)?$|^[0-9/:.\s~〜年月日時分-]+$"
+)
+_ACRONYM = re.compile(r"^[A-Z][A-Z0-9&.\-]{1,9}$")
+_OPEN = {"」": "「", "』": "『", "”": "“", '"': '"', "’": "‘", "】": "【"}
+_QUOTE_OPENERS = "「『“【"
+
+
+@dataclass(frozen=True, slots=True)
+class Gloss:
+    """``outer(inner)`` found in a segment.
+
+    :ivar kind: ``translation`` (the languages differ), ``synonym``, ``abbreviation``,
+        ``former`` (旧…), ``definition`` (=…) or ``sentence`` (a whole sentence glossed: kept as
+        a tiny aligned unit for co-occurrence, not as a term pair)
+    """
+
+    outer: str
+    inner: str
+    kind: str
+    outer_lang: str
+    segment_id: int
+    doc_id: int
+
+
+def _lang(text: str) -> str:
+    return "ja" if has_japanese(text) else "en"
+
+
+def _is_sentence(text: str) -> bool:
+    t = text.strip()
+    if re.search(r"(?:[A-Z]\.){2,}$", t):
+        return len(t.split()) > 7  # ends with an abbreviation (the U.S.), not a full stop
+    if t.endswith(("。", ".", "!", "?", "！", "？")) and not _ACRONYM.match(t):
+        return len(t.split()) >= 4 or len(t) >= 12
+    return len(t.split()) > 7 or len(t) > 40
+
+
+def _quoted_before(text: str, pos: int) -> str | None:
+    """The content of a quote that closes right at *pos*, or of an open quote started before
+    *pos* on the same segment (「戦略的曖昧さ(strategic ambiguity)」)."""
+    if pos > 0 and text[pos - 1] in _OPEN:
+        opener = _OPEN[text[pos - 1]]
+        start = text.rfind(opener, 0, pos - 1)
+        if start >= 0:
+            return text[start + 1 : pos - 1]
+    last_open = max(text.rfind(c, 0, pos) for c in _QUOTE_OPENERS)
+    if last_open >= 0:
+        closer = {"「": "」", "『": "』", "“": "”", "【": "】"}[text[last_open]]
+        if closer not in text[last_open:pos]:
+            return text[last_open + 1 : pos]
+    return None
+
+
+def _phrase_ok(phrase: str, analyzer: Analyzer) -> bool:
+    """A short phrase ending in a noun (非常に前向きな枠組み), not a clause (…は不変だ)."""
+    if not phrase or len(phrase) > 16 or "。" in phrase or "、" in phrase:
+        return False
+    toks = [t for t in analyzer.tokenize(phrase) if t.surface.strip()]
+    if not toks:
+        return False
+    last = toks[-1]
+    if last.pos[0] not in ("名詞", "接尾辞"):
+        return False
+    # no topic/subject particles inside: those make a clause
+    return not any(t.pos[0] == "助詞" and t.surface in ("は", "が", "を") for t in toks)
+
+
+def _short_noun(text: str, analyzer: Analyzer) -> bool:
+    """A short noun compound with no digits (希土類, 台湾新幹線, G20サミット)."""
+    if len(text) > 10 or re.search(r"[0-9、,]", text.replace("G20", "")):
+        return False
+    toks = [t for t in analyzer.tokenize(text) if t.surface.strip()]
+    runs = compound_units(toks)
+    return len(runs) == 1 and runs[0][0].begin == 0 and runs[0][-1].end == len(text)
+
+
+def _outer_term(text: str, pos: int, analyzer: Analyzer, inner_lang: str) -> str | None:
+    """The term a parenthesis at *pos* glosses."""
+    quoted = _quoted_before(text, pos)
+    if quoted:
+        q = quoted.strip()
+        if _lang(q) == "en" and q:
+            return q
+        if _phrase_ok(q, analyzer):
+            return q
+    before = text[:pos].rstrip()
+    if not before:
+        return None
+    # Latin words right before: "Washington Post(WAPO)", "X(旧Twitter)"
+    m = re.search(r"(?:[A-Za-z][A-Za-z0-9.&'\-]*\s?){1,5}$", before)
+    if m and (m.end() == len(before)) and (not has_japanese(before[-1:])):
+        latin = m.group(0).strip()
+        if latin and not (inner_lang == "en" and _lang(latin) == "en"):
+            return latin
+        if latin:
+            return latin
+    tokens = analyzer.tokenize(before[-40:])
+    offset = len(before) - len(before[-40:])
+    runs = compound_units(tokens)
+    if runs and runs[-1][-1].end + offset == len(before):
+        run = runs[-1]
+        start = run[0].begin
+        return before[offset + start :]
+    return None
+
+
+def find_glosses(segments: Iterable[SegmentText], analyzer: Analyzer) -> list[Gloss]:
+    """Parenthetical glosses in both directions, classified.
+
+    >>> from tm.japanese import Analyzer
+    >>> from glossary.extract_ja import SegmentText
+    >>> gl = find_glosses([SegmentText(1, 1, "国際通貨基金(IMF)の会合、台湾高鉄(以下、高鉄)。")],
+    ...                   Analyzer())
+    >>> [(g.outer, g.inner, g.kind) for g in gl]
+    [('国際通貨基金', 'IMF', 'translation'), ('台湾高鉄', '高鉄', 'abbreviation')]
+    """
+    out: list[Gloss] = []
+    for seg in segments:
+        text = normalize(seg.text)
+        for m in re.finditer(r"\(([^()]{1,120})\)", text):
+            inner = m.group(1).strip()
+            if not inner or _NOISE.search(inner):
+                continue
+            kind = ""
+            for lead, k in (("以下、", "abbreviation"), ("以下", "abbreviation"),
+                            ("略称", "abbreviation"), ("略して", "abbreviation"),
+                            ("旧", "former"), ("=", "definition"), ("いわゆる", "synonym"),
+                            ("通称", "synonym")):
+                if inner.startswith(lead):
+                    inner = inner[len(lead):].strip(" 、,:「」“”\"")
+                    kind = k
+                    break
+            inner = inner.strip("「」“”\"")
+            if not inner:
+                continue
+            inner_lang = _lang(inner)
+            outer = _outer_term(text, m.start(), analyzer, inner_lang)
+            if not outer or _NOISE.search(outer):
+                continue
+            outer_lang = _lang(outer)
+            if outer_lang == "ja" and len(outer) <= 2 and not is_katakana(outer):
+                continue  # 地域(G20), 見解(Opinion): a general word, not the glossed term
+            if _is_sentence(inner) or _is_sentence(outer):
+                if outer_lang != inner_lang:
+                    out.append(Gloss(outer, inner, "sentence", outer_lang, seg.id, seg.doc_id))
+                continue
+            if kind == "synonym" and outer_lang == inner_lang:
+                # 米中首脳会談(いわゆる「川習会」): the nickname is the inner term
+                out.append(Gloss(outer, inner, "synonym", outer_lang, seg.id, seg.doc_id))
+                continue
+            if outer_lang != inner_lang and kind not in ("former",):
+                out.append(Gloss(outer, inner, "translation", outer_lang, seg.id, seg.doc_id))
+                continue
+            if not kind and not _short_noun(inner, analyzer):
+                continue  # 圧力(経済的な揺さぶり): an explanation, not a synonym
+            if not kind:
+                kind = "abbreviation" if len(inner) < len(outer) and (
+                    _ACRONYM.match(inner) or inner in outer) else "synonym"
+            out.append(Gloss(outer, inner, kind, outer_lang, seg.id, seg.doc_id))
+    return out
+
+
+# -- co-occurrence over aligned units ------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class Pair:
+    """A Japanese term paired with an English one, how, and how sure."""
+
+    ja: str
+    en: str
+    method: str
+    confidence: float
+    cooc: int
+    units: tuple[int, ...] = ()
+
+
+def _llr(k11: int, k12: int, k21: int, k22: int) -> float:
+    """Dunning's log-likelihood ratio of a 2×2 contingency table."""
+    def h(*ks: int) -> float:
+        total = sum(ks)
+        return sum(k * math.log(k / total) for k in ks if k > 0)
+
+    return 2.0 * (h(k11, k12, k21, k22) - h(k11 + k12, k21 + k22) - h(k11 + k21, k12 + k22))
+
+
+def _fold(s: str) -> str:
+    s = s.replace("ph", "f").replace("c", "k").replace("l", "r").replace("v", "b")
+    return s.replace("q", "k").replace("x", "ks").replace("w", "")
+
+
+def transliterates(katakana: str, english: str) -> bool:
+    """Whether a katakana word spells an English word or name (ベッセント ↔ Bessent).
+
+    >>> transliterates("ベッセント", "Bessent")
+    True
+    >>> transliterates("スコット・ベッセント", "Scott Bessent")
+    True
+    >>> transliterates("トランプ", "Taiwan")
+    False
+    """
+    if not is_katakana(katakana.replace("・", "")) or not english.strip():
+        return False
+    a = _fold(skeleton(name_key(kana_to_romaji(katakana))))
+    b = _fold(skeleton(name_key(english)))
+    if len(a) < 3 or len(b) < 3 or a[0] != b[0]:
+        return False
+    from rapidfuzz.fuzz import ratio
+
+    return ratio(a, b) >= (80.0 if len(a) >= 4 else 100.0)
+
+
+def associate(
+    ja_units: Mapping[str, set[int]], en_units: Mapping[str, set[int]], n_units: int,
+    *, min_cooc: int = 2, min_dice: float = 0.5, ja_size: Mapping[str, int] | None = None,
+    en_names: set[str] | None = None,
+) -> list[Pair]:
+    """Pair JA and EN candidates that occur in the same aligned units (Dice, log-likelihood),
+    one-to-one by competitive linking; katakana names also pair by transliteration.
+
+    :param ja_units: JA candidate → ids of the aligned units it occurs in
+    :param en_units: EN candidate → unit ids
+    :param n_units: number of aligned units (for the contingency table)
+    """
+    import polars as pl
+
+    ja_rows = [(k, u) for k, us in ja_units.items() for u in us]
+    en_rows = [(k, u) for k, us in en_units.items() for u in us]
+    if not ja_rows or not en_rows:
+        return []
+    ja_df = pl.DataFrame(ja_rows, schema=["ja", "unit"], orient="row")
+    en_df = pl.DataFrame(en_rows, schema=["en", "unit"], orient="row")
+    fj = ja_df.group_by("ja").agg(pl.len().alias("fj"))
+    fe = en_df.group_by("en").agg(pl.len().alias("fe"))
+    pairs = (
+        ja_df.join(en_df, on="unit")
+        .group_by(["ja", "en"])
+        .agg(pl.len().alias("c"), pl.col("unit").alias("units"))
+        .join(fj, on="ja")
+        .join(fe, on="en")
+        .with_columns((2.0 * pl.col("c") / (pl.col("fj") + pl.col("fe"))).alias("dice"))
+    )
+    scored = []
+    for row in pairs.iter_rows(named=True):
+        c, fj_, fe_ = int(row["c"]), int(row["fj"]), int(row["fe"])
+        size = (ja_size or {}).get(row["ja"], 1)
+        words = len(row["en"].split())
+        translit = transliterates(row["ja"], row["en"]) and (
+            en_names is None or row["en"] in en_names or len(row["ja"]) >= 6)
+        if not translit and (c < min_cooc or row["dice"] < min_dice):
+            continue
+        if not translit and size >= 2 and words == 1 and c < 3:
+            continue  # a compound rarely translates as one common word: ask for more evidence
+        llr = _llr(c, fj_ - c, fe_ - c, max(0, n_units - fj_ - fe_ + c))
+        conf = min(0.95, row["dice"] * (1.0 - math.exp(-llr / 4.0)))
+        if translit:
+            conf = max(conf, 0.85)
+        scored.append((translit, row["dice"], llr, -abs(words - size), row["ja"], row["en"], c,
+                       conf, tuple(sorted(row["units"]))))
+    # competitive linking: best association first (closest size on ties), each term used once
+    scored.sort(key=lambda t: (t[0], t[1], t[2], t[3]), reverse=True)
+    used_ja: set[str] = set()
+    used_en: set[str] = set()
+    out = []
+    for translit, _dice, _llr_v, _size, ja, en, c, conf, units in scored:
+        if ja in used_ja or en in used_en:
+            continue
+        used_ja.add(ja)
+        used_en.add(en)
+        out.append(Pair(ja, en, "transliteration" if translit else "cooccurrence",
+                        round(conf, 3), c, units))
+    return out
