@@ -1,0 +1,1 @@
+"""Reliability tests: crash safety, concurrency, bad inputs and fuzzing (issue 8)."""

@@ -1,0 +1,109 @@
+"""Fixtures for the reliability tests: a database with some content, copied fresh per test."""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tm.store import Store, now_iso
+from tm.units import NewUnit, add_units
+
+from .support import TERMS, SeedContent, checkpoint, sentence_pairs
+
+SEED_UNITS = 40
+
+# Modules that register index-maintenance hooks on import: load those that exist so the
+# seeded database looks like one the CLI built.
+_HOOK_MODULES = ("tm.index", "tm.search", "tm.ingest", "glossary.store", "glossary.lookup")
+
+
+def _load_hooks() -> None:
+    for name in _HOOK_MODULES:
+        with contextlib.suppress(Exception):
+            importlib.import_module(name)
+
+
+def _add_terms(store: Store) -> None:
+    try:
+        from glossary.store import add_term
+    except ImportError:
+        add_term = None
+    for ja, en in TERMS:
+        if add_term is not None:
+            add_term(store, ja, en, note=None, status="approved")
+            continue
+        now = now_iso()
+        cur = store.conn.execute(
+            "INSERT INTO terms(status, origin, created, updated) "
+            "VALUES ('approved', 'manual', ?, ?)",
+            (now, now),
+        )
+        for lang, text in (("ja", ja), ("en", en)):
+            store.conn.execute(
+                "INSERT INTO term_forms(term_id, lang, text, norm) VALUES (?, ?, ?, ?)",
+                (cur.lastrowid, lang, text, text.lower()),
+            )
+
+
+def build_seed_db(path: Path, units: int = SEED_UNITS) -> SeedContent:
+    """Create a database holding one aligned document and a few approved terms."""
+    _load_hooks()
+    pairs = sentence_pairs(units, start=10_000)
+    with Store.open(path) as store:
+        with store.atomic():
+            doc = store.add_document("seed-article", layout="pair", kind="bilingual")
+            ids = add_units(store, doc, [NewUnit(ja, en, i) for i, (ja, en) in enumerate(pairs)])
+            for i, ((ja, en), uid) in enumerate(zip(pairs, ids, strict=True)):
+                for lang, text in (("ja", ja), ("en", en)):
+                    store.conn.execute(
+                        "INSERT INTO segments(doc_id, lang, position, text, unit_id) "
+                        "VALUES (?, ?, ?, ?, ?)",
+                        (doc, lang, i, text, uid),
+                    )
+        with store.atomic():
+            _add_terms(store)
+        terms = store.counts()["terms"]
+    checkpoint(path)
+    return SeedContent(documents=1, units=units, terms=terms)
+
+
+@pytest.fixture(scope="session")
+def seed_template(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, SeedContent]:
+    """One seeded database per test session (per xdist worker), never written by tests."""
+    path = tmp_path_factory.mktemp("seed") / "seed.db"
+    content = build_seed_db(path)
+    return path, content
+
+
+@pytest.fixture
+def seeded_db(tmp_path: Path, seed_template: tuple[Path, SeedContent]) -> Path:
+    """A private copy of the seeded database (main file only: the WAL was checkpointed)."""
+    target = tmp_path / "tm.db"
+    shutil.copyfile(seed_template[0], target)
+    return target
+
+
+@pytest.fixture
+def seed_content(seed_template: tuple[Path, SeedContent]) -> SeedContent:
+    """What :func:`seeded_db` holds."""
+    return seed_template[1]
+
+
+@pytest.fixture(scope="session")
+def big_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A seeded database with 5,000 units (exports of a few hundred KB)."""
+    path = tmp_path_factory.mktemp("big") / "big.db"
+    build_seed_db(path, units=5000)
+    return path
+
+
+@pytest.fixture
+def big_db(tmp_path: Path, big_template: Path) -> Path:
+    """A private copy of the 5,000-unit database."""
+    target = tmp_path / "big.db"
+    shutil.copyfile(big_template, target)
+    return target

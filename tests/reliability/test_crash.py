@@ -1,0 +1,259 @@
+"""Crash safety: kill an ``ingest`` or a large ``tm import`` midway; nothing half-stored.
+
+A subprocess is killed (SIGKILL), interrupted (SIGINT, Ctrl-C) or terminated (SIGTERM) while
+it writes. The trigger is the database's write-ahead log growing past a threshold, so the
+signal lands inside the write phase. Afterwards ``PRAGMA integrity_check`` is ``ok`` and the
+database holds all of the document or none of it, and the next command works.
+"""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from .support import (
+    db_counts,
+    db_hash,
+    describe,
+    integrity,
+    iter_tmx_chunks,
+    japanese_only_text,
+    popen_cli,
+    require,
+    run_cli,
+    write_pair,
+)
+
+MONO_SENTENCES = 20_000  # ~1.7 MB of Japanese: a write phase of ~50 ms
+PAIR_SENTENCES = 200  # aligned in about a second, then stored in one transaction
+TMX_UNITS = 200_000
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """How a signalled run ended."""
+
+    returncode: int
+    stdout: str
+    stderr: str
+    fired: bool  # the signal was sent while the process still ran
+    wal_seen: int  # largest WAL size observed
+
+    def info(self) -> str:
+        return describe((self.returncode, self.stdout, self.stderr)) + (
+            f"\nsignal sent: {self.fired}; largest WAL seen: {self.wal_seen} bytes")
+
+
+def wal_size(db: Path) -> int:
+    try:
+        return db.with_name(db.name + "-wal").stat().st_size
+    except FileNotFoundError:
+        return 0
+
+
+def run_until(args: list[str], db: Path, *, trigger: Callable[[float, int], bool],
+              sig: int, timeout: float = 300) -> Outcome:
+    """Start ``taiyaku ARGS``; send *sig* as soon as ``trigger(elapsed, wal_bytes)`` holds."""
+    proc = popen_cli(args, db=db)
+    start = time.monotonic()
+    fired = False
+    biggest = 0
+    try:
+        while proc.poll() is None:
+            elapsed = time.monotonic() - start
+            size = wal_size(db)
+            biggest = max(biggest, size)
+            if trigger(elapsed, size):
+                proc.send_signal(sig)
+                fired = True
+                break
+            if elapsed > timeout:
+                proc.kill()
+                pytest.fail(f"taiyaku {' '.join(args)} still running after {timeout} s")
+            time.sleep(0.0005)
+        out, err = proc.communicate(timeout=timeout)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    return Outcome(proc.returncode, out, err, fired, biggest)
+
+
+def watch_wal(args: list[str], db: Path) -> tuple[subprocess.CompletedProcess[str], int]:
+    """Run to completion, recording the largest WAL size seen (the size of the write)."""
+    out = run_until(args, db, trigger=lambda _t, _s: False, sig=signal.SIGKILL)
+    return (subprocess.CompletedProcess(args, out.returncode, out.stdout, out.stderr),
+            out.wal_seen)
+
+
+def assert_all_or_nothing(db: Path, before: dict[str, int], full: dict[str, int],
+                          outcome: Outcome) -> str:
+    """The database is sound and holds exactly the old state or the completed state."""
+    assert integrity(db) == "ok", outcome.info()
+    after = db_counts(db)
+    assert after in (before, full), (
+        f"partial write survived: before {before}, complete {full}, after {after}\n"
+        + outcome.info())
+    return "none" if after == before else "all"
+
+
+def assert_next_command_works(db: Path, expect: dict[str, int]) -> None:
+    """No stale lock or hot journal stops the next command."""
+    proc = run_cli(["stats", "--json"], db=db, timeout=60)
+    assert proc.returncode == 0, describe(proc)
+    assert f'"units": {expect["units"]}' in proc.stdout, describe(proc)
+
+
+# -- ingest ------------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def mono_doc(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("mono") / "long-article.txt"
+    path.write_text(japanese_only_text(MONO_SENTENCES), encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="module")
+def pair_doc(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    return write_pair(tmp_path_factory.mktemp("pair"), PAIR_SENTENCES, start=20_000)
+
+
+@pytest.fixture(scope="module")
+def mono_reference(tmp_path_factory: pytest.TempPathFactory, mono_doc: Path,
+                   seed_template: tuple[Path, object]) -> tuple[dict[str, int], int]:
+    """Counts after a complete mono ingest into the seeded database, and its WAL size."""
+    require("tm.ingest")
+    import shutil
+
+    db = tmp_path_factory.mktemp("mono-ref") / "ref.db"
+    shutil.copyfile(seed_template[0], db)
+    proc, wal = watch_wal(["ingest", str(mono_doc), "--layout", "mono"], db)
+    assert proc.returncode == 0, describe(proc)
+    return db_counts(db), wal
+
+
+MONO_KILL_POINTS = [0.0, 0.5, 0.9]  # fraction of the complete run's WAL size
+
+
+@pytest.mark.parametrize("fraction", MONO_KILL_POINTS)
+def test_sigkill_during_mono_ingest_keeps_all_or_nothing(
+    seeded_db: Path, mono_doc: Path, mono_reference: tuple[dict[str, int], int],
+    fraction: float,
+) -> None:
+    full, wal_total = mono_reference
+    before = db_counts(seeded_db)
+    threshold = int(wal_total * fraction)
+    outcome = run_until(["ingest", str(mono_doc), "--layout", "mono"], seeded_db,
+                        trigger=lambda _t, size: size > threshold, sig=signal.SIGKILL)
+    if outcome.fired:
+        assert outcome.returncode == -signal.SIGKILL, outcome.info()
+    state = assert_all_or_nothing(seeded_db, before, full, outcome)
+    assert_next_command_works(seeded_db, full if state == "all" else before)
+
+
+def test_sigkill_during_bilingual_ingest_replacing_a_document(
+    seeded_db: Path, pair_doc: tuple[Path, Path]
+) -> None:
+    """Re-ingesting a document replaces it in the same transaction: a kill in the middle
+    leaves the old version whole (or the new one), never neither."""
+    require("tm.ingest")
+    ja, en = pair_doc
+    args = ["ingest", str(ja), "--en", str(en), "--name", "harbour-news"]
+    proc = run_cli(args, db=seeded_db, timeout=300)
+    assert proc.returncode == 0, describe(proc)
+    first = db_counts(seeded_db)
+    db_hash(seeded_db)  # checkpoint: the WAL is empty again
+    outcome = run_until(args, seeded_db, trigger=lambda _t, size: size > 0,
+                        sig=signal.SIGKILL)
+    # The second ingest stores the same counts, so "all" and "none" look alike in counts;
+    # what must never happen is the old version deleted and the new one missing or partial.
+    assert integrity(seeded_db) == "ok", outcome.info()
+    assert db_counts(seeded_db) == first, outcome.info()
+    assert_next_command_works(seeded_db, first)
+
+
+@pytest.mark.parametrize("when", ["aligning", "storing"])
+def test_sigint_during_ingest_exits_130_and_keeps_all_or_nothing(
+    seeded_db: Path, pair_doc: tuple[Path, Path], when: str
+) -> None:
+    """Ctrl-C: exit status 130, a message on stderr, no traceback, nothing half-stored."""
+    require("tm.ingest")
+    ja, en = pair_doc
+    before = db_counts(seeded_db)
+    start_hash = db_hash(seeded_db)
+    if when == "aligning":
+        def trigger(elapsed: float, size: int) -> bool:
+            return elapsed > 1.0
+    else:
+        def trigger(elapsed: float, size: int) -> bool:
+            return size > 0
+    outcome = run_until(["ingest", str(ja), "--en", str(en)], seeded_db, trigger=trigger,
+                        sig=signal.SIGINT)
+    assert "Traceback" not in outcome.stderr, outcome.info()
+    if not outcome.fired or outcome.returncode == 0:
+        # Finished before the signal could land: then everything must be there.
+        assert outcome.returncode == 0, outcome.info()
+        assert db_counts(seeded_db)["units"] == before["units"] + PAIR_SENTENCES
+        return
+    assert outcome.returncode == 130, outcome.info()
+    assert integrity(seeded_db) == "ok", outcome.info()
+    after = db_counts(seeded_db)
+    if after == before:
+        assert db_hash(seeded_db) == start_hash, "rolled back, yet the file changed"
+    else:
+        assert after["units"] == before["units"] + PAIR_SENTENCES, outcome.info()
+    assert_next_command_works(seeded_db, after)
+
+
+def test_sigterm_during_ingest_rolls_back(seeded_db: Path, mono_doc: Path,
+                                          mono_reference: tuple[dict[str, int], int]) -> None:
+    """SIGTERM (a shutdown, `kill PID`) is turned into a clean exit: rolled back, 143."""
+    full, _ = mono_reference
+    before = db_counts(seeded_db)
+    outcome = run_until(["ingest", str(mono_doc), "--layout", "mono"], seeded_db,
+                        trigger=lambda _t, size: size > 0, sig=signal.SIGTERM)
+    assert "Traceback" not in outcome.stderr, outcome.info()
+    if outcome.fired and outcome.returncode != 0:
+        assert outcome.returncode == 128 + signal.SIGTERM, outcome.info()
+    assert_all_or_nothing(seeded_db, before, full, outcome)
+
+
+# -- tm import ---------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def big_tmx(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A generated TMX of 200,000 distinct units (~50 MB)."""
+    path = tmp_path_factory.mktemp("tmx") / "client-memory.tmx"
+    with path.open("w", encoding="utf-8") as fp:
+        for chunk in iter_tmx_chunks(TMX_UNITS, start=100_000):
+            fp.write(chunk)
+    return path
+
+
+@pytest.mark.parametrize(("sig", "wal_bytes"), [
+    (signal.SIGKILL, 1),
+    (signal.SIGKILL, 16 * 1024 * 1024),
+    (signal.SIGINT, 4 * 1024 * 1024),
+], ids=["sigkill-first-write", "sigkill-16MB-written", "sigint-4MB-written"])
+def test_signal_during_large_tmx_import_keeps_all_or_nothing(
+    seeded_db: Path, big_tmx: Path, sig: int, wal_bytes: int
+) -> None:
+    require("tm.tmio", "exports.tmx")
+    before = db_counts(seeded_db)
+    outcome = run_until(["tm", "import", str(big_tmx)], seeded_db,
+                        trigger=lambda _t, size: size >= wal_bytes, sig=sig)
+    assert "Traceback" not in outcome.stderr, outcome.info()
+    if sig == signal.SIGINT and outcome.fired and outcome.returncode != 0:
+        assert outcome.returncode == 130, outcome.info()
+    assert integrity(seeded_db) == "ok", outcome.info()
+    after = db_counts(seeded_db)
+    assert after["units"] in (before["units"], before["units"] + TMX_UNITS), (
+        f"{after['units'] - before['units']} of {TMX_UNITS} units survived the signal\n"
+        + outcome.info())
+    if after["units"] == before["units"]:
+        assert after == before, outcome.info()
+    assert_next_command_works(seeded_db, after)
