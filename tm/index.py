@@ -40,7 +40,7 @@ __all__ = [
 ]
 
 #: at most this many postings are counted per query (rarest keys first)
-DEFAULT_BUDGET = 40_000
+DEFAULT_BUDGET = 20_000
 #: appends go into a chunk row until it holds this many ids
 CHUNK_IDS = 2048
 _PAD_START, _PAD_END = "\x02", "\x03"

@@ -28,7 +28,7 @@ __all__ = [
 ]
 
 #: candidates rescored per query (after counting shared index keys)
-CANDIDATES = 150
+CANDIDATES = 100
 
 
 @dataclass(frozen=True)

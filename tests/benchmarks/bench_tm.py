@@ -1,0 +1,243 @@
+"""Benchmark: TM fuzzy search, concordance and TMX import at 10k / 100k / 1M units.
+
+Builds TMs from ``../shared/data/kyoto/kyoto-ja-en.tsv.xz`` (real pairs, then edited copies of
+them up to the size), writes them as TMX and imports that in a subprocess (time and peak RSS),
+then queries held-out and edited segments and prints p50/p99 latency, agreement of the best
+score with an exhaustive rapidfuzz scan, concordance latency and the database size.
+
+    .venv/bin/python tests/benchmarks/bench_tm.py                 # 10k, 100k, 1M
+    .venv/bin/python tests/benchmarks/bench_tm.py --sizes 10000   # quick
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import lzma
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+CORPUS = ROOT.parent / "shared" / "data" / "kyoto" / "kyoto-ja-en.tsv.xz"
+HELD_OUT = 2000
+EDIT_CHARS = "のはがをにへと会議市町村年月日本大学寺社川山新旧東西南北上下"
+
+IMPORT_SNIPPET = """
+import json, resource, sys, time
+sys.path.insert(0, {root!r})
+from pathlib import Path
+from tm.store import Store
+from tm.tmio import import_tm
+t = time.perf_counter()
+with Store.open(Path({db!r})) as store:
+    r = import_tm(store, Path({tmx!r}))
+secs = time.perf_counter() - t
+rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+print(json.dumps({{"seconds": secs, "peak_mb": rss, "added": r.added, "read": r.read}}))
+"""
+
+
+def load_pairs() -> list[tuple[str, str]]:
+    pairs = []
+    with lzma.open(CORPUS, "rt", encoding="utf-8") as f:
+        for line in f:
+            parts = line.rstrip("\n").split("\t")
+            if len(parts) == 3 and parts[1].strip() and parts[2].strip():
+                pairs.append((parts[1], parts[2]))
+    return pairs
+
+
+def edit(text: str, rng: random.Random, rate: float) -> str:
+    """Change about *rate* of the characters (substitute, delete, insert) and any numbers."""
+    chars = list(text)
+    for _ in range(max(1, int(len(chars) * rate))):
+        if not chars:
+            break
+        i = rng.randrange(len(chars))
+        op = rng.random()
+        if op < 0.4:
+            chars[i] = rng.choice(EDIT_CHARS)
+        elif op < 0.7:
+            del chars[i]
+        else:
+            chars.insert(i, rng.choice(EDIT_CHARS))
+    out = "".join(chars) or text
+    if rng.random() < 0.3:
+        out = "".join(str(rng.randrange(10)) if c.isdigit() else c for c in out)
+    return out
+
+
+def build_units(
+    pairs: list[tuple[str, str]], size: int, rng: random.Random
+) -> list[tuple[str, str]]:
+    units = pairs[:size]
+    i = 0
+    while len(units) < size:
+        ja, en = pairs[i % len(pairs)]
+        units.append((edit(ja, rng, rng.choice((0.05, 0.1, 0.2, 0.3))), en))
+        i += 1
+    return units
+
+
+def write_tmx(units: list[tuple[str, str]], path: Path) -> None:
+    from exports import tmx
+    from tm.model import TMUnit
+
+    with open(path, "wb") as fp:
+        tmx.write(
+            (TMUnit(ja, en, document=f"kyoto-{i // 500}", position=i % 500, confidence=0.9)
+             for i, (ja, en) in enumerate(units)),
+            fp, meta={"taiyaku_version": "bench"},
+        )
+
+
+def pct(values: list[float], q: float) -> float:
+    values = sorted(values)
+    return values[min(len(values) - 1, int(q * len(values)))]
+
+
+def bench_size(size: int, pairs: list[tuple[str, str]], held: list[tuple[str, str]],
+               n_queries: int, n_exhaustive: int, work: Path) -> dict[str, object]:
+    from rapidfuzz import process
+    from rapidfuzz.distance import Levenshtein
+
+    from tm.fuzzy import raw_similarity
+    from tm.normalize import normalize
+    from tm.search import concordance, find_matches, find_matches_many
+    from tm.store import Store
+
+    rng = random.Random(size)
+    units = build_units(pairs, size, rng)
+    tmx_path = work / f"tm{size}.tmx"
+    db = work / f"tm{size}.db"
+    write_tmx(units, tmx_path)
+    db.unlink(missing_ok=True)
+    out = subprocess.run(
+        [sys.executable, "-c", IMPORT_SNIPPET.format(root=str(ROOT), db=str(db),
+                                                       tmx=str(tmx_path))],
+        capture_output=True, text=True, check=True,
+    )
+    imp = json.loads(out.stdout.strip().splitlines()[-1])
+    res: dict[str, object] = {
+        "size": size, "import_s": round(imp["seconds"], 1), "import_peak_mb": round(imp["peak_mb"]),
+        "units_added": imp["added"], "tmx_mb": round(tmx_path.stat().st_size / 1e6),
+        "db_mb": round(db.stat().st_size / 1e6),
+    }
+    tmx_path.unlink()
+    store = Store.open(db)
+    half = n_queries // 2
+    queries = [ja for ja, _ in held[:half]]
+    queries += [edit(ja, rng, rng.choice((0.1, 0.2, 0.3))) for ja, _ in rng.sample(units, half)]
+    find_matches(store, queries[0])  # warm the page cache a little, as a session would
+    lat, cpu = [], []
+    results = []
+    for q in queries:
+        t, c = time.perf_counter(), time.process_time()
+        results.append(find_matches(store, q, limit=5, min_score=50))
+        lat.append((time.perf_counter() - t) * 1000)
+        cpu.append((time.process_time() - c) * 1000)
+    res["fuzzy_p50_ms"] = round(statistics.median(lat), 2)
+    res["fuzzy_p99_ms"] = round(pct(lat, 0.99), 2)
+    # CPU time of this process: less sensitive to other jobs sharing the machine
+    res["fuzzy_cpu_p50_ms"] = round(statistics.median(cpu), 2)
+    res["fuzzy_cpu_p99_ms"] = round(pct(cpu, 0.99), 2)
+    t = time.perf_counter()
+    find_matches_many(store, queries[:500], limit=5, min_score=50)
+    res["batch_ms_per_query"] = round((time.perf_counter() - t) * 1000 / len(queries[:500]), 2)
+    en_queries = [en for _, en in held[half: half + 200]]
+    lat_en = []
+    for q in en_queries:
+        t = time.perf_counter()
+        find_matches(store, q)
+        lat_en.append((time.perf_counter() - t) * 1000)
+    res["fuzzy_en_p50_ms"] = round(statistics.median(lat_en), 2)
+    res["fuzzy_en_p99_ms"] = round(pct(lat_en, 0.99), 2)
+
+    # agreement with an exhaustive scan of every stored segment
+    choices = [r[0] for r in store.conn.execute("SELECT ja_norm FROM units")]
+    idx = list(range(len(queries)))
+    rng.shuffle(idx)
+    idx = idx[:n_exhaustive]
+    agree = total = band = band_agree = 0
+    misses = []
+    for i in idx:
+        qn = normalize(queries[i])
+        best = process.extractOne(qn, choices, scorer=Levenshtein.normalized_similarity,
+                                  score_cutoff=0.5)
+        ex = 100 * best[1] if best else 0.0
+        mine = max((r for r in (raw_similarity(qn, normalize(m.source)) for m in results[i])
+                    if r >= 50), default=0.0)
+        ok = abs(mine - ex) < 1e-6
+        total += 1
+        agree += ok
+        if 50 <= ex < 60:
+            band += 1
+            band_agree += ok
+        if not ok:
+            misses.append((round(ex, 1), round(mine, 1)))
+    res["agreement"] = f"{agree}/{total} = {100 * agree / max(total, 1):.1f}%"
+    res["agreement_50_60"] = f"{band_agree}/{band} = {100 * band_agree / max(band, 1):.1f}%"
+    res["misses(exhaustive, ours)"] = misses[:10]
+
+    # concordance
+    long_q, short_q = [], []
+    for ja, _ in held[:300]:
+        n = normalize(ja)
+        if len(n) >= 8:
+            k = rng.randint(3, 6)
+            s = rng.randrange(len(n) - k)
+            long_q.append(n[s: s + k])
+        s = rng.randrange(max(1, len(n) - 2))
+        short_q.append(n[s: s + rng.randint(1, 2)])
+    lat_c3, lat_c1 = [], []
+    for q in long_q:
+        t = time.perf_counter()
+        concordance(store, q, limit=20)
+        lat_c3.append((time.perf_counter() - t) * 1000)
+    for q in short_q:
+        t = time.perf_counter()
+        concordance(store, q, limit=20)
+        lat_c1.append((time.perf_counter() - t) * 1000)
+    res["conc3_p50_ms"] = round(statistics.median(lat_c3), 2)
+    res["conc3_p99_ms"] = round(pct(lat_c3, 0.99), 2)
+    res["conc12_p50_ms"] = round(statistics.median(lat_c1), 2)
+    res["conc12_max_ms"] = round(max(lat_c1), 2)
+    store.close()
+    db.unlink(missing_ok=True)
+    return res
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the benchmark and print one block of figures per size."""
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--sizes", default="10000,100000,1000000")
+    ap.add_argument("--queries", type=int, default=1000, help="fuzzy queries per size")
+    ap.add_argument("--exhaustive", type=int, default=400,
+                    help="queries checked against an exhaustive scan per size")
+    ap.add_argument("--workdir", type=Path, default=None)
+    args = ap.parse_args(argv)
+    if not CORPUS.exists():
+        print(f"bench_tm: {CORPUS} not found; skipped")
+        return 0
+    pairs = load_pairs()
+    random.Random(42).shuffle(pairs)
+    held, pairs = pairs[:HELD_OUT], pairs[HELD_OUT:]
+    with tempfile.TemporaryDirectory(dir=args.workdir) as tmp:
+        for size in (int(s) for s in args.sizes.split(",")):
+            res = bench_size(size, pairs, held, args.queries, args.exhaustive, Path(tmp))
+            print(f"== TM benchmark: {size:,} units")
+            for k, v in res.items():
+                print(f"  {k:28} {v}")
+            sys.stdout.flush()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
