@@ -1,0 +1,48 @@
+"""Building small stores for glossary tests: documents, segments and aligned units by hand."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pytest
+
+from tm.store import Store
+from tm.units import NewUnit, add_units
+
+
+def add_mono(store: Store, name: str, sentences: Sequence[str], lang: str = "ja") -> int:
+    """A one-language document of *sentences* (one segment each); returns its id."""
+    with store.atomic():
+        doc = store.add_document(name, layout="mono", kind="mono")
+        store.conn.executemany(
+            "INSERT INTO segments(doc_id, lang, position, text, kind) VALUES (?,?,?,?, 'text')",
+            [(doc, lang, i, s) for i, s in enumerate(sentences)],
+        )
+    return doc
+
+
+def add_bilingual(store: Store, name: str, pairs: Sequence[tuple[str, str]]) -> int:
+    """A bilingual document: each (ja, en) pair is one aligned unit and two linked segments."""
+    with store.atomic():
+        doc = store.add_document(name, layout="pair", kind="bilingual")
+        ids = add_units(store, doc, [NewUnit(ja, en, i) for i, (ja, en) in enumerate(pairs)])
+        for i, ((ja, en), uid) in enumerate(zip(pairs, ids, strict=True)):
+            store.conn.execute(
+                "INSERT INTO segments(doc_id, lang, position, text, kind, unit_id) "
+                "VALUES (?, 'ja', ?, ?, 'text', ?)", (doc, i, ja, uid))
+            store.conn.execute(
+                "INSERT INTO segments(doc_id, lang, position, text, kind, unit_id) "
+                "VALUES (?, 'en', ?, ?, 'text', ?)", (doc, i, en, uid))
+    return doc
+
+
+@pytest.fixture
+def mono() -> object:
+    """:func:`add_mono` for tests."""
+    return add_mono
+
+
+@pytest.fixture
+def bilingual() -> object:
+    """:func:`add_bilingual` for tests."""
+    return add_bilingual
