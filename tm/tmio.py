@@ -1,4 +1,4 @@
-"""``taiyaku tm import`` / ``tm export``: TM files in and out of the store (TMX 1.4b)."""
+"""``taiyaku tm import`` / ``tm export``: TM files (TMX 1.4b, XLSX, CSV, TSV) in and out."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from . import index
-from .errors import ExportError, InputError
+from .errors import InputError
 from .model import TMUnit
 from .progress import Progress, no_progress
 from .store import Store
@@ -80,8 +80,9 @@ def _new_units(
 
 
 def import_tm(store: Store, path: Path, progress: Progress = no_progress) -> ImportResult:
-    """Import a TMX file as one document named after the file (importing it again replaces
-    it), skipping units already in the TM; all in one transaction.
+    """Import a TM file (TMX, or XLSX/CSV/TSV through :mod:`exports.registry`) as one document
+    named after the file (importing it again replaces it), skipping units already in the TM;
+    all in one transaction.
 
     :raises InputError: the file is missing or not a supported format
     :raises ParseError: malformed or unsafe TMX (the database is left unchanged)
@@ -98,20 +99,21 @@ def import_tm(store: Store, path: Path, progress: Progress = no_progress) -> Imp
     path = Path(path)
     if not path.is_file():
         raise InputError(f"{path}: no such file")
-    if path.suffix.lower() != ".tmx":
-        raise InputError(f"{path}: unsupported TM format {path.suffix or '(none)'}; use .tmx")
-    from exports import tmx
+    from exports.registry import tm_format_for
 
+    fmt = tm_format_for(path)  # by extension, else sniffed; InputError when nothing fits
     counter = [0]
     try:
         fp = open(path, "rb")
     except OSError as e:
         raise InputError(f"{path}: cannot read ({e.strerror})") from None
     with fp, store.atomic():
-        doc_id = store.add_document(path.name, layout="tmx", kind="tmx", source_path=str(path))
+        # documents.kind allows 'tmx' for any imported TM file; layout names the format.
+        doc_id = store.add_document(path.name, layout=fmt.name.lower(), kind="tmx",
+                                    source_path=str(path))
         with index.deferred(store, progress):
-            ids = add_units(store, doc_id, _new_units(tmx.read(fp, str(path)), counter, progress),
-                            skip_duplicates=True)
+            units = _new_units(fmt.read_units(fp, str(path)), counter, progress)
+            ids = add_units(store, doc_id, units, skip_duplicates=True)
     added = sum(1 for i in ids if i is not None)
     progress(counter[0], counter[0], "imported")
     return ImportResult(str(path), path.name, counter[0], added, counter[0] - added)
@@ -144,7 +146,8 @@ def iter_units(store: Store) -> Iterator[TMUnit]:
 
 
 def export_tm(store: Store, path: Path) -> ExportResult:
-    """Write the whole TM to *path* (TMX 1.4b) through a temporary file and a rename.
+    """Write the whole TM to *path* (format by extension: .tmx, .xlsx, .csv, .tsv) through a
+    temporary file and a rename.
 
     :raises ExportError: unsupported extension or unwritable destination
 
@@ -155,13 +158,10 @@ def export_tm(store: Store, path: Path) -> ExportResult:
     0
     """
     from exports.outfile import atomic_output
+    from exports.registry import tm_format_for
 
     path = Path(path)
-    suffix = path.suffix.lower()
-    if suffix != ".tmx":
-        raise ExportError(f"{path}: unsupported format {suffix or '(none)'}; use .tmx")
-    from exports import tmx
-
+    fmt = tm_format_for(path, for_writing=True)  # ExportError for unknown extensions
     count = [0]
 
     def counted() -> Iterator[TMUnit]:
@@ -171,5 +171,5 @@ def export_tm(store: Store, path: Path) -> ExportResult:
 
     with atomic_output(path) as fp:
         meta = {k: v for k, v in store.meta().items() if not k.startswith("fuzzy_")}
-        tmx.write(counted(), fp, meta=meta)
-    return ExportResult(str(path), count[0], tmx.NAME)
+        fmt.write_units(counted(), fp, meta=meta)
+    return ExportResult(str(path), count[0], fmt.name)

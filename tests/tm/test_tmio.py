@@ -37,7 +37,7 @@ def test_import_skips_duplicates_and_makes_one_document(store: Store, tmp_path: 
     result = import_tm(store, write_tmx(tmp_path / "mem.tmx", PAIRS))
     assert (result.read, result.added, result.duplicates) == (4, 3, 1)
     assert [d.name for d in store.documents()] == ["mem.tmx"]
-    assert [d.kind for d in store.documents()] == ["tmx"]
+    assert [(d.kind, d.layout) for d in store.documents()] == [("tmx", "tmx")]
     assert result.to_json()["duplicates_skipped"] == 1 and "3 units added" in result.summary()
     assert find_matches(store, "夕方には店が閉まった。")[0].target == PAIRS[1][1]
 
@@ -94,6 +94,17 @@ def test_bad_tmx_is_refused_and_the_db_is_unchanged(store: Store, tmp_path: Path
 def test_missing_file_and_unknown_formats(store: Store, tmp_path: Path) -> None:
     with pytest.raises(InputError):
         import_tm(store, tmp_path / "none.tmx")
-    with pytest.raises(ExportError, match="unsupported format"):
+    with pytest.raises(ExportError, match="unsupported TM format"):
         export_tm(store, tmp_path / "tm.docx")
     assert not (tmp_path / "tm.docx").exists()
+
+
+@pytest.mark.parametrize("suffix", [".tsv", ".csv", ".xlsx"])
+def test_tabular_formats_go_through_the_registry(store: Store, tmp_path: Path,
+                                                 suffix: str) -> None:
+    import_tm(store, write_tmx(tmp_path / "mem.tmx", PAIRS))
+    out = tmp_path / f"tm{suffix}"
+    assert export_tm(store, out).units == 3
+    other = Store.open(tmp_path / "other.db")
+    assert import_tm(other, out).added == 3
+    assert sorted((u.ja, u.en) for u in iter_units(other)) == sorted(set(PAIRS))
