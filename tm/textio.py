@@ -119,6 +119,12 @@ def _decode(data: bytes, name: str) -> str:
     if candidates:
         score, text = max(candidates, key=lambda c: c[0])
         if score >= 0:
+            line = _utf8_japanese_line(data)
+            if line is not None:
+                raise InputError(
+                    f"{name}: mixed encodings: line {line} is UTF-8 but the rest is "
+                    "Shift_JIS/EUC-JP; save the whole file in one encoding (UTF-8)"
+                )
             return text
     raise InputError(
         f"{name}: cannot decode (tried {_TRIED}; invalid byte at offset {utf8_error.start}); "
@@ -142,6 +148,28 @@ def _mostly_utf8(data: bytes) -> bool:
     bad = text.count("\ufffd")
     good = sum(1 for ch in text if ord(ch) > 0x7F) - bad
     return good >= 4 * bad
+
+
+def _utf8_japanese_line(data: bytes) -> int | None:
+    """Number of the first line that is valid UTF-8 Japanese, in a file that is not UTF-8.
+
+    Such a line (a title pasted from elsewhere) would silently become mojibake. Legacy-codec
+    bytes almost never form valid UTF-8 that decodes to several kana or kanji in a row, so
+    two or more Japanese characters and no other non-ASCII ones are required.
+    """
+    for number, raw in enumerate(data.split(b"\n"), 1):
+        if raw.isascii():
+            continue
+        try:
+            line = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            continue
+        wide = [ch for ch in line if ord(ch) > 0x7F]
+        japanese = sum(1 for ch in wide if 0x3000 <= ord(ch) <= 0x30FF
+                       or 0x4E00 <= ord(ch) <= 0x9FFF or 0xFF01 <= ord(ch) <= 0xFF5E)
+        if japanese >= 2 and japanese == len(wide):
+            return number
+    return None
 
 
 def _japanese_score(text: str) -> int:

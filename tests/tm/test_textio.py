@@ -99,6 +99,14 @@ def test_bad_input_names_file_and_problem(tmp_path: Path, case: str) -> None:
     assert "\n" not in message
 
 
+def test_mixed_encodings_are_refused(tmp_path: Path) -> None:
+    # A Shift_JIS article with one pasted UTF-8 title would otherwise decode as mojibake.
+    path = tmp_path / "mixed.txt"
+    path.write_bytes(TEXT.encode("cp932") + "一年休戦の行方\n".encode() + TEXT.encode("cp932"))
+    with pytest.raises(InputError, match="mixed encodings: line 4 is UTF-8"):
+        read_text(path)
+
+
 def test_undecodable_says_what_was_tried(tmp_path: Path) -> None:
     path = tmp_path / "latin1.txt"
     path.write_bytes("Grüße aus München, ça va?".encode("cp1252"))
