@@ -208,6 +208,8 @@ def _write_entry(w: XmlWriter, entry: TermEntry, langs: list[tuple[str, list[Ter
                              "score": entry.score, "origin": entry.origin}
     if entry.pos is not None:
         emeta["pos"] = entry.pos
+    if entry.id is not None and cid != f"c{entry.id}":
+        emeta["id"] = entry.id  # a duplicate id cannot be an XML ID: keep it here
     w.leaf("note", _meta_note(emeta))
     context = _nonempty(entry.context)
     entry_tbx_pos = tbx_pos(entry.pos)
@@ -434,7 +436,7 @@ def _build_entry(cid: str | None, emeta: dict[str, Any], notes: list[str], sourc
     return TermEntry(
         ja=tuple(to_form(f, i) for i, f in enumerate(forms["ja"])),
         en=tuple(to_form(f, i) for i, f in enumerate(forms["en"])),
-        id=int(m.group(1)) if m else None,
+        id=num("id", int, None) if "id" in emeta else (int(m.group(1)) if m else None),
         status=status,
         pos=entry_pos,
         note="\n".join(notes) if notes else None,
