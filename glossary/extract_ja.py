@@ -32,6 +32,8 @@ TITLES = frozenset(
     総統 報道官 研究員 教授 会長 総裁 議長 院長 代表 通商代表 大使 外相 主任 委員長 大臣 氏
     元首相 前首相 新首相 CEO 社長 首席 補佐官 外務大臣 国防相 外交部長 副主席""".split()
 )
+#: words that may stand between a name and its title (米財務長官, 習近平国家主席)
+TITLE_PARTS = TITLES | frozenset("財務 国務 商務 国家 外務 通商 国防 米 中 日 英 副 首席".split())
 #: heads that refer to participants, not concepts (米中両国, 両国首脳, 日米首脳)
 REFERENTIAL = frozenset(
     "中間 両国 双方 両者 首脳 両首脳 各国 同国 自国 当局者 関係者 高官 両氏".split()
@@ -241,8 +243,11 @@ def title_with_name(units: Sequence[Unit]) -> bool:
         return True  # 習主席, 林報道官
     has_title = any(u.surface in TITLES for u in units)
     first, last = units[0], units[-1]
-    return has_title and (_name_like(first) or first.proper and first.surface not in TITLES
-                          or _name_like(last))
+    if has_title and (first.proper and first.surface not in TITLES):
+        return True
+    # a name with part of a title (ベッセント財務 of ベッセント財務長官, 習近平国家)
+    has_part = any(u.surface in TITLE_PARTS for u in units)
+    return has_part and (_name_like(first) or _name_like(last))
 
 
 def text_of(tokens: Sequence[Token], i: int, j: int) -> str:
@@ -391,7 +396,7 @@ def extract_ja(
                 if _quoted(text, begin, end):
                     cand.quoted += 1
                 if i == 0 and j == len(run) or _name_like(units[-1]) and _name_like(
-                        units[0]) and all(u.surface in TITLES for u in (*run[:i], *run[j:])):
+                        units[0]) and all(u.surface in TITLE_PARTS for u in (*run[:i], *run[j:])):
                     cand.indep += 1  # alone, or a name with only a title (…・トランプ大統領)
     return out
 

@@ -1,0 +1,108 @@
+"""`extract_terms` end to end: storing, pairing, protection of approved/edited entries, seeds."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from glossary.extract import ExtractOptions, extract_terms
+from glossary.store import add_term, list_terms, set_status
+from tm.japanese import Analyzer
+from tm.store import Store
+
+MONO = [
+    "新制度では「一般輸出許可」が必要になる。",
+    "一般輸出許可の条件は年内に決まる。",
+    "米国は台湾有事について戦略的曖昧さを保つ。",
+    "台湾有事の議論は続いている。",
+    "各国は国際通貨基金(IMF)の会合に集まった。",
+    "2025年10月26日に電話で協議した。",
+    "今回の問題は政権内の対立だ。",
+]
+PAIRS = [
+    ("両国は1年の休止期間に入った。", "The two countries entered a one-year pause."),
+    ("休止期間は延長されうる。", "The pause may be extended."),
+    ("休止期間のあとに首脳会談が開かれる。", "After the pause comes a leader meeting."),
+    ("ベッセントが首脳会談について語った。", "Bessent spoke about the leader meeting."),
+    ("ベッセントは慎重だった。", "Bessent was cautious."),
+]
+
+
+@pytest.fixture
+def filled(store: Store, mono: Callable[..., int], bilingual: Callable[..., int]) -> Store:
+    mono(store, "mono-a", MONO)
+    bilingual(store, "pair-b", PAIRS)
+    return store
+
+
+def _by_ja(store: Store) -> dict[str, list[str]]:
+    return {e.ja[0].text: [f.text for f in e.en] for e in list_terms(store, limit=500)}
+
+
+def test_extract_stores_candidates_with_pairs(filled: Store, analyzer: Analyzer) -> None:
+    result = extract_terms(filled, ExtractOptions(min_freq=2), analyzer=analyzer)
+    got = _by_ja(filled)
+    assert "一般輸出許可" in got and "台湾有事" in got
+    assert got["国際通貨基金"] == ["IMF"]  # a gloss makes a single occurrence enough
+    assert got["休止期間"] == ["pause"]
+    assert got["ベッセント"] == ["Bessent"]
+    for general in ("電話", "問題", "今回", "政権内の", "2025年"):
+        assert general not in got
+    assert result.to_json()["stored"] == len(got)
+    assert "candidate terms" in result.summary()
+    entry = next(e for e in list_terms(filled, limit=500) if e.ja[0].text == "休止期間")
+    assert entry.status == "candidate" and entry.evidence and entry.context
+    assert entry.sources == ("pair-b",)
+    raw = filled.conn.execute("SELECT evidence FROM terms WHERE id=?", (entry.id,)).fetchone()
+    assert '"pairing"' in raw[0] and '"confidence"' in raw[0] and '"units"' in raw[0]
+
+
+def test_rerun_replaces_candidates_but_never_approved_or_edited(
+    filled: Store, analyzer: Analyzer
+) -> None:
+    extract_terms(filled, analyzer=analyzer)
+    first = len(list_terms(filled, limit=500))
+    approved = add_term(filled, "台湾有事", "Taiwan contingency", note="mine")
+    edited = next(e for e in list_terms(filled, limit=500) if e.ja[0].text == "休止期間")
+    assert edited.id is not None
+    set_status(filled, edited.id, "candidate")  # a hand edit, status unchanged
+    extract_terms(filled, analyzer=analyzer)
+    entries = list_terms(filled, limit=500)
+    assert len(entries) == first  # replaced, not duplicated
+    mine = [e for e in entries if e.ja[0].text == "台湾有事"]
+    assert len(mine) == 1 and mine[0].id == approved.id and mine[0].note == "mine"
+    assert mine[0].en[0].text == "Taiwan contingency" and mine[0].status == "approved"
+    kept = [e for e in entries if e.ja[0].text == "休止期間"]
+    assert [e.id for e in kept] == [edited.id]
+
+
+def test_limit_and_empty_store(store: Store, filled: Store, analyzer: Analyzer) -> None:
+    result = extract_terms(filled, ExtractOptions(limit=3), analyzer=analyzer)
+    assert len(result.entries) == 3 == len(list_terms(filled))
+    scores = [e.score for e in result.entries]
+    assert scores == sorted(scores, reverse=True)
+
+
+def test_seeds_acceptance(shared: Path, tmp_path: Path, analyzer: Analyzer) -> None:
+    from tm.ingest import IngestOptions, ingest_file
+
+    seeds = sorted((shared / "seeds").glob("*.txt"))
+    s = Store.open(tmp_path / "seeds.db")
+    for path in seeds:
+        mono = not path.name.startswith("004")
+        ingest_file(s, path, IngestOptions(layout="mono") if mono else IngestOptions())
+    extract_terms(s, ExtractOptions(), analyzer=analyzer)
+    entries = list_terms(s, limit=500)
+    got = {e.ja[0].text: [f.text for f in e.en] for e in entries}
+    for term in ("川習会", "一般輸出許可", "台湾有事", "戦後秩序", "日米安全保障条約", "レアアース"):
+        assert term in got, term
+    assert "strategic ambiguity" in got["戦略的曖昧さ"]
+    assert "a very positive framework" in got["非常に前向きな枠組み"]
+    assert "IMF" in got["国際通貨基金"]
+    assert "pause" in got["休止期間"]
+    top100 = [e.ja[0].text for e in entries[:100]]
+    for bad in ("電話", "問題", "今回", "習会", "政権内の"):
+        assert bad not in top100
+    s.close()
