@@ -96,7 +96,8 @@ def test_seeds_acceptance(shared: Path, tmp_path: Path, analyzer: Analyzer) -> N
     extract_terms(s, ExtractOptions(), analyzer=analyzer)
     entries = list_terms(s, limit=500)
     got = {e.ja[0].text: [f.text for f in e.en] for e in entries}
-    for term in ("川習会", "一般輸出許可", "台湾有事", "戦後秩序", "日米安全保障条約", "レアアース"):
+    expected = ("川習会", "一般輸出許可", "台湾有事", "戦後秩序", "日米安全保障条約", "レアアース")
+    for term in expected:
         assert term in got, term
     assert "strategic ambiguity" in got["戦略的曖昧さ"]
     assert "a very positive framework" in got["非常に前向きな枠組み"]
