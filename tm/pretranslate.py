@@ -575,11 +575,45 @@ class ExactMatcher:
 
 def _load_terms(store: Store, analyzer: Analyzer | None) -> TermFinder:
     from glossary.lookup import TermIndex
+    from glossary.store import iter_entries
 
     from .japanese import Analyzer as _Analyzer
 
-    index: TermFinder = TermIndex.load(store, analyzer or _Analyzer())
-    return index
+    entries = list(iter_entries(store))
+    coarse = TermIndex(analyzer or _Analyzer(), entries)
+    # Split mode C keeps compounds whole (トランプ大統領 is one token), hiding the glossary's
+    # トランプ inside it; a second index on mode A's short units finds such occurrences.
+    fine = TermIndex(_Analyzer(mode="A"), entries)
+    return LayeredTermFinder(coarse, fine)
+
+
+class LayeredTermFinder:
+    """Term hits of a primary finder, plus those of a finer-grained one that overlap none of
+    them (the primary's longest-term-wins choice always stands).
+
+    >>> from glossary.model import TermEntry, TermForm
+    >>> from glossary.lookup import TermIndex
+    >>> from tm.japanese import Analyzer
+    >>> e = [TermEntry(ja=(TermForm("トランプ", "ja"),), en=(TermForm("Trump", "en"),))]
+    >>> finder = LayeredTermFinder(TermIndex(Analyzer(), e), TermIndex(Analyzer("A"), e))
+    >>> [(h.surface, h.start) for h in finder.find("トランプ大統領が来日した")]
+    [('トランプ', 0)]
+    """
+
+    def __init__(self, primary: TermFinder, finer: TermFinder) -> None:
+        self.primary = primary
+        self.finer = finer
+
+    def find(self, text: str) -> list[TermHitLike]:
+        """Hits in text order."""
+        hits: list[TermHitLike] = list(self.primary.find(text))
+        taken = [(h.start, h.end) for h in hits]
+        for h in self.finer.find(text):
+            if all(h.end <= a or h.start >= b for a, b in taken):
+                hits.append(h)
+                taken.append((h.start, h.end))
+        hits.sort(key=lambda h: (h.start, -h.end))
+        return hits
 
 
 # -- layer 3: a file ---------------------------------------------------------------------------
@@ -700,7 +734,7 @@ def write_xliff(doc: PretranslatedDocument, fp: IO[bytes], *, version: str = "2.
             for m in s.matches
         )
         term_records = tuple(
-            xliff.TermRef(ja=t.ja, en=t.en or "", status=t.status) for t in s.terms
+            xliff.TermRef(ja=t.ja, en=t.en, status=t.status) for t in s.terms
         )
         note = None
         if s.repetition_of is not None:

@@ -287,7 +287,7 @@ def test_file_english_article(tm_store: Store, tmp_path: Path) -> None:
 def test_segments_of_a_two_sentence_unit_are_joined(store: Store, tmp_path: Path) -> None:
     with store.atomic():
         doc = store.add_document("d", layout="halves", kind="bilingual")
-        add_units(store, doc, [NewUnit("一般に、港は夜も動く。", "Ports generally run at night.", 0),
+        add_units(store, doc, [NewUnit("一般に、港は夜も動く。", "Ports run at night.", 0),
                                NewUnit("船が着いた。", "A ship arrived.", 1)])
     src = tmp_path / "a.txt"
     src.write_text("一般に、\n港は夜も動く。\n船が着いた。\n", encoding="utf-8")
@@ -315,8 +315,8 @@ def test_tmx_output_holds_filled_segments(tm_store: Store, tmp_path: Path) -> No
 
     with out.open("rb") as fp:
         units = list(tmx.read(fp, str(out)))
-    assert [(u.ja, u.en) for u in units] == [
-        ("港湾の拡張工事は予定より早く進んでいる。", "The port expansion is ahead of schedule.")] * 2
+    pair = ("港湾の拡張工事は予定より早く進んでいる。", "The port expansion is ahead of schedule.")
+    assert [(u.ja, u.en) for u in units] == [pair, pair]
 
 
 def test_xlsx_output_end_to_end(tm_store: Store, tmp_path: Path) -> None:
@@ -393,3 +393,59 @@ def test_japanese_half_of_004_is_all_exact(shared: Path, store: Store, tmp_path:
         holders = [s for s in segs if key in normalize(s.source)]
         assert holders, text
         assert any(s.score == 100.0 and s.target for s in holders), text
+
+
+@pytest.mark.parametrize("version", ["2.1", "1.2"])
+def test_xliff_output(tm_store: Store, tmp_path: Path, version: str) -> None:
+    from exports import xliff
+
+    out = tmp_path / f"o{version}.xlf"
+    result = pretranslate_file(tm_store, DATA / "pt_new_ja.txt",
+                               PretranslateOptions(output=out, xliff_version=version))
+    with out.open("rb") as fp:
+        units = list(xliff.read(fp, str(out)))
+    segs = result.document.segments
+    assert [u.source for u in units] == [s.source for s in segs]
+    by_text = {u.source: u for u in units}
+    exact = by_text["港湾の拡張工事は予定より早く進んでいる。"]
+    assert exact.target == "The port expansion is ahead of schedule."
+    fuzzy = by_text["環境影響評価は冬までに終わる見込みだ。"]
+    assert fuzzy.target is None
+    assert fuzzy.candidates[0].source == "環境影響評価は秋までに終わる見込みだ。"
+    assert 85 <= fuzzy.candidates[0].score < 100
+    # the number-only match is offered with the query's number put in
+    numbers = by_text["観光客の数は前年より15%増えた。"]
+    assert numbers.candidates[0].target == "Tourist numbers rose 15% from the previous year."
+    if version == "2.1":  # 1.2 carries terms as notes only
+        assert [(t.ja, t.en) for t in fuzzy.terms] == [
+            ("環境影響評価", "environmental impact assessment")]
+        worried = by_text["住民の多くは騒音と渋滞を心配している。"]
+        assert ("渋滞", "forbidden") in [(t.ja, t.status) for t in worried.terms]
+
+
+@pytest.mark.parametrize("version", ["2.1", "1.2"])
+def test_xliff_output_passes_the_validator(
+    shared: Path, tm_store: Store, tmp_path: Path, version: str
+) -> None:
+    import subprocess
+    import sys
+
+    out = tmp_path / "o.xlf"
+    pretranslate_file(tm_store, DATA / "pt_new_ja.txt",
+                      PretranslateOptions(output=out, xliff_version=version))
+    run = subprocess.run([sys.executable, str(shared / "tools" / "validate_xliff.py"), str(out)],
+                         capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stdout + run.stderr
+
+
+def test_term_inside_a_sudachi_compound_is_found(store: Store, tmp_path: Path) -> None:
+    # Sudachi's split mode C reads トランプ大統領 as one token; the glossary's トランプ is
+    # still in the text and must be reported.
+    add_term(store, "トランプ", "Trump")
+    add_term(store, "大統領選挙", "presidential election")
+    src = tmp_path / "a.txt"
+    src.write_text("トランプ大統領が大統領選挙について語った。\n", encoding="utf-8")
+    result = pretranslate_file(store, src, PretranslateOptions(output=tmp_path / "o.json"))
+    terms = result.document.segments[0].terms
+    assert [(t.surface, t.en) for t in terms] == [
+        ("トランプ", "Trump"), ("大統領選挙", "presidential election")]
