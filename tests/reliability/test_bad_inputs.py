@@ -237,7 +237,7 @@ CATALOGUE: list[Case] = [
     file_case("tmx-png", ["tm", "import"], "memory.tmx", bf.png_bytes,
               BINARY + "|" + XML_BROKEN, TM_IO),
     file_case("tm-import-unknown-format", ["tm", "import"], "memory.docx",
-              lambda: bf.zip_bytes(), r"format|extension|support|unknown", TM_IO),
+              lambda: bf.zip_bytes(), r"format|extension|support|unknown|not an XLSX", TM_IO),
     file_case("tm-import-truncated-xlsx", ["tm", "import"], "memory.xlsx",
               lambda: bf.xlsx_truncated(bf.tm_rows()), XLSX_BROKEN, TM_IO),
     Case("tm-import-zip-bomb-xlsx", _bomb(["tm", "import"], bf.tm_rows), TOO_BIG, TM_IO,
@@ -266,7 +266,7 @@ CATALOGUE: list[Case] = [
     file_case("glossary-csv-nul-bytes", ["terms", "import"], "glossary.csv",
               lambda: b"ja,en\n\x00\x00\xff\xfe" + bytes(range(256)), NUL + "|" + BINARY
               + "|" + UNDECODABLE, GLOSSARY_IO),
-    Case("glossary-directory-as-file", _import_dir, r"directory", GLOSSARY_IO),
+    Case("glossary-directory-as-file", _import_dir, r"directory|not a file", GLOSSARY_IO),
     # -- the database itself -------------------------------------------------------------
     Case("db-not-sqlite", _db_not_sqlite, r"not a (taiyaku )?database|damaged|encrypted",
          ("tm.stats",)),
@@ -280,7 +280,7 @@ CATALOGUE: list[Case] = [
     Case("terms-export-csv-full-disk", _export_to(["terms", "export"], "glossary.csv"), FULL,
          GLOSSARY_IO + ("exports.delimited",)),
     Case("tm-export-missing-folder", _export_missing_folder, r"folder|exist|directory", TM_IO),
-    Case("tm-export-to-directory", _export_dir, r"directory", TM_IO),
+    Case("tm-export-to-directory", _export_dir, r"directory", TM_IO, exit_code=2),
     Case("terms-export-unknown-format", _export_unknown, r"format|extension|support|unknown",
          GLOSSARY_IO),
     Case("pretranslate-binary-input", _pretranslate_png, BINARY, PRETRANSLATE),
