@@ -269,7 +269,8 @@ th:first-child,td:first-child{text-align:left}
 th{font-size:.85rem;color:#444;border-bottom:2px solid #999}
 td.bar{width:45%;text-align:left}
 .track{background:#f1f1f1;border-radius:3px;height:1.1rem;position:relative}
-.fill{height:100%;border-radius:3px;min-width:1px}
+.fill{height:100%;border-radius:3px}
+th.bar{text-align:left}
 .pct{font-weight:600}
 tr.total td{font-weight:700;border-top:2px solid #999;border-bottom:none}
 .note{color:#666;font-size:.8rem;margin-top:1.2rem}
@@ -338,7 +339,7 @@ bars show the share of {esc(unit_label)}</p>
 <div class="legend">{"".join(legend)}</div>
 <table>
 <thead><tr><th>Band</th><th>Segments</th><th>Characters</th><th>Words</th><th>Share</th>
-<th>{esc(unit_label)}</th></tr></thead>
+<th class="bar">{esc(unit_label)}</th></tr></thead>
 <tbody>
 {chr(10).join(rows)}
 </tbody>
