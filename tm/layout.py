@@ -12,7 +12,7 @@ from .segment import classify_line, segment_line
 
 __all__ = ["LAYOUTS", "Sides", "split_document", "split_presegmented", "line_scripts"]
 
-#: layouts a caller may ask for (``auto`` decides between halves, interleaved and mono)
+#: layouts a caller may ask for (``auto`` decides between halves and interleaved)
 LAYOUTS = ("auto", "halves", "interleaved", "pair", "mono")
 
 #: below this share of English letters a "bilingual" file is treated as having no English
@@ -119,10 +119,11 @@ def split_document(
     """Split a document into Japanese and English segments.
 
     :param layout: ``auto``, ``halves``, ``interleaved``, ``pair`` (needs *en_text*) or
-        ``mono``; with *en_text* given, ``auto`` means ``pair``
+        ``mono``; with *en_text* given, ``auto`` means ``pair``; ``auto`` decides between
+        halves and interleaved from the script of each line
     :param name: file name for messages
-    :raises InputError: a bilingual layout for a file without English, or ``pair`` without
-        a second file
+    :raises InputError: a file without English (or without Japanese) unless the layout is
+        ``mono``, or ``pair`` without a second file
 
     >>> sides = split_document("日本語の文です。\\n\\nAn English sentence.")
     >>> [s.text for s in sides.ja], [s.text for s in sides.en], sides.layout
@@ -140,17 +141,15 @@ def split_document(
     scripts = line_scripts(lines)
     if layout == "mono":
         return _split_mono(lines, "mono (as asked)")
+    # A one-language file is refused unless --layout mono says so: ingesting a Japanese
+    # article as "bilingual" by accident would silently store no TM units.
     en_share = _english_share(scripts)
-    n_en = sum(1 for s, _ in scripts if s == "en")
-    if en_share < MIN_EN_SHARE or n_en == 0:
-        if layout == "auto":
-            how = f"mono (auto: {name} has too little English to align; stored as one language)"
-            return _split_mono(lines, how)
+    if en_share < MIN_EN_SHARE or not any(s == "en" for s, _ in scripts):
         raise _no_english(name)
-    if sum(1 for s, _ in scripts if s == "ja") == 0:
-        if layout == "auto":
-            return _split_mono(lines, f"mono (auto: {name} has no Japanese lines)")
-        raise InputError(f"{name}: has no Japanese text; use --layout mono for English only")
+    if not any(s == "ja" for s, _ in scripts):
+        raise InputError(
+            f"{name}: has no Japanese text; use --layout mono for a one-language document"
+        )
     k, cost = _best_split(scripts)
     if layout == "halves" or (layout == "auto" and cost <= HALVES_MAX_COST):
         how = "as asked" if layout == "halves" else f"auto: {cost:.0%} of the text out of place"

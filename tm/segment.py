@@ -140,8 +140,10 @@ def _is_furniture(body: str) -> bool:
         return True
     if _EMOJI.search(body):
         return True
-    key = normalize(body).lower().rstrip("!！。.")
-    return key in _FURNITURE or body.startswith(_FURNITURE_PREFIX)
+    if body.startswith(_FURNITURE_PREFIX):
+        return True
+    # Widgets are short; skip normalising long lines.
+    return len(body) <= 40 and normalize(body).lower().rstrip("!！。.") in _FURNITURE
 
 
 def classify_line(line: str) -> LineInfo:
@@ -197,6 +199,21 @@ def _trailing_note(rest: str) -> bool:
     return not any(c in inner for c in "()（）[]［］") and len(inner) <= 40
 
 
+def _ends_line(body: str, j: int) -> bool:
+    """True when nothing but a closing note or punctuation follows position *j*.
+
+    Only the last :data:`_TAIL_LIMIT` characters are ever inspected, so a very long line
+    costs linear time.
+    """
+    if len(body) - j > _TAIL_LIMIT:
+        return False
+    rest = body[j:]
+    return not rest.strip(_WS) or _trailing_note(rest)
+
+
+_TAIL_LIMIT = 80
+
+
 def _split_ja(body: str) -> list[str]:
     inside = _protected_spans(body, _PAIRS_JA)
     pieces: list[str] = []
@@ -216,8 +233,7 @@ def _split_ja(body: str) -> list[str]:
                     and i > 0 and body[i - 1].isascii() and body[i - 1].isalnum()):
                 i = j
                 continue
-            rest = body[j:]
-            if rest.strip(_WS) and not _trailing_note(rest):
+            if not _ends_line(body, j):
                 pieces.append(body[start:j])
                 while j < n and body[j] in _WS:
                     j += 1
@@ -257,21 +273,22 @@ def _split_en(body: str) -> list[str]:
     start = 0
     for m in _EN_BREAK.finditer(body):
         end = m.end()
-        rest = body[end:]
-        nxt = rest.lstrip(_WS)
-        if not nxt:
+        nxt = end
+        while nxt < len(body) and body[nxt] in _WS:
+            nxt += 1
+        if nxt == len(body):
             continue
-        first = nxt[0]
+        first = body[nxt]
         starter = (
             first.isupper() or first.isdigit() or first in _OPENERS_EN
             or script_of(first) == "ja"
         )
-        if not starter or _trailing_note(rest):
+        if not starter or _ends_line(body, end):
             continue
-        if _en_no_break_after(body[start:m.start()], m.group(0)):
+        if _en_no_break_after(body[max(start, m.start() - 40):m.start()], m.group(0)):
             continue
         pieces.append(body[start:end])
-        start = end + (len(rest) - len(nxt))
+        start = nxt
     pieces.append(body[start:])
     return [p.strip(_WS) for p in pieces if p.strip(_WS)]
 

@@ -91,7 +91,7 @@ def test_ingest_pair_and_presegmented(store: Store, tmp_path: Path) -> None:
 
 
 def test_ingest_mono_stores_segments_only(store: Store) -> None:
-    result = ingest_file(store, DATA / "ingest_mono_ja.txt")
+    result = ingest_file(store, DATA / "ingest_mono_ja.txt", IngestOptions(layout="mono"))
     assert result.kind == "mono" and result.units == 0
     counts = store.counts()
     assert counts["units"] == 0 and counts["segments"] == 5
@@ -99,16 +99,17 @@ def test_ingest_mono_stores_segments_only(store: Store) -> None:
     assert "segments: 4 Japanese, 1 English" in result.summary()
 
 
-def test_japanese_only_as_bilingual_fails_and_stores_nothing(store: Store) -> None:
+@pytest.mark.parametrize("layout", ["auto", "halves", "interleaved"])
+def test_japanese_only_as_bilingual_fails_and_stores_nothing(store: Store, layout: str) -> None:
     with pytest.raises(InputError, match="has no English text; use --layout mono"):
-        ingest_file(store, DATA / "ingest_mono_ja.txt", IngestOptions(layout="halves"))
+        ingest_file(store, DATA / "ingest_mono_ja.txt", IngestOptions(layout=layout))
     assert store.counts()["documents"] == 0
 
 
 def test_review_of_mono_and_unknown_review_format(store: Store, tmp_path: Path) -> None:
     with pytest.raises(InputError, match="drop --review"):
         ingest_file(store, DATA / "ingest_mono_ja.txt",
-                    IngestOptions(review=tmp_path / "r.html"))
+                    IngestOptions(layout="mono", review=tmp_path / "r.html"))
     with pytest.raises(ExportError, match="unknown review format"):
         ingest_file(store, HALVES, IngestOptions(review=tmp_path / "r.pdf"))
     assert store.counts()["documents"] == 0
@@ -178,7 +179,7 @@ def test_tsv_cleans_tabs_and_joins(tmp_path: Path) -> None:
 
 
 def test_align_one_language_file_is_an_error(analyzer: Analyzer) -> None:
-    with pytest.raises(InputError, match="no English text to align"):
+    with pytest.raises(InputError, match="ingest_mono_ja.txt: has no English text"):
         align_document(DATA / "ingest_mono_ja.txt", analyzer=analyzer)
     with pytest.raises(InputError, match="nothing to align"):
         align_document(HALVES, layout="mono", analyzer=analyzer)

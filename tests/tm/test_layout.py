@@ -74,17 +74,22 @@ def test_pair_without_english_file_is_an_error() -> None:
                        en_name="en.txt")
 
 
-def test_mono_auto_and_forced() -> None:
-    auto = split_document(_read("ingest_mono_ja.txt"), name="mono.txt")
-    assert auto.layout == "mono" and "mono (auto" in auto.message
+def test_mono_forced() -> None:
     forced = split_document(_read("ingest_mono_ja.txt"), layout="mono")
-    assert forced.layout == "mono"
+    assert forced.layout == "mono" and "mono (as asked)" in forced.message
     # The one English name line keeps its own language in a mono document.
     assert [s.text for s in forced.en] == ["Kenji Mori"]
     assert len(forced.ja) == 4
 
 
-@pytest.mark.parametrize("layout", ["halves", "interleaved"])
+def test_english_only_is_an_error_unless_mono() -> None:
+    text = "The first line of an English text.\nAnd a second one."
+    with pytest.raises(InputError, match="en.txt: has no Japanese text; use --layout mono"):
+        split_document(text, name="en.txt")
+    assert split_document(text, layout="mono").layout == "mono"
+
+
+@pytest.mark.parametrize("layout", ["auto", "halves", "interleaved"])
 def test_japanese_only_given_as_bilingual_is_an_error(layout: str) -> None:
     with pytest.raises(InputError) as info:
         split_document(_read("ingest_mono_ja.txt"), layout=layout, name="news-ja.txt")
@@ -136,8 +141,9 @@ def test_seed_004_halves(shared: Path) -> None:
 
 
 @pytest.mark.parametrize("seed", ["000", "001", "002", "003"])
-def test_japanese_seeds_are_mono(shared: Path, seed: str) -> None:
+def test_japanese_seeds_need_mono(shared: Path, seed: str) -> None:
     (path,) = sorted((shared / "seeds").glob(f"{seed}_*.txt"))
-    assert split_document(read_text(path)).layout == "mono"
-    with pytest.raises(InputError, match="--layout mono"):
-        split_document(read_text(path), layout="halves", name=path.name)
+    # 001 has two English by-lines ("Daniel Flatley", "Josh Wingrove"): far too little.
+    with pytest.raises(InputError, match="has no English text; use --layout mono"):
+        split_document(read_text(path), name=path.name)
+    assert split_document(read_text(path), layout="mono").layout == "mono"

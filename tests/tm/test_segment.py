@@ -214,3 +214,12 @@ def test_segmentation_keeps_every_character_in_order(text: str, lang: str) -> No
         assert s.text and s.text == s.text.strip(" \t\u3000") and "\n" not in s.text
         assert s.lang in ("ja", "en")
         assert s.kind in ("text", "heading", "list", "caption", "boilerplate")
+
+
+def test_very_long_line_is_segmented_whole() -> None:
+    # 20,000 sentences on one line (a file whose newlines were lost). The splitter looks at
+    # most a few dozen characters past each break, so this stays linear in the line length.
+    ja = segment_line("雨が降った。「傘は要る。」と聞いた。" * 10_000, "ja")
+    assert len(ja) == 20_000 and ja[1].text == "「傘は要る。」と聞いた。"
+    en = segment_line("It rained on Mr. Sato. Was it 2.5 mm? " * 10_000, "en")
+    assert len(en) == 20_000 and en[0].text == "It rained on Mr. Sato."
