@@ -44,7 +44,7 @@ def _collect(
 
 def _search_column(
     store: Store, found: dict[int, tuple[int, float]], column: str, lang: str | None,
-    key: str, *, fuzzy: bool,
+    key: str, *, fuzzy: bool, enough: int = 1_000_000,
 ) -> None:
     conn = store.conn
     where = f"{column} IS NOT NULL" + ("" if lang is None else " AND lang = ?")
@@ -59,22 +59,32 @@ def _search_column(
         _collect(found, conn.execute(
             f"SELECT term_id FROM term_forms WHERE {where} AND {column} LIKE ? ESCAPE '\\'",
             (*base, pattern)), CONTAINS)
-    if not fuzzy:
-        return
+    if not fuzzy or len(found) >= enough:
+        return  # the better tiers already fill the page: skip the fuzzy pass
     from rapidfuzz import fuzz, process
 
-    # Prefilter by a length window (as CAT tools do) so the scorer sees a small pool.
+    # Prefilter in SQL: a length window (as CAT tools do) and at least one shared character
+    # (Japanese) or word start (English), so the scorer sees a small pool.
     lo, hi = max(1, int(len(key) * 0.5)), int(len(key) * 2) + 2
+    if column == "norm" and lang == "en":
+        grams = sorted({w[:3] for w in key.split() if len(w) >= 3})[:6]
+        likes = [f"{column} LIKE ?" for _ in grams] + [f"{column} LIKE ?" for _ in grams]
+        args = [g + "%" for g in grams] + ["% " + g + "%" for g in grams]
+    else:
+        chars = sorted(set(key) - {" "})[:8]
+        likes = [f"instr({column}, ?) > 0" for _ in chars]
+        args = chars
+    if not likes:
+        return
     pool = conn.execute(
         f"SELECT term_id, {column} FROM term_forms WHERE {where} "
-        f"AND length({column}) BETWEEN ? AND ? LIMIT {_FUZZY_POOL}",
-        (*base, lo, hi),
+        f"AND length({column}) BETWEEN ? AND ? AND ({' OR '.join(likes)}) LIMIT {_FUZZY_POOL}",
+        (*base, lo, hi, *args),
     ).fetchall()
     if not pool:
         return
-    choices = {i: row[1] for i, row in enumerate(pool)}
     for _text, sim, i in process.extract(
-        key, choices, scorer=fuzz.ratio, score_cutoff=_FUZZY_CUTOFF, limit=200
+        key, [row[1] for row in pool], scorer=fuzz.ratio, score_cutoff=_FUZZY_CUTOFF, limit=200
     ):
         _collect(found, [pool[i]], FUZZY, float(sim))
 
@@ -101,11 +111,13 @@ def search_terms(store: Store, query: str, *, limit: int = 10) -> list[TermEntry
         return []
     found: dict[int, tuple[int, float]] = {}
     if has_japanese(q):
-        _search_column(store, found, "norm", "ja", ja_key(q), fuzzy=True)
-        if is_kana(q):
-            _search_column(store, found, "reading", None, reading_key(q), fuzzy=True)
+        kana = is_kana(q)
+        _search_column(store, found, "norm", "ja", ja_key(q), fuzzy=not kana, enough=limit)
+        if kana:
+            _search_column(store, found, "reading", None, reading_key(q), fuzzy=True,
+                           enough=limit)
     else:
-        _search_column(store, found, "norm", "en", en_key(q), fuzzy=True)
+        _search_column(store, found, "norm", "en", en_key(q), fuzzy=True, enough=limit)
         # Latin forms of Japanese entries (AI, G20, IMF) and case-insensitive JA forms
         _search_column(store, found, "norm", "ja", q, fuzzy=False)
     if not found:

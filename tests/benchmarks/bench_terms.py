@@ -1,0 +1,149 @@
+"""Benchmark: ``taiyaku terms search`` from a cold CLI on a 10,000-entry glossary (≤ 0.4 s).
+
+Usage::
+
+    .venv/bin/python tests/benchmarks/bench_terms.py           # 10 runs per query
+    .venv/bin/python tests/benchmarks/bench_terms.py --quick   # 5 runs
+
+The glossary is synthetic: 10,000 two-word compounds built from 100 Japanese words × 100
+others (readings from Sudachi, computed once per word) with English made the same way, stored
+through ``upsert_entries``. Each timed run is a new process (spawn to exit), so the figure
+includes interpreter start-up, imports, opening the store and the search, as a user sees it.
+Byte code is cached (in a temporary ``PYTHONPYCACHEPREFIX``) as it would be after
+installation; with ``PYTHONDONTWRITEBYTECODE=1`` every run would recompile the sources.
+Queries cover an exact Japanese term, a kana reading prefix, an English plural in capitals and
+a fuzzy (misspelt) English query.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+TARGET_SECONDS = 0.4
+
+JA_WORDS = (
+    "輸出 輸入 規制 許可 関税 貿易 交渉 協定 条約 同盟 安全 保障 首脳 会談 会議 外交 政策 戦略 "
+    "経済 金融 市場 通貨 基金 銀行 投資 産業 技術 半導体 資源 鉱物 農産 大豆 原油 電力 鉄道 "
+    "高速 空港 港湾 海峡 国境 領土 主権 防衛 軍事 演習 訓練 停戦 休戦 和平 紛争 制裁 報復 "
+    "緩和 強化 拡大 縮小 停止 再開 延長 撤廃 調整 協力 対立 緊張 安定 成長 景気 物価 金利 "
+    "為替 財政 予算 税制 選挙 政党 議会 内閣 閣僚 官僚 世論 報道 通信 放送 情報 分析 研究 "
+    "教育 医療 環境 気候 災害 台風 豪雨 観光 文化 歴史 秩序 体制"
+).split()
+EN_WORDS = (
+    "export import control permit tariff trade negotiation agreement treaty alliance security "
+    "guarantee leader meeting conference diplomacy policy strategy economy finance market "
+    "currency fund bank investment industry technology semiconductor resource mineral farm "
+    "soybean crude power railway speed airport harbor strait border territory sovereignty "
+    "defense military exercise drill ceasefire truce peace conflict sanction retaliation "
+    "easing tightening expansion reduction suspension restart extension removal adjustment "
+    "cooperation rivalry tension stability growth cycle price rate exchange fiscal budget tax "
+    "election party parliament cabinet minister bureaucrat opinion press telecom broadcast "
+    "intelligence analysis research education health environment climate disaster typhoon "
+    "rain tourism culture history order regime"
+).split()
+QUERIES = ("輸出規制", "ゆしゅつき", "Export Controls", "tarif negotation")
+
+
+def taiyaku() -> list[str]:
+    """The venv's console script, else ``python cli.py``."""
+    for folder in (ROOT / ".venv" / "bin", Path(sys.executable).parent):
+        script = folder / "taiyaku"
+        if script.exists():
+            return [str(script)]
+    return [sys.executable, str(ROOT / "cli.py")]
+
+
+def build_glossary(db: Path, size: int = 10_000) -> int:
+    """Store *size* synthetic entries in *db*; return how many were written."""
+    from glossary.model import TermEntry, TermForm
+    from glossary.store import upsert_entries
+    from tm.japanese import Analyzer
+    from tm.store import Store
+
+    analyzer = Analyzer()
+    readings = {w: analyzer.reading(w) for w in JA_WORDS}
+    entries = []
+    for i, a in enumerate(JA_WORDS):
+        for j, b in enumerate(JA_WORDS):
+            if len(entries) >= size or a == b:
+                continue
+            ea, eb = EN_WORDS[i % len(EN_WORDS)], EN_WORDS[j % len(EN_WORDS)]
+            entries.append(TermEntry(
+                ja=(TermForm(a + b, "ja", reading=readings[a] + readings[b]),),
+                en=(TermForm(f"{ea} {eb}s", "en"),),
+                score=float((i * 31 + j * 17) % 100), frequency=(i + j) % 9 + 1,
+            ))
+    # the single words too, so the table is a realistic mix of lengths
+    for a, e in zip(JA_WORDS, EN_WORDS, strict=False):
+        if len(entries) < size:
+            entries.append(TermEntry(ja=(TermForm(a, "ja", reading=readings[a]),),
+                                     en=(TermForm(e, "en"),)))
+    # and three-word compounds up to the size asked
+    k = 0
+    while len(entries) < size:
+        a, b, c = (JA_WORDS[(k + d * 7) % len(JA_WORDS)] for d in range(3))
+        ea, eb, ec = (EN_WORDS[(k + d * 7) % len(EN_WORDS)] for d in range(3))
+        entries.append(TermEntry(ja=(TermForm(a + b + c + "案", "ja",
+                                              reading=readings[a] + readings[b] + readings[c]
+                                              + "あん"),),
+                                 en=(TermForm(f"{ea} {eb} {ec} plan {k}", "en"),)))
+        k += 1
+    store = Store.open(db)
+    with store.atomic():
+        n = upsert_entries(store, entries)
+    store.close()
+    return n
+
+
+def time_runs(cmd: list[str], runs: int, env: dict[str, str]) -> list[float]:
+    """Wall-clock seconds of *runs* fresh processes (after one warm-up)."""
+    subprocess.run(cmd, stdout=subprocess.DEVNULL, env=env, check=True)
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        subprocess.run(cmd, stdout=subprocess.DEVNULL, env=env, check=True)
+        times.append(time.perf_counter() - start)
+    return times
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Build the glossary, time cold searches, print one line per query and the verdict."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="fewer runs")
+    parser.add_argument("--size", type=int, default=10_000)
+    args = parser.parse_args(argv)
+    runs = 5 if args.quick else 10
+    with tempfile.TemporaryDirectory() as tmp:
+        db = Path(tmp) / "terms.db"
+        start = time.perf_counter()
+        n = build_glossary(db, args.size)
+        print(f"glossary: {n} entries built in {time.perf_counter() - start:.1f} s")
+        # As on a user's machine, byte code is cached after the first run: the sandbox sets
+        # PYTHONDONTWRITEBYTECODE, so the cache goes to a temporary prefix instead.
+        env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+        env.update(TAIYAKU_DB=str(db), PYTHONPYCACHEPREFIX=str(Path(tmp) / "pycache"))
+        medians = []
+        for q in QUERIES:
+            times = time_runs([*taiyaku(), "terms", "search", q], runs, env)
+            med = statistics.median(times)
+            medians.append(med)
+            print(f"terms search {q!r:<22} median {med:.3f} s  min {min(times):.3f} s  "
+                  f"max {max(times):.3f} s  (n={runs})")
+        worst = max(medians)
+        verdict = "OK" if worst <= TARGET_SECONDS else "OVER"
+        print(f"cold term search: worst median {worst:.3f} s (target ≤ {TARGET_SECONDS} s) "
+              f"{verdict}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
