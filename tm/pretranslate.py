@@ -806,6 +806,8 @@ def write_xlsx(doc: PretranslatedDocument, fp: IO[bytes]) -> None:
 def _xlsx_value(value: object) -> object:
     if not isinstance(value, str):
         return value
+    if not value:
+        return None  # an empty cell, not an empty string
     from exports.xmlutil import clean_xml_text
 
     return clean_xml_text(value)
