@@ -42,13 +42,15 @@ RULES: list[str] = [
     "a '.' inside a number (2.5, 1.000) never breaks.",
     "English: a Title-Case line without a final period (e.g. 'A Tactical Win Over Japan? "
     "Beijing's Narrative') is one heading segment, even when it contains or ends with '?'.",
-    "List items are segments of kind 'list': a line starting with • ・ ‣ ◦ ● ○ - – * or "
-    "'1.' / '1)' / '(1)' / ①; the marker is removed from the stored text.",
+    "List items are segments of kind 'list': a line starting with • ・ ‣ ◦ ● ○ ▪, with '- ', "
+    "'– ', '* ', '1. ', '1) ' (followed by a space), or with '(1)' / ①; the marker is removed "
+    "from the stored text.",
     "Captions are segments of kind 'caption': a line starting with ▲ ▼ △ (marker removed) or "
     "ending in a photo credit such as (写真/AP通信提供) or (AP).",
-    "Headings are segments of kind 'heading': a line marked ◆ ◇ ■ □ ▽ ▼ 【…】 (marker removed), "
-    "or a short line (≤ 60 Japanese / ≤ 16 English words) that is one segment and does not end "
-    "in sentence or clause punctuation.",
+    "Headings are segments of kind 'heading': a line marked ◆ ◇ ■ □ ▽ ▶ (marker removed), "
+    "an English Title-Case line, or a short line (≤ 60 Japanese characters / ≤ 16 English "
+    "words) that is one segment, is not a whole-line quotation and does not end in sentence "
+    "or clause punctuation.",
     "Page furniture is kept but marked kind 'boilerplate': lines without letters ('–>', '|'), "
     "lines with pictographic emoji (🔗, 🔐), share/copy/comment widgets "
     "('URLをコピーしました!', 'よかったらシェアしてね!', 'コメントする', 'Share'), "
