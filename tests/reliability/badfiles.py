@@ -104,6 +104,16 @@ def tmx_valid(n: int = 20) -> str:
     return tmx_text(sentence_pairs(n, start=500))
 
 
+def tmx_unknown_encoding() -> str:
+    """A TMX whose XML declaration names an encoding that does not exist."""
+    return tmx_valid(3).replace('encoding="UTF-8"', 'encoding="X-BOGUS-8"')
+
+
+def tbx_unknown_encoding() -> str:
+    """A TBX whose XML declaration names an encoding that does not exist."""
+    return tbx_valid().replace('encoding="UTF-8"', 'encoding="X-BOGUS-8"')
+
+
 def tmx_wrong_root() -> str:
     """Well-formed XML whose root is not <tmx>."""
     return ('<?xml version="1.0" encoding="UTF-8"?>\n<html><body><tu><tuv xml:lang="ja"><seg>港湾'
