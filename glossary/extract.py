@@ -15,7 +15,7 @@ from .extract_en import EnCandidate, extract_en, is_name, score_en
 from .extract_ja import JaCandidate, SegmentText, extract_ja, is_katakana, score_ja
 from .keys import en_key, ja_key
 from .model import TermEntry, TermForm
-from .pairing import Gloss, Pair, associate, find_glosses
+from .pairing import Gloss, Pair, associate, find_glosses, transliterates
 from .store import delete_extracted_candidates, insert_entry, protected_keys
 
 if TYPE_CHECKING:
@@ -291,7 +291,19 @@ def _build(
                          "segment": g.segment_id}
             continue
         if g.outer_lang == "en":
-            continue  # Latin both sides (Washington Post(WAPO)): handled via Latin entries
+            # Washington Post(WAPO): the abbreviation joins the name's entry
+            outer_d, inner_d = drafts.get(ja_key(g.outer)), drafts.get(ja_key(g.inner))
+            if outer_d is not None and g.kind == "abbreviation":
+                outer_d.forms.append(TermForm(g.inner, "ja", "abbreviation"))
+                if not outer_d.en:
+                    outer_d.en.append(TermForm(g.outer, "en"))
+                outer_d.en.append(TermForm(g.inner, "en", "abbreviation"))
+                if inner_d is not None and inner_d is not outer_d:
+                    outer_d.freq += inner_d.freq
+                    outer_d.score = max(outer_d.score, inner_d.score)
+                    outer_d.docs |= inner_d.docs
+                    del drafts[ja_key(g.inner)]
+            continue
         main, other = g.outer, g.inner
         d = draft_for(main)
         kind = {"former": "synonym", "definition": "synonym"}.get(g.kind, g.kind)
@@ -321,6 +333,8 @@ def _build(
                      "cooccurrences": p.cooc}
         d.units |= set(u for u in p.units if u > 0)
         d.bonus += 10.0 * p.confidence
+    # katakana names spelled out in English elsewhere in the same documents
+    _pair_by_spelling(drafts, ja_cands, en_cands)
     # Latin names written the same in both languages (CNBC, Truth Social)
     for k, d in drafts.items():
         if not d.en and _LATIN.match(k):
@@ -331,24 +345,49 @@ def _build(
     return drafts
 
 
+def _pair_by_spelling(
+    drafts: dict[str, _Draft], ja_cands: dict[str, JaCandidate],
+    en_cands: dict[str, EnCandidate],
+) -> None:
+    """ホワイトハウス ↔ White House: transliteration within a document, no alignment needed."""
+    names = [c for c in en_cands.values() if c.words <= 4 and (is_name(c) or c.freq >= 2)]
+    taken = {en_key(f.text) for d in drafts.values() for f in d.en}
+    for k, d in sorted(drafts.items(), key=lambda kv: -kv[1].score):
+        if d.en or not is_katakana(k.replace("・", "")):
+            continue
+        best: EnCandidate | None = None
+        for c in names:
+            if c.key in taken or not (c.docs & d.docs) or not transliterates(k, c.surface):
+                continue
+            if best is None or c.freq > best.freq:
+                best = c
+        if best is not None:
+            d.en.append(_en_form(best.surface))
+            d.pairing = {"method": "transliteration", "confidence": 0.8, "en": best.key}
+            d.bonus += 8.0
+            taken.add(best.key)
+
+
 def _merge_name_variants(drafts: dict[str, _Draft]) -> None:
     """ベッセント is a variant of スコット・ベッセント: one entry, the full name preferred."""
     for k in sorted(drafts, key=len, reverse=True):
         d = drafts.get(k)
         if d is None:
             continue
-        if d.person and len(k) >= 3:
+        if "・" in k and all(is_katakana(p) for p in k.split("・")):
+            parts = [k.split("・")[-1], k.split("・")[0]]
+        elif d.person and len(k) >= 3:
             # 高市早苗 and 高市: the family name alone is a variant of the full name
             parts = [k[:n] for n in (1, 2, 3) if n < len(k) and k[:n] in drafts]
             parts = [p for p in parts if drafts[p].person or drafts[p].proper]
-        elif "・" in k and all(is_katakana(p) for p in k.split("・")):
-            parts = [k.split("・")[-1], k.split("・")[0]]
         else:
             continue
         for part in parts:
             short = drafts.get(part)
             if short is None or short is d:
                 continue
+            if not (short.proper or short.person or short.en and short.en[0].text[:1].isupper()):
+                continue  # クシュナー・チャンネル: チャンネル is a word, not a name part
             d.forms.append(TermForm(short.ja, "ja", "variant", short.reading))
             d.freq += short.freq
             d.score = max(d.score, short.score) + 0.25 * min(d.score, short.score)

@@ -19,6 +19,8 @@ __all__ = ["Unit", "JaCandidate", "SegmentText", "compound_units", "candidate_sp
 
 _KATAKANA = re.compile(r"^[ァ-ヺー]+$")
 _ASCII_WORD = re.compile(r"^[A-Za-z0-9][A-Za-z0-9.&'\-]*$")
+#: a Latin token as Sudachi may give it, spaces included ("very good")
+_ASCII_TOKEN = re.compile(r"^[A-Za-z][A-Za-z0-9 .&'\-]*$")
 _HAS_LETTER = re.compile(r"[A-Za-zぁ-ゖァ-ヺ一-鿿]")
 
 #: noun suffixes that end a term without belonging to it (honorifics, sides, times, places)
@@ -60,7 +62,7 @@ GENERAL_NOUNS = frozenset(
     メディア アナリスト バランス ビジネス ライバル ルート エスカレーション エスカレート
     コミュニケーション パターン シグナル キャンペーン アピール チャンス ジレンマ コントロール
     スタッフ イベント チーム パニック インパクト ナショナリズム ストーリー カード ゲーム
-    日本語版 前のめり 中間 コラム 天気予報 速報 特集 原題 抜粋 出典 注記 目次 関連記事
+    女性 次期 最年少 日本語版 前のめり 中間 コラム 天気予報 速報 特集 原題 抜粋 出典 注記 目次 関連記事
     最新ニュース きっかけ
     ライン グループ モデル プロセス システム サービス アクセス スピード データ
     """.split()
@@ -146,7 +148,7 @@ def compound_units(tokens: Sequence[Token]) -> list[list[Unit]]:
         tok = tokens[i]
         s = tok.surface
         # Latin words (and letters+digits such as G20, H200) joined while only spaces separate
-        if _ASCII_WORD.match(s) and not s.isdigit():
+        if _ASCII_TOKEN.match(s):
             j = i + 1
             end = tok.end
             parts = [s]
@@ -156,8 +158,8 @@ def compound_units(tokens: Sequence[Token]) -> list[list[Unit]]:
                     parts.append(t.surface)
                     end = t.end
                     j += 1
-                elif (t.surface.strip() == "" and j + 1 < n and _ASCII_WORD.match(
-                        tokens[j + 1].surface) and not tokens[j + 1].surface.isdigit()):
+                elif (t.surface.strip() == "" and j + 1 < n and _ASCII_TOKEN.match(
+                        tokens[j + 1].surface)):
                     parts.append(" " + tokens[j + 1].surface)
                     end = tokens[j + 1].end
                     j += 2
@@ -266,6 +268,11 @@ def _joins_name(last: Unit, nxt: Token) -> bool:
     return not (last.place and nxt.pos[2] == "地名")
 
 
+def j_ok(run: Sequence[Unit], i: int) -> bool:
+    """A one-character prefix-like unit (旧, 新, 同) followed by more material."""
+    return i + 1 < len(run)
+
+
 def candidate_spans(run: Sequence[Unit], max_units: int = 7) -> Iterable[tuple[int, int]]:
     """Sub-sequences ``[i, j)`` of a run that may be terms (edges checked)."""
     n = len(run)
@@ -273,7 +280,7 @@ def candidate_spans(run: Sequence[Unit], max_units: int = 7) -> Iterable[tuple[i
         first = run[i]
         if first.role == "S":
             continue
-        if first.role == "P" and first.surface in STOP_PREFIXES:
+        if first.surface in STOP_PREFIXES and j_ok(run, i):
             continue
         for j in range(i + 1, min(n, i + max_units) + 1):
             last = run[j - 1]

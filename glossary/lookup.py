@@ -84,7 +84,8 @@ def _search_column(
     if not pool:
         return
     for _text, sim, i in process.extract(
-        key, [row[1] for row in pool], scorer=fuzz.ratio, score_cutoff=_FUZZY_CUTOFF, limit=200
+        key, [row[1] for row in pool], scorer=fuzz.ratio,
+        score_cutoff=_FUZZY_CUTOFF + (10.0 if column == "reading" else 0.0), limit=200
     ):
         _collect(found, [pool[i]], FUZZY, float(sim))
 
