@@ -484,12 +484,30 @@ class ExactMatcher:
     def keys(self, texts: Sequence[str]) -> list[str]:
         """Match keys of *texts* read as one segment: joined with a space, and (Japanese)
         without one, as the aligner joins the sentences of a 2-1 bead."""
-        keys = [match_key(" ".join(texts), self.lang)]
-        if self.lang == "ja":
-            tight = match_key("".join(texts), self.lang)
-            if tight != keys[0]:
-                keys.insert(0, tight)
-        return keys
+        return self.keys_of_normalized([normalize(t) for t in texts])
+
+    def keys_of_normalized(self, pieces: Sequence[str]) -> list[str]:
+        """:meth:`keys` from already normalised *pieces* (each segment is normalised once).
+
+        Normalising a joined text equals joining the normalised pieces, except at the seams,
+        where the space of a spaced join disappears between two Japanese characters; the
+        seam is normalised on its own to decide.
+
+        >>> m = ExactMatcher(None, "ja")  # type: ignore[arg-type]
+        >>> m.keys_of_normalized(["会談は", "続く"]), m.keys_of_normalized(["CNBC", "Fox"])
+        (['会談は続く'], ['CNBCFox', 'CNBC Fox'])
+        """
+        pieces = [p for p in pieces if p]
+        if not pieces:
+            return [""]
+        spaced = pieces[0]
+        for p in pieces[1:]:
+            seam = normalize(spaced[-1] + " " + p[0])
+            spaced += (" " if len(seam) == 3 else "") + p
+        if self.lang == "en":
+            return [spaced.lower()]
+        tight = "".join(pieces)
+        return [tight] if tight == spaced else [tight, spaced]
 
     def lookup(self, hashes: Sequence[int]) -> None:
         """Fetch the units of every hash not looked up yet (in chunks of 500)."""
@@ -540,13 +558,13 @@ class ExactMatcher:
         >>> [x.text for x in segs], parts
         (['一般的に、会談は続く。'], [2])
         """
+        norms = [normalize(s.text) for s in segments]
         runs: dict[tuple[int, int], list[int]] = {}
         for i in range(len(segments)):
             for n in range(1, MAX_JOIN + 1):
                 if i + n > len(segments):
                     break
-                texts = [s.text for s in segments[i : i + n]]
-                runs[(i, n)] = [text_hash(k) for k in self.keys(texts)]
+                runs[(i, n)] = [text_hash(k) for k in self.keys_of_normalized(norms[i : i + n])]
         self.lookup([h for hs in runs.values() for h in hs])
 
         def hit(i: int, n: int) -> int | None:
