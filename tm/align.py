@@ -38,8 +38,9 @@ class AlignParams:
     three_cost: float = 5.5
     anchor_scale: float = 1.6
     mismatch: float = 1.0
-    full_dp_cells: int = 400_000
-    band: int = 40
+    full_dp_cells: int = 40_000
+    band: int = 30
+    refine_band: int = 12
     learn: bool = True
 
 
@@ -91,6 +92,8 @@ class _Scorer:
         self.re = [0.0]
         for c in anchors.en:
             self.re.append(self.re[-1] + sum(w[t] * n for t, n in c.items() if t in w))
+        self.jov = _overlaps(anchors.ja, w)
+        self.eov = _overlaps(anchors.en, w)
         self.prior = {
             (1, 1): 0.0, (2, 1): p.merge_cost, (1, 2): p.merge_cost, (2, 2): p.two_two_cost,
             (3, 1): p.three_cost, (1, 3): p.three_cost,
@@ -110,6 +113,8 @@ class _Scorer:
                         s += v
                         hits += 1
         if hits <= 1:
+            return s
+        if not (_has_overlap(self.jov, i0, i1) or _has_overlap(self.eov, j0, j1)):
             return s
         # several segment pairs share anchors: count each anchor once per bead, as the
         # pairwise sum would reward joining segments that mention the same name
@@ -138,6 +143,24 @@ class _Scorer:
         miss = min(self.rj[i] - self.rj[i - a] - shared, self.re[j] - self.re[j - b] - shared)
         return (self.prior[(a, b)] + x * x * self.inv2s2 - p.anchor_scale * shared
                 + p.mismatch * max(0.0, miss))
+
+
+def _overlaps(side: list[Counter[str]], w: dict[str, float]) -> list[tuple[bool, bool]]:
+    """Per segment: does it share a weighted anchor with the next one, with the one after?"""
+    keys = [{t for t in c if t in w} for c in side]
+    out: list[tuple[bool, bool]] = []
+    for k in range(len(keys)):
+        nxt = keys[k + 1] if k + 1 < len(keys) else set()
+        nxt2 = keys[k + 2] if k + 2 < len(keys) else set()
+        out.append((not keys[k].isdisjoint(nxt), not keys[k].isdisjoint(nxt2)))
+    return out
+
+
+def _has_overlap(ov: list[tuple[bool, bool]], k0: int, k1: int) -> bool:
+    for k in range(k0, k1 - 1):
+        if ov[k][0]:
+            return True
+    return k1 - k0 == 3 and ov[k0][1]
 
 
 def _pair_scores(anchors: DocAnchors) -> list[dict[int, float]]:
@@ -203,59 +226,124 @@ def _band(n: int, m: int, pair: list[dict[int, float]], width: int) -> list[tupl
             seg += 1
         (i0, j0), (i1, j1) = knots[seg], knots[seg + 1]
         centres.append(j0 + (j1 - j0) * ((i - i0) / (i1 - i0) if i1 > i0 else 1.0))
+    return _monotone([(int(c) - width, int(c) + width + 1) for c in centres], m)
+
+
+def _path_band(n: int, m: int, steps: list[tuple[int, int]], width: int) -> list[tuple[int, int]]:
+    """Column window per row around a previous path (for the refining pass)."""
+    lo_at = [m] * (n + 1)
+    hi_at = [0] * (n + 1)
+    i = j = 0
+    lo_at[0], hi_at[0] = 0, 0
+    for a, b in steps:
+        for k in range(a + 1):
+            ii = i + k
+            lo_at[ii] = min(lo_at[ii], j)
+            hi_at[ii] = max(hi_at[ii], j + b)
+        i, j = i + a, j + b
+    return _monotone([(lo_at[k] - width, hi_at[k] + width) for k in range(n + 1)], m)
+
+
+def _monotone(raw: list[tuple[int, int]], m: int) -> list[tuple[int, int]]:
+    """Clip windows to [0, m], make them non-decreasing and overlapping (all cells reachable)."""
     out: list[tuple[int, int]] = []
-    prev_lo, prev_hi = 0, 0
-    for i in range(n + 1):
-        c = centres[i]
-        lo = max(prev_lo, min(m, int(c) - width))
-        hi = max(prev_hi, min(m, int(c) + width + 1))
-        if i > 0:
-            lo = min(lo, prev_hi)  # rows must overlap so that every cell stays reachable
+    prev_lo = prev_hi = 0
+    last = len(raw) - 1
+    for i, (lo, hi) in enumerate(raw):
+        lo = max(prev_lo, min(m, max(0, lo)))
+        hi = max(prev_hi, min(m, max(0, hi)), lo)
         if i == 0:
             lo = 0
-        if i == n:
+        else:
+            lo = min(lo, prev_hi)
+        if i == last:
             hi = m
         out.append((lo, hi))
         prev_lo, prev_hi = lo, hi
     return out
 
 
-def _dp(n: int, m: int, sc: _Scorer, p: AlignParams) -> list[tuple[int, int]]:
-    """Best bead path as (a, b) steps, by dynamic programming inside a band."""
-    if (n + 1) * (m + 1) <= p.full_dp_cells:
-        band = [(0, m)] * (n + 1)
-    else:
-        band = _band(n, m, sc.pair, p.band)
+def _dp(n: int, m: int, sc: _Scorer, band: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Best bead path as (a, b) steps, by dynamic programming inside a band of columns."""
     inf = math.inf
+    log = math.log
+    p = sc.p
+    cj, ce, nj, ne, rj, re_ = sc.cj, sc.ce, sc.nj, sc.ne, sc.rj, sc.re
+    ratio, sm, inv2s2 = sc.ratio, p.smooth, sc.inv2s2
+    scale, mism = p.anchor_scale, p.mismatch
+    pair = sc.pair
+    prior = sc.prior
+    anchor = sc.anchor
+    joined = [(ab, k) for k, ab in enumerate(_BEADS) if ab[0] and ab[1] and ab != (1, 1)]
     cost: list[list[float]] = []
     back: list[list[int]] = []
     for i in range(n + 1):
         lo, hi = band[i]
         crow = [inf] * (hi - lo + 1)
         brow = [-1] * (hi - lo + 1)
+        if i:
+            plo, phi = band[i - 1]
+            prow = cost[i - 1]
+            null_j = nj[i] - nj[i - 1]
+            row1 = pair[i - 1]
         for j in range(lo, hi + 1):
             if i == 0 and j == 0:
                 crow[0] = 0.0
                 continue
             best, arg = inf, -1
-            for k, (a, b) in enumerate(_BEADS):
-                pi, pj = i - a, j - b
-                if pi < 0 or pj < 0:
-                    continue
-                if a == 0:
-                    if pj < lo:
+            if j > lo:  # 0-1
+                best, arg = crow[j - 1 - lo] + ne[j] - ne[j - 1], 2
+            if i:
+                if plo <= j <= phi:  # 1-0
+                    c = prow[j - plo] + null_j
+                    if c < best:
+                        best, arg = c, 1
+                if j and plo <= j - 1 <= phi:  # 1-1
+                    prev = prow[j - 1 - plo]
+                    if prev < inf:
+                        le = ce[j] - ce[j - 1]
+                        x = log((le + sm) / (ratio * (cj[i] - cj[i - 1]) + sm))
+                        shared = row1.get(j - 1, 0.0) if row1 else 0.0
+                        miss = min(rj[i] - rj[i - 1], re_[j] - re_[j - 1]) - shared
+                        c = prev + x * x * inv2s2 - scale * shared
+                        if miss > 0.0:
+                            c += mism * miss
+                        if c < best:
+                            best, arg = c, 0
+                for (a, b), k in joined:
+                    pi, pj = i - a, j - b
+                    if pi < 0 or pj < 0:
                         continue
-                    prev = crow[pj - lo]
-                else:
-                    plo, phi = band[pi]
-                    if pj < plo or pj > phi:
+                    qlo, qhi = band[pi]
+                    if pj < qlo or pj > qhi:
                         continue
-                    prev = cost[pi][pj - plo]
-                if prev == inf:
-                    continue
-                c = prev + sc.cost(i, j, a, b)
-                if c < best:
-                    best, arg = c, k
+                    prev = cost[pi][pj - qlo]
+                    if prev == inf:
+                        continue
+                    c = prev + prior[(a, b)]
+                    shared = 0.0
+                    hits = 0
+                    for ii in range(pi, i):
+                        r = pair[ii]
+                        if r:
+                            for jj in range(pj, j):
+                                v = r.get(jj)
+                                if v:
+                                    shared += v
+                                    hits += 1
+                    # the pairwise sum bounds the bead's anchor score from above
+                    if c - scale * shared >= best:
+                        continue
+                    x = log((ce[j] - ce[pj] + sm) / (ratio * (cj[i] - cj[pi]) + sm))
+                    c += x * x * inv2s2
+                    if hits > 1:
+                        shared = anchor(pi, i, pj, j)
+                    c -= scale * shared
+                    miss = min(rj[i] - rj[pi], re_[j] - re_[pj]) - shared
+                    if miss > 0.0:
+                        c += mism * miss
+                    if c < best:
+                        best, arg = c, k
             crow[j - lo] = best
             brow[j - lo] = arg
         cost.append(crow)
@@ -331,13 +419,17 @@ def align(
     null_en = _null_costs(en, en_kinds, p)
     anchors = build_anchors(ja, en, analyzer=analyzer, lexicon=lexicon)
     sc = _Scorer(ja, en, anchors, null_ja, null_en, p)
-    steps = _dp(n, m, sc, p)
+    if (n + 1) * (m + 1) <= p.full_dp_cells:
+        band = [(0, m)] * (n + 1)
+    else:
+        band = _band(n, m, sc.pair, p.band)
+    steps = _dp(n, m, sc, band)
     if p.learn and analyzer is not None and n * m > 1:
-        learned = _learn_lexicon(ja, en, steps, sc, analyzer)
+        learned = _learn_lexicon(steps, sc)
         if learned:
-            anchors = build_anchors(ja, en, analyzer=analyzer, lexicon=[*lexicon, *learned])
+            anchors.add_pairs(learned)
             sc = _Scorer(ja, en, anchors, null_ja, null_en, p)
-            steps = _dp(n, m, sc, p)
+            steps = _dp(n, m, sc, _path_band(n, m, steps, p.refine_band))
     return _beads(steps, sc)
 
 
@@ -386,27 +478,16 @@ def _default_analyzer() -> Analyzer | None:
     return a
 
 
-def _learn_lexicon(
-    ja: Sequence[str], en: Sequence[str], steps: list[tuple[int, int]], sc: _Scorer,
-    analyzer: Analyzer,
-) -> list[tuple[str, str]]:
+def _learn_lexicon(steps: list[tuple[int, int]], sc: _Scorer) -> list[tuple[str, str]]:
     """Word pairs that co-occur in the confident 1-1 beads of the first pass (Dice ≥ 0.6)."""
-    from .anchors import _EN_STOP, en_words
-
+    anchors = sc.anchors
     pairs: list[tuple[set[str], set[str]]] = []
     i = j = 0
     for a, b in steps:
-        if a == 1 and b == 1:
-            if _confidence(sc, i + 1, j + 1, 1, 1, []) >= 0.8:
-                jw = {
-                    t.surface for t in analyzer.iter_tokens(ja[i])
-                    if t.pos and t.pos[0] in ("名詞", "動詞", "形容詞") and len(t.surface) >= 2
-                    and t.pos[1] != "数詞"
-                }
-                ew = {w for w in en_words(en[j]) if len(w) >= 3 and w not in _EN_STOP
-                      and w.isalpha()}
-                if jw and ew:
-                    pairs.append((jw, ew))
+        if a == 1 and b == 1 and _confidence(sc, i + 1, j + 1, 1, 1, []) >= 0.8:
+            jw, ew = anchors.ja_words[i], anchors.en_words[j]
+            if jw and ew:
+                pairs.append((jw, ew))
         i, j = i + a, j + b
     if len(pairs) < 4:
         return []
@@ -416,10 +497,13 @@ def _learn_lexicon(
     for jw, ew in pairs:
         fj.update(jw)
         fe.update(ew)
-        for x in jw:
-            for y in ew:
+    for jw, ew in pairs:
+        # words seen once cannot reach the count of 2 needed below
+        jw2 = [x for x in jw if fj[x] >= 2]
+        ew2 = [y for y in ew if fe[y] >= 2]
+        for x in jw2:
+            for y in ew2:
                 fje[(x, y)] += 1
-    out: list[tuple[str, str]] = []
     best_for: dict[str, tuple[float, str]] = {}
     for (x, y), c in fje.items():
         if c < 2:
@@ -427,6 +511,4 @@ def _learn_lexicon(
         dice = 2.0 * c / (fj[x] + fe[y])
         if dice >= 0.6 and dice > best_for.get(x, (0.0, ""))[0]:
             best_for[x] = (dice, y)
-    for x, (_d, y) in best_for.items():
-        out.append((x, y))
-    return out
+    return [(x, y) for x, (_d, y) in best_for.items()]

@@ -223,27 +223,76 @@ def is_boilerplate(text: str) -> bool:
 _JA_NOUN_MIN = 2  # characters of romaji key needed for a reading to count
 
 
+_KIND_WEIGHT = {"n": 2.0, "m": 0.8, "w": 2.2, "t": 1.8, "c": 2.5, "x": 2.5, "y": 1.2, "q": 0.4}
+
+
 class DocAnchors:
     """Anchor tokens of every segment of one document pair, resolved across languages.
 
     ``ja[i]`` and ``en[j]`` are Counters of anchor strings; a string present on both sides
     is evidence that the two segments translate each other. ``weight[t]`` is the strength
-    of anchor ``t``, already discounted by how many segments carry it.
+    of anchor ``t``, already discounted by how many segments carry it. ``ja_words`` and
+    ``en_words`` hold each segment's content words (for learning a lexicon).
     """
 
     def __init__(self, ja: list[Counter[str]], en: list[Counter[str]],
-                 weight: dict[str, float]) -> None:
+                 ja_words: list[set[str]], en_words: list[set[str]]) -> None:
         self.ja = ja
         self.en = en
+        self.ja_words = ja_words
+        self.en_words = en_words
+        self.weight: dict[str, float] = {}
+        self.reweigh()
+
+    def reweigh(self) -> None:
+        """Recompute anchor weights from document frequencies on both sides."""
+        df_ja: Counter[str] = Counter()
+        df_en: Counter[str] = Counter()
+        for c in self.ja:
+            df_ja.update(c.keys())
+        for c in self.en:
+            df_en.update(c.keys())
+        weight: dict[str, float] = {}
+        for tok, dj in df_ja.items():
+            de = df_en.get(tok, 0)
+            if de == 0:
+                continue
+            spread = (dj * de) ** 0.5
+            if spread > _MAX_SPREAD:
+                continue  # everywhere: no help in telling lines apart, and costly
+            weight[tok] = _KIND_WEIGHT.get(tok[0], 1.0) / max(1.0, spread)
         self.weight = weight
 
+    def add_pairs(self, pairs: Sequence[tuple[str, str]], tag: str = "y") -> None:
+        """Add word pairs (a JA content word, an EN word) as anchors, then reweigh."""
+        if not pairs:
+            return
+        ja_index: dict[str, list[int]] = {}
+        for i, ws in enumerate(self.ja_words):
+            for w in ws:
+                ja_index.setdefault(w, []).append(i)
+        en_index: dict[str, list[int]] = {}
+        for j, ws in enumerate(self.en_words):
+            for w in ws:
+                en_index.setdefault(w, []).append(j)
+        for n, (jw, ew) in enumerate(pairs):
+            key = f"{tag}:{n}"
+            for i in ja_index.get(jw, ()):
+                self.ja[i][key] += 1
+            for j in en_index.get(ew, ()):
+                self.en[j][key] += 1
+        self.reweigh()
 
-_KIND_WEIGHT = {"n": 2.0, "m": 0.8, "w": 2.2, "t": 1.8, "c": 2.5, "x": 2.5, "y": 1.2, "q": 0.4}
+
+_MAX_SPREAD = 40.0
 
 
-def _reading_keys(text: str, analyzer: Analyzer | None) -> list[tuple[str, bool]]:
-    """(romaji key, from katakana) pairs for names and nouns of a Japanese sentence."""
+def _reading_keys(
+    text: str, analyzer: Analyzer | None
+) -> tuple[list[tuple[str, bool]], set[str]]:
+    """(romaji key, from katakana) pairs for names and nouns, and the content words."""
     keys: list[tuple[str, bool]] = []
+    content: set[str] = set()
     s = unicodedata.normalize("NFKC", text)
     for run in KATAKANA_RUN.findall(s):
         parts = [p for p in run.split("・") if p]
@@ -253,14 +302,19 @@ def _reading_keys(text: str, analyzer: Analyzer | None) -> list[tuple[str, bool]
             keys.append((name_key(kana_to_romaji("".join(parts))), True))
     if analyzer is not None:
         for tok in analyzer.iter_tokens(s):
-            if not tok.pos or tok.pos[0] != "名詞" or not tok.reading:
+            if not tok.pos:
+                continue
+            head = tok.pos[0]
+            if head in ("名詞", "動詞", "形容詞") and len(tok.surface) >= 2 and tok.pos[1] != "数詞":
+                content.add(tok.surface)
+            if head != "名詞" or not tok.reading:
                 continue
             if KATAKANA_RUN.fullmatch(tok.surface):
                 continue  # already taken from the surface
             if not any("\u3400" <= c <= "\u9fff" for c in tok.surface):
                 continue
             keys.append((name_key(kana_to_romaji(tok.reading)), False))
-    return [(k, kata) for k, kata in keys if len(k) >= 3]
+    return [(k, kata) for k, kata in keys if len(k) >= 3], content
 
 
 _EN_STOP = set(
@@ -278,21 +332,34 @@ def _match_names(
     """Map romaji keys of Japanese readings to English words that spell the same name.
 
     A key matches a word with the same key, a word that is its prefix (京都市 kyotoshi →
-    Kyoto) or its extension (大念 dainen → Dainen-ji), or, failing those, a word at a small
-    edit distance (katakana loanwords: bessento → Bessent, also by consonant skeleton).
+    Kyoto) or its extension (大念 dainen → Dainen-ji), or, for katakana, a word at a small
+    edit distance (loanwords: bessento → Bessent, also compared by consonant skeleton).
     """
-    from rapidfuzz import fuzz
+    import bisect
+
+    from rapidfuzz import fuzz, process
 
     by_key: dict[str, list[str]] = {}
-    by_first: dict[str, list[tuple[str, str, str]]] = {}
     for w in en_vocab:
         if len(w) < 3 or w in _EN_STOP or not w.replace("-", "").replace(" ", "").isalpha():
             continue
         k = name_key(w)
-        if len(k) < 3:
-            continue
-        by_key.setdefault(k, []).append(w)
-        by_first.setdefault(k[0], []).append((k, skeleton(k), w))
+        if len(k) >= 3:
+            by_key.setdefault(k, []).append(w)
+    sorted_keys = sorted(by_key)
+    buckets: dict[str, list[str]] = {}
+    for k in sorted_keys:
+        buckets.setdefault(k[0], []).append(k)
+    skel: dict[str, list[str]] = {}
+    skel_of: dict[str, str] = {}
+    for k in sorted_keys:
+        sk = skeleton(k)
+        skel_of[k] = sk
+        if len(sk) >= 3:
+            skel.setdefault(k[0], []).append(sk)
+    skel_back: dict[tuple[str, str], str] = {}
+    for k in sorted_keys:
+        skel_back.setdefault((k[0], skel_of[k]), k)
     out: dict[tuple[str, bool], list[str]] = {}
     for key, kata in ja_keys:
         hits = list(by_key.get(key, ()))
@@ -302,26 +369,43 @@ def _match_names(
             if pre:
                 hits.extend(pre)
                 break
+        if not hits and len(key) >= 5:
+            # a word that extends the reading by a short suffix (大念 → Dainen-ji)
+            at = bisect.bisect_right(sorted_keys, key)
+            if at < len(sorted_keys):
+                k = sorted_keys[at]
+                if k.startswith(key) and len(k) - len(key) <= 4:
+                    hits.extend(by_key[k])
         if hits:
             out[(key, kata)] = hits
             continue
-        if len(key) < 4:
+        if not kata or len(key) < 4:
             continue
-        sk = skeleton(key)
-        best, best_score = "", 0.0
-        for k, ksk, w in by_first.get(key[0], ()):
-            if len(k) > len(key) and len(key) >= 5 and k.startswith(key) and len(k) - len(key) <= 4:
-                score = 95.0
-            elif abs(len(k) - len(key)) > max(2, len(key) // 3):
-                continue
-            else:
-                score = fuzz.ratio(key, k)
-                if kata and len(sk) >= 3 and len(ksk) >= 3:
-                    score = max(score, fuzz.ratio(sk, ksk) - 3)
-            if score > best_score:
-                best, best_score = w, score
-        if best_score >= (86 if kata else 90):
-            out[(key, kata)] = [best]
+        bucket = buckets.get(key[0], [])
+        best = process.extractOne(key, bucket, scorer=fuzz.ratio, score_cutoff=86)
+        if best is None:
+            sk = skeleton(key)
+            if len(sk) >= 3:
+                hit = process.extractOne(sk, skel.get(key[0], []), scorer=fuzz.ratio,
+                                         score_cutoff=89)
+                if hit is not None:
+                    k = skel_back[(key[0], hit[0])]
+                    if abs(len(k) - len(key)) <= max(2, len(key) // 3):
+                        best = (k, hit[1], hit[2])
+        if best is not None:
+            out[(key, kata)] = list(by_key[best[0]])
+    return out
+
+
+def _occurrences(haystack: str, starts: list[int], needle: str) -> list[int]:
+    """Indices of the segments (joined with newlines, *starts* their offsets) holding needle."""
+    import bisect
+
+    out: list[int] = []
+    pos = haystack.find(needle)
+    while pos >= 0:
+        out.append(bisect.bisect_right(starts, pos) - 1)
+        pos = haystack.find(needle, pos + 1)
     return out
 
 
@@ -339,21 +423,24 @@ def build_anchors(
     ['n:1909', 'w:cnbc']
     """
     en_tok: list[list[str]] = [en_words(t) for t in en]
+    en_bi: list[list[str]] = [en_bigrams(t) for t in en]
     vocab: set[str] = set()
     for ws in en_tok:
         vocab.update(ws)
-    for t in en:
-        vocab.update(en_bigrams(t))
+    for bs in en_bi:
+        vocab.update(bs)
     ja_c: list[Counter[str]] = []
     en_c: list[Counter[str]] = []
     ja_keys_per: list[list[tuple[str, bool]]] = []
+    ja_content: list[set[str]] = []
     all_keys: set[tuple[str, bool]] = set()
     for t in ja:
         c: Counter[str] = Counter(ja_numbers(t))
         for w in latin_tokens(t):
             c["w:" + w] += 1
-        keys = _reading_keys(t, analyzer)
+        keys, content = _reading_keys(t, analyzer)
         ja_keys_per.append(keys)
+        ja_content.append(content)
         all_keys.update(keys)
         ja_c.append(c)
     names = _match_names(all_keys, vocab) if all_keys else {}
@@ -364,53 +451,51 @@ def build_anchors(
                 if w not in seen and c["w:" + w] == 0:
                     seen.add(w)
                     c["t:" + w] += 1
-    # CJK written inside the English (names given with their kanji)
     cjk_runs: set[str] = set()
+    en_content: list[set[str]] = []
     for j, t in enumerate(en):
         c = Counter(en_numbers(t))
-        ws = en_tok[j]
-        for w in ws:
+        for w in en_tok[j]:
             c["w:" + w] += 1
             c["t:" + w] += 1
-        for bigram in en_bigrams(t):
+        for bigram in en_bi[j]:
             c["t:" + bigram] += 1
+        # CJK written inside the English (names given with their kanji)
         for run in _CJK_RUN.findall(t):
             c["c:" + run] += 1
             cjk_runs.add(run)
         en_c.append(c)
-    if cjk_runs:
-        for i, t in enumerate(ja):
-            for run in cjk_runs:
-                if run in t:
-                    ja_c[i]["c:" + run] += t.count(run)
-    for n, (jt, et) in enumerate(lexicon):
-        if not jt or not et:
-            continue
-        pat = re.compile(r"(?<![A-Za-z])" + re.escape(et.lower()) + r"(?![A-Za-z])")
-        tag = f"x:{n}"
-        for i, t in enumerate(ja):
-            if jt in t:
+        en_content.append({w for w in en_tok[j] if len(w) >= 3 and w not in _EN_STOP
+                           and w.isalpha()})
+    ja_text = "\n".join(ja)
+    ja_starts: list[int] = []
+    pos = 0
+    for t in ja:
+        ja_starts.append(pos)
+        pos += len(t) + 1
+    for run in cjk_runs:
+        for i in _occurrences(ja_text, ja_starts, run):
+            ja_c[i]["c:" + run] += 1
+    if lexicon:
+        en_text = "\n".join(t.lower() for t in en)
+        en_starts: list[int] = []
+        pos = 0
+        for t in en:
+            en_starts.append(pos)
+            pos += len(t) + 1
+        for n, (jt, et) in enumerate(lexicon):
+            if not jt.strip() or not et.strip():
+                continue
+            tag = f"x:{n}"
+            for i in _occurrences(ja_text, ja_starts, jt):
                 ja_c[i][tag] += 1
-        for j, t in enumerate(en):
-            if pat.search(t.lower()):
-                en_c[j][tag] += 1
+            pat = re.compile(r"(?<![a-z])" + re.escape(et.lower()) + r"(?![a-z])")
+            for m in pat.finditer(en_text):
+                import bisect
+
+                en_c[bisect.bisect_right(en_starts, m.start()) - 1][tag] += 1
     _add_quotes(ja, en, ja_c, en_c)
-    # Anchor strength, discounted by how many segments share it (a name in every line
-    # says little about which line pairs with which).
-    df_ja: Counter[str] = Counter()
-    df_en: Counter[str] = Counter()
-    for c in ja_c:
-        df_ja.update(c.keys())
-    for c in en_c:
-        df_en.update(c.keys())
-    weight: dict[str, float] = {}
-    for tok, dj in df_ja.items():
-        de = df_en.get(tok, 0)
-        if de == 0:
-            continue
-        base = _KIND_WEIGHT.get(tok[0], 1.0)
-        weight[tok] = base / max(1.0, (dj * de) ** 0.5)
-    return DocAnchors(ja_c, en_c, weight)
+    return DocAnchors(ja_c, en_c, ja_content, en_content)
 
 
 def _add_quotes(ja: Sequence[str], en: Sequence[str],
