@@ -246,6 +246,13 @@ def _en_form(text: str, kind: str = "term") -> TermForm:
     return TermForm(text, "en", kind)
 
 
+def _specialises(c: JaCandidate, established: set[str]) -> bool:
+    """A rare compound built on an established term (国家安全保障 on 安全保障) is kept: it is a
+    narrower term of the same field, not noise."""
+    return c.units >= 2 and any(
+        sub in established and len(sub) >= 3 and len(sub) < len(c.key) for sub in c.subkeys)
+
+
 def _build(
     ja_cands: dict[str, JaCandidate], en_cands: dict[str, EnCandidate], glosses: list[Gloss],
     pairs: list[Pair], ja_segs: list[SegmentText], analyzer: Analyzer, options: ExtractOptions,
@@ -258,10 +265,12 @@ def _build(
         glossed.add(ja_key(g.outer))
         if g.kind != "translation":
             glossed.add(ja_key(g.inner))
+    established = {k for k, c in ja_cands.items() if c.score > 0 and c.freq >= 3}
     for k, c in ja_cands.items():
         if c.score <= 0:
             continue
-        if c.freq < options.min_freq and not c.quoted and k not in glossed:
+        if (c.freq < options.min_freq and not c.quoted and k not in glossed
+                and not _specialises(c, established)):
             continue
         drafts[k] = _new_draft(c)
 

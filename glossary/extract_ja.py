@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import re
+import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -18,6 +19,7 @@ __all__ = ["Unit", "JaCandidate", "SegmentText", "compound_units", "candidate_sp
            "extract_ja", "is_katakana", "GENERAL_NOUNS"]
 
 _KATAKANA = re.compile(r"^[ァ-ヺー]+$")
+_HIRAGANA = re.compile(r"^[ぁ-ゖー]+$")
 _ASCII_WORD = re.compile(r"^[A-Za-z0-9][A-Za-z0-9.&'\-]*$")
 #: a Latin token as Sudachi may give it, spaces included ("very good")
 _ASCII_TOKEN = re.compile(r"^[A-Za-z][A-Za-z0-9 .&'\-]*$")
@@ -62,8 +64,8 @@ GENERAL_NOUNS = frozenset(
     メディア アナリスト バランス ビジネス ライバル ルート エスカレーション エスカレート
     コミュニケーション パターン シグナル キャンペーン アピール チャンス ジレンマ コントロール
     スタッフ イベント チーム パニック インパクト ナショナリズム ストーリー カード ゲーム
-    女性 次期 最年少 日本語版 前のめり 中間 コラム 天気予報 速報 特集 原題 抜粋 出典 注記
-    目次 関連記事
+    不確実性 透明性 重要性 必要性 中国企業 購入拡大 女性 次期 最年少 日本語版 前のめり 中間
+    コラム 天気予報 速報 特集 原題 抜粋 出典 注記 目次 関連記事
     最新ニュース きっかけ
     ライン グループ モデル プロセス システム サービス アクセス スピード データ
     """.split()
@@ -112,8 +114,8 @@ def _role(tok: Token, nxt: Token | None, prev: Token | None) -> str | None:
             return None
         if after_number and ("助数詞" in p2 or len(s) <= 2):
             return None  # 10月, 3年, 20カ国
-        if not _HAS_LETTER.search(s):
-            return None
+        if not _HAS_LETTER.search(s) or _HIRAGANA.match(s):
+            return None  # こと, ため, まま: formal nouns never belong to a term
         return "W" if p2 == "副詞可能" else "N"
     if p0 == "接頭辞":
         return "P"
@@ -176,7 +178,7 @@ def compound_units(tokens: Sequence[Token]) -> list[list[Unit]]:
         nxt = tokens[i + 1] if i + 1 < n else None
         prev = tokens[i - 1] if i > 0 else None
         if (s == "第" and i + 2 < n and _is_number(tokens[i + 1])
-                and tokens[i + 2].surface in ("次", "期")):
+                and tokens[i + 2].surface in ("次", "期", "段階", "弾", "世代")):
             # 第二次世界大戦: an ordinal prefix, not a date or count
             t2 = tokens[i + 2]
             cur.append(Unit(text_of(tokens, i, i + 3), "".join(
@@ -327,7 +329,8 @@ class SegmentText:
     unit_id: int | None = None
 
 
-_QUOTES = {"「": "」", "『": "』", "“": "”", '"': '"', "‘": "’", "(": ")", "【": "】"}
+#: quotation marks that single out a term (parentheses hold glosses, see pairing)
+_QUOTES = {"「": "」", "『": "』", "“": "”", '"': '"', "‘": "’", "【": "】"}
 
 
 def _quoted(text: str, begin: int, end: int) -> bool:
@@ -335,6 +338,12 @@ def _quoted(text: str, begin: int, end: int) -> bool:
     if begin == 0 or end >= len(text):
         return False
     return _QUOTES.get(text[begin - 1]) == text[end]
+
+
+def mining_text(text: str) -> str:
+    """NFKC with whitespace collapsed, spaces kept: unlike :func:`normalize`, a space between
+    two Japanese words still separates them (headlines run together: 人事刷新 習近平氏)."""
+    return " ".join(unicodedata.normalize("NFKC", text).split())
 
 
 def _is_good_single(u: Unit) -> bool:
@@ -365,7 +374,7 @@ def extract_ja(
     """
     out: dict[str, JaCandidate] = {}
     for seg in segments:
-        text = normalize(seg.text)
+        text = mining_text(seg.text)
         tokens = analyzer.tokenize(text)
         for run in compound_units(tokens):
             for i, j in candidate_spans(run):
@@ -377,6 +386,8 @@ def extract_ja(
                 begin, end = units[0].begin, units[-1].end
                 surface = text[begin:end]
                 key = surface
+                if key in GENERAL_NOUNS:
+                    continue  # a general compound (不確実性, 中国企業)
                 cand = out.get(key)
                 if cand is None:
                     kata = is_katakana(surface.replace("・", ""))
@@ -403,9 +414,13 @@ def extract_ja(
                     cand.unit_ids.add(seg.unit_id)
                 if _quoted(text, begin, end):
                     cand.quoted += 1
+                rest = (*run[:i], *run[j:])
                 if i == 0 and j == len(run) or _name_like(units[-1]) and _name_like(
-                        units[0]) and all(u.surface in TITLE_PARTS for u in (*run[:i], *run[j:])):
+                        units[0]) and all(u.surface in TITLE_PARTS for u in rest):
                     cand.indep += 1  # alone, or a name with only a title (…・トランプ大統領)
+                elif j - i >= 2 and all(u.surface in TITLE_PARTS for u in units) and all(
+                        _name_like(u) or u.surface in TITLE_PARTS for u in rest):
+                    cand.indep += 1  # the title itself (国務長官 of ルビオ国務長官)
     return out
 
 
