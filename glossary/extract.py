@@ -405,6 +405,11 @@ def _merge_name_variants(drafts: dict[str, _Draft]) -> None:
             d.units |= short.units
             if not d.en and short.en:
                 d.en, d.pairing = short.en, short.pairing
+            else:
+                # Bessent next to Scott Bessent: the short English form is a variant too
+                have = {en_key(f.text) for f in d.en}
+                d.en.extend(TermForm(f.text, "en", "variant") for f in short.en
+                            if en_key(f.text) not in have)
             del drafts[part]
 
 
