@@ -37,6 +37,10 @@ class AlignParams:
     two_two_cost: float = 5.5
     three_cost: float = 5.5
     anchor_scale: float = 1.6
+    boilerplate_pair: float = 4.0
+    foreign_pair: float = 4.0
+    kind_bonus: float = 1.5
+    kind_mismatch: float = 1.5
     mismatch: float = 1.0
     full_dp_cells: int = 40_000
     band: int = 30
@@ -59,8 +63,20 @@ class _Scorer:
     """Bead costs over prefix sums and a sparse table of pair anchor scores."""
 
     def __init__(self, ja: Sequence[str], en: Sequence[str], anchors: DocAnchors,
-                 null_ja: list[float], null_en: list[float], p: AlignParams) -> None:
+                 null_ja: list[float], null_en: list[float], p: AlignParams,
+                 ja_kinds: Sequence[str] | None = None,
+                 en_kinds: Sequence[str] | None = None) -> None:
         self.p = p
+        self.ja_text, self.en_text = ja, en
+        self.jk = _segment_classes(ja, ja_kinds, "ja")
+        self.ek = _segment_classes(en, en_kinds, "en")
+        self.has_kinds = ja_kinds is not None and en_kinds is not None
+        self.fj = [0]
+        for k in self.jk:
+            self.fj.append(self.fj[-1] + (k != "text"))
+        self.fe = [0]
+        for k in self.ek:
+            self.fe.append(self.fe[-1] + (k != "text"))
         lj = [_ja_len(t) for t in ja]
         le = [_en_len(t) for t in en]
         self.cj = [0]
@@ -127,6 +143,34 @@ class _Scorer:
         w = self.anchors.weight
         return sum(w[t] * min(n, ce[t]) for t, n in cj.items() if t in w and t in ce)
 
+    def extra(self, i0: int, i1: int, j0: int, j1: int) -> float:
+        """Structure cost of pairing JA ``i0..i1-1`` with EN ``j0..j1-1`` (kinds, furniture)."""
+        p = self.p
+        jk = self.jk[i0:i1]
+        ek = self.ek[j0:j1]
+        c = p.boilerplate_pair * (jk.count("boilerplate") + ek.count("boilerplate"))
+        if "foreign" in jk or "foreign" in ek:
+            # a line in the other language: a quote of its twin, or page furniture
+            if len(jk) == 1 and len(ek) == 1 and _twins(self.ja_text[i0], self.en_text[j0]):
+                c -= p.foreign_pair / 2
+            else:
+                c += p.foreign_pair
+        if self.has_kinds:
+            hj, he = "heading" in jk, "heading" in ek
+            if hj and he:
+                c -= p.kind_bonus
+            elif hj != he:
+                c += p.kind_mismatch
+            lj = all(k == "list" for k in jk)
+            le = all(k == "list" for k in ek)
+            if lj and le:
+                c -= p.kind_bonus / 2
+            elif (lj and "list" not in ek) or (le and "list" not in jk):
+                c += p.kind_mismatch / 2
+            if ("caption" in jk) != ("caption" in ek):
+                c += p.kind_mismatch
+        return c
+
     def cost(self, i: int, j: int, a: int, b: int) -> float:
         """Cost of the bead of JA ``i-a..i-1`` and EN ``j-b..j-1``."""
         if a == 0:
@@ -141,8 +185,11 @@ class _Scorer:
         # both sides carry anchors that the other side of the document has, yet they share
         # none: evidence that these segments are not translations of each other
         miss = min(self.rj[i] - self.rj[i - a] - shared, self.re[j] - self.re[j - b] - shared)
-        return (self.prior[(a, b)] + x * x * self.inv2s2 - p.anchor_scale * shared
-                + p.mismatch * max(0.0, miss))
+        c = (self.prior[(a, b)] + x * x * self.inv2s2 - p.anchor_scale * shared
+             + p.mismatch * max(0.0, miss))
+        if self.fj[i] - self.fj[i - a] or self.fe[j] - self.fe[j - b]:
+            c += self.extra(i - a, i, j - b, j)
+        return c
 
 
 def _overlaps(side: list[Counter[str]], w: dict[str, float]) -> list[tuple[bool, bool]]:
@@ -274,6 +321,8 @@ def _dp(n: int, m: int, sc: _Scorer, band: list[tuple[int, int]]) -> list[tuple[
     pair = sc.pair
     prior = sc.prior
     anchor = sc.anchor
+    extra = sc.extra
+    fj, fe = sc.fj, sc.fe
     joined = [(ab, k) for k, ab in enumerate(_BEADS) if ab[0] and ab[1] and ab != (1, 1)]
     cost: list[list[float]] = []
     back: list[list[int]] = []
@@ -308,6 +357,8 @@ def _dp(n: int, m: int, sc: _Scorer, band: list[tuple[int, int]]) -> list[tuple[
                         c = prev + x * x * inv2s2 - scale * shared
                         if miss > 0.0:
                             c += mism * miss
+                        if fj[i] - fj[i - 1] or fe[j] - fe[j - 1]:
+                            c += extra(i - 1, i, j - 1, j)
                         if c < best:
                             best, arg = c, 0
                 for (a, b), k in joined:
@@ -342,6 +393,8 @@ def _dp(n: int, m: int, sc: _Scorer, band: list[tuple[int, int]]) -> list[tuple[
                     miss = min(rj[i] - rj[pi], re_[j] - re_[pj]) - shared
                     if miss > 0.0:
                         c += mism * miss
+                    if fj[i] - fj[pi] or fe[j] - fe[pj]:
+                        c += extra(pi, i, pj, j)
                     if c < best:
                         best, arg = c, k
             crow[j - lo] = best
@@ -418,7 +471,7 @@ def align(
     null_ja = _null_costs(ja, ja_kinds, p)
     null_en = _null_costs(en, en_kinds, p)
     anchors = build_anchors(ja, en, analyzer=analyzer, lexicon=lexicon)
-    sc = _Scorer(ja, en, anchors, null_ja, null_en, p)
+    sc = _Scorer(ja, en, anchors, null_ja, null_en, p, ja_kinds, en_kinds)
     if (n + 1) * (m + 1) <= p.full_dp_cells:
         band = [(0, m)] * (n + 1)
     else:
@@ -428,7 +481,7 @@ def align(
         learned = _learn_lexicon(steps, sc)
         if learned:
             anchors.add_pairs(learned)
-            sc = _Scorer(ja, en, anchors, null_ja, null_en, p)
+            sc = _Scorer(ja, en, anchors, null_ja, null_en, p, ja_kinds, en_kinds)
             steps = _dp(n, m, sc, _path_band(n, m, steps, p.refine_band))
     return _beads(steps, sc)
 
@@ -453,6 +506,36 @@ def _beads(steps: list[tuple[int, int]], sc: _Scorer) -> list[Bead]:
         out.append(Bead(tuple(range(i, i2)), tuple(range(j, j2)), round(conf, 4)))
         i, j = i2, j2
     return out
+
+
+def _segment_classes(texts: Sequence[str], kinds: Sequence[str] | None, lang: str) -> list[str]:
+    """Per segment: its kind, ``boilerplate`` for page furniture, ``foreign`` for a line
+    written wholly in the other language (an English line on the Japanese side)."""
+    from .normalize import has_japanese
+
+    out: list[str] = []
+    for k, t in enumerate(texts):
+        kind = kinds[k] if kinds is not None and k < len(kinds) else "text"
+        if kind == "boilerplate" or is_boilerplate(t):
+            out.append("boilerplate")
+            continue
+        jp = has_japanese(t)
+        if lang == "ja" and not jp and any(c.isalpha() for c in t):
+            out.append("foreign")
+        elif lang == "en" and jp and not any("a" <= c.lower() <= "z" for c in t):
+            out.append("foreign")
+        else:
+            out.append(kind if kind in ("heading", "list", "caption") else "text")
+    return out
+
+
+def _twins(a: str, b: str) -> bool:
+    """Whether two lines are the same text (a quote repeated in the other half)."""
+    from rapidfuzz import fuzz
+
+    from .normalize import normalize
+
+    return fuzz.ratio(normalize(a), normalize(b)) >= 85
 
 
 def _null_costs(texts: Sequence[str], kinds: Sequence[str] | None, p: AlignParams) -> list[float]:

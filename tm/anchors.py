@@ -152,7 +152,8 @@ def latin_tokens(text: str) -> list[str]:
     ['cnbc', 'g20']
     """
     s = unicodedata.normalize("NFKC", text)
-    return [w.lower() for w in _WORD_RE.findall(s) if len(w) >= 2 or w.isupper()]
+    return [w.lower() for w in _WORD_RE.findall(s)
+            if (len(w) >= 2 or w.isupper()) and w.lower() not in _EN_STOP]
 
 
 def en_words(text: str) -> list[str]:
