@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import importlib
 import io
+import os
 import zipfile
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -18,10 +19,13 @@ from tm.errors import TaiyakuError
 from . import badfiles as bf
 from .support import has_module, sentence_pairs, tbx_text, tmx_text
 
-FUZZ = settings(max_examples=150, deadline=None,
+# derandomize: `make test` must not pass one day and fail the next on the same code; the
+# examples are fixed per test (set TAIYAKU_FUZZ_RANDOM=1 to explore new inputs locally).
+_FIXED = not os.environ.get("TAIYAKU_FUZZ_RANDOM")
+FUZZ = settings(max_examples=150, deadline=None, derandomize=_FIXED, database=None if _FIXED
+                else settings.default.database,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
-FEW = settings(max_examples=60, deadline=None,
-               suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+FEW = settings(FUZZ, max_examples=60)
 
 # Text that looks like what taiyaku reads: Japanese, English, punctuation, brackets, bullets,
 # odd whitespace, controls and lone surrogates, so the rules' branches are all reached.
@@ -252,6 +256,7 @@ def test_reader_survives_arbitrary_and_mutated_input(kind: str) -> None:
     @given(st.one_of(*strategies))
     @example(b"")
     @example(SEEDS[kind][: len(SEEDS[kind]) // 2])
+    @example(SEEDS[kind].replace(b'encoding="UTF-8"', b'encoding="TF-8"'))
     def check(data: bytes) -> None:
         only_project_errors(lambda: read(data, name))
 
