@@ -596,35 +596,69 @@ def _load_terms(store: Store, analyzer: Analyzer | None) -> TermFinder:
     from glossary.store import iter_entries
 
     from .japanese import Analyzer as _Analyzer
+    from .japanese import hiragana_to_katakana
 
     entries = list(iter_entries(store))
     coarse = TermIndex(analyzer or _Analyzer(), entries)
     # Split mode C keeps compounds whole (トランプ大統領 is one token), hiding the glossary's
     # トランプ inside it; a second index on mode A's short units finds such occurrences.
     fine = TermIndex(_Analyzer(mode="A"), entries)
-    return LayeredTermFinder(coarse, fine)
+    # Written forms and readings (a term may be spelled out in kana: おせちりょうり).
+    surfaces = {normalize(f.text) for e in entries for f in e.ja}
+    readings = {f.reading for e in entries for f in e.ja if f.reading and len(f.reading) > 2}
+    surfaces |= readings | {hiragana_to_katakana(r) for r in readings}
+    return LayeredTermFinder(coarse, fine, sorted(surfaces))
 
 
 class LayeredTermFinder:
     """Term hits of a primary finder, plus those of a finer-grained one that overlap none of
     them (the primary's longest-term-wins choice always stands).
 
+    :param surfaces: the normalised Japanese forms of the glossary; when given, the finer
+        finder runs only for texts holding more occurrences of them than the primary hits
+        account for (most texts do not, and tokenizing twice is the slow part)
+
     >>> from glossary.model import TermEntry, TermForm
     >>> from glossary.lookup import TermIndex
     >>> from tm.japanese import Analyzer
     >>> e = [TermEntry(ja=(TermForm("トランプ", "ja"),), en=(TermForm("Trump", "en"),))]
-    >>> finder = LayeredTermFinder(TermIndex(Analyzer(), e), TermIndex(Analyzer("A"), e))
-    >>> [(h.surface, h.start) for h in finder.find("トランプ大統領が来日した")]
-    [('トランプ', 0)]
+    >>> finder = LayeredTermFinder(TermIndex(Analyzer(), e), TermIndex(Analyzer("A"), e),
+    ...                            ["トランプ"])
+    >>> [(h.surface, h.start) for h in finder.find("トランプ氏とトランプ大統領")]
+    [('トランプ', 0), ('トランプ', 6)]
     """
 
-    def __init__(self, primary: TermFinder, finer: TermFinder) -> None:
+    def __init__(self, primary: TermFinder, finer: TermFinder,
+                 surfaces: Sequence[str] | None = None) -> None:
         self.primary = primary
         self.finer = finer
+        self._by_first: dict[str, set[str]] | None = None
+        if surfaces is not None:
+            self._by_first = {}
+            for sf in surfaces:
+                if sf:
+                    self._by_first.setdefault(sf[0], set()).add(sf)
+
+    def _hidden_terms(self, text: str, hits: Sequence[TermHitLike]) -> bool:
+        """Whether *text* holds a glossary surface that the primary hits do not cover."""
+        if self._by_first is None:
+            return True
+        norm = normalize(text)
+        found: dict[str, int] = {}
+        for k, ch in enumerate(norm):
+            for sf in self._by_first.get(ch, ()):
+                if norm.startswith(sf, k):
+                    found[sf] = found.get(sf, 0) + 1
+        if not found:
+            return False
+        hit_texts = [normalize(h.surface) for h in hits]
+        return any(n > sum(t.count(sf) for t in hit_texts) for sf, n in found.items())
 
     def find(self, text: str) -> list[TermHitLike]:
         """Hits in text order."""
         hits: list[TermHitLike] = list(self.primary.find(text))
+        if not self._hidden_terms(text, hits):
+            return hits
         taken = [(h.start, h.end) for h in hits]
         for h in self.finer.find(text):
             if all(h.end <= a or h.start >= b for a, b in taken):
