@@ -38,9 +38,10 @@ class AlignParams:
     three_cost: float = 5.5
     anchor_scale: float = 1.6
     boilerplate_pair: float = 4.0
-    foreign_pair: float = 4.0
+    foreign_pair: float = 10.0
+    join_bonus: float = 2.0
     kind_bonus: float = 1.5
-    kind_mismatch: float = 1.5
+    kind_mismatch: float = 3.0
     mismatch: float = 1.0
     full_dp_cells: int = 40_000
     band: int = 30
@@ -71,6 +72,12 @@ class _Scorer:
         self.jk = _segment_classes(ja, ja_kinds, "ja")
         self.ek = _segment_classes(en, en_kinds, "en")
         self.has_kinds = ja_kinds is not None and en_kinds is not None
+        # cj_cont[k]: continuation boundaries among the first k JA segments
+        self.cont = [0]
+        for k in range(len(ja)):
+            self.cont.append(self.cont[-1] + (
+                k > 0 and self.jk[k - 1] == self.jk[k] == "text" and _continues(ja[k - 1], ja[k])
+            ))
         self.fj = [0]
         for k in self.jk:
             self.fj.append(self.fj[-1] + (k != "text"))
@@ -168,7 +175,7 @@ class _Scorer:
             elif (lj and "list" not in ek) or (le and "list" not in jk):
                 c += p.kind_mismatch / 2
             if ("caption" in jk) != ("caption" in ek):
-                c += p.kind_mismatch
+                c += 2 * p.kind_mismatch
         return c
 
     def cost(self, i: int, j: int, a: int, b: int) -> float:
@@ -185,7 +192,8 @@ class _Scorer:
         # both sides carry anchors that the other side of the document has, yet they share
         # none: evidence that these segments are not translations of each other
         miss = min(self.rj[i] - self.rj[i - a] - shared, self.re[j] - self.re[j - b] - shared)
-        c = (self.prior[(a, b)] + x * x * self.inv2s2 - p.anchor_scale * shared
+        c = (self.prior[(a, b)] - p.join_bonus * (self.cont[i] - self.cont[i - a + 1])
+             + x * x * self.inv2s2 - p.anchor_scale * shared
              + p.mismatch * max(0.0, miss))
         if self.fj[i] - self.fj[i - a] or self.fe[j] - self.fe[j - b]:
             c += self.extra(i - a, i, j - b, j)
@@ -322,6 +330,7 @@ def _dp(n: int, m: int, sc: _Scorer, band: list[tuple[int, int]]) -> list[tuple[
     prior = sc.prior
     anchor = sc.anchor
     extra = sc.extra
+    cont, join = sc.cont, p.join_bonus
     fj, fe = sc.fj, sc.fe
     joined = [(ab, k) for k, ab in enumerate(_BEADS) if ab[0] and ab[1] and ab != (1, 1)]
     cost: list[list[float]] = []
@@ -372,6 +381,8 @@ def _dp(n: int, m: int, sc: _Scorer, band: list[tuple[int, int]]) -> list[tuple[
                     if prev == inf:
                         continue
                     c = prev + prior[(a, b)]
+                    if a > 1:
+                        c -= join * (cont[i] - cont[pi + 1])
                     shared = 0.0
                     hits = 0
                     for ii in range(pi, i):
@@ -471,6 +482,7 @@ def align(
     null_ja = _null_costs(ja, ja_kinds, p)
     null_en = _null_costs(en, en_kinds, p)
     anchors = build_anchors(ja, en, analyzer=analyzer, lexicon=lexicon)
+    _mute_foreign(anchors, ja, en)
     sc = _Scorer(ja, en, anchors, null_ja, null_en, p, ja_kinds, en_kinds)
     if (n + 1) * (m + 1) <= p.full_dp_cells:
         band = [(0, m)] * (n + 1)
@@ -527,6 +539,35 @@ def _segment_classes(texts: Sequence[str], kinds: Sequence[str] | None, lang: st
         else:
             out.append(kind if kind in ("heading", "list", "caption") else "text")
     return out
+
+
+_CONT_END = ("、", "，", ",", ":", "：")
+_CONT_START = ("と", "を", "という", "といった", "です", "については", "について")
+
+
+def _continues(prev: str, nxt: str) -> bool:
+    """Whether a Japanese line continues the previous one (a sentence broken over lines).
+
+    >>> _continues("彼は今回の電話で、", "「…」と述べた。"), _continues("終わり。", "次の文。")
+    (True, False)
+    """
+    a, b = prev.rstrip(), nxt.lstrip()
+    return bool(a) and bool(b) and (a.endswith(_CONT_END) or b.startswith(_CONT_START))
+
+
+def _mute_foreign(anchors: DocAnchors, ja: Sequence[str], en: Sequence[str]) -> None:
+    """Other-language lines share every word with their neighbours' translations: such
+    lines pair only with an identical twin (see :meth:`_Scorer.extra`), not through anchors."""
+    from collections import Counter
+
+    muted = False
+    for side, texts, lang in ((anchors.ja, ja, "ja"), (anchors.en, en, "en")):
+        for k, kind in enumerate(_segment_classes(texts, None, lang)):
+            if kind == "foreign" and side[k]:
+                side[k] = Counter()
+                muted = True
+    if muted:
+        anchors.reweigh()
 
 
 def _twins(a: str, b: str) -> bool:
