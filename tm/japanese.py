@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -81,6 +82,9 @@ class Analyzer:
         offset = 0
         # Sudachi refuses inputs over ~49k bytes; lines are far shorter.
         for line in text.split("\n"):
+            # Sudachi takes UTF-8: a lone surrogate (only possible in text built in memory,
+            # never in a decoded file) becomes U+FFFD, keeping offsets unchanged.
+            line = _SURROGATES.sub("\ufffd", line)
             if line.strip():
                 for chunk_start in range(0, len(line), 4000):
                     chunk = line[chunk_start : chunk_start + 4000]
@@ -100,6 +104,7 @@ class Analyzer:
 
 
 _KATA_START, _KATA_END = 0x30A1, 0x30F6
+_SURROGATES = re.compile("[\ud800-\udfff]")
 
 
 def katakana_to_hiragana(text: str) -> str:
