@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import resource
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -318,6 +318,30 @@ def test_bad_input_is_refused_cleanly(case: Case, tmp_path: Path, seeded_db: Pat
     assert leftovers == [], leftovers
 
 
+READ_ONLY_COMMANDS = [
+    ["stats", "--json"],
+    ["tm", "search", "港湾計画を承認した", "--json"],
+    ["tm", "search", "harbour plan", "--concordance"],
+    ["terms", "search", "港湾"],
+    ["terms", "list", "--json"],
+    ["tm", "export", "-o", "{tmp}/memory.tmx"],
+    ["terms", "export", "-o", "{tmp}/glossary.tbx"],
+]
+
+
+@pytest.mark.parametrize("args", READ_ONLY_COMMANDS, ids=lambda a: " ".join(a[:2]))
+def test_read_only_commands_leave_the_database_byte_identical(
+    tmp_path: Path, seeded_db: Path, args: list[str]
+) -> None:
+    """Opening the store writes nothing (no meta refresh, no migration on a current file):
+    the byte-identical checks above would be meaningless otherwise."""
+    require("tm.search", "glossary.lookup", "tm.tmio", "glossary.io")
+    before = db_hash(seeded_db)
+    proc = run_cli([a.format(tmp=tmp_path) for a in args], db=seeded_db)
+    assert proc.returncode == 0, describe(proc)
+    assert db_hash(seeded_db) == before
+
+
 def test_bad_database_file_is_left_as_it_was(tmp_path: Path) -> None:
     """A --db that is not SQLite is refused without touching the file."""
     require("tm.stats")
@@ -442,3 +466,64 @@ def test_atomic_output_removes_part_file_on_exception(tmp_path: Path) -> None:
         raise RuntimeError("writer crashed")
     assert target.read_bytes() == b"old"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["glossary.tbx"]
+
+
+EXPORTS = [
+    ("tm", "memory.tmx"), ("tm", "memory.csv"), ("tm", "memory.xlsx"),
+    ("glossary", "glossary.tbx"), ("glossary", "glossary.csv"), ("glossary", "glossary.xlsx"),
+]
+
+
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")  # openpyxl
+@pytest.mark.parametrize("failure", ["disk-full", "bug"])
+@pytest.mark.parametrize(("what", "target"), EXPORTS, ids=[t for _, t in EXPORTS])
+def test_export_dying_midway_in_process_keeps_the_old_file(
+    tmp_path: Path, seeded_db: Path, monkeypatch: pytest.MonkeyPatch, what: str, target: str,
+    failure: str,
+) -> None:
+    """The records stop coming after three (ENOSPC, or a programming error): the previous
+    export is still there, byte for byte, and no temporary file is left beside it."""
+    if what == "tm":
+        require("tm.tmio")
+        import tm.tmio as module
+
+        source_module, source_name = module, "iter_units"
+    else:
+        require("glossary.io", "glossary.store")
+        import glossary.store as module
+
+        source_module, source_name = module, "iter_entries"
+    if target.endswith(".xlsx"):
+        require("exports.xlsx")
+    real = getattr(source_module, source_name)
+
+    def dying(*args: object, **kwargs: object) -> Iterator[object]:
+        for i, record in enumerate(real(*args, **kwargs)):
+            if i == 3:
+                if failure == "disk-full":
+                    raise OSError(28, "No space left on device")
+                raise RuntimeError("writer bug")
+            yield record
+
+    monkeypatch.setattr(source_module, source_name, dying)
+    out_dir = tmp_path / "out"
+    out_dir.mkdir()
+    out = out_dir / target
+    out.write_bytes(b"previous export")
+    from tm.errors import ExportError
+    from tm.store import Store
+
+    expected: type[BaseException] = ExportError if failure == "disk-full" else RuntimeError
+    with Store.open(seeded_db) as store, pytest.raises(expected) as info:
+        if what == "tm":
+            from tm.tmio import export_tm
+
+            export_tm(store, out)
+        else:
+            from glossary.io import export_glossary
+
+            export_glossary(store, out)
+    if failure == "disk-full":
+        assert target in str(info.value) and "space" in str(info.value)
+    assert out.read_bytes() == b"previous export"
+    assert sorted(p.name for p in out_dir.iterdir()) == [target]
