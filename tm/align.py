@@ -49,7 +49,9 @@ class AlignParams:
     learn: bool = True
 
 
-_BEADS: tuple[tuple[int, int], ...] = ((1, 1), (1, 0), (0, 1), (2, 1), (1, 2), (2, 2), (3, 1), (1, 3))
+_BEADS: tuple[tuple[int, int], ...] = (
+    (1, 1), (1, 0), (0, 1), (2, 1), (1, 2), (2, 2), (3, 1), (1, 3),
+)
 
 
 def _ja_len(text: str) -> int:
@@ -79,11 +81,11 @@ class _Scorer:
                 k > 0 and self.jk[k - 1] == self.jk[k] == "text" and _continues(ja[k - 1], ja[k])
             ))
         self.fj = [0]
-        for k in self.jk:
-            self.fj.append(self.fj[-1] + (k != "text"))
+        for kind in self.jk:
+            self.fj.append(self.fj[-1] + (kind != "text"))
         self.fe = [0]
-        for k in self.ek:
-            self.fe.append(self.fe[-1] + (k != "text"))
+        for kind in self.ek:
+            self.fe.append(self.fe[-1] + (kind != "text"))
         lj = [_ja_len(t) for t in ja]
         le = [_en_len(t) for t in en]
         self.cj = [0]
@@ -101,11 +103,11 @@ class _Scorer:
         self.ratio = ratio
         self.inv2s2 = 1.0 / (2.0 * p.sigma * p.sigma)
         self.nj = [0.0]
-        for v in null_ja:
-            self.nj.append(self.nj[-1] + v)
+        for nc in null_ja:
+            self.nj.append(self.nj[-1] + nc)
         self.ne = [0.0]
-        for v in null_en:
-            self.ne.append(self.ne[-1] + v)
+        for nc in null_en:
+            self.ne.append(self.ne[-1] + nc)
         self.anchors = anchors
         self.pair = _pair_scores(anchors)
         w = anchors.weight

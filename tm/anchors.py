@@ -179,13 +179,11 @@ def en_bigrams(text: str) -> list[str]:
     >>> en_bigrams("Yamazaki Shoten Temple is in Kyoto")
     ['yamazaki shoten', 'shoten temple']
     """
-    words = re.findall(r"[A-Z][a-z]+|[A-Z]+(?![a-z])", text)
-    spans = [m for m in re.finditer(r"[A-Z][A-Za-z]+", text)]
+    spans = list(re.finditer(r"[A-Z][A-Za-z]+", text))
     out: list[str] = []
-    for a, b in zip(spans, spans[1:]):
+    for a, b in zip(spans, spans[1:], strict=False):
         if text[a.end() : b.start()] == " ":
             out.append(f"{a.group().lower()} {b.group().lower()}")
-    del words
     return out
 
 
@@ -306,7 +304,8 @@ def _reading_keys(
             if not tok.pos:
                 continue
             head = tok.pos[0]
-            if head in ("名詞", "動詞", "形容詞") and len(tok.surface) >= 2 and tok.pos[1] != "数詞":
+            if (head in ("名詞", "動詞", "形容詞") and len(tok.surface) >= 2
+                    and tok.pos[1] != "数詞"):
                 content.add(tok.surface)
             if head != "名詞" or not tok.reading:
                 continue
@@ -445,7 +444,7 @@ def build_anchors(
         all_keys.update(keys)
         ja_c.append(c)
     names = _match_names(all_keys, vocab) if all_keys else {}
-    for c, keys in zip(ja_c, ja_keys_per):
+    for c, keys in zip(ja_c, ja_keys_per, strict=True):
         seen: set[str] = set()
         for k in keys:
             for w in names.get(k, ()):

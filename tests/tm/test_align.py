@@ -1,0 +1,288 @@
+"""Tests for the sentence aligner: anchors, bead invariants, align-dev and KNH regressions."""
+
+from __future__ import annotations
+
+import glob
+import importlib.util
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from tm.align import align
+from tm.anchors import build_anchors, en_numbers, ja_numbers, latin_tokens
+from tm.japanese import Analyzer
+from tm.model import Bead
+from tm.translit import kana_to_romaji, name_key
+
+DATA = Path(__file__).resolve().parent.parent / "data"
+
+
+def _check_cover(beads: list[Bead], n: int, m: int) -> None:
+    ja = [i for b in beads for i in b.ja_ids]
+    en = [j for b in beads for j in b.en_ids]
+    assert ja == list(range(n))
+    assert en == list(range(m))
+    for b in beads:
+        assert b.ja_ids or b.en_ids
+        assert 0.0 <= b.score <= 1.0
+        assert list(b.ja_ids) == sorted(b.ja_ids)
+
+
+def _pairs(beads: list[Bead]) -> list[tuple[tuple[int, ...], tuple[int, ...]]]:
+    return [(b.ja_ids, b.en_ids) for b in beads]
+
+
+# ---------------------------------------------------------------- anchors
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("1909年11月15日に生まれた。", ["n:1909", "m:11", "n:15"]),
+        ("輸出は8,750万トンに達した。", ["n:87500000"]),
+        ("任期は3年半だった。", ["n:3.5"]),
+        ("G20の会合", []),
+        ("二十五の寺がある。", []),
+        ("二十五人が集まった。", ["n:25"]),
+    ],
+)
+def test_ja_numbers(text: str, expected: list[str]) -> None:
+    assert ja_numbers(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("He was born on November 15, 1909.", ["n:15", "n:1909", "m:11"]),
+        ("Exports reached 87.5 million tons.", ["n:87500000"]),
+        ("The term lasted 3.5 years.", ["n:3.5"]),
+        ("He died at forty-eight.", ["n:48"]),
+        ("The G20 met.", []),
+    ],
+)
+def test_en_numbers(text: str, expected: list[str]) -> None:
+    assert en_numbers(text) == expected
+
+
+def test_latin_tokens_skip_function_words() -> None:
+    assert latin_tokens("記者はCNBCの番組とThe Daily Postを見た") == ["cnbc", "daily", "post"]
+
+
+def test_katakana_names_meet_english_spellings() -> None:
+    assert name_key(kana_to_romaji("ショウゾウ")) == name_key("Shozo")
+    assert name_key(kana_to_romaji("トウキョウ")) == name_key("Tokyo")
+    assert kana_to_romaji("ベッセント") == "bessento"
+
+
+def test_build_anchors_resolves_names_and_numbers(analyzer: Analyzer) -> None:
+    ja = ["ベッセント長官は木曜日に発言した。", "市場は2025年に回復した。"]
+    en = ["Secretary Bessent spoke on Thursday.", "Markets recovered in 2025."]
+    d = build_anchors(ja, en, analyzer=analyzer)
+    assert set(d.ja[0]) & set(d.en[0]) & set(d.weight) == {"t:bessent"}
+    assert "n:2025" in set(d.ja[1]) & set(d.en[1])
+    assert "n:2025" not in d.en[0]
+
+
+def test_lexicon_entries_are_anchors() -> None:
+    d = build_anchors(["緑茶を飲んだ。"], ["She drank green tea."], lexicon=[("緑茶", "green tea")])
+    assert d.ja[0]["x:0"] == 1
+    assert d.en[0]["x:0"] == 1
+
+
+# ---------------------------------------------------------------- small documents
+
+# My own sentences: a short biography with one sentence missing in English, a joined English
+# line, page furniture on each side.
+JA_DOC = [
+    "山田太郎",
+    "山田太郎は1921年4月3日に大阪で生まれた。",
+    "父は医師で、母は教師だった。",
+    "1940年に東京の大学に入学し、法律を学んだ。",
+    "広告",
+    "卒業後は新聞社に勤め、ロンドン支局で8年間働いた。",
+    "帰国後、ベルリンとパリについての本を3冊書いた。",
+    "晩年は京都で暮らした。",
+    "1989年12月1日、68歳で亡くなった。",
+]
+EN_DOC = [
+    "Taro Yamada",
+    "Taro Yamada was born in Osaka on April 3, 1921.",
+    "He entered a university in Tokyo in 1940, where he studied law.",
+    "After graduating he joined a newspaper and worked in its London bureau for 8 years.",
+    "Back in Japan, he wrote 3 books about Berlin and Paris. He spent his last years in Kyoto.",
+    "Share this article",
+    "He died on December 1, 1989, at the age of 68.",
+]
+
+
+def test_small_document(analyzer: Analyzer) -> None:
+    beads = align(JA_DOC, EN_DOC, analyzer=analyzer)
+    _check_cover(beads, len(JA_DOC), len(EN_DOC))
+    assert _pairs(beads) == [
+        ((0,), (0,)),
+        ((1,), (1,)),
+        ((2,), ()),
+        ((3,), (2,)),
+        ((4,), ()),
+        ((5,), (3,)),
+        ((6, 7), (4,)),
+        ((), (5,)),
+        ((8,), (6,)),
+    ]
+    by_pair = {(b.ja_ids, b.en_ids): b.score for b in beads}
+    # a bead tied by a date and a name is surer than the furniture line
+    assert by_pair[((1,), (1,))] > 0.8
+
+
+def test_katakana_name_anchor_decides(analyzer: Analyzer) -> None:
+    # equal lengths everywhere: only the names tell which line is which
+    ja = ["スミス氏が来た。", "ベッセント氏が来た。", "ガルシア氏が来た。"]
+    en = ["Mr Bessent came.", "Mr Garcia came."]
+    assert _pairs(align(ja, en, analyzer=analyzer)) == [
+        ((0,), ()), ((1,), (0,)), ((2,), (1,)),
+    ]
+
+
+def test_latin_token_anchor_decides(analyzer: Analyzer) -> None:
+    ja = ["NHKで見た。", "CNBCで聞いた。", "BBCで読んだ。"]
+    en = ["I heard it on CNBC.", "I read it on the BBC."]
+    assert _pairs(align(ja, en, analyzer=analyzer)) == [
+        ((0,), ()), ((1,), (0,)), ((2,), (1,)),
+    ]
+
+
+def test_number_anchor_decides(analyzer: Analyzer) -> None:
+    ja = ["売上は120億円だった。", "利益は35億円だった。", "社員は4,800人だった。"]
+    en = ["Profit was 3.5 billion yen.", "It had 4,800 employees."]
+    assert _pairs(align(ja, en, analyzer=analyzer)) == [
+        ((0,), ()), ((1,), (0,)), ((2,), (1,)),
+    ]
+
+
+def test_kinds_keep_boilerplate_unpaired(analyzer: Analyzer) -> None:
+    ja = ["見出しの文", "本文の一文目です。", "メニュー項目"]
+    en = ["A heading line", "The first sentence of the body.", "Subscribe now"]
+    beads = align(ja, en, analyzer=analyzer, ja_kinds=["heading", "text", "boilerplate"],
+                  en_kinds=["heading", "text", "boilerplate"])
+    pairs = _pairs(beads)
+    assert ((0,), (0,)) in pairs and ((1,), (1,)) in pairs
+    assert ((2,), ()) in pairs and ((), (2,)) in pairs
+
+
+def test_one_side_empty() -> None:
+    assert _pairs(align([], ["a", "b"])) == [((), (0,)), ((), (1,))]
+    assert _pairs(align(["あ"], [])) == [((0,), ())]
+    assert align([], []) == []
+
+
+def test_without_analyzer_katakana_still_anchors() -> None:
+    # analyzer=None builds one lazily; katakana names work from the surface anyway
+    ja = ["スミス氏が来た。", "ベッセント氏が来た。"]
+    en = ["Mr Bessent came."]
+    assert _pairs(align(ja, en)) == [((0,), ()), ((1,), (0,))]
+
+
+def test_long_input_uses_band_and_stays_correct(analyzer: Analyzer) -> None:
+    ja = [f"{1000 + k}年に{k % 28 + 1}件の記録がある。" for k in range(260)]
+    en = [f"In {1000 + k} there were {k % 28 + 1} records." for k in range(260)]
+    del en[100]
+    beads = align(ja, en, analyzer=analyzer)
+    _check_cover(beads, len(ja), len(en))
+    assert ((100,), ()) in _pairs(beads)
+    assert ((200,), (199,)) in _pairs(beads)
+
+
+# ---------------------------------------------------------------- properties
+
+_TEXT = st.one_of(
+    st.text(max_size=40),
+    st.sampled_from(["", " ", "広告", "Read more", "1909年", "CNBC", "。", "\u3000", "ー"]),
+    st.text(alphabet="アイウエオカキクケコンー・亜唖1234567890ABC 。、", max_size=20),
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(_TEXT, max_size=12), st.lists(_TEXT, max_size=12))
+def test_every_segment_in_exactly_one_bead(ja: list[str], en: list[str]) -> None:
+    beads = align(ja, en, analyzer=None)
+    _check_cover(beads, len(ja), len(en))
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(_TEXT, max_size=30),
+    st.lists(_TEXT, max_size=30),
+    st.lists(st.sampled_from(["text", "heading", "list", "caption", "boilerplate"]), max_size=30),
+)
+def test_cover_with_kinds_and_lexicon(ja: list[str], en: list[str], kinds: list[str]) -> None:
+    beads = align(ja, en, analyzer=None, ja_kinds=kinds, en_kinds=kinds[::-1],
+                  lexicon=[("広告", "Read more"), ("", "x"), ("亜", "")])
+    _check_cover(beads, len(ja), len(en))
+
+
+# ---------------------------------------------------------------- shared data
+
+
+def _scorer(shared: Path) -> ModuleType:
+    spec = importlib.util.spec_from_file_location(
+        "score_alignment", shared / "tools" / "score_alignment.py")
+    assert spec is not None and spec.loader is not None
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def _read_gold(path: Path) -> list[tuple[tuple[int, ...], tuple[int, ...]]]:
+    out = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if not line.strip() or line.startswith("#") or line.startswith("ja_ids"):
+            continue
+        a, b = line.split("\t")
+        out.append((tuple(int(x) for x in a.split(",") if x),
+                    tuple(int(x) for x in b.split(",") if x)))
+    return out
+
+
+def _lines(path: Path) -> list[str]:
+    text = path.read_text(encoding="utf-8")
+    return text[:-1].split("\n") if text.endswith("\n") else text.split("\n")
+
+
+def test_align_dev_regression(shared: Path, analyzer: Analyzer) -> None:
+    dev = shared / "data" / "align-dev"
+    golds = sorted(glob.glob(str(dev / "doc*.gold.tsv")))[::6][:10]
+    assert golds
+    sa = _scorer(shared)
+    pairs = []
+    for g in golds:
+        base = g[: -len(".gold.tsv")]
+        ja, en = _lines(Path(base + ".ja.txt")), _lines(Path(base + ".en.txt"))
+        beads = align(ja, en, analyzer=analyzer)
+        _check_cover(beads, len(ja), len(en))
+        pairs.append((_read_gold(Path(g)), _pairs(beads)))
+    res = sa.score(pairs)
+    assert res["link_f1"] >= 0.95, sa.format_table(res)
+
+
+@pytest.mark.xfail(reason="KNH link F1 is 0.81 so far (target 0.95): loose translation, "
+                   "few anchors without a bilingual dictionary", strict=False)
+def test_knh_article(shared: Path, analyzer: Analyzer) -> None:
+    from tm.ingest import align_document
+
+    seed = sorted((shared / "seeds").glob("004_*"))
+    assert seed
+    gold_path = DATA / "knh_gold.tsv"
+    counts = {}
+    for line in gold_path.read_text(encoding="utf-8").splitlines():
+        if line.startswith("# ja_segments="):
+            counts = dict(kv.split("=") for kv in line[2:].split())
+    alignment = align_document(seed[0], analyzer=analyzer)
+    # the gold is written in segment ids: segmentation changes must be re-checked by a reader
+    assert len(alignment.ja) == int(counts["ja_segments"])
+    assert len(alignment.en) == int(counts["en_segments"])
+    sa = _scorer(shared)
+    res = sa.score([(_read_gold(gold_path), _pairs(alignment.beads))])
+    assert res["link_f1"] >= 0.95, sa.format_table(res)
