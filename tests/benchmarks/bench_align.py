@@ -1,0 +1,314 @@
+"""Alignment benchmark: align-dev, unseen Kyoto documents, the KNH article, 5k × 5k speed.
+
+Run from the repository root::
+
+    .venv/bin/python tests/benchmarks/bench_align.py [--cli] [--unseen N] [--skip-speed]
+
+Figures come from ``../shared/tools/score_alignment.py`` (run as a subprocess on TSV files
+written to a temporary folder). The gold files of align-dev start with a ``ja_ids en_ids``
+header line that the scorer does not accept, so headerless copies are scored. Unseen documents
+are built at run time from Kyoto articles that align-dev does not use, with seeded edits of the
+kinds align-dev has (joined lines on either side, missing sentences, one-sided page
+furniture); no corpus text is written anywhere but the temporary folder.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import lzma
+import random
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+BeadIds = tuple[tuple[int, ...], tuple[int, ...]]
+
+# Page furniture for the unseen documents: some lines the aligner's built-in list knows,
+# some it does not (to see that unknown furniture still ends up unpaired).
+JA_FURNITURE = ["広告", "目次", "関連記事", "続きを読む", "この記事をシェアする",
+                "▲ページの先頭へ", "ページトップへ", "フォローする", "印刷する"]
+EN_FURNITURE = ["Advertisement", "Contents", "Related articles", "Read more",
+                "Share this article", "Back to top", "Page top", "Follow us", "Print"]
+
+
+def shared_dir() -> Path:
+    """``../shared`` beside the checkout."""
+    path = ROOT.parent / "shared"
+    if not (path / "data").is_dir():
+        raise SystemExit("../shared is missing: nothing to benchmark")
+    return path
+
+
+def write_beads(path: Path, beads: Sequence[BeadIds]) -> None:
+    """Two-column bead TSV the scorer reads (no header)."""
+    lines = [",".join(map(str, a)) + "\t" + ",".join(map(str, b)) for a, b in beads]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def read_lines(path: Path) -> list[str]:
+    text = path.read_text(encoding="utf-8")
+    return text[:-1].split("\n") if text.endswith("\n") else text.split("\n")
+
+
+def score(shared: Path, pairs: list[tuple[Path, Path]]) -> dict[str, float]:
+    """Run the shared scorer on (gold, test) file pairs; return its JSON figures."""
+    cmd = [sys.executable, str(shared / "tools" / "score_alignment.py"), "--json",
+           "--quiet-warnings"]
+    for g, t in pairs:
+        cmd += [str(g), str(t)]
+    out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
+    result: dict[str, float] = json.loads(out)
+    return result
+
+
+def fmt(name: str, r: dict[str, float]) -> str:
+    return (
+        f"{name:<28} link P/R/F1 {r['link_precision']:.3f}/{r['link_recall']:.3f}/"
+        f"{r['link_f1']:.3f}   strict {r['strict_precision']:.3f}/{r['strict_recall']:.3f}/"
+        f"{r['strict_f1']:.3f}   lax {r['lax_precision']:.3f}/{r['lax_recall']:.3f}/"
+        f"{r['lax_f1']:.3f}"
+    )
+
+
+# ---------------------------------------------------------------- aligners
+
+
+def taiyaku_beads(ja: list[str], en: list[str], analyzer: object) -> list[BeadIds]:
+    from tm.align import align
+
+    return [(b.ja_ids, b.en_ids) for b in align(ja, en, analyzer=analyzer)]  # type: ignore[arg-type]
+
+
+def taiyaku_cli_beads(ja_path: Path, en_path: Path) -> list[BeadIds]:
+    """The same through ``taiyaku align JA EN --presegmented --format tsv``."""
+    exe = ROOT / ".venv" / "bin" / "taiyaku"
+    out = subprocess.run([str(exe), "align", str(ja_path), str(en_path), "--presegmented",
+                          "--format", "tsv"], check=True, capture_output=True, text=True).stdout
+    beads: list[BeadIds] = []
+    for line in out.splitlines()[1:]:
+        cols = line.split("\t")
+        beads.append((tuple(int(x) for x in cols[0].split(",") if x),
+                      tuple(int(x) for x in cols[1].split(",") if x)))
+    return beads
+
+
+def galechurch_beads(ja: list[str], en: list[str], mean_xy: float = 1.0) -> list[BeadIds]:
+    """Gale–Church from the ``galechurch`` package (default parameters unless told)."""
+    import galechurch
+
+    block = galechurch.align(ja, en, mean_xy=mean_xy)
+    return [(tuple(range(b.source_start, b.source_end)), tuple(range(b.target_start,
+             b.target_end))) for b in block.beads]
+
+
+# ---------------------------------------------------------------- documents
+
+
+def load_kyoto(shared: Path) -> dict[str, list[tuple[str, str]]]:
+    """Kyoto corpus rows grouped by article, in order."""
+    docs: dict[str, list[tuple[str, str]]] = {}
+    with lzma.open(shared / "data" / "kyoto" / "kyoto-ja-en.tsv.xz", "rt",
+                   encoding="utf-8") as fh:
+        for line in fh:
+            parts = line.rstrip("\n").split("\t")
+            if len(parts) == 3:
+                docs.setdefault(parts[0], []).append((parts[1], parts[2]))
+    return docs
+
+
+def make_document(rows: list[tuple[str, str]], rng: random.Random
+                  ) -> tuple[list[str], list[str], list[BeadIds]]:
+    """Apply align-dev-like edits to a 1-1 article; return JA lines, EN lines, gold beads."""
+    beads: list[tuple[list[str], list[str]]] = [([j], [e]) for j, e in rows]
+    n = len(beads)
+    per_doc = max(1.0, n / 57)  # align-dev documents average 57 lines a side
+    touched: set[int] = set()
+
+    def pick(span: int = 1) -> int | None:
+        for _ in range(20):
+            k = rng.randrange(0, len(beads) - span + 1)
+            if not any(x in touched for x in range(k, k + span)):
+                return k
+        return None
+
+    # joined lines: merge two neighbouring beads into one line on one side
+    for side, rate in ((0, 3.2), (1, 3.5)):
+        for _ in range(round(rng.gauss(rate, 1.0) * per_doc)):
+            k = pick(2)
+            if k is None:
+                continue
+            a, b = beads[k], beads[k + 1]
+            if side == 0:
+                merged = (["".join(a[0] + b[0])], a[1] + b[1])
+            else:
+                merged = (a[0] + b[0], [" ".join(a[1] + b[1])])
+            beads[k : k + 2] = [merged]
+            touched = {x if x < k else x - 1 for x in touched}
+            touched.add(k)
+    # missing sentences
+    for side, rate in ((0, 1.4), (1, 1.5)):
+        for _ in range(round(rng.gauss(rate, 0.8) * per_doc)):
+            k = pick()
+            if k is None:
+                continue
+            j, e = beads[k]
+            beads[k] = ([], e) if side == 0 else (j, [])
+            touched.add(k)
+    # one-sided page furniture
+    for side, rate in ((0, 1.2), (1, 1.3)):
+        for _ in range(round(rng.gauss(rate, 0.8) * per_doc)):
+            k = rng.randrange(0, len(beads) + 1)
+            line = rng.choice(JA_FURNITURE if side == 0 else EN_FURNITURE)
+            beads.insert(k, ([line], []) if side == 0 else ([], [line]))
+            touched = {x if x < k else x + 1 for x in touched}
+            touched.add(k)
+    ja: list[str] = []
+    en: list[str] = []
+    gold: list[BeadIds] = []
+    for j, e in beads:
+        ids_j = tuple(range(len(ja), len(ja) + len(j)))
+        ids_e = tuple(range(len(en), len(en) + len(e)))
+        ja += j
+        en += e
+        gold.append((ids_j, ids_e))
+    return ja, en, gold
+
+
+# ---------------------------------------------------------------- parts
+
+
+def bench_align_dev(shared: Path, tmp: Path, analyzer: object, use_cli: bool) -> None:
+    dev = shared / "data" / "align-dev"
+    ours: list[tuple[Path, Path]] = []
+    gc: list[tuple[Path, Path]] = []
+    t0 = time.perf_counter()
+    for gold in sorted(dev.glob("doc*.gold.tsv")):
+        name = gold.name[: -len(".gold.tsv")]
+        ja_path, en_path = dev / f"{name}.ja.txt", dev / f"{name}.en.txt"
+        ja, en = read_lines(ja_path), read_lines(en_path)
+        g = tmp / f"{name}.gold.tsv"
+        g.write_text("".join(gold.read_text(encoding="utf-8").splitlines(True)[1:]),
+                     encoding="utf-8")
+        beads = taiyaku_cli_beads(ja_path, en_path) if use_cli else taiyaku_beads(
+            ja, en, analyzer)
+        write_beads(tmp / f"{name}.taiyaku.tsv", beads)
+        ours.append((g, tmp / f"{name}.taiyaku.tsv"))
+        write_beads(tmp / f"{name}.gc.tsv", galechurch_beads(ja, en))
+        gc.append((g, tmp / f"{name}.gc.tsv"))
+    elapsed = time.perf_counter() - t0
+    print(f"align-dev ({len(ours)} documents, "
+          f"{'taiyaku align --presegmented CLI' if use_cli else 'tm.align.align'}; "
+          f"all three aligners {elapsed:.1f} s)")
+    print("  " + fmt("taiyaku", score(shared, ours)))
+    print("  " + fmt("Gale-Church (galechurch)", score(shared, gc)))
+    print(f"  scorer: {shared / 'tools' / 'score_alignment.py'} GOLD TEST ... "
+          f"(headerless gold copies in {tmp})")
+
+
+def bench_unseen(shared: Path, tmp: Path, analyzer: object, count: int,
+                 kyoto: dict[str, list[tuple[str, str]]]) -> None:
+    used = {line.split("\t")[1].strip()
+            for line in (shared / "data" / "align-dev" / "SOURCES.tsv").read_text(
+                encoding="utf-8").splitlines() if "\t" in line}
+    rng = random.Random(20240603)
+    names = sorted(a for a, rows in kyoto.items() if a not in used and 25 <= len(rows) <= 150)
+    chosen = rng.sample(names, count)
+    ours: list[tuple[Path, Path]] = []
+    gc: list[tuple[Path, Path]] = []
+    t0 = time.perf_counter()
+    for k, art in enumerate(chosen):
+        ja, en, gold = make_document(kyoto[art], rng)
+        g = tmp / f"unseen{k:03d}.gold.tsv"
+        write_beads(g, gold)
+        write_beads(tmp / f"unseen{k:03d}.taiyaku.tsv", taiyaku_beads(ja, en, analyzer))
+        ours.append((g, tmp / f"unseen{k:03d}.taiyaku.tsv"))
+        write_beads(tmp / f"unseen{k:03d}.gc.tsv", galechurch_beads(ja, en))
+        gc.append((g, tmp / f"unseen{k:03d}.gc.tsv"))
+    elapsed = time.perf_counter() - t0
+    print(f"unseen Kyoto documents ({count} articles not in align-dev, seed 20240603, "
+          f"{elapsed:.1f} s)")
+    print("  " + fmt("taiyaku", score(shared, ours)))
+    print("  " + fmt("Gale-Church (galechurch)", score(shared, gc)))
+
+
+def bench_knh(shared: Path, tmp: Path, analyzer: object) -> None:
+    from tm.ingest import align_document
+
+    seed = sorted((shared / "seeds").glob("004_*"))[0]
+    gold_src = ROOT / "tests" / "data" / "knh_gold.tsv"
+    counts = ""
+    for line in gold_src.read_text(encoding="utf-8").splitlines():
+        if line.startswith("# ja_segments="):
+            counts = line[2:]
+    alignment = align_document(seed, analyzer=analyzer)  # type: ignore[arg-type]
+    now = f"ja_segments={len(alignment.ja)} en_segments={len(alignment.en)}"
+    write_beads(tmp / "knh.taiyaku.tsv", [(b.ja_ids, b.en_ids) for b in alignment.beads])
+    ja = [s.text for s in alignment.ja]
+    en = [s.text for s in alignment.en]
+    write_beads(tmp / "knh.gc.tsv", galechurch_beads(ja, en))
+    print(f"KNH article (gold {counts}; segmentation now {now})")
+    if counts != now:
+        print("  WARNING: segmentation changed since the gold was written; figures are void")
+    print("  " + fmt("taiyaku", score(shared, [(gold_src, tmp / "knh.taiyaku.tsv")])))
+    print("  " + fmt("Gale-Church (galechurch)", score(shared, [(gold_src, tmp / "knh.gc.tsv")])))
+
+
+def bench_speed(analyzer: object, kyoto: dict[str, list[tuple[str, str]]], used: set[str]
+                ) -> None:
+    from tm.align import align
+
+    ja: list[str] = []
+    en: list[str] = []
+    for art, rows in kyoto.items():
+        if art in used:
+            continue
+        for j, e in rows:
+            ja.append(j)
+            en.append(e)
+        if len(ja) >= 5000:
+            break
+    ja, en = ja[:5000], en[:5000]
+    wall0, cpu0 = time.perf_counter(), time.process_time()
+    beads = align(ja, en, analyzer=analyzer)  # type: ignore[arg-type]
+    wall, cpu = time.perf_counter() - wall0, time.process_time() - cpu0
+    right = sum(1 for b in beads if len(b.ja_ids) == 1 and b.ja_ids == b.en_ids)
+    print(f"5,000 x 5,000 Kyoto sentences: {wall:.2f} s wall, {cpu:.2f} s CPU "
+          f"(target <= 10 s); {right} of 5000 sentence pairs exactly right")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--cli", action="store_true",
+                    help="align align-dev through `taiyaku align --presegmented`")
+    ap.add_argument("--unseen", type=int, default=60, help="number of unseen documents")
+    ap.add_argument("--skip-speed", action="store_true")
+    args = ap.parse_args(argv)
+    from tm.japanese import Analyzer
+
+    shared = shared_dir()
+    analyzer = Analyzer()
+    analyzer.tokenize("準備")  # load the dictionary outside the timings
+    with tempfile.TemporaryDirectory(prefix="bench_align_") as d:
+        tmp = Path(d)
+        bench_align_dev(shared, tmp, analyzer, args.cli)
+        kyoto = load_kyoto(shared)
+        used = {line.split("\t")[1].strip()
+                for line in (shared / "data" / "align-dev" / "SOURCES.tsv").read_text(
+                    encoding="utf-8").splitlines() if "\t" in line}
+        if args.unseen:
+            bench_unseen(shared, tmp, analyzer, args.unseen, kyoto)
+        bench_knh(shared, tmp, analyzer)
+        if not args.skip_speed:
+            bench_speed(analyzer, kyoto, used)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
