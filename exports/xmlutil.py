@@ -47,6 +47,9 @@ def safe_iterparse(
     except DefusedXmlException as e:
         raise ParseError(name, f"refused unsafe XML ({type(e).__name__}: entity or external "
                                "reference declarations are not allowed)") from None
+    except (LookupError, ValueError) as e:
+        # expat raises these for an unknown or unsupported encoding declaration
+        raise ParseError(name, f"cannot read the XML declaration's encoding ({e})") from None
     except ETParseError as e:
         line = e.position[0] if getattr(e, "position", None) else None
         msg = str(e).split(":")[0]
