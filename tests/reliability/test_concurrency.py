@@ -150,3 +150,40 @@ def test_same_document_ingested_twice_at_once(tmp_path: Path, seeded_db: Path) -
     assert after["documents"] == before["documents"] + 1
     assert after["units"] == before["units"] + PAIRS
     assert integrity(seeded_db) == "ok"
+
+
+LOCK_HOLDER = """
+import sqlite3, sys, time
+conn = sqlite3.connect(sys.argv[1], isolation_level=None)
+conn.execute("BEGIN IMMEDIATE")
+print("locked", flush=True)
+time.sleep(float(sys.argv[2]))
+conn.execute("COMMIT")
+"""
+
+#: longer than the store's 30 s busy timeout: a 600,000-unit TMX import holds the write
+#: lock about that long on a laptop (measured: an ingest started 2 s into one failed)
+LONG_WRITE_SECONDS = 35.0
+
+
+def test_writer_waits_for_a_long_write_instead_of_failing(tmp_path: Path,
+                                                          seeded_db: Path) -> None:
+    """Another process holds the write lock for longer than the busy timeout (as a big
+    `tm import` does): the ingest started meanwhile waits and succeeds; "database is locked"
+    never reaches the user."""
+    require("tm.ingest")
+    import sys
+
+    ja, en = write_pair(tmp_path, 20, start=80_000)
+    before = db_counts(seeded_db)
+    holder = subprocess.Popen([sys.executable, "-c", LOCK_HOLDER, str(seeded_db),
+                               str(LONG_WRITE_SECONDS)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
+        proc = run_cli(["ingest", str(ja), "--en", str(en)], db=seeded_db, timeout=600)
+    finally:
+        holder.wait(timeout=120)
+    info = describe(proc)
+    assert proc.returncode == 0, info
+    assert "locked" not in proc.stderr.lower(), info
+    assert db_counts(seeded_db)["units"] == before["units"] + 20
