@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping
 from typing import IO, Any
 
-from exports.xmlutil import clean_xml_text, safe_iterparse
+from exports.xmlutil import clean_xml_text
 from tm.errors import ParseError
 from tm.model import TMUnit
 
@@ -51,63 +51,140 @@ def _iso_to_tmx_date(value: str) -> str | None:
     return None
 
 
-def _seg_text(seg: Any) -> str:
-    parts = [seg.text or ""]
-    for child in seg:
-        tag = child.tag
-        if tag not in _CODES:
-            parts.append(_seg_text(child))
-        parts.append(child.tail or "")
-    return "".join(parts)
+def _refuse(name: str, what: str) -> ParseError:
+    return ParseError(name, f"refused unsafe XML ({what} declarations and external "
+                            "references are not allowed)")
 
 
-def _unit_of(tu: Any, name: str, line: int | None) -> TMUnit | None:
-    texts: dict[str, str] = {}
-    props: dict[str, str] = {}
-    note: str | None = None
-    for child in tu:
-        if child.tag == "prop":
-            ptype = child.get("type")
-            if ptype:
-                props[ptype] = child.text or ""
-        elif child.tag == "note":
-            note = child.text or ""
-        elif child.tag == "tuv":
-            lang = child.get(_XML_LANG)
-            if lang is None:
-                lang = child.get("lang")  # TMX 1.1 spelling
-            if lang is None:
-                raise ParseError(name, "<tuv> without xml:lang", line)
-            seg = child.find("seg")
-            code = lang_code(lang)
-            if seg is not None and code not in texts:
-                texts[code] = _seg_text(seg)
-    ja, en = texts.get("ja"), texts.get("en")
-    if ja is None or en is None or not ja.strip() or not en.strip():
-        return None
-    position = props.pop("x-position", None)
-    confidence = props.pop("x-confidence", None)
-    try:
-        pos = int(position) if position not in (None, "") else None
-        conf = float(confidence) if confidence not in (None, "") else None
-    except ValueError:
-        raise ParseError(name, "x-position / x-confidence prop is not a number", line) from None
-    return TMUnit(
-        ja=ja,
-        en=en,
-        document=props.pop("x-document", None) or None,
-        position=pos,
-        confidence=conf,
-        bead=props.pop("x-bead", None) or None,
-        created=_tmx_date_to_iso(tu.get("creationdate")),
-        note=note,
-        props=props,
-    )
+class _Reader:
+    """Expat handlers that turn the ``<tu>`` elements of a TMX stream into units.
+
+    Building no element tree makes this about three times faster than ``iterparse``; the
+    parser is made safe the way defusedxml makes it: entity declarations, unparsed entities
+    and external references raise, parameter entities are never parsed.
+    """
+
+    def __init__(self, parser: Any, name: str) -> None:
+        self.parser = parser
+        self.name = name
+        self.out: list[TMUnit] = []
+        self.root_seen = False
+        self.in_tu = False
+        self.depth = 0  # element depth inside the current <tu> (1 = its children)
+        self.props: dict[str, str] = {}
+        self.texts: dict[str, str] = {}
+        self.note: str | None = None
+        self.created: str | None = None
+        self.lang: str | None = None  # language code of the <tuv> being read
+        self.seg_done = False  # its first <seg> has been read
+        self.in_seg = 0  # depth inside <seg> (0 = outside)
+        self.skip = 0  # depth inside an inline code whose content is markup
+        self.text: list[str] | None = None  # collecting character data here
+        self.closed = False  # stop collecting (a child inside <prop> or <note>)
+        self.ptype: str | None = None
+
+    def start(self, tag: str, attrs: dict[str, str]) -> None:
+        if not self.root_seen:
+            self.root_seen = True
+            if tag != "tmx":
+                raise ParseError(self.name,
+                                 f"not a TMX file (root element <{tag}>, expected <tmx>)")
+            return
+        if not self.in_tu:
+            if tag == "tu":
+                self.in_tu, self.depth = True, 0
+                self.props, self.texts, self.note, self.lang = {}, {}, None, None
+                self.created = attrs.get("creationdate")
+            return
+        self.depth += 1
+        if self.in_seg:
+            self.in_seg += 1
+            if self.skip or tag in _CODES:
+                self.skip += 1
+            return
+        if self.depth == 1:
+            if tag == "prop":
+                self.ptype = attrs.get("type")
+                self.text = []
+            elif tag == "note":
+                self.ptype = None
+                self.text = []
+            elif tag == "tuv":
+                lang = attrs.get("xml:lang") or attrs.get("lang")
+                if lang is None:
+                    raise ParseError(self.name, "<tuv> without xml:lang",
+                                     self.parser.CurrentLineNumber)
+                self.lang, self.seg_done = lang_code(lang), False
+        elif self.depth == 2 and tag == "seg" and self.lang is not None and not self.seg_done:
+            self.in_seg, self.skip = 1, 0
+            self.text = []
+        elif self.text is not None:
+            self.closed = True  # <prop>/<note> text is only the text before a child element
+
+    def end(self, tag: str) -> None:
+        if not self.in_tu:
+            return
+        if self.depth == 0:  # </tu>
+            self.in_tu = False
+            unit = self._unit()
+            if unit is not None:
+                self.out.append(unit)
+            return
+        self.depth -= 1
+        if self.in_seg:
+            if self.skip:
+                self.skip -= 1
+            self.in_seg -= 1
+            if self.in_seg == 0:
+                assert self.lang is not None and self.text is not None
+                self.texts.setdefault(self.lang, "".join(self.text))
+                self.seg_done = True
+                self.text = None
+            return
+        if self.depth == 0:
+            if tag == "prop" and self.ptype and self.text is not None:
+                self.props[self.ptype] = "".join(self.text)
+            elif tag == "note" and self.text is not None:
+                self.note = "".join(self.text)
+            elif tag == "tuv":
+                self.lang = None
+            self.text, self.closed = None, False
+
+    def data(self, text: str) -> None:
+        if self.text is not None and not self.skip and not self.closed:
+            self.text.append(text)
+
+    def _unit(self) -> TMUnit | None:
+        texts, props = self.texts, self.props
+        ja, en = texts.get("ja"), texts.get("en")
+        if ja is None or en is None or not ja.strip() or not en.strip():
+            return None
+        position = props.pop("x-position", None)
+        confidence = props.pop("x-confidence", None)
+        try:
+            pos = int(position) if position not in (None, "") else None
+            conf = float(confidence) if confidence not in (None, "") else None
+        except ValueError:
+            raise ParseError(self.name, "x-position / x-confidence prop is not a number",
+                             self.parser.CurrentLineNumber) from None
+        return TMUnit(
+            ja=ja,
+            en=en,
+            document=props.pop("x-document", None) or None,
+            position=pos,
+            confidence=conf,
+            bead=props.pop("x-bead", None) or None,
+            created=_tmx_date_to_iso(self.created),
+            note=self.note,
+            props=props,
+        )
 
 
 def read(fp: IO[bytes], name: str) -> Iterator[TMUnit]:
     """Stream the Japanese–English units of a TMX file (other languages are ignored, units
     without both sides skipped).
+
+    The file is fed to expat in 1 MB blocks; memory holds one block's units at a time.
 
     :raises ParseError: not TMX, malformed, unsafe (entities, external references), or a
         ``<tuv>`` without ``xml:lang``
@@ -119,34 +196,42 @@ def read(fp: IO[bytes], name: str) -> Iterator[TMUnit]:
     >>> [(u.ja, u.en) for u in read(io.BytesIO(data), "x.tmx")]
     [('対訳', 'parallel text')]
     """
-    root_seen = False
-    body: Any = None
-    depth_in_tu = 0
-    for event, elem in safe_iterparse(fp, name):
-        tag = elem.tag
-        if event == "start":
-            if not root_seen:
-                root_seen = True
-                if tag != "tmx":
-                    raise ParseError(name, f"not a TMX file (root element <{tag}>, expected <tmx>)")
-            elif tag == "body":
-                body = elem
-            elif tag == "tu":
-                depth_in_tu += 1
-            continue
-        if tag == "tu":
-            depth_in_tu -= 1
-            unit = _unit_of(elem, name, None)
-            # Drop the parsed <tu> so memory does not grow with the file.
-            if body is not None:
-                body.clear()
-            else:
-                elem.clear()
-            if unit is not None:
-                yield unit
-        elif tag == "header" and depth_in_tu == 0:
-            elem.clear()
-    if not root_seen:
+    from xml.parsers import expat
+
+    parser = expat.ParserCreate()
+    reader = _Reader(parser, name)
+    parser.buffer_text = True
+    parser.buffer_size = 1 << 16
+    parser.StartElementHandler = reader.start
+    parser.EndElementHandler = reader.end
+    parser.CharacterDataHandler = reader.data
+
+    def entity_decl(*_args: Any) -> None:
+        raise _refuse(name, "EntitiesForbidden: entity")
+
+    def unparsed_entity_decl(*_args: Any) -> None:
+        raise _refuse(name, "EntitiesForbidden: unparsed entity")
+
+    def external_ref(*_args: Any) -> int:
+        raise _refuse(name, "ExternalReferenceForbidden: external entity")
+
+    parser.EntityDeclHandler = entity_decl
+    parser.UnparsedEntityDeclHandler = unparsed_entity_decl
+    parser.ExternalEntityRefHandler = external_ref
+    parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
+    while True:
+        block = fp.read(1 << 20)
+        try:
+            parser.Parse(block, not block)
+        except expat.ExpatError as e:
+            msg = str(e).split(":")[0]
+            raise ParseError(name, f"malformed XML ({msg})", e.lineno) from None
+        if reader.out:
+            yield from reader.out
+            reader.out = []
+        if not block:
+            break
+    if not reader.root_seen:
         raise ParseError(name, "empty file, expected a TMX document")
 
 

@@ -12,6 +12,7 @@ score with an exhaustive rapidfuzz scan, concordance latency and the database si
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import lzma
 import random
@@ -36,11 +37,13 @@ from pathlib import Path
 from tm.store import Store
 from tm.tmio import import_tm
 t = time.perf_counter()
+c = time.process_time()
 with Store.open(Path({db!r})) as store:
     r = import_tm(store, Path({tmx!r}))
 secs = time.perf_counter() - t
+cpu = time.process_time() - c
 rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-print(json.dumps({{"seconds": secs, "peak_mb": rss, "added": r.added, "read": r.read}}))
+print(json.dumps({{"seconds": secs, "cpu": cpu, "peak_mb": rss, "added": r.added, "read": r.read}}))
 """
 
 
@@ -104,7 +107,8 @@ def pct(values: list[float], q: float) -> float:
 
 
 def bench_size(size: int, pairs: list[tuple[str, str]], held: list[tuple[str, str]],
-               n_queries: int, n_exhaustive: int, work: Path) -> dict[str, object]:
+               n_queries: int, n_exhaustive: int, work: Path, *, keep: bool = False,
+               reuse_db: bool = False) -> dict[str, object]:
     from rapidfuzz import process
     from rapidfuzz.distance import Levenshtein
 
@@ -117,20 +121,29 @@ def bench_size(size: int, pairs: list[tuple[str, str]], held: list[tuple[str, st
     units = build_units(pairs, size, rng)
     tmx_path = work / f"tm{size}.tmx"
     db = work / f"tm{size}.db"
-    write_tmx(units, tmx_path)
-    db.unlink(missing_ok=True)
-    out = subprocess.run(
-        [sys.executable, "-c", IMPORT_SNIPPET.format(root=str(ROOT), db=str(db),
-                                                       tmx=str(tmx_path))],
-        capture_output=True, text=True, check=True,
-    )
-    imp = json.loads(out.stdout.strip().splitlines()[-1])
-    res: dict[str, object] = {
-        "size": size, "import_s": round(imp["seconds"], 1), "import_peak_mb": round(imp["peak_mb"]),
-        "units_added": imp["added"], "tmx_mb": round(tmx_path.stat().st_size / 1e6),
-        "db_mb": round(db.stat().st_size / 1e6),
-    }
-    tmx_path.unlink()
+    res: dict[str, object] = {"size": size}
+    if reuse_db and db.exists():
+        res["import"] = f"skipped (--reuse-db: {db})"
+    else:
+        if not (keep and tmx_path.exists()):
+            write_tmx(units, tmx_path)
+        db.unlink(missing_ok=True)
+        for extra in ("-wal", "-shm"):
+            Path(str(db) + extra).unlink(missing_ok=True)
+        out = subprocess.run(
+            [sys.executable, "-c", IMPORT_SNIPPET.format(root=str(ROOT), db=str(db),
+                                                           tmx=str(tmx_path))],
+            capture_output=True, text=True, check=True,
+        )
+        imp = json.loads(out.stdout.strip().splitlines()[-1])
+        res.update({
+            "import_s": round(imp["seconds"], 1), "import_cpu_s": round(imp["cpu"], 1),
+            "import_peak_mb": round(imp["peak_mb"]), "units_added": imp["added"],
+            "tmx_mb": round(tmx_path.stat().st_size / 1e6),
+        })
+        if not keep:
+            tmx_path.unlink()
+    res["db_mb"] = round(db.stat().st_size / 1e6)
     store = Store.open(db)
     half = n_queries // 2
     queries = [ja for ja, _ in held[:half]]
@@ -210,7 +223,8 @@ def bench_size(size: int, pairs: list[tuple[str, str]], held: list[tuple[str, st
     res["conc12_p50_ms"] = round(statistics.median(lat_c1), 2)
     res["conc12_max_ms"] = round(max(lat_c1), 2)
     store.close()
-    db.unlink(missing_ok=True)
+    if not keep:
+        db.unlink(missing_ok=True)
     return res
 
 
@@ -221,17 +235,34 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--queries", type=int, default=1000, help="fuzzy queries per size")
     ap.add_argument("--exhaustive", type=int, default=400,
                     help="queries checked against an exhaustive scan per size")
-    ap.add_argument("--workdir", type=Path, default=None)
+    ap.add_argument("--workdir", type=Path, default=None,
+                    help="where TMX and database files go (a temporary folder inside it)")
+    ap.add_argument("--keep", action="store_true",
+                    help="use --workdir itself and keep the TMX and database files there "
+                         "(an existing TMX of the same size is reused)")
+    ap.add_argument("--reuse-db", action="store_true",
+                    help="with --keep: query an existing database instead of importing again")
+    ap.add_argument("--quick", action="store_true", help="10k units only")
     args = ap.parse_args(argv)
+    if args.quick:
+        args.sizes = "10000"
+    if args.keep and args.workdir is None:
+        ap.error("--keep needs --workdir")
     if not CORPUS.exists():
         print(f"bench_tm: {CORPUS} not found; skipped")
         return 0
     pairs = load_pairs()
     random.Random(42).shuffle(pairs)
     held, pairs = pairs[:HELD_OUT], pairs[HELD_OUT:]
-    with tempfile.TemporaryDirectory(dir=args.workdir) as tmp:
+    with contextlib.ExitStack() as stack:
+        if args.keep:
+            args.workdir.mkdir(parents=True, exist_ok=True)
+            tmp = str(args.workdir)
+        else:
+            tmp = stack.enter_context(tempfile.TemporaryDirectory(dir=args.workdir))
         for size in (int(s) for s in args.sizes.split(",")):
-            res = bench_size(size, pairs, held, args.queries, args.exhaustive, Path(tmp))
+            res = bench_size(size, pairs, held, args.queries, args.exhaustive, Path(tmp),
+                             keep=args.keep, reuse_db=args.reuse_db)
             print(f"== TM benchmark: {size:,} units")
             for k, v in res.items():
                 print(f"  {k:28} {v}")

@@ -119,3 +119,25 @@ def test_export_validates_against_the_dtd(shared: Path, tmp_path: Path) -> None:
                           capture_output=True, text=True)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "VALID" in proc.stdout
+
+
+def test_nested_codes_legacy_lang_and_first_variant_wins() -> None:
+    data = tmx_bytes(
+        '<tu><prop type="empty"></prop>'
+        '<tuv lang="JA"><seg>前<bpt i="1">{<sub>脚注</sub>}</bpt>後<hi>強<ph>x</ph>調</hi></seg>'
+        '</tuv><tuv xml:lang="ja-JP"><seg>二番目</seg></tuv>'
+        '<tuv xml:lang="en"><seg>before <ut>raw</ut>after</seg><seg>extra seg</seg></tuv></tu>'
+    )
+    [unit] = tmx.read(io.BytesIO(data), "a.tmx")
+    assert (unit.ja, unit.en, unit.props) == ("前後強調", "before after", {"empty": ""})
+
+
+def test_units_across_read_blocks_and_line_of_a_bad_tuv() -> None:
+    many = "".join(f'<tu><tuv xml:lang="ja"><seg>川{i}</seg></tuv>'
+                   f'<tuv xml:lang="en"><seg>river {i}</seg></tuv></tu>\n' for i in range(30_000))
+    units = list(tmx.read(io.BytesIO(tmx_bytes(many)), "big.tmx"))  # > 1 MB: several blocks
+    assert len(units) == 30_000 and units[-1].ja == "川29999" and units[-1].en == "river 29999"
+    bad = tmx_bytes('<tu>\n<tuv xml:lang="ja"><seg>川</seg></tuv>\n<tuv><seg>x</seg></tuv></tu>')
+    with pytest.raises(ParseError) as info:
+        list(tmx.read(io.BytesIO(bad), "bad.tmx"))
+    assert info.value.line == 3 and "xml:lang" in str(info.value)
