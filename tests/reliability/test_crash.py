@@ -188,7 +188,7 @@ def test_sigint_during_ingest_exits_130_and_keeps_all_or_nothing(
     start_hash = db_hash(seeded_db)
     if when == "aligning":
         def trigger(elapsed: float, size: int) -> bool:
-            return elapsed > 1.0
+            return elapsed > 0.7
     else:
         def trigger(elapsed: float, size: int) -> bool:
             return size > 0
