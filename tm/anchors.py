@@ -222,7 +222,9 @@ def is_boilerplate(text: str) -> bool:
 _JA_NOUN_MIN = 2  # characters of romaji key needed for a reading to count
 
 
-_KIND_WEIGHT = {"n": 2.0, "m": 0.8, "w": 2.2, "t": 1.8, "c": 2.5, "x": 2.5, "y": 1.2, "q": 0.4}
+_KIND_WEIGHT = {
+    "n": 2.0, "m": 0.8, "w": 2.2, "t": 1.8, "c": 2.5, "x": 2.5, "y": 1.2, "q": 0.4, "d": 2.0,
+}
 
 
 class DocAnchors:
@@ -415,8 +417,11 @@ def build_anchors(
     *,
     analyzer: Analyzer | None = None,
     lexicon: Sequence[tuple[str, str]] = (),
+    seed: bool = True,
 ) -> DocAnchors:
     """Extract and cross-resolve the anchors of one document pair.
+
+    *seed* adds the weak anchors of :data:`tm.seedlex.SEED_LEXICON` (common words).
 
     >>> d = build_anchors(["1909年に京都でCNBCと会った。"], ["He met CNBC in Kyoto in 1909."])
     >>> sorted(set(d.ja[0]) & set(d.en[0]))
@@ -494,8 +499,40 @@ def build_anchors(
                 import bisect
 
                 en_c[bisect.bisect_right(en_starts, m.start()) - 1][tag] += 1
+    if seed:
+        _add_seed_lexicon(ja_text, ja_starts, en, ja_c, en_c)
     _add_quotes(ja, en, ja_c, en_c)
     return DocAnchors(ja_c, en_c, ja_content, en_content)
+
+
+def _add_seed_lexicon(ja_text: str, ja_starts: list[int], en: Sequence[str],
+                      ja_c: list[Counter[str]], en_c: list[Counter[str]]) -> None:
+    """Common-word anchors (``d:``) from the built-in word list, once per segment."""
+    import bisect
+
+    from .seedlex import SEED_LEXICON
+
+    en_text = "\n".join(t.lower() for t in en)
+    en_starts: list[int] = []
+    pos = 0
+    for t in en:
+        en_starts.append(pos)
+        pos += len(t) + 1
+    for n, (forms, pattern) in enumerate(SEED_LEXICON):
+        tag = f"d:{n}"
+        hit_ja: set[int] = set()
+        for form in forms:
+            hit_ja.update(_occurrences(ja_text, ja_starts, form))
+        if not hit_ja:
+            continue
+        hit_en = {bisect.bisect_right(en_starts, m.start()) - 1
+                  for m in re.finditer(r"(?<![a-z])(?:" + pattern + r")(?![a-z])", en_text)}
+        if not hit_en:
+            continue
+        for i in hit_ja:
+            ja_c[i][tag] = 1
+        for j in hit_en:
+            en_c[j][tag] = 1
 
 
 def _add_quotes(ja: Sequence[str], en: Sequence[str],
