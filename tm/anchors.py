@@ -201,6 +201,10 @@ _BOILERPLATE = {
     "tweet", "bookmark", "sponsored", "see more", "next", "previous", "home", "menu",
     "comments", "recommended", "popular", "most read", "close", "share on facebook",
     "share on x", "share on twitter", "copy link", "email", "subscribe",
+    "page top", "to top", "go to top", "follow us", "follow", "sign up", "log in", "login",
+    "newsletter", "more", "back", "ページトップ", "ページトップへ", "トップに戻る", "上に戻る",
+    "フォローする", "フォロー", "ログイン", "会員登録", "新着記事", "おすすめ", "いいね",
+    "urlをコピーしました", "リンクをコピー", "lineで送る", "はてなブックマーク",
 }
 
 

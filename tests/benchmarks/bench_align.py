@@ -33,9 +33,10 @@ BeadIds = tuple[tuple[int, ...], tuple[int, ...]]
 # Page furniture for the unseen documents: some lines the aligner's built-in list knows,
 # some it does not (to see that unknown furniture still ends up unpaired).
 JA_FURNITURE = ["広告", "目次", "関連記事", "続きを読む", "この記事をシェアする",
-                "▲ページの先頭へ", "ページトップへ", "フォローする", "印刷する"]
+                "▲ページの先頭へ", "ページトップへ", "フォローする", "印刷する", "この記事を評価する"]
 EN_FURNITURE = ["Advertisement", "Contents", "Related articles", "Read more",
-                "Share this article", "Back to top", "Page top", "Follow us", "Print"]
+                "Share this article", "Back to top", "Page top", "Follow us", "Print",
+                "Rate this article"]
 
 
 def shared_dir() -> Path:
