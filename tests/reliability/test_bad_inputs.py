@@ -527,3 +527,18 @@ def test_export_dying_midway_in_process_keeps_the_old_file(
         assert target in str(info.value) and "space" in str(info.value)
     assert out.read_bytes() == b"previous export"
     assert sorted(p.name for p in out_dir.iterdir()) == [target]
+
+
+def test_tmx_with_a_remote_dtd_imports_without_fetching_it(tmp_path: Path,
+                                                           seeded_db: Path) -> None:
+    """Real TMX files name their DTD by URL; taiyaku imports them and never fetches it (the
+    address below is a closed local port: a fetch would fail or hang)."""
+    require(*TM_IO)
+    body = bf.tmx_valid(6).split("\n", 2)[2]
+    path = bf.write(tmp_path, "remote-dtd.tmx", '<?xml version="1.0" encoding="UTF-8"?>\n'
+                    '<!DOCTYPE tmx SYSTEM "http://127.0.0.1:9/tmx14.dtd">\n'
+                    '<?xml-stylesheet href="file:///etc/passwd"?>\n' + body)
+    before = db_counts(seeded_db)
+    proc = run_cli(["tm", "import", str(path)], db=seeded_db, timeout=60)
+    assert proc.returncode == 0, describe(proc)
+    assert db_counts(seeded_db)["units"] == before["units"] + 6
