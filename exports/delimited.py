@@ -23,6 +23,7 @@ from .tabular import (
     GLOSSARY_REQUIRED,
     TM_COLUMNS,
     TM_REQUIRED,
+    OneSided,
     entry_to_row,
     header_index,
     row_to_entry,
@@ -125,10 +126,13 @@ class Delimited:
         """Write TM units, one row each."""
         self._write_rows(TM_COLUMNS, (unit_to_row(u) for u in units), fp, bom)
 
-    def read_units(self, fp: IO[bytes], name: str) -> Iterator[TMUnit]:
-        """Read TM units (``ja`` and ``en`` columns required)."""
+    def read_units(self, fp: IO[bytes], name: str, *, one_sided: OneSided | None = None
+                   ) -> Iterator[TMUnit]:
+        """Read TM units (``ja`` and ``en`` columns required); a row with one side only is
+        refused, or reported to *one_sided* and skipped (:func:`~exports.tabular.row_to_unit`).
+        """
         for line, row in self._read_rows(fp, name, TM_REQUIRED, TM_COLUMNS):
-            unit = row_to_unit(row, name, line)
+            unit = row_to_unit(row, name, line, one_sided=one_sided)
             if unit is not None:
                 yield unit
 
@@ -154,9 +158,10 @@ def write(records: Iterable[TermEntry], fp: IO[bytes], *, delimiter: str = ",",
     _dialect("", delimiter).write(records, fp, bom=bom, **opts)
 
 
-def read_units(fp: IO[bytes], name: str, *, delimiter: str | None = None) -> Iterator[TMUnit]:
+def read_units(fp: IO[bytes], name: str, *, delimiter: str | None = None,
+               one_sided: OneSided | None = None) -> Iterator[TMUnit]:
     """Read TM units from CSV (or TSV when *name* ends in ``.tsv``)."""
-    return _dialect(name, delimiter).read_units(fp, name)
+    return _dialect(name, delimiter).read_units(fp, name, one_sided=one_sided)
 
 
 def write_units(units: Iterable[TMUnit], fp: IO[bytes], *, delimiter: str = ",",

@@ -79,9 +79,21 @@ class TMFormat:
     reader: str
     writer: str
 
-    def read_units(self, fp: IO[bytes], name: str) -> Iterator[Any]:
-        """TM units from *fp*."""
-        fn: Callable[[IO[bytes], str], Iterator[Any]] = getattr(resolve(self.spec), self.reader)
+    def read_units(self, fp: IO[bytes], name: str, *,
+                   one_sided: Callable[[int | None, str], None] | None = None
+                   ) -> Iterator[Any]:
+        """TM units from *fp*.
+
+        :param one_sided: for the spreadsheet formats (XLSX, CSV, TSV): called with (line,
+            missing side) for a row with text in one language only, which is then skipped;
+            without it such a row is a :class:`~tm.errors.ParseError`. (The TMX reader always
+            skips units without both languages.)
+        """
+        import inspect
+
+        fn: Callable[..., Iterator[Any]] = getattr(resolve(self.spec), self.reader)
+        if one_sided is not None and "one_sided" in inspect.signature(fn).parameters:
+            return fn(fp, name, one_sided=one_sided)
         return fn(fp, name)
 
     def write_units(self, units: Iterable[Any], fp: IO[bytes], **opts: Any) -> None:

@@ -19,7 +19,7 @@ is a JSON object, empty when there are none).
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from glossary.model import FORM_KINDS, STATUSES, TermEntry, TermForm
@@ -28,7 +28,7 @@ from tm.model import TMUnit
 
 __all__ = [
     "GLOSSARY_COLUMNS", "TM_COLUMNS", "entry_to_row", "row_to_entry", "unit_to_row",
-    "row_to_unit", "header_index", "join_list", "split_list",
+    "row_to_unit", "header_index", "join_list", "split_list", "OneSided",
 ]
 
 GLOSSARY_COLUMNS = (
@@ -278,14 +278,40 @@ def unit_to_row(unit: TMUnit) -> dict[str, Any]:
     }
 
 
-def row_to_unit(row: Mapping[str, Any], name: str, line: int | None) -> TMUnit | None:
-    """A row back to a TM unit; ``None`` when both sides are empty.
+#: ``one_sided(line, missing)`` is told about a TM row with only one side (*missing* is
+#: ``"ja"`` or ``"en"``); the row is then skipped
+OneSided = Callable[[int | None, str], None]
 
-    :raises ParseError: bad position, confidence or props
+
+def row_to_unit(row: Mapping[str, Any], name: str, line: int | None, *,
+                one_sided: OneSided | None = None) -> TMUnit | None:
+    """A row back to a TM unit; ``None`` when both sides are empty (a blank row).
+
+    A row with text on one side only is never a unit (the TM would hold an empty target): it
+    is refused, or, when *one_sided* is given, reported to it and skipped (``None``).
+
+    :raises ParseError: one side empty (without *one_sided*), bad position, confidence or props
+
+    >>> row_to_unit({"ja": "対訳", "en": "parallel text"}, "m.csv", 2).en
+    'parallel text'
+    >>> row_to_unit({"ja": "対訳", "en": ""}, "m.csv", 3)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    tm.errors.ParseError: m.csv:3: the en cell is empty (a TM unit needs both Japanese ...
+    >>> skipped = []
+    >>> row_to_unit({"ja": " ", "en": "x"}, "m.csv", 4,
+    ...             one_sided=lambda line, side: skipped.append((line, side))), skipped
+    (None, [(4, 'ja')])
     """
     ja = _text(row.get("ja")) or ""
     en = _text(row.get("en")) or ""
-    if not ja and not en:
+    if not ja.strip() and not en.strip():
+        return None
+    if not ja.strip() or not en.strip():
+        missing = "en" if ja.strip() else "ja"
+        if one_sided is None:
+            raise ParseError(name, f"the {missing} cell is empty (a TM unit needs both Japanese "
+                                   "and English: fill it in or delete the row)", line)
+        one_sided(line, missing)
         return None
     try:
         pos_raw = _text(row.get("position"))

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import json
 import re
+import weakref
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -264,7 +265,8 @@ def read(fp: IO[bytes], name: str) -> Iterator[TermEntry]:
     Languages other than Japanese and English are skipped. Entity declarations and external
     references are refused.
 
-    :raises ParseError: malformed or unsafe XML, or not a TBX file
+    :raises ParseError: malformed or unsafe XML, not a TBX file, a language section without
+        ``xml:lang``, or entries none of which has a Japanese or English term
 
     >>> import io
     >>> buf = io.BytesIO()
@@ -275,29 +277,48 @@ def read(fp: IO[bytes], name: str) -> Iterator[TermEntry]:
     """
     root_seen = False
     ns = ""
-    depth = 0
-    for event, elem in safe_iterparse(fp, name):
+    lines: weakref.WeakKeyDictionary[Any, int] = weakref.WeakKeyDictionary()
+    concepts = used = 0
+    other_langs: set[str] = set()
+    for event, elem in safe_iterparse(fp, name, lines=lines):
+        tag = elem.tag
         if event == "start":
-            depth += 1
             if not root_seen:
                 root_seen = True
-                if elem.tag == f"{{{TBX3_NS}}}tbx":
+                if tag == f"{{{TBX3_NS}}}tbx":
                     ns = f"{{{TBX3_NS}}}"
-                elif elem.tag in ("martif", "tbx"):
+                elif tag in ("martif", "tbx"):
                     ns = ""
                 else:
-                    raise ParseError(name, f"not a TBX file (root element <{_local(elem.tag)}>, "
-                                           "expected <tbx> or <martif>)", 1)
+                    raise ParseError(name, f"not a TBX file (root element <{_local(tag)}>, "
+                                           "expected <tbx> or <martif>)", lines.get(elem, 1))
+            elif tag in (f"{ns}langSec", f"{ns}langSet"):
+                lang = _lang_of(elem)
+                if not lang:
+                    raise ParseError(name, f"<{_local(tag)}> without xml:lang (every language "
+                                           "section must say its language)", lines.get(elem))
+                if _lang_key(lang) is None:
+                    other_langs.add(lang)
             continue
-        depth -= 1
-        tag = elem.tag
         if tag in (f"{ns}conceptEntry", f"{ns}termEntry"):
+            concepts += 1
             entry = _entry_from(elem, ns)
             elem.clear()
             if entry is not None:
+                used += 1
                 yield entry
     if not root_seen:
         raise ParseError(name, "empty file (no XML root element)")
+    if concepts and not used:
+        found = f" (languages found: {', '.join(sorted(other_langs))})" if other_langs else ""
+        raise ParseError(name, f"none of its {concepts} entries has a Japanese or English "
+                               f"term{found}")
+
+
+def _lang_of(elem: Any) -> str | None:
+    """A language section's language: ``xml:lang`` (or a bare ``lang`` some old tools write)."""
+    lang = elem.get(XML_LANG) or elem.get("lang")
+    return lang.strip() if lang and lang.strip() else None
 
 
 def _local(tag: str) -> str:
@@ -357,7 +378,7 @@ def _entry_from(ce: Any, ns: str) -> TermEntry | None:
     for child in ce:
         local = _local(child.tag)
         if local in ("langSec", "langSet"):
-            lang = _lang_key(child.get(XML_LANG))
+            lang = _lang_key(_lang_of(child))
             for sub in child:
                 sl = _local(sub.tag)
                 if sl in ("termSec", "tig", "ntig"):

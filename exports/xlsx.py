@@ -9,12 +9,16 @@ produced (taiyaku version, date, database meta).
 
 The readers match columns by header name (case-insensitive, any order, extra columns ignored),
 skip the "About" sheet, and refuse damaged or oversized archives (zip bombs) before openpyxl
-opens them.
+opens them. A formula cell (e.g. typed by a user into an exported sheet) is read as its formula
+text, never evaluated and never replaced by a possibly missing cached value.
 """
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import io
+import os
 import zipfile
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
@@ -29,6 +33,7 @@ from .tabular import (
     GLOSSARY_REQUIRED,
     TM_COLUMNS,
     TM_REQUIRED,
+    OneSided,
     entry_to_row,
     header_index,
     row_to_entry,
@@ -88,13 +93,31 @@ def _write_book(title: str, columns: Sequence[str], widths: Mapping[str, int],
                 rows: Iterable[Mapping[str, Any]], fp: IO[bytes],
                 meta: Mapping[str, str] | None, *, status_list: bool, layout: str) -> None:
     from openpyxl import Workbook
+
+    wb = Workbook(write_only=True)
+    try:
+        _fill_book(wb, title, columns, widths, rows, status_list=status_list, layout=layout,
+                   meta=meta)
+        buf = io.BytesIO()
+        wb.save(buf)
+    except BaseException as e:
+        _discard(wb)
+        io_error = _as_os_error(e)
+        if io_error is not None:
+            raise io_error from None
+        raise
+    fp.write(buf.getvalue())
+
+
+def _fill_book(wb: Workbook, title: str, columns: Sequence[str], widths: Mapping[str, int],
+               rows: Iterable[Mapping[str, Any]], *, status_list: bool, layout: str,
+               meta: Mapping[str, str] | None) -> None:
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.utils import get_column_letter
     from openpyxl.worksheet.datavalidation import DataValidation
     from openpyxl.worksheet.filters import AutoFilter
 
-    wb = Workbook(write_only=True)
     ws: Any = wb.create_sheet(title)
     ws.freeze_panes = "A2"
     for i, col in enumerate(columns, 1):
@@ -139,9 +162,46 @@ def _write_book(title: str, columns: Sequence[str], widths: Mapping[str, int],
         dv.add(f"{letter}2:{letter}{max(n + 1, 2) + 1000}")
         ws.data_validations.append(dv)
     _about_sheet(wb, meta, layout, n, columns)
-    buf = io.BytesIO()
-    wb.save(buf)
-    fp.write(buf.getvalue())
+
+
+def _discard(wb: Workbook) -> None:
+    """After a failed write: close openpyxl's half-written sheet streams (else their generators
+    report the same I/O error again when garbage-collected) and remove its temporary files."""
+    for ws in list(getattr(wb, "_sheets", [])):
+        writer = getattr(ws, "_writer", None)
+        for gen in (getattr(ws, "_rows", None), getattr(writer, "xf", None)):
+            if gen is not None:
+                with contextlib.suppress(Exception):
+                    gen.close()
+        if writer is not None and isinstance(getattr(writer, "out", None), str):
+            with contextlib.suppress(Exception):
+                writer.cleanup()
+
+
+def _as_os_error(e: BaseException) -> OSError | None:
+    """The I/O failure behind an openpyxl write error as an :class:`OSError` (which
+    :func:`exports.outfile.atomic_output` reports as "cannot write"), or ``None`` when *e* is
+    not an I/O failure.
+
+    openpyxl streams write-only sheets through lxml into temporary files, so a full disk or a
+    file-size limit surfaces as ``lxml.etree.SerialisationError: IO_EFBIG`` / ``IO_ENOSPC``.
+
+    >>> _as_os_error(OSError(28, "No space left on device")).strerror
+    'No space left on device'
+    >>> _as_os_error(ValueError("x")) is None
+    True
+    """
+    if isinstance(e, OSError):
+        return e
+    if isinstance(e, (zipfile.BadZipFile, zipfile.LargeZipFile)):
+        return OSError(f"zip archive: {e}")
+    if type(e).__name__ != "SerialisationError":
+        return None
+    message = str(e).strip()
+    code = getattr(errno, message[3:], None) if message.startswith("IO_") else None
+    if isinstance(code, int):
+        return OSError(code, os.strerror(code))
+    return OSError(message or "serialisation error")
 
 
 def _about_sheet(wb: Workbook, meta: Mapping[str, str] | None, layout: str, n: int,
@@ -205,7 +265,10 @@ def _rows(fp: IO[bytes], name: str, required: Sequence[str],
     from openpyxl import load_workbook
 
     try:
-        wb = load_workbook(data, read_only=True, data_only=True)
+        # data_only=False: a formula cell reads as its formula text. Its cached value is None
+        # whenever no spreadsheet program calculated it (files written by openpyxl, scripts,
+        # LibreOffice without recalculation), which would silently lose the cell's text.
+        wb = load_workbook(data, read_only=True, data_only=False)
     except ParseError:
         raise
     except Exception as e:  # openpyxl raises many types for damaged parts
@@ -225,7 +288,7 @@ def _rows(fp: IO[bytes], name: str, required: Sequence[str],
             for line, cells in enumerate(rows, 2):
                 if cells is None or all(c is None or c == "" for c in cells):
                     continue
-                yield line, {k: (cells[i] if i < len(cells) else None)
+                yield line, {k: (_cell_value(cells[i]) if i < len(cells) else None)
                              for k, i in index.items()}
         except ParseError:
             raise
@@ -233,6 +296,17 @@ def _rows(fp: IO[bytes], name: str, required: Sequence[str],
             raise ParseError(name, f"damaged XLSX sheet ({type(e).__name__})") from None
     finally:
         wb.close()
+
+
+def _cell_value(value: Any) -> Any:
+    """A cell's value as the readers want it: formulas as their text (``"=SUM(A1:A2)"``;
+    array and data-table formulas are objects whose ``text`` holds it), others unchanged."""
+    if value is None or isinstance(value, (str, int, float)):
+        return value
+    text = getattr(value, "text", None)
+    if isinstance(text, str):
+        return text if text.startswith("=") else "=" + text
+    return value
 
 
 def read(fp: IO[bytes], name: str) -> Iterator[TermEntry]:
@@ -246,9 +320,14 @@ def read(fp: IO[bytes], name: str) -> Iterator[TermEntry]:
             yield entry
 
 
-def read_units(fp: IO[bytes], name: str) -> Iterator[TMUnit]:
-    """Read TM units (``ja`` and ``en`` columns required) from the first data sheet."""
+def read_units(fp: IO[bytes], name: str, *, one_sided: OneSided | None = None
+               ) -> Iterator[TMUnit]:
+    """Read TM units (``ja`` and ``en`` columns required) from the first data sheet.
+
+    A row with text in one language only is refused, or reported to *one_sided* and skipped
+    (see :func:`exports.tabular.row_to_unit`).
+    """
     for line, row in _rows(fp, name, TM_REQUIRED, TM_COLUMNS):
-        unit = row_to_unit(row, name, line)
+        unit = row_to_unit(row, name, line, one_sided=one_sided)
         if unit is not None:
             yield unit

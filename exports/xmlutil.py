@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, MutableMapping
 from typing import IO, Any
 
 from tm.errors import ParseError
@@ -27,23 +27,34 @@ def clean_xml_text(text: str) -> str:
 
 
 def safe_iterparse(
-    fp: IO[bytes], name: str, events: tuple[str, ...] = ("start", "end")
+    fp: IO[bytes], name: str, events: tuple[str, ...] = ("start", "end"), *,
+    lines: MutableMapping[Any, int] | None = None,
 ) -> Iterator[tuple[str, Any]]:
     """Stream-parse XML with defusedxml: DTD declarations are tolerated (TMX files carry a
     DOCTYPE), entity declarations and external references are refused.
 
     Errors become :class:`ParseError` naming *name* and the line.
+
+    :param lines: when given (e.g. a :class:`weakref.WeakKeyDictionary`), every element is
+        recorded in it with the line of its start tag, for error messages
+
+    >>> import io, weakref
+    >>> where = weakref.WeakKeyDictionary()
+    >>> [(e.tag, where[e]) for ev, e in safe_iterparse(io.BytesIO(b"<a>\\n<b/></a>"), "x.xml",
+    ...                                                   ("start",), lines=where)]
+    [('a', 1), ('b', 2)]
     """
     from xml.etree.ElementTree import ParseError as ETParseError
 
     import defusedxml.ElementTree as DET
     from defusedxml import DefusedXmlException
 
+    parser = None if lines is None else _line_parser(lines)
     try:
-        for event, elem in DET.iterparse(
-            fp, events=events, forbid_dtd=False, forbid_entities=True, forbid_external=True
-        ):
-            yield event, elem
+        yield from DET.iterparse(
+            fp, events=events, parser=parser, forbid_dtd=False, forbid_entities=True,
+            forbid_external=True,
+        )
     except DefusedXmlException as e:
         raise ParseError(name, f"refused unsafe XML ({type(e).__name__}: entity or external "
                                "reference declarations are not allowed)") from None
@@ -54,3 +65,24 @@ def safe_iterparse(
         line = e.position[0] if getattr(e, "position", None) else None
         msg = str(e).split(":")[0]
         raise ParseError(name, f"malformed XML ({msg})", line) from None
+
+
+def _line_parser(lines: MutableMapping[Any, int]) -> Any:
+    """A defusedxml parser (same safety settings) whose tree builder notes each element's line."""
+    from xml.etree.ElementTree import TreeBuilder
+
+    import defusedxml.ElementTree as DET
+
+    class _LineBuilder(TreeBuilder):
+        expat: Any = None
+
+        def start(self, tag: Any, attrs: Any) -> Any:
+            elem = super().start(tag, attrs)
+            lines[elem] = self.expat.CurrentLineNumber
+            return elem
+
+    builder = _LineBuilder()
+    parser = DET.DefusedXMLParser(target=builder, forbid_dtd=False, forbid_entities=True,
+                                  forbid_external=True)
+    builder.expat = parser.parser
+    return parser
