@@ -30,7 +30,7 @@ class AlignParams:
 
     prior_ratio: float = 3.5
     sigma: float = 0.38
-    smooth: float = 20.0
+    smooth: float = 15.0
     null_cost: float = 2.5
     boilerplate_null_cost: float = 0.3
     merge_cost: float = 2.6

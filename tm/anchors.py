@@ -56,6 +56,13 @@ _JA_NUM_RE = re.compile(rf"({_NUM})\s*([万億兆]?)(?:\s*(年半|か月|ヶ月|
 _JA_KANJI_NUM_RE = re.compile(
     r"([〇一二三四五六七八九十百千]+)(?=[年月日人歳回世代番位条件名つ度倍周点割か])"
 )
+_JA_DATE_RE = re.compile(r"(\d{1,2})\s*月\s*(\d{1,2})\s*日")
+_MONTH_NAMES = (r"(?:January|February|March|April|May|June|July|August|September|October|"
+                r"November|December|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept|Sep|Oct|Nov|Dec)\.?")
+_EN_DATE_RE = re.compile(
+    rf"({_MONTH_NAMES})\s+(\d{{1,2}})(?:st|nd|rd|th)?\b|\b(\d{{1,2}})(?:st|nd|rd|th)?\s+"
+    rf"(?:of\s+)?({_MONTH_NAMES})"
+)
 _EN_NUM_RE = re.compile(
     rf"({_NUM})(?:st|nd|rd|th|s)?(?:\s*(thousand|million|billion|trillion))?", re.IGNORECASE
 )
@@ -82,10 +89,10 @@ def _kanji_number(run: str) -> float | None:
 
 
 def ja_numbers(text: str) -> list[str]:
-    """Number anchors of a Japanese sentence (``n:`` values, ``m:`` months).
+    """Number anchors of a Japanese sentence (``n:`` values, ``m:`` months, ``D:`` dates).
 
     >>> ja_numbers("1909年11月15日、8,750万人、3年半")
-    ['n:1909', 'm:11', 'n:15', 'n:87500000', 'n:3.5']
+    ['n:1909', 'm:11', 'n:15', 'n:87500000', 'n:3.5', 'D:11/15']
     """
     s = unicodedata.normalize("NFKC", text)
     out: list[str] = []
@@ -102,6 +109,8 @@ def ja_numbers(text: str) -> list[str]:
         if unit == "年半":
             value += 0.5
         out.append(f"n:{_fmt(value)}")
+    for m in _JA_DATE_RE.finditer(s):
+        out.append(f"D:{int(m.group(1))}/{int(m.group(2))}")
     for m in _JA_KANJI_NUM_RE.finditer(s):
         run = m.group(1)
         if run == "一" or run == "千":
@@ -117,7 +126,7 @@ def en_numbers(text: str) -> list[str]:
     """Number anchors of an English sentence.
 
     >>> en_numbers("On November 15, 1909, 87.5 million people; 3.5 years; forty-eight")
-    ['n:15', 'n:1909', 'n:87500000', 'n:3.5', 'm:11', 'n:48']
+    ['n:15', 'n:1909', 'n:87500000', 'n:3.5', 'D:11/15', 'm:11', 'n:48']
     """
     out: list[str] = []
     for m in _EN_NUM_RE.finditer(text):
@@ -127,6 +136,11 @@ def en_numbers(text: str) -> list[str]:
         if m.group(2):
             value *= _EN_SCALE[m.group(2).lower()]
         out.append(f"n:{_fmt(value)}")
+    for m in _EN_DATE_RE.finditer(text):
+        month = _MONTHS.get((m.group(1) or m.group(4) or "").lower().rstrip("."))
+        day = m.group(2) or m.group(3)
+        if month and day and 1 <= int(day) <= 31:
+            out.append(f"D:{month}/{int(day)}")
     words = re.findall(r"[a-z]+(?:-[a-z]+)?", text.lower())
     for i, w in enumerate(words):
         if w in _MONTHS and (w != "may" or text.find("May") >= 0):
@@ -227,7 +241,10 @@ _JA_NOUN_MIN = 2  # characters of romaji key needed for a reading to count
 
 
 _KIND_WEIGHT = {
-    "n": 2.0, "m": 0.8, "w": 2.2, "t": 1.8, "c": 2.5, "x": 2.5, "y": 1.2, "q": 0.4, "d": 2.0,
+    # numbers, months, Latin words, transliterated names, CJK in English, lexicon entries,
+    # learned pairs, quotes, built-in common words, month-day dates
+    "n": 2.0, "m": 0.8, "w": 2.2, "t": 1.8, "c": 2.5, "x": 2.5, "y": 1.2, "q": 0.4,
+    "d": 2.0, "D": 2.0,
 }
 
 

@@ -33,7 +33,8 @@ BeadIds = tuple[tuple[int, ...], tuple[int, ...]]
 # Page furniture for the unseen documents: some lines the aligner's built-in list knows,
 # some it does not (to see that unknown furniture still ends up unpaired).
 JA_FURNITURE = ["広告", "目次", "関連記事", "続きを読む", "この記事をシェアする",
-                "▲ページの先頭へ", "ページトップへ", "フォローする", "印刷する", "この記事を評価する"]
+                "▲ページの先頭へ", "ページトップへ", "フォローする", "印刷する",
+                "この記事を評価する"]
 EN_FURNITURE = ["Advertisement", "Contents", "Related articles", "Read more",
                 "Share this article", "Back to top", "Page top", "Follow us", "Print",
                 "Rate this article"]
@@ -129,7 +130,7 @@ def make_document(rows: list[tuple[str, str]], rng: random.Random
     """Apply align-dev-like edits to a 1-1 article; return JA lines, EN lines, gold beads."""
     beads: list[tuple[list[str], list[str]]] = [([j], [e]) for j, e in rows]
     n = len(beads)
-    per_doc = max(1.0, n / 57)  # align-dev documents average 57 lines a side
+    per_doc = n / 57  # align-dev documents average 57 lines a side
     touched: set[int] = set()
 
     def pick(span: int = 1) -> int | None:
