@@ -37,10 +37,11 @@ __all__ = [
     "deferred",
     "ensure_current",
     "DEFAULT_BUDGET",
+    "wide_candidates",
 ]
 
 #: at most this many postings are counted per query (rarest keys first)
-DEFAULT_BUDGET = 20_000
+DEFAULT_BUDGET = 15_000
 #: appends go into a chunk row until it holds this many ids
 CHUNK_IDS = 2048
 _PAD_START, _PAD_END = "\x02", "\x03"
@@ -352,3 +353,70 @@ def candidates(
                 if len(a) >= 2000:  # only common keys are worth keeping
                     postings_cache[key] = a
     return [uid for uid, _ in counter.most_common(top)]
+
+
+#: the wide second pass counts up to this many postings (keys rarest first) ...
+WIDE_BUDGET = 150_000
+#: ... skipping keys held by more units than this (they rank nothing)
+WIDE_MAX_DF = 60_000
+
+
+def wide_candidates(
+    store: Store,
+    keys: Iterable[str],
+    *,
+    top: int = 300,
+    exclude: Iterable[int] = (),
+    budget: int = WIDE_BUDGET,
+    max_df: int = WIDE_MAX_DF,
+    df_cache: dict[str, int] | None = None,
+) -> list[int]:
+    """Like :func:`candidates` but counting common keys too (a second pass for queries whose
+    best candidate is weak: a 50–60 match often shares only common bigrams with the query).
+
+    The posting blobs are counted in polars (concatenate, sort, run lengths), which keeps a
+    few hundred thousand postings within some milliseconds.
+    """
+    import polars as pl
+
+    keys = list(keys)
+    if df_cache is not None and all(k in df_cache for k in keys):
+        dfs = {k: df_cache[k] for k in keys if df_cache[k]}
+    else:
+        dfs = _dfs(store, keys)
+    chosen: list[str] = []
+    total = 0
+    for df, k in sorted((df, k) for k, df in dfs.items() if df and df <= max_df):
+        if total + df > budget and chosen:
+            break
+        chosen.append(k)
+        total += df
+    if not chosen:
+        return []
+    blobs: list[bytes] = []
+    for i in range(0, len(chosen), 500):
+        part = chosen[i : i + 500]
+        marks = ",".join("?" * len(part))
+        blobs.extend(
+            b for (b,) in store.conn.execute(
+                f"SELECT ids FROM fuzzy_postings WHERE key IN ({marks})", part)
+        )
+    data = b"".join(blobs)
+    if sys.byteorder == "big":
+        a = _from_blob(data)
+        data = a.tobytes()
+    n = len(data) // 4
+    if not n:
+        return []
+    skip = set(exclude)
+    runs = (
+        pl.select(pl.lit(data).bin.reinterpret(dtype=pl.Array(pl.UInt32, n)).alias("a"))
+        .to_series()
+        .explode()
+        .sort(multithreaded=False)
+        .rle()
+        .struct.unnest()
+        .top_k(top + len(skip), by="len")
+    )
+    out = [int(v) for v in runs["value"].to_list() if v not in skip]
+    return out[:top]

@@ -28,7 +28,7 @@ __all__ = [
 ]
 
 #: candidates rescored per query (after counting shared index keys)
-CANDIDATES = 100
+CANDIDATES = 70
 
 
 @dataclass(frozen=True)
@@ -74,6 +74,41 @@ def _fetch(store: Store, ids: Sequence[int]) -> list[tuple[int, str, str, str, s
     return rows
 
 
+#: a query whose best candidate scores below this gets a second, wider candidate pass
+WIDE_BELOW = 75.0
+
+
+def _score_rows(
+    store: Store, q: _Query, ids: Sequence[int], min_score: float,
+    scored: list[tuple[float, float, int, Match]],
+) -> float:
+    """Score the units *ids* against *q*, add those reaching *min_score* to *scored*; return
+    the best raw similarity seen."""
+    best_raw = 0.0
+    qlen = len(q.cmp)
+    for uid, ja, en, ja_norm, en_norm, doc in _fetch(store, ids):
+        if q.lang == "ja":
+            source, source_norm, target = ja, ja_norm, en
+            cmp: str | list[str] = ja_norm
+        else:
+            source, source_norm, target = en, en_norm, ja
+            cmp = _EN_TOKEN.findall(en_norm.lower())
+        # Levenshtein similarity can't exceed shorter/longer: skip hopeless lengths early
+        # (the 99 rule for number/punctuation-only differences is checked by score_match).
+        longer = max(qlen, len(cmp)) or 1
+        cutoff = min(min_score, 40.0)
+        raw = raw_similarity(q.cmp, cmp, score_cutoff=cutoff) if (
+            100.0 * min(qlen, len(cmp)) / longer >= cutoff
+        ) else 0.0
+        s = score_match(q.text, q.norm, source, source_norm, target, q.lang, raw=raw)
+        best_raw = max(best_raw, s.raw)
+        if s.score < min_score or s.score <= 0:
+            continue
+        m = Match(uid, s.score, source, target, s.flags, s.target_substituted, doc)
+        scored.append((s.score, s.raw, uid, m))
+    return best_raw
+
+
 def _match_one(
     store: Store,
     q: _Query,
@@ -90,26 +125,12 @@ def _match_one(
     exact = [r[0] for r in store.conn.execute(f"SELECT id FROM units WHERE {col} = ?", (q.hash,))]
     wanted = list(dict.fromkeys(exact + ids))
     scored: list[tuple[float, float, int, Match]] = []
-    qlen = len(q.cmp)
-    for uid, ja, en, ja_norm, en_norm, doc in _fetch(store, wanted):
-        if q.lang == "ja":
-            source, source_norm, target = ja, ja_norm, en
-            cmp: str | list[str] = ja_norm
-        else:
-            source, source_norm, target = en, en_norm, ja
-            cmp = _EN_TOKEN.findall(en_norm.lower())
-        # Levenshtein similarity can't exceed shorter/longer: skip hopeless lengths early
-        # (the 99 rule for number/punctuation-only differences is checked by score_match).
-        longer = max(qlen, len(cmp)) or 1
-        cutoff = min(min_score, 40.0)
-        raw = raw_similarity(q.cmp, cmp, score_cutoff=cutoff) if (
-            100.0 * min(qlen, len(cmp)) / longer >= cutoff
-        ) else 0.0
-        s = score_match(q.text, q.norm, source, source_norm, target, q.lang, raw=raw)
-        if s.score < min_score or s.score <= 0:
-            continue
-        m = Match(uid, s.score, source, target, s.flags, s.target_substituted, doc)
-        scored.append((s.score, s.raw, uid, m))
+    best_raw = _score_rows(store, q, wanted, min_score, scored)
+    if best_raw < WIDE_BELOW and len(ids) >= CANDIDATES:
+        # Weak matches often share only common bigrams with the query, which the first pass
+        # (rarest keys only) does not count: count those too and score the new candidates.
+        more = index.wide_candidates(store, q.keys, exclude=wanted, df_cache=df_cache)
+        _score_rows(store, q, more, min_score, scored)
     scored.sort(key=lambda t: (-t[0], -t[1], -t[2]))
     return [t[3] for t in scored[:limit]]
 

@@ -201,3 +201,16 @@ def test_batch_file_gives_one_object_per_query(filled: Store, tmp_path: object) 
 def test_index_keys() -> None:
     assert "j京都" in index.ja_keys("京都市")
     assert index.en_keys("U.S. Policy") == {"eu", "es", "epolicy"}
+
+
+def test_wide_candidates_rank_by_shared_keys_including_common_ones(filled: Store) -> None:
+    query = normalize("昨年、市の委員会が計画を発表した。")
+    keys = index.ja_keys(query)
+    rows = filled.conn.execute("SELECT id, ja_norm FROM units").fetchall()
+    shared = {uid: len(keys & index.ja_keys(ja)) for uid, ja in rows}
+    got = index.wide_candidates(filled, keys, top=20, exclude=[rows[0][0]], max_df=10**9)
+    assert got and rows[0][0] not in got
+    counts = [shared[u] for u in got]
+    assert counts == sorted(counts, reverse=True)
+    best_others = sorted((n for u, n in shared.items() if u != rows[0][0]), reverse=True)
+    assert counts == best_others[: len(counts)]
