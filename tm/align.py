@@ -44,8 +44,8 @@ class AlignParams:
     kind_mismatch: float = 3.0
     mismatch: float = 1.0
     full_dp_cells: int = 40_000
-    band: int = 30
-    refine_band: int = 12
+    band: int = 20
+    refine_band: int = 8
     learn: bool = True
 
 
