@@ -88,11 +88,21 @@ def _kanji_number(run: str) -> float | None:
     return float(total + current)
 
 
+def _era_re() -> re.Pattern[str]:
+    from .eras import ERA_START
+
+    names = "|".join(sorted(ERA_START, key=len, reverse=True))
+    # re caches compiled patterns, so this costs one compilation per process
+    return re.compile(rf"({names})\s*(元|\d{{1,2}}|[一二三四五六七八九十]+)\s*年")
+
+
 def ja_numbers(text: str) -> list[str]:
     """Number anchors of a Japanese sentence (``n:`` values, ``m:`` months, ``D:`` dates).
 
     >>> ja_numbers("1909年11月15日、8,750万人、3年半")
     ['n:1909', 'm:11', 'n:15', 'n:87500000', 'n:3.5', 'D:11/15']
+    >>> ja_numbers("慶長7年に仕官した")  # era years also give the Western year
+    ['n:7', 'n:1602']
     """
     s = unicodedata.normalize("NFKC", text)
     out: list[str] = []
@@ -109,6 +119,18 @@ def ja_numbers(text: str) -> list[str]:
         if unit == "年半":
             value += 0.5
         out.append(f"n:{_fmt(value)}")
+    for m in _era_re().finditer(s):
+        from .eras import ERA_START
+
+        num = m.group(2)
+        if num == "元":
+            n = 1.0
+        elif num.isdigit():
+            n = float(num)
+        else:
+            n = _kanji_number(num) or 0.0
+        if 0 < n < 100:
+            out.append(f"n:{ERA_START[m.group(1)] + int(n) - 1}")
     for m in _JA_DATE_RE.finditer(s):
         out.append(f"D:{int(m.group(1))}/{int(m.group(2))}")
     for m in _JA_KANJI_NUM_RE.finditer(s):
