@@ -627,7 +627,7 @@ def _default_analyzer() -> Analyzer | None:
 
 
 def _learn_lexicon(steps: list[tuple[int, int]], sc: _Scorer) -> list[tuple[str, str]]:
-    """Word pairs that co-occur in the confident 1-1 beads of the first pass (Dice ≥ 0.6)."""
+    """Word pairs that co-occur in the confident 1-1 beads of the first pass (Dice ≥ 0.5)."""
     anchors = sc.anchors
     pairs: list[tuple[set[str], set[str]]] = []
     i = j = 0
@@ -657,6 +657,6 @@ def _learn_lexicon(steps: list[tuple[int, int]], sc: _Scorer) -> list[tuple[str,
         if c < 2:
             continue
         dice = 2.0 * c / (fj[x] + fe[y])
-        if dice >= 0.6 and dice > best_for.get(x, (0.0, ""))[0]:
+        if dice >= 0.5 and dice > best_for.get(x, (0.0, ""))[0]:
             best_for[x] = (dice, y)
     return [(x, y) for x, (_d, y) in best_for.items()]

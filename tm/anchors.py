@@ -265,7 +265,7 @@ _JA_NOUN_MIN = 2  # characters of romaji key needed for a reading to count
 _KIND_WEIGHT = {
     # numbers, months, Latin words, transliterated names, CJK in English, lexicon entries,
     # learned pairs, quotes, built-in common words, month-day dates
-    "n": 2.0, "m": 0.8, "w": 2.2, "t": 1.8, "c": 2.5, "x": 2.5, "y": 1.2, "q": 0.4,
+    "n": 2.0, "m": 0.8, "w": 2.2, "t": 1.8, "c": 2.5, "x": 2.5, "y": 2.0, "q": 0.4,
     "d": 2.0, "D": 2.0,
 }
 
