@@ -44,7 +44,7 @@ class AlignParams:
     kind_mismatch: float = 3.0
     mismatch: float = 1.0
     full_dp_cells: int = 40_000
-    band: int = 20
+    band: int = 15
     refine_band: int = 8
     learn: bool = True
 
