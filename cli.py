@@ -52,7 +52,7 @@ class TaiyakuGroup(click.Group):
                 raise
             raise click.ClickException(_one_line(str(e))) from None
         except KeyboardInterrupt:
-            click.echo("\nInterrupted; the change in progress was rolled back.", err=True)
+            click.echo("\nInterrupted; nothing half-written was kept (a change is stored whole or not at all).", err=True)
             ctx.exit(130)
         except BrokenPipeError:
             # `taiyaku … | head`: the reader went away; exit quietly.
@@ -125,6 +125,7 @@ def open_store(ctx: click.Context, db_path: Path | None, *, create: bool = True)
     from tm.store import Store
 
     store = Store.open(db_path, create=create)
+    store.on_wait = info
     ctx.call_on_close(store.close)
     return store
 

@@ -10,6 +10,7 @@ import contextlib
 import json
 import os
 import sqlite3
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -194,6 +195,8 @@ class Store:
     def __init__(self, conn: sqlite3.Connection, path: Path | None) -> None:
         self.conn = conn
         self.path = path
+        #: told once when a write has to wait for another process's transaction
+        self.on_wait: Callable[[str], None] | None = None
         self._depth = 0
 
     # -- lifecycle ---------------------------------------------------------------------------
@@ -313,7 +316,7 @@ class Store:
         timeout instead of failing later with "database is locked" on upgrade.
         """
         if self._depth == 0:
-            self.conn.execute("BEGIN IMMEDIATE" if immediate else "BEGIN")
+            self._begin("BEGIN IMMEDIATE" if immediate else "BEGIN")
             self._depth += 1
             try:
                 yield
@@ -347,6 +350,32 @@ class Store:
             else:
                 self._depth -= 1
                 self.conn.execute(f"RELEASE {name}")
+
+    def _begin(self, statement: str) -> None:
+        """Start a transaction, waiting as long as another writer holds the lock.
+
+        SQLite's busy timeout (30 s) is shorter than a large TMX import holds the write lock,
+        so the wait goes on in rounds until ``TAIYAKU_LOCK_TIMEOUT`` seconds (default 1 hour)
+        have passed; :attr:`on_wait` is told once so the CLI can say what it is waiting for.
+        """
+        deadline = time.monotonic() + float(os.environ.get("TAIYAKU_LOCK_TIMEOUT", "3600"))
+        told = False
+        while True:
+            try:
+                self.conn.execute(statement)
+                return
+            except sqlite3.OperationalError as e:
+                text = str(e).lower()
+                if "locked" not in text and "busy" not in text:
+                    raise
+                if time.monotonic() >= deadline:
+                    raise StoreError(
+                        f"{self.path}: another taiyaku has been writing to this database for "
+                        "too long; try again when it has finished"
+                    ) from None
+                if not told and self.on_wait is not None:
+                    self.on_wait("waiting for another taiyaku to finish writing to the database…")
+                    told = True
 
     # -- meta --------------------------------------------------------------------------------
     def get_meta(self, key: str) -> str | None:

@@ -168,9 +168,6 @@ conn.execute("COMMIT")
 LONG_WRITE_SECONDS = 35.0
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "B9: a writer gives up after the 30 s busy timeout with 'database is locked' "
-    "(tm/store.py Store.atomic, coordinator; long write locks in tm/tmio.py import_tm, H3)"))
 def test_writer_waits_for_a_long_write_instead_of_failing(tmp_path: Path,
                                                           seeded_db: Path) -> None:
     """Another process holds the write lock for longer than the busy timeout (as a big
