@@ -141,3 +141,9 @@ def test_units_across_read_blocks_and_line_of_a_bad_tuv() -> None:
     with pytest.raises(ParseError) as info:
         list(tmx.read(io.BytesIO(bad), "bad.tmx"))
     assert info.value.line == 3 and "xml:lang" in str(info.value)
+
+
+def test_unknown_encoding_is_a_parse_error() -> None:
+    data = b'<?xml version="1.0" encoding="x-no-such"?><tmx version="1.4"><body/></tmx>'
+    with pytest.raises(ParseError, match="encoding"):
+        list(tmx.read(io.BytesIO(data), "enc.tmx"))
