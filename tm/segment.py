@@ -40,8 +40,8 @@ RULES: list[str] = [
     "Rep. No. Vol. Fig. vs. e.g. i.e. cf. Inc. Ltd. Corp. Co. Jan. Feb. … Dec.), after "
     "dotted upper-case abbreviations (U.S. U.K. U.N. D.C.) or single initials (J. R. R.); "
     "a '.' inside a number (2.5, 1.000) never breaks.",
-    "English: a Title-Case line without a final period (e.g. 'A Tactical Win Over Japan? "
-    "Beijing's Narrative') is one heading segment, even when it contains or ends with '?'.",
+    "English: a Title-Case line without a final period (e.g. 'Who Pays for the Tariffs? "
+    "A Look at the Numbers') is one heading segment, even when it contains or ends with '?'.",
     "List items are segments of kind 'list': a line starting with • ・ ‣ ◦ ● ○ ▪, with '- ', "
     "'– ', '* ', '1. ', '1) ' (followed by a space), or with '(1)' / ①; the marker is removed "
     "from the stored text.",
@@ -122,8 +122,8 @@ def strip_marker(line: str) -> tuple[str, str, str]:
 
     :returns: ``(marker, body, kind)`` where kind is ``list``, ``caption``, ``heading`` or ``""``
 
-    >>> strip_marker("  • 中国外務省:米国の要請")
-    ('•', '中国外務省:米国の要請', 'list')
+    >>> strip_marker("  • 経済産業省:輸出管理の見直し")
+    ('•', '経済産業省:輸出管理の見直し', 'list')
     >>> strip_marker("▲ 投稿の画像")
     ('▲', '投稿の画像', 'caption')
     >>> strip_marker("2.5% growth")
