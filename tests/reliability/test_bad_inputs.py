@@ -185,8 +185,6 @@ def _pretranslate_png(ctx: Ctx) -> tuple[list[str], str]:
     return ["pretranslate", str(src), "-o", str(ctx.tmp / "new.xlf")], "new.txt"
 
 
-B7 = ("B7: exports/tmx.py read (expat ParserCreate, H3) lets LookupError out for an "
-      "unknown encoding in the XML declaration: traceback instead of a ParseError")
 
 IS_ROOT = hasattr(os, "geteuid") and os.geteuid() == 0
 
@@ -234,7 +232,7 @@ CATALOGUE: list[Case] = [
     file_case("tmx-external-parameter-entity", ["tm", "import"], "memory.tmx",
               bf.tmx_parameter_entity, UNSAFE, TM_IO),
     file_case("tmx-unknown-encoding", ["tm", "import"], "memory.tmx", bf.tmx_unknown_encoding,
-              r"encoding", TM_IO, marks=(pytest.mark.xfail(strict=True, reason=B7),)),
+              r"encoding", TM_IO),
     file_case("tmx-not-xml", ["tm", "import"], "memory.tmx",
               lambda: "港湾計画\tharbour plan\n", XML_BROKEN, TM_IO),
     file_case("tmx-empty-file", ["tm", "import"], "memory.tmx", lambda: b"",

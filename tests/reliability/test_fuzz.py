@@ -242,12 +242,7 @@ def test_reader_accepts_its_own_seed(kind: str) -> None:
     assert read(SEEDS[kind], name), f"{kind}: nothing read from a valid file"
 
 
-B7 = pytest.mark.xfail(strict=True, reason="B7: exports/tmx.py read (H3) raises LookupError "
-                      "for an unknown encoding in the XML declaration")
-
-
-@pytest.mark.parametrize("kind", [pytest.param(k, marks=(B7,) if k == "tmx" else ())
-                                  for k in sorted(READERS)])
+@pytest.mark.parametrize("kind", sorted(READERS))
 def test_reader_survives_arbitrary_and_mutated_input(kind: str) -> None:
     module, read, name = READERS[kind]
     if not has_module(module):
