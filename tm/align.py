@@ -47,6 +47,8 @@ class AlignParams:
     band: int = 15
     refine_band: int = 8
     learn: bool = True
+    builtin_lexicon: bool = True
+    lex_scale: float = 2.5
 
 
 _BEADS: tuple[tuple[int, int], ...] = (
@@ -78,7 +80,9 @@ class _Scorer:
         self.cont = [0]
         for k in range(len(ja)):
             self.cont.append(self.cont[-1] + (
-                k > 0 and self.jk[k - 1] == self.jk[k] == "text" and _continues(ja[k - 1], ja[k])
+                k > 0 and self.jk[k] == "text" and (
+                    (self.jk[k - 1] == "text" and _continues(ja[k - 1], ja[k]))
+                    or (self.jk[k - 1] == "list" and _is_tail(ja[k])))
             ))
         self.fj = [0]
         for kind in self.jk:
@@ -109,8 +113,11 @@ class _Scorer:
         for nc in null_en:
             self.ne.append(self.ne[-1] + nc)
         self.anchors = anchors
-        self.pair = _pair_scores(anchors)
-        w = anchors.weight
+        w = {t: v for t, v in anchors.weight.items() if not t.startswith("l:")}
+        self.w = w
+        self.wl = {t: v for t, v in anchors.weight.items() if t.startswith("l:")}
+        self.pair = _pair_scores(anchors, w)
+        self.lpair = _pair_scores(anchors, self.wl)
         self.rj = [0.0]
         for c in anchors.ja:
             self.rj.append(self.rj[-1] + sum(w[t] * n for t, n in c.items() if t in w))
@@ -119,14 +126,21 @@ class _Scorer:
             self.re.append(self.re[-1] + sum(w[t] * n for t, n in c.items() if t in w))
         self.jov = _overlaps(anchors.ja, w)
         self.eov = _overlaps(anchors.en, w)
+        self.ljov = _overlaps(anchors.ja, self.wl)
+        self.leov = _overlaps(anchors.en, self.wl)
         self.prior = {
             (1, 1): 0.0, (2, 1): p.merge_cost, (1, 2): p.merge_cost, (2, 2): p.two_two_cost,
             (3, 1): p.three_cost, (1, 3): p.three_cost,
         }
 
-    def anchor(self, i0: int, i1: int, j0: int, j1: int) -> float:
+    def lex(self, i0: int, i1: int, j0: int, j1: int) -> float:
+        """Word-list score of a bead (entries shared by the joined segments, once each)."""
+        return self.anchor(i0, i1, j0, j1, lexical=True)
+
+    def anchor(self, i0: int, i1: int, j0: int, j1: int, lexical: bool = False) -> float:
         """Anchor score of a bead: shared anchors of the joined segments, each counted once."""
-        pair = self.pair
+        pair = self.lpair if lexical else self.pair
+        jov, eov = (self.ljov, self.leov) if lexical else (self.jov, self.eov)
         hits = 0
         s = 0.0
         for i in range(i0, i1):
@@ -139,7 +153,7 @@ class _Scorer:
                         hits += 1
         if hits <= 1:
             return s
-        if not (_has_overlap(self.jov, i0, i1) or _has_overlap(self.eov, j0, j1)):
+        if not (_has_overlap(jov, i0, i1) or _has_overlap(eov, j0, j1)):
             return s
         # several segment pairs share anchors: count each anchor once per bead, as the
         # pairwise sum would reward joining segments that mention the same name
@@ -149,7 +163,7 @@ class _Scorer:
         ce: Counter[str] = Counter()
         for j in range(j0, j1):
             ce.update(self.anchors.en[j])
-        w = self.anchors.weight
+        w = self.wl if lexical else self.w
         return sum(w[t] * min(n, ce[t]) for t, n in cj.items() if t in w and t in ce)
 
     def extra(self, i0: int, i1: int, j0: int, j1: int) -> float:
@@ -196,7 +210,7 @@ class _Scorer:
         miss = min(self.rj[i] - self.rj[i - a] - shared, self.re[j] - self.re[j - b] - shared)
         c = (self.prior[(a, b)] - p.join_bonus * (self.cont[i] - self.cont[i - a + 1])
              + x * x * self.inv2s2 - p.anchor_scale * shared
-             + p.mismatch * max(0.0, miss))
+             + p.mismatch * max(0.0, miss) - p.lex_scale * self.lex(i - a, i, j - b, j))
         if self.fj[i] - self.fj[i - a] or self.fe[j] - self.fe[j - b]:
             c += self.extra(i - a, i, j - b, j)
         return c
@@ -220,10 +234,9 @@ def _has_overlap(ov: list[tuple[bool, bool]], k0: int, k1: int) -> bool:
     return k1 - k0 == 3 and ov[k0][1]
 
 
-def _pair_scores(anchors: DocAnchors) -> list[dict[int, float]]:
-    """Anchor score of every (ja, en) pair that shares an anchor (sparse rows)."""
+def _pair_scores(anchors: DocAnchors, w: dict[str, float]) -> list[dict[int, float]]:
+    """Anchor score of every (ja, en) pair that shares an anchor of *w* (sparse rows)."""
     postings: dict[str, list[tuple[int, int]]] = {}
-    w = anchors.weight
     for j, c in enumerate(anchors.en):
         for tok, n in c.items():
             if tok in w:
@@ -329,8 +342,10 @@ def _dp(n: int, m: int, sc: _Scorer, band: list[tuple[int, int]]) -> list[tuple[
     ratio, sm, inv2s2 = sc.ratio, p.smooth, sc.inv2s2
     scale, mism = p.anchor_scale, p.mismatch
     pair = sc.pair
+    lpair, lscale = sc.lpair, p.lex_scale
     prior = sc.prior
     anchor = sc.anchor
+    lexf = sc.lex
     extra = sc.extra
     cont, join = sc.cont, p.join_bonus
     fj, fe = sc.fj, sc.fe
@@ -346,6 +361,7 @@ def _dp(n: int, m: int, sc: _Scorer, band: list[tuple[int, int]]) -> list[tuple[
             prow = cost[i - 1]
             null_j = nj[i] - nj[i - 1]
             row1 = pair[i - 1]
+            lrow1 = lpair[i - 1]
         for j in range(lo, hi + 1):
             if i == 0 and j == 0:
                 crow[0] = 0.0
@@ -366,6 +382,8 @@ def _dp(n: int, m: int, sc: _Scorer, band: list[tuple[int, int]]) -> list[tuple[
                         shared = row1.get(j - 1, 0.0) if row1 else 0.0
                         miss = min(rj[i] - rj[i - 1], re_[j] - re_[j - 1]) - shared
                         c = prev + x * x * inv2s2 - scale * shared
+                        if lrow1:
+                            c -= lscale * lrow1.get(j - 1, 0.0)
                         if miss > 0.0:
                             c += mism * miss
                         if fj[i] - fj[i - 1] or fe[j] - fe[j - 1]:
@@ -395,9 +413,22 @@ def _dp(n: int, m: int, sc: _Scorer, band: list[tuple[int, int]]) -> list[tuple[
                                 if v:
                                     shared += v
                                     hits += 1
-                    # the pairwise sum bounds the bead's anchor score from above
-                    if c - scale * shared >= best:
+                    lshared = 0.0
+                    lhits = 0
+                    for ii in range(pi, i):
+                        r = lpair[ii]
+                        if r:
+                            for jj in range(pj, j):
+                                v = r.get(jj)
+                                if v:
+                                    lshared += v
+                                    lhits += 1
+                    # the pairwise sums bound the bead's anchor scores from above
+                    if c - scale * shared - lscale * lshared >= best:
                         continue
+                    if lhits > 1:
+                        lshared = lexf(pi, i, pj, j)
+                    c -= lscale * lshared
                     x = log((ce[j] - ce[pj] + sm) / (ratio * (cj[i] - cj[pi]) + sm))
                     c += x * x * inv2s2
                     if hits > 1:
@@ -505,7 +536,12 @@ def align(
         analyzer = _default_analyzer()
     null_ja = _null_costs(ja, ja_kinds, p)
     null_en = _null_costs(en, en_kinds, p)
-    anchors = build_anchors(ja, en, analyzer=analyzer, lexicon=lexicon)
+    builtin = None
+    if p.builtin_lexicon and analyzer is not None:
+        from .lexicon import load_lexicon
+
+        builtin = load_lexicon()
+    anchors = build_anchors(ja, en, analyzer=analyzer, lexicon=lexicon, builtin=builtin)
     _mute_foreign(anchors, ja, en)
     sc = _Scorer(ja, en, anchors, null_ja, null_en, p, ja_kinds, en_kinds)
     if (n + 1) * (m + 1) <= p.full_dp_cells:
@@ -577,6 +613,19 @@ def _continues(prev: str, nxt: str) -> bool:
     """
     a, b = prev.rstrip(), nxt.lstrip()
     return bool(a) and bool(b) and (a.endswith(_CONT_END) or b.startswith(_CONT_START))
+
+
+_TAIL_START = ("と", "という", "といった", "です", "でした")
+
+
+def _is_tail(text: str) -> bool:
+    """Whether a Japanese line only closes a sentence begun above (「…」という…, です。).
+
+    >>> _is_tail("という見方がある。"), _is_tail("東京は大きい。")
+    (True, False)
+    """
+    t = text.strip()
+    return len(t) <= 20 and t.startswith(_TAIL_START)
 
 
 def _mute_foreign(anchors: DocAnchors, ja: Sequence[str], en: Sequence[str]) -> None:

@@ -12,6 +12,7 @@ from .translit import KATAKANA_RUN, kana_to_romaji, name_key, skeleton
 
 if TYPE_CHECKING:
     from .japanese import Analyzer
+    from .lexicon import Lexicon
 
 __all__ = [
     "ja_numbers",
@@ -266,7 +267,7 @@ _KIND_WEIGHT = {
     # numbers, months, Latin words, transliterated names, CJK in English, lexicon entries,
     # learned pairs, quotes, built-in common words, month-day dates
     "n": 2.0, "m": 0.8, "w": 2.2, "t": 1.8, "c": 2.5, "x": 2.5, "y": 2.0, "q": 0.4,
-    "d": 2.0, "D": 2.0,
+    "d": 2.0, "D": 2.0, "l": 1.0,
 }
 
 
@@ -332,9 +333,10 @@ _MAX_SPREAD = 40.0
 
 
 def _reading_keys(
-    text: str, analyzer: Analyzer | None
+    text: str, analyzer: Analyzer | None, forms: set[str] | None = None
 ) -> tuple[list[tuple[str, bool]], set[str]]:
-    """(romaji key, from katakana) pairs for names and nouns, and the content words."""
+    """(romaji key, from katakana) pairs for names and nouns, and the content words; the
+    surfaces and normalized forms of all tokens go into *forms* when given."""
     keys: list[tuple[str, bool]] = []
     content: set[str] = set()
     s = unicodedata.normalize("NFKC", text)
@@ -346,6 +348,9 @@ def _reading_keys(
             keys.append((name_key(kana_to_romaji("".join(parts))), True))
     if analyzer is not None:
         for tok in analyzer.iter_tokens(s):
+            if forms is not None:
+                forms.add(tok.surface)
+                forms.add(tok.normalized)
             if not tok.pos:
                 continue
             head = tok.pos[0]
@@ -461,10 +466,13 @@ def build_anchors(
     analyzer: Analyzer | None = None,
     lexicon: Sequence[tuple[str, str]] = (),
     seed: bool = True,
+    builtin: Lexicon | None = None,
 ) -> DocAnchors:
     """Extract and cross-resolve the anchors of one document pair.
 
-    *seed* adds the weak anchors of :data:`tm.seedlex.SEED_LEXICON` (common words).
+    *seed* adds the weak anchors of :data:`tm.seedlex.SEED_LEXICON` (common words);
+    *builtin* (see :func:`tm.lexicon.load_lexicon`) adds one ``l:`` anchor per word-list
+    entry found on both sides.
 
     >>> d = build_anchors(["1909年に京都でCNBCと会った。"], ["He met CNBC in Kyoto in 1909."])
     >>> sorted(set(d.ja[0]) & set(d.en[0]))
@@ -482,11 +490,15 @@ def build_anchors(
     ja_keys_per: list[list[tuple[str, bool]]] = []
     ja_content: list[set[str]] = []
     all_keys: set[tuple[str, bool]] = set()
+    ja_lex: list[set[int]] = []
     for t in ja:
         c: Counter[str] = Counter(ja_numbers(t))
         for w in latin_tokens(t):
             c["w:" + w] += 1
-        keys, content = _reading_keys(t, analyzer)
+        forms: set[str] = set()
+        keys, content = _reading_keys(t, analyzer, forms if builtin is not None else None)
+        if builtin is not None:
+            ja_lex.append(builtin.ja_hits(unicodedata.normalize("NFKC", t), forms))
         ja_keys_per.append(keys)
         ja_content.append(content)
         all_keys.update(keys)
@@ -544,8 +556,30 @@ def build_anchors(
                 en_c[bisect.bisect_right(en_starts, m.start()) - 1][tag] += 1
     if seed:
         _add_seed_lexicon(ja_text, ja_starts, en, ja_c, en_c)
+    if builtin is not None:
+        _add_builtin(builtin, ja_lex, en, ja_c, en_c)
     _add_quotes(ja, en, ja_c, en_c)
     return DocAnchors(ja_c, en_c, ja_content, en_content)
+
+
+def _add_builtin(lx: Lexicon, ja_lex: list[set[int]], en: Sequence[str],
+                 ja_c: list[Counter[str]], en_c: list[Counter[str]]) -> None:
+    """Word-list anchors (``l:``): an entry found in a JA and an EN segment, once each."""
+    from .lexicon import en_stems
+
+    seen_ja: set[int] = set()
+    for hits in ja_lex:
+        seen_ja.update(hits)
+    if not seen_ja:
+        return
+    for j, t in enumerate(en):
+        hits = lx.en_hits(en_stems(t))
+        for n in hits:
+            if n in seen_ja:
+                en_c[j][f"l:{n}"] = 1
+    for i, hits in enumerate(ja_lex):
+        for n in hits:
+            ja_c[i][f"l:{n}"] = 1
 
 
 def _add_seed_lexicon(ja_text: str, ja_starts: list[int], en: Sequence[str],
@@ -568,8 +602,11 @@ def _add_seed_lexicon(ja_text: str, ja_starts: list[int], en: Sequence[str],
             hit_ja.update(_occurrences(ja_text, ja_starts, form))
         if not hit_ja:
             continue
+        # no look-behind in the pattern: a leading literal lets the regex engine skip ahead,
+        # and the word start is checked here instead (several times faster)
         hit_en = {bisect.bisect_right(en_starts, m.start()) - 1
-                  for m in re.finditer(r"(?<![a-z])(?:" + pattern + r")(?![a-z])", en_text)}
+                  for m in re.finditer(r"(?:" + pattern + r")(?![a-z])", en_text)
+                  if not m.start() or not "a" <= en_text[m.start() - 1] <= "z"}
         if not hit_en:
             continue
         for i in hit_ja:
