@@ -197,6 +197,8 @@ class Store:
         self.path = path
         #: told once when a write has to wait for another process's transaction
         self.on_wait: Callable[[str], None] | None = None
+        #: how long (seconds) a write waits for another writer before giving up
+        self.lock_timeout = float(os.environ.get("TAIYAKU_LOCK_TIMEOUT", "3600"))
         self._depth = 0
 
     # -- lifecycle ---------------------------------------------------------------------------
@@ -358,7 +360,7 @@ class Store:
         so the wait goes on in rounds until ``TAIYAKU_LOCK_TIMEOUT`` seconds (default 1 hour)
         have passed; :attr:`on_wait` is told once so the CLI can say what it is waiting for.
         """
-        deadline = time.monotonic() + float(os.environ.get("TAIYAKU_LOCK_TIMEOUT", "3600"))
+        deadline = time.monotonic() + self.lock_timeout
         told = False
         while True:
             try:

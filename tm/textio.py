@@ -146,7 +146,13 @@ def _mostly_utf8(data: bytes) -> bool:
     """
     text = data.decode("utf-8", errors="replace")
     bad = text.count("\ufffd")
-    good = sum(1 for ch in text if ord(ch) > 0x7F) - bad
+    # Shift_JIS pairs such as 82 CC can form valid 2-byte UTF-8 too, but only as combining
+    # marks or C1 controls: those do not count as evidence of real UTF-8 text.
+    good = sum(
+        1 for ch in text
+        if ord(ch) > 0x7F and ch != "\ufffd"
+        and unicodedata.category(ch) not in ("Mn", "Me", "Cc", "Co", "Cn")
+    )
     return good >= 4 * bad
 
 

@@ -98,27 +98,33 @@ def _insert_chunk(
         ja_h, en_h = text_hash(ja_norm), text_hash(en_norm.lower())
         rows.append((u, ja_norm, en_norm, ja_h, en_h))
     if skip:
-        existing = _existing_pairs(store, {r[3] for r in rows})
-        seen |= existing
+        seen |= _existing_pairs(store, {r[3] for r in rows})
+    # Ids are given explicitly so one executemany can insert the chunk: the caller holds the
+    # write lock (BEGIN IMMEDIATE), so no other writer can take these ids meanwhile.
+    (next_id,) = conn.execute("SELECT coalesce(max(id), 0) + 1 FROM units").fetchone()
     ids: list[int | None] = []
     added: list[tuple[int, str, str]] = []
+    params = []
     for u, ja_norm, en_norm, ja_h, en_h in rows:
         if skip:
             if (ja_h, en_h) in seen:
                 ids.append(None)
                 continue
             seen.add((ja_h, en_h))
-        cur = conn.execute(
-            "INSERT INTO units(doc_id, position, ja, en, ja_norm, en_norm, ja_hash, en_hash, "
-            "bead, confidence, props, created) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
-            (doc_id, u.position, u.ja, u.en, ja_norm, en_norm, ja_h, en_h, u.bead,
+        uid = next_id
+        next_id += 1
+        params.append(
+            (uid, doc_id, u.position, u.ja, u.en, ja_norm, en_norm, ja_h, en_h, u.bead,
              float(u.confidence), dumps(dict(u.props)) if u.props else None,
-             u.created or created_default),
+             u.created or created_default)
         )
-        uid = cur.lastrowid
-        assert uid is not None
         ids.append(uid)
         added.append((uid, ja_norm, en_norm))
+    conn.executemany(
+        "INSERT INTO units(id, doc_id, position, ja, en, ja_norm, en_norm, ja_hash, en_hash, "
+        "bead, confidence, props, created) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        params,
+    )
     for hook in _ADDED_HOOKS:
         hook(store, added)
     return ids

@@ -259,10 +259,14 @@ def test_atomic_takes_the_write_lock_up_front(tmp_path: Path) -> None:
     first = Store.open(path)
     second = Store.open(path)
     second.conn.execute("PRAGMA busy_timeout = 50")
+    second.lock_timeout = 0.3
+    waits: list[str] = []
+    second.on_wait = waits.append
     try:
         with first.atomic():
-            with pytest.raises(sqlite3.OperationalError, match="locked"), second.atomic():
+            with pytest.raises(StoreError, match="writing to this database"), second.atomic():
                 pass
+        assert len(waits) == 1 and "waiting" in waits[0]
         with second.atomic():
             second.add_document("now", layout="halves", kind="bilingual")
         assert _docs(first) == ["now"]
