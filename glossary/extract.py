@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -11,9 +12,9 @@ from tm.japanese import katakana_to_hiragana
 from tm.normalize import normalize
 from tm.progress import Progress, no_progress
 
-from .extract_en import EnCandidate, extract_en, is_name, score_en
+from .extract_en import GENERAL_EN, EnCandidate, en_chunks, en_tokens, extract_en, is_name, score_en
 from .extract_ja import JaCandidate, SegmentText, extract_ja, is_katakana, score_ja
-from .keys import en_key, ja_key
+from .keys import display_singular, en_key, ja_key
 from .model import TermEntry, TermForm
 from .pairing import Gloss, Pair, associate, find_glosses, transliterates
 from .store import delete_extracted_candidates, insert_entry, protected_keys
@@ -120,7 +121,8 @@ def _load_segments(store: Store) -> tuple[list[SegmentText], list[SegmentText], 
         if key in seen:
             continue
         seen.add(key)
-        seg = SegmentText(int(sid), int(doc_id), text, None if unit_id is None else int(unit_id))
+        seg = SegmentText(int(sid), int(doc_id), text, None if unit_id is None else int(unit_id),
+                          heading=kind == "heading")
         (ja if lang == "ja" else en).append(seg)
     for uid, doc_id, ja_text, en_text in store.conn.execute(
         "SELECT id, doc_id, ja, en FROM units ORDER BY doc_id, position"
@@ -204,7 +206,8 @@ def _associate(
     """Co-occurrence pairs over aligned units, with glossed sentences as extra tiny units."""
     ja_units = {k: set(c.unit_ids) for k, c in ja_cands.items()
                 if c.score > 0 and c.unit_ids and not c.latin}
-    en_units = {k: set(c.unit_ids) for k, c in en_cands.items() if c.unit_ids}
+    # a modifier that never heads its phrase ("rare" of "rare earths") is no translation
+    en_units = {k: set(c.unit_ids) for k, c in en_cands.items() if c.unit_ids and _head(c)}
     all_units = set().union(*ja_units.values(), *en_units.values()) if ja_units else set()
     synthetic = -10_000_000
     for g in glosses:
@@ -215,14 +218,26 @@ def _associate(
         for k in ja_cands:
             if k in ja_units and k in ja_text:
                 ja_units[k].add(synthetic)
-        for k in extract_en([SegmentText(synthetic, 0, en_text, synthetic)]):
-            en_units.setdefault(k, set()).add(synthetic)
+        for k, c in extract_en([SegmentText(synthetic, 0, en_text, synthetic)]).items():
+            if k in en_units:
+                en_units[k].add(synthetic)
+            elif _head(en_cands.get(k, c)):
+                en_units[k] = {synthetic}
         all_units.add(synthetic)
     if not ja_units or not en_units:
         return []
     names = {k for k, c in en_cands.items() if is_name(c)}
     return associate(ja_units, en_units, len(all_units),
-                     ja_size={k: c.units for k, c in ja_cands.items()}, en_names=names)
+                     ja_size={k: c.units for k, c in ja_cands.items()}, en_names=names,
+                     en_sub={k: c.subkeys for k, c in en_cands.items() if k in en_units})
+
+
+def _head(c: EnCandidate) -> bool:
+    """The candidate can translate a term alone: it ends its phrase at least once (or is a
+    name, which a verb may follow: "Bessent spoke") and is not a general word."""
+    if c.words == 1 and c.key in GENERAL_EN:
+        return False
+    return c.final > 0 or (is_name(c) and c.modifier < c.freq)
 
 
 def _new_draft(c: JaCandidate) -> _Draft:
@@ -246,6 +261,26 @@ def _en_form(text: str, kind: str = "term") -> TermForm:
     return TermForm(text, "en", kind)
 
 
+def _en_forms(text: str, seen: Iterable[str] = ()) -> list[TermForm]:
+    """The preferred English form first: a noun phrase in its singular, the plural written
+    kept as a variant (general export licenses → general export license; …licenses).
+
+    :param seen: other written forms of the same key (their number, not their casing, counts)
+    """
+    chunks = en_chunks(text)
+    if len(chunks) != 1 or len(chunks[0]) != len(en_tokens(normalize(text))):
+        return [_en_form(text)]
+    base = display_singular(text)
+    out = [_en_form(base)]
+    words = base.split(" ")
+    for form in (text, *seen):
+        last = form.split(" ")[-1]
+        variant = " ".join([*words[:-1], last.lower() if words[-1].islower() else last])
+        if all(variant != f.text for f in out):
+            out.append(TermForm(variant, "en", "variant"))
+    return out
+
+
 def _specialises(c: JaCandidate, established: set[str]) -> bool:
     """A rare compound built on an established term (国家安全保障 on 安全保障) is kept: it is a
     narrower term of the same field, not noise."""
@@ -266,10 +301,14 @@ def _build(
         if g.kind != "translation":
             glossed.add(ja_key(g.inner))
     established = {k for k, c in ja_cands.items() if c.score > 0 and c.freq >= 3}
+    # a name met once is still a term when the English text spells it out or Sudachi knows
+    # it as a person's name written in kanji (森田恵子): small documents name people once
+    spelled = {p.ja for p in pairs if p.method == "transliteration"}
     for k, c in ja_cands.items():
         if c.score <= 0:
             continue
-        if (c.freq < options.min_freq and not c.quoted and k not in glossed
+        named = k in spelled or (c.person and len(k) >= 3 and not c.katakana and not c.latin)
+        if (c.freq < options.min_freq and not c.quoted and k not in glossed and not named
                 and not _specialises(c, established)):
             continue
         drafts[k] = _new_draft(c)
@@ -292,7 +331,7 @@ def _build(
             ja_text, en_text = (g.outer, g.inner) if g.outer_lang == "ja" else (g.inner, g.outer)
             d = draft_for(ja_text)
             if not any(en_key(f.text) == en_key(en_text) for f in d.en):
-                d.en.insert(0, _en_form(en_text))
+                d.en[0:0] = _en_forms(en_text)
             d.bonus += 20.0
             if g.segment_id not in d.segments:
                 d.segments.insert(0, g.segment_id)
@@ -337,7 +376,7 @@ def _build(
             continue
         d = pd
         cand = en_cands.get(p.en)
-        d.en.append(_en_form(cand.surface if cand else p.en))
+        d.en.extend(_en_forms(cand.surface, cand.forms) if cand else _en_forms(p.en))
         d.pairing = {"method": p.method, "confidence": p.confidence, "en": p.en,
                      "cooccurrences": p.cooc}
         d.units |= set(u for u in p.units if u > 0)

@@ -13,7 +13,8 @@ from tm.normalize import normalize
 from .extract_ja import SegmentText
 from .keys import en_key
 
-__all__ = ["EnCandidate", "extract_en", "score_en", "en_tokens", "en_chunks", "STOPWORDS"]
+__all__ = ["EnCandidate", "extract_en", "score_en", "en_tokens", "en_chunks", "is_title_line",
+           "STOPWORDS", "GENERAL_EN"]
 
 STOPWORDS = frozenset(
     """
@@ -40,6 +41,13 @@ STOPWORDS = frozenset(
     s t re ve ll d m don doesn didn isn aren wasn weren won wouldn couldn shouldn
     mr mrs ms dr per cent percent
     """.split()
+)
+#: nouns too general to be the English of a term on their own (keys: lowercase, singular)
+GENERAL_EN = frozenset(
+    """part issue way thing matter time year day week month people person fact case point kind
+    sort lot number side end place area world moment sense step idea question problem situation
+    level term view hand fact reason result example effect change group member country nation
+    state government official report statement comment remark talk meeting deal""".split()
 )
 _TOKEN = re.compile(r"(?:[A-Z]\.){2,}|[A-Za-z][A-Za-z0-9]*(?:[-'’][A-Za-z0-9]+)*|[0-9][0-9,.]*")
 _NUMBERISH = re.compile(r"^(?:[0-9][0-9,.]*|one|two|three|four|five|six|seven|eight|nine|ten|"
@@ -105,23 +113,38 @@ def en_chunks(text: str) -> list[list[tuple[str, int, int]]]:
 
 @dataclass
 class EnCandidate:
-    """An English candidate: its key (lowercase, singular), the forms seen and statistics."""
+    """An English candidate: its key (lowercase, singular), the forms seen and statistics.
+
+    :ivar plain: forms seen in running text, not in a heading nor at a sentence start (their
+        capitals are the term's own)
+    :ivar final: occurrences that end their chunk (a head noun; "rare" in "rare earths" never
+        does)
+    :ivar modifier: occurrences followed, in the chunk, by a lowercase word that does not look
+        like a verb (the candidate modifies a noun)
+    """
 
     key: str
     words: int
     forms: Counter[str] = field(default_factory=Counter)
+    plain: Counter[str] = field(default_factory=Counter)
     freq: int = 0
     indep: int = 0
+    final: int = 0
+    modifier: int = 0
     capitalized: int = 0
     docs: set[int] = field(default_factory=set)
     segments: list[int] = field(default_factory=list)
     unit_ids: set[int] = field(default_factory=set)
     subkeys: set[str] = field(default_factory=set)
     score: float = 0.0
+    display: str = ""
 
     @property
     def surface(self) -> str:
-        """The most frequent written form (lowercase preferred when both occur)."""
+        """The written form to show: the most frequent form of running text (see
+        :func:`extract_en`), else the most frequent form."""
+        if self.display:
+            return self.display
         best = self.forms.most_common()
         lower = [f for f, _ in best if f == f.lower()]
         if lower and self.capitalized < self.freq:
@@ -136,18 +159,72 @@ def _bad_edge(word: str, final: bool) -> bool:
     return False
 
 
+_SENTENCE_START = re.compile(r"(?:^|[.!?:;\"“”‘(\[•・▶●■◆*])\s*$")
+
+
+def is_title_line(text: str) -> bool:
+    """A heading written in title case: most content words capitalised.
+
+    >>> is_title_line("What the New Deal Changes for Exporters")
+    True
+    >>> is_title_line("The Finance Minister met exporters in Osaka on Monday.")
+    False
+    """
+    words = [w for w, _, _, _ in en_tokens(normalize(text)) if w[:1].isalpha()]
+    content = [w for w in words if w.lower() not in STOPWORDS and len(w) > 1]
+    if len(content) < 2 or len(words) > 25:
+        return False
+    caps = sum(1 for w in content if w[0].isupper())
+    return caps >= 0.75 * len(content)
+
+
+def _display(cand: EnCandidate, lower_words: Counter[str], cap_words: Counter[str]) -> str:
+    """The casing of running text: its most frequent form there; a term seen only in headings
+    or at sentence starts is lowercased word by word where running text writes the word so."""
+    if cand.plain:
+        ranked = sorted(cand.plain.items(), key=lambda kv: (-kv[1], -sum(
+            c.islower() for c in kv[0])))
+        return ranked[0][0]
+    form = cand.forms.most_common(1)[0][0]
+    out = []
+    for w in form.split(" "):
+        low = w.lower()
+        if w != low and w[1:] == low[1:] and lower_words[low] > cap_words[low]:
+            out.append(low)
+        else:
+            out.append(w)
+    return " ".join(out)
+
+
 def extract_en(segments: Iterable[SegmentText], max_words: int = 5) -> dict[str, EnCandidate]:
     """Count every n-gram of every content-word chunk (capitalised names included).
+
+    The form shown (:attr:`EnCandidate.surface`) is the casing of running text: a heading's
+    "Taiwan Contingency" shows as the body's "Taiwan contingency".
 
     >>> c = extract_en([SegmentText(1, 1, "Rare earths and rare earth magnets matter.")])
     >>> c["rare earth"].freq, c["rare earth"].surface
     (2, 'rare earth')
+    >>> c = extract_en([SegmentText(1, 1, "Why the Export Ban Matters", heading=True),
+    ...                 SegmentText(2, 1, "The export ban hit Osaka firms.")])
+    >>> c["export ban"].surface, c["osaka firm"].surface
+    ('export ban', 'Osaka firms')
     """
     out: dict[str, EnCandidate] = {}
+    lower_words: Counter[str] = Counter()
+    cap_words: Counter[str] = Counter()
     for seg in segments:
-        for chunk in en_chunks(seg.text):
+        text = normalize(seg.text)
+        heading = seg.heading or is_title_line(text)
+        for chunk in en_chunks(text):
             words = [w for w, _, _ in chunk]
             n = len(words)
+            # casing evidence: not a heading, not the first word of a sentence
+            informative = [not heading and (k > 0 or not _SENTENCE_START.search(
+                text[: chunk[0][1]])) for k in range(n)]
+            for k, w in enumerate(words):
+                if informative[k] and w[:1].isalpha():
+                    (lower_words if w[0].islower() else cap_words)[w.lower()] += 1
             for i in range(n):
                 for j in range(i + 1, min(n, i + max_words) + 1):
                     if _bad_edge(words[j - 1], True):
@@ -166,9 +243,15 @@ def extract_en(segments: Iterable[SegmentText], max_words: int = 5) -> dict[str,
                         }
                         out[key] = cand
                     cand.forms[surface] += 1
+                    if informative[i]:
+                        cand.plain[surface] += 1
                     cand.freq += 1
                     if i == 0 and j == n:
                         cand.indep += 1
+                    if j == n:
+                        cand.final += 1
+                    elif words[j][0].islower() and not words[j].endswith(("ed", "s")):
+                        cand.modifier += 1  # "U.S. Japan" of "U.S.–Japan security treaty"
                     if all(w[0].isupper() for w in words[i:j]):
                         cand.capitalized += 1
                     cand.docs.add(seg.doc_id)
@@ -176,6 +259,8 @@ def extract_en(segments: Iterable[SegmentText], max_words: int = 5) -> dict[str,
                         cand.segments.append(seg.id)
                     if seg.unit_id is not None:
                         cand.unit_ids.add(seg.unit_id)
+    for cand in out.values():
+        cand.display = _display(cand, lower_words, cap_words)
     return out
 
 

@@ -321,12 +321,16 @@ class JaCandidate:
 
 @dataclass(frozen=True, slots=True)
 class SegmentText:
-    """A segment to mine: its id, document, unit (when aligned) and text."""
+    """A segment to mine: its id, document, unit (when aligned) and text.
+
+    :ivar heading: a title or heading line (its capitals say nothing about the term's casing)
+    """
 
     id: int
     doc_id: int
     text: str
     unit_id: int | None = None
+    heading: bool = False
 
 
 #: quotation marks that single out a term (parentheses hold glosses, see pairing)

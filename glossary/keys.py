@@ -7,7 +7,7 @@ import re
 from tm.japanese import katakana_to_hiragana
 from tm.normalize import normalize
 
-__all__ = ["ja_key", "en_key", "reading_key", "singular", "is_kana"]
+__all__ = ["ja_key", "en_key", "reading_key", "singular", "display_singular", "is_kana"]
 
 _KANA_ONLY = re.compile(r"^[\u3041-\u3096\u30a1-\u30fa\u30fc\u30fb\s]+$")
 _KEEP_S = ("ss", "us", "is", "ous", "ics", "sis")
@@ -29,6 +29,54 @@ def singular(word: str) -> str:
     if w.endswith("s"):
         return w[:-1]
     return w
+
+
+#: plural forms a glossary keeps as they are (plurale tantum, -s singulars, fixed plurals)
+_KEEP_PLURAL = frozenset(
+    """news series species means headquarters whereabouts crossroads arms goods earnings
+    savings relations talks affairs forces authorities customs politics economics physics
+    statistics ethics logistics tactics odds thanks clothes premises proceeds remains
+    outskirts surroundings belongings congratulations riches troops""".split()
+)
+#: Greek plurals in -es whose singular ends in -is (crises → crisis); promises, purposes are not
+_IS_PLURALS = frozenset(
+    "crises theses hypotheses syntheses parentheses emphases diagnoses prognoses oases".split()
+)
+
+
+def display_singular(phrase: str) -> str:
+    """The base form a glossary lists for an English noun phrase: its last word singular,
+    unless it is a proper name (capitalised) or a word that stays plural.
+
+    Unlike :func:`singular`, which only has to agree with itself for matching, this one
+    must give a real word.
+
+    >>> display_singular("general export licenses"), display_singular("energy policies")
+    ('general export license', 'energy policy')
+    >>> display_singular("rare earths"), display_singular("trade talks")
+    ('rare earth', 'trade talks')
+    >>> display_singular("risk analysis"), display_singular("debt crises")
+    ('risk analysis', 'debt crisis')
+    >>> display_singular("United States"), display_singular("IMF")
+    ('United States', 'IMF')
+    """
+    words = phrase.split(" ")
+    last = words[-1]
+    if not last.isalpha() or not last.islower() or len(last) <= 3:
+        return phrase
+    if last in _KEEP_PLURAL or last.endswith(_KEEP_S) or not last.endswith("s"):
+        return phrase
+    if last in _IS_PLURALS or last.endswith("yses"):
+        base = last[:-2] + "is"
+    elif last.endswith("ies") and len(last) > 4:
+        base = last[:-3] + "y"
+    elif last.endswith(("sses", "shes", "ches", "xes", "zzes")):
+        base = last[:-2]
+    elif last.endswith(("ss", "ous")):
+        return phrase
+    else:
+        base = last[:-1]
+    return " ".join([*words[:-1], base])
 
 
 def ja_key(text: str) -> str:

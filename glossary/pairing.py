@@ -223,22 +223,29 @@ def transliterates(katakana: str, english: str) -> bool:
     True
     >>> transliterates("トランプ", "Taiwan")
     False
+    >>> transliterates("ジョナサン・ハートウェル", "Jonathan Hartwell")
+    True
     """
     if not is_katakana(katakana.replace("・", "")) or not english.strip():
         return False
     a = _fold(skeleton(name_key(kana_to_romaji(katakana))))
-    b = _fold(skeleton(name_key(english)))
-    if len(a) < 3 or len(b) < 3 or a[0] != b[0]:
-        return False
+    eng = name_key(english)
+    # katakana follows the sound: no r after a vowel (Hartwell → ハートウェル), th → s
+    spoken = re.sub(r"th", "s", re.sub(r"([aeiou])r(?![aeiouy])", r"\1", eng))
     from rapidfuzz.fuzz import ratio
 
-    return ratio(a, b) >= (80.0 if len(a) >= 4 else 100.0)
+    for b in {_fold(skeleton(eng)), _fold(skeleton(spoken))}:
+        if len(a) < 3 or len(b) < 3 or a[0] != b[0]:
+            continue
+        if ratio(a, b) >= (80.0 if len(a) >= 4 else 100.0):
+            return True
+    return False
 
 
 def associate(
     ja_units: Mapping[str, set[int]], en_units: Mapping[str, set[int]], n_units: int,
     *, min_cooc: int = 2, min_dice: float = 0.5, ja_size: Mapping[str, int] | None = None,
-    en_names: set[str] | None = None,
+    en_names: set[str] | None = None, en_sub: Mapping[str, set[str]] | None = None,
 ) -> list[Pair]:
     """Pair JA and EN candidates that occur in the same aligned units (Dice, log-likelihood),
     one-to-one by competitive linking; katakana names also pair by transliteration.
@@ -246,6 +253,10 @@ def associate(
     :param ja_units: JA candidate → ids of the aligned units it occurs in
     :param en_units: EN candidate → unit ids
     :param n_units: number of aligned units (for the contingency table)
+    :param en_sub: EN candidate → the shorter candidates inside it; a shorter one loses to the
+        longer one when both go with the same JA term about as often ("rare" under
+        "rare earth"), unless the longer one has more words than the JA term has parts + 1
+        (財務長官 stays "Treasury Secretary", not "Treasury Secretary Scott Bessent")
     """
     import polars as pl
 
@@ -282,6 +293,8 @@ def associate(
             conf = max(conf, 0.85)
         scored.append((translit, row["dice"], llr, -abs(words - size), row["ja"], row["en"], c,
                        conf, tuple(sorted(row["units"]))))
+    if en_sub:
+        scored = _prefer_longer(scored, en_sub, ja_size or {})
     # competitive linking: best association first (closest size on ties), each term used once
     scored.sort(key=lambda t: (t[0], t[1], t[2], t[3]), reverse=True)
     used_ja: set[str] = set()
@@ -294,4 +307,28 @@ def associate(
         used_en.add(en)
         out.append(Pair(ja, en, "transliteration" if translit else "cooccurrence",
                         round(conf, 3), c, units))
+    return out
+
+
+_Row = tuple[bool, float, float, int, str, str, int, float, tuple[int, ...]]
+
+
+def _prefer_longer(
+    scored: list[_Row], en_sub: Mapping[str, set[str]], ja_size: Mapping[str, int],
+) -> list[_Row]:
+    """Drop a pair whose English is a proper part of another candidate pair of the same JA
+    term that co-occurs nearly as often (at least 80 %)."""
+    by_ja: dict[str, dict[str, tuple[int, bool]]] = {}
+    for row in scored:
+        by_ja.setdefault(row[4], {})[row[5]] = (row[6], row[0])
+    out = []
+    for row in scored:
+        translit, ja, en, c = row[0], row[4], row[5], row[6]
+        limit = max(len(en.split()), ja_size.get(ja, 1)) + 1
+        # a spelled-out name yields only to a longer spelling (Margaret → Margaret Harper)
+        if any(en in en_sub.get(longer, ()) and c2 >= 0.8 * c and t2 >= translit
+               and len(longer.split()) <= limit
+               for longer, (c2, t2) in by_ja[ja].items() if longer != en):
+            continue
+        out.append(row)
     return out
