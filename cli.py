@@ -52,7 +52,11 @@ class TaiyakuGroup(click.Group):
                 raise
             raise click.ClickException(_one_line(str(e))) from None
         except KeyboardInterrupt:
-            click.echo("\nInterrupted; nothing half-written was kept (a change is stored whole or not at all).", err=True)
+            click.echo(
+                "\nInterrupted; nothing half-written was kept "
+                "(a change is stored whole or not at all).",
+                err=True,
+            )
             ctx.exit(130)
         except BrokenPipeError:
             # `taiyaku … | head`: the reader went away; exit quietly.
@@ -186,7 +190,8 @@ LAYOUTS = ["auto", "halves", "interleaved", "pair", "mono"]
 
 @cli.command()
 @click.argument("file", type=click.Path(path_type=Path))
-@click.option("--en", "en_file", type=click.Path(path_type=Path), help="English file (two-file pair).")
+@click.option("--en", "en_file", type=click.Path(path_type=Path),
+              help="English file (two-file pair).")
 @click.option("--layout", type=click.Choice(LAYOUTS), default="auto", show_default=True,
               help="How the languages are laid out in FILE.")
 @click.option("--presegmented", is_flag=True, help="FILE and --en hold one segment per line.")

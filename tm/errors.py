@@ -1,4 +1,4 @@
-"""Exception types of taiyaku: one base, a few subclasses; cli.py turns them into one-line errors."""
+"""Exception types of taiyaku: one base, a few subclasses, made one-line errors by cli.py."""
 
 from __future__ import annotations
 

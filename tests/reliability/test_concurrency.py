@@ -11,8 +11,6 @@ import subprocess
 import threading
 from pathlib import Path
 
-import pytest
-
 from .support import (
     db_counts,
     describe,
