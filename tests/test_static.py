@@ -1,4 +1,4 @@
-"""Static checks as tests: ruff (B, E, F, I, UP, W) and mypy --strict over the packages and cli.py."""
+"""Static checks as tests: ruff and mypy --strict over the packages and cli.py."""
 
 from __future__ import annotations
 
