@@ -49,6 +49,8 @@ class AlignParams:
     learn: bool = True
     builtin_lexicon: bool = True
     lex_scale: float = 2.5
+    # leaving unpaired a segment with a number the other side never writes costs this less
+    orphan_bonus: float = 1.0
 
 
 _BEADS: tuple[tuple[int, int], ...] = (
@@ -82,7 +84,7 @@ class _Scorer:
             self.cont.append(self.cont[-1] + (
                 k > 0 and self.jk[k] == "text" and (
                     (self.jk[k - 1] == "text" and _continues(ja[k - 1], ja[k]))
-                    or (self.jk[k - 1] == "list" and _is_tail(ja[k])))
+                    or (self.jk[k - 1] in ("list", "foreign") and _is_tail(ja[k])))
             ))
         self.fj = [0]
         for kind in self.jk:
@@ -174,7 +176,11 @@ class _Scorer:
         c = p.boilerplate_pair * (jk.count("boilerplate") + ek.count("boilerplate"))
         if "foreign" in jk or "foreign" in ek:
             # a line in the other language: a quote of its twin, or page furniture
-            if len(jk) == 1 and len(ek) == 1 and _twins(self.ja_text[i0], self.en_text[j0]):
+            # (the quote may carry its Japanese tail: 「…」 + と述べた。)
+            if (len(ek) == 1 and jk.count("foreign") == 1 and "foreign" not in ek
+                    and _twins(self.ja_text[i0 + jk.index("foreign")], self.en_text[j0])):
+                c -= p.foreign_pair / 2
+            elif len(jk) == 1 and len(ek) == 1 and _twins(self.ja_text[i0], self.en_text[j0]):
                 c -= p.foreign_pair / 2
             else:
                 c += p.foreign_pair
@@ -543,6 +549,8 @@ def align(
         builtin = load_lexicon()
     anchors = build_anchors(ja, en, analyzer=analyzer, lexicon=lexicon, builtin=builtin)
     _mute_foreign(anchors, ja, en)
+    if p.orphan_bonus:
+        _orphans(anchors, null_ja, null_en, p.orphan_bonus)
     sc = _Scorer(ja, en, anchors, null_ja, null_en, p, ja_kinds, en_kinds)
     if (n + 1) * (m + 1) <= p.full_dp_cells:
         band = [(0, m)] * (n + 1)
@@ -643,6 +651,17 @@ def _mute_foreign(anchors: DocAnchors, ja: Sequence[str], en: Sequence[str]) -> 
         anchors.reweigh()
 
 
+def _orphans(anchors: DocAnchors, null_ja: list[float], null_en: list[float],
+             bonus: float) -> None:
+    """A segment with a number that the other side never writes is likely untranslated:
+    leaving it unpaired costs less."""
+    w = anchors.weight
+    for side, null in ((anchors.ja, null_ja), (anchors.en, null_en)):
+        for k, c in enumerate(side):
+            if any(t[0] in "nD" and t not in w for t in c):
+                null[k] = max(0.1, null[k] - bonus)
+
+
 def _twins(a: str, b: str) -> bool:
     """Whether two lines are the same text (a quote repeated in the other half)."""
     from rapidfuzz import fuzz
@@ -702,10 +721,11 @@ def _learn_lexicon(steps: list[tuple[int, int]], sc: _Scorer) -> list[tuple[str,
             for y in ew2:
                 fje[(x, y)] += 1
     best_for: dict[str, tuple[float, str]] = {}
-    for (x, y), c in fje.items():
+    # sorted: ties between equally good partners must not depend on set order (hash seed)
+    for (x, y), c in sorted(fje.items()):
         if c < 2:
             continue
         dice = 2.0 * c / (fj[x] + fe[y])
         if dice >= 0.5 and dice > best_for.get(x, (0.0, ""))[0]:
             best_for[x] = (dice, y)
-    return [(x, y) for x, (_d, y) in best_for.items()]
+    return [(x, y) for x, (_d, y) in sorted(best_for.items())]
