@@ -271,8 +271,8 @@ def test_align_dev_regression(shared: Path, analyzer: Analyzer) -> None:
     assert res["link_f1"] >= 0.95, sa.format_table(res)
 
 
-@pytest.mark.xfail(reason="KNH link F1 is 0.90 so far (target 0.95): lead paragraph, lists "
-                   "loosely translated passages", strict=False)
+@pytest.mark.xfail(reason="KNH link F1 is 0.90 so far (target 0.95): lead paragraph, list "
+                   "sentences and loosely translated passages", strict=False)
 def test_knh_article(shared: Path, analyzer: Analyzer) -> None:
     from tm.ingest import align_document
 
