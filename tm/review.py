@@ -128,7 +128,10 @@ def _html(alignment: Alignment, document_name: str) -> str:
         f"<p class=\"meta\">{e(alignment.message)}<br>beads: {e(counts)}; mean confidence of "
         f"paired beads {alignment.mean_confidence():.2f}. Weakest first; colour from red "
         "(doubtful) to green (confident).</p>\n"
-        "<table>\n<thead><tr><th>#</th><th>Japanese</th><th>English</th><th>type</th>"
+        # table-layout:fixed takes column widths from the first row, so they are set here.
+        "<table>\n<colgroup><col style=\"width:4em\"><col><col><col style=\"width:4.5em\">"
+        "<col style=\"width:7em\"></colgroup>\n"
+        "<thead><tr><th>#</th><th>Japanese</th><th>English</th><th>type</th>"
         "<th>confidence</th></tr></thead>\n<tbody>\n"
         + "\n".join(rows)
         + "\n</tbody>\n</table>\n</body>\n</html>\n"
