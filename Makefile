@@ -20,7 +20,7 @@ $(TSTAMP): pyproject.toml $(STAMP)
 	touch $@
 
 demo: $(STAMP)
-	$(BIN)/python samples/demo.py
+	$(BIN)/python samples/demo.py --strict
 
 test: $(TSTAMP)
 	$(BIN)/python -m pytest -n 2 -q
