@@ -17,11 +17,15 @@ during a bulk import and indexes the new units in one pass at the end.
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import re
 import sys
 from array import array
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
+from itertools import repeat
+from operator import add
+from typing import Any
 
 from .progress import Progress, no_progress
 from .store import Store, on_document_delete
@@ -38,6 +42,9 @@ __all__ = [
     "ensure_current",
     "DEFAULT_BUDGET",
     "wide_candidates",
+    "unit_keys",
+    "short_ids",
+    "SHORT_LEN",
 ]
 
 #: at most this many postings are counted per query (rarest keys first)
@@ -49,6 +56,12 @@ _EN_WORD = re.compile(r"\w+(?:['\-]\w+)*")
 _META_DEFERRED = "fuzzy_deferred"
 _META_MAX_ID = "fuzzy_max_id"
 _META_STALE = "fuzzy_stale"
+_META_VERSION = "fuzzy_version"
+#: 2: adds length keys (``#`` + length) for units whose normalised Japanese is this short
+INDEX_VERSION = "2"
+#: Japanese sides up to this many characters are also indexed by their length, so a short
+#: query (up to half of it) can prefer units of a near length among equally-counted ones
+SHORT_LEN = 8
 
 
 def ja_keys(norm: str) -> set[str]:
@@ -70,6 +83,21 @@ def en_keys(norm: str) -> set[str]:
     return {"e" + w for w in _EN_WORD.findall(norm.lower())}
 
 
+def unit_keys(ja_norm: str, en_norm: str) -> set[str]:
+    """Every index key of a unit: :func:`ja_keys`, :func:`en_keys` and, for a short Japanese
+    side, its length key (``#`` + length).
+
+    >>> sorted(unit_keys("京都", "Kyoto"))
+    ['#2', 'ekyoto', 'j\\x02京', 'j京都', 'j都\\x03']
+    """
+    p = _PAD_START + ja_norm + _PAD_END
+    keys = set(map(add, map(add, repeat("j"), p), p[1:]))
+    keys.update(map(add, repeat("e"), _EN_WORD.findall(en_norm.lower())))
+    if len(ja_norm) <= SHORT_LEN and ja_norm:
+        keys.add(f"#{len(ja_norm)}")
+    return keys
+
+
 def _to_blob(ids: array[int]) -> bytes:
     if sys.byteorder == "big":
         ids = array("I", ids)
@@ -89,7 +117,7 @@ def _postings_of(rows: Iterable[tuple[int, str, str]]) -> dict[str, array[int]]:
     postings: dict[str, array[int]] = {}
     get = postings.get
     for uid, ja_norm, en_norm in rows:
-        for key in ja_keys(ja_norm) | en_keys(en_norm):
+        for key in unit_keys(ja_norm, en_norm):
             a = get(key)
             if a is None:
                 postings[key] = a = array("I")
@@ -141,13 +169,137 @@ def _write_postings(store: Store, postings: dict[str, array[int]], *, append_sma
 
 def _set_max_id(store: Store, max_id: int) -> None:
     current = int(store.get_meta(_META_MAX_ID) or 0)
+    if not current:
+        store.set_meta(_META_VERSION, INDEX_VERSION)  # a new index: this version's keys
     if max_id > current:
         store.set_meta(_META_MAX_ID, str(max_id))
 
 
+#: a bulk import past this many units builds its posting lists in a second process, in
+#: parallel with parsing and inserting (the main process only writes them at the end)
+WORKER_AFTER = 50_000
+
+
+class _Bulk:
+    """State of one :func:`deferred` block: units seen, and the posting-list worker."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.seen = 0
+        self.first_sent = 0
+        self.conn: Any = None
+        self.proc: Any = None
+
+    def add(self, rows: Sequence[tuple[int, str, str]]) -> None:
+        self.seen += len(rows)
+        if self.conn is None and self.seen >= WORKER_AFTER:
+            self._start()
+        if self.conn is not None:
+            if not self.first_sent:
+                self.first_sent = rows[0][0]
+            self.conn.send(list(rows))
+
+    def _start(self) -> None:
+        import multiprocessing
+
+        try:
+            # fork: the child needs nothing but this module's functions, and "spawn" would
+            # run the importing script's __main__ again
+            methods = multiprocessing.get_all_start_methods()
+            ctx = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+            ours, theirs = ctx.Pipe()
+            proc = ctx.Process(  # type: ignore[attr-defined]
+                target=_postings_worker, args=(theirs,), daemon=True)
+            proc.start()
+            theirs.close()
+        except (OSError, RuntimeError):
+            return  # no second process: everything is indexed at the end, in this one
+        self.conn, self.proc = ours, proc
+
+    def finish(self) -> Iterator[list[tuple[str, bytes]]]:
+        """The worker's posting lists, in batches (nothing when no worker ran)."""
+        if self.conn is None:
+            return
+        self.conn.send(None)
+        while True:
+            batch = self.conn.recv()
+            if batch is None:
+                break
+            yield batch
+        self.close()
+
+    def close(self) -> None:
+        if self.conn is not None:
+            self.conn.close()
+            self.proc.join(timeout=5)
+            if self.proc.is_alive():
+                self.proc.kill()
+            self.conn = None
+
+
+_BULK: contextvars.ContextVar[_Bulk | None] = contextvars.ContextVar("fuzzy_bulk", default=None)
+
+
+def _postings_worker(conn: Any) -> None:
+    """Second process of a bulk import: build posting lists from the rows it is sent, then
+    send them back as (key, blob) batches. Exits when the importer goes away."""
+    postings: dict[str, array[int]] = {}
+    get = postings.get
+    keys_of = unit_keys
+    try:
+        while True:
+            rows = conn.recv()
+            if rows is None:
+                break
+            for uid, ja_norm, en_norm in rows:
+                for key in keys_of(ja_norm, en_norm):
+                    a = get(key)
+                    if a is None:
+                        postings[key] = a = array("I")
+                    a.append(uid)
+        batch: list[tuple[str, bytes]] = []
+        for key in list(postings):
+            batch.append((key, _to_blob(postings.pop(key))))
+            if len(batch) >= 50_000:
+                conn.send(batch)
+                batch = []
+        conn.send(batch)
+        conn.send(None)
+    except (EOFError, OSError):
+        pass  # the importer stopped (or was killed): nothing to deliver
+
+
+def _write_blobs(store: Store, batch: list[tuple[str, bytes]]) -> None:
+    """Add bulk posting lists (ids above every indexed id) as new chunks."""
+    conn = store.conn
+    conn.executemany(
+        "INSERT INTO fuzzy_keys(key, df) VALUES (?, ?) "
+        "ON CONFLICT(key) DO UPDATE SET df = df + excluded.df",
+        ((k, len(b) // 4) for k, b in batch),
+    )
+    last: dict[str, int] = {}
+    for i in range(0, len(batch), 500):
+        part = [k for k, _ in batch[i : i + 500]]
+        marks = ",".join("?" * len(part))
+        last.update(conn.execute(
+            f"SELECT key, max(chunk) FROM fuzzy_postings WHERE key IN ({marks}) GROUP BY key",
+            part,
+        ))
+    conn.executemany(
+        "INSERT INTO fuzzy_postings(key, chunk, n, ids) VALUES (?, ?, ?, ?)",
+        ((k, int(last[k]) + 1 if k in last else 0, len(b) // 4, b) for k, b in batch),
+    )
+
+
 @on_units_added
 def _on_units_added(store: Store, rows: Sequence[tuple[int, str, str]]) -> None:
-    if not rows or store.get_meta(_META_DEFERRED):
+    if not rows:
+        return
+    bulk = _BULK.get()
+    if bulk is not None and bulk.store is store:
+        bulk.add(rows)
+        return
+    if store.get_meta(_META_DEFERRED):
         return
     _write_postings(store, _postings_of(rows), append_small=True)
     _set_max_id(store, max(r[0] for r in rows))
@@ -186,8 +338,9 @@ def _index_rows(store: Store, rows: Iterator[tuple[int, str, str]], total: int,
     get = postings.get
     done = 0
     max_id = 0
+    keys_of = unit_keys
     for uid, ja_norm, en_norm in rows:
-        for key in ja_keys(ja_norm) | en_keys(en_norm):
+        for key in keys_of(ja_norm, en_norm):
             a = get(key)
             if a is None:
                 postings[key] = a = array("I")
@@ -218,6 +371,7 @@ def rebuild(
     conn.execute("DELETE FROM fuzzy_keys")
     store.set_meta(_META_STALE, "0")
     store.set_meta(_META_MAX_ID, "0")
+    store.set_meta(_META_VERSION, INDEX_VERSION)
     where, params = ("doc_id != ?", (exclude_doc,)) if exclude_doc is not None else ("1", ())
     (total,) = conn.execute(f"SELECT count(*) FROM units WHERE {where}", params).fetchone()
     _index_rows(store, _iter_units(store, where, params), int(total), progress, "indexing")
@@ -227,8 +381,16 @@ def ensure_current(store: Store) -> None:
     """Index units the hooks did not see (a database from before the index, or units written
     by a process that did not load this module). Cheap when nothing is missing."""
     (max_id,) = store.conn.execute("SELECT coalesce(max(id), 0) FROM units").fetchone()
+    if store.get_meta(_META_DEFERRED):
+        return
+    if store.get_meta(_META_VERSION) != INDEX_VERSION:
+        with store.atomic():
+            if int(max_id) and store.get_meta(_META_VERSION) != INDEX_VERSION:
+                rebuild(store)  # built by an older version: keys changed
+            store.set_meta(_META_VERSION, INDEX_VERSION)
+        return
     indexed = int(store.get_meta(_META_MAX_ID) or 0)
-    if int(max_id) <= indexed or store.get_meta(_META_DEFERRED):
+    if int(max_id) <= indexed:
         return
     with store.atomic():
         (total,) = store.conn.execute(
@@ -252,12 +414,30 @@ def deferred(store: Store, progress: Progress = no_progress) -> Iterator[None]:
     indexed = int(store.get_meta(_META_MAX_ID) or 0)
     start = min(int(mark), indexed)
     store.set_meta(_META_DEFERRED, "1")
+    bulk = _Bulk(store)
+    token = _BULK.set(bulk)
     try:
-        yield
+        try:
+            yield
+        finally:
+            _BULK.reset(token)
+            store.conn.execute("DELETE FROM meta WHERE key = ?", (_META_DEFERRED,))
+        # units the worker did not see: before the block, or before it started
+        where: str = "id > ?"
+        params: tuple[int, ...] = (start,)
+        if bulk.first_sent:
+            where, params = ("id > ? AND id < ?", (start, bulk.first_sent))
+        (total,) = store.conn.execute(
+            f"SELECT count(*) FROM units WHERE {where}", params).fetchone()
+        _index_rows(store, _iter_units(store, where, params), int(total), progress, "indexing")
+        if bulk.first_sent:
+            progress(0, None, "indexing")
+            for batch in bulk.finish():
+                _write_blobs(store, batch)
+            (max_id,) = store.conn.execute("SELECT coalesce(max(id), 0) FROM units").fetchone()
+            _set_max_id(store, int(max_id))
     finally:
-        store.conn.execute("DELETE FROM meta WHERE key = ?", (_META_DEFERRED,))
-    (total,) = store.conn.execute("SELECT count(*) FROM units WHERE id > ?", (start,)).fetchone()
-    _index_rows(store, _iter_units(store, "id > ?", (start,)), int(total), progress, "indexing")
+        bulk.close()
 
 
 def _dfs(store: Store, keys: Iterable[str]) -> dict[str, int]:
@@ -297,6 +477,35 @@ def prefix_posting_ids(store: Store, prefix: str, first: int) -> list[int]:
     return sorted(best)[:first]
 
 
+def _top_counted(counter: Counter[int], top: int) -> list[int]:
+    """The *top* most counted ids, ties in counting order (a threshold and one filter instead
+    of a heap over every id: the counts are small integers)."""
+    if len(counter) > top:
+        hist = Counter(counter.values())
+        need, t = top, 0
+        for c in sorted(hist, reverse=True):
+            need -= hist[c]
+            if need <= 0:
+                t = c
+                break
+        sel = [u for u, c in counter.items() if c >= t]
+    else:
+        sel = list(counter)
+    sel.sort(key=counter.__getitem__, reverse=True)  # stable: ties keep counting order
+    return sel[:top]
+
+
+def short_ids(store: Store, counted: Iterable[int], qlen: int) -> list[tuple[int, int]]:
+    """(id, length) of the *counted* units whose Japanese side could score 50 against a
+    query of *qlen* characters (between half and twice as long); needs ``2*qlen <= SHORT_LEN``.
+    """
+    pool = set(counted)
+    out: list[tuple[int, int]] = []
+    for n in range((qlen + 1) // 2, 2 * qlen + 1):
+        out.extend((u, n) for u in pool.intersection(posting_ids(store, f"#{n}")))
+    return out
+
+
 def candidates(
     store: Store,
     keys: Iterable[str],
@@ -305,12 +514,16 @@ def candidates(
     budget: int = DEFAULT_BUDGET,
     df_cache: dict[str, int] | None = None,
     postings_cache: dict[str, array[int]] | None = None,
+    short: int = 0,
 ) -> list[int]:
     """Unit ids sharing the most of the query's rarest *keys*, best first.
 
     Keys are read rarest first until *budget* postings are counted (at least two keys are
-    read, so a query made only of common bigrams still finds its candidates).
+    read, so a query made only of common bigrams still finds its candidates); ties keep
+    that order (units holding the rarest keys first).
 
+    :param short: the length of a short Japanese query (``2*short <= SHORT_LEN``): keep only
+        units of a length that can reach 50, nearest length first among equal counts
     :param df_cache: / :param postings_cache: dictionaries a batch lookup passes to share reads
     """
     keys = list(keys)
@@ -331,28 +544,39 @@ def candidates(
             break
         chosen.append(k)
         total += df
-    counter: Counter[int] = Counter()
+    lists: dict[str, array[int]] = {}
     uncached = []
     for k in chosen:
         if postings_cache is not None and k in postings_cache:
-            counter.update(postings_cache[k])
+            lists[k] = postings_cache[k]
         else:
             uncached.append(k)
     if uncached:
         marks = ",".join("?" * len(uncached))
-        per_key: dict[str, array[int]] = {}
         for key, blob in store.conn.execute(
-            f"SELECT key, ids FROM fuzzy_postings WHERE key IN ({marks})", uncached
+            f"SELECT key, ids FROM fuzzy_postings WHERE key IN ({marks}) ORDER BY key, chunk",
+            uncached,
         ):
             a = _from_blob(blob)
-            counter.update(a)
-            if postings_cache is not None:
-                per_key.setdefault(key, array("I")).extend(a)
+            if key in lists:
+                lists[key].extend(a)
+            else:
+                lists[key] = a
         if postings_cache is not None:
-            for key, a in per_key.items():
-                if len(a) >= 2000:  # only common keys are worth keeping
-                    postings_cache[key] = a
-    return [uid for uid, _ in counter.most_common(top)]
+            for key in uncached:
+                got = lists.get(key)
+                if got is not None and len(got) >= 2000:  # only common keys are worth keeping
+                    postings_cache[key] = got
+    counter: Counter[int] = Counter()
+    for k in chosen:  # rarest first, so that ties rank units holding rare keys first
+        got = lists.get(k)
+        if got is not None:
+            counter.update(got)
+    if short:
+        near = short_ids(store, counter, short)
+        near.sort(key=lambda t: (-counter[t[0]], abs(t[1] - short)))
+        return [u for u, _ in near[:top]]
+    return _top_counted(counter, top)
 
 
 #: the wide second pass counts up to this many postings (keys rarest first) ...

@@ -29,6 +29,8 @@ __all__ = [
 
 #: candidates rescored per query (after counting shared index keys)
 CANDIDATES = 70
+#: ... for a short Japanese query (units of a length that can reach 50, nearest first)
+SHORT_CANDIDATES = 300
 
 
 @dataclass(frozen=True)
@@ -75,7 +77,7 @@ def _fetch(store: Store, ids: Sequence[int]) -> list[tuple[int, str, str, str, s
 
 
 #: a query whose best candidate scores below this gets a second, wider candidate pass
-WIDE_BELOW = 75.0
+WIDE_BELOW = 70.0
 
 
 def _score_rows(
@@ -83,24 +85,37 @@ def _score_rows(
     scored: list[tuple[float, float, int, Match]],
 ) -> float:
     """Score the units *ids* against *q*, add those reaching *min_score* to *scored*; return
-    the best raw similarity seen."""
+    the best raw similarity seen.
+
+    Only the compared side is read for every candidate; whole rows only for the few that
+    come close (raw similarity of at least 40, where the 99 rule may apply, or *min_score*).
+    """
     best_raw = 0.0
     qlen = len(q.cmp)
-    for uid, ja, en, ja_norm, en_norm, doc in _fetch(store, ids):
+    col = "ja_norm" if q.lang == "ja" else "en_norm"
+    cutoff = min(min_score, 40.0)
+    close: dict[int, float] = {}
+    for i in range(0, len(ids), 500):
+        part = list(ids[i : i + 500])
+        sql = f"SELECT id, {col} FROM units WHERE id IN ({','.join('?' * len(part))})"
+        for uid, norm in store.conn.execute(sql, part):
+            cmp: str | list[str] = norm if q.lang == "ja" else _EN_TOKEN.findall(norm.lower())
+            # Levenshtein similarity can't exceed shorter/longer: skip hopeless lengths early
+            longer = max(qlen, len(cmp)) or 1
+            if 100.0 * min(qlen, len(cmp)) / longer < cutoff:
+                continue
+            raw = raw_similarity(q.cmp, cmp, score_cutoff=cutoff)
+            if raw > 0.0 or norm == q.norm:
+                close[uid] = raw
+                best_raw = max(best_raw, raw)
+    if not close:
+        return best_raw
+    for uid, ja, en, ja_norm, en_norm, doc in _fetch(store, list(close)):
         if q.lang == "ja":
             source, source_norm, target = ja, ja_norm, en
-            cmp: str | list[str] = ja_norm
         else:
             source, source_norm, target = en, en_norm, ja
-            cmp = _EN_TOKEN.findall(en_norm.lower())
-        # Levenshtein similarity can't exceed shorter/longer: skip hopeless lengths early
-        # (the 99 rule for number/punctuation-only differences is checked by score_match).
-        longer = max(qlen, len(cmp)) or 1
-        cutoff = min(min_score, 40.0)
-        raw = raw_similarity(q.cmp, cmp, score_cutoff=cutoff) if (
-            100.0 * min(qlen, len(cmp)) / longer >= cutoff
-        ) else 0.0
-        s = score_match(q.text, q.norm, source, source_norm, target, q.lang, raw=raw)
+        s = score_match(q.text, q.norm, source, source_norm, target, q.lang, raw=close[uid])
         best_raw = max(best_raw, s.raw)
         if s.score < min_score or s.score <= 0:
             continue
@@ -119,14 +134,15 @@ def _match_one(
 ) -> list[Match]:
     if not q.norm:
         return []
-    ids = index.candidates(store, q.keys, top=CANDIDATES, df_cache=df_cache,
-                           postings_cache=postings_cache)
+    short = len(q.norm) if q.lang == "ja" and 2 * len(q.norm) <= index.SHORT_LEN else 0
+    ids = index.candidates(store, q.keys, top=SHORT_CANDIDATES if short else CANDIDATES,
+                           df_cache=df_cache, postings_cache=postings_cache, short=short)
     col = "ja_hash" if q.lang == "ja" else "en_hash"
     exact = [r[0] for r in store.conn.execute(f"SELECT id FROM units WHERE {col} = ?", (q.hash,))]
     wanted = list(dict.fromkeys(exact + ids))
     scored: list[tuple[float, float, int, Match]] = []
     best_raw = _score_rows(store, q, wanted, min_score, scored)
-    if best_raw < WIDE_BELOW and len(ids) >= CANDIDATES:
+    if best_raw < WIDE_BELOW and len(ids) >= CANDIDATES and not short:
         # Weak matches often share only common bigrams with the query, which the first pass
         # (rarest keys only) does not count: count those too and score the new candidates.
         more = index.wide_candidates(store, q.keys, exclude=wanted, df_cache=df_cache)

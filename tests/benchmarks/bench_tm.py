@@ -43,7 +43,10 @@ with Store.open(Path({db!r})) as store:
 secs = time.perf_counter() - t
 cpu = time.process_time() - c
 rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-print(json.dumps({{"seconds": secs, "cpu": cpu, "peak_mb": rss, "added": r.added, "read": r.read}}))
+# the index may be built by a worker process in parallel: count its CPU and memory too
+ch = resource.getrusage(resource.RUSAGE_CHILDREN)
+print(json.dumps({{"seconds": secs, "cpu": cpu, "peak_mb": rss, "added": r.added, "read": r.read,
+                  "child_cpu": ch.ru_utime + ch.ru_stime, "child_peak_mb": ch.ru_maxrss / 1024}}))
 """
 
 
@@ -138,7 +141,10 @@ def bench_size(size: int, pairs: list[tuple[str, str]], held: list[tuple[str, st
         imp = json.loads(out.stdout.strip().splitlines()[-1])
         res.update({
             "import_s": round(imp["seconds"], 1), "import_cpu_s": round(imp["cpu"], 1),
-            "import_peak_mb": round(imp["peak_mb"]), "units_added": imp["added"],
+            "import_peak_mb": round(imp["peak_mb"]),
+            "import_worker_cpu_s": round(imp["child_cpu"], 1),
+            "import_worker_peak_mb": round(imp["child_peak_mb"]),
+            "units_added": imp["added"],
             "tmx_mb": round(tmx_path.stat().st_size / 1e6),
         })
         if not keep:

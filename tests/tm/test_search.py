@@ -214,3 +214,25 @@ def test_wide_candidates_rank_by_shared_keys_including_common_ones(filled: Store
     assert counts == sorted(counts, reverse=True)
     best_others = sorted((n for u, n in shared.items() if u != rows[0][0]), reverse=True)
     assert counts == best_others[: len(counts)]
+
+
+def test_short_query_prefers_units_of_a_near_length(store: Store) -> None:
+    # Many longer units start with the query's characters; the best match is a short one
+    # that shares fewer index keys (its last bigram differs).
+    units = [NewUnit(f"主題{i}について長く論じた文章です。", f"Essay {i}", i) for i in range(200)]
+    units.append(NewUnit("主殿。", "The main hall.", 500))
+    load(store, units)
+    best = find_matches(store, "主。")[0]
+    assert best.source == "主殿。" and best.score == round(raw_similarity("主。", "主殿。"), 1)
+
+
+def test_index_of_an_older_version_is_rebuilt_on_first_search(store: Store) -> None:
+    load(store, generated_units(30) + [NewUnit("京都", "Kyoto", 99)])
+    with store.atomic():
+        store.conn.execute("DELETE FROM fuzzy_postings WHERE key LIKE '#%'")
+        store.conn.execute("DELETE FROM fuzzy_keys WHERE key LIKE '#%'")
+        store.set_meta("fuzzy_version", "1")
+    (ja,) = store.conn.execute("SELECT ja FROM units WHERE id = 3").fetchone()
+    assert find_matches(store, ja)[0].score == 100.0
+    assert store.get_meta("fuzzy_version") == index.INDEX_VERSION
+    assert store.conn.execute("SELECT count(*) FROM fuzzy_keys WHERE key LIKE '#%'").fetchone()[0]

@@ -108,3 +108,34 @@ def test_tabular_formats_go_through_the_registry(store: Store, tmp_path: Path,
     other = Store.open(tmp_path / "other.db")
     assert import_tm(other, out).added == 3
     assert sorted((u.ja, u.en) for u in iter_units(other)) == sorted(set(PAIRS))
+
+
+def _postings(store: Store) -> dict[str, list[int]]:
+    from tm import index
+
+    out: dict[str, list[int]] = {}
+    for key, blob in store.conn.execute("SELECT key, ids FROM fuzzy_postings ORDER BY key, chunk"):
+        out.setdefault(key, []).extend(index._from_blob(blob))
+    return out
+
+
+def test_bulk_import_index_built_by_the_worker_equals_a_rebuild(
+    store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tm import index
+    from tm import units as units_mod
+
+    monkeypatch.setattr(index, "WORKER_AFTER", 5)  # the worker starts after the first chunk
+    monkeypatch.setattr(units_mod.add_units, "__kwdefaults__", {"skip_duplicates": False,
+                                                                 "chunk_size": 4})
+    pairs = [(f"港の{i}番目の倉庫を開けた。", f"Opened warehouse number {i} at the port.")
+             for i in range(40)]
+    import_tm(store, write_tmx(tmp_path / "big.tmx", pairs))
+    built = _postings(store)
+    dfs = dict(store.conn.execute("SELECT key, df FROM fuzzy_keys"))
+    with store.atomic():
+        index.rebuild(store)
+    assert built == _postings(store) and dfs == dict(store.conn.execute(
+        "SELECT key, df FROM fuzzy_keys"))
+    assert len(built["j港の"]) == 40
+    assert find_matches(store, "港の7番目の倉庫を開けた。")[0].score == 100.0
