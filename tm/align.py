@@ -51,11 +51,21 @@ class AlignParams:
     lex_scale: float = 2.5
     # leaving unpaired a segment with a number the other side never writes costs this less
     orphan_bonus: float = 1.0
+    # a Japanese sentence spread over a list ("…は、" + items + "という…。") against one
+    # English sentence: the prior of that composite bead (4-1 up to 6-1); 0 turns it off
+    # (off until pre-translation can join more than 3 segments to meet such a unit)
+    group_cost: float = 0.0
+    # a Japanese line that carries a heading glued to its sentence (a title before it,
+    # "概説" after its 。) against a sentence and a short English heading: 1-2 bead bonus
+    glued_bonus: float = 3.0
 
 
 _BEADS: tuple[tuple[int, int], ...] = (
     (1, 1), (1, 0), (0, 1), (2, 1), (1, 2), (2, 2), (3, 1), (1, 3),
 )
+
+
+_GROUP = 100  # back-pointer code of a composite list bead: _GROUP + its JA size
 
 
 def _ja_len(text: str) -> int:
@@ -134,6 +144,14 @@ class _Scorer:
             (1, 1): 0.0, (2, 1): p.merge_cost, (1, 2): p.merge_cost, (2, 2): p.two_two_cost,
             (3, 1): p.three_cost, (1, 3): p.three_cost,
         }
+        # glued headings: JA flags (title before, heading after), EN short heading lines
+        self.glued = [_glued(t) for t in ja]
+        self.eshort = [_short_en(t) for t in en]
+        # composite list beads: end row -> start rows
+        self.groups = _list_groups(ja, self.jk) if p.group_cost else {}
+        for ends in self.groups.values():
+            for a in ends:
+                self.prior[(a, 1)] = p.group_cost
 
     def lex(self, i0: int, i1: int, j0: int, j1: int) -> float:
         """Word-list score of a bead (entries shared by the joined segments, once each)."""
@@ -219,6 +237,10 @@ class _Scorer:
              + p.mismatch * max(0.0, miss) - p.lex_scale * self.lex(i - a, i, j - b, j))
         if self.fj[i] - self.fj[i - a] or self.fe[j] - self.fe[j - b]:
             c += self.extra(i - a, i, j - b, j)
+        if p.glued_bonus and a == 1 and b == 2:
+            g = self.glued[i - 1]
+            if (g[0] and self.eshort[j - 2]) or (g[1] and self.eshort[j - 1]):
+                c -= p.glued_bonus
         return c
 
 
@@ -356,6 +378,8 @@ def _dp(n: int, m: int, sc: _Scorer, band: list[tuple[int, int]]) -> list[tuple[
     cont, join = sc.cont, p.join_bonus
     fj, fe = sc.fj, sc.fe
     joined = [(ab, k) for k, ab in enumerate(_BEADS) if ab[0] and ab[1] and ab != (1, 1)]
+    groups = sc.groups
+    gbonus = p.glued_bonus
     cost: list[list[float]] = []
     back: list[list[int]] = []
     for i in range(n + 1):
@@ -407,6 +431,10 @@ def _dp(n: int, m: int, sc: _Scorer, band: list[tuple[int, int]]) -> list[tuple[
                     if prev == inf:
                         continue
                     c = prev + prior[(a, b)]
+                    if gbonus and a == 1 and b == 2:
+                        g = sc.glued[pi]
+                        if (g[0] and sc.eshort[pj]) or (g[1] and sc.eshort[pj + 1]):
+                            c -= gbonus
                     if a > 1:
                         c -= join * (cont[i] - cont[pi + 1])
                     shared = 0.0
@@ -447,6 +475,13 @@ def _dp(n: int, m: int, sc: _Scorer, band: list[tuple[int, int]]) -> list[tuple[
                         c += extra(pi, i, pj, j)
                     if c < best:
                         best, arg = c, k
+                if i in groups and j:
+                    for a in groups[i]:
+                        qlo, qhi = band[i - a]
+                        if qlo <= j - 1 <= qhi and cost[i - a][j - 1 - qlo] < inf:
+                            c = cost[i - a][j - 1 - qlo] + sc.cost(i, j, a, 1)
+                            if c < best:
+                                best, arg = c, _GROUP + a
             crow[j - lo] = best
             brow[j - lo] = arg
         cost.append(crow)
@@ -455,7 +490,7 @@ def _dp(n: int, m: int, sc: _Scorer, band: list[tuple[int, int]]) -> list[tuple[
     i, j = n, m
     while i > 0 or j > 0:
         k = back[i][j - band[i][0]]
-        a, b = _BEADS[k]
+        a, b = (k - _GROUP, 1) if k >= _GROUP else _BEADS[k]
         steps.append((a, b))
         i, j = i - a, j - b
     steps.reverse()
@@ -623,17 +658,64 @@ def _continues(prev: str, nxt: str) -> bool:
     return bool(a) and bool(b) and (a.endswith(_CONT_END) or b.startswith(_CONT_START))
 
 
+def _list_groups(ja: Sequence[str], kinds: list[str]) -> dict[int, list[int]]:
+    """Japanese sentences spread over a list: an intro line ending in 、 or ：, list items,
+    and an optional closing tail (という…。). Maps the end row of each such run of 4–6
+    segments to its sizes.
+
+    >>> _list_groups(["これは、", "一つ目", "二つ目", "という話だ。"],
+    ...              ["text", "list", "list", "text"])
+    {4: [4]}
+    """
+    out: dict[int, list[int]] = {}
+    n = len(ja)
+    for s in range(n - 1):
+        if kinds[s] != "text" or not ja[s].rstrip().endswith(_CONT_END):
+            continue
+        e = s + 1
+        while e < n and kinds[e] == "list":
+            e += 1
+        if e - s < 3:
+            continue
+        if e < n and kinds[e] == "text" and _is_tail(ja[e], 40):
+            e += 1
+        if 4 <= e - s <= 6:
+            out.setdefault(e, []).append(e - s)
+    return out
+
+
+def _glued(text: str) -> tuple[bool, bool]:
+    """Whether a Japanese line starts with a title that its sentence repeats (源有綱源 有綱（…),
+    and whether a short heading follows its last 。 (…用いられている。概説).
+
+    >>> _glued("源有綱源 有綱（生年不詳）は武将。"), _glued("呼ばれる。概説")
+    ((True, False), (False, True))
+    """
+    t = "".join(text.split())
+    head = any(t[:k] == t[k:2 * k] for k in range(2, min(12, len(t) // 2) + 1))
+    k = t.rfind("。")
+    rest = t[k + 1:] if k >= 0 else ""
+    tail = 0 < len(rest) <= 12 and not any(c in rest for c in "、。」）)")
+    return head, tail
+
+
+def _short_en(text: str) -> bool:
+    """Whether an English line reads as a heading: a few words, no closing full stop."""
+    t = text.strip()
+    return 0 < len(t.split()) <= 6 and not t.endswith((".", "?", "!", ":", ";", ","))
+
+
 _TAIL_START = ("と", "という", "といった", "です", "でした")
 
 
-def _is_tail(text: str) -> bool:
+def _is_tail(text: str, limit: int = 20) -> bool:
     """Whether a Japanese line only closes a sentence begun above (「…」という…, です。).
 
     >>> _is_tail("という見方がある。"), _is_tail("東京は大きい。")
     (True, False)
     """
     t = text.strip()
-    return len(t) <= 20 and t.startswith(_TAIL_START)
+    return len(t) <= limit and t.startswith(_TAIL_START)
 
 
 def _mute_foreign(anchors: DocAnchors, ja: Sequence[str], en: Sequence[str]) -> None:

@@ -331,3 +331,44 @@ def test_a_number_the_other_side_never_writes_makes_leaving_unpaired_cheaper() -
     # only the sentence whose year the English never writes gets the cheaper null bead
     assert null_ja == [1.5, 2.5, 2.5]
     assert null_en == [2.5, 2.5]
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("山田花子山田 花子（やまだ はなこ）は、画家である。", (True, False)),
+    ("この寺は古い。沿革", (False, True)),
+    ("この寺は古い。", (False, False)),
+    ("寺の歴史は長く、「古寺」と呼ばれる。", (False, False)),
+])
+def test_glued_headings_are_recognised(text: str, expected: tuple[bool, bool]) -> None:
+    from tm.align import _glued, _short_en
+
+    assert _glued(text) == expected
+    assert _short_en("Hanako YAMADA") and not _short_en("Hanako YAMADA was a painter.")
+
+
+def test_a_glued_title_pairs_with_the_title_and_the_sentence(analyzer: Analyzer) -> None:
+    from tm.align import AlignParams
+
+    ja = ["山田花子山田 花子（やまだ はなこ）は、明治時代の画家である。", "京都で絵を学んだ。"]
+    en = ["Hanako YAMADA", "Hanako YAMADA was a painter of the Meiji period.",
+          "She studied painting in Kyoto."]
+    assert _pairs(align(ja, en, analyzer=analyzer))[0] == ((0,), (0, 1))
+    # without the bonus the title line is left on its own
+    off = align(ja, en, analyzer=analyzer, params=AlignParams(glued_bonus=0.0))
+    assert _pairs(off)[0] == ((), (0,))
+
+
+def test_a_sentence_spread_over_a_list_can_be_one_bead(analyzer: Analyzer) -> None:
+    from tm.align import AlignParams, _list_groups
+
+    ja = ["この計画の狙いは、", "交通の便を良くすること", "住民の暮らしを守ること",
+          "という二点だ。"]
+    kinds = ["text", "list", "list", "text"]
+    en = ["The plan aims to improve transport and to protect the lives of residents."]
+    assert _list_groups(ja, kinds) == {4: [4]}
+    beads = align(ja, en, analyzer=analyzer, ja_kinds=kinds, en_kinds=["text"],
+                  params=AlignParams(group_cost=5.5))
+    assert _pairs(beads) == [((0, 1, 2, 3), (0,))]
+    # off by default: no bead joins more than three segments
+    beads = align(ja, en, analyzer=analyzer, ja_kinds=kinds, en_kinds=["text"])
+    assert max(len(b.ja_ids) for b in beads) <= 3
