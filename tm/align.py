@@ -56,8 +56,10 @@ class AlignParams:
     # (off until pre-translation can join more than 3 segments to meet such a unit)
     group_cost: float = 0.0
     # a Japanese line that carries a heading glued to its sentence (a title before it,
-    # "概説" after its 。) against a sentence and a short English heading: 1-2 bead bonus
+    # "概説" after its 。) against a sentence and a short English heading: 1-2 bead bonus;
+    # and the mirror, an English line with a heading after its last full stop: 2-1 bonus
     glued_bonus: float = 3.0
+    glued_en_bonus: float = 3.0
 
 
 _BEADS: tuple[tuple[int, int], ...] = (
@@ -147,6 +149,8 @@ class _Scorer:
         # glued headings: JA flags (title before, heading after), EN short heading lines
         self.glued = [_glued(t) for t in ja]
         self.eshort = [_short_en(t) for t in en]
+        self.eglued = [_glued_en(t) for t in en]
+        self.jshort = [_short_ja(t) for t in ja]
         # composite list beads: end row -> start rows
         self.groups = _list_groups(ja, self.jk) if p.group_cost else {}
         for ends in self.groups.values():
@@ -241,6 +245,9 @@ class _Scorer:
             g = self.glued[i - 1]
             if (g[0] and self.eshort[j - 2]) or (g[1] and self.eshort[j - 1]):
                 c -= p.glued_bonus
+        elif p.glued_en_bonus and a == 2 and b == 1:
+            if self.eglued[j - 1] and self.jshort[i - 1]:
+                c -= p.glued_en_bonus
         return c
 
 
@@ -380,6 +387,7 @@ def _dp(n: int, m: int, sc: _Scorer, band: list[tuple[int, int]]) -> list[tuple[
     joined = [(ab, k) for k, ab in enumerate(_BEADS) if ab[0] and ab[1] and ab != (1, 1)]
     groups = sc.groups
     gbonus = p.glued_bonus
+    gbonus2 = p.glued_en_bonus
     cost: list[list[float]] = []
     back: list[list[int]] = []
     for i in range(n + 1):
@@ -435,6 +443,9 @@ def _dp(n: int, m: int, sc: _Scorer, band: list[tuple[int, int]]) -> list[tuple[
                         g = sc.glued[pi]
                         if (g[0] and sc.eshort[pj]) or (g[1] and sc.eshort[pj + 1]):
                             c -= gbonus
+                    elif gbonus2 and a == 2 and b == 1:
+                        if sc.eglued[pj] and sc.jshort[pi + 1]:
+                            c -= gbonus2
                     if a > 1:
                         c -= join * (cont[i] - cont[pi + 1])
                     shared = 0.0
@@ -697,6 +708,20 @@ def _glued(text: str) -> tuple[bool, bool]:
     rest = t[k + 1:] if k >= 0 else ""
     tail = 0 < len(rest) <= 12 and not any(c in rest for c in "、。」）)")
     return head, tail
+
+
+def _glued_en(text: str) -> bool:
+    """Whether a short heading follows the last full stop of an English line."""
+    t = text.strip()
+    k = t.rfind(". ")
+    rest = t[k + 2:] if k >= 0 else ""
+    return bool(rest) and len(rest.split()) <= 4 and not rest.endswith((".", "?", "!"))
+
+
+def _short_ja(text: str) -> bool:
+    """Whether a Japanese line reads as a heading: short, no sentence end."""
+    t = text.strip()
+    return 0 < len(t) <= 12 and not any(c in t for c in "。、")
 
 
 def _short_en(text: str) -> bool:

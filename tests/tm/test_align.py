@@ -372,3 +372,14 @@ def test_a_sentence_spread_over_a_list_can_be_one_bead(analyzer: Analyzer) -> No
     # off by default: no bead joins more than three segments
     beads = align(ja, en, analyzer=analyzer, ja_kinds=kinds, en_kinds=["text"])
     assert max(len(b.ja_ids) for b in beads) <= 3
+
+
+def test_a_heading_glued_to_an_english_sentence_pairs_with_both_lines(
+        analyzer: Analyzer) -> None:
+    from tm.align import _glued_en
+
+    assert _glued_en("The hall was rebuilt in 1650. History")
+    assert not _glued_en("It stands near the U.S. embassy in the city.")
+    ja = ["本堂は1650年に再建された。", "歴史", "寺は江戸時代に栄えた。"]
+    en = ["The main hall was rebuilt in 1650. History", "The temple prospered in the Edo period."]
+    assert _pairs(align(ja, en, analyzer=analyzer)) == [((0, 1), (0,)), ((2,), (1,))]
