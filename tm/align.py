@@ -57,9 +57,11 @@ class AlignParams:
     group_cost: float = 0.0
     # a Japanese line that carries a heading glued to its sentence (a title before it,
     # "概説" after its 。) against a sentence and a short English heading: 1-2 bead bonus;
-    # and the mirror, an English line with a heading after its last full stop: 2-1 bonus
+    # and the mirrors, an English line with a heading after its last full stop or before its
+    # sentence ("Summary It was …") against a short Japanese heading line and a sentence: 2-1
     glued_bonus: float = 3.0
     glued_en_bonus: float = 3.0
+    head_en_bonus: float = 3.0
 
 
 _BEADS: tuple[tuple[int, int], ...] = (
@@ -151,6 +153,7 @@ class _Scorer:
         self.eshort = [_short_en(t) for t in en]
         self.eglued = [_glued_en(t) for t in en]
         self.jshort = [_short_ja(t) for t in ja]
+        self.ehead = [_headed_en(t) for t in en]
         # composite list beads: end row -> start rows
         self.groups = _list_groups(ja, self.jk) if p.group_cost else {}
         for ends in self.groups.values():
@@ -248,6 +251,9 @@ class _Scorer:
         elif p.glued_en_bonus and a == 2 and b == 1:
             if self.eglued[j - 1] and self.jshort[i - 1]:
                 c -= p.glued_en_bonus
+            elif (p.head_en_bonus and self.ehead[j - 1] and self.jshort[i - 2]
+                  and not self.jshort[i - 1]):
+                c -= p.head_en_bonus
         return c
 
 
@@ -388,6 +394,7 @@ def _dp(n: int, m: int, sc: _Scorer, band: list[tuple[int, int]]) -> list[tuple[
     groups = sc.groups
     gbonus = p.glued_bonus
     gbonus2 = p.glued_en_bonus
+    hbonus = p.head_en_bonus
     cost: list[list[float]] = []
     back: list[list[int]] = []
     for i in range(n + 1):
@@ -446,6 +453,8 @@ def _dp(n: int, m: int, sc: _Scorer, band: list[tuple[int, int]]) -> list[tuple[
                     elif gbonus2 and a == 2 and b == 1:
                         if sc.eglued[pj] and sc.jshort[pi + 1]:
                             c -= gbonus2
+                        elif hbonus and sc.ehead[pj] and sc.jshort[pi] and not sc.jshort[pi + 1]:
+                            c -= hbonus
                     if a > 1:
                         c -= join * (cont[i] - cont[pi + 1])
                     shared = 0.0
@@ -716,6 +725,17 @@ def _glued_en(text: str) -> bool:
     k = t.rfind(". ")
     rest = t[k + 2:] if k >= 0 else ""
     return bool(rest) and len(rest.split()) <= 4 and not rest.endswith((".", "?", "!"))
+
+
+def _headed_en(text: str) -> bool:
+    """Whether an English sentence may start with a glued heading ("Summary It was …")."""
+    w = text.split()
+    if len(w) < 7:
+        return False
+    return any(w[k] in _STARTERS and w[k - 1][-1:].isalnum() for k in range(1, 6))
+
+
+_STARTERS = frozenset("It They The This These He She In A An There Its His Her On At".split())
 
 
 def _short_ja(text: str) -> bool:

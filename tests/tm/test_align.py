@@ -383,3 +383,11 @@ def test_a_heading_glued_to_an_english_sentence_pairs_with_both_lines(
     ja = ["本堂は1650年に再建された。", "歴史", "寺は江戸時代に栄えた。"]
     en = ["The main hall was rebuilt in 1650. History", "The temple prospered in the Edo period."]
     assert _pairs(align(ja, en, analyzer=analyzer)) == [((0, 1), (0,)), ((2,), (1,))]
+
+
+def test_a_heading_glued_before_an_english_sentence_is_recognised() -> None:
+    from tm.align import _headed_en
+
+    assert _headed_en("Overview It is a small temple in the north of the city.")
+    assert not _headed_en("It is a small temple in the north of the city.")
+    assert not _headed_en("Summary")
