@@ -154,6 +154,9 @@ class _Scorer:
         self.eglued = [_glued_en(t) for t in en]
         self.jshort = [_short_ja(t) for t in ja]
         self.ehead = [_headed_en(t) for t in en]
+        self.glue12 = [g[0] or g[1] for g in self.glued]
+        self.glue21 = [k + 1 < len(ja) and (self.jshort[k + 1] or self.jshort[k])
+                       for k in range(len(ja))]
         # composite list beads: end row -> start rows
         self.groups = _list_groups(ja, self.jk) if p.group_cost else {}
         for ends in self.groups.values():
@@ -192,6 +195,20 @@ class _Scorer:
             ce.update(self.anchors.en[j])
         w = self.wl if lexical else self.w
         return sum(w[t] * min(n, ce[t]) for t, n in cj.items() if t in w and t in ce)
+
+    def glue(self, i0: int, j0: int, a: int, b: int) -> float:
+        """Bonus of a 1-2 or 2-1 bead (starting at JA *i0*, EN *j0*) for a glued heading."""
+        p = self.p
+        if (a, b) == (1, 2):
+            g = self.glued[i0]
+            if (g[0] and self.eshort[j0]) or (g[1] and self.eshort[j0 + 1]):
+                return p.glued_bonus
+        elif (a, b) == (2, 1):
+            if self.eglued[j0] and self.jshort[i0 + 1]:
+                return p.glued_en_bonus
+            if self.ehead[j0] and self.jshort[i0] and not self.jshort[i0 + 1]:
+                return p.head_en_bonus
+        return 0.0
 
     def extra(self, i0: int, i1: int, j0: int, j1: int) -> float:
         """Structure cost of pairing JA ``i0..i1-1`` with EN ``j0..j1-1`` (kinds, furniture)."""
@@ -244,16 +261,8 @@ class _Scorer:
              + p.mismatch * max(0.0, miss) - p.lex_scale * self.lex(i - a, i, j - b, j))
         if self.fj[i] - self.fj[i - a] or self.fe[j] - self.fe[j - b]:
             c += self.extra(i - a, i, j - b, j)
-        if p.glued_bonus and a == 1 and b == 2:
-            g = self.glued[i - 1]
-            if (g[0] and self.eshort[j - 2]) or (g[1] and self.eshort[j - 1]):
-                c -= p.glued_bonus
-        elif p.glued_en_bonus and a == 2 and b == 1:
-            if self.eglued[j - 1] and self.jshort[i - 1]:
-                c -= p.glued_en_bonus
-            elif (p.head_en_bonus and self.ehead[j - 1] and self.jshort[i - 2]
-                  and not self.jshort[i - 1]):
-                c -= p.head_en_bonus
+        if (a, b) == (1, 2) and self.glue12[i - 1] or (a, b) == (2, 1) and self.glue21[i - 2]:
+            c -= self.glue(i - a, j - b, a, b)
         return c
 
 
@@ -390,11 +399,12 @@ def _dp(n: int, m: int, sc: _Scorer, band: list[tuple[int, int]]) -> list[tuple[
     extra = sc.extra
     cont, join = sc.cont, p.join_bonus
     fj, fe = sc.fj, sc.fe
-    joined = [(ab, k) for k, ab in enumerate(_BEADS) if ab[0] and ab[1] and ab != (1, 1)]
+    glue_rows = {(1, 2): sc.glue12, (2, 1): sc.glue21}
+    # joined bead types, with the rows where a glued-heading bonus may apply
+    joined = [(ab, k, glue_rows.get(ab)) for k, ab in enumerate(_BEADS)
+              if ab[0] and ab[1] and ab != (1, 1)]
     groups = sc.groups
-    gbonus = p.glued_bonus
-    gbonus2 = p.glued_en_bonus
-    hbonus = p.head_en_bonus
+    glue = sc.glue
     cost: list[list[float]] = []
     back: list[list[int]] = []
     for i in range(n + 1):
@@ -435,7 +445,7 @@ def _dp(n: int, m: int, sc: _Scorer, band: list[tuple[int, int]]) -> list[tuple[
                             c += extra(i - 1, i, j - 1, j)
                         if c < best:
                             best, arg = c, 0
-                for (a, b), k in joined:
+                for (a, b), k, rows in joined:
                     pi, pj = i - a, j - b
                     if pi < 0 or pj < 0:
                         continue
@@ -446,15 +456,8 @@ def _dp(n: int, m: int, sc: _Scorer, band: list[tuple[int, int]]) -> list[tuple[
                     if prev == inf:
                         continue
                     c = prev + prior[(a, b)]
-                    if gbonus and a == 1 and b == 2:
-                        g = sc.glued[pi]
-                        if (g[0] and sc.eshort[pj]) or (g[1] and sc.eshort[pj + 1]):
-                            c -= gbonus
-                    elif gbonus2 and a == 2 and b == 1:
-                        if sc.eglued[pj] and sc.jshort[pi + 1]:
-                            c -= gbonus2
-                        elif hbonus and sc.ehead[pj] and sc.jshort[pi] and not sc.jshort[pi + 1]:
-                            c -= hbonus
+                    if rows is not None and rows[pi]:
+                        c -= glue(pi, pj, a, b)
                     if a > 1:
                         c -= join * (cont[i] - cont[pi + 1])
                     shared = 0.0
