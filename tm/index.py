@@ -27,6 +27,7 @@ from itertools import repeat
 from operator import add
 from typing import Any
 
+from .errors import StoreError
 from .progress import Progress, no_progress
 from .store import Store, on_document_delete
 from .units import on_units_added
@@ -45,6 +46,7 @@ __all__ = [
     "unit_keys",
     "short_ids",
     "SHORT_LEN",
+    "ja_similarity_bound",
 ]
 
 #: at most this many postings are counted per query (rarest keys first)
@@ -197,7 +199,10 @@ class _Bulk:
         if self.conn is not None:
             if not self.first_sent:
                 self.first_sent = rows[0][0]
-            self.conn.send(list(rows))
+            try:
+                self.conn.send(list(rows))
+            except (OSError, EOFError):
+                raise self._died() from None
 
     def _start(self) -> None:
         import multiprocessing
@@ -220,13 +225,27 @@ class _Bulk:
         """The worker's posting lists, in batches (nothing when no worker ran)."""
         if self.conn is None:
             return
-        self.conn.send(None)
+        batch: Any = ...
         while True:
-            batch = self.conn.recv()
+            try:
+                if batch is ...:
+                    self.conn.send(None)
+                batch = self.conn.recv()
+            except (OSError, EOFError):
+                raise self._died() from None
             if batch is None:
                 break
             yield batch
         self.close()
+
+    def _died(self) -> StoreError:
+        """The error for a worker that went away: the caller's transaction rolls back."""
+        self.proc.join(timeout=2)
+        code = self.proc.exitcode
+        self.close()
+        how = f"exit code {code}" if code is not None else "no reply"
+        return StoreError(f"the indexing process stopped during the import ({how}); "
+                          "nothing was imported")
 
     def close(self) -> None:
         if self.conn is not None:
@@ -477,9 +496,10 @@ def prefix_posting_ids(store: Store, prefix: str, first: int) -> list[int]:
     return sorted(best)[:first]
 
 
-def _top_counted(counter: Counter[int], top: int) -> list[int]:
+def _top_counted(counter: Counter[int], top: int) -> tuple[list[int], int]:
     """The *top* most counted ids, ties in counting order (a threshold and one filter instead
-    of a heap over every id: the counts are small integers)."""
+    of a heap over every id: the counts are small integers), and the highest count of an id
+    left out (0 when none is)."""
     if len(counter) > top:
         hist = Counter(counter.values())
         need, t = top, 0
@@ -489,10 +509,12 @@ def _top_counted(counter: Counter[int], top: int) -> list[int]:
                 t = c
                 break
         sel = [u for u, c in counter.items() if c >= t]
+        left = counter[sel[top]] if len(sel) > top else t - 1
     else:
         sel = list(counter)
+        left = 0
     sel.sort(key=counter.__getitem__, reverse=True)  # stable: ties keep counting order
-    return sel[:top]
+    return sel[:top], left
 
 
 def short_ids(store: Store, counted: Iterable[int], qlen: int) -> list[tuple[int, int]]:
@@ -515,6 +537,7 @@ def candidates(
     df_cache: dict[str, int] | None = None,
     postings_cache: dict[str, array[int]] | None = None,
     short: int = 0,
+    unseen: list[int] | None = None,
 ) -> list[int]:
     """Unit ids sharing the most of the query's rarest *keys*, best first.
 
@@ -525,6 +548,9 @@ def candidates(
     :param short: the length of a short Japanese query (``2*short <= SHORT_LEN``): keep only
         units of a length that can reach 50, nearest length first among equal counts
     :param df_cache: / :param postings_cache: dictionaries a batch lookup passes to share reads
+    :param unseen: a list that receives one number: at most how many of *keys* a unit left
+        out of the result can hold (keys not read count as held), for
+        :func:`ja_similarity_bound`
     """
     keys = list(keys)
     if df_cache is None:
@@ -576,7 +602,27 @@ def candidates(
         near = short_ids(store, counter, short)
         near.sort(key=lambda t: (-counter[t[0]], abs(t[1] - short)))
         return [u for u, _ in near[:top]]
-    return _top_counted(counter, top)
+    out, left = _top_counted(counter, top)
+    if unseen is not None:
+        unseen.append(left + len(dfs) - len(chosen))
+    return out
+
+
+def ja_similarity_bound(n_keys: int, shared: int, length: int) -> float:
+    """The highest raw similarity (:func:`tm.fuzzy.raw_similarity`) a Japanese text can have
+    with a query of *length* characters and *n_keys* distinct :func:`ja_keys` when it holds
+    at most *shared* of them.
+
+    An edit (insertion, deletion or substitution) breaks at most two of the query's padded
+    bigrams, so ``d`` edits leave at least ``n_keys - 2d`` of them in place, and the
+    similarity ``1 - d / max(len)`` is at most ``1 - (n_keys - shared) / (2 * length)``.
+
+    >>> ja_similarity_bound(21, 1, 20)
+    50.0
+    """
+    if length <= 0:
+        return 100.0
+    return 100.0 * (1.0 - max(0, n_keys - shared) / (2.0 * length))
 
 
 #: the wide second pass counts up to this many postings (keys rarest first) ...
@@ -640,7 +686,14 @@ def wide_candidates(
         .sort(multithreaded=False)
         .rle()
         .struct.unnest()
-        .top_k(top + len(skip), by="len")
     )
+    # the runs at least as long as the (top + excluded)-th longest: a filter on a threshold
+    # costs a fraction of top_k over every run
+    lengths = runs["len"]
+    want = top + len(skip)
+    if len(lengths) > want:
+        least = lengths.top_k(want).min()
+        runs = runs.filter(pl.col("len") >= least)
+    runs = runs.sort("len", descending=True, maintain_order=True, multithreaded=False)
     out = [int(v) for v in runs["value"].to_list() if v not in skip]
     return out[:top]

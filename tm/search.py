@@ -124,6 +124,15 @@ def _score_rows(
     return best_raw
 
 
+def _wide_is_futile(q: _Query, best_raw: float, min_score: float, unseen: list[int]) -> bool:
+    """True when no unit the first pass left out can beat *best_raw* (or reach the minimum
+    score): a Japanese query's bigram bound (:func:`tm.index.ja_similarity_bound`)."""
+    if q.lang != "ja" or not unseen:
+        return False
+    bound = index.ja_similarity_bound(len(q.keys), unseen[0], len(q.norm))
+    return bound <= max(best_raw, min(min_score, 40.0))
+
+
 def _match_one(
     store: Store,
     q: _Query,
@@ -135,14 +144,17 @@ def _match_one(
     if not q.norm:
         return []
     short = len(q.norm) if q.lang == "ja" and 2 * len(q.norm) <= index.SHORT_LEN else 0
+    unseen: list[int] = []
     ids = index.candidates(store, q.keys, top=SHORT_CANDIDATES if short else CANDIDATES,
-                           df_cache=df_cache, postings_cache=postings_cache, short=short)
+                           df_cache=df_cache, postings_cache=postings_cache, short=short,
+                           unseen=unseen)
     col = "ja_hash" if q.lang == "ja" else "en_hash"
     exact = [r[0] for r in store.conn.execute(f"SELECT id FROM units WHERE {col} = ?", (q.hash,))]
     wanted = list(dict.fromkeys(exact + ids))
     scored: list[tuple[float, float, int, Match]] = []
     best_raw = _score_rows(store, q, wanted, min_score, scored)
-    if best_raw < WIDE_BELOW and len(ids) >= CANDIDATES and not short:
+    if (best_raw < WIDE_BELOW and len(ids) >= CANDIDATES and not short
+            and not _wide_is_futile(q, best_raw, min_score, unseen)):
         # Weak matches often share only common bigrams with the query, which the first pass
         # (rarest keys only) does not count: count those too and score the new candidates.
         more = index.wide_candidates(store, q.keys, exclude=wanted, df_cache=df_cache)

@@ -139,3 +139,30 @@ def test_bulk_import_index_built_by_the_worker_equals_a_rebuild(
         "SELECT key, df FROM fuzzy_keys"))
     assert len(built["j港の"]) == 40
     assert find_matches(store, "港の7番目の倉庫を開けた。")[0].score == 100.0
+
+
+def _worker_that_dies(conn: object) -> None:
+    import os
+
+    os._exit(3)
+
+
+def test_import_whose_index_worker_dies_is_a_store_error_and_rolls_back(
+    store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tm import index
+    from tm import units as units_mod
+    from tm.errors import StoreError
+
+    import_tm(store, write_tmx(tmp_path / "before.tmx", PAIRS))
+    before = store.counts()
+    monkeypatch.setattr(index, "WORKER_AFTER", 5)
+    monkeypatch.setattr(index, "_postings_worker", _worker_that_dies)
+    monkeypatch.setattr(units_mod.add_units, "__kwdefaults__", {"skip_duplicates": False,
+                                                                 "chunk_size": 4})
+    pairs = [(f"駅の{i}番線に電車が来た。", f"A train came to platform {i}.") for i in range(40)]
+    with pytest.raises(StoreError, match="indexing process stopped.*exit code 3"):
+        import_tm(store, write_tmx(tmp_path / "big.tmx", pairs))
+    assert store.counts() == before
+    assert [d.name for d in store.documents()] == ["before.tmx"]
+    assert find_matches(store, "夕方には店が閉まる。")[0].score == 100.0
