@@ -214,7 +214,7 @@ class _Bulk:
             ctx = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
             ours, theirs = ctx.Pipe()
             proc = ctx.Process(  # type: ignore[attr-defined]
-                target=_postings_worker, args=(theirs,), daemon=True)
+                target=_postings_worker, args=(theirs, ours), daemon=True)
             proc.start()
             theirs.close()
         except (OSError, RuntimeError):
@@ -259,9 +259,17 @@ class _Bulk:
 _BULK: contextvars.ContextVar[_Bulk | None] = contextvars.ContextVar("fuzzy_bulk", default=None)
 
 
-def _postings_worker(conn: Any) -> None:
+def _postings_worker(conn: Any, parent_end: Any = None) -> None:
     """Second process of a bulk import: build posting lists from the rows it is sent, then
     send them back as (key, blob) batches. Exits when the importer goes away."""
+    import signal
+
+    # A forked child holds a copy of the importer's end of the pipe: unless it is closed here,
+    # recv() never sees EOF when the importer is killed, and the orphan keeps running (and
+    # keeps the importer's stdout/stderr open). Ctrl-C is the importer's to handle.
+    if parent_end is not None:
+        parent_end.close()
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     postings: dict[str, array[int]] = {}
     get = postings.get
     keys_of = unit_keys
