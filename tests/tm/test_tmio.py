@@ -141,7 +141,7 @@ def test_bulk_import_index_built_by_the_worker_equals_a_rebuild(
     assert find_matches(store, "港の7番目の倉庫を開けた。")[0].score == 100.0
 
 
-def _worker_that_dies(conn: object) -> None:
+def _worker_that_dies(conn: object, parent_end: object = None) -> None:
     import os
 
     os._exit(3)
