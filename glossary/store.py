@@ -108,17 +108,7 @@ def list_terms(store: Store, *, status: str | None = None, limit: int = 50) -> l
     >>> [e.ja[0].text for e in list_terms(s)]
     ['川習会']
     """
-    if status is not None:
-        _check_status(status)
-    sql = "SELECT id FROM terms"
-    params: list[Any] = []
-    if status is not None:
-        sql += " WHERE status = ?"
-        params.append(status)
-    sql += " ORDER BY score DESC, frequency DESC, id LIMIT ?"
-    params.append(int(limit))
-    ids = [int(r[0]) for r in store.conn.execute(sql, params)]
-    return load_entries(store, ids)
+    return load_entries(store, _ranked_ids(store, status, limit))
 
 
 def iter_entries(store: Store, *, status: str | None = None) -> Iterator[TermEntry]:
@@ -129,6 +119,13 @@ def iter_entries(store: Store, *, status: str | None = None) -> Iterator[TermEnt
     >>> [e.en[0].text for e in iter_entries(s, status="approved")]
     ['post-war order']
     """
+    ids = _ranked_ids(store, status, None)
+    for start in range(0, len(ids), 500):
+        yield from load_entries(store, ids[start : start + 500])
+
+
+def _ranked_ids(store: Store, status: str | None, limit: int | None) -> list[int]:
+    """Entry ids, best first (score, then frequency), optionally of one status."""
     if status is not None:
         _check_status(status)
     sql = "SELECT id FROM terms"
@@ -137,9 +134,10 @@ def iter_entries(store: Store, *, status: str | None = None) -> Iterator[TermEnt
         sql += " WHERE status = ?"
         params.append(status)
     sql += " ORDER BY score DESC, frequency DESC, id"
-    ids = [int(r[0]) for r in store.conn.execute(sql, params)]
-    for start in range(0, len(ids), 500):
-        yield from load_entries(store, ids[start : start + 500])
+    if limit is not None:
+        sql += " LIMIT ?"
+        params.append(int(limit))
+    return [int(r[0]) for r in store.conn.execute(sql, params)]
 
 
 def _with_readings(entry: TermEntry, analyzer: Analyzer | None) -> tuple[TermForm, ...]:
