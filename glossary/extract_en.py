@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from tm.normalize import normalize
 
 from .extract_ja import SegmentText
-from .keys import en_key
+from .keys import containers_of, en_key
 
 __all__ = ["EnCandidate", "extract_en", "score_en", "en_tokens", "en_chunks", "is_title_line",
            "STOPWORDS", "GENERAL_EN"]
@@ -266,11 +266,7 @@ def extract_en(segments: Iterable[SegmentText], max_words: int = 5) -> dict[str,
 
 def score_en(cands: dict[str, EnCandidate]) -> None:
     """C-value with half weight for nested occurrences, as for Japanese."""
-    containers: dict[str, list[str]] = {k: [] for k in cands}
-    for b, cand in cands.items():
-        for a in cand.subkeys:
-            if a in containers:
-                containers[a].append(b)
+    containers = containers_of({k: c.subkeys for k, c in cands.items()})
     for k, cand in cands.items():
         outer = containers[k]
         weight = 1.0 + math.log2(cand.words)

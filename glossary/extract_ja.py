@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING
 from tm.japanese import katakana_to_hiragana
 from tm.normalize import normalize
 
+from .keys import containers_of
+
 if TYPE_CHECKING:
     from tm.japanese import Analyzer, Token
 
@@ -434,11 +436,7 @@ def score_ja(cands: dict[str, JaCandidate], n_docs: int) -> None:
     C(a) = w(a)·(f(a) − mean f(b) over candidates b containing a); w grows with the length in
     characters. A string seen only inside one longer candidate (習会 in 川習会) scores 0.
     """
-    containers: dict[str, list[str]] = {k: [] for k in cands}
-    for b, cand in cands.items():
-        for a in cand.subkeys:
-            if a in containers:
-                containers[a].append(b)
+    containers = containers_of({k: c.subkeys for k, c in cands.items()})
     for k, cand in cands.items():
         # frequency without the occurrences inside longer candidates already counted there
         outer = containers[k]

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Mapping
 
 from tm.japanese import katakana_to_hiragana
 from tm.normalize import normalize
 
-__all__ = ["ja_key", "en_key", "reading_key", "singular", "display_singular", "is_kana"]
+__all__ = [
+    "ja_key", "en_key", "reading_key", "singular", "display_singular", "is_kana", "containers_of",
+]
 
 _KANA_ONLY = re.compile(r"^[\u3041-\u3096\u30a1-\u30fa\u30fc\u30fb\s]+$")
 _KEEP_S = ("ss", "us", "is", "ous", "ics", "sis")
@@ -117,3 +120,19 @@ def is_kana(text: str) -> bool:
     (True, True, False)
     """
     return bool(_KANA_ONLY.match(normalize(text)))
+
+
+def containers_of(subkeys: Mapping[str, Iterable[str]]) -> dict[str, list[str]]:
+    """For C-value: each candidate key → the longer candidates that contain it.
+
+    :param subkeys: each candidate key → the keys of its nested sub-terms
+
+    >>> containers_of({"輸出規制": {"輸出"}, "輸出": set()})
+    {'輸出規制': [], '輸出': ['輸出規制']}
+    """
+    containers: dict[str, list[str]] = {k: [] for k in subkeys}
+    for b, subs in subkeys.items():
+        for a in subs:
+            if a in containers:
+                containers[a].append(b)
+    return containers

@@ -527,22 +527,12 @@ def build_anchors(
         en_c.append(c)
         en_content.append({w for w in en_tok[j] if len(w) >= 3 and w not in _EN_STOP
                            and w.isalpha()})
-    ja_text = "\n".join(ja)
-    ja_starts: list[int] = []
-    pos = 0
-    for t in ja:
-        ja_starts.append(pos)
-        pos += len(t) + 1
+    ja_text, ja_starts = _joined(ja)
     for run in cjk_runs:
         for i in _occurrences(ja_text, ja_starts, run):
             ja_c[i]["c:" + run] += 1
     if lexicon:
-        en_text = "\n".join(t.lower() for t in en)
-        en_starts: list[int] = []
-        pos = 0
-        for t in en:
-            en_starts.append(pos)
-            pos += len(t) + 1
+        en_text, en_starts = _joined([t.lower() for t in en])
         for n, (jt, et) in enumerate(lexicon):
             if not jt.strip() or not et.strip():
                 continue
@@ -582,6 +572,20 @@ def _add_builtin(lx: Lexicon, ja_lex: list[set[int]], en: Sequence[str],
             ja_c[i][f"l:{n}"] = 1
 
 
+def _joined(texts: Sequence[str]) -> tuple[str, list[int]]:
+    """The texts joined by newlines, and the offset where each one starts.
+
+    >>> _joined(["ab", "c"])
+    ('ab\\nc', [0, 3])
+    """
+    starts: list[int] = []
+    pos = 0
+    for t in texts:
+        starts.append(pos)
+        pos += len(t) + 1
+    return "\n".join(texts), starts
+
+
 def _add_seed_lexicon(ja_text: str, ja_starts: list[int], en: Sequence[str],
                       ja_c: list[Counter[str]], en_c: list[Counter[str]]) -> None:
     """Common-word anchors (``d:``) from the built-in word list, once per segment."""
@@ -589,12 +593,7 @@ def _add_seed_lexicon(ja_text: str, ja_starts: list[int], en: Sequence[str],
 
     from .seedlex import SEED_LEXICON
 
-    en_text = "\n".join(t.lower() for t in en)
-    en_starts: list[int] = []
-    pos = 0
-    for t in en:
-        en_starts.append(pos)
-        pos += len(t) + 1
+    en_text, en_starts = _joined([t.lower() for t in en])
     for n, (forms, pattern) in enumerate(SEED_LEXICON):
         tag = f"d:{n}"
         hit_ja: set[int] = set()

@@ -117,6 +117,12 @@ def _from_blob(blob: bytes) -> array[int]:
 
 def _postings_of(rows: Iterable[tuple[int, str, str]]) -> dict[str, array[int]]:
     postings: dict[str, array[int]] = {}
+    _add_postings(postings, rows)
+    return postings
+
+
+def _add_postings(postings: dict[str, array[int]], rows: Iterable[tuple[int, str, str]]) -> None:
+    """Append each unit id to the posting list of each of its keys."""
     get = postings.get
     for uid, ja_norm, en_norm in rows:
         for key in unit_keys(ja_norm, en_norm):
@@ -124,7 +130,6 @@ def _postings_of(rows: Iterable[tuple[int, str, str]]) -> dict[str, array[int]]:
             if a is None:
                 postings[key] = a = array("I")
             a.append(uid)
-    return postings
 
 
 def _write_postings(store: Store, postings: dict[str, array[int]], *, append_small: bool) -> None:
@@ -271,19 +276,12 @@ def _postings_worker(conn: Any, parent_end: Any = None) -> None:
         parent_end.close()
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     postings: dict[str, array[int]] = {}
-    get = postings.get
-    keys_of = unit_keys
     try:
         while True:
             rows = conn.recv()
             if rows is None:
                 break
-            for uid, ja_norm, en_norm in rows:
-                for key in keys_of(ja_norm, en_norm):
-                    a = get(key)
-                    if a is None:
-                        postings[key] = a = array("I")
-                    a.append(uid)
+            _add_postings(postings, rows)
         batch: list[tuple[str, bytes]] = []
         for key in list(postings):
             batch.append((key, _to_blob(postings.pop(key))))
