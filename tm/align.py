@@ -850,12 +850,20 @@ def _learn_lexicon(steps: list[tuple[int, int]], sc: _Scorer) -> list[tuple[str,
         for x in jw2:
             for y in ew2:
                 fje[(x, y)] += 1
-    best_for: dict[str, tuple[float, str]] = {}
-    # sorted: ties between equally good partners must not depend on set order (hash seed)
-    for (x, y), c in sorted(fje.items()):
-        if c < 2:
+    scored = sorted(
+        (-2.0 * c / (fj[x] + fe[y]), -c, x, y) for (x, y), c in fje.items() if c >= 2
+    )
+    # competitive linking: best pairs first, each word in at most one pair, so an English
+    # word seen beside several Japanese words is linked to the one it translates
+    taken_j: set[str] = set()
+    taken_e: set[str] = set()
+    out: list[tuple[str, str]] = []
+    for neg_dice, _c, x, y in scored:
+        if -neg_dice < 0.5:
+            break
+        if x in taken_j or y in taken_e:
             continue
-        dice = 2.0 * c / (fj[x] + fe[y])
-        if dice >= 0.5 and dice > best_for.get(x, (0.0, ""))[0]:
-            best_for[x] = (dice, y)
-    return [(x, y) for x, (_d, y) in sorted(best_for.items())]
+        taken_j.add(x)
+        taken_e.add(y)
+        out.append((x, y))
+    return sorted(out)
