@@ -51,6 +51,10 @@ class AlignParams:
     lex_scale: float = 2.5
     # leaving unpaired a segment with a number the other side never writes costs this less
     orphan_bonus: float = 1.0
+    # untranslated material comes in blocks (a lead paragraph, page furniture, an author
+    # box): a null bead that continues a run of nulls on the same side costs this fraction
+    null_run: float = 0.4
+    null_run_from: int = 3
     # a Japanese sentence spread over a list ("…は、" + items + "という…。") against one
     # English sentence: the prior of that composite bead (4-1 up to 6-1); 0 turns it off
     # (off until pre-translation can join more than 3 segments to meet such a unit)
@@ -405,6 +409,8 @@ def _dp(n: int, m: int, sc: _Scorer, band: list[tuple[int, int]]) -> list[tuple[
               if ab[0] and ab[1] and ab != (1, 1)]
     groups = sc.groups
     glue = sc.glue
+    run = p.null_run
+    run2 = p.null_run_from == 2
     cost: list[list[float]] = []
     back: list[list[int]] = []
     for i in range(n + 1):
@@ -423,10 +429,18 @@ def _dp(n: int, m: int, sc: _Scorer, band: list[tuple[int, int]]) -> list[tuple[
                 continue
             best, arg = inf, -1
             if j > lo:  # 0-1
-                best, arg = crow[j - 1 - lo] + ne[j] - ne[j - 1], 2
+                c = ne[j] - ne[j - 1]
+                if brow[j - 1 - lo] == 2 and (run2 or j - 2 >= lo and brow[j - 2 - lo] == 2):
+                    c *= run
+                best, arg = crow[j - 1 - lo] + c, 2
             if i:
                 if plo <= j <= phi:  # 1-0
-                    c = prow[j - plo] + null_j
+                    c = null_j
+                    if back[i - 1][j - plo] == 1 and (run2 or i >= 2 and band[i - 2][0] <= j
+                                                       <= band[i - 2][1]
+                                                       and back[i - 2][j - band[i - 2][0]] == 1):
+                        c *= run
+                    c += prow[j - plo]
                     if c < best:
                         best, arg = c, 1
                 if j and plo <= j - 1 <= phi:  # 1-1
