@@ -23,7 +23,7 @@ import sys
 from array import array
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
-from itertools import repeat
+from itertools import compress, repeat
 from operator import add
 from typing import Any
 
@@ -514,13 +514,42 @@ def _top_counted(counter: Counter[int], top: int) -> tuple[list[int], int]:
             if need <= 0:
                 t = c
                 break
-        sel = [u for u, c in counter.items() if c >= t]
+        # C-level filter (compress over a map of t.__le__): a Python comprehension over
+        # every counted id costs about a millisecond at a million units
+        sel = list(compress(counter.keys(), map(t.__le__, counter.values())))
         left = counter[sel[top]] if len(sel) > top else t - 1
     else:
         sel = list(counter)
         left = 0
     sel.sort(key=counter.__getitem__, reverse=True)  # stable: ties keep counting order
     return sel[:top], left
+
+
+#: from this many postings on, :func:`candidates` counts them in polars (a group-by in native
+#: code) rather than in a Counter (a hash update per posting: about 2 ms for 12,000)
+POLARS_FROM = 4_000
+
+
+def _top_counted_polars(arrays: list[array[int]], top: int) -> tuple[list[int], int]:
+    """:func:`_top_counted` over the concatenation of *arrays* (rarest key first), in polars:
+    the same ids (ties in counting order, the first occurrence deciding) and the highest
+    count of an id left out."""
+    import polars as pl
+
+    data = b"".join(a.tobytes() for a in arrays)
+    n = len(data) // 4
+    if not n:
+        return [], 0
+    ids = pl.Series("u", array("I", data), dtype=pl.UInt32)
+    best = (
+        ids.to_frame().with_row_index("first")
+        .group_by("u").agg(pl.len().alias("n"), pl.col("first").min())
+        .top_k(top + 1, by=["n", "first"], reverse=[False, True])
+        .sort(["n", "first"], descending=[True, False])
+    )
+    out = best["u"].to_list()
+    left = int(best["n"][top]) if len(out) > top else 0
+    return out[:top], left
 
 
 def short_ids(store: Store, counted: Iterable[int], qlen: int) -> list[tuple[int, int]]:
@@ -599,6 +628,11 @@ def candidates(
                 got = lists.get(key)
                 if got is not None and len(got) >= 2000:  # only common keys are worth keeping
                     postings_cache[key] = got
+    if not short and total >= POLARS_FROM:
+        out, left = _top_counted_polars([lists[k] for k in chosen if k in lists], top)
+        if unseen is not None:
+            unseen.append(left + len(dfs) - len(chosen))
+        return out
     counter: Counter[int] = Counter()
     for k in chosen:  # rarest first, so that ties rank units holding rare keys first
         got = lists.get(k)

@@ -182,6 +182,7 @@ def find_matches(
     (99.0, ('numbers',), 'We met in 2021.')
     """
     index.ensure_current(store)
+    store.map_for_reading()
     return _match_one(store, _prepare(query), limit, min_score)
 
 
@@ -196,6 +197,7 @@ def find_matches_many(
     [[], []]
     """
     index.ensure_current(store)
+    store.map_for_reading()
     df_cache: dict[str, int] = {}
     postings_cache: dict[str, array[int]] = {}
     out = []
@@ -302,6 +304,7 @@ def concordance(store: Store, query: str, *, limit: int = 20) -> list[Concordanc
     ([((0, 1),)], ['en'])
     """
     index.ensure_current(store)
+    store.map_for_reading()
     q = normalize(query)
     if not q:
         return []

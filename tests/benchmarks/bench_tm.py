@@ -245,7 +245,7 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sizes", default="10000,100000,1000000")
     ap.add_argument("--queries", type=int, default=1000, help="fuzzy queries per size")
-    ap.add_argument("--exhaustive", type=int, default=400,
+    ap.add_argument("--exhaustive", type=int, default=1000,
                     help="queries checked against an exhaustive scan per size")
     ap.add_argument("--workdir", type=Path, default=None,
                     help="where TMX and database files go (a temporary folder inside it)")

@@ -6,6 +6,8 @@ import json
 import random
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tm import index
 from tm.fuzzy import en_tokens, raw_similarity
@@ -236,3 +238,26 @@ def test_index_of_an_older_version_is_rebuilt_on_first_search(store: Store) -> N
     assert find_matches(store, ja)[0].score == 100.0
     assert store.get_meta("fuzzy_version") == index.INDEX_VERSION
     assert store.conn.execute("SELECT count(*) FROM fuzzy_keys WHERE key LIKE '#%'").fetchone()[0]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.lists(st.integers(1, 60), max_size=40), min_size=1, max_size=8),
+       st.integers(1, 12))
+def test_polars_counting_picks_the_same_units_as_the_counter(lists: list[list[int]],
+                                                             top: int) -> None:
+    # candidates() counts large posting sets in polars and small ones in a Counter: the two
+    # must choose the same units (ties going to the unit met first, i.e. holding the rarer
+    # key) and report the highest count left out
+    from array import array
+    from collections import Counter
+
+    arrays = [array("I", sorted(set(xs))) for xs in lists]
+    counter: Counter[int] = Counter()
+    for a in arrays:
+        counter.update(a)
+    want, left_bound = index._top_counted(counter, top)
+    got, left = index._top_counted_polars(arrays, top)
+    assert got == want
+    rest = [c for u, c in counter.items() if u not in set(got)]
+    assert left == max(rest, default=0)
+    assert left <= left_bound
