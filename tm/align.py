@@ -95,6 +95,10 @@ class _Scorer:
         self.ja_text, self.en_text = ja, en
         self.jk = _segment_classes(ja, ja_kinds, "ja")
         self.ek = _segment_classes(en, en_kinds, "en")
+        if p.orphan_bonus:
+            for kinds, texts, side in ((self.jk, ja, anchors.ja), (self.ek, en, anchors.en)):
+                for k in _repeated(texts, side, anchors.weight):
+                    kinds[k] = "boilerplate"
         self.has_kinds = ja_kinds is not None and en_kinds is not None
         # cj_cont[k]: continuation boundaries among the first k JA segments
         self.cont = [0]
@@ -623,6 +627,9 @@ def align(
     _mute_foreign(anchors, ja, en)
     if p.orphan_bonus:
         _orphans(anchors, null_ja, null_en, p.orphan_bonus)
+        for texts, side, null in ((ja, anchors.ja, null_ja), (en, anchors.en, null_en)):
+            for k in _repeated(texts, side, anchors.weight):
+                null[k] = min(null[k], p.boilerplate_null_cost)
     sc = _Scorer(ja, en, anchors, null_ja, null_en, p, ja_kinds, en_kinds)
     if (n + 1) * (m + 1) <= p.full_dp_cells:
         band = [(0, m)] * (n + 1)
@@ -804,6 +811,24 @@ def _orphans(anchors: DocAnchors, null_ja: list[float], null_en: list[float],
         for k, c in enumerate(side):
             if any(t[0] in "nD" and t not in w for t in c):
                 null[k] = max(0.1, null[k] - bonus)
+
+
+def _repeated(texts: Sequence[str], side: list[Counter[str]], w: dict[str, float]) -> list[int]:
+    """Lines repeated verbatim next to themselves that share no anchor with the other side
+    (an author box rendering the name twice, "copied!" notices): page furniture.
+
+    >>> _repeated(["本文。", "Hanako Sato", "Hanako Sato"], [Counter(), Counter(), Counter()], {})
+    [1, 2]
+    """
+    out: list[int] = []
+    for k, t in enumerate(texts):
+        key = t.strip()
+        if not key or any(tok in w for tok in side[k]):
+            continue
+        if (k and texts[k - 1].strip() == key) or (k + 1 < len(texts)
+                                                  and texts[k + 1].strip() == key):
+            out.append(k)
+    return out
 
 
 def _twins(a: str, b: str) -> bool:
