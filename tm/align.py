@@ -56,9 +56,9 @@ class AlignParams:
     null_run: float = 0.4
     null_run_from: int = 3
     # a Japanese sentence spread over a list ("…は、" + items + "という…。") against one
-    # English sentence: the prior of that composite bead (4-1 up to 6-1); 0 turns it off
-    # (off until pre-translation can join more than 3 segments to meet such a unit)
-    group_cost: float = 0.0
+    # English sentence: the prior of that composite bead (4-1 up to 6-1, as dear as a 3-1;
+    # pre-translation joins up to 6 segments to meet such a unit); 0 turns it off
+    group_cost: float = 5.5
     # a Japanese line that carries a heading glued to its sentence (a title before it,
     # "概説" after its 。) against a sentence and a short English heading: 1-2 bead bonus;
     # and the mirrors, an English line with a heading after its last full stop or before its

@@ -465,8 +465,9 @@ def _searchable(text: str, src_lang: str) -> bool:
     return not has_japanese(text) and any(c.isalpha() for c in text)
 
 
-#: the longest run of consecutive segments tried as one, to meet a TM unit aligned 2-1 or 3-1
-MAX_JOIN = 3
+#: the longest run of consecutive segments tried as one, to meet a TM unit aligned 2-1, 3-1
+#: or as a sentence spread over a list (up to 6-1, see :class:`tm.align.AlignParams`)
+MAX_JOIN = 6
 
 
 class ExactMatcher:

@@ -297,6 +297,23 @@ def test_segments_of_a_two_sentence_unit_are_joined(store: Store, tmp_path: Path
         ("一般に、港は夜も動く。", 2, 100.0), ("船が着いた。", 1, 100.0)]
 
 
+def test_a_sentence_spread_over_a_list_meets_its_four_line_unit(store: Store,
+                                                                 tmp_path: Path) -> None:
+    # the aligner stores such a sentence as one 4-1 unit; pre-translation joins the lines back
+    with store.atomic():
+        doc = store.add_document("d", layout="halves", kind="bilingual")
+        add_units(store, doc, [NewUnit("この計画の狙いは、交通の便を良くすること"
+                                       "住民の暮らしを守ることという二点だ。",
+                                       "The plan aims to improve transport and to protect "
+                                       "residents.", 0)])
+    src = tmp_path / "a.txt"
+    src.write_text("この計画の狙いは、\n・交通の便を良くすること\n・住民の暮らしを守ること\n"
+                   "という二点だ。\n", encoding="utf-8")
+    result = pretranslate_file(store, src, PretranslateOptions(output=tmp_path / "o.json"))
+    segs = result.document.segments
+    assert [(s.parts, s.score) for s in segs] == [(4, 100.0)]
+
+
 def test_fill_fuzzy_and_min_score(tm_store: Store, tmp_path: Path) -> None:
     options = PretranslateOptions(output=tmp_path / "o.json", fill_fuzzy=True, min_score=90)
     segs = by_source(pretranslate_file(tm_store, DATA / "pt_new_ja.txt", options))
