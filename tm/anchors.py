@@ -193,8 +193,12 @@ def latin_tokens(text: str) -> list[str]:
             if (len(w) >= 2 or w.isupper()) and w.lower() not in _EN_STOP]
 
 
-def en_words(text: str) -> list[str]:
+def en_words(text: str, lower_parts: set[str] | None = None) -> list[str]:
     """Word tokens of an English sentence, lower-cased, hyphenated words also split.
+
+    *lower_parts*, when given, receives the parts of hyphenated words written in lower case
+    (post-war → post, war): fine for matching readings, but not the name that a Latin token
+    inside the Japanese spells (the Washington Post).
 
     >>> en_words("The Shikobuchi-jinja Shrine, G20")
     ['the', 'shikobuchi-jinja', 'shikobuchi', 'jinja', 'shrine', 'g20']
@@ -206,7 +210,10 @@ def en_words(text: str) -> list[str]:
             lw = lw[:-2]
         out.append(lw)
         if "-" in lw:
-            out.extend(p for p in lw.split("-") if p)
+            parts = [p for p in lw.split("-") if p]
+            out.extend(parts)
+            if lower_parts is not None and w[:1].islower():
+                lower_parts.update(parts)
     return out
 
 
@@ -478,7 +485,8 @@ def build_anchors(
     >>> sorted(set(d.ja[0]) & set(d.en[0]))
     ['n:1909', 'w:cnbc']
     """
-    en_tok: list[list[str]] = [en_words(t) for t in en]
+    lower_parts: list[set[str]] = [set() for _ in en]
+    en_tok: list[list[str]] = [en_words(t, lp) for t, lp in zip(en, lower_parts, strict=True)]
     en_bi: list[list[str]] = [en_bigrams(t) for t in en]
     vocab: set[str] = set()
     for ws in en_tok:
@@ -515,8 +523,10 @@ def build_anchors(
     en_content: list[set[str]] = []
     for j, t in enumerate(en):
         c = Counter(en_numbers(t))
+        lp = lower_parts[j]
         for w in en_tok[j]:
-            c["w:" + w] += 1
+            if w not in lp:
+                c["w:" + w] += 1
             c["t:" + w] += 1
         for bigram in en_bi[j]:
             c["t:" + bigram] += 1

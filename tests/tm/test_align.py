@@ -90,6 +90,15 @@ def test_build_anchors_resolves_names_and_numbers(analyzer: Analyzer) -> None:
     assert "n:2025" not in d.en[0]
 
 
+def test_a_lowercase_compound_does_not_spell_a_latin_name(analyzer: Analyzer) -> None:
+    # "post-war" is not the "Post" of the Washington Post written inside the Japanese
+    d = build_anchors(["Washington Post の分析によると、", "戦後秩序を守る。"],
+                      ["According to the Washington Post analysis,",
+                       "It defends the post-war order."], analyzer=analyzer)
+    assert "w:post" in set(d.ja[0]) & set(d.en[0])
+    assert "w:post" not in d.en[1]
+
+
 def test_lexicon_entries_are_anchors() -> None:
     d = build_anchors(["緑茶を飲んだ。"], ["She drank green tea."], lexicon=[("緑茶", "green tea")])
     assert d.ja[0]["x:0"] == 1
