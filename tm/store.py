@@ -232,8 +232,8 @@ class Store:
             conn.execute("PRAGMA busy_timeout = 30000")
             # Read the schema before anything writes: a file that is not SQLite fails here
             # with "file is not a database" and is left byte-for-byte as it was.
-            version = int(conn.execute("PRAGMA user_version").fetchone()[0])
-            if version == 0 and _has_foreign_tables(conn):
+            version, tables = _version_and_tables(conn)
+            if version == 0 and tables:
                 raise StoreError(
                     f"{p}: an SQLite database of another program (it has tables but no taiyaku "
                     "schema); give taiyaku its own --db file"
@@ -468,12 +468,15 @@ class Store:
         return self.conn.execute(sql, params).fetchall()
 
 
-def _has_foreign_tables(conn: sqlite3.Connection) -> bool:
-    """True when a version-0 file already holds tables (another program's database)."""
+def _version_and_tables(conn: sqlite3.Connection) -> tuple[int, int]:
+    """The schema version and the number of tables, read in one statement (one snapshot: read
+    apart, another process creating the same fresh file can commit its first migration in
+    between, and its tables would look like another program's at version 0)."""
     row = conn.execute(
-        "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+        "SELECT (SELECT user_version FROM pragma_user_version), (SELECT count(*) FROM "
+        "sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%')"
     ).fetchone()
-    return bool(row[0])
+    return int(row[0]), int(row[1])
 
 
 #: Functions called with (store, doc_id) before a document is deleted, so indexes that live
