@@ -104,6 +104,77 @@ def write_tmx(units: list[tuple[str, str]], path: Path) -> None:
         )
 
 
+def edit_words(text: str, rng: random.Random) -> str:
+    """Drop, repeat or swap a word or two of an English sentence."""
+    words = text.split()
+    for _ in range(rng.choice((1, 2))):
+        if len(words) < 3:
+            break
+        i = rng.randrange(len(words))
+        op = rng.random()
+        if op < 0.4:
+            del words[i]
+        elif op < 0.7:
+            words.insert(i, words[i])
+        else:
+            j = rng.randrange(len(words))
+            words[i], words[j] = words[j], words[i]
+    return " ".join(words)
+
+
+def english_agreement(store: object, queries: list[str], results: list[list[object]]
+                      ) -> dict[str, object]:
+    """Best English score of our search against an exhaustive word-level scan.
+
+    Each distinct token becomes one character, so rapidfuzz compares the token strings of a
+    million units as fast as Japanese text (Levenshtein over characters = over tokens).
+    """
+    from rapidfuzz import process
+    from rapidfuzz.distance import Levenshtein
+
+    from tm.fuzzy import en_tokens, query_lang, raw_similarity
+    from tm.normalize import normalize
+
+    vocab: dict[str, str] = {}
+
+    def encode(tokens: list[str]) -> str:
+        out = []
+        for t in tokens:
+            ch = vocab.get(t)
+            if ch is None:
+                n = len(vocab) + 0x100
+                ch = vocab[t] = chr(n + 0x800 if n >= 0xD800 else n)  # skip surrogates
+            out.append(ch)
+        return "".join(out)
+
+    conn = store.conn  # type: ignore[attr-defined]
+    choices = [encode(en_tokens(t)) for (t,) in conn.execute("SELECT en_norm FROM units")]
+    agree = total = band = band_agree = 0
+    misses = []
+    for q, found in zip(queries, results, strict=True):
+        if query_lang(normalize(q)) != "en":
+            continue
+        best = process.extractOne(encode(en_tokens(q)), choices,
+                                  scorer=Levenshtein.normalized_similarity, score_cutoff=0.5)
+        ex = 100 * best[1] if best else 0.0
+        qt = en_tokens(q)
+        mine = max((r for r in (raw_similarity(qt, en_tokens(m.source))  # type: ignore[attr-defined]
+                                for m in found) if r >= 50), default=0.0)
+        ok = abs(mine - ex) < 1e-6
+        total += 1
+        agree += ok
+        if 50 <= ex < 60:
+            band += 1
+            band_agree += ok
+        if not ok:
+            misses.append((round(ex, 1), round(mine, 1)))
+    return {
+        "agreement_en": f"{agree}/{total} = {100 * agree / max(total, 1):.1f}%",
+        "agreement_en_50_60": f"{band_agree}/{band} = {100 * band_agree / max(band, 1):.1f}%",
+        "misses_en(exhaustive, ours)": misses[:10],
+    }
+
+
 def pct(values: list[float], q: float) -> float:
     values = sorted(values)
     return values[min(len(values) - 1, int(q * len(values)))]
@@ -171,13 +242,16 @@ def bench_size(size: int, pairs: list[tuple[str, str]], held: list[tuple[str, st
     find_matches_many(store, queries[:500], limit=5, min_score=50)
     res["batch_ms_per_query"] = round((time.perf_counter() - t) * 1000 / len(queries[:500]), 2)
     en_queries = [en for _, en in held[half: half + 200]]
+    en_queries += [edit_words(en, rng) for _, en in rng.sample(units, 100)]
     lat_en = []
+    en_results = []
     for q in en_queries:
         t = time.perf_counter()
-        find_matches(store, q)
+        en_results.append(find_matches(store, q))
         lat_en.append((time.perf_counter() - t) * 1000)
     res["fuzzy_en_p50_ms"] = round(statistics.median(lat_en), 2)
     res["fuzzy_en_p99_ms"] = round(pct(lat_en, 0.99), 2)
+    res.update(english_agreement(store, en_queries, en_results))
 
     # agreement with an exhaustive scan of every stored segment
     choices = [r[0] for r in store.conn.execute("SELECT ja_norm FROM units")]
