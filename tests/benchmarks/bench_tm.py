@@ -122,6 +122,34 @@ def edit_words(text: str, rng: random.Random) -> str:
     return " ".join(words)
 
 
+class Agreement:
+    """Tally of our best score against the exhaustive scan's, overall and in the 50–60 band."""
+
+    def __init__(self) -> None:
+        self.agree = self.total = self.band = self.band_agree = 0
+        self.misses: list[tuple[float, float]] = []
+
+    def add(self, exhaustive: float, ours: float) -> None:
+        ok = abs(ours - exhaustive) < 1e-6
+        self.total += 1
+        self.agree += ok
+        if 50 <= exhaustive < 60:
+            self.band += 1
+            self.band_agree += ok
+        if not ok:
+            self.misses.append((round(exhaustive, 1), round(ours, 1)))
+
+    def figures(self, suffix: str) -> dict[str, object]:
+        return {
+            f"agreement{suffix}":
+                f"{self.agree}/{self.total} = {100 * self.agree / max(self.total, 1):.1f}%",
+            f"agreement{suffix}_50_60":
+                f"{self.band_agree}/{self.band} = "
+                f"{100 * self.band_agree / max(self.band, 1):.1f}%",
+            f"misses{suffix}(exhaustive, ours)": self.misses[:10],
+        }
+
+
 def english_agreement(store: object, queries: list[str], results: list[list[object]]
                       ) -> dict[str, object]:
     """Best English score of our search against an exhaustive word-level scan.
@@ -149,8 +177,7 @@ def english_agreement(store: object, queries: list[str], results: list[list[obje
 
     conn = store.conn  # type: ignore[attr-defined]
     choices = [encode(en_tokens(t)) for (t,) in conn.execute("SELECT en_norm FROM units")]
-    agree = total = band = band_agree = 0
-    misses = []
+    tally = Agreement()
     for q, found in zip(queries, results, strict=True):
         if query_lang(normalize(q)) != "en":
             continue
@@ -160,19 +187,8 @@ def english_agreement(store: object, queries: list[str], results: list[list[obje
         qt = en_tokens(q)
         mine = max((r for r in (raw_similarity(qt, en_tokens(m.source))  # type: ignore[attr-defined]
                                 for m in found) if r >= 50), default=0.0)
-        ok = abs(mine - ex) < 1e-6
-        total += 1
-        agree += ok
-        if 50 <= ex < 60:
-            band += 1
-            band_agree += ok
-        if not ok:
-            misses.append((round(ex, 1), round(mine, 1)))
-    return {
-        "agreement_en": f"{agree}/{total} = {100 * agree / max(total, 1):.1f}%",
-        "agreement_en_50_60": f"{band_agree}/{band} = {100 * band_agree / max(band, 1):.1f}%",
-        "misses_en(exhaustive, ours)": misses[:10],
-    }
+        tally.add(ex, mine)
+    return tally.figures("_en")
 
 
 def pct(values: list[float], q: float) -> float:
@@ -258,8 +274,8 @@ def bench_size(size: int, pairs: list[tuple[str, str]], held: list[tuple[str, st
     idx = list(range(len(queries)))
     rng.shuffle(idx)
     idx = idx[:n_exhaustive]
-    agree = total = band = band_agree = en_skipped = 0
-    misses = []
+    en_skipped = 0
+    tally = Agreement()
     for i in idx:
         qn = normalize(queries[i])
         if query_lang(qn) != "ja":
@@ -272,17 +288,8 @@ def bench_size(size: int, pairs: list[tuple[str, str]], held: list[tuple[str, st
         ex = 100 * best[1] if best else 0.0
         mine = max((r for r in (raw_similarity(qn, normalize(m.source)) for m in results[i])
                     if r >= 50), default=0.0)
-        ok = abs(mine - ex) < 1e-6
-        total += 1
-        agree += ok
-        if 50 <= ex < 60:
-            band += 1
-            band_agree += ok
-        if not ok:
-            misses.append((round(ex, 1), round(mine, 1)))
-    res["agreement"] = f"{agree}/{total} = {100 * agree / max(total, 1):.1f}%"
-    res["agreement_50_60"] = f"{band_agree}/{band} = {100 * band_agree / max(band, 1):.1f}%"
-    res["misses(exhaustive, ours)"] = misses[:10]
+        tally.add(ex, mine)
+    res.update(tally.figures(""))
     res["agreement_left_out_en"] = en_skipped
 
     # concordance
