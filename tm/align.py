@@ -90,15 +90,15 @@ class _Scorer:
     def __init__(self, ja: Sequence[str], en: Sequence[str], anchors: DocAnchors,
                  null_ja: list[float], null_en: list[float], p: AlignParams,
                  ja_kinds: Sequence[str] | None = None,
-                 en_kinds: Sequence[str] | None = None) -> None:
+                 en_kinds: Sequence[str] | None = None,
+                 furniture: tuple[list[int], list[int]] = ([], [])) -> None:
         self.p = p
         self.ja_text, self.en_text = ja, en
         self.jk = _segment_classes(ja, ja_kinds, "ja")
         self.ek = _segment_classes(en, en_kinds, "en")
-        if p.orphan_bonus:
-            for kinds, texts, side in ((self.jk, ja, anchors.ja), (self.ek, en, anchors.en)):
-                for k in _repeated(texts, side, anchors.weight):
-                    kinds[k] = "boilerplate"
+        for kinds, rows in zip((self.jk, self.ek), furniture, strict=True):
+            for k in rows:
+                kinds[k] = "boilerplate"
         self.has_kinds = ja_kinds is not None and en_kinds is not None
         # cj_cont[k]: continuation boundaries among the first k JA segments
         self.cont = [0]
@@ -625,12 +625,16 @@ def align(
         builtin = load_lexicon()
     anchors = build_anchors(ja, en, analyzer=analyzer, lexicon=lexicon, builtin=builtin)
     _mute_foreign(anchors, ja, en)
+    furniture: tuple[list[int], list[int]] = ([], [])
     if p.orphan_bonus:
         _orphans(anchors, null_ja, null_en, p.orphan_bonus)
-        for texts, side, null in ((ja, anchors.ja, null_ja), (en, anchors.en, null_en)):
-            for k in _repeated(texts, side, anchors.weight):
+        # lines repeated next to themselves: cheap to leave unpaired, dear to pair
+        furniture = (_repeated(ja, anchors.ja, anchors.weight),
+                     _repeated(en, anchors.en, anchors.weight))
+        for rows, null in zip(furniture, (null_ja, null_en), strict=True):
+            for k in rows:
                 null[k] = min(null[k], p.boilerplate_null_cost)
-    sc = _Scorer(ja, en, anchors, null_ja, null_en, p, ja_kinds, en_kinds)
+    sc = _Scorer(ja, en, anchors, null_ja, null_en, p, ja_kinds, en_kinds, furniture)
     if (n + 1) * (m + 1) <= p.full_dp_cells:
         band = [(0, m)] * (n + 1)
     else:
@@ -640,7 +644,7 @@ def align(
         learned = _learn_lexicon(steps, sc)
         if learned:
             anchors.add_pairs(learned)
-            sc = _Scorer(ja, en, anchors, null_ja, null_en, p, ja_kinds, en_kinds)
+            sc = _Scorer(ja, en, anchors, null_ja, null_en, p, ja_kinds, en_kinds, furniture)
             steps = _dp(n, m, sc, _path_band(n, m, steps, p.refine_band))
     return _beads(steps, sc)
 
