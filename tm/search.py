@@ -99,6 +99,10 @@ def _score_rows(
         part = list(ids[i : i + 500])
         sql = f"SELECT id, {col} FROM units WHERE id IN ({','.join('?' * len(part))})"
         for uid, norm in store.conn.execute(sql, part):
+            # every word of an English text is at least one token: a text of many more words
+            # than the query has tokens is hopeless before the (costlier) tokenising
+            if q.lang == "en" and 100.0 * qlen < cutoff * len(norm.split()):
+                continue
             cmp: str | list[str] = norm if q.lang == "ja" else _EN_TOKEN.findall(norm.lower())
             # Levenshtein similarity can't exceed shorter/longer: skip hopeless lengths early
             longer = max(qlen, len(cmp)) or 1
