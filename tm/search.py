@@ -167,6 +167,12 @@ def _match_one(
     return [t[3] for t in scored[:limit]]
 
 
+def _ready(store: Store) -> None:
+    """Before searching: index what the hooks missed; read the file through a memory map."""
+    index.ensure_current(store)
+    store.map_for_reading()
+
+
 def find_matches(
     store: Store, query: str, *, limit: int = 5, min_score: float = 50.0
 ) -> list[Match]:
@@ -185,8 +191,7 @@ def find_matches(
     >>> m.score, m.flags, m.target_substituted
     (99.0, ('numbers',), 'We met in 2021.')
     """
-    index.ensure_current(store)
-    store.map_for_reading()
+    _ready(store)
     return _match_one(store, _prepare(query), limit, min_score)
 
 
@@ -200,8 +205,7 @@ def find_matches_many(
     >>> find_matches_many(Store.open(":memory:"), ["一つ", "two"])
     [[], []]
     """
-    index.ensure_current(store)
-    store.map_for_reading()
+    _ready(store)
     df_cache: dict[str, int] = {}
     postings_cache: dict[str, array[int]] = {}
     out = []
@@ -307,8 +311,7 @@ def concordance(store: Store, query: str, *, limit: int = 20) -> list[Concordanc
     >>> [h.spans for h in concordance(s, "米")], [h.side for h in concordance(s, "Policy")]
     ([((0, 1),)], ['en'])
     """
-    index.ensure_current(store)
-    store.map_for_reading()
+    _ready(store)
     q = normalize(query)
     if not q:
         return []
