@@ -414,7 +414,7 @@ def _dp(n: int, m: int, sc: _Scorer, band: list[tuple[int, int]]) -> list[tuple[
     groups = sc.groups
     glue = sc.glue
     run = p.null_run
-    run2 = p.null_run_from == 2
+    need = p.null_run_from - 1  # unpaired segments that must come just before, same side
     cost: list[list[float]] = []
     back: list[list[int]] = []
     for i in range(n + 1):
@@ -434,16 +434,24 @@ def _dp(n: int, m: int, sc: _Scorer, band: list[tuple[int, int]]) -> list[tuple[
             best, arg = inf, -1
             if j > lo:  # 0-1
                 c = ne[j] - ne[j - 1]
-                if brow[j - 1 - lo] == 2 and (run2 or j - 2 >= lo and brow[j - 2 - lo] == 2):
-                    c *= run
+                if brow[j - 1 - lo] == 2:
+                    k = 1
+                    while k < need and j - 1 - k >= lo and brow[j - 1 - k - lo] == 2:
+                        k += 1
+                    if k >= need:
+                        c *= run
                 best, arg = crow[j - 1 - lo] + c, 2
             if i:
                 if plo <= j <= phi:  # 1-0
                     c = null_j
-                    if back[i - 1][j - plo] == 1 and (run2 or i >= 2 and band[i - 2][0] <= j
-                                                       <= band[i - 2][1]
-                                                       and back[i - 2][j - band[i - 2][0]] == 1):
-                        c *= run
+                    if back[i - 1][j - plo] == 1:
+                        k, row = 1, i - 1
+                        while (k < need and row >= 1
+                               and band[row - 1][0] <= j <= band[row - 1][1]
+                               and back[row - 1][j - band[row - 1][0]] == 1):
+                            k, row = k + 1, row - 1
+                        if k >= need:
+                            c *= run
                     c += prow[j - plo]
                     if c < best:
                         best, arg = c, 1

@@ -23,7 +23,7 @@ import sys
 from array import array
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
-from itertools import compress, repeat
+from itertools import repeat
 from operator import add
 from typing import Any
 
@@ -514,9 +514,7 @@ def _top_counted(counter: Counter[int], top: int) -> tuple[list[int], int]:
             if need <= 0:
                 t = c
                 break
-        # C-level filter (compress over a map of t.__le__): a Python comprehension over
-        # every counted id costs about a millisecond at a million units
-        sel = list(compress(counter.keys(), map(t.__le__, counter.values())))
+        sel = [u for u, c in counter.items() if c >= t]
         left = counter[sel[top]] if len(sel) > top else t - 1
     else:
         sel = list(counter)

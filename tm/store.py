@@ -197,6 +197,7 @@ class Store:
     def __init__(self, conn: sqlite3.Connection, path: Path | None) -> None:
         self.conn = conn
         self.path = path
+        self._mapped = False
         #: told once when a write has to wait for another process's transaction
         self.on_wait: Callable[[str], None] | None = None
         #: how long (seconds) a write waits for another writer before giving up
@@ -268,8 +269,9 @@ class Store:
         unit pages, which a map serves without a system call each; about a third off the
         row fetches of a fuzzy query at a million units). Not used while importing, where
         the mapped pages would count towards the import's peak memory."""
-        if self.path is not None:
+        if self.path is not None and not self._mapped:
             self.conn.execute(f"PRAGMA mmap_size = {MMAP_BYTES}")
+            self._mapped = True
 
     def __enter__(self) -> Store:
         return self
