@@ -50,16 +50,20 @@ class _Query:
     cmp: str | list[str]
     keys: frozenset[str]
     hash: int
+    #: keys the wide pass counts (English adds its words to its token bigrams)
+    wide_keys: frozenset[str]
 
 
 def _prepare(query: str) -> _Query:
     norm = normalize(query)
     lang = query_lang(norm)
     if lang == "ja":
-        return _Query(query, norm, lang, norm, frozenset(index.ja_keys(norm)),
-                      text_hash(match_key(query, "ja")))
-    return _Query(query, norm, lang, _EN_TOKEN.findall(norm.lower()),
-                  frozenset(index.en_keys(norm)), text_hash(match_key(query, "en")))
+        keys = frozenset(index.ja_keys(norm))
+        return _Query(query, norm, lang, norm, keys, text_hash(match_key(query, "ja")), keys)
+    tokens = _EN_TOKEN.findall(norm.lower())
+    keys = frozenset(index.en_token_keys(tokens))
+    return _Query(query, norm, lang, tokens, keys, text_hash(match_key(query, "en")),
+                  keys | index.en_keys(norm))
 
 
 _ROW_SQL = (
@@ -77,7 +81,12 @@ def _fetch(store: Store, ids: Sequence[int]) -> list[tuple[int, str, str, str, s
 
 
 #: a query whose best candidate scores below this gets a second, wider candidate pass
-WIDE_BELOW = 70.0
+#: (unless the bigram bound shows it futile) ...
+WIDE_BELOW = {"ja": 70.0, "en": 90.0}
+#: ... which counts up to this many postings of keys held by at most so many units. English
+#: needs more: its keys (token bigrams and words) are fewer and commoner than Japanese
+#: character bigrams, and a template sentence's best match shares only common ones.
+WIDE_LIMITS = {"ja": (index.WIDE_BUDGET, index.WIDE_MAX_DF), "en": (400_000, 200_000)}
 
 
 def _score_rows(
@@ -130,10 +139,11 @@ def _score_rows(
 
 def _wide_is_futile(q: _Query, best_raw: float, min_score: float, unseen: list[int]) -> bool:
     """True when no unit the first pass left out can beat *best_raw* (or reach the minimum
-    score): a Japanese query's bigram bound (:func:`tm.index.ja_similarity_bound`)."""
-    if q.lang != "ja" or not unseen:
+    score): the bigram bound (:func:`tm.index.bigram_similarity_bound`) over the query's
+    characters (Japanese) or tokens (English)."""
+    if not unseen:
         return False
-    bound = index.ja_similarity_bound(len(q.keys), unseen[0], len(q.norm))
+    bound = index.bigram_similarity_bound(len(q.keys), unseen[0], len(q.cmp))
     return bound <= max(best_raw, min(min_score, 40.0))
 
 
@@ -157,11 +167,13 @@ def _match_one(
     wanted = list(dict.fromkeys(exact + ids))
     scored: list[tuple[float, float, int, Match]] = []
     best_raw = _score_rows(store, q, wanted, min_score, scored)
-    if (best_raw < WIDE_BELOW and len(ids) >= CANDIDATES and not short
+    if (best_raw < WIDE_BELOW[q.lang] and len(ids) >= CANDIDATES and not short
             and not _wide_is_futile(q, best_raw, min_score, unseen)):
         # Weak matches often share only common bigrams with the query, which the first pass
         # (rarest keys only) does not count: count those too and score the new candidates.
-        more = index.wide_candidates(store, q.keys, exclude=wanted, df_cache=df_cache)
+        budget, max_df = WIDE_LIMITS[q.lang]
+        more = index.wide_candidates(store, q.wide_keys, exclude=wanted, df_cache=df_cache,
+                                     budget=budget, max_df=max_df)
         _score_rows(store, q, more, min_score, scored)
     scored.sort(key=lambda t: (-t[0], -t[1], -t[2]))
     return [t[3] for t in scored[:limit]]

@@ -75,20 +75,19 @@ def add_units(
     from . import index  # noqa: F401
 
     ids: list[int | None] = []
-    seen: set[tuple[int, int]] = set()
     batch: list[NewUnit] = []
     for unit in units:
         batch.append(unit)
         if len(batch) >= chunk_size:
-            ids.extend(_insert_chunk(store, doc_id, batch, skip_duplicates, seen))
+            ids.extend(_insert_chunk(store, doc_id, batch, skip_duplicates))
             batch = []
     if batch:
-        ids.extend(_insert_chunk(store, doc_id, batch, skip_duplicates, seen))
+        ids.extend(_insert_chunk(store, doc_id, batch, skip_duplicates))
     return ids
 
 
 def _insert_chunk(
-    store: Store, doc_id: int, batch: list[NewUnit], skip: bool, seen: set[tuple[int, int]]
+    store: Store, doc_id: int, batch: list[NewUnit], skip: bool
 ) -> list[int | None]:
     conn = store.conn
     created_default = now_iso()
@@ -97,8 +96,9 @@ def _insert_chunk(
         ja_norm, en_norm = normalize(u.ja), normalize(u.en)
         ja_h, en_h = text_hash(ja_norm), text_hash(en_norm.lower())
         rows.append((u, ja_norm, en_norm, ja_h, en_h))
-    if skip:
-        seen |= _existing_pairs(store, {r[3] for r in rows})
+    # Duplicates of units stored before this chunk (in this call too: the connection sees
+    # its own uncommitted rows) come from the hash index; a set only covers the chunk itself.
+    seen = _existing_pairs(store, {r[3] for r in rows}) if skip else set()
     # Ids are given explicitly so one executemany can insert the chunk: the caller holds the
     # write lock (BEGIN IMMEDIATE), so no other writer can take these ids meanwhile.
     (next_id,) = conn.execute("SELECT coalesce(max(id), 0) + 1 FROM units").fetchone()

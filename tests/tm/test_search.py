@@ -203,6 +203,9 @@ def test_batch_file_gives_one_object_per_query(filled: Store, tmp_path: object) 
 def test_index_keys() -> None:
     assert "j京都" in index.ja_keys("京都市")
     assert index.en_keys("U.S. Policy") == {"eu", "es", "epolicy"}
+    # token bigrams, padded: "u . s . policy" has six, and a unit holds its words too
+    assert len(index.en_token_keys(en_tokens("U.S. Policy"))) == 6
+    assert {"eu", "es", "epolicy"} < index.unit_keys("米国の政策", normalize("U.S. Policy"))
 
 
 def test_wide_candidates_rank_by_shared_keys_including_common_ones(filled: Store) -> None:
@@ -261,3 +264,78 @@ def test_polars_counting_picks_the_same_units_as_the_counter(lists: list[list[in
     rest = [c for u, c in counter.items() if u not in set(got)]
     assert left == max(rest, default=0)
     assert left <= left_bound
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.integers(0, 80), max_size=300), st.integers(1, 20),
+       st.booleans())
+def test_most_counted_orders_ids_by_count_then_id(ids: list[int], want: int,
+                                                  sparse: bool) -> None:
+    # wide_candidates() ranks by numpy counting; checked against a Counter, for dense ids
+    # (counted with bincount) and sparse ones (sorted and counted with unique)
+    from array import array
+    from collections import Counter
+
+    if sparse:
+        ids = [i * 50_000 + 7 for i in ids]
+    got = index.most_counted(array("I", ids).tobytes(), want)
+    counts = Counter(ids)
+    ranked = sorted(counts, key=lambda u: (-counts[u], u))
+    assert got == ranked[: len(got)]
+    if len(ranked) <= want:
+        assert len(got) == len(ranked)
+    else:  # the first `want` and every id tied with the last of them
+        last = counts[ranked[want - 1]]
+        assert len(got) == sum(1 for u in ranked if counts[u] >= last)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.text("京都市のはが。", max_size=12),
+                          st.text("ab c.,", max_size=20)), max_size=40),
+       st.integers(1, 40))
+def test_bulk_posting_builder_equals_one_key_at_a_time(texts: list[tuple[str, str]],
+                                                       flush: int) -> None:
+    # _Postings moves Japanese bigrams and English bigram buckets into their lists by sorting
+    # batches (flush sizes from 1 to 40 postings here): the lists must be exactly those of
+    # appending each unit to each of its keys, ids ascending
+    from array import array
+
+    rows = [(i + 1, normalize(ja), normalize(en)) for i, (ja, en) in enumerate(texts)]
+    want: dict[str, array[int]] = {}
+    for uid, ja, en in rows:
+        for key in index.unit_keys(ja, en):
+            want.setdefault(key, array("I")).append(uid)
+    builder = index._Postings()
+    builder.FLUSH = flush
+    builder.add(rows[: len(rows) // 2])
+    builder.add(rows[len(rows) // 2 :])
+    assert builder.result() == want
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from("a b c the of , . ( )".split()), max_size=14),
+       st.lists(st.sampled_from("a b c the of , . ( )".split()), max_size=14),
+       st.text("京都市の", max_size=10), st.text("京都市の", max_size=10))
+def test_bigram_bound_is_never_below_the_true_similarity(q_en: list[str], u_en: list[str],
+                                                         q_ja: str, u_ja: str) -> None:
+    # the wide pass is skipped when this bound says no unit left out can beat the best found:
+    # it must hold for Japanese bigrams and for English token-bigram buckets alike
+    for q, u, keys_of in ((q_ja, u_ja, index.ja_keys), (q_en, u_en, index.en_token_keys)):
+        qk, uk = keys_of(q), keys_of(u)  # type: ignore[operator]
+        bound = index.bigram_similarity_bound(len(qk), len(qk & uk), len(q))
+        assert raw_similarity(q, u) <= bound + 1e-9
+
+
+def test_english_template_match_found_among_units_sharing_its_common_words(
+        store: Store) -> None:
+    # Hundreds of units hold every word of the query but not in its order; the best match is
+    # the one sentence of the same shape ("He was also known as X."), which only the
+    # token-bigram keys tell apart from the rest.
+    units = [NewUnit(f"文{i}。", f"As he was known, the {w} also came to Kyoto in {1600 + i}.", i)
+             for i, w in enumerate(("lord", "monk", "poet", "priest") * 100)]
+    units.append(NewUnit("孫五郎とも呼ばれた。", "He was also known as Magogoro.", 900))
+    load(store, units)
+    best = find_matches(store, "He was also known as Magoroku.")[0]
+    assert best.source == "He was also known as Magogoro."
+    assert best.score == round(raw_similarity(en_tokens("He was also known as Magoroku."),
+                                              en_tokens(best.source)), 1)
