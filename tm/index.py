@@ -52,6 +52,8 @@ __all__ = [
     "SHORT_LEN",
     "bigram_similarity_bound",
     "en_token_keys",
+    "en_codes",
+    "codes_of",
     "EN_BUCKETS",
 ]
 
@@ -61,14 +63,14 @@ DEFAULT_BUDGET = 15_000
 CHUNK_IDS = 2048
 _PAD_START, _PAD_END = "\x02", "\x03"
 _PAD_CODE_START, _PAD_CODE_END = ord(_PAD_START), ord(_PAD_END)
-_EN_WORD = re.compile(r"\w+(?:['\-]\w+)*")
+_EN_WORD = re.compile(r"\w++(?:['\-]\w++)*+")
 _META_DEFERRED = "fuzzy_deferred"
 _META_MAX_ID = "fuzzy_max_id"
 _META_STALE = "fuzzy_stale"
 _META_VERSION = "fuzzy_version"
 #: 2: adds length keys (``#`` + length) for units whose normalised Japanese is this short;
-#: 3: adds English token-bigram keys (``b`` + bucket)
-INDEX_VERSION = "3"
+#: 3: adds English token-bigram keys (``b`` + bucket); 4: adds English token codes
+INDEX_VERSION = "4"
 #: Japanese sides up to this many characters are also indexed by their length, so a short
 #: query (up to half of it) can prefer units of a near length among equally-counted ones
 SHORT_LEN = 8
@@ -130,6 +132,33 @@ def en_token_keys(tokens: Sequence[str]) -> set[str]:
     """
     names = _bucket_names()
     return {names[b] for b in _bucket_numbers(tokens)}
+
+
+def en_codes(tokens: Sequence[str]) -> array[int]:
+    """English scoring tokens as numbers (CRC-32 of each), the form English candidates are
+    rescored in: Levenshtein over these equals Levenshtein over the tokens unless two
+    different tokens share a code, which can only raise a similarity (the matches finally
+    shown are scored on their tokens again).
+
+    >>> list(en_codes(["kyoto", "."])) == [zlib.crc32(b"kyoto"), zlib.crc32(b".")]
+    True
+    """
+    crc = zlib.crc32
+    return array("I", [crc(t.encode()) for t in tokens])
+
+
+def codes_of(blob: bytes) -> array[int]:
+    """The token codes stored as *blob* (see :func:`en_codes`)."""
+    return _from_blob(blob)
+
+
+def _write_codes(store: Store, rows: Iterable[tuple[int, str, str]]) -> None:
+    """Store the token codes of the units *rows* (id, ja_norm, en_norm)."""
+    tokens = _EN_TOKEN.findall
+    store.conn.executemany(
+        "INSERT OR REPLACE INTO fuzzy_tokens(id, codes) VALUES (?, ?)",
+        ((uid, _to_blob(en_codes(tokens(en_norm.lower())))) for uid, _, en_norm in rows),
+    )
 
 
 def _text_keys(ja_norm: str, en_norm: str) -> tuple[set[str], set[int], set[int]]:
@@ -345,6 +374,7 @@ class _Bulk:
     def _send(self, rows: list[tuple[int, str, str]]) -> None:
         if not rows:
             return
+        _write_codes(self.store, rows)  # the worker builds the posting lists, not these
         try:
             self.conn.send(rows)
         except (OSError, EOFError):
@@ -470,6 +500,7 @@ def _on_units_added(store: Store, rows: Sequence[tuple[int, str, str]]) -> None:
     if store.get_meta(_META_DEFERRED):
         return
     _write_postings(store, _postings_of(rows), append_small=True)
+    _write_codes(store, rows)
     _set_max_id(store, max(r[0] for r in rows))
 
 
@@ -479,6 +510,8 @@ def _on_document_delete(store: Store, doc_id: int) -> None:
     (n_doc,) = conn.execute("SELECT count(*) FROM units WHERE doc_id = ?", (doc_id,)).fetchone()
     if not n_doc:
         return
+    conn.execute("DELETE FROM fuzzy_tokens WHERE id IN (SELECT id FROM units WHERE doc_id = ?)",
+                 (doc_id,))
     (total,) = conn.execute("SELECT count(*) FROM units").fetchone()
     stale = int(store.get_meta(_META_STALE) or 0) + int(n_doc)
     if stale * 4 >= total:
@@ -510,12 +543,14 @@ def _index_rows(store: Store, rows: Iterator[tuple[int, str, str]], total: int,
         batch.append(row)
         if len(batch) == 20_000:
             builder.add(batch)
+            _write_codes(store, batch)
             max_id = batch[-1][0]
             done += len(batch)
             batch = []
             progress(done, total, label)
     if batch:
         builder.add(batch)
+        _write_codes(store, batch)
         max_id = batch[-1][0]
         done += len(batch)
     _write_postings(store, builder.result(), append_small=False)
@@ -538,6 +573,7 @@ def rebuild(
     conn = store.conn
     conn.execute("DELETE FROM fuzzy_postings")
     conn.execute("DELETE FROM fuzzy_keys")
+    conn.execute("DELETE FROM fuzzy_tokens")
     store.set_meta(_META_STALE, "0")
     store.set_meta(_META_MAX_ID, "0")
     store.set_meta(_META_VERSION, INDEX_VERSION)
@@ -667,31 +703,25 @@ def _top_counted(counter: Counter[int], top: int) -> tuple[list[int], int]:
     return sel[:top], left
 
 
-#: from this many postings on, :func:`candidates` counts them in polars (a group-by in native
+#: from this many postings on, :func:`candidates` counts them in numpy (a sort in native
 #: code) rather than in a Counter (a hash update per posting: about 2 ms for 12,000)
-POLARS_FROM = 4_000
+NUMPY_FROM = 4_000
 
 
-def _top_counted_polars(arrays: list[array[int]], top: int) -> tuple[list[int], int]:
-    """:func:`_top_counted` over the concatenation of *arrays* (rarest key first), in polars:
+def _top_counted_numpy(arrays: list[array[int]], top: int) -> tuple[list[int], int]:
+    """:func:`_top_counted` over the concatenation of *arrays* (rarest key first), in numpy:
     the same ids (ties in counting order, the first occurrence deciding) and the highest
     count of an id left out."""
-    import polars as pl
+    import numpy as np
 
-    data = b"".join(a.tobytes() for a in arrays)
-    n = len(data) // 4
-    if not n:
+    ids = np.frombuffer(b"".join(a.tobytes() for a in arrays), dtype=np.uint32)  # native order
+    if not len(ids):
         return [], 0
-    ids = pl.Series("u", array("I", data), dtype=pl.UInt32)
-    best = (
-        ids.to_frame().with_row_index("first")
-        .group_by("u").agg(pl.len().alias("n"), pl.col("first").min())
-        .top_k(top + 1, by=["n", "first"], reverse=[False, True])
-        .sort(["n", "first"], descending=[True, False])
-    )
-    out = best["u"].to_list()
-    left = int(best["n"][top]) if len(out) > top else 0
-    return out[:top], left
+    values, first, counts = np.unique(ids, return_index=True, return_counts=True)
+    order = np.lexsort((first, -counts.astype(np.int64)))[: top + 1]
+    out = values[order[:top]].tolist()
+    left = int(counts[order[top]]) if len(order) > top else 0
+    return out, left
 
 
 def short_ids(store: Store, counted: Iterable[int], qlen: int) -> list[tuple[int, int]]:
@@ -770,8 +800,8 @@ def candidates(
                 got = lists.get(key)
                 if got is not None and len(got) >= 2000:  # only common keys are worth keeping
                     postings_cache[key] = got
-    if not short and total >= POLARS_FROM:
-        out, left = _top_counted_polars([lists[k] for k in chosen if k in lists], top)
+    if not short and total >= NUMPY_FROM:
+        out, left = _top_counted_numpy([lists[k] for k in chosen if k in lists], top)
         if unseen is not None:
             unseen.append(left + len(dfs) - len(chosen))
         return out

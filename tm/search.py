@@ -52,6 +52,8 @@ class _Query:
     hash: int
     #: keys the wide pass counts (English adds its words to its token bigrams)
     wide_keys: frozenset[str]
+    #: English: the tokens as codes (:func:`tm.index.en_codes`), what candidates are scored on
+    codes: array[int] = field(default_factory=lambda: array("I"))
 
 
 def _prepare(query: str) -> _Query:
@@ -63,7 +65,7 @@ def _prepare(query: str) -> _Query:
     tokens = _EN_TOKEN.findall(norm.lower())
     keys = frozenset(index.en_token_keys(tokens))
     return _Query(query, norm, lang, tokens, keys, text_hash(match_key(query, "en")),
-                  keys | index.en_keys(norm))
+                  keys | index.en_keys(norm), index.en_codes(tokens))
 
 
 _ROW_SQL = (
@@ -86,7 +88,7 @@ WIDE_BELOW = {"ja": 70.0, "en": 90.0}
 #: ... which counts up to this many postings of keys held by at most so many units. English
 #: needs more: its keys (token bigrams and words) are fewer and commoner than Japanese
 #: character bigrams, and a template sentence's best match shares only common ones.
-WIDE_LIMITS = {"ja": (index.WIDE_BUDGET, index.WIDE_MAX_DF), "en": (400_000, 200_000)}
+WIDE_LIMITS = {"ja": (index.WIDE_BUDGET, index.WIDE_MAX_DF), "en": (250_000, 120_000)}
 
 
 def _score_rows(
@@ -96,39 +98,41 @@ def _score_rows(
     """Score the units *ids* against *q*, add those reaching *min_score* to *scored*; return
     the best raw similarity seen.
 
-    Only the compared side is read for every candidate; whole rows only for the few that
-    come close (raw similarity of at least 40, where the 99 rule may apply, or *min_score*).
+    Only the compared side is read for every candidate (Japanese: the normalised text;
+    English: its token codes); whole rows only for the few that come close (raw similarity of
+    at least 40, where the 99 rule may apply, or *min_score*).
     """
     best_raw = 0.0
     qlen = len(q.cmp)
-    col = "ja_norm" if q.lang == "ja" else "en_norm"
     cutoff = min(min_score, 40.0)
     close: dict[int, float] = {}
+    query: str | list[str] | array[int]
+    if q.lang == "ja":
+        sql, query = "SELECT id, ja_norm FROM units WHERE id IN ({})", q.cmp
+    else:
+        sql, query = "SELECT id, codes FROM fuzzy_tokens WHERE id IN ({})", q.codes
     for i in range(0, len(ids), 500):
         part = list(ids[i : i + 500])
-        sql = f"SELECT id, {col} FROM units WHERE id IN ({','.join('?' * len(part))})"
-        for uid, norm in store.conn.execute(sql, part):
-            # every word of an English text is at least one token: a text of many more words
-            # than the query has tokens is hopeless before the (costlier) tokenising
-            if q.lang == "en" and 100.0 * qlen < cutoff * len(norm.split()):
-                continue
-            cmp: str | list[str] = norm if q.lang == "ja" else _EN_TOKEN.findall(norm.lower())
+        for uid, value in store.conn.execute(sql.format(",".join("?" * len(part))), part):
+            n = len(value) if q.lang == "ja" else len(value) // 4
             # Levenshtein similarity can't exceed shorter/longer: skip hopeless lengths early
-            longer = max(qlen, len(cmp)) or 1
-            if 100.0 * min(qlen, len(cmp)) / longer < cutoff:
+            if 100.0 * min(qlen, n) / (max(qlen, n) or 1) < cutoff:
                 continue
-            raw = raw_similarity(q.cmp, cmp, score_cutoff=cutoff)
-            if raw > 0.0 or norm == q.norm:
+            cmp: str | array[int] = value if q.lang == "ja" else index.codes_of(value)
+            raw = raw_similarity(query, cmp, score_cutoff=cutoff)
+            if raw > 0.0 or cmp == query:
                 close[uid] = raw
-                best_raw = max(best_raw, raw)
     if not close:
         return best_raw
     for uid, ja, en, ja_norm, en_norm, doc in _fetch(store, list(close)):
         if q.lang == "ja":
             source, source_norm, target = ja, ja_norm, en
+            raw = close[uid]
         else:
             source, source_norm, target = en, en_norm, ja
-        s = score_match(q.text, q.norm, source, source_norm, target, q.lang, raw=close[uid])
+            # on the tokens themselves: two tokens sharing a code only ever raised it
+            raw = raw_similarity(q.cmp, _EN_TOKEN.findall(en_norm.lower()), score_cutoff=cutoff)
+        s = score_match(q.text, q.norm, source, source_norm, target, q.lang, raw=raw)
         best_raw = max(best_raw, s.raw)
         if s.score < min_score or s.score <= 0:
             continue

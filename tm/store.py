@@ -160,7 +160,14 @@ def m003_fuzzy_index(conn: sqlite3.Connection) -> None:
     )
 
 
-MIGRATIONS: list[Migration] = [m001_initial, m002_term_form_pos, m003_fuzzy_index]
+def m004_fuzzy_tokens(conn: sqlite3.Connection) -> None:
+    """English sides as token codes (tm/index.py): CRC-32 of each scoring token, uint32 LE,
+    so that rescoring English candidates skips reading and tokenising their text."""
+    conn.execute("CREATE TABLE fuzzy_tokens (id INTEGER PRIMARY KEY, codes BLOB NOT NULL)")
+
+
+MIGRATIONS: list[Migration] = [m001_initial, m002_term_form_pos, m003_fuzzy_index,
+                               m004_fuzzy_tokens]
 SCHEMA_VERSION = len(MIGRATIONS)
 #: the memory map a searching connection asks for (SQLite caps it at its compile-time limit)
 MMAP_BYTES = 1 << 31

@@ -132,3 +132,15 @@ def test_diff_spans_point_at_the_difference() -> None:
         assert "政策は変わ"[: min(qa, 5)] == "政策は変わった"[: min(sa, 5)]
     en = diff_spans("we met in 2021", "We met in 2019", "en")
     assert en == [{"op": "replace", "query": [10, 14], "source": [10, 14]}]
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(st.sampled_from("ab1_ '-.,é京\t"), max_size=40))
+def test_possessive_token_pattern_finds_the_plain_patterns_tokens(text: str) -> None:
+    # _EN_TOKEN uses possessive quantifiers for speed: it must tokenise like the plain form
+    import re
+
+    from tm.fuzzy import _EN_TOKEN
+
+    plain = re.compile(r"\w+(?:['\-]\w+)*|[^\w\s]")
+    assert _EN_TOKEN.findall(text) == plain.findall(text)

@@ -246,9 +246,9 @@ def test_index_of_an_older_version_is_rebuilt_on_first_search(store: Store) -> N
 @settings(max_examples=200, deadline=None)
 @given(st.lists(st.lists(st.integers(1, 60), max_size=40), min_size=1, max_size=8),
        st.integers(1, 12))
-def test_polars_counting_picks_the_same_units_as_the_counter(lists: list[list[int]],
+def test_numpy_counting_picks_the_same_units_as_the_counter(lists: list[list[int]],
                                                              top: int) -> None:
-    # candidates() counts large posting sets in polars and small ones in a Counter: the two
+    # candidates() counts large posting sets in numpy and small ones in a Counter: the two
     # must choose the same units (ties going to the unit met first, i.e. holding the rarer
     # key) and report the highest count left out
     from array import array
@@ -259,7 +259,7 @@ def test_polars_counting_picks_the_same_units_as_the_counter(lists: list[list[in
     for a in arrays:
         counter.update(a)
     want, left_bound = index._top_counted(counter, top)
-    got, left = index._top_counted_polars(arrays, top)
+    got, left = index._top_counted_numpy(arrays, top)
     assert got == want
     rest = [c for u, c in counter.items() if u not in set(got)]
     assert left == max(rest, default=0)
