@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-HEAVY = ["sudachipy", "polars", "openpyxl", "rapidfuzz"]
+HEAVY = ["sudachipy", "polars", "openpyxl", "rapidfuzz", "numpy"]
 
 PROBE = """
 import json, sys
@@ -33,7 +33,7 @@ print(json.dumps({{"import": after_import, "help": after_help, "codes": codes}})
 LIBRARY_PROBE = """
 import json, sys
 import tm.errors, tm.store, tm.textio, tm.normalize, tm.stats, tm.signature, tm.progress
-import tm.japanese
+import tm.japanese, tm.index, tm.search
 print(json.dumps(sorted(m for m in {heavy} + ["click"] if m in sys.modules)))
 """
 
