@@ -7,13 +7,15 @@ for concordance) has a document frequency in ``fuzzy_keys`` and its posting list
 ``fuzzy_postings`` as uint32 little-endian blobs, split into chunks so that appending a few
 units never rewrites a long list. A query reads only its rarest keys (up to a budget of
 postings), counts how many of them each unit shares, and hands the best-counted units to the
-rapidfuzz rescoring in :mod:`tm.search`.
+rapidfuzz rescoring in :mod:`tm.search`. English sides are also kept as token codes
+(``fuzzy_tokens``, :func:`en_codes`), which that rescoring compares instead of the text.
 
 The index follows the units table through two hooks: :func:`tm.units.on_units_added` (same
 transaction as the insert) and :func:`tm.store.on_document_delete`. Deleted units' postings are
 left in place (a candidate that no longer exists is dropped when its row is fetched) until they
 make up a quarter of the index, when it is rebuilt. :func:`deferred` turns per-chunk upkeep off
-during a bulk import and indexes the new units in one pass at the end.
+during a bulk import: a second process builds the posting lists while units are inserted, and
+they are written in one pass at the end.
 """
 
 from __future__ import annotations
