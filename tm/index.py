@@ -112,10 +112,18 @@ def _bucket_names() -> list[str]:
     return _BUCKET_NAMES
 
 
-def _bucket_numbers(tokens: Sequence[str]) -> set[int]:
+def _token_codes(tokens: Sequence[str]) -> list[int]:
     crc = zlib.crc32
-    h = [1, *[crc(t.encode()) for t in tokens], 2]
+    return [crc(t.encode()) for t in tokens]
+
+
+def _buckets_of_codes(codes: Sequence[int]) -> set[int]:
+    h = [1, *codes, 2]
     return {(a * 0x9E3779B1 + b) & _BUCKET_MASK for a, b in zip(h, h[1:], strict=False)}
+
+
+def _bucket_numbers(tokens: Sequence[str]) -> set[int]:
+    return _buckets_of_codes(_token_codes(tokens))
 
 
 def en_token_keys(tokens: Sequence[str]) -> set[str]:
@@ -145,8 +153,7 @@ def en_codes(tokens: Sequence[str]) -> array[int]:
     >>> list(en_codes(["kyoto", "."])) == [zlib.crc32(b"kyoto"), zlib.crc32(b".")]
     True
     """
-    crc = zlib.crc32
-    return array("I", [crc(t.encode()) for t in tokens])
+    return array("I", _token_codes(tokens))
 
 
 def codes_of(blob: bytes) -> array[int]:
@@ -154,31 +161,30 @@ def codes_of(blob: bytes) -> array[int]:
     return _from_blob(blob)
 
 
-def _write_codes(store: Store, rows: Iterable[tuple[int, str, str]]) -> None:
-    """Store the token codes of the units *rows* (id, ja_norm, en_norm)."""
-    tokens = _EN_TOKEN.findall
-    store.conn.executemany(
-        "INSERT OR REPLACE INTO fuzzy_tokens(id, codes) VALUES (?, ?)",
-        ((uid, _to_blob(en_codes(tokens(en_norm.lower())))) for uid, _, en_norm in rows),
-    )
+def _write_code_rows(store: Store, rows: Iterable[tuple[int, bytes]]) -> None:
+    """Store units' token codes, given as (id, blob) rows."""
+    store.conn.executemany("INSERT OR REPLACE INTO fuzzy_tokens(id, codes) VALUES (?, ?)", rows)
 
 
-def _text_keys(ja_norm: str, en_norm: str) -> tuple[set[str], set[int], set[int]]:
+def _text_keys(ja_norm: str, en_norm: str
+               ) -> tuple[set[str], set[int], set[int], list[int]]:
     """A unit's keys in three parts: English words and the length key (as strings), its
     Japanese bigrams as integers (the two code points, 21 bits each) and its English bigram
-    buckets' numbers."""
+    buckets' numbers; and its English token codes (:func:`en_codes`)."""
     codes = [_PAD_CODE_START, *map(ord, ja_norm), _PAD_CODE_END]
     ja = {a << 21 | b for a, b in zip(codes, codes[1:], strict=False)}
     keys: set[str] = set()
     buckets: set[int] = set()
     tokens = _EN_TOKEN.findall(en_norm.lower())
+    en: list[int] = []
     if tokens:
         # words (tokens starting with a \w character: what _EN_WORD finds) for concordance
         keys.update(["e" + t for t in tokens if t[0].isalnum() or t[0] == "_"])
-        buckets = _bucket_numbers(tokens)
+        en = _token_codes(tokens)
+        buckets = _buckets_of_codes(en)
     if len(ja_norm) <= SHORT_LEN and ja_norm:
         keys.add(f"#{len(ja_norm)}")
-    return keys, ja, buckets
+    return keys, ja, buckets, en
 
 
 def _ja_key(code: int) -> str:
@@ -192,7 +198,7 @@ def unit_keys(ja_norm: str, en_norm: str) -> set[str]:
     >>> sorted(k for k in unit_keys("京都", "Kyoto") if k[0] != "b")
     ['#2', 'ekyoto', 'j\\x02京', 'j京都', 'j都\\x03']
     """
-    keys, ja, buckets = _text_keys(ja_norm, en_norm)
+    keys, ja, buckets, _ = _text_keys(ja_norm, en_norm)
     names = _bucket_names()
     keys.update([_ja_key(c) for c in ja])
     keys.update([names[b] for b in buckets])
@@ -221,6 +227,9 @@ class _Postings:
     than a dictionary update per posting (cache misses over a million keys), they are
     collected as (key number, unit) pairs and moved into their lists in bulk, a stable numpy
     sort at a time. That halves the indexing time of a large import.
+
+    The units' English token codes (:func:`en_codes`) come out of the same tokenising; they
+    are kept, packed, until :meth:`take_codes`.
     """
 
     #: pending postings moved into the lists at a time
@@ -230,11 +239,16 @@ class _Postings:
         self.lists: dict[str, array[int]] = {}
         self._ja, self._ja_units = array("Q"), array("I")
         self._en, self._en_units = array("I"), array("I")
+        self._codes, self._code_ends, self._code_units = array("I"), array("L"), array("I")
 
     def add(self, rows: Iterable[tuple[int, str, str]]) -> None:
         lists = self.lists
+        codes, ends, owners = self._codes, self._code_ends, self._code_units
         for uid, ja_norm, en_norm in rows:
-            keys, ja, buckets = _text_keys(ja_norm, en_norm)
+            keys, ja, buckets, en = _text_keys(ja_norm, en_norm)
+            codes.extend(en)
+            ends.append(len(codes))
+            owners.append(uid)
             for key in keys:
                 try:
                     lists[key].append(uid)
@@ -281,11 +295,20 @@ class _Postings:
         self._flush()
         return self.lists
 
-
-def _postings_of(rows: Iterable[tuple[int, str, str]]) -> dict[str, array[int]]:
-    postings = _Postings()
-    postings.add(rows)
-    return postings.result()
+    def take_codes(self, batch: int = 50_000) -> Iterator[list[tuple[int, bytes]]]:
+        """The token codes of the units added so far, as (id, blob) rows in batches; they
+        are dropped from the builder as they go."""
+        codes, ends, owners = self._codes, self._code_ends, self._code_units
+        self._codes, self._code_ends, self._code_units = array("I"), array("L"), array("I")
+        data = _to_blob(codes)
+        del codes
+        start = 0
+        for i in range(0, len(owners), batch):
+            rows = []
+            for uid, end in zip(owners[i : i + batch], ends[i : i + batch], strict=True):
+                rows.append((uid, data[4 * start : 4 * end]))
+                start = end
+            yield rows
 
 
 def _write_postings(store: Store, postings: dict[str, array[int]], *, append_small: bool) -> None:
@@ -376,7 +399,6 @@ class _Bulk:
     def _send(self, rows: list[tuple[int, str, str]]) -> None:
         if not rows:
             return
-        _write_codes(self.store, rows)  # the worker builds the posting lists, not these
         try:
             self.conn.send(rows)
         except (OSError, EOFError):
@@ -399,8 +421,9 @@ class _Bulk:
             return  # no second process: everything is indexed at the end, in this one
         self.conn, self.proc = ours, proc
 
-    def finish(self) -> Iterator[list[tuple[str, bytes]]]:
-        """The worker's posting lists, in batches (nothing when no worker ran)."""
+    def finish(self) -> Iterator[tuple[str, Any]]:
+        """The worker's results in batches: ``("codes", [(id, blob)…])`` then
+        ``("postings", [(key, blob)…])`` (nothing when no worker ran)."""
         if self.conn is None:
             return
         batch: Any = ...
@@ -437,10 +460,20 @@ class _Bulk:
 _BULK: contextvars.ContextVar[_Bulk | None] = contextvars.ContextVar("fuzzy_bulk", default=None)
 
 
+#: the worker moves token codes to its spill file every this many units
+SPILL_UNITS = 50_000
+
+
 def _postings_worker(conn: Any, parent_end: Any = None) -> None:
-    """Second process of a bulk import: build posting lists from the rows it is sent, then
-    send them back as (key, blob) batches. Exits when the importer goes away."""
+    """Second process of a bulk import: build posting lists and token codes from the rows it
+    is sent, then send them back in batches (codes, then postings). Exits when the importer
+    goes away.
+
+    The codes wait in a temporary file (pickled batches): the importer reads nothing until
+    the end, and held in memory they would add some 130 MB at a million units."""
+    import pickle
     import signal
+    import tempfile
 
     # A forked child holds a copy of the importer's end of the pipe: unless it is closed here,
     # recv() never sees EOF when the importer is killed, and the orphan keeps running (and
@@ -449,24 +482,43 @@ def _postings_worker(conn: Any, parent_end: Any = None) -> None:
         parent_end.close()
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     builder = _Postings()
+    spill = tempfile.TemporaryFile()
     try:
+        pending = 0
         while True:
             rows = conn.recv()
             if rows is None:
                 break
             builder.add(rows)
+            pending += len(rows)
+            if pending >= SPILL_UNITS:
+                for code_rows in builder.take_codes():
+                    pickle.dump(code_rows, spill, protocol=pickle.HIGHEST_PROTOCOL)
+                pending = 0
+        for code_rows in builder.take_codes():
+            pickle.dump(code_rows, spill, protocol=pickle.HIGHEST_PROTOCOL)
+        spill.seek(0)
+        while True:
+            try:
+                code_rows = pickle.load(spill)
+            except EOFError:
+                break
+            conn.send(("codes", code_rows))
+        spill.close()
         postings = builder.result()
         del builder
         batch: list[tuple[str, bytes]] = []
         for key in list(postings):
             batch.append((key, _to_blob(postings.pop(key))))
             if len(batch) >= 50_000:
-                conn.send(batch)
+                conn.send(("postings", batch))
                 batch = []
-        conn.send(batch)
+        conn.send(("postings", batch))
         conn.send(None)
     except (EOFError, OSError):
         pass  # the importer stopped (or was killed): nothing to deliver
+    finally:
+        spill.close()
 
 
 def _write_blobs(store: Store, batch: list[tuple[str, bytes]]) -> None:
@@ -501,8 +553,11 @@ def _on_units_added(store: Store, rows: Sequence[tuple[int, str, str]]) -> None:
         return
     if store.get_meta(_META_DEFERRED):
         return
-    _write_postings(store, _postings_of(rows), append_small=True)
-    _write_codes(store, rows)
+    builder = _Postings()
+    builder.add(rows)
+    for code_rows in builder.take_codes():
+        _write_code_rows(store, code_rows)
+    _write_postings(store, builder.result(), append_small=True)
     _set_max_id(store, max(r[0] for r in rows))
 
 
@@ -545,14 +600,16 @@ def _index_rows(store: Store, rows: Iterator[tuple[int, str, str]], total: int,
         batch.append(row)
         if len(batch) == 20_000:
             builder.add(batch)
-            _write_codes(store, batch)
+            for code_rows in builder.take_codes():
+                _write_code_rows(store, code_rows)
             max_id = batch[-1][0]
             done += len(batch)
             batch = []
             progress(done, total, label)
     if batch:
         builder.add(batch)
-        _write_codes(store, batch)
+        for code_rows in builder.take_codes():
+            _write_code_rows(store, code_rows)
         max_id = batch[-1][0]
         done += len(batch)
     _write_postings(store, builder.result(), append_small=False)
@@ -639,8 +696,11 @@ def deferred(store: Store, progress: Progress = no_progress) -> Iterator[None]:
         _index_rows(store, _iter_units(store, where, params), int(total), progress, "indexing")
         if bulk.first_sent:
             progress(0, None, "indexing")
-            for batch in bulk.finish():
-                _write_blobs(store, batch)
+            for kind, batch in bulk.finish():
+                if kind == "codes":
+                    _write_code_rows(store, batch)
+                else:
+                    _write_blobs(store, batch)
             (max_id,) = store.conn.execute("SELECT coalesce(max(id), 0) FROM units").fetchone()
             _set_max_id(store, int(max_id))
     finally:

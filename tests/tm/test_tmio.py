@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from tm.errors import ExportError, InputError, ParseError
+from tm.fuzzy import en_tokens
 from tm.search import find_matches
 from tm.store import Store
 from tm.tmio import export_tm, import_tm, iter_units
@@ -126,6 +127,7 @@ def test_bulk_import_index_built_by_the_worker_equals_a_rebuild(
     from tm import units as units_mod
 
     monkeypatch.setattr(index, "WORKER_AFTER", 5)  # the worker starts after the first chunk
+    monkeypatch.setattr(index, "SPILL_UNITS", 8)  # and moves token codes to its file often
     monkeypatch.setattr(units_mod.add_units, "__kwdefaults__", {"skip_duplicates": False,
                                                                  "chunk_size": 4})
     pairs = [(f"港の{i}番目の倉庫を開けた。", f"Opened warehouse number {i} at the port.")
@@ -133,10 +135,15 @@ def test_bulk_import_index_built_by_the_worker_equals_a_rebuild(
     import_tm(store, write_tmx(tmp_path / "big.tmx", pairs))
     built = _postings(store)
     dfs = dict(store.conn.execute("SELECT key, df FROM fuzzy_keys"))
+    codes = dict(store.conn.execute("SELECT id, codes FROM fuzzy_tokens"))
     with store.atomic():
         index.rebuild(store)
     assert built == _postings(store) and dfs == dict(store.conn.execute(
         "SELECT key, df FROM fuzzy_keys"))
+    # the worker sends back every unit's English token codes, the same a rebuild writes
+    assert codes == dict(store.conn.execute("SELECT id, codes FROM fuzzy_tokens"))
+    for uid, en_norm in store.conn.execute("SELECT id, en_norm FROM units"):
+        assert list(index.codes_of(codes[uid])) == list(index.en_codes(en_tokens(en_norm)))
     assert len(built["j港の"]) == 40
     assert find_matches(store, "港の7番目の倉庫を開けた。")[0].score == 100.0
 
