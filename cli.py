@@ -320,7 +320,8 @@ def tm_search(ctx: click.Context, query: str | None, queries: Path | None, limit
         raise click.UsageError("give either QUERY or --queries FILE")
     store = open_store(ctx, db_path)
     options = SearchOptions(limit=limit, min_score=min_score, concordance=concordance)
-    result = run_search(store, query=query, queries_file=queries, options=options)
+    result = run_search(store, query=query, queries_file=queries, options=options,
+                        progress=progress_reporter())
     emit(result.to_json()) if as_json else click.echo(result.render(color=sys.stdout.isatty()))
 
 

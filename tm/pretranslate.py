@@ -405,10 +405,12 @@ def pretranslate_document(
     >>> [s.band for s in doc.segments]
     ['no-match', 'repetition']
     """
+    from .index import ensure_current
     from .search import find_matches_many
 
     src_lang = detect_language(segments)
     trg_lang = "en" if src_lang == "ja" else "ja"
+    ensure_current(store, progress)  # an index an older version built is rebuilt, shown
     progress(0, len(segments), "pretranslating")
 
     exact = ExactMatcher(store, src_lang, limit=options.limit)

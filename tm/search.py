@@ -13,6 +13,7 @@ from . import index
 from .fuzzy import _EN_TOKEN, diff_spans, query_lang, raw_similarity, score_match
 from .model import Match
 from .normalize import normalize
+from .progress import Progress, no_progress
 from .store import Store
 from .units import match_key, text_hash
 
@@ -183,9 +184,10 @@ def _match_one(
     return [t[3] for t in scored[:limit]]
 
 
-def _ready(store: Store) -> None:
-    """Before searching: index what the hooks missed; read the file through a memory map."""
-    index.ensure_current(store)
+def _ready(store: Store, progress: Progress = no_progress) -> None:
+    """Before searching: index what the hooks missed (or rebuild an index an older version
+    built, shown through *progress*); read the file through a memory map."""
+    index.ensure_current(store, progress)
     store.map_for_reading()
 
 
@@ -212,7 +214,8 @@ def find_matches(
 
 
 def find_matches_many(
-    store: Store, queries: Sequence[str], *, limit: int = 5, min_score: float = 50.0
+    store: Store, queries: Sequence[str], *, limit: int = 5, min_score: float = 50.0,
+    progress: Progress = no_progress,
 ) -> list[list[Match]]:
     """:func:`find_matches` for many queries, sharing index reads (document frequencies and
     the posting lists of common keys) across the batch.
@@ -221,7 +224,7 @@ def find_matches_many(
     >>> find_matches_many(Store.open(":memory:"), ["一つ", "two"])
     [[], []]
     """
-    _ready(store)
+    _ready(store, progress)
     df_cache: dict[str, int] = {}
     postings_cache: dict[str, array[int]] = {}
     out = []
@@ -448,7 +451,8 @@ class SearchResult:
 
 
 def run_search(
-    store: Store, *, query: str | None, queries_file: Path | None, options: SearchOptions
+    store: Store, *, query: str | None, queries_file: Path | None, options: SearchOptions,
+    progress: Progress = no_progress,
 ) -> SearchResult:
     """Run ``taiyaku tm search``: one query or every non-empty line of *queries_file*.
 
@@ -465,6 +469,7 @@ def run_search(
         queries = [line.strip() for line in read_text(queries_file).splitlines() if line.strip()]
     else:
         queries = [query or ""]
+    _ready(store, progress)  # a rebuild after an upgrade shows its progress here
     if options.concordance:
         hits = [concordance(store, q, limit=options.limit) for q in queries]
         return SearchResult(queries, hits=hits, batch=batch, concordance=True)

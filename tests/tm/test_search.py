@@ -341,3 +341,20 @@ def test_english_template_match_found_among_units_sharing_its_common_words(
     assert best.source == "He was also known as Magogoro."
     assert best.score == round(raw_similarity(en_tokens("He was also known as Magoroku."),
                                               en_tokens(best.source)), 1)
+
+
+def test_rebuild_after_an_upgrade_reports_progress(store: Store) -> None:
+    # an index built by an older version is rebuilt by the first search: on a large TM that
+    # takes a while, so the command's progress callback hears about it
+    load(store, generated_units(30))
+    with store.atomic():
+        store.set_meta("fuzzy_version", "1")
+    seen: list[tuple[int, int | None, str]] = []
+    run_search(store, query="京都", queries_file=None, options=SearchOptions(),
+               progress=lambda done, total=None, label="": seen.append((done, total, label)))
+    rebuilt = [t for t in seen if t[2] == "rebuilding the search index"]
+    assert rebuilt and rebuilt[-1][0] == rebuilt[-1][1] == 30
+    seen.clear()
+    run_search(store, query="京都", queries_file=None, options=SearchOptions(),
+               progress=lambda done, total=None, label="": seen.append((done, total, label)))
+    assert seen == []  # nothing to rebuild the second time
