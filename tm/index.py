@@ -483,6 +483,11 @@ def _postings_worker(conn: Any, parent_end: Any = None) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     builder = _Postings()
     spill = tempfile.TemporaryFile()
+
+    def spill_codes(built: _Postings) -> None:
+        for code_rows in built.take_codes():
+            pickle.dump(code_rows, spill, protocol=pickle.HIGHEST_PROTOCOL)
+
     try:
         pending = 0
         while True:
@@ -492,11 +497,9 @@ def _postings_worker(conn: Any, parent_end: Any = None) -> None:
             builder.add(rows)
             pending += len(rows)
             if pending >= SPILL_UNITS:
-                for code_rows in builder.take_codes():
-                    pickle.dump(code_rows, spill, protocol=pickle.HIGHEST_PROTOCOL)
+                spill_codes(builder)
                 pending = 0
-        for code_rows in builder.take_codes():
-            pickle.dump(code_rows, spill, protocol=pickle.HIGHEST_PROTOCOL)
+        spill_codes(builder)
         spill.seek(0)
         while True:
             try:
@@ -554,9 +557,7 @@ def _on_units_added(store: Store, rows: Sequence[tuple[int, str, str]]) -> None:
     if store.get_meta(_META_DEFERRED):
         return
     builder = _Postings()
-    builder.add(rows)
-    for code_rows in builder.take_codes():
-        _write_code_rows(store, code_rows)
+    _add_and_store_codes(store, builder, rows)
     _write_postings(store, builder.result(), append_small=True)
     _set_max_id(store, max(r[0] for r in rows))
 
@@ -590,28 +591,25 @@ def _iter_units(
         yield from rows
 
 
+def _add_and_store_codes(store: Store, builder: _Postings,
+                         rows: Sequence[tuple[int, str, str]]) -> None:
+    """Add *rows* to *builder*, and store their token codes at once (posting lists wait for
+    the end; codes are final per unit)."""
+    builder.add(rows)
+    for code_rows in builder.take_codes():
+        _write_code_rows(store, code_rows)
+
+
 def _index_rows(store: Store, rows: Iterator[tuple[int, str, str]], total: int,
                 progress: Progress, label: str) -> None:
     builder = _Postings()
     done = 0
     max_id = 0
-    batch: list[tuple[int, str, str]] = []
-    for row in rows:
-        batch.append(row)
-        if len(batch) == 20_000:
-            builder.add(batch)
-            for code_rows in builder.take_codes():
-                _write_code_rows(store, code_rows)
-            max_id = batch[-1][0]
-            done += len(batch)
-            batch = []
-            progress(done, total, label)
-    if batch:
-        builder.add(batch)
-        for code_rows in builder.take_codes():
-            _write_code_rows(store, code_rows)
+    while batch := list(itertools.islice(rows, 20_000)):
+        _add_and_store_codes(store, builder, batch)
         max_id = batch[-1][0]
         done += len(batch)
+        progress(done, total, label)
     _write_postings(store, builder.result(), append_small=False)
     _set_max_id(store, max_id)
     progress(done, total, label)
