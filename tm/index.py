@@ -122,10 +122,6 @@ def _buckets_of_codes(codes: Sequence[int]) -> set[int]:
     return {(a * 0x9E3779B1 + b) & _BUCKET_MASK for a, b in zip(h, h[1:], strict=False)}
 
 
-def _bucket_numbers(tokens: Sequence[str]) -> set[int]:
-    return _buckets_of_codes(_token_codes(tokens))
-
-
 def en_token_keys(tokens: Sequence[str]) -> set[str]:
     """Fuzzy-search keys of English text given as its scoring tokens (:func:`tm.fuzzy.en_tokens`,
     words and punctuation marks): the hash buckets of its token bigrams, padded at both ends,
@@ -141,7 +137,7 @@ def en_token_keys(tokens: Sequence[str]) -> set[str]:
     False
     """
     names = _bucket_names()
-    return {names[b] for b in _bucket_numbers(tokens)}
+    return {names[b] for b in _buckets_of_codes(_token_codes(tokens))}
 
 
 def en_codes(tokens: Sequence[str]) -> array[int]:

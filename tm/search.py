@@ -214,8 +214,7 @@ def find_matches(
 
 
 def find_matches_many(
-    store: Store, queries: Sequence[str], *, limit: int = 5, min_score: float = 50.0,
-    progress: Progress = no_progress,
+    store: Store, queries: Sequence[str], *, limit: int = 5, min_score: float = 50.0
 ) -> list[list[Match]]:
     """:func:`find_matches` for many queries, sharing index reads (document frequencies and
     the posting lists of common keys) across the batch.
@@ -224,7 +223,7 @@ def find_matches_many(
     >>> find_matches_many(Store.open(":memory:"), ["一つ", "two"])
     [[], []]
     """
-    _ready(store, progress)
+    _ready(store)
     df_cache: dict[str, int] = {}
     postings_cache: dict[str, array[int]] = {}
     out = []
