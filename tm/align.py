@@ -502,6 +502,10 @@ def _dp(n: int, m: int, sc: _Scorer, band: list[tuple[int, int]]) -> list[tuple[
                         c -= glue(pi, pj, a, b)
                     if a > 1:
                         c -= join * (cont[i] - cont[pi + 1])
+                    if fj[i] - fj[pi] or fe[j] - fe[pj]:
+                        # may be negative (a heading pair, a quote and its twin), so it is
+                        # added before the bound below
+                        c += extra(pi, i, pj, j)
                     shared = 0.0
                     hits = 0
                     for ii in range(pi, i):
@@ -537,8 +541,6 @@ def _dp(n: int, m: int, sc: _Scorer, band: list[tuple[int, int]]) -> list[tuple[
                     miss = min(ua, ub) + excess * abs(ua - ub) - shared
                     if miss > 0.0:
                         c += mism * miss
-                    if fj[i] - fj[pi] or fe[j] - fe[pj]:
-                        c += extra(pi, i, pj, j)
                     if c < best:
                         best, arg = c, k
                 if i in groups and j:

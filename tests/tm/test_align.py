@@ -296,6 +296,9 @@ def test_an_english_quote_on_the_japanese_side_is_measured_in_english_characters
     assert sc.ratio * (sc.cj[2] - sc.cj[1]) == pytest.approx(sc.ce[2] - sc.ce[1])
     # and the Japanese lines around it are measured as Japanese
     assert sc.cj[1] == len(ja[0])
+    # the quote keeps its と述べた tail (the twin bonus is negative, so the search must not
+    # prune the 2-1 bead before adding it)
+    assert _pairs(align(ja, en, analyzer=analyzer)) == [((0,), (0,)), ((1, 2), (1,))]
 
 
 def test_one_side_empty() -> None:
