@@ -40,7 +40,7 @@ class AlignParams:
     boilerplate_pair: float = 4.0
     foreign_pair: float = 10.0
     join_bonus: float = 2.0
-    kind_bonus: float = 1.5
+    kind_bonus: float = 1.5  # heading with heading; also a list's lead-in with a lead-in
     kind_mismatch: float = 3.0
     mismatch: float = 1.0
     # the mismatch counts the anchor weight both sides leave unexplained (the smaller of the
@@ -172,6 +172,9 @@ class _Scorer:
         self.eglued = [_glued_en(t) for t in en]
         self.jshort = [_short_ja(t) for t in ja]
         self.ehead = [_headed_en(t) for t in en]
+        # lead-ins: a text line that introduces the list below it (…は、 / …:)
+        self.jlead = _lead_ins(ja, self.jk, _CONT_END)
+        self.elead = _lead_ins(en, self.ek, (":", "："))
         self.glue12 = [g[0] or g[1] for g in self.glued]
         self.glue21 = [k + 1 < len(ja) and (self.jshort[k + 1] or self.jshort[k])
                        for k in range(len(ja))]
@@ -280,6 +283,8 @@ class _Scorer:
              + p.mismatch * max(0.0, miss) - p.lex_scale * self.lex(i - a, i, j - b, j))
         if self.fj[i] - self.fj[i - a] or self.fe[j] - self.fe[j - b]:
             c += self.extra(i - a, i, j - b, j)
+        if (a, b) == (1, 1) and self.jlead[i - 1] and self.elead[j - 1]:
+            c -= p.kind_bonus
         if (a, b) == (1, 2) and self.glue12[i - 1] or (a, b) == (2, 1) and self.glue21[i - 2]:
             c -= self.glue(i - a, j - b, a, b)
         return c
@@ -418,6 +423,7 @@ def _dp(n: int, m: int, sc: _Scorer, band: list[tuple[int, int]]) -> list[tuple[
     extra = sc.extra
     cont, join = sc.cont, p.join_bonus
     fj, fe = sc.fj, sc.fe
+    jlead, elead, lead = sc.jlead, sc.elead, p.kind_bonus
     glue_rows = {(1, 2): sc.glue12, (2, 1): sc.glue21}
     # joined bead types, with the rows where a glued-heading bonus may apply
     joined = [(ab, k, glue_rows.get(ab)) for k, ab in enumerate(_BEADS)
@@ -485,6 +491,8 @@ def _dp(n: int, m: int, sc: _Scorer, band: list[tuple[int, int]]) -> list[tuple[
                             c += mism * miss
                         if fj[i] - fj[i - 1] or fe[j] - fe[j - 1]:
                             c += extra(i - 1, i, j - 1, j)
+                        if jlead[i - 1] and elead[j - 1]:
+                            c -= lead
                         if c < best:
                             best, arg = c, 0
                 for (a, b), k, rows in joined:
@@ -731,6 +739,17 @@ def _continues(prev: str, nxt: str) -> bool:
     """
     a, b = prev.rstrip(), nxt.lstrip()
     return bool(a) and bool(b) and (a.endswith(_CONT_END) or b.startswith(_CONT_START))
+
+
+def _lead_ins(texts: Sequence[str], kinds: list[str], ends: tuple[str, ...]) -> list[bool]:
+    """Per segment: whether it is a text line ending in one of *ends* with a list item next.
+
+    >>> _lead_ins(["He listed:", "tariffs", "Done."], ["text", "list", "text"], (":",))
+    [True, False, False]
+    """
+    n = len(texts)
+    return [kinds[k] == "text" and k + 1 < n and kinds[k + 1] == "list"
+            and texts[k].rstrip().endswith(ends) for k in range(n)]
 
 
 def _list_groups(ja: Sequence[str], kinds: list[str]) -> dict[int, list[int]]:

@@ -301,6 +301,31 @@ def test_an_english_quote_on_the_japanese_side_is_measured_in_english_characters
     assert _pairs(align(ja, en, analyzer=analyzer)) == [((0,), (0,)), ((1, 2), (1,))]
 
 
+def test_a_lead_in_pairs_with_the_lead_in_of_the_same_list(analyzer: Analyzer) -> None:
+    # 要するに、 + list items against "…but that:" + list items: the two lead-ins pair, and the
+    # と評しました tail stays with its quote instead of joining the short lead-in's bead
+    from tm.align import AlignParams
+
+    ja = ["佐藤氏は、首相の発言について、",
+          "「The prime minister has moved well beyond what her own allies are ready to say.」",
+          "と評しました。",
+          "要するに、",
+          "首相は、同盟国が公式に約束している線よりも前に出てしまっている",
+          "国内の支持を固めるための発言だ"]
+    en = ["Sato's verdict on the prime minister is blunt:",
+          "\u201cThe prime minister has moved well beyond what her own allies are ready to "
+          "say.\u201d",
+          "The point is not that Japan has no interests at stake, which it clearly has, but that:",
+          "the prime minister's words go beyond what the allies have formally committed to,",
+          "and they are aimed at her supporters at home."]
+    kinds = {"ja_kinds": ["text"] * 4 + ["list"] * 2, "en_kinds": ["text"] * 3 + ["list"] * 2}
+    assert _pairs(align(ja, en, analyzer=analyzer, **kinds)) == [
+        ((0,), (0,)), ((1, 2), (1,)), ((3,), (2,)), ((4,), (3,)), ((5,), (4,))]
+    without = _pairs(align(ja, en, analyzer=analyzer, params=AlignParams(kind_bonus=0.0),
+                           **kinds))
+    assert ((2, 3), (2,)) in without
+
+
 def test_one_side_empty() -> None:
     assert _pairs(align([], ["a", "b"])) == [((), (0,)), ((), (1,))]
     assert _pairs(align(["あ"], [])) == [((0,), ())]
