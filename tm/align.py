@@ -125,8 +125,8 @@ class _Scorer:
         foreign = [k == "foreign" for k in self.jk]
         lj = [_en_len(t) if f else _ja_len(t) for t, f in zip(ja, foreign, strict=True)]
         le = [_en_len(t) for t in en]
-        tj = sum(v for v, f in zip(lj, foreign, strict=True) if not f)
-        te = sum(le) - sum(v for v, f in zip(lj, foreign, strict=True) if f)
+        quoted = sum(v for v, f in zip(lj, foreign, strict=True) if f)
+        tj, te = sum(lj) - quoted, sum(le) - quoted
         ratio = p.prior_ratio
         if tj > 50 and te > 50:
             # halfway, in log space, between the prior and this document's ratio
@@ -461,12 +461,10 @@ def _dp(n: int, m: int, sc: _Scorer, band: list[tuple[int, int]]) -> list[tuple[
             if i:
                 if plo <= j <= phi:  # 1-0
                     c = null_j
-                    if back[i - 1][j - plo] == 1 and cont[i] - cont[i - 1]:
+                    if back[i - 1][j - plo] == 1:
                         # the rest of a sentence broken over lines whose start is unpaired
-                        # too: one untranslated sentence, not two
-                        c *= run
-                    elif back[i - 1][j - plo] == 1:
-                        k, row = 1, i - 1
+                        # too is one untranslated sentence: cheap without a longer run
+                        k, row = (need, i - 1) if cont[i] - cont[i - 1] else (1, i - 1)
                         while (k < need and row >= 1
                                and band[row - 1][0] <= j <= band[row - 1][1]
                                and back[row - 1][j - band[row - 1][0]] == 1):
