@@ -2,8 +2,13 @@
 
 Both are written with the :mod:`csv` module (quoted where needed, so tabs, newlines and quotes
 inside cells survive); ``bom=True`` adds a UTF-8 byte order mark so Excel opens the file as
-UTF-8. Readers accept a BOM, match columns by header name (any order, any case, extra columns
-ignored) and name the file in every error.
+UTF-8. A text cell that a spreadsheet program would run as a formula (starting with ``=``,
+``+``, ``-``, ``@``, a tab or a carriage return) is written with a ``'`` in front
+(:func:`exports.cells.guard_cell`, OWASP's CSV-injection guidance). Readers accept a BOM, match
+columns by header name (any order, any case, extra columns ignored), name the file in every
+error, and remove that ``'`` again only from files taiyaku wrote (``unguard``: by default, when
+the header row is exactly taiyaku's), so a round trip is lossless and other tools' cells are
+read as they are.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ from glossary.model import TermEntry
 from tm.errors import ParseError
 from tm.model import TMUnit
 
+from .cells import guard_cell, unguard_cell, written_by_taiyaku
 from .tabular import (
     GLOSSARY_COLUMNS,
     GLOSSARY_REQUIRED,
@@ -43,7 +49,9 @@ def _cell(value: Any) -> str:
         return ""
     if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
         return repr(value)
-    return clean_xml_text(str(value))
+    if isinstance(value, (int, float)):
+        return str(value)  # a number taiyaku computed, never a formula
+    return guard_cell(clean_xml_text(str(value)))
 
 
 @dataclass(frozen=True)
@@ -69,7 +77,10 @@ class Delimited:
             text.detach()
 
     def _read_rows(self, fp: IO[bytes], name: str, required: Sequence[str],
-                   known: Sequence[str]) -> Iterator[tuple[int, dict[str, Any]]]:
+                   known: Sequence[str], *, unguard: bool | None = None,
+                   columns: Sequence[str] = ()) -> Iterator[tuple[int, dict[str, Any]]]:
+        """Rows as (line, column → cell); cells lose taiyaku's formula guard when *unguard*
+        is true, or (``None``) when the header row is exactly *columns*."""
         text = io.TextIOWrapper(fp, encoding="utf-8-sig", newline="")
         csv.field_size_limit(MAX_FIELD)
         reader = csv.reader(text, delimiter=self.delimiter, strict=False)
@@ -82,6 +93,8 @@ class Delimited:
                 raise ParseError(name, "empty file: expected a header row with "
                                        f"{', '.join(required)}", 1)
             index = header_index(header, required, name, known)
+            if unguard is None:
+                unguard = written_by_taiyaku(header, columns)
             while True:
                 try:
                     cells = next(reader)
@@ -95,6 +108,8 @@ class Delimited:
                 if not any(cells):
                     continue
                 row = {k: (cells[i] if i < len(cells) else "") for k, i in index.items()}
+                if unguard:
+                    row = {k: unguard_cell(v) for k, v in row.items()}
                 yield reader.line_num, row
         finally:
             text.detach()
@@ -111,12 +126,16 @@ class Delimited:
         """
         self._write_rows(GLOSSARY_COLUMNS, (entry_to_row(e) for e in records), fp, bom)
 
-    def read(self, fp: IO[bytes], name: str) -> Iterator[TermEntry]:
+    def read(self, fp: IO[bytes], name: str, *, unguard: bool | None = None
+             ) -> Iterator[TermEntry]:
         """Read glossary entries; rows without any term are skipped.
 
+        :param unguard: remove taiyaku's formula guard (``'=…`` → ``=…``); by default only
+            when the header row is exactly taiyaku's glossary columns
         :raises ParseError: no ``ja`` column, not UTF-8, malformed quoting, bad numbers
         """
-        for line, row in self._read_rows(fp, name, GLOSSARY_REQUIRED, GLOSSARY_COLUMNS):
+        for line, row in self._read_rows(fp, name, GLOSSARY_REQUIRED, GLOSSARY_COLUMNS,
+                                         unguard=unguard, columns=GLOSSARY_COLUMNS):
             entry = row_to_entry(row, name, line)
             if entry is not None:
                 yield entry
@@ -126,12 +145,16 @@ class Delimited:
         """Write TM units, one row each."""
         self._write_rows(TM_COLUMNS, (unit_to_row(u) for u in units), fp, bom)
 
-    def read_units(self, fp: IO[bytes], name: str, *, one_sided: OneSided | None = None
-                   ) -> Iterator[TMUnit]:
+    def read_units(self, fp: IO[bytes], name: str, *, one_sided: OneSided | None = None,
+                   unguard: bool | None = None) -> Iterator[TMUnit]:
         """Read TM units (``ja`` and ``en`` columns required); a row with one side only is
         refused, or reported to *one_sided* and skipped (:func:`~exports.tabular.row_to_unit`).
+
+        :param unguard: as for :meth:`read` (by default: the header is exactly taiyaku's TM
+            columns)
         """
-        for line, row in self._read_rows(fp, name, TM_REQUIRED, TM_COLUMNS):
+        for line, row in self._read_rows(fp, name, TM_REQUIRED, TM_COLUMNS, unguard=unguard,
+                                         columns=TM_COLUMNS):
             unit = row_to_unit(row, name, line, one_sided=one_sided)
             if unit is not None:
                 yield unit
@@ -147,9 +170,11 @@ def _dialect(name: str, delimiter: str | None) -> Delimited:
     return TSV if name.lower().endswith((".tsv", ".tab")) else CSV
 
 
-def read(fp: IO[bytes], name: str, *, delimiter: str | None = None) -> Iterator[TermEntry]:
-    """Read a glossary CSV (or TSV when *name* ends in ``.tsv``)."""
-    return _dialect(name, delimiter).read(fp, name)
+def read(fp: IO[bytes], name: str, *, delimiter: str | None = None,
+         unguard: bool | None = None) -> Iterator[TermEntry]:
+    """Read a glossary CSV (or TSV when *name* ends in ``.tsv``); *unguard* as for
+    :meth:`Delimited.read`."""
+    return _dialect(name, delimiter).read(fp, name, unguard=unguard)
 
 
 def write(records: Iterable[TermEntry], fp: IO[bytes], *, delimiter: str = ",",
@@ -159,9 +184,11 @@ def write(records: Iterable[TermEntry], fp: IO[bytes], *, delimiter: str = ",",
 
 
 def read_units(fp: IO[bytes], name: str, *, delimiter: str | None = None,
-               one_sided: OneSided | None = None) -> Iterator[TMUnit]:
-    """Read TM units from CSV (or TSV when *name* ends in ``.tsv``)."""
-    return _dialect(name, delimiter).read_units(fp, name, one_sided=one_sided)
+               one_sided: OneSided | None = None, unguard: bool | None = None
+               ) -> Iterator[TMUnit]:
+    """Read TM units from CSV (or TSV when *name* ends in ``.tsv``); *unguard* as for
+    :meth:`Delimited.read`."""
+    return _dialect(name, delimiter).read_units(fp, name, one_sided=one_sided, unguard=unguard)
 
 
 def write_units(units: Iterable[TMUnit], fp: IO[bytes], *, delimiter: str = ",",
