@@ -4,7 +4,8 @@ The data sheet ("Glossary" or "TM") has one bold header row (columns of
 :mod:`exports.tabular`), frozen and filtered, sensible column widths, wrapped text, and for
 glossaries a drop-down list on the status column. User text never becomes a formula: every
 text cell is written as a string cell, even when it starts with ``=``, ``+``, ``-`` or ``@``;
-characters XML cannot carry are removed. The "About" sheet says how and when the file was
+characters XML cannot carry are removed; a text longer than a cell holds (32,767 characters)
+is refused with the entry or unit named, never cut. The "About" sheet says how and when the file was
 produced (taiyaku version, date, database meta).
 
 The readers match columns by header name (case-insensitive, any order, extra columns ignored),
@@ -20,7 +21,7 @@ import errno
 import io
 import os
 import zipfile
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import IO, TYPE_CHECKING, Any
 
@@ -28,6 +29,7 @@ from glossary.model import STATUSES, TermEntry
 from tm.errors import ParseError
 from tm.model import TMUnit
 
+from .cells import XLSX_CELL_LIMIT, check_xlsx_text
 from .tabular import (
     GLOSSARY_COLUMNS,
     GLOSSARY_REQUIRED,
@@ -45,7 +47,7 @@ from .xmlutil import clean_xml_text
 if TYPE_CHECKING:
     from openpyxl import Workbook
 
-__all__ = ["read", "write", "read_units", "write_units", "NAME", "EXTENSIONS",
+__all__ = ["read", "write", "read_units", "write_units", "save_workbook", "NAME", "EXTENSIONS",
            "MAX_UNCOMPRESSED", "MAX_RATIO"]
 
 NAME = "XLSX"
@@ -79,39 +81,94 @@ def write(records: Iterable[TermEntry], fp: IO[bytes], *,
     """
     _write_book("Glossary", GLOSSARY_COLUMNS, _GLOSSARY_WIDTHS,
                 (entry_to_row(e) for e in records), fp, meta, status_list=True,
-                layout="taiyaku glossary (one row per concept)")
+                layout="taiyaku glossary (one row per concept)", describe=_entry_label)
 
 
 def write_units(units: Iterable[TMUnit], fp: IO[bytes], *,
                 meta: Mapping[str, str] | None = None, **_opts: Any) -> None:
     """Write TM units to an XLSX workbook (sheets "TM" and "About")."""
     _write_book("TM", TM_COLUMNS, _TM_WIDTHS, (unit_to_row(u) for u in units), fp, meta,
-                status_list=False, layout="taiyaku translation memory (one row per unit)")
+                status_list=False, layout="taiyaku translation memory (one row per unit)",
+                describe=_unit_label)
+
+
+#: names a record in a message: (row, its number counted from 1) → "entry 12 (港湾)"
+Describe = Callable[[Mapping[str, Any], int], str]
+
+
+def _short(value: Any) -> str:
+    text = " ".join(str(value or "").split())
+    return text if len(text) <= 20 else text[:20] + "…"
+
+
+def _entry_label(row: Mapping[str, Any], n: int) -> str:
+    """``entry 12 (港湾)``: the stored id where there is one, else the position."""
+    number = row.get("id") or row.get("taiyaku_id") or f"#{n}"
+    return f"entry {number} ({_short(row.get('ja') or row.get('en'))})"
+
+
+def _unit_label(row: Mapping[str, Any], n: int) -> str:
+    """``unit 3 (第1号岸壁…, document a.txt)``: the unit's place in the export."""
+    doc = f", document {row['document']}" if row.get("document") else ""
+    return f"unit {n} ({_short(row.get('ja'))}{doc})"
 
 
 def _write_book(title: str, columns: Sequence[str], widths: Mapping[str, int],
                 rows: Iterable[Mapping[str, Any]], fp: IO[bytes],
-                meta: Mapping[str, str] | None, *, status_list: bool, layout: str) -> None:
+                meta: Mapping[str, str] | None, *, status_list: bool, layout: str,
+                describe: Describe) -> None:
     from openpyxl import Workbook
 
     wb = Workbook(write_only=True)
     try:
         _fill_book(wb, title, columns, widths, rows, status_list=status_list, layout=layout,
-                   meta=meta)
-        buf = io.BytesIO()
+                   meta=meta, describe=describe)
+    except BaseException as e:
+        _failed(wb, e)
+        raise
+    save_workbook(wb, fp)
+
+
+def save_workbook(wb: Workbook, fp: IO[bytes]) -> None:
+    """Save *wb* into *fp*: into memory first, then one write.
+
+    openpyxl's zip writer, saving straight into a file that then fails (a full disk), is left
+    half-closed; when it is garbage-collected it tries again and Python prints "Exception
+    ignored in: ZipFile.__del__ … seek of closed file" after taiyaku's own one-line error.
+    In memory nothing can fail that way, and an I/O failure of openpyxl's own temporary files
+    comes out as an :class:`OSError` (see :func:`_as_os_error`).
+
+    >>> from openpyxl import Workbook
+    >>> buf = io.BytesIO()
+    >>> save_workbook(Workbook(), buf)
+    >>> buf.getvalue()[:2]
+    b'PK'
+    """
+    buf = io.BytesIO()
+    try:
         wb.save(buf)
     except BaseException as e:
-        _discard(wb)
-        io_error = _as_os_error(e)
-        if io_error is not None:
-            raise io_error from None
+        _failed(wb, e)
         raise
     fp.write(buf.getvalue())
 
 
+def _failed(wb: Workbook, e: BaseException) -> None:
+    """After *e* stopped a workbook: close its streams, and raise *e* as an :class:`OSError`
+    when it is an I/O failure (the caller re-raises any other error as it is)."""
+    _discard(wb)
+    io_error = _as_os_error(e)
+    if io_error is not None:
+        raise io_error from None
+
+
 def _fill_book(wb: Workbook, title: str, columns: Sequence[str], widths: Mapping[str, int],
                rows: Iterable[Mapping[str, Any]], *, status_list: bool, layout: str,
-               meta: Mapping[str, str] | None) -> None:
+               meta: Mapping[str, str] | None, describe: Describe) -> None:
+    """Append the header and the rows (text cells as strings, never formulas).
+
+    :raises CellTooLong: a text longer than an XLSX cell holds (openpyxl would cut it)
+    """
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.utils import get_column_letter
@@ -144,7 +201,10 @@ def _fill_book(wb: Workbook, title: str, columns: Sequence[str], widths: Mapping
                 continue
             cell = WriteOnlyCell(ws)
             if isinstance(value, str):
-                cell.value = clean_xml_text(value)
+                text = clean_xml_text(value)
+                if len(text) > XLSX_CELL_LIMIT:
+                    check_xlsx_text(text, f"{describe(row, n + 1)}, column {col}")
+                cell.value = text
                 cell.data_type = "s"  # never a formula, whatever the text starts with
             else:
                 cell.value = value

@@ -124,13 +124,14 @@ def export_glossary(store: Store, path: str | os.PathLike[str], *, tbx_version: 
     >>> export_glossary(s, out).entries
     1
     """
-    from exports.outfile import atomic_output
+    from exports.outfile import atomic_output, check_outputs
     from exports.registry import glossary_format_for
 
     from .store import iter_entries
 
     p = Path(path)
     fmt = glossary_format_for(p, for_writing=True)
+    check_outputs({"output": p}, database=getattr(store, "path", None))
     if tbx_version not in ("3", "2008"):
         raise ExportError(f"TBX version {tbx_version!r} is not supported: use 3 or 2008")
     count = 0

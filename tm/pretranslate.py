@@ -9,6 +9,7 @@ one batch and marks repetitions; :func:`pretranslate_file` reads, segments, writ
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -23,6 +24,7 @@ from .report import BAND_LABELS, BAND_TINTS, REPORT_SUFFIXES, Analysis, analyze,
 from .units import match_key, text_hash
 
 if TYPE_CHECKING:
+    from exports.outfile import OutputSet
     from glossary.model import TermEntry
 
     from .japanese import Analyzer
@@ -711,12 +713,16 @@ def pretranslate_file(
                                    PretranslateOptions(Path("new.xlf"), report=Path("a.html")))
         print(result.summary())
     """
+    from exports.outfile import OutputSet, check_outputs
+
     from .japanese import Analyzer
     from .segment import segment_text
     from .textio import read_text
 
     check_paths(options)
     path = Path(path)
+    check_outputs({"output": options.output, "report": options.report},
+                  inputs={"input": path}, database=getattr(store, "path", None))
     text = read_text(path)
     segments = [s for s in segment_text(text, lang="auto") if s.text.strip()]
     if not segments:
@@ -725,23 +731,33 @@ def pretranslate_file(
     doc = pretranslate_document(
         store, segments, options, name=path.name, analyzer=analyzer, progress=progress
     )
-    write_output(doc, options)
     analysis = doc.analysis()
-    if options.report is not None:
-        from .report import write_report
+    # The output and the report are one change: if either cannot be written, neither is.
+    with OutputSet() as outputs:
+        write_output(doc, options, outputs=outputs)
+        if options.report is not None:
+            from .report import write_report
 
-        write_report(analysis, options.report)
+            write_report(analysis, options.report, outputs=outputs)
     return PretranslateResult(path, options.output, options.report, doc, analysis)
 
 
 # -- writers -----------------------------------------------------------------------------------
-def write_output(doc: PretranslatedDocument, options: PretranslateOptions) -> None:
-    """Write *doc* to ``options.output`` in the format its extension names (atomically)."""
-    from exports.outfile import atomic_output
+def write_output(doc: PretranslatedDocument, options: PretranslateOptions, *,
+                 outputs: OutputSet | None = None) -> None:
+    """Write *doc* to ``options.output`` in the format its extension names (atomically).
+
+    :param outputs: the set of files this output belongs to (renamed into place together);
+        by default the file stands alone
+    """
+    from exports.outfile import OutputSet
 
     check_paths(options)
     suffix = options.output.suffix.lower()
-    with atomic_output(options.output) as fp:
+    with contextlib.ExitStack() as stack:
+        if outputs is None:
+            outputs = stack.enter_context(OutputSet())
+        fp = stack.enter_context(outputs.open(options.output))
         if suffix == ".json":
             write_json(doc, fp)
         elif suffix == ".xlsx":
@@ -821,6 +837,8 @@ def write_xlsx(doc: PretranslatedDocument, fp: IO[bytes]) -> None:
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.utils import get_column_letter
 
+    from exports.xlsx import save_workbook
+
     wb = Workbook()
     ws: Any = wb.active
     ws.title = "Pretranslation"[:31]
@@ -842,7 +860,8 @@ def write_xlsx(doc: PretranslatedDocument, fp: IO[bytes]) -> None:
             BAND_LABELS[s.band],
             s.target or "",
         ]
-        ws.append([_xlsx_value(v) for v in row])
+        ws.append([_xlsx_value(v, f"segment {s.index + 1}, column {XLSX_HEADERS[c]!r}")
+                   for c, v in enumerate(row)])
         r = ws.max_row
         for c in range(1, len(row) + 1):
             cell = ws.cell(row=r, column=c)
@@ -855,14 +874,15 @@ def write_xlsx(doc: PretranslatedDocument, fp: IO[bytes]) -> None:
         ws.column_dimensions[get_column_letter(i)].width = width
     ws.freeze_panes = "A2"
     ws.auto_filter.ref = f"A1:{get_column_letter(len(XLSX_HEADERS))}{ws.max_row}"
-    wb.save(fp)
+    save_workbook(wb, fp)
 
 
-def _xlsx_value(value: object) -> object:
+def _xlsx_value(value: object, what: str) -> object:
     if not isinstance(value, str):
         return value
     if not value:
         return None  # an empty cell, not an empty string
+    from exports.cells import check_xlsx_text
     from exports.xmlutil import clean_xml_text
 
-    return clean_xml_text(value)
+    return check_xlsx_text(clean_xml_text(value), what, instead=".xlf or .json")

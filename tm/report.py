@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import html
 import json
 import math
@@ -9,9 +10,12 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
 from .errors import ExportError
+
+if TYPE_CHECKING:
+    from exports.outfile import OutputSet
 
 __all__ = [
     "BANDS",
@@ -226,19 +230,24 @@ def analyze(
 
 
 # -- writers -----------------------------------------------------------------------------------
-def write_report(analysis: Analysis, path: Path) -> None:
+def write_report(analysis: Analysis, path: Path, *, outputs: OutputSet | None = None) -> None:
     """Write *analysis* to *path* as HTML (``.html``/``.htm``) or JSON (``.json``), atomically.
 
+    :param outputs: the set of files this report belongs to (renamed into place together,
+        see :class:`exports.outfile.OutputSet`); by default the report stands alone
     :raises ExportError: unknown extension or the file cannot be written
     """
-    from exports.outfile import atomic_output
+    from exports.outfile import OutputSet
 
     suffix = path.suffix.lower()
     if suffix not in REPORT_SUFFIXES:
         raise ExportError(
             f"{path}: unknown report format {suffix or '(none)'!r}; use .html or .json"
         )
-    with atomic_output(path) as fp:
+    with contextlib.ExitStack() as stack:
+        if outputs is None:
+            outputs = stack.enter_context(OutputSet())
+        fp = stack.enter_context(outputs.open(path))
         if suffix == ".json":
             write_report_json(analysis, fp)
         else:

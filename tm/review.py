@@ -149,6 +149,8 @@ def _xlsx(path: str | os.PathLike[str], alignment: Alignment, document_name: str
     from openpyxl.styles import Font, PatternFill
     from openpyxl.utils import get_column_letter
 
+    from exports.cells import check_xlsx_text
+
     wb = Workbook()
     ws = wb.active
     assert ws is not None
@@ -158,8 +160,13 @@ def _xlsx(path: str | os.PathLike[str], alignment: Alignment, document_name: str
         cell.font = Font(bold=True)
     wrap = CellAlignment(wrap_text=True, vertical="top")
     for r in review_rows(alignment):
-        values: list[object] = [r.number, r.bead, round(r.confidence, 4), r.ja_ids, r.en_ids,
-                                clean_xml_text(r.ja), clean_xml_text(r.en), "", ""]
+        values: list[object] = [
+            r.number, r.bead, round(r.confidence, 4), r.ja_ids, r.en_ids,
+            check_xlsx_text(clean_xml_text(r.ja), f"{path}: bead {r.number}, Japanese",
+                            instead=".html"),
+            check_xlsx_text(clean_xml_text(r.en), f"{path}: bead {r.number}, English",
+                            instead=".html"),
+            "", ""]
         ws.append(values)
         row = ws.max_row
         fill = PatternFill("solid", fgColor=confidence_colour(r.confidence)[1:].upper())
@@ -176,8 +183,7 @@ def _xlsx(path: str | os.PathLike[str], alignment: Alignment, document_name: str
     ws.freeze_panes = "A2"
     ws.auto_filter.ref = f"A1:{get_column_letter(len(_HEADERS))}{ws.max_row}"
     wb.properties.title = clean_xml_text(f"Alignment review: {document_name}")[:200]
+    from exports.xlsx import save_workbook
+
     with atomic_output(path) as fp:
-        try:
-            wb.save(fp)
-        except OSError as e:  # pragma: no cover - disk full etc. surfaces as ExportError
-            raise ExportError(f"{path}: cannot write ({e})") from None
+        save_workbook(wb, fp)

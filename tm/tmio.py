@@ -164,11 +164,12 @@ def export_tm(store: Store, path: Path) -> ExportResult:
     >>> export_tm(Store.open(":memory:"), out).units
     0
     """
-    from exports.outfile import atomic_output
+    from exports.outfile import atomic_output, check_outputs
     from exports.registry import tm_format_for
 
     path = Path(path)
     fmt = tm_format_for(path, for_writing=True)  # ExportError for unknown extensions
+    check_outputs({"output": path}, database=getattr(store, "path", None))
     count = [0]
 
     def counted() -> Iterator[TMUnit]:
