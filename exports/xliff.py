@@ -21,6 +21,29 @@ XLIFF 1.2: one ``trans-unit`` per segment, ``target`` with ``state`` (new / tran
 signed-off / final), candidates as ``alt-trans`` with ``match-quality`` and ``origin``, terms as
 ``note from="taiyaku-term"`` lines ``ja → en [status]`` and the note as ``note from="taiyaku"``.
 
+States, so that CAT tools and Translate Toolkit count what they should:
+
+=============================  ==============================  ==============================
+record                         XLIFF 2.x ``segment``           XLIFF 1.2 ``trans-unit``
+=============================  ==============================  ==============================
+no target                      ``state="initial"``             no ``target``
+target, ``initial`` (a fuzzy   ``state="initial"``,            ``target state="needs-review-
+fill: to be checked)           ``subState="taiyaku:fuzzy-      translation"``, ``state-
+                               match"``                        qualifier="fuzzy-match"``
+target, ``translated`` (an     ``state="translated"``,         ``approved="yes"``, ``target
+exact match)                   ``subState="taiyaku:exact-      state="translated"``, ``state-
+                               match"``                        qualifier="exact-match"``
+target, ``reviewed``/``final`` ``state="reviewed"``/``final``  ``approved="yes"``, ``signed-
+                                                               off`` / ``final``
+=============================  ==============================  ==============================
+
+The qualifiers are written when a candidate says so (a 100% candidate with the same target
+for an exact match, any candidate for a fuzzy fill). Translate Toolkit counts a 1.2 target
+without ``approved="yes"`` as fuzzy whatever its state, and a 2.x ``initial`` target as fuzzy.
+Everything else taiyaku writes is readable text (notes say "repetition of segment 3",
+"港湾 → port [approved]"); the one tool-private value, a 2.x glossary entry's status, is in
+the Metadata module (``mda:meta``), which tools do not show.
+
 :func:`read` reads both back into the same records (for round trips and tests).
 """
 
@@ -51,7 +74,11 @@ STATES = ("initial", "translated", "reviewed", "final")
 _STATE_12 = {"initial": "new", "translated": "translated", "reviewed": "signed-off",
              "final": "final"}
 _STATE_FROM_12 = {v: k for k, v in _STATE_12.items()}
-_STATE_FROM_12.update({"needs-review-translation": "translated", "needs-translation": "initial"})
+_STATE_FROM_12.update({"needs-review-translation": "initial", "needs-translation": "initial"})
+#: 1.2 states of a target to be checked (written for an ``initial`` record with a target)
+REVIEW_12 = "needs-review-translation"
+#: the prefix of the XLIFF 2 ``subState`` values taiyaku writes
+SUBSTATE_PREFIX = "taiyaku:"
 _NMTOKEN = re.compile(r"[\w.:-]+")
 TERM_NOTE_FROM = "taiyaku-term"
 NOTE_FROM = "taiyaku"
@@ -156,6 +183,20 @@ def _state_for(seg: XliffSegment) -> str:
     return state if has_target else "initial"
 
 
+def _qualifier(seg: XliffSegment, state: str) -> str | None:
+    """How the target came to be, in XLIFF 1.2's ``state-qualifier`` words: ``exact-match``
+    (a translated target that a 100% candidate gives), ``fuzzy-match`` (a target to check,
+    from a candidate), else ``None``."""
+    if seg.target is None or not seg.candidates:
+        return None
+    if state == "initial":
+        return "fuzzy-match"
+    if state == "translated" and any(c.score >= 100 and c.target == seg.target
+                                     for c in seg.candidates):
+        return "exact-match"
+    return None
+
+
 def _write2(segments: Iterable[XliffSegment], fp: IO[bytes], version: str, src_lang: str,
             trg_lang: str, original: str) -> None:
     w = XmlWriter(fp)
@@ -200,7 +241,9 @@ def _write2(segments: Iterable[XliffSegment], fp: IO[bytes], version: str, src_l
             w.leaf("note", seg.note)
             w.end("notes")
         state = _state_for(seg)
-        w.start("segment", {"id": sid, "state": state})
+        qualifier = _qualifier(seg, state)
+        w.start("segment", {"id": sid, "state": state,
+                            "subState": SUBSTATE_PREFIX + qualifier if qualifier else None})
         w.leaf("source", seg.source, {"xml:space": "preserve"})
         if seg.target is not None:
             w.leaf("target", seg.target, {"xml:space": "preserve"})
@@ -238,11 +281,16 @@ def _write12(segments: Iterable[XliffSegment], fp: IO[bytes], src_lang: str, trg
     seen: set[str] = set()
     for seg in segments:
         _check_id(seg.id, seen)
-        w.start("trans-unit", {"id": seg.id, "xml:space": "preserve"})
+        state = _state_for(seg)
+        # approved="yes" is what 1.2 tools read as "done" (Translate Toolkit counts any
+        # other target as fuzzy); a target still to be checked says so in its state.
+        approved = "yes" if seg.target is not None and state != "initial" else None
+        w.start("trans-unit", {"id": seg.id, "approved": approved, "xml:space": "preserve"})
         w.leaf("source", seg.source)
         if seg.target is not None:
-            state = _STATE_12[_state_for(seg)]
-            w.leaf("target", seg.target, {"state": state})
+            w.leaf("target", seg.target, {
+                "state": REVIEW_12 if state == "initial" else _STATE_12[state],
+                "state-qualifier": _qualifier(seg, state)})
         for c in seg.candidates:
             w.start("alt-trans", {"match-quality": _score_text(c.score),
                                   "origin": c.origin or None})

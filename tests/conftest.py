@@ -52,3 +52,25 @@ def store(tmp_path: Path) -> Iterator[Store]:
 def db_path(tmp_path: Path) -> Path:
     """Path for a database file a CLI test creates."""
     return tmp_path / "cli.db"
+
+
+@pytest.fixture
+def pt_tm_store(store: Store) -> Store:
+    """The store with tests/data/pt_tm.tsv's units (the pre-translation TM: exact, fuzzy and
+    number-only matches for pt_new_ja.txt) and a small glossary (one forbidden term, one
+    candidate, one nested pair)."""
+    from glossary.store import add_term
+    from tm.units import NewUnit, add_units
+
+    data = ROOT / "tests" / "data" / "pt_tm.tsv"
+    rows = [line.split("\t") for line in data.read_text("utf-8").splitlines()
+            if line and not line.startswith("#")]
+    with store.atomic():
+        doc = store.add_document("pt_tm", layout="pair", kind="bilingual")
+        add_units(store, doc, [NewUnit(ja, en, i) for i, (ja, en) in enumerate(rows)])
+    add_term(store, "港湾", "port")
+    add_term(store, "環境", "environment")
+    add_term(store, "環境影響評価", "environmental impact assessment")
+    add_term(store, "渋滞", "traffic jam", status="forbidden")
+    add_term(store, "騒音", "noise", status="candidate")
+    return store

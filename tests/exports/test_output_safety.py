@@ -20,6 +20,7 @@ from exports import delimited
 from exports.cells import FORMULA_TRIGGERS, guard_cell, unguard_cell
 from glossary.model import TermEntry, TermForm
 from tm.model import TMUnit
+from tm.store import Store
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 DANGEROUS = ["=HYPERLINK(\"http://example.invalid\",\"quay\")", "+81 3 1234", "-3% year on year",
@@ -117,22 +118,11 @@ def _invoke(*args: str) -> tuple[int, str, str]:
 
 
 @pytest.fixture
-def tm_db(tmp_path: Path) -> Path:
-    """A database with the pre-translation test TM (a few exact and fuzzy matches)."""
-    from tm.store import Store
-    from tm.units import NewUnit, add_units
-
-    rows = [line.split("\t") for line in (DATA / "pt_tm.tsv").read_text("utf-8").splitlines()
-            if line and not line.startswith("#")]
-    db = tmp_path / "tm.db"
-    with Store.open(db) as store, store.atomic():
-        doc = store.add_document("pt_tm", layout="pair", kind="bilingual")
-        add_units(store, doc, [NewUnit(ja, en, i) for i, (ja, en) in enumerate(rows)])
-    from glossary.store import add_term
-
-    with Store.open(db) as store:
-        add_term(store, "港湾", "port")
-    return db
+def tm_db(pt_tm_store: Store) -> Path:
+    """The pre-translation test TM and glossary as a closed database file."""
+    pt_tm_store.close()
+    assert pt_tm_store.path is not None
+    return pt_tm_store.path
 
 
 def _one_error_line(code: int, stderr: str, *needles: str) -> None:

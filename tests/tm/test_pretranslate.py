@@ -203,19 +203,9 @@ def test_unknown_output_extension_is_refused_before_writing(tmp_path: Path) -> N
 
 # -- the real store, search and glossary -------------------------------------------------------
 @pytest.fixture
-def tm_store(store: Store) -> Store:
-    """The pt_tm.tsv units and a small glossary (one forbidden term, one nested pair)."""
-    rows = [line.split("\t") for line in (DATA / "pt_tm.tsv").read_text("utf-8").splitlines()
-            if line and not line.startswith("#")]
-    with store.atomic():
-        doc = store.add_document("pt_tm", layout="pair", kind="bilingual")
-        add_units(store, doc, [NewUnit(ja, en, i) for i, (ja, en) in enumerate(rows)])
-    add_term(store, "港湾", "port")
-    add_term(store, "環境", "environment")
-    add_term(store, "環境影響評価", "environmental impact assessment")
-    add_term(store, "渋滞", "traffic jam", status="forbidden")
-    add_term(store, "騒音", "noise", status="candidate")
-    return store
+def tm_store(pt_tm_store: Store) -> Store:
+    """The pt_tm.tsv units and a small glossary (tests/conftest.py ``pt_tm_store``)."""
+    return pt_tm_store
 
 
 def by_source(result: PretranslateResult) -> dict[str, PretranslatedSegment]:
