@@ -353,3 +353,19 @@ def test_xlsx_on_a_full_disk_prints_one_line_and_nothing_else(
     assert proc.returncode == 1, proc.stderr
     assert proc.stderr.splitlines() == [f"Error: {out}: cannot write (No space left on device)"]
     assert not out.exists()
+
+
+@pytest.mark.skipif(os.name != "posix", reason="symbolic links")
+def test_an_output_that_is_a_symlink_writes_the_file_it_points_to(tmp_path: Path) -> None:
+    from exports.outfile import atomic_output
+
+    real = tmp_path / "shared" / "memory.tmx"
+    real.parent.mkdir()
+    real.write_bytes(b"old")
+    real.chmod(0o640)
+    link = tmp_path / "memory.tmx"
+    link.symlink_to(real)
+    with atomic_output(link) as fp:
+        fp.write(b"new")
+    assert link.is_symlink() and real.read_bytes() == b"new"
+    assert stat.S_IMODE(real.stat().st_mode) == 0o640
