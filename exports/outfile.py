@@ -120,7 +120,9 @@ class OutputSet:
                 raise ExportError(f"{path}: {e}") from None
             return
         try:
-            mode = stat.S_IMODE(target.stat().st_mode) if target.is_file() else new_file_mode()
+            # The permission bits only: a set-user-ID bit has no business on a data file.
+            mode = (stat.S_IMODE(target.stat().st_mode) & 0o777 if target.is_file()
+                    else new_file_mode())
             fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part",
                                             dir=folder)
         except OSError as e:
