@@ -315,10 +315,10 @@ def ingest_file(
     """
     from exports.outfile import check_outputs
 
-    _check_review_path(options.review)
     check_outputs({"review": options.review},
                   inputs={"input": path, "English": options.en_path},
                   database=getattr(store, "path", None))
+    _check_review_path(options.review)
     name = options.name or Path(path).name
     progress(0, 3, "reading")
     sides = _read_sides(path, options.en_path, options.layout, options.presegmented)
