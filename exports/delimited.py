@@ -20,6 +20,7 @@ from tm.model import TMUnit
 
 from .tabular import (
     GLOSSARY_COLUMNS,
+    GLOSSARY_KNOWN,
     GLOSSARY_REQUIRED,
     TM_COLUMNS,
     TM_REQUIRED,
@@ -106,8 +107,8 @@ class Delimited:
         >>> buf = io.BytesIO()
         >>> from glossary.model import TermForm
         >>> CSV.write([TermEntry(ja=(TermForm("川習会", "ja"),))], buf)
-        >>> buf.getvalue().decode().splitlines()[1].split(",")[:3]
-        ['', '川習会', '']
+        >>> buf.getvalue().decode().splitlines()[1].split(",")[:4]
+        ['', '川習会', '', 'candidate']
         """
         self._write_rows(GLOSSARY_COLUMNS, (entry_to_row(e) for e in records), fp, bom)
 
@@ -116,7 +117,7 @@ class Delimited:
 
         :raises ParseError: no ``ja`` column, not UTF-8, malformed quoting, bad numbers
         """
-        for line, row in self._read_rows(fp, name, GLOSSARY_REQUIRED, GLOSSARY_COLUMNS):
+        for line, row in self._read_rows(fp, name, GLOSSARY_REQUIRED, GLOSSARY_KNOWN):
             entry = row_to_entry(row, name, line)
             if entry is not None:
                 yield entry

@@ -1,4 +1,8 @@
-"""TBX glossaries: ISO 30042:2019 (TBX v3) TBX-Basic DCA by default, TBX 2008 ``martif`` on request.
+"""TBX glossaries: TBX-Basic 2008 ``martif`` by default, ISO 30042:2019 (TBX v3) DCA on request.
+
+The default is TBX 2008 because the tools translators use open it and not v3: OmegaT 3.6
+stops on ``<tbx>`` (``UnmarshalException: unexpected element tbx``) and Translate Toolkit's
+TBX store (Weblate) reads only ``martif``/``termEntry``/``langSet``/``tig``.
 
 Writer, v3 (``version="3"``)::
 
@@ -10,7 +14,8 @@ Writer, v3 (``version="3"``)::
         langSec xml:lang="ja" | "en"
           termSec (preferred term first, then variants, abbreviations, synonyms)
             term
-            termNote administrativeStatus  preferred / admitted / deprecated TermAdmn status
+            termNote administrativeStatus  preferred (approved) / deprecated (forbidden); none
+                                           for a candidate (see below)
             termNote partOfSpeech          noun / verb / adjective / adverb / other
             termNote termType              variant / abbreviation
             descrip type="context"         (on the first Japanese term)
@@ -19,11 +24,15 @@ Writer, v3 (``version="3"``)::
 Everything is a TBX-Basic data category the Schematron allows; what TBX-Basic has no category
 for (extraction score, frequency, readings) travels in ``note`` elements whose text starts with
 ``taiyaku:`` and a JSON object, so other tools show it as a note and taiyaku reads it back.
-Status mapping: approved ↔ preferredTerm-admn-sts, candidate ↔ admittedTerm-admn-sts,
-forbidden ↔ deprecatedTerm-admn-sts (supersededTerm-admn-sts reads as forbidden).
+Status mapping: approved ↔ preferredTerm-admn-sts, forbidden ↔ deprecatedTerm-admn-sts
+(supersededTerm-admn-sts reads as forbidden). A candidate nobody has reviewed is not an
+"admitted" term, and TBX-Basic has no category for "not reviewed yet", so a candidate's
+terms carry no administrativeStatus; the entry's ``taiyaku:`` note says
+``"status":"candidate"`` (and a candidate form of an approved entry says so in its own note).
+Files from other tools that write admittedTerm-admn-sts read as candidate.
 
-``version="2008"`` writes the same content as TBX-Basic 2008 (``martif`` / ``termEntry`` /
-``langSet`` / ``tig``), the dialect OmegaT reads. :func:`read` reads both, streaming.
+``version="2008"`` (the default) writes the same content as TBX-Basic 2008 (``martif`` /
+``termEntry`` / ``langSet`` / ``tig``). :func:`read` reads both, streaming.
 """
 
 from __future__ import annotations
@@ -57,6 +66,8 @@ STATUS_TO_TBX = {
     "forbidden": "deprecatedTerm-admn-sts",
 }
 TBX_TO_STATUS = {v: k for k, v in STATUS_TO_TBX.items()}
+#: what the writer puts in administrativeStatus: a candidate gets none (it is not "admitted")
+_WRITTEN_STATUS = {k: v for k, v in STATUS_TO_TBX.items() if k != "candidate"}
 TBX_TO_STATUS["supersededTerm-admn-sts"] = "forbidden"
 #: the short names some tools write
 TBX_TO_STATUS.update({"preferred": "approved", "admitted": "candidate",
@@ -120,10 +131,10 @@ def _nonempty(text: str | None) -> str | None:
 
 # -- writer ------------------------------------------------------------------------------------
 def write(
-    records: Iterable[TermEntry], fp: IO[bytes], *, version: str = "3",
+    records: Iterable[TermEntry], fp: IO[bytes], *, version: str = "2008",
     meta: Mapping[str, str] | None = None, src_lang: str = "ja",
 ) -> None:
-    """Write glossary entries as TBX-Basic (v3 by default, ``version="2008"`` for ``martif``).
+    """Write glossary entries as TBX-Basic (2008 ``martif`` by default, ``version="3"`` for v3).
 
     Entries without any term text are skipped (TBX needs a term in every language section).
 
@@ -220,8 +231,8 @@ def _write_entry(w: XmlWriter, entry: TermEntry, langs: list[tuple[str, list[Ter
             w.start("termSec" if v3 else "tig")
             w.leaf("term", form.text.strip())
             status = form.status or entry.status
-            w.leaf("termNote", STATUS_TO_TBX.get(status, "admittedTerm-admn-sts"),
-                   {"type": "administrativeStatus"})
+            if status in _WRITTEN_STATUS:
+                w.leaf("termNote", _WRITTEN_STATUS[status], {"type": "administrativeStatus"})
             pos = tbx_pos(form.pos) if form.pos is not None else entry_tbx_pos
             if pos is not None:
                 w.leaf("termNote", pos, {"type": "partOfSpeech"})
@@ -237,7 +248,8 @@ def _write_entry(w: XmlWriter, entry: TermEntry, langs: list[tuple[str, list[Ter
                 fmeta["reading"] = form.reading
             if form.pos is not None and (entry.pos is not None or tbx_pos(form.pos) != form.pos):
                 fmeta["pos"] = form.pos
-            if form.status is not None and form.status not in STATUS_TO_TBX:
+            if form.status is not None and form.status not in _WRITTEN_STATUS:
+                # a candidate form has no administrativeStatus: say so here
                 fmeta["status"] = form.status
             if ttype is None and form.kind != ("term" if i == 0 else "synonym"):
                 fmeta["kind"] = form.kind
