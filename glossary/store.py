@@ -567,7 +567,8 @@ def import_entries(store: Store, entries: Iterable[TermEntry]) -> list[ImportOut
         status, origin, edited = _stored_state(store, old.id)
         protected = status != "candidate" or origin == "manual" or edited
         merged, added, kept = _merged_entry(old, entry, protected)
-        if merged == old:
+        if (protected and not added) or merged == old:
+            # a protected entry is written only when it gains forms
             action = "skipped" if kept else "unchanged"
         else:
             action = "merged" if protected else "updated"
