@@ -498,7 +498,8 @@ def _merged_entry(old: TermEntry, new: TermEntry, protected: bool
     kept: list[str] = []
     if protected:
         status = old.status
-        if new.status != old.status:
+        # a file's "candidate" (also what a file without a status column says) claims nothing
+        if new.status not in (old.status, "candidate"):
             kept.append("status")
         for name in ("pos", "note", "definition", "context"):
             value = getattr(new, name)
@@ -541,7 +542,7 @@ def import_entries(store: Store, entries: Iterable[TermEntry]) -> list[ImportOut
     ...                                          en=(TermForm("port", "en"),
     ...                                              TermForm("harbour", "en")))])
     >>> [(o.action, o.forms_added, o.kept) for o in done]
-    [('merged', ('en:harbour',), ('status',))]
+    [('merged', ('en:harbour',), ())]
     >>> e = get_entry(s, port.id)
     >>> e.status, e.note, [(f.text, f.status) for f in e.en]
     ('approved', 'our house style', [('port', None), ('harbour', 'candidate')])
