@@ -9,8 +9,9 @@ Writer, v3 (``version="3"``)::
     <tbx type="TBX-Basic" style="dca" xml:lang="en" xmlns="urn:iso:std:iso:30042:ed-2">
       tbxHeader/fileDesc/sourceDesc/p     how and when the file was produced
       text/body/conceptEntry id="c<id>"
-        descrip type="definition", admin type="source" (one per source), note (the user's
-        note), note "taiyaku:{json}" (status, pos, frequency, score, origin)
+        <?taiyaku {json}?>                 status, pos, frequency, score, origin
+        descrip type="definition", admin type="source" (one per source), note "Status: …"
+        (the status in words), note (the user's note)
         langSec xml:lang="ja" | "en"
           termSec (preferred term first, then variants, abbreviations, synonyms)
             term
@@ -19,16 +20,27 @@ Writer, v3 (``version="3"``)::
             termNote partOfSpeech          noun / verb / adjective / adverb / other
             termNote termType              variant / abbreviation
             descrip type="context"         (on the first Japanese term)
-            note "taiyaku:{json}"          reading, and kind or POS when TBX cannot say them
+            <?taiyaku {json}?>             reading, and status, kind or POS when TBX cannot
+                                           say them
 
-Everything is a TBX-Basic data category the Schematron allows; what TBX-Basic has no category
-for (extraction score, frequency, readings) travels in ``note`` elements whose text starts with
-``taiyaku:`` and a JSON object, so other tools show it as a note and taiyaku reads it back.
+Everything is a TBX-Basic data category the Schematron allows. What a CAT tool shows a
+translator is readable text: OmegaT 3.6's glossary pane (``GlossaryReaderTBX``) joins every
+``descrip``, ``note`` and target-language ``termNote`` into the comment of a term, and
+Translate Toolkit returns every ``note`` as the unit's notes; both skip ``admin`` and
+processing instructions. What TBX-Basic has no category for (extraction score, frequency,
+readings, the status of a candidate) is taiyaku's own data and travels in ``taiyaku``
+processing instructions holding a JSON object: XML's place for data meant for one
+application, valid against every TBX schema, and not shown by those tools. The entry's status
+is also written in words (``Status: candidate — not reviewed``, with the terms whose status
+differs), as the entry's first note; the reader recognises that note by its text and does not
+take it for the user's note. Files written by earlier versions carried the JSON in notes whose
+text starts with ``taiyaku:``; the reader still takes those.
+
 Status mapping: approved ↔ preferredTerm-admn-sts, forbidden ↔ deprecatedTerm-admn-sts
 (supersededTerm-admn-sts reads as forbidden). A candidate nobody has reviewed is not an
 "admitted" term, and TBX-Basic has no category for "not reviewed yet", so a candidate's
-terms carry no administrativeStatus; the entry's ``taiyaku:`` note says
-``"status":"candidate"`` (and a candidate form of an approved entry says so in its own note).
+terms carry no administrativeStatus; the entry's ``taiyaku`` instruction says
+``"status":"candidate"`` (and a candidate form of an approved entry says so in its own).
 Files from other tools that write admittedTerm-admn-sts read as candidate.
 
 ``version="2008"`` (the default) writes the same content as TBX-Basic 2008 (``martif`` /
@@ -51,14 +63,23 @@ from tm.errors import ExportError, ParseError
 from .xmlutil import clean_xml_text, safe_iterparse
 from .xmlwriter import XmlWriter
 
-__all__ = ["read", "write", "NAME", "EXTENSIONS", "TBX3_NS", "META_PREFIX"]
+__all__ = ["read", "write", "status_text", "NAME", "EXTENSIONS", "TBX3_NS", "META_PREFIX",
+           "META_PI"]
 
 NAME = "TBX"
 EXTENSIONS = (".tbx",)
 TBX3_NS = "urn:iso:std:iso:30042:ed-2"
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
-#: text prefix of the notes that carry taiyaku's own data (JSON follows)
+#: target of the processing instructions that carry taiyaku's own data (a JSON object)
+META_PI = "taiyaku"
+#: text prefix of the notes that carried it before (JSON follows); still read
 META_PREFIX = "taiyaku:"
+#: the status in words, as the note a translator reads in a CAT tool
+STATUS_WORDS = {
+    "approved": "approved",
+    "candidate": "candidate — not reviewed",
+    "forbidden": "forbidden — do not use",
+}
 
 STATUS_TO_TBX = {
     "approved": "preferredTerm-admn-sts",
@@ -108,8 +129,48 @@ def _lang_key(lang: str | None) -> str | None:
     return base if base in ("ja", "en") else None
 
 
-def _meta_note(data: Mapping[str, Any]) -> str:
-    return META_PREFIX + json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+# what a processing instruction cannot hold as it is: characters XML forbids and ``>`` (so
+# the data never contains ``?>``); JSON writes them as \\u escapes, which read back exactly
+_PI_UNSAFE = re.compile("[^\t\n\r\x20-\x3d\x3f-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def _meta_pi(data: Mapping[str, Any]) -> str:
+    """A ``<?taiyaku {json}?>`` processing instruction holding *data*.
+
+    >>> _meta_pi({"reading": "a?>b", "score": 0.5})
+    '<?taiyaku {"reading":"a?\\\\u003eb","score":0.5}?>'
+    """
+    body = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    body = _PI_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", body)
+    return f"<?{META_PI} {body}?>"
+
+
+def _parse_pi(text: str | None) -> dict[str, Any] | None:
+    """The JSON object of a ``taiyaku`` processing instruction (*text* as ElementTree gives
+    it: target, space, data), or None for another application's instruction."""
+    target, _, body = (text or "").partition(" ")
+    if target != META_PI:
+        return None
+    try:
+        data = json.loads(body)
+    except ValueError:
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def status_text(status: str, forms: Iterable[TermForm]) -> str:
+    """The status of an entry in words, with the terms whose own status differs: the note a
+    translator reads in a CAT tool's glossary pane.
+
+    >>> status_text("approved", [TermForm("港湾", "ja"), TermForm("port area", "en",
+    ...                                                           status="candidate")])
+    'Status: approved; port area: candidate — not reviewed'
+    """
+    parts = [f"Status: {STATUS_WORDS.get(status, status)}"]
+    for form in forms:
+        if form.status is not None and form.status != status:
+            parts.append(f"{form.text.strip()}: {STATUS_WORDS.get(form.status, form.status)}")
+    return "; ".join(parts)
 
 
 def _parse_meta(text: str | None) -> dict[str, Any] | None:
@@ -207,22 +268,27 @@ def _header_lines(meta: Mapping[str, str] | None) -> list[str]:
 def _write_entry(w: XmlWriter, entry: TermEntry, langs: list[tuple[str, list[TermForm]]],
                  cid: str, v3: bool) -> None:
     w.start("conceptEntry" if v3 else "termEntry", {"id": cid})
+    # the first note is what a translator reads in a CAT tool; "status_note" tells the reader
+    # that note is not the user's (it is recognised even after another tool edits statuses)
+    shown = status_text(entry.status, (f for _, forms in langs for f in forms))
+    emeta: dict[str, Any] = {"status": entry.status, "frequency": entry.frequency,
+                             "score": entry.score, "origin": entry.origin,
+                             "status_note": shown}
+    if entry.pos is not None:
+        emeta["pos"] = entry.pos
+    if entry.id is not None and cid != f"c{entry.id}":
+        emeta["id"] = entry.id  # a duplicate id cannot be an XML ID: keep it here
+    w.pi(_meta_pi(emeta))
     definition = _nonempty(entry.definition)
     if definition is not None:
         w.leaf("descrip", definition, {"type": "definition"})
     for source in entry.sources:
         if _nonempty(source) is not None:
             w.leaf("admin", source, {"type": "source"})
+    w.leaf("note", shown)
     note = _nonempty(entry.note)
     if note is not None:
         w.leaf("note", note)
-    emeta: dict[str, Any] = {"status": entry.status, "frequency": entry.frequency,
-                             "score": entry.score, "origin": entry.origin}
-    if entry.pos is not None:
-        emeta["pos"] = entry.pos
-    if entry.id is not None and cid != f"c{entry.id}":
-        emeta["id"] = entry.id  # a duplicate id cannot be an XML ID: keep it here
-    w.leaf("note", _meta_note(emeta))
     context = _nonempty(entry.context)
     entry_tbx_pos = tbx_pos(entry.pos)
     for lang, forms in langs:
@@ -254,7 +320,7 @@ def _write_entry(w: XmlWriter, entry: TermEntry, langs: list[tuple[str, list[Ter
             if ttype is None and form.kind != ("term" if i == 0 else "synonym"):
                 fmeta["kind"] = form.kind
             if fmeta:
-                w.leaf("note", _meta_note(fmeta))
+                w.pi(_meta_pi(fmeta))
             w.end("termSec" if v3 else "tig")
         w.end("langSec" if v3 else "langSet")
     w.end("conceptEntry" if v3 else "termEntry")
@@ -292,9 +358,19 @@ def read(fp: IO[bytes], name: str) -> Iterator[TermEntry]:
     lines: weakref.WeakKeyDictionary[Any, int] = weakref.WeakKeyDictionary()
     concepts = used = 0
     other_langs: set[str] = set()
-    for event, elem in safe_iterparse(fp, name, lines=lines):
+    # ElementTree keeps no processing instructions in the tree: each taiyaku instruction's
+    # JSON is kept here under the element it sits in (cleared after every entry)
+    meta_of: dict[Any, dict[str, Any]] = {}
+    open_elems: list[Any] = []
+    for event, elem in safe_iterparse(fp, name, ("start", "end", "pi"), lines=lines):
+        if event == "pi":
+            data = _parse_pi(elem.text)
+            if data is not None and open_elems:
+                meta_of.setdefault(open_elems[-1], {}).update(data)
+            continue
         tag = elem.tag
         if event == "start":
+            open_elems.append(elem)
             if not root_seen:
                 root_seen = True
                 if tag == f"{{{TBX3_NS}}}tbx":
@@ -312,9 +388,11 @@ def read(fp: IO[bytes], name: str) -> Iterator[TermEntry]:
                 if _lang_key(lang) is None:
                     other_langs.add(lang)
             continue
+        open_elems.pop()
         if tag in (f"{ns}conceptEntry", f"{ns}termEntry"):
             concepts += 1
-            entry = _entry_from(elem, ns)
+            entry = _entry_from(elem, ns, meta_of)
+            meta_of.clear()
             elem.clear()
             if entry is not None:
                 used += 1
@@ -342,8 +420,8 @@ def _text(elem: Any) -> str:
     return "".join(elem.itertext())
 
 
-def _entry_from(ce: Any, ns: str) -> TermEntry | None:
-    emeta: dict[str, Any] = {}
+def _entry_from(ce: Any, ns: str, meta_of: Mapping[Any, dict[str, Any]]) -> TermEntry | None:
+    emeta: dict[str, Any] = dict(meta_of.get(ce, {}))
     notes: list[str] = []
     sources: list[str] = []
     definition: str | None = None
@@ -396,17 +474,20 @@ def _entry_from(ce: Any, ns: str) -> TermEntry | None:
                 if sl in ("termSec", "tig", "ntig"):
                     if lang is None:
                         continue
-                    _read_term(sub, lang, forms, aux)
+                    _read_term(sub, lang, forms, aux, meta_of)
                 else:
                     aux(sub, "lang", None)
         else:
             aux(child, "entry", None)
     if not forms["ja"] and not forms["en"]:
         return None
+    if notes and notes[0] == emeta.get("status_note"):
+        notes.pop(0)  # taiyaku's status in words, for CAT tools: not the user's note
     return _build_entry(ce.get("id"), emeta, notes, sources, definition, context, forms)
 
 
-def _read_term(sec: Any, lang: str, forms: dict[str, list[_Form]], aux: Any) -> None:
+def _read_term(sec: Any, lang: str, forms: dict[str, list[_Form]], aux: Any,
+               meta_of: Mapping[Any, dict[str, Any]]) -> None:
     form: _Form | None = None
     parts = list(sec)
     if _local(sec.tag) == "ntig":
@@ -418,7 +499,7 @@ def _read_term(sec: Any, lang: str, forms: dict[str, list[_Form]], aux: Any) -> 
             text = _text(child).strip()
             if not text:
                 return
-            form = _Form(text, lang)
+            form = _Form(text, lang, meta=dict(meta_of.get(sec, {})))
             break
     if form is None:
         return

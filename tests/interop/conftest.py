@@ -31,7 +31,8 @@ def _run(args: list[str]) -> None:
 
 @pytest.fixture(scope="module")
 def exports(tmp_path_factory: pytest.TempPathFactory) -> Exports:
-    """An approved term, a candidate, an entry without English; two TM units; exported."""
+    """An approved term with a note, a candidate, a forbidden term with a definition, an entry
+    without English; two TM units; exported."""
     base = tmp_path_factory.mktemp("interop")
     db = str(base / "t.db")
     tm_csv = base / "memory.csv"
@@ -41,6 +42,12 @@ def exports(tmp_path_factory: pytest.TempPathFactory) -> Exports:
     _run(["terms", "add", "港湾", "port", "--note", "house style", "--db", db])
     _run(["terms", "add", "輸出規制", "export control", "--status", "candidate", "--db", db])
     _run(["terms", "add", "未訳語", "--db", db])
+    # a forbidden entry with a definition and a reading, as another glossary brings it in
+    terms_csv = base / "terms.csv"
+    terms_csv.write_text("ja,en,reading,definition,status\n"
+                         "港湾局,port authority,こうわんきょく,The public body that runs a port,"
+                         "forbidden\n", encoding="utf-8")
+    _run(["terms", "import", str(terms_csv), "--db", db])
     out = Exports(base / "glossary.tbx", base / "memory.tmx")
     _run(["terms", "export", "-o", str(out.tbx), "--db", db])
     _run(["tm", "export", "-o", str(out.tmx), "--db", db])

@@ -110,16 +110,36 @@ def test_omegat_loads_the_tmx_export(omegat_run: tuple[Path, str]) -> None:
     assert "新しい文で、メモリにない。" in target
 
 
+def _glossary_rows(output: str) -> list[list[str]]:
+    """The entries the Groovy script printed on the project's first load."""
+    first_run = output.split("EVENT\tLOAD")[0]
+    return [line.split("\t") for line in first_run.splitlines()
+            if line.startswith("GLOSSARY\t")]
+
+
 def test_omegat_loads_the_default_tbx_export(omegat_run: tuple[Path, str]) -> None:
     _, output = omegat_run
     assert "GLOSSARY-ERROR" not in output, output[-3000:]
     assert "EVENT\tLOAD" in output
-    first_run = output.split("EVENT\tLOAD")[0]
-    rows = [line.split("\t") for line in first_run.splitlines() if line.startswith("GLOSSARY\t")]
-    terms = sorted((r[2], r[3]) for r in rows)
-    assert terms == [("港湾", "port"), ("輸出規制", "export control")]
-    comments = {r[2]: r[4] for r in rows}
-    # OmegaT shows which term is approved and which is a candidate
-    assert "preferredTerm-admn-sts" in comments["港湾"] and "house style" in comments["港湾"]
-    assert '"status":"candidate"' in comments["輸出規制"]
+    terms = sorted((r[2], r[3]) for r in _glossary_rows(output))
+    assert terms == [("港湾", "port"), ("港湾局", "port authority"),
+                     ("輸出規制", "export control")]
+
+
+def test_omegat_glossary_comments_are_readable(omegat_run: tuple[Path, str]) -> None:
+    """The comment of a term in OmegaT's glossary pane is the entry's note, definition and
+    status in words: none of taiyaku's own JSON (readings, scores, origin) shows (issue 15.14).
+    """
+    _, output = omegat_run
+    comments = {r[2]: r[4] for r in _glossary_rows(output)}
+    assert len(comments) == 3, output[-3000:]
+    for term, comment in comments.items():
+        assert "taiyaku" not in comment and "{" not in comment, (term, comment)
+        # the readings taiyaku keeps for the Japanese terms are not shown either
+        assert "こうわん" not in comment, (term, comment)
+    assert "Status: approved" in comments["港湾"] and "house style" in comments["港湾"]
+    assert "preferredTerm-admn-sts" in comments["港湾"]
+    assert "Status: candidate — not reviewed" in comments["輸出規制"]
     assert "preferredTerm" not in comments["輸出規制"]
+    assert "Status: forbidden — do not use" in comments["港湾局"]
+    assert "definition: The public body that runs a port" in comments["港湾局"]
