@@ -479,10 +479,10 @@ def _entry_from(ce: Any, ns: str, meta_of: Mapping[Any, dict[str, Any]]) -> Term
                     aux(sub, "lang", None)
         else:
             aux(child, "entry", None)
-    if not forms["ja"] and not forms["en"]:
-        return None
     if notes and notes[0] == emeta.get("status_note"):
         notes.pop(0)  # taiyaku's status in words, for CAT tools: not the user's note
+    if not forms["ja"] and not forms["en"]:
+        return None
     return _build_entry(ce.get("id"), emeta, notes, sources, definition, context, forms)
 
 
