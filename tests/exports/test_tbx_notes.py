@@ -130,3 +130,18 @@ def test_other_processing_instructions_and_broken_json_are_ignored() -> None:
                               '<?taiyaku {not json?>')
     [entry] = tbx.read(io.BytesIO(data.encode()), "old.tbx")
     assert entry.status == "candidate"
+
+
+def test_safe_iterparse_gives_processing_instructions_when_asked() -> None:
+    """The TBX reader finds taiyaku's data through "pi" events: a parser that drops them (or
+    counts them as element ends for its depth limit) loses every reading and score."""
+    import weakref
+
+    from exports.xmlutil import safe_iterparse
+
+    where: weakref.WeakKeyDictionary[object, int] = weakref.WeakKeyDictionary()
+    events = [(ev, e.text if ev == "pi" else e.tag) for ev, e in safe_iterparse(
+        io.BytesIO(b"<a><b><?taiyaku {}?></b></a>"), "x.xml", ("start", "end", "pi"),
+        lines=where)]
+    assert events == [("start", "a"), ("start", "b"), ("pi", "taiyaku {}"), ("end", "b"),
+                      ("end", "a")]
