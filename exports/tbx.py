@@ -270,7 +270,8 @@ def _write_entry(w: XmlWriter, entry: TermEntry, langs: list[tuple[str, list[Ter
     w.start("conceptEntry" if v3 else "termEntry", {"id": cid})
     # the first note is what a translator reads in a CAT tool; "status_note" tells the reader
     # that note is not the user's (it is recognised even after another tool edits statuses)
-    shown = status_text(entry.status, (f for _, forms in langs for f in forms))
+    # (cleaned as the note's text will be, so the reader finds them equal)
+    shown = clean_xml_text(status_text(entry.status, (f for _, forms in langs for f in forms)))
     emeta: dict[str, Any] = {"status": entry.status, "frequency": entry.frequency,
                              "score": entry.score, "origin": entry.origin,
                              "status_note": shown}

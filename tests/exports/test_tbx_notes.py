@@ -94,6 +94,14 @@ def test_a_user_note_that_reads_like_the_status_note_is_kept() -> None:
     assert back.note == "Status: approved"
 
 
+def test_the_status_note_of_a_term_with_a_character_xml_cannot_carry_is_recognised() -> None:
+    entry = TermEntry(ja=(TermForm("港湾", "ja"),),
+                      en=(TermForm("port", "en"), TermForm("po\x01rt", "en", status="candidate")),
+                      status="approved")
+    [back] = tbx.read(io.BytesIO(_write([entry], "2008")), "g.tbx")
+    assert back.note is None
+
+
 def test_the_status_note_is_not_taken_for_the_users_note_after_a_status_edit() -> None:
     """Another tool changes the status; the stale status words are still taiyaku's, not a
     note the user wrote."""
