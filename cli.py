@@ -493,47 +493,82 @@ def terms_set_status(ctx: click.Context, term_id: int, status: str, db_path: Pat
 
 @terms.command("import")
 @click.argument("file", type=click.Path(path_type=Path))
+@click.option("--allow-monolingual", is_flag=True,
+              help="Import a file with no Japanese or no English term at all (refused by "
+                   "default, naming the languages found).")
 @db_option
 @json_option
 @click.pass_context
-def terms_import(ctx: click.Context, file: Path, db_path: Path | None, as_json: bool) -> None:
-    """Import a glossary: TBX (v3 or 2008), XLSX or CSV/TSV.
+def terms_import(ctx: click.Context, file: Path, allow_monolingual: bool, db_path: Path | None,
+                 as_json: bool) -> None:
+    """Import a glossary: TBX (2008 or v3), XLSX or CSV/TSV.
+
+    Nothing is overwritten silently. Each entry of the file is added, merged, updated,
+    left unchanged or skipped, and the summary (and --json) says which:
 
     \b
-    Example:
+    - concepts of one file stay apart, even when they share a term;
+    - a file entry joins a stored one only when their preferred term is the same,
+      letter for letter, and they share an English form (or one has no English);
+    - an approved, forbidden, hand-made or edited entry keeps its status, note
+      and forms: the file can only add forms it lacks, with the file's status
+      (a candidate translation stays a candidate): "merged" or "skipped";
+    - an unreviewed candidate takes the file's values: "updated";
+    - CSV/TSV/XLSX rows with the same Japanese term and no id are one entry;
+      the first row's English is preferred, later rows add synonyms.
+
+    Cells of files taiyaku did not write are read as they are (no escapes, no
+    [annotations]).
+
+    \b
+    Examples:
       taiyaku terms import client-glossary.tbx
+      taiyaku terms import terms.csv --json
     """
     from glossary.io import import_glossary
 
     store = open_store(ctx, db_path)
-    result = import_glossary(store, file, progress=progress_reporter())
+    result = import_glossary(store, file, progress=progress_reporter(),
+                             allow_monolingual=allow_monolingual)
     emit(result.to_json()) if as_json else click.echo(result.summary())
 
 
 @terms.command("export")
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path),
               help="Output file: .tbx, .xlsx, .csv or .tsv.")
-@click.option("--tbx-version", type=click.Choice(["3", "2008"]), default="3", show_default=True,
-              help="TBX v3 (ISO 30042:2019, TBX-Basic) or TBX 2008 martif (OmegaT).")
+@click.option("--tbx-version", type=click.Choice(["2008", "3"]), default="2008",
+              show_default=True,
+              help="TBX-Basic 2008 (martif): OmegaT 3.6 and Translate Toolkit/Weblate open it. "
+                   "TBX v3 (ISO 30042:2019): neither opens it yet.")
 @click.option("--status", type=click.Choice(["candidate", "approved", "forbidden"]),
               help="Only entries with this status.")
+@click.option("--bilingual-only/--all-entries", "bilingual", default=None,
+              help="Only entries with both Japanese and English. Default: on for .tbx (a CAT "
+                   "tool's glossary), off for .xlsx/.csv/.tsv (for review and editing).")
 @db_option
 @json_option
 @click.pass_context
 def terms_export(ctx: click.Context, output: Path, tbx_version: str, status: str | None,
-                 db_path: Path | None, as_json: bool) -> None:
+                 bilingual: bool | None, db_path: Path | None, as_json: bool) -> None:
     """Export the glossary as TBX, XLSX or CSV.
+
+    Candidates (not reviewed) are marked: in TBX they have no administrativeStatus
+    (approved is preferredTerm, forbidden deprecatedTerm) and taiyaku's note says
+    "status":"candidate"; XLSX/CSV have a status column. --status approved exports
+    only reviewed terms.
 
     \b
     Examples:
       taiyaku terms export -o glossary.tbx
-      taiyaku terms export -o glossary.tbx --tbx-version 2008
+      taiyaku terms export -o glossary.tbx --status approved
+      taiyaku terms export -o glossary.tbx --tbx-version 3
       taiyaku terms export -o glossary.xlsx
     """
     from glossary.io import export_glossary
 
     store = open_store(ctx, db_path, create=False)
-    result = export_glossary(store, output, tbx_version=tbx_version, status=status)
+    result = export_glossary(store, output, tbx_version=tbx_version, status=status,
+                             bilingual=bilingual)
     emit(result.to_json()) if as_json else click.echo(result.summary())
 
 

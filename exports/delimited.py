@@ -26,6 +26,7 @@ from tm.model import TMUnit
 from .cells import guard_cell, unguard_cell, written_by_taiyaku
 from .tabular import (
     GLOSSARY_COLUMNS,
+    GLOSSARY_KNOWN,
     GLOSSARY_REQUIRED,
     TM_COLUMNS,
     TM_REQUIRED,
@@ -121,8 +122,8 @@ class Delimited:
         >>> buf = io.BytesIO()
         >>> from glossary.model import TermForm
         >>> CSV.write([TermEntry(ja=(TermForm("川習会", "ja"),))], buf)
-        >>> buf.getvalue().decode().splitlines()[1].split(",")[:3]
-        ['', '川習会', '']
+        >>> buf.getvalue().decode().splitlines()[1].split(",")[:4]
+        ['', '川習会', '', 'candidate']
         """
         self._write_rows(GLOSSARY_COLUMNS, (entry_to_row(e) for e in records), fp, bom)
 
@@ -134,7 +135,7 @@ class Delimited:
             when the header row is exactly taiyaku's glossary columns
         :raises ParseError: no ``ja`` column, not UTF-8, malformed quoting, bad numbers
         """
-        for line, row in self._read_rows(fp, name, GLOSSARY_REQUIRED, GLOSSARY_COLUMNS,
+        for line, row in self._read_rows(fp, name, GLOSSARY_REQUIRED, GLOSSARY_KNOWN,
                                          unguard=unguard, columns=GLOSSARY_COLUMNS):
             entry = row_to_entry(row, name, line)
             if entry is not None:

@@ -1,16 +1,26 @@
 """Rows of the spreadsheet-like formats (XLSX, CSV, TSV): glossary entries and TM units as dicts.
 
-Glossary columns (one row per entry)::
+Glossary columns as taiyaku writes them (one row per entry)::
 
-    id, ja, ja_variants, reading, en, en_variants, status, pos, definition, note, context,
-    sources, frequency, score, origin
+    taiyaku_id, ja, en, status, reading, ja_variants, en_variants, pos, definition, note,
+    context, sources, ja_pos, ja_kind, ja_status, en_pos, en_kind, en_status, en_reading,
+    frequency, score, origin
 
-``ja``/``en`` hold the preferred term; ``*_variants`` the other forms separated by ``"; "``.
-A form may end in a bracketed annotation for what differs from the default (a variant, or the
-entry's status): ``"EAR [abbreviation]"``,
-``"輸出統制 [synonym, forbidden, reading: ゆしゅつとうせい]"``,
-``"export ctrl [pos: noun]"``. ``\\``, ``;``, ``[`` (and ``,`` ``]`` inside annotations) are
-escaped with a backslash. ``sources`` uses the same ``"; "`` list.
+``ja``/``en`` hold the preferred term and nothing else (an Excel lookup or a CAT tool's CSV
+import reads the cell as the term); ``reading``, ``ja_pos`` … say what the preferred terms
+have beyond their text (``*_kind`` and ``*_status`` are empty for a plain term with the
+entry's status). ``*_variants`` hold the other forms separated by ``"; "``, each with a
+bracketed annotation for what differs from a plain variant: ``"EAR [abbreviation]"``,
+``"輸出統制 [synonym, forbidden, reading: ゆしゅつとうせい]"``, ``"export ctrl [pos: noun]"``;
+``\\``, ``;``, ``[`` (and ``,`` ``]`` inside annotations) are escaped with a backslash.
+``sources`` uses the same ``"; "`` list.
+
+That syntax applies only to files taiyaku wrote, recognised by the ``taiyaku_id`` column
+(or, for files from earlier versions, by the old header ``id, ja, ja_variants, reading, en,
+en_variants, status, pos, definition, note, context, sources, frequency, score, origin``, whose
+``ja``/``en`` cells carried annotations too). In any other file every cell is read as it is:
+``C:\\Program Files\\App``, ``Windows [OS]`` and ``\\d+ pattern`` stay what they are;
+``*_variants`` and ``sources`` cells are split on ``;`` only.
 
 TM columns: ``ja, en, document, position, confidence, bead, created, note, props`` (``props``
 is a JSON object, empty when there are none).
@@ -27,14 +37,23 @@ from tm.errors import ParseError
 from tm.model import TMUnit
 
 __all__ = [
-    "GLOSSARY_COLUMNS", "TM_COLUMNS", "entry_to_row", "row_to_entry", "unit_to_row",
-    "row_to_unit", "header_index", "join_list", "split_list", "OneSided",
+    "GLOSSARY_COLUMNS", "GLOSSARY_KNOWN", "LEGACY_GLOSSARY_COLUMNS", "TM_COLUMNS",
+    "entry_to_row", "row_to_entry", "unit_to_row", "row_to_unit", "header_index", "join_list",
+    "split_list", "OneSided",
 ]
 
 GLOSSARY_COLUMNS = (
+    "taiyaku_id", "ja", "en", "status", "reading", "ja_variants", "en_variants", "pos",
+    "definition", "note", "context", "sources", "ja_pos", "ja_kind", "ja_status", "en_pos",
+    "en_kind", "en_status", "en_reading", "frequency", "score", "origin",
+)
+#: the header of taiyaku's files before the term columns held the term only
+LEGACY_GLOSSARY_COLUMNS = (
     "id", "ja", "ja_variants", "reading", "en", "en_variants", "status", "pos", "definition",
     "note", "context", "sources", "frequency", "score", "origin",
 )
+#: every column name the glossary readers recognise
+GLOSSARY_KNOWN = (*GLOSSARY_COLUMNS, "id")
 GLOSSARY_REQUIRED = ("ja",)
 TM_COLUMNS = ("ja", "en", "document", "position", "confidence", "bead", "created", "note",
               "props")
@@ -167,17 +186,6 @@ def _parse_item(raw: str, lang: str, default_kind: str) -> TermForm | None:
     return TermForm(text=text, lang=lang, kind=kind, reading=reading, status=status, pos=pos)
 
 
-def _forms_cells(forms: Sequence[TermForm], entry: TermEntry,
-                 reading_column: bool) -> tuple[str, str, str]:
-    """(main cell, variants cell, main reading)"""
-    forms = [f for f in forms if f.text.strip()]
-    if not forms:
-        return "", "", ""
-    main = _form_item(forms[0], "term", entry, with_reading=not reading_column)
-    rest = "; ".join(_form_item(f, "variant", entry, with_reading=True) for f in forms[1:])
-    return main, rest, forms[0].reading or ""
-
-
 def _text(value: Any) -> str | None:
     if value is None:
         return None
@@ -191,48 +199,115 @@ def _num_text(value: Any) -> str:
     return str(value)
 
 
-def entry_to_row(entry: TermEntry) -> dict[str, Any]:
-    """One glossary entry as a row (column name → cell value).
-
-    >>> row = entry_to_row(TermEntry(ja=(TermForm("川習会", "ja"),), status="approved"))
-    >>> row["ja"], row["status"]
-    ('川習会', 'approved')
-    """
-    ja, ja_var, reading = _forms_cells(entry.ja, entry, reading_column=True)
-    en, en_var, _ = _forms_cells(entry.en, entry, reading_column=False)
+def _main_cells(forms: Sequence[TermForm], entry: TermEntry, lang: str) -> dict[str, str]:
+    """The preferred term's cells: its text alone, and what it has beyond the text."""
+    forms = [f for f in forms if f.text.strip()]
+    if not forms:
+        return {}
+    f = forms[0]
+    reading_col = "reading" if lang == "ja" else "en_reading"
     return {
-        "id": entry.id, "ja": ja, "ja_variants": ja_var, "reading": reading, "en": en,
-        "en_variants": en_var, "status": entry.status, "pos": entry.pos or "",
-        "definition": entry.definition or "", "note": entry.note or "",
-        "context": entry.context or "", "sources": join_list(entry.sources),
-        "frequency": entry.frequency, "score": entry.score, "origin": entry.origin,
+        lang: f.text.strip(), reading_col: f.reading or "", f"{lang}_pos": f.pos or "",
+        f"{lang}_kind": f.kind if f.kind != "term" else "",
+        f"{lang}_status": f.status if f.status is not None and f.status != entry.status else "",
+        f"{lang}_variants": "; ".join(_form_item(g, "variant", entry, with_reading=True)
+                                      for g in forms[1:]),
     }
 
 
+def entry_to_row(entry: TermEntry) -> dict[str, Any]:
+    """One glossary entry as a row (column name → cell value) of :data:`GLOSSARY_COLUMNS`.
+
+    >>> row = entry_to_row(TermEntry(ja=(TermForm("トランプ", "ja", pos="noun"),),
+    ...                              status="approved"))
+    >>> row["ja"], row["ja_pos"], row["status"]
+    ('トランプ', 'noun', 'approved')
+    """
+    row: dict[str, Any] = {c: "" for c in GLOSSARY_COLUMNS}
+    row.update(_main_cells(entry.ja, entry, "ja"))
+    row.update(_main_cells(entry.en, entry, "en"))
+    row.update({
+        "taiyaku_id": entry.id, "status": entry.status, "pos": entry.pos or "",
+        "definition": entry.definition or "", "note": entry.note or "",
+        "context": entry.context or "", "sources": join_list(entry.sources),
+        "frequency": entry.frequency, "score": entry.score, "origin": entry.origin,
+    })
+    return row
+
+
+def _plain_forms(row: Mapping[str, Any], lang: str, reading: str | None
+                 ) -> tuple[TermForm, ...]:
+    """Forms of a file taiyaku did not write: each cell as it is, variants split on ``;``."""
+    out: list[TermForm] = []
+    main = (_text(row.get(lang)) or "").strip()
+    if main:
+        out.append(TermForm(main, lang, reading=reading))
+    for item in (_text(row.get(f"{lang}_variants")) or "").split(";"):
+        if item.strip():
+            out.append(TermForm(item.strip(), lang, kind="variant"))
+    return tuple(out)
+
+
+def _own_forms(row: Mapping[str, Any], lang: str) -> tuple[TermForm, ...]:
+    """Forms of a file taiyaku wrote: the term cell as it is, its data in their own columns,
+    variants in taiyaku's list syntax."""
+    out: list[TermForm] = []
+    main = (_text(row.get(lang)) or "").strip()
+    if main:
+        kind = (_text(row.get(f"{lang}_kind")) or "term").strip().lower()
+        status = (_text(row.get(f"{lang}_status")) or "").strip().lower() or None
+        out.append(TermForm(
+            main, lang, kind=kind if kind in FORM_KINDS else "term",
+            reading=_text(row.get("reading" if lang == "ja" else "en_reading")),
+            status=status if status in STATUSES else None, pos=_text(row.get(f"{lang}_pos"))))
+    for raw, _ in _split(_text(row.get(f"{lang}_variants")) or "", ";"):
+        f = _parse_item(raw, lang, "variant")
+        if f is not None:
+            out.append(f)
+    return tuple(out)
+
+
+def _legacy_forms(row: Mapping[str, Any], lang: str, reading: str | None
+                  ) -> tuple[TermForm, ...]:
+    """Forms of a file from an earlier taiyaku: annotations in the term cells too."""
+    out: list[TermForm] = []
+    main_text = _text(row.get(lang)) or ""
+    for i, (raw, _) in enumerate(_split(main_text, ";")):
+        f = _parse_item(raw, lang, "term" if i == 0 else "variant")
+        if f is not None:
+            out.append(f)
+    if out and reading and out[0].reading is None:
+        first = out[0]
+        out[0] = TermForm(first.text, first.lang, first.kind, reading, first.status, first.pos)
+    for raw, _ in _split(_text(row.get(f"{lang}_variants")) or "", ";"):
+        f = _parse_item(raw, lang, "variant")
+        if f is not None:
+            out.append(f)
+    return tuple(out)
+
+
 def row_to_entry(row: Mapping[str, Any], name: str, line: int | None) -> TermEntry | None:
-    """A row (lower-cased column name → cell value) back to an entry; ``None`` for a row with
-    no term at all.
+    """A row (lower-cased column name → cell value, one key per column of the header) back to
+    an entry; ``None`` for a row with no term at all.
+
+    taiyaku's own syntax is read only from files taiyaku wrote (a ``taiyaku_id`` column, or
+    the whole header of earlier versions); other files' cells are taken as they are:
+
+    >>> e = row_to_entry({"ja": "窓", "en": "Windows [OS]", "note": "note [1]"}, "g.csv", 2)
+    >>> e.en[0].text, e.note
+    ('Windows [OS]', 'note [1]')
 
     :raises ParseError: a bad status, frequency or score
     """
-    def forms(main_col: str, var_col: str, lang: str, reading: str | None) -> tuple[TermForm, ...]:
-        out: list[TermForm] = []
-        main_text = _text(row.get(main_col)) or ""
-        for i, (raw, _) in enumerate(_split(main_text, ";")):
-            f = _parse_item(raw, lang, "term" if i == 0 else "variant")
-            if f is not None:
-                out.append(f)
-        if out and reading and out[0].reading is None:
-            first = out[0]
-            out[0] = TermForm(first.text, first.lang, first.kind, reading, first.status, first.pos)
-        for raw, _ in _split(_text(row.get(var_col)) or "", ";"):
-            f = _parse_item(raw, lang, "variant")
-            if f is not None:
-                out.append(f)
-        return tuple(out)
-
-    ja = forms("ja", "ja_variants", "ja", _text(row.get("reading")))
-    en = forms("en", "en_variants", "en", None)
+    ours = "taiyaku_id" in row
+    legacy = not ours and all(c in row for c in LEGACY_GLOSSARY_COLUMNS)
+    reading = _text(row.get("reading"))
+    if ours:
+        ja, en = _own_forms(row, "ja"), _own_forms(row, "en")
+    elif legacy:
+        ja, en = _legacy_forms(row, "ja", reading), _legacy_forms(row, "en", None)
+    else:
+        ja, en = _plain_forms(row, "ja", reading), _plain_forms(row, "en", None)
     if not ja and not en:
         return None
     status = (_text(row.get("status")) or "candidate").strip().lower()
@@ -245,14 +320,19 @@ def row_to_entry(row: Mapping[str, Any], name: str, line: int | None) -> TermEnt
         frequency = _int(freq_raw) if freq_raw else 0
         score_raw = _text(row.get("score"))
         score = float(score_raw) if score_raw else 0.0
-        id_raw = _text(row.get("id"))
+        id_raw = _text(row.get("taiyaku_id" if ours else "id"))
         entry_id = _int(id_raw) if id_raw else None
     except ValueError as e:
         raise ParseError(name, f"not a number ({e})", line) from None
+    sources_raw = _text(row.get("sources"))
+    if ours or legacy:
+        sources = tuple(split_list(sources_raw))
+    else:
+        sources = tuple(s.strip() for s in (sources_raw or "").split(";") if s.strip())
     return TermEntry(
         ja=ja, en=en, id=entry_id, status=status, pos=_text(row.get("pos")),
         note=_text(row.get("note")), definition=_text(row.get("definition")),
-        context=_text(row.get("context")), sources=tuple(split_list(_text(row.get("sources")))),
+        context=_text(row.get("context")), sources=sources,
         frequency=frequency, score=score, origin=_text(row.get("origin")) or "import",
     )
 

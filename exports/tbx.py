@@ -1,29 +1,50 @@
-"""TBX glossaries: ISO 30042:2019 (TBX v3) TBX-Basic DCA by default, TBX 2008 ``martif`` on request.
+"""TBX glossaries: TBX-Basic 2008 ``martif`` by default, ISO 30042:2019 (TBX v3) DCA on request.
+
+The default is TBX 2008 because the tools translators use open it and not v3: OmegaT 3.6
+stops on ``<tbx>`` (``UnmarshalException: unexpected element tbx``) and Translate Toolkit's
+TBX store (Weblate) reads only ``martif``/``termEntry``/``langSet``/``tig``.
 
 Writer, v3 (``version="3"``)::
 
     <tbx type="TBX-Basic" style="dca" xml:lang="en" xmlns="urn:iso:std:iso:30042:ed-2">
       tbxHeader/fileDesc/sourceDesc/p     how and when the file was produced
       text/body/conceptEntry id="c<id>"
-        descrip type="definition", admin type="source" (one per source), note (the user's
-        note), note "taiyaku:{json}" (status, pos, frequency, score, origin)
+        <?taiyaku {json}?>                 status, pos, frequency, score, origin
+        descrip type="definition", admin type="source" (one per source), note "Status: …"
+        (the status in words), note (the user's note)
         langSec xml:lang="ja" | "en"
           termSec (preferred term first, then variants, abbreviations, synonyms)
             term
-            termNote administrativeStatus  preferred / admitted / deprecated TermAdmn status
+            termNote administrativeStatus  preferred (approved) / deprecated (forbidden); none
+                                           for a candidate (see below)
             termNote partOfSpeech          noun / verb / adjective / adverb / other
             termNote termType              variant / abbreviation
             descrip type="context"         (on the first Japanese term)
-            note "taiyaku:{json}"          reading, and kind or POS when TBX cannot say them
+            <?taiyaku {json}?>             reading, and status, kind or POS when TBX cannot
+                                           say them
 
-Everything is a TBX-Basic data category the Schematron allows; what TBX-Basic has no category
-for (extraction score, frequency, readings) travels in ``note`` elements whose text starts with
-``taiyaku:`` and a JSON object, so other tools show it as a note and taiyaku reads it back.
-Status mapping: approved ↔ preferredTerm-admn-sts, candidate ↔ admittedTerm-admn-sts,
-forbidden ↔ deprecatedTerm-admn-sts (supersededTerm-admn-sts reads as forbidden).
+Everything is a TBX-Basic data category the Schematron allows. What a CAT tool shows a
+translator is readable text: OmegaT 3.6's glossary pane (``GlossaryReaderTBX``) joins every
+``descrip``, ``note`` and target-language ``termNote`` into the comment of a term, and
+Translate Toolkit returns every ``note`` as the unit's notes; both skip ``admin`` and
+processing instructions. What TBX-Basic has no category for (extraction score, frequency,
+readings, the status of a candidate) is taiyaku's own data and travels in ``taiyaku``
+processing instructions holding a JSON object: XML's place for data meant for one
+application, valid against every TBX schema, and not shown by those tools. The entry's status
+is also written in words (``Status: candidate — not reviewed``, with the terms whose status
+differs), as the entry's first note; the reader recognises that note by its text and does not
+take it for the user's note. Files written by earlier versions carried the JSON in notes whose
+text starts with ``taiyaku:``; the reader still takes those.
 
-``version="2008"`` writes the same content as TBX-Basic 2008 (``martif`` / ``termEntry`` /
-``langSet`` / ``tig``), the dialect OmegaT reads. :func:`read` reads both, streaming.
+Status mapping: approved ↔ preferredTerm-admn-sts, forbidden ↔ deprecatedTerm-admn-sts
+(supersededTerm-admn-sts reads as forbidden). A candidate nobody has reviewed is not an
+"admitted" term, and TBX-Basic has no category for "not reviewed yet", so a candidate's
+terms carry no administrativeStatus; the entry's ``taiyaku`` instruction says
+``"status":"candidate"`` (and a candidate form of an approved entry says so in its own).
+Files from other tools that write admittedTerm-admn-sts read as candidate.
+
+``version="2008"`` (the default) writes the same content as TBX-Basic 2008 (``martif`` /
+``termEntry`` / ``langSet`` / ``tig``). :func:`read` reads both, streaming.
 """
 
 from __future__ import annotations
@@ -42,14 +63,23 @@ from tm.errors import ExportError, ParseError
 from .xmlutil import clean_xml_text, safe_iterparse
 from .xmlwriter import XmlWriter
 
-__all__ = ["read", "write", "NAME", "EXTENSIONS", "TBX3_NS", "META_PREFIX"]
+__all__ = ["read", "write", "status_text", "NAME", "EXTENSIONS", "TBX3_NS", "META_PREFIX",
+           "META_PI"]
 
 NAME = "TBX"
 EXTENSIONS = (".tbx",)
 TBX3_NS = "urn:iso:std:iso:30042:ed-2"
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
-#: text prefix of the notes that carry taiyaku's own data (JSON follows)
+#: target of the processing instructions that carry taiyaku's own data (a JSON object)
+META_PI = "taiyaku"
+#: text prefix of the notes that carried it before (JSON follows); still read
 META_PREFIX = "taiyaku:"
+#: the status in words, as the note a translator reads in a CAT tool
+STATUS_WORDS = {
+    "approved": "approved",
+    "candidate": "candidate — not reviewed",
+    "forbidden": "forbidden — do not use",
+}
 
 STATUS_TO_TBX = {
     "approved": "preferredTerm-admn-sts",
@@ -57,6 +87,8 @@ STATUS_TO_TBX = {
     "forbidden": "deprecatedTerm-admn-sts",
 }
 TBX_TO_STATUS = {v: k for k, v in STATUS_TO_TBX.items()}
+#: what the writer puts in administrativeStatus: a candidate gets none (it is not "admitted")
+_WRITTEN_STATUS = {k: v for k, v in STATUS_TO_TBX.items() if k != "candidate"}
 TBX_TO_STATUS["supersededTerm-admn-sts"] = "forbidden"
 #: the short names some tools write
 TBX_TO_STATUS.update({"preferred": "approved", "admitted": "candidate",
@@ -97,8 +129,48 @@ def _lang_key(lang: str | None) -> str | None:
     return base if base in ("ja", "en") else None
 
 
-def _meta_note(data: Mapping[str, Any]) -> str:
-    return META_PREFIX + json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+# what a processing instruction cannot hold as it is: characters XML forbids and ``>`` (so
+# the data never contains ``?>``); JSON writes them as \\u escapes, which read back exactly
+_PI_UNSAFE = re.compile("[^\t\n\r\x20-\x3d\x3f-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def _meta_pi(data: Mapping[str, Any]) -> str:
+    """A ``<?taiyaku {json}?>`` processing instruction holding *data*.
+
+    >>> _meta_pi({"reading": "a?>b", "score": 0.5})
+    '<?taiyaku {"reading":"a?\\\\u003eb","score":0.5}?>'
+    """
+    body = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    body = _PI_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", body)
+    return f"<?{META_PI} {body}?>"
+
+
+def _parse_pi(text: str | None) -> dict[str, Any] | None:
+    """The JSON object of a ``taiyaku`` processing instruction (*text* as ElementTree gives
+    it: target, space, data), or None for another application's instruction."""
+    target, _, body = (text or "").partition(" ")
+    if target != META_PI:
+        return None
+    try:
+        data = json.loads(body)
+    except ValueError:
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def status_text(status: str, forms: Iterable[TermForm]) -> str:
+    """The status of an entry in words, with the terms whose own status differs: the note a
+    translator reads in a CAT tool's glossary pane.
+
+    >>> status_text("approved", [TermForm("港湾", "ja"), TermForm("port area", "en",
+    ...                                                           status="candidate")])
+    'Status: approved; port area: candidate — not reviewed'
+    """
+    parts = [f"Status: {STATUS_WORDS.get(status, status)}"]
+    for form in forms:
+        if form.status is not None and form.status != status:
+            parts.append(f"{form.text.strip()}: {STATUS_WORDS.get(form.status, form.status)}")
+    return "; ".join(parts)
 
 
 def _parse_meta(text: str | None) -> dict[str, Any] | None:
@@ -120,10 +192,10 @@ def _nonempty(text: str | None) -> str | None:
 
 # -- writer ------------------------------------------------------------------------------------
 def write(
-    records: Iterable[TermEntry], fp: IO[bytes], *, version: str = "3",
+    records: Iterable[TermEntry], fp: IO[bytes], *, version: str = "2008",
     meta: Mapping[str, str] | None = None, src_lang: str = "ja",
 ) -> None:
-    """Write glossary entries as TBX-Basic (v3 by default, ``version="2008"`` for ``martif``).
+    """Write glossary entries as TBX-Basic (2008 ``martif`` by default, ``version="3"`` for v3).
 
     Entries without any term text are skipped (TBX needs a term in every language section).
 
@@ -196,22 +268,28 @@ def _header_lines(meta: Mapping[str, str] | None) -> list[str]:
 def _write_entry(w: XmlWriter, entry: TermEntry, langs: list[tuple[str, list[TermForm]]],
                  cid: str, v3: bool) -> None:
     w.start("conceptEntry" if v3 else "termEntry", {"id": cid})
+    # the first note is what a translator reads in a CAT tool; "status_note" tells the reader
+    # that note is not the user's (it is recognised even after another tool edits statuses)
+    # (cleaned as the note's text will be, so the reader finds them equal)
+    shown = clean_xml_text(status_text(entry.status, (f for _, forms in langs for f in forms)))
+    emeta: dict[str, Any] = {"status": entry.status, "frequency": entry.frequency,
+                             "score": entry.score, "origin": entry.origin,
+                             "status_note": shown}
+    if entry.pos is not None:
+        emeta["pos"] = entry.pos
+    if entry.id is not None and cid != f"c{entry.id}":
+        emeta["id"] = entry.id  # a duplicate id cannot be an XML ID: keep it here
+    w.pi(_meta_pi(emeta))
     definition = _nonempty(entry.definition)
     if definition is not None:
         w.leaf("descrip", definition, {"type": "definition"})
     for source in entry.sources:
         if _nonempty(source) is not None:
             w.leaf("admin", source, {"type": "source"})
+    w.leaf("note", shown)
     note = _nonempty(entry.note)
     if note is not None:
         w.leaf("note", note)
-    emeta: dict[str, Any] = {"status": entry.status, "frequency": entry.frequency,
-                             "score": entry.score, "origin": entry.origin}
-    if entry.pos is not None:
-        emeta["pos"] = entry.pos
-    if entry.id is not None and cid != f"c{entry.id}":
-        emeta["id"] = entry.id  # a duplicate id cannot be an XML ID: keep it here
-    w.leaf("note", _meta_note(emeta))
     context = _nonempty(entry.context)
     entry_tbx_pos = tbx_pos(entry.pos)
     for lang, forms in langs:
@@ -220,8 +298,8 @@ def _write_entry(w: XmlWriter, entry: TermEntry, langs: list[tuple[str, list[Ter
             w.start("termSec" if v3 else "tig")
             w.leaf("term", form.text.strip())
             status = form.status or entry.status
-            w.leaf("termNote", STATUS_TO_TBX.get(status, "admittedTerm-admn-sts"),
-                   {"type": "administrativeStatus"})
+            if status in _WRITTEN_STATUS:
+                w.leaf("termNote", _WRITTEN_STATUS[status], {"type": "administrativeStatus"})
             pos = tbx_pos(form.pos) if form.pos is not None else entry_tbx_pos
             if pos is not None:
                 w.leaf("termNote", pos, {"type": "partOfSpeech"})
@@ -237,12 +315,13 @@ def _write_entry(w: XmlWriter, entry: TermEntry, langs: list[tuple[str, list[Ter
                 fmeta["reading"] = form.reading
             if form.pos is not None and (entry.pos is not None or tbx_pos(form.pos) != form.pos):
                 fmeta["pos"] = form.pos
-            if form.status is not None and form.status not in STATUS_TO_TBX:
+            if form.status is not None and form.status not in _WRITTEN_STATUS:
+                # a candidate form has no administrativeStatus: say so here
                 fmeta["status"] = form.status
             if ttype is None and form.kind != ("term" if i == 0 else "synonym"):
                 fmeta["kind"] = form.kind
             if fmeta:
-                w.leaf("note", _meta_note(fmeta))
+                w.pi(_meta_pi(fmeta))
             w.end("termSec" if v3 else "tig")
         w.end("langSec" if v3 else "langSet")
     w.end("conceptEntry" if v3 else "termEntry")
@@ -280,9 +359,19 @@ def read(fp: IO[bytes], name: str) -> Iterator[TermEntry]:
     lines: weakref.WeakKeyDictionary[Any, int] = weakref.WeakKeyDictionary()
     concepts = used = 0
     other_langs: set[str] = set()
-    for event, elem in safe_iterparse(fp, name, lines=lines):
+    # ElementTree keeps no processing instructions in the tree: each taiyaku instruction's
+    # JSON is kept here under the element it sits in (cleared after every entry)
+    meta_of: dict[Any, dict[str, Any]] = {}
+    open_elems: list[Any] = []
+    for event, elem in safe_iterparse(fp, name, ("start", "end", "pi"), lines=lines):
+        if event == "pi":
+            data = _parse_pi(elem.text)
+            if data is not None and open_elems:
+                meta_of.setdefault(open_elems[-1], {}).update(data)
+            continue
         tag = elem.tag
         if event == "start":
+            open_elems.append(elem)
             if not root_seen:
                 root_seen = True
                 if tag == f"{{{TBX3_NS}}}tbx":
@@ -300,9 +389,11 @@ def read(fp: IO[bytes], name: str) -> Iterator[TermEntry]:
                 if _lang_key(lang) is None:
                     other_langs.add(lang)
             continue
+        open_elems.pop()
         if tag in (f"{ns}conceptEntry", f"{ns}termEntry"):
             concepts += 1
-            entry = _entry_from(elem, ns)
+            entry = _entry_from(elem, ns, meta_of)
+            meta_of.clear()
             elem.clear()
             if entry is not None:
                 used += 1
@@ -330,8 +421,8 @@ def _text(elem: Any) -> str:
     return "".join(elem.itertext())
 
 
-def _entry_from(ce: Any, ns: str) -> TermEntry | None:
-    emeta: dict[str, Any] = {}
+def _entry_from(ce: Any, ns: str, meta_of: Mapping[Any, dict[str, Any]]) -> TermEntry | None:
+    emeta: dict[str, Any] = dict(meta_of.get(ce, {}))
     notes: list[str] = []
     sources: list[str] = []
     definition: str | None = None
@@ -384,17 +475,20 @@ def _entry_from(ce: Any, ns: str) -> TermEntry | None:
                 if sl in ("termSec", "tig", "ntig"):
                     if lang is None:
                         continue
-                    _read_term(sub, lang, forms, aux)
+                    _read_term(sub, lang, forms, aux, meta_of)
                 else:
                     aux(sub, "lang", None)
         else:
             aux(child, "entry", None)
+    if notes and notes[0] == emeta.get("status_note"):
+        notes.pop(0)  # taiyaku's status in words, for CAT tools: not the user's note
     if not forms["ja"] and not forms["en"]:
         return None
     return _build_entry(ce.get("id"), emeta, notes, sources, definition, context, forms)
 
 
-def _read_term(sec: Any, lang: str, forms: dict[str, list[_Form]], aux: Any) -> None:
+def _read_term(sec: Any, lang: str, forms: dict[str, list[_Form]], aux: Any,
+               meta_of: Mapping[Any, dict[str, Any]]) -> None:
     form: _Form | None = None
     parts = list(sec)
     if _local(sec.tag) == "ntig":
@@ -406,7 +500,7 @@ def _read_term(sec: Any, lang: str, forms: dict[str, list[_Form]], aux: Any) -> 
             text = _text(child).strip()
             if not text:
                 return
-            form = _Form(text, lang)
+            form = _Form(text, lang, meta=dict(meta_of.get(sec, {})))
             break
     if form is None:
         return

@@ -32,6 +32,7 @@ from tm.model import TMUnit
 from .cells import XLSX_CELL_LIMIT, check_xlsx_text
 from .tabular import (
     GLOSSARY_COLUMNS,
+    GLOSSARY_KNOWN,
     GLOSSARY_REQUIRED,
     TM_COLUMNS,
     TM_REQUIRED,
@@ -59,9 +60,10 @@ MAX_RATIO = 200
 ABOUT = "About"
 
 _GLOSSARY_WIDTHS = {
-    "id": 8, "ja": 24, "ja_variants": 28, "reading": 20, "en": 28, "en_variants": 30,
+    "taiyaku_id": 11, "ja": 24, "ja_variants": 28, "reading": 20, "en": 28, "en_variants": 30,
     "status": 12, "pos": 10, "definition": 40, "note": 40, "context": 50, "sources": 24,
-    "frequency": 11, "score": 9, "origin": 11,
+    "frequency": 11, "score": 9, "origin": 11, "ja_pos": 10, "ja_kind": 10, "ja_status": 11,
+    "en_pos": 10, "en_kind": 10, "en_status": 11, "en_reading": 14,
 }
 _TM_WIDTHS = {"ja": 60, "en": 60, "document": 24, "position": 10, "confidence": 12,
               "bead": 8, "created": 20, "note": 30, "props": 30}
@@ -374,7 +376,7 @@ def read(fp: IO[bytes], name: str) -> Iterator[TermEntry]:
 
     :raises ParseError: damaged/oversized workbook, no ``ja`` column, bad values
     """
-    for line, row in _rows(fp, name, GLOSSARY_REQUIRED, GLOSSARY_COLUMNS):
+    for line, row in _rows(fp, name, GLOSSARY_REQUIRED, GLOSSARY_KNOWN):
         entry = row_to_entry(row, name, line)
         if entry is not None:
             yield entry

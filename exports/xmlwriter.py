@@ -92,6 +92,11 @@ class XmlWriter:
         else:
             self._put(f"{pad}<{tag}{self._attrs(attrs)}>{escape_text(text)}</{tag}>\n")
 
+    def pi(self, markup: str) -> None:
+        """Write a processing instruction (``<?target data?>``, already checked) on its own
+        line, indented like an element."""
+        self._put(f"{self._indent * self._depth}{markup}\n")
+
     def raw(self, text: str) -> None:
         """Write already-escaped markup (comments, processing instructions)."""
         self._put(text)

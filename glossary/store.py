@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from tm.errors import InputError
@@ -18,7 +20,8 @@ if TYPE_CHECKING:
 __all__ = [
     "list_terms", "add_term", "set_status", "get_entry", "iter_entries", "upsert_entries",
     "insert_entry", "replace_entry", "find_entry_id", "protected_keys", "form_key",
-    "load_entries", "delete_extracted_candidates",
+    "load_entries", "delete_extracted_candidates", "ImportOutcome", "import_entries",
+    "IMPORT_ACTIONS",
 ]
 
 _ENTRY_COLS = (
@@ -380,3 +383,197 @@ def delete_extracted_candidates(store: Store) -> int:
         "DELETE FROM terms WHERE origin='extracted' AND status='candidate' AND edited=0"
     )
     return cur.rowcount
+
+
+# -- import: add, merge, update, never overwrite a human decision --------------------------------
+#: what an import did with one entry of the file (see :func:`import_entries`)
+IMPORT_ACTIONS = ("added", "merged", "updated", "unchanged", "skipped")
+
+
+@dataclass(frozen=True)
+class ImportOutcome:
+    """What happened to one entry of an imported file.
+
+    :ivar action: one of :data:`IMPORT_ACTIONS`
+    :ivar term_id: the stored entry it became or went into
+    :ivar forms_added: forms (``"lang:text"``) added to an existing entry
+    :ivar kept: fields of a protected entry the file would have changed (left as they are)
+    """
+
+    action: str
+    term_id: int
+    term: str
+    forms_added: tuple[str, ...] = ()
+    kept: tuple[str, ...] = ()
+
+    def to_json(self) -> dict[str, object]:
+        """Machine-readable shape for ``--json``."""
+        return {"action": self.action, "id": self.term_id, "term": self.term,
+                "forms_added": list(self.forms_added), "kept": list(self.kept)}
+
+
+def _stored_state(store: Store, term_id: int) -> tuple[str, str, bool]:
+    row = store.conn.execute(
+        "SELECT status, origin, edited FROM terms WHERE id = ?", (term_id,)
+    ).fetchone()
+    return str(row[0]), str(row[1]), bool(row[2])
+
+
+def _same_term_ids(store: Store, entry: TermEntry, max_id: int) -> list[int]:
+    """Entries stored before this import (id <= *max_id*) whose preferred term is *entry*'s,
+    letter for letter (``ＡＢＣ会社`` is not ``ABC会社``); English only for entries without
+    Japanese on either side."""
+    if entry.ja:
+        form, lang = entry.ja[0], "ja"
+    else:
+        form, lang = entry.en[0], "en"
+    text = form.text.strip()
+    rows = store.conn.execute(
+        "SELECT f.term_id, f.text FROM term_forms f WHERE f.lang = ? AND f.norm = ? "
+        "AND f.rank = 0 AND f.term_id <= ? AND (? = 'ja' OR NOT EXISTS ("
+        "SELECT 1 FROM term_forms j WHERE j.term_id = f.term_id AND j.lang = 'ja')) "
+        "ORDER BY f.term_id",
+        (lang, form_key(form), max_id, lang),
+    ).fetchall()
+    return [int(r[0]) for r in rows if r[1] == text]
+
+
+def _pick_match(store: Store, entry: TermEntry, ids: list[int]) -> TermEntry | None:
+    """The stored entry that is *entry*'s concept: one sharing an English form (exact text);
+    else, for a file entry without English, the oldest; else one without any English (the
+    file fills in its translation). Two concepts with different translations stay apart."""
+    if not ids:
+        return None
+    olds = load_entries(store, ids)
+    if not entry.ja:
+        return olds[0]
+    mine = {f.text.strip() for f in entry.en}
+    for old in olds:
+        if mine & {f.text.strip() for f in old.en}:
+            return old
+    if not mine:
+        return olds[0]
+    return next((old for old in olds if not old.en), None)
+
+
+def _with_status(f: TermForm, effective: str, entry_status: str) -> TermForm:
+    """*f* with a per-form status that keeps *effective* under an entry of *entry_status*."""
+    return dataclasses.replace(f, status=None if effective == entry_status else effective)
+
+
+def _merge_forms(old: TermEntry, new: TermEntry, lang: str, protected: bool,
+                 status: str) -> tuple[tuple[TermForm, ...], list[str]]:
+    """Forms of *lang* after the import, and the ones that are new (``"lang:text"``)."""
+    olds = old.ja if lang == "ja" else old.en
+    news = new.ja if lang == "ja" else new.en
+    have = {f.text.strip() for f in olds}
+    added = [f for f in news if f.text.strip() not in have]
+    label = [f"{lang}:{f.text.strip()}" for f in added]
+    # every form keeps the status it had (explicit or through its entry)
+    kept = [_with_status(f, f.status or old.status, status) for f in olds]
+    incoming = [_with_status(dataclasses.replace(f, kind="synonym" if f.kind == "term"
+                                                 and (olds or f is not news[0]) else f.kind),
+                             f.status or new.status, status) for f in added]
+    if protected or not news:
+        return tuple(kept + incoming), label
+    # an unreviewed entry takes the file's order and form data; its own extra forms follow
+    by_text = {f.text.strip(): f for f in news}
+    stored = {f.text.strip(): f for f in olds}
+    ordered = []
+    for f in news:
+        was = stored.get(f.text.strip())
+        if was is not None:
+            # what the file leaves empty, the stored form keeps
+            f = dataclasses.replace(f, reading=f.reading or was.reading, pos=f.pos or was.pos)
+        ordered.append(_with_status(f, f.status or new.status, status))
+    ordered = [dataclasses.replace(f, kind="term") if i == 0 and f.kind == "synonym" else f
+               for i, f in enumerate(ordered)]
+    rest = [f for f in kept if f.text.strip() not in by_text]
+    return tuple(ordered + rest), label
+
+
+def _merged_entry(old: TermEntry, new: TermEntry, protected: bool
+                  ) -> tuple[TermEntry, list[str], list[str]]:
+    """(entry after the import, forms added, fields of a protected entry left as they were)"""
+    kept: list[str] = []
+    if protected:
+        status = old.status
+        # a file's "candidate" (also what a file without a status column says) claims nothing
+        if new.status not in (old.status, "candidate"):
+            kept.append("status")
+        for name in ("pos", "note", "definition", "context"):
+            value = getattr(new, name)
+            if value is not None and value != getattr(old, name):
+                kept.append(name)
+        fields = {}
+    else:
+        status = new.status
+        fields = {name: getattr(new, name) if getattr(new, name) is not None
+                  else getattr(old, name) for name in ("pos", "note", "definition", "context")}
+        fields["sources"] = tuple(dict.fromkeys((*old.sources, *new.sources)))
+    ja, ja_added = _merge_forms(old, new, "ja", protected, status)
+    en, en_added = _merge_forms(old, new, "en", protected, status)
+    merged = dataclasses.replace(old, ja=ja, en=en, status=status, **fields)
+    return merged, ja_added + en_added, kept
+
+
+def import_entries(store: Store, entries: Iterable[TermEntry]) -> list[ImportOutcome]:
+    """Store the entries of an imported file (inside the caller's transaction).
+
+    The rules (README, "terms import"):
+
+    - entries of one file are never merged with each other: two concepts that share a term
+      (銀行 *bank* and 銀行 *blood bank*) stay two entries;
+    - a file entry goes into a stored entry only when both have the same preferred term,
+      letter for letter, and they share an English form (or one of them has no English);
+      otherwise it is a new entry;
+    - a stored entry that is approved, forbidden, added by hand or edited is protected: it
+      keeps its status, fields and forms; the file can only add forms it lacks (each with
+      the status the file gives it, so a candidate translation is not approved by the
+      import): ``merged``; a file that differs only in what is kept is ``skipped``;
+    - an unreviewed stored entry takes the file's status and fields (empty cells keep what
+      was there) and gains its forms: ``updated``;
+    - an entry already stored as it is in the file is ``unchanged``.
+
+    >>> s = Store.open(":memory:")
+    >>> port = add_term(s, "港湾", "port", note="our house style")
+    >>> with s.atomic():
+    ...     done = import_entries(s, [TermEntry(ja=(TermForm("港湾", "ja"),),
+    ...                                          en=(TermForm("port", "en"),
+    ...                                              TermForm("harbour", "en")))])
+    >>> [(o.action, o.forms_added, o.kept) for o in done]
+    [('merged', ('en:harbour',), ())]
+    >>> e = get_entry(s, port.id)
+    >>> e.status, e.note, [(f.text, f.status) for f in e.en]
+    ('approved', 'our house style', [('port', None), ('harbour', 'candidate')])
+    """
+    analyzer: Analyzer | None = None
+    row = store.conn.execute("SELECT COALESCE(MAX(id), 0) FROM terms").fetchone()
+    max_id = int(row[0])
+    out: list[ImportOutcome] = []
+    for entry in entries:
+        if not entry.ja and not entry.en:
+            continue
+        _check_status(entry.status)
+        if analyzer is None and any(f.reading is None for f in entry.ja):
+            from tm.japanese import Analyzer
+
+            analyzer = Analyzer()
+        label = (entry.ja or entry.en)[0].text.strip()
+        old = _pick_match(store, entry, _same_term_ids(store, entry, max_id))
+        if old is None or old.id is None:
+            term_id = insert_entry(store, entry, origin="import", analyzer=analyzer)
+            out.append(ImportOutcome("added", term_id, label))
+            continue
+        status, origin, edited = _stored_state(store, old.id)
+        protected = status != "candidate" or origin == "manual" or edited
+        merged, added, kept = _merged_entry(old, entry, protected)
+        if (protected and not added) or merged == old:
+            # a protected entry is written only when it gains forms
+            action = "skipped" if kept else "unchanged"
+        else:
+            action = "merged" if protected else "updated"
+            replace_entry(store, old.id, merged, origin=origin if protected else "import",
+                          analyzer=analyzer)
+        out.append(ImportOutcome(action, old.id, label, tuple(added), tuple(kept)))
+    return out

@@ -468,7 +468,7 @@ def test_delimited_bad_status_names_line() -> None:
 def test_bom_option_writes_a_bom() -> None:
     buf = io.BytesIO()
     delimited.CSV.write(SAMPLE_ENTRIES, buf, bom=True)
-    assert buf.getvalue().startswith(b"\xef\xbb\xbfid,ja,")
+    assert buf.getvalue().startswith(b"\xef\xbb\xbftaiyaku_id,ja,")
 
 
 def test_clean_xml_text_is_what_formats_use() -> None:

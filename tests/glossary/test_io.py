@@ -124,4 +124,7 @@ def test_sniffed_extension(tmp_path: Path) -> None:
     renamed = tmp_path / "glossary.xml"
     renamed.write_bytes(out.read_bytes())
     assert import_glossary(Store.open(tmp_path / "b.db"), renamed).format == "TBX"
-    assert dataclasses.asdict(import_glossary(s, renamed))["written"] == 2
+    again = import_glossary(s, renamed)
+    assert dataclasses.asdict(again)["read"] == 2
+    # the same entries again: nothing added, nothing changed
+    assert again.count("unchanged") == 2 and again.written == 0
