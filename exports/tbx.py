@@ -39,7 +39,7 @@ from typing import IO, Any
 from glossary.model import STATUSES, TermEntry, TermForm
 from tm.errors import ExportError, ParseError
 
-from .xmlutil import clean_xml_text, safe_iterparse
+from .xmlutil import clean_xml_text, normalize_space, safe_iterparse
 from .xmlwriter import XmlWriter
 
 __all__ = ["read", "write", "NAME", "EXTENSIONS", "TBX3_NS", "META_PREFIX"]
@@ -47,6 +47,9 @@ __all__ = ["read", "write", "NAME", "EXTENSIONS", "TBX3_NS", "META_PREFIX"]
 NAME = "TBX"
 EXTENSIONS = (".tbx",)
 TBX3_NS = "urn:iso:std:iso:30042:ed-2"
+#: namespaces a TBX root may carry: none (TBX 2008, TBX-Basic v2), ISO 30042:2019 (v3, which
+#: some tools also put on a 2008 ``martif``), and ISO 30042:2008's own URN
+TBX_NAMESPACES = ("", TBX3_NS, "urn:iso:std:iso:30042:ed-1")
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 #: text prefix of the notes that carry taiyaku's own data (JSON follows)
 META_PREFIX = "taiyaku:"
@@ -73,6 +76,19 @@ _KIND_TO_TYPE = {"variant": "variant", "abbreviation": "abbreviation"}
 _TYPE_TO_KIND = {"variant": "variant", "abbreviation": "abbreviation", "acronym": "abbreviation",
                  "shortForm": "abbreviation"}
 _CONCEPT_ID = re.compile(r"c(\d{1,18})")
+# TBX v3 DCT style writes each data category as an element of a module namespace named after
+# the category (TBX-Basic's ``basic:definition``, TBX-Min's ``min:partOfSpeech`` …) where DCA
+# style writes a core element with the category as its type (``descrip type="definition"``).
+# The reader maps the first to the second and reads both alike.
+_DCT_ELEMENT = {
+    "definition": "descrip", "context": "descrip", "subjectField": "descrip",
+    "source": "admin", "customerSubset": "admin", "projectSubset": "admin",
+    "partOfSpeech": "termNote", "administrativeStatus": "termNote", "termType": "termNote",
+    "grammaticalGender": "termNote", "geographicalUsage": "termNote",
+    "termLocation": "termNote", "transactionType": "transac",
+    "responsibility": "transacNote", "crossReference": "ref",
+    "externalCrossReference": "xref", "xGraphic": "xref",
+}
 
 
 def tbx_pos(pos: str | None) -> str | None:
@@ -285,13 +301,7 @@ def read(fp: IO[bytes], name: str) -> Iterator[TermEntry]:
         if event == "start":
             if not root_seen:
                 root_seen = True
-                if tag == f"{{{TBX3_NS}}}tbx":
-                    ns = f"{{{TBX3_NS}}}"
-                elif tag in ("martif", "tbx"):
-                    ns = ""
-                else:
-                    raise ParseError(name, f"not a TBX file (root element <{_local(tag)}>, "
-                                           "expected <tbx> or <martif>)", lines.get(elem, 1))
+                ns = _root_namespace(tag, name, lines.get(elem, 1))
             elif tag in (f"{ns}langSec", f"{ns}langSet"):
                 lang = _lang_of(elem)
                 if not lang:
@@ -325,6 +335,21 @@ def _local(tag: str) -> str:
     return tag.rsplit("}", 1)[-1]
 
 
+def _root_namespace(tag: str, name: str, line: int) -> str:
+    """The ``{uri}`` prefix of the core elements, from the root element; a root that is not
+    ``tbx``/``martif``, or is in a namespace TBX does not use, is refused with its cause."""
+    uri = tag[1:].split("}", 1)[0] if tag.startswith("{") else ""
+    local = _local(tag)
+    if local not in ("tbx", "martif"):
+        where = f" in the namespace {uri}" if uri else ""
+        raise ParseError(name, f"not a TBX file (root element <{local}>{where}; a TBX file "
+                               "starts with <tbx> or <martif>)", line)
+    if uri not in TBX_NAMESPACES:
+        raise ParseError(name, f"not a TBX file (root element <{local}> is in the namespace "
+                               f"{uri}; TBX uses no namespace or {TBX3_NS})", line)
+    return f"{{{uri}}}" if uri else ""
+
+
 def _text(elem: Any) -> str:
     """All text inside *elem* (inline markup such as ``hi`` flattened)."""
     return "".join(elem.itertext())
@@ -340,8 +365,12 @@ def _entry_from(ce: Any, ns: str) -> TermEntry | None:
 
     def aux(elem: Any, level: str, form: _Form | None) -> None:
         nonlocal definition, context
-        local = _local(elem.tag)
+        tag = elem.tag
+        local = _local(tag)
         typ = elem.get("type")
+        if tag.startswith("{") and not (ns and tag.startswith(ns)):
+            # a DCT-style data category (module namespace): read it as its DCA element
+            typ, local = local, _DCT_ELEMENT.get(local, "")
         if local.endswith("Grp"):
             for child in elem:
                 aux(child, level, form)
@@ -420,6 +449,14 @@ def _build_entry(cid: str | None, emeta: dict[str, Any], notes: list[str], sourc
                  definition: str | None, context: str | None,
                  forms: dict[str, list[_Form]]) -> TermEntry:
     ours = "status" in emeta
+    if not ours:
+        # Another tool's file: its pretty-printer's line wraps and indentation are not part
+        # of the text. taiyaku's own files (marked by the taiyaku: note) keep it verbatim, so
+        # a note's own line breaks survive a round trip.
+        notes = [t for t in map(normalize_space, notes) if t]
+        sources = list(dict.fromkeys(t for t in map(normalize_space, sources) if t))
+        definition = normalize_space(definition) or None if definition else None
+        context = normalize_space(context) or None if context else None
     first = (forms["ja"] or forms["en"])[0]
     status = emeta.get("status") if ours else first.status
     if status not in STATUSES:
