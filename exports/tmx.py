@@ -242,7 +242,7 @@ def read(fp: IO[bytes], name: str) -> Iterator[TMUnit]:
         except expat.ExpatError as e:
             msg = str(e).split(":")[0]
             raise ParseError(name, f"malformed XML ({msg})", e.lineno) from None
-        except LookupError as e:  # the XML declaration names an encoding Python lacks
+        except (LookupError, ValueError) as e:  # expat's own encoding refusals
             raise ParseError(name, f"unsupported XML encoding ({e})") from None
         if reader.out:
             yield from reader.out

@@ -143,6 +143,9 @@ class _Transcoder(io.RawIOBase):
             raise ParseError(self.name, f"not valid {self.codec} text near byte {where} (the "
                                         "encoding the XML declaration or byte-order mark "
                                         "names)") from None
+        except UnicodeError as e:  # codecs such as "undefined" or "punycode" fail otherwise
+            raise ParseError(self.name, f"cannot decode the file as {self.codec}, the encoding "
+                                        f"its XML declaration names ({e})") from None
         self.offset += len(block)
         if self.first and text:
             self.first = False

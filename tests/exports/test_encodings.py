@@ -115,7 +115,8 @@ def test_multibyte_characters_split_across_read_blocks() -> None:
 
 
 @pytest.mark.parametrize("fmt", sorted(READERS))
-@pytest.mark.parametrize("declared", ["X-BOGUS-8", "base64", "rot13"])
+@pytest.mark.parametrize("declared", ["X-BOGUS-8", "base64", "rot13", "undefined",
+                                      "punycode"])
 def test_unknown_or_non_text_encoding_is_one_line_naming_the_file(fmt: str,
                                                                   declared: str) -> None:
     template, _ = READERS[fmt]
