@@ -359,12 +359,11 @@ def _entry_from(ce: Any, ns: str) -> TermEntry | None:
     emeta: dict[str, Any] = {}
     notes: list[str] = []
     sources: list[str] = []
-    definition: str | None = None
-    context: str | None = None
+    definitions: list[str] = []
+    contexts: list[str] = []
     forms: dict[str, list[_Form]] = {"ja": [], "en": []}
 
     def aux(elem: Any, level: str, form: _Form | None) -> None:
-        nonlocal definition, context
         tag = elem.tag
         local = _local(tag)
         typ = elem.get("type")
@@ -390,11 +389,9 @@ def _entry_from(ce: Any, ns: str) -> TermEntry | None:
             if text and text not in sources:
                 sources.append(text)
         elif local == "descrip" and typ == "definition":
-            if definition is None:
-                definition = _text(elem) or None
+            definitions.append(_text(elem))
         elif local == "descrip" and typ == "context":
-            if context is None:
-                context = _text(elem) or None
+            contexts.append(_text(elem))
         elif local == "termNote" and form is not None:
             value = _text(elem).strip()
             if typ == "administrativeStatus":
@@ -408,11 +405,11 @@ def _entry_from(ce: Any, ns: str) -> TermEntry | None:
         local = _local(child.tag)
         if local in ("langSec", "langSet"):
             lang = _lang_key(_lang_of(child))
+            if lang is None:
+                continue  # another language: its terms, definitions and notes are not kept
             for sub in child:
                 sl = _local(sub.tag)
                 if sl in ("termSec", "tig", "ntig"):
-                    if lang is None:
-                        continue
                     _read_term(sub, lang, forms, aux)
                 else:
                     aux(sub, "lang", None)
@@ -420,7 +417,7 @@ def _entry_from(ce: Any, ns: str) -> TermEntry | None:
             aux(child, "entry", None)
     if not forms["ja"] and not forms["en"]:
         return None
-    return _build_entry(ce.get("id"), emeta, notes, sources, definition, context, forms)
+    return _build_entry(ce.get("id"), emeta, notes, sources, definitions, contexts, forms)
 
 
 def _read_term(sec: Any, lang: str, forms: dict[str, list[_Form]], aux: Any) -> None:
@@ -446,17 +443,22 @@ def _read_term(sec: Any, lang: str, forms: dict[str, list[_Form]], aux: Any) -> 
 
 
 def _build_entry(cid: str | None, emeta: dict[str, Any], notes: list[str], sources: list[str],
-                 definition: str | None, context: str | None,
+                 definitions: list[str], contexts: list[str],
                  forms: dict[str, list[_Form]]) -> TermEntry:
     ours = "status" in emeta
     if not ours:
         # Another tool's file: its pretty-printer's line wraps and indentation are not part
         # of the text. taiyaku's own files (marked by the taiyaku: note) keep it verbatim, so
         # a note's own line breaks survive a round trip.
-        notes = [t for t in map(normalize_space, notes) if t]
-        sources = list(dict.fromkeys(t for t in map(normalize_space, sources) if t))
-        definition = normalize_space(definition) or None if definition else None
-        context = normalize_space(context) or None if context else None
+        notes, sources, definitions, contexts = (
+            [normalize_space(t) for t in texts]
+            for texts in (notes, sources, definitions, contexts))
+    # several definitions (one per language section) or contexts (one per term): every
+    # distinct one is kept, one per line
+    definition = "\n".join(dict.fromkeys(t for t in definitions if t)) or None
+    context = "\n".join(dict.fromkeys(t for t in contexts if t)) or None
+    notes = [t for t in notes if t]
+    sources = list(dict.fromkeys(t for t in sources if t))
     first = (forms["ja"] or forms["en"])[0]
     status = emeta.get("status") if ours else first.status
     if status not in STATUSES:

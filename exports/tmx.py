@@ -190,7 +190,7 @@ class _Reader:
             confidence=conf,
             bead=props.pop("x-bead", None) or None,
             created=_tmx_date_to_iso(self.created),
-            note="\n".join(n for n in self.notes if n.strip()) or None,
+            note="\n".join(n for n in self.notes if n) or None,
             props=props,
         )
 

@@ -276,3 +276,19 @@ def test_expected_records_are_complete() -> None:
     e = EXPECTED[0]
     filled = {f.name for f in dataclasses.fields(e) if getattr(e, f.name) not in (None, (), 0)}
     assert {"definition", "context", "note", "sources", "pos", "status"} <= filled
+
+
+def test_every_definition_of_japanese_and_english_is_kept_other_languages_are_not() -> None:
+    data = DCA.replace(
+        '<langSec xml:lang="ja">\n          <termSec>\n            <term>一般輸出許可</term>',
+        '<langSec xml:lang="de"><descripGrp><descrip type="definition">Eine Genehmigung'
+        '</descrip></descripGrp><note>deutsche Notiz</note><termSec><term>Allgemeine '
+        'Ausfuhrgenehmigung</term></termSec></langSec>\n'
+        '<langSec xml:lang="ja">\n          <descrip type="definition">仕向地ごとに\n'
+        '            まとめて与える輸出許可</descrip>\n'
+        '          <termSec>\n            <term>一般輸出許可</term>')
+    entry = read(data)[1]
+    assert entry.definition == ("仕向地ごとにまとめて与える輸出許可\nA licence that covers many "
+                                "shipments of listed goods to one destination.")
+    assert entry.note is None
+    assert [f.text for f in entry.ja] == ["一般輸出許可"]

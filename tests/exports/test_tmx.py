@@ -183,7 +183,7 @@ def test_every_note_is_kept_in_order() -> None:
 
 
 def test_notes_of_another_language_and_empty_notes_are_left_out() -> None:
-    data = tmx_bytes('<tu><note> </note><tuv xml:lang="fr"><note>français</note><seg>port</seg>'
+    data = tmx_bytes('<tu><note></note><tuv xml:lang="fr"><note>français</note><seg>port</seg>'
                      '</tuv><tuv xml:lang="ja"><seg>港</seg></tuv><tuv xml:lang="en"><seg>port'
                      '</seg></tuv></tu>')
     [unit] = tmx.read(io.BytesIO(data), "notes.tmx")
