@@ -60,7 +60,8 @@ _ALIASES = {"windows-31j": "cp932", "x-sjis": "shift_jis", "x-euc-jp": "euc_jp",
 # Bytes the declared Japanese codec lacks are tried with the vendor superset the file was
 # most likely written with (Windows writes "Shift_JIS" for CP932: ①, ㈱, NEC/IBM kanji).
 _FALLBACK = {"shift_jis": "cp932", "euc_jp": "euc_jis_2004"}
-_NATIVE = {"utf-8", "ascii", "iso8859-1"}  # expat reads these itself
+# names expat reads itself; any other name (even "utf8") is transcoded and rewritten
+_NATIVE = {"utf-8", "us-ascii", "iso-8859-1"}
 _BOMS = ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF32_LE, "utf-32"),
          (codecs.BOM_UTF32_BE, "utf-32"), (codecs.BOM_UTF16_LE, "utf-16"),
          (codecs.BOM_UTF16_BE, "utf-16"))
@@ -104,7 +105,7 @@ def _sniff(head: bytes, name: str) -> str | None:
     if info.name.startswith(("utf-16", "utf-32")):
         raise ParseError(name, f"the XML declaration says {declared} but the file is written "
                                "in an 8-bit encoding (no byte-order mark)", 1)
-    return None if info.name in _NATIVE else info.name
+    return None if declared.lower() in _NATIVE else info.name
 
 
 class _Transcoder(io.RawIOBase):

@@ -66,7 +66,7 @@ ENCODINGS = [
     ("Shift_JIS", "shift_jis"), ("shift_jis", "cp932"), ("Windows-31J", "cp932"),
     ("EUC-JP", "euc_jp"), ("euc-jp", "euc_jis_2004"), ("ISO-2022-JP", "iso2022_jp"),
     ("UTF-16", "utf-16"), ("UTF-16LE", "utf-16-le"), ("UTF-16BE", "utf-16-be"),
-    ("UTF-32", "utf-32"),
+    ("UTF-32", "utf-32"), ("utf8", "utf-8"), ("UTF_8", "utf-8"),
 ]
 
 
