@@ -270,13 +270,22 @@ def read(fp: IO[bytes], name: str) -> Iterator[XliffSegment]:
     """Read XLIFF 2.x or 1.2 segments written by :func:`write` (or by a CAT tool: inline
     markup is flattened to its text).
 
+    An ``<xliff>`` root without a namespace, as some tools write it, is read in the namespace
+    its ``version`` implies (2.x, else 1.2).
+
     :raises ParseError: malformed or unsafe XML, or not XLIFF
     """
     ns = None
+    bare = ""  # "{namespace}" given to the un-namespaced elements of a bare <xliff>
     for event, elem in safe_iterparse(fp, name):
         if event == "start":
+            if bare and not elem.tag.startswith("{"):
+                elem.tag = bare + elem.tag
             if ns is None:
-                if elem.tag == f"{{{NS20}}}xliff":
+                if elem.tag == "xliff":
+                    ns = NS20 if (elem.get("version") or "").startswith("2") else NS12
+                    bare = f"{{{ns}}}"
+                elif elem.tag == f"{{{NS20}}}xliff":
                     ns = NS20
                 elif elem.tag == f"{{{NS12}}}xliff":
                     ns = NS12
@@ -300,9 +309,8 @@ def _not_xliff(name: str, tag: str) -> ParseError:
     if local != "xliff":
         where = f" in the namespace {uri}" if uri else ""
         return ParseError(name, f"not an XLIFF 2.x/1.2 file (root element <{local}>{where})", 1)
-    where = f"in the namespace {uri}" if uri else "in no namespace"
-    return ParseError(name, f"not an XLIFF 2.x/1.2 file (root element <xliff> is {where}; "
-                            f"XLIFF is in {NS20} or {NS12})", 1)
+    return ParseError(name, f"not an XLIFF 2.x/1.2 file (root element <xliff> is in the "
+                            f"namespace {uri}; XLIFF is in {NS20} or {NS12})", 1)
 
 
 def _text(elem: Any | None) -> str:

@@ -9,6 +9,7 @@ holding text), ``x`` / ``bx`` / ``ex`` (standalone); 2.0 ``pc`` / ``mrk`` (text)
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 
 import pytest
 
@@ -85,6 +86,17 @@ def test_root_refusals_name_the_cause() -> None:
         one(b'<xliff xmlns="urn:x" version="1.2"/>')
     with pytest.raises(ParseError, match=r"root element <tmx>\)"):
         one(b'<tmx version="1.4"/>')
+
+
+@pytest.mark.parametrize(("make", "code", "pair"), [(x12, "x", "g"), (x20, "ph", "pc")])
+def test_xliff_without_a_namespace_reads_like_the_namespaced_file(
+        make: Callable[..., bytes], code: str, pair: str) -> None:
+    data = make(f'開始<{code} id="1"/>する', f'Start <{pair} id="1">now</{pair}>')
+    assert one(data).source == "開始する" and one(data).target == "Start now"
+    bare = data.replace(b' xmlns="urn:oasis:names:tc:xliff:document:1.2"', b"").replace(
+        b' xmlns="urn:oasis:names:tc:xliff:document:2.0"', b"")
+    assert b"xmlns" not in bare
+    assert one(bare) == one(data)
 
 
 def test_deep_nesting_is_refused_in_one_line() -> None:
