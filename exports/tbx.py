@@ -60,7 +60,7 @@ from typing import IO, Any
 from glossary.model import STATUSES, TermEntry, TermForm
 from tm.errors import ExportError, ParseError
 
-from .xmlutil import clean_xml_text, safe_iterparse
+from .xmlutil import clean_xml_text, normalize_space, safe_iterparse
 from .xmlwriter import XmlWriter
 
 __all__ = ["read", "write", "status_text", "NAME", "EXTENSIONS", "TBX3_NS", "META_PREFIX",
@@ -69,6 +69,9 @@ __all__ = ["read", "write", "status_text", "NAME", "EXTENSIONS", "TBX3_NS", "MET
 NAME = "TBX"
 EXTENSIONS = (".tbx",)
 TBX3_NS = "urn:iso:std:iso:30042:ed-2"
+#: namespaces a TBX root may carry: none (TBX 2008, TBX-Basic v2), ISO 30042:2019 (v3, which
+#: some tools also put on a 2008 ``martif``), and ISO 30042:2008's own URN
+TBX_NAMESPACES = ("", TBX3_NS, "urn:iso:std:iso:30042:ed-1")
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 #: target of the processing instructions that carry taiyaku's own data (a JSON object)
 META_PI = "taiyaku"
@@ -105,6 +108,19 @@ _KIND_TO_TYPE = {"variant": "variant", "abbreviation": "abbreviation"}
 _TYPE_TO_KIND = {"variant": "variant", "abbreviation": "abbreviation", "acronym": "abbreviation",
                  "shortForm": "abbreviation"}
 _CONCEPT_ID = re.compile(r"c(\d{1,18})")
+# TBX v3 DCT style writes each data category as an element of a module namespace named after
+# the category (TBX-Basic's ``basic:definition``, TBX-Min's ``min:partOfSpeech`` …) where DCA
+# style writes a core element with the category as its type (``descrip type="definition"``).
+# The reader maps the first to the second and reads both alike.
+_DCT_ELEMENT = {
+    "definition": "descrip", "context": "descrip", "subjectField": "descrip",
+    "source": "admin", "customerSubset": "admin", "projectSubset": "admin",
+    "partOfSpeech": "termNote", "administrativeStatus": "termNote", "termType": "termNote",
+    "grammaticalGender": "termNote", "geographicalUsage": "termNote",
+    "termLocation": "termNote", "transactionType": "transac",
+    "responsibility": "transacNote", "crossReference": "ref",
+    "externalCrossReference": "xref", "xGraphic": "xref",
+}
 
 
 def tbx_pos(pos: str | None) -> str | None:
@@ -374,13 +390,7 @@ def read(fp: IO[bytes], name: str) -> Iterator[TermEntry]:
             open_elems.append(elem)
             if not root_seen:
                 root_seen = True
-                if tag == f"{{{TBX3_NS}}}tbx":
-                    ns = f"{{{TBX3_NS}}}"
-                elif tag in ("martif", "tbx"):
-                    ns = ""
-                else:
-                    raise ParseError(name, f"not a TBX file (root element <{_local(tag)}>, "
-                                           "expected <tbx> or <martif>)", lines.get(elem, 1))
+                ns = _root_namespace(tag, name, lines.get(elem, 1))
             elif tag in (f"{ns}langSec", f"{ns}langSet"):
                 lang = _lang_of(elem)
                 if not lang:
@@ -416,6 +426,21 @@ def _local(tag: str) -> str:
     return tag.rsplit("}", 1)[-1]
 
 
+def _root_namespace(tag: str, name: str, line: int) -> str:
+    """The ``{uri}`` prefix of the core elements, from the root element; a root that is not
+    ``tbx``/``martif``, or is in a namespace TBX does not use, is refused with its cause."""
+    uri = tag[1:].split("}", 1)[0] if tag.startswith("{") else ""
+    local = _local(tag)
+    if local not in ("tbx", "martif"):
+        where = f" in the namespace {uri}" if uri else ""
+        raise ParseError(name, f"not a TBX file (root element <{local}>{where}; a TBX file "
+                               "starts with <tbx> or <martif>)", line)
+    if uri not in TBX_NAMESPACES:
+        raise ParseError(name, f"not a TBX file (root element <{local}> is in the namespace "
+                               f"{uri}; TBX uses no namespace or {TBX3_NS})", line)
+    return f"{{{uri}}}" if uri else ""
+
+
 def _text(elem: Any) -> str:
     """All text inside *elem* (inline markup such as ``hi`` flattened)."""
     return "".join(elem.itertext())
@@ -425,14 +450,17 @@ def _entry_from(ce: Any, ns: str, meta_of: Mapping[Any, dict[str, Any]]) -> Term
     emeta: dict[str, Any] = dict(meta_of.get(ce, {}))
     notes: list[str] = []
     sources: list[str] = []
-    definition: str | None = None
-    context: str | None = None
+    definitions: list[str] = []
+    contexts: list[str] = []
     forms: dict[str, list[_Form]] = {"ja": [], "en": []}
 
     def aux(elem: Any, level: str, form: _Form | None) -> None:
-        nonlocal definition, context
-        local = _local(elem.tag)
+        tag = elem.tag
+        local = _local(tag)
         typ = elem.get("type")
+        if tag.startswith("{") and not (ns and tag.startswith(ns)):
+            # a DCT-style data category (module namespace): read it as its DCA element
+            typ, local = local, _DCT_ELEMENT.get(local, "")
         if local.endswith("Grp"):
             for child in elem:
                 aux(child, level, form)
@@ -452,11 +480,9 @@ def _entry_from(ce: Any, ns: str, meta_of: Mapping[Any, dict[str, Any]]) -> Term
             if text and text not in sources:
                 sources.append(text)
         elif local == "descrip" and typ == "definition":
-            if definition is None:
-                definition = _text(elem) or None
+            definitions.append(_text(elem))
         elif local == "descrip" and typ == "context":
-            if context is None:
-                context = _text(elem) or None
+            contexts.append(_text(elem))
         elif local == "termNote" and form is not None:
             value = _text(elem).strip()
             if typ == "administrativeStatus":
@@ -470,11 +496,11 @@ def _entry_from(ce: Any, ns: str, meta_of: Mapping[Any, dict[str, Any]]) -> Term
         local = _local(child.tag)
         if local in ("langSec", "langSet"):
             lang = _lang_key(_lang_of(child))
+            if lang is None:
+                continue  # another language: its terms, definitions and notes are not kept
             for sub in child:
                 sl = _local(sub.tag)
                 if sl in ("termSec", "tig", "ntig"):
-                    if lang is None:
-                        continue
                     _read_term(sub, lang, forms, aux, meta_of)
                 else:
                     aux(sub, "lang", None)
@@ -484,7 +510,7 @@ def _entry_from(ce: Any, ns: str, meta_of: Mapping[Any, dict[str, Any]]) -> Term
         notes.pop(0)  # taiyaku's status in words, for CAT tools: not the user's note
     if not forms["ja"] and not forms["en"]:
         return None
-    return _build_entry(ce.get("id"), emeta, notes, sources, definition, context, forms)
+    return _build_entry(ce.get("id"), emeta, notes, sources, definitions, contexts, forms)
 
 
 def _read_term(sec: Any, lang: str, forms: dict[str, list[_Form]], aux: Any,
@@ -511,9 +537,22 @@ def _read_term(sec: Any, lang: str, forms: dict[str, list[_Form]], aux: Any,
 
 
 def _build_entry(cid: str | None, emeta: dict[str, Any], notes: list[str], sources: list[str],
-                 definition: str | None, context: str | None,
+                 definitions: list[str], contexts: list[str],
                  forms: dict[str, list[_Form]]) -> TermEntry:
     ours = "status" in emeta
+    if not ours:
+        # Another tool's file: its pretty-printer's line wraps and indentation are not part
+        # of the text. taiyaku's own files (marked by the taiyaku: note) keep it verbatim, so
+        # a note's own line breaks survive a round trip.
+        notes, sources, definitions, contexts = (
+            [normalize_space(t) for t in texts]
+            for texts in (notes, sources, definitions, contexts))
+    # several definitions (one per language section) or contexts (one per term): every
+    # distinct one is kept, one per line
+    definition = "\n".join(dict.fromkeys(t for t in definitions if t)) or None
+    context = "\n".join(dict.fromkeys(t for t in contexts if t)) or None
+    notes = [t for t in notes if t]
+    sources = list(dict.fromkeys(t for t in sources if t))
     first = (forms["ja"] or forms["en"])[0]
     status = emeta.get("status") if ours else first.status
     if status not in STATUSES:

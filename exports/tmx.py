@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping
 from typing import IO, Any
 
-from exports.xmlutil import clean_xml_text
+from exports.xmlutil import MAX_XML_DEPTH, clean_xml_text, depth_error, join_inline, utf8_stream
 from tm.errors import ParseError
 from tm.model import TMUnit
 
@@ -22,7 +22,8 @@ NAME = "TMX 1.4b"
 EXTENSIONS = (".tmx",)
 
 _XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
-# Inline codes whose content is native markup, not text (their tails are text).
+# Inline codes whose content is native markup, not text (their tails are text); a <sub>
+# inside one holds text again (a link's words, an image's caption), <hi> is text throughout.
 _CODES = {"bpt", "ept", "ph", "it", "ut"}
 _KNOWN_PROPS = {"x-document", "x-position", "x-confidence", "x-bead"}
 
@@ -70,20 +71,25 @@ class _Reader:
         self.out: list[TMUnit] = []
         self.root_seen = False
         self.in_tu = False
+        self.level = 0  # element depth in the document, bounded by MAX_XML_DEPTH
         self.depth = 0  # element depth inside the current <tu> (1 = its children)
         self.props: dict[str, str] = {}
         self.texts: dict[str, str] = {}
-        self.note: str | None = None
+        self.notes: list[str] = []  # every <note> of the <tu> and of its ja/en <tuv>s
         self.created: str | None = None
         self.lang: str | None = None  # language code of the <tuv> being read
         self.seg_done = False  # its first <seg> has been read
         self.in_seg = 0  # depth inside <seg> (0 = outside)
-        self.skip = 0  # depth inside an inline code whose content is markup
-        self.text: list[str] | None = None  # collecting character data here
+        self.keep: list[bool] = []  # inside <seg>: is each open element's text kept?
+        # character data collected here; None marks a dropped inline code in a <seg>
+        self.text: list[str | None] | None = None
         self.closed = False  # stop collecting (a child inside <prop> or <note>)
         self.ptype: str | None = None
 
     def start(self, tag: str, attrs: dict[str, str]) -> None:
+        self.level += 1
+        if self.level > MAX_XML_DEPTH:
+            raise depth_error(self.name, self.parser.CurrentLineNumber)
         if not self.root_seen:
             self.root_seen = True
             if tag != "tmx":
@@ -93,14 +99,13 @@ class _Reader:
         if not self.in_tu:
             if tag == "tu":
                 self.in_tu, self.depth = True, 0
-                self.props, self.texts, self.note, self.lang = {}, {}, None, None
+                self.props, self.texts, self.notes, self.lang = {}, {}, [], None
                 self.created = attrs.get("creationdate")
             return
         self.depth += 1
         if self.in_seg:
             self.in_seg += 1
-            if self.skip or tag in _CODES:
-                self.skip += 1
+            self.keep.append(False if tag in _CODES else True if tag == "sub" else self.keep[-1])
             return
         if self.depth == 1:
             if tag == "prop":
@@ -116,12 +121,15 @@ class _Reader:
                                      self.parser.CurrentLineNumber)
                 self.lang, self.seg_done = lang_code(lang), False
         elif self.depth == 2 and tag == "seg" and self.lang is not None and not self.seg_done:
-            self.in_seg, self.skip = 1, 0
+            self.in_seg, self.keep = 1, [True]
             self.text = []
+        elif self.depth == 2 and tag == "note" and self.lang in ("ja", "en"):
+            self.text = []  # a note on the Japanese or English variant
         elif self.text is not None:
             self.closed = True  # <prop>/<note> text is only the text before a child element
 
     def end(self, tag: str) -> None:
+        self.level -= 1
         if not self.in_tu:
             return
         if self.depth == 0:  # </tu>
@@ -132,26 +140,33 @@ class _Reader:
             return
         self.depth -= 1
         if self.in_seg:
-            if self.skip:
-                self.skip -= 1
             self.in_seg -= 1
+            assert self.text is not None
             if self.in_seg == 0:
-                assert self.lang is not None and self.text is not None
-                self.texts.setdefault(self.lang, "".join(self.text))
+                assert self.lang is not None
+                self.texts.setdefault(self.lang, join_inline(self.text))
                 self.seg_done = True
                 self.text = None
+            elif tag in _CODES:
+                self.text.append(None)  # where the code stood, for join_inline
+            self.keep.pop()
             return
-        if self.depth == 0:
-            if tag == "prop" and self.ptype and self.text is not None:
-                self.props[self.ptype] = "".join(self.text)
-            elif tag == "note" and self.text is not None:
-                self.note = "".join(self.text)
-            elif tag == "tuv":
+        if self.depth == 1 and tag == "note" and self.text is not None:  # </note> of a <tuv>
+            self.notes.append("".join(t for t in self.text if t is not None))
+            self.text, self.closed = None, False
+        elif self.depth == 0:
+            if self.text is not None:
+                text = "".join(t for t in self.text if t is not None)
+                if tag == "prop" and self.ptype:
+                    self.props[self.ptype] = text
+                elif tag == "note":
+                    self.notes.append(text)
+            if tag == "tuv":
                 self.lang = None
             self.text, self.closed = None, False
 
     def data(self, text: str) -> None:
-        if self.text is not None and not self.skip and not self.closed:
+        if self.text is not None and not self.closed and (not self.in_seg or self.keep[-1]):
             self.text.append(text)
 
     def _unit(self) -> TMUnit | None:
@@ -175,7 +190,7 @@ class _Reader:
             confidence=conf,
             bead=props.pop("x-bead", None) or None,
             created=_tmx_date_to_iso(self.created),
-            note=self.note,
+            note="\n".join(n for n in self.notes if n) or None,
             props=props,
         )
 
@@ -198,6 +213,7 @@ def read(fp: IO[bytes], name: str) -> Iterator[TMUnit]:
     """
     from xml.parsers import expat
 
+    fp = utf8_stream(fp, name)  # expat itself reads no multi-byte encoding but UTF-8/16
     parser = expat.ParserCreate()
     reader = _Reader(parser, name)
     parser.buffer_text = True
@@ -226,7 +242,7 @@ def read(fp: IO[bytes], name: str) -> Iterator[TMUnit]:
         except expat.ExpatError as e:
             msg = str(e).split(":")[0]
             raise ParseError(name, f"malformed XML ({msg})", e.lineno) from None
-        except LookupError as e:  # the XML declaration names an encoding Python lacks
+        except (LookupError, ValueError) as e:  # expat's own encoding refusals
             raise ParseError(name, f"unsupported XML encoding ({e})") from None
         if reader.out:
             yield from reader.out

@@ -23,8 +23,7 @@ signed-off / final), candidates as ``alt-trans`` with ``match-quality`` and ``or
 
 States, so that CAT tools and Translate Toolkit count what they should:
 
-=============================  ==============================  ==============================
-record                         XLIFF 2.x ``segment``           XLIFF 1.2 ``trans-unit``
+=============================  ==============================  =======================record                         XLIFF 2.x ``segment``           XLIFF 1.2 ``trans-unit``
 =============================  ==============================  ==============================
 no target                      ``state="initial"``             no ``target``
 target, ``initial`` (a fuzzy   ``state="initial"``,            ``target state="needs-review-
@@ -45,6 +44,12 @@ Everything else taiyaku writes is readable text (notes say "repetition of segmen
 the Metadata module (``mda:meta``), which tools do not show.
 
 :func:`read` reads both back into the same records (for round trips and tests).
+=======
+:func:`read` reads both back into the same records (for round trips and tests). Inline
+markup in sources and targets is read as plain text: the text of paired codes and markers
+(1.2 ``g``, ``mrk``, ``sub``; 2.x ``pc``, ``mrk``) is kept, native code inside 1.2 ``bpt`` /
+``ept`` / ``ph`` / ``it`` and standalone codes (``x``, ``bx``, ``ex``, ``ph``, ``sc``, ``ec``,
+``sm``, ``em``, ``cp``) are dropped without leaving a double space.
 """
 
 from __future__ import annotations
@@ -56,7 +61,7 @@ from typing import IO, Any
 
 from tm.errors import ExportError, ParseError
 
-from .xmlutil import safe_iterparse
+from .xmlutil import join_inline, safe_iterparse
 from .xmlwriter import XmlWriter
 
 __all__ = ["XliffSegment", "Candidate", "TermRef", "TermHit", "read", "write", "NS20", "NS12",
@@ -314,19 +319,27 @@ def read(fp: IO[bytes], name: str) -> Iterator[XliffSegment]:
     """Read XLIFF 2.x or 1.2 segments written by :func:`write` (or by a CAT tool: inline
     markup is flattened to its text).
 
+    An ``<xliff>`` root without a namespace, as some tools write it, is read in the namespace
+    its ``version`` implies (2.x, else 1.2).
+
     :raises ParseError: malformed or unsafe XML, or not XLIFF
     """
     ns = None
+    bare = ""  # "{namespace}" given to the un-namespaced elements of a bare <xliff>
     for event, elem in safe_iterparse(fp, name):
         if event == "start":
+            if bare and not elem.tag.startswith("{"):
+                elem.tag = bare + elem.tag
             if ns is None:
-                if elem.tag == f"{{{NS20}}}xliff":
+                if elem.tag == "xliff":
+                    ns = NS20 if (elem.get("version") or "").startswith("2") else NS12
+                    bare = f"{{{ns}}}"
+                elif elem.tag == f"{{{NS20}}}xliff":
                     ns = NS20
                 elif elem.tag == f"{{{NS12}}}xliff":
                     ns = NS12
                 else:
-                    raise ParseError(name, f"not an XLIFF 2.x/1.2 file (root element "
-                                           f"<{elem.tag.rsplit('}', 1)[-1]}>)", 1)
+                    raise _not_xliff(name, elem.tag)
             continue
         if ns == NS20 and elem.tag == f"{{{NS20}}}unit":
             yield _unit2(elem)
@@ -338,8 +351,54 @@ def read(fp: IO[bytes], name: str) -> Iterator[XliffSegment]:
         raise ParseError(name, "empty file (no XML root element)")
 
 
+def _not_xliff(name: str, tag: str) -> ParseError:
+    """The refusal for a root element that is not XLIFF, naming what it is instead."""
+    uri = tag[1:].split("}", 1)[0] if tag.startswith("{") else ""
+    local = tag.rsplit("}", 1)[-1]
+    if local != "xliff":
+        where = f" in the namespace {uri}" if uri else ""
+        return ParseError(name, f"not an XLIFF 2.x/1.2 file (root element <{local}>{where})", 1)
+    return ParseError(name, f"not an XLIFF 2.x/1.2 file (root element <xliff> is in the "
+                            f"namespace {uri}; XLIFF is in {NS20} or {NS12})", 1)
+
+
 def _text(elem: Any | None) -> str:
     return "" if elem is None else "".join(elem.itertext())
+
+
+# 1.2 codes whose content is the native code (a <sub> inside holds text again); XLIFF 2 and
+# 1.2's standalone codes are empty elements and need no entry
+_NATIVE_CODES = {"bpt", "ept", "ph", "it"}
+_CODES = _NATIVE_CODES | {"x", "bx", "ex", "sc", "ec", "sm", "em", "cp"}
+
+
+def _inline_text(elem: Any | None) -> str:
+    """The text of a ``source``/``target``: text of paired codes and markers kept, native
+    code and standalone codes dropped (see the module docstring). Iterative, so no nesting
+    depth can overflow the stack."""
+    if elem is None:
+        return ""
+    pieces: list[str | None] = []
+    # (element, its text is kept) pairs to enter, or a string/None to emit, in reverse order
+    todo: list[Any] = [(elem, True)]
+    while todo:
+        item = todo.pop()
+        if not isinstance(item, tuple):
+            pieces.append(item)
+            continue
+        node, keep = item
+        if keep and node.text:
+            pieces.append(node.text)
+        for child in reversed(list(node)):
+            local = child.tag.rsplit("}", 1)[-1]
+            if keep and child.tail:
+                todo.append(child.tail)
+            if local in _CODES:
+                todo.append(None)  # where the code stood, for join_inline
+            child_keep = (False if local in _NATIVE_CODES else True if local == "sub"
+                          else keep)
+            todo.append((child, child_keep))
+    return join_inline(pieces)
 
 
 def _score(value: str | None) -> float:
@@ -354,8 +413,8 @@ def _unit2(unit: Any) -> XliffSegment:
     candidates = []
     for m in unit.iter(f"{{{MTC}}}match"):
         score = m.get("similarity") or m.get("matchQuality")
-        candidates.append(Candidate(_score(score), _text(m.find(f"{x}source")),
-                                    _text(m.find(f"{x}target")), m.get("origin") or ""))
+        candidates.append(Candidate(_score(score), _inline_text(m.find(f"{x}source")),
+                                    _inline_text(m.find(f"{x}target")), m.get("origin") or ""))
     terms = []
     for g in unit.iter(f"{{{GLS}}}glossEntry"):
         status = "approved"
@@ -369,10 +428,10 @@ def _unit2(unit: Any) -> XliffSegment:
     sources, targets, state = [], [], "initial"
     for s in unit.findall(f"{x}segment"):
         state = s.get("state") or state
-        sources.append(_text(s.find(f"{x}source")))
+        sources.append(_inline_text(s.find(f"{x}source")))
         t = s.find(f"{x}target")
         if t is not None:
-            targets.append(_text(t))
+            targets.append(_inline_text(t))
     return XliffSegment(
         id=unit.get("id") or "", source="".join(sources),
         target="".join(targets) if targets else None, state=state,
@@ -385,8 +444,9 @@ def _unit12(tu: Any) -> XliffSegment:
     x = f"{{{NS12}}}"
     target = tu.find(f"{x}target")
     candidates = tuple(
-        Candidate(_score(a.get("match-quality", "").rstrip("%")), _text(a.find(f"{x}source")),
-                  _text(a.find(f"{x}target")), a.get("origin") or "")
+        Candidate(_score(a.get("match-quality", "").rstrip("%")),
+                  _inline_text(a.find(f"{x}source")), _inline_text(a.find(f"{x}target")),
+                  a.get("origin") or "")
         for a in tu.findall(f"{x}alt-trans")
     )
     terms = []
@@ -403,7 +463,7 @@ def _unit12(tu: Any) -> XliffSegment:
     if target is not None:
         state = _STATE_FROM_12.get(target.get("state") or "translated", "translated")
     return XliffSegment(
-        id=tu.get("id") or "", source=_text(tu.find(f"{x}source")),
-        target=_text(target) if target is not None else None, state=state,
+        id=tu.get("id") or "", source=_inline_text(tu.find(f"{x}source")),
+        target=_inline_text(target) if target is not None else None, state=state,
         candidates=candidates, terms=tuple(terms), note="\n".join(notes) if notes else None,
     )

@@ -129,7 +129,8 @@ def test_nested_codes_legacy_lang_and_first_variant_wins() -> None:
         '<tuv xml:lang="en"><seg>before <ut>raw</ut>after</seg><seg>extra seg</seg></tuv></tu>'
     )
     [unit] = tmx.read(io.BytesIO(data), "a.tmx")
-    assert (unit.ja, unit.en, unit.props) == ("前後強調", "before after", {"empty": ""})
+    # a <sub> inside a code is text (issue 15.9); the code's own content is not
+    assert (unit.ja, unit.en, unit.props) == ("前脚注後強調", "before after", {"empty": ""})
 
 
 def test_units_across_read_blocks_and_line_of_a_bad_tuv() -> None:
@@ -147,3 +148,91 @@ def test_unknown_encoding_is_a_parse_error() -> None:
     data = b'<?xml version="1.0" encoding="x-no-such"?><tmx version="1.4"><body/></tmx>'
     with pytest.raises(ParseError, match="encoding"):
         list(tmx.read(io.BytesIO(data), "enc.tmx"))
+
+
+# -- issue 15.9: inline codes, notes, duplicates ------------------------------------------------
+def one_tu(ja: str, en: str, extra: str = "") -> bytes:
+    return tmx_bytes(f'<tu>{extra}<tuv xml:lang="ja"><seg>{ja}</seg></tuv>'
+                     f'<tuv xml:lang="en"><seg>{en}</seg></tuv></tu>')
+
+
+@pytest.mark.parametrize(("en", "expected"), [
+    ("Click <ph><sub>here</sub></ph> to start.", "Click here to start."),
+    ('Click <ph x="1">&lt;a href="#"&gt;<sub>here</sub>&lt;/a&gt;</ph> to start.',
+     "Click here to start."),
+    ('Click <ph x="1">&lt;img src="go.png"/&gt;</ph> to start.', "Click to start."),
+    ('<bpt i="1">&lt;b&gt;</bpt>Click<ept i="1">&lt;/b&gt;</ept> <ph>&lt;br/&gt;</ph> now',
+     "Click now"),
+    ('<ph>&lt;icon/&gt;</ph> Start <it pos="end">&lt;/i&gt;</it>', "Start"),
+    ("Press <hi type=\"b\">Start</hi> <ut>{\\b}</ut> twice", "Press Start twice"),
+    ("keep  two  spaces <ph>x</ph>", "keep  two  spaces"),
+])
+def test_sub_and_hi_text_is_kept_codes_leave_no_double_space(en: str, expected: str) -> None:
+    [unit] = tmx.read(io.BytesIO(one_tu("開始", en)), "codes.tmx")
+    assert unit.en == expected
+
+
+def test_every_note_is_kept_in_order() -> None:
+    data = one_tu("港湾", "harbour",
+                  "<note>first note</note><prop type=\"client\">K</prop><note>second</note>")
+    data = data.replace(b'<tuv xml:lang="ja">', b'<tuv xml:lang="ja"><note>on the ja side</note>')
+    data = data.replace(b'<tuv xml:lang="en">', b'<tuv xml:lang="en"><note>on the en side</note>')
+    [unit] = tmx.read(io.BytesIO(data), "notes.tmx")
+    assert unit.note == "first note\nsecond\non the ja side\non the en side"
+    assert unit.props == {"client": "K"}
+
+
+def test_notes_of_another_language_and_empty_notes_are_left_out() -> None:
+    data = tmx_bytes('<tu><note></note><tuv xml:lang="fr"><note>français</note><seg>port</seg>'
+                     '</tuv><tuv xml:lang="ja"><seg>港</seg></tuv><tuv xml:lang="en"><seg>port'
+                     '</seg></tuv></tu>')
+    [unit] = tmx.read(io.BytesIO(data), "notes.tmx")
+    assert unit.note is None
+
+
+def test_notes_reach_the_store_and_the_export(tmp_path: Path) -> None:
+    """Every note survives tm import → store → tm export → read."""
+    from tm.store import Store
+    from tm.tmio import export_tm, import_tm
+
+    src = tmp_path / "in.tmx"
+    src.write_bytes(one_tu("港湾", "harbour", "<note>checked</note><note>by the office</note>"))
+    store = Store.open(str(tmp_path / "t.db"))
+    import_tm(store, src)
+    out = tmp_path / "out.tmx"
+    export_tm(store, out)
+    [unit] = tmx.read(io.BytesIO(out.read_bytes()), "out.tmx")
+    assert unit.note == "checked\nby the office"
+
+
+def test_units_that_differ_only_in_tags_are_counted_as_duplicates(tmp_path: Path) -> None:
+    """Markup is dropped, so two TUs that differ only in inline codes become one unit; the
+    import says so in its duplicate count (README, File formats)."""
+    from tm.store import Store
+    from tm.tmio import import_tm
+
+    body = ('<tu><tuv xml:lang="ja"><seg>開始する</seg></tuv><tuv xml:lang="en"><seg>'
+            '<bpt i="1">&lt;b&gt;</bpt>Start<ept i="1">&lt;/b&gt;</ept></seg></tuv></tu>'
+            '<tu><tuv xml:lang="ja"><seg>開始する</seg></tuv><tuv xml:lang="en"><seg>'
+            '<ph>&lt;icon/&gt;</ph>Start</seg></tuv></tu>')
+    src = tmp_path / "tags.tmx"
+    src.write_bytes(tmx_bytes(body))
+    result = import_tm(Store.open(str(tmp_path / "t.db")), src)
+    assert (result.read, result.added, result.duplicates) == (2, 1, 1)
+
+
+# -- issue 16.4: deep nesting ------------------------------------------------------------------
+@pytest.mark.parametrize("where", ["seg", "body"])
+def test_deep_nesting_is_refused_with_the_limit(where: str) -> None:
+    from exports.xmlutil import MAX_XML_DEPTH
+
+    deep = "<hi>" * 2000 + "川" + "</hi>" * 2000
+    if where == "seg":
+        data = one_tu(deep, "river")
+    else:
+        data = tmx_bytes("<tu>" * 2000 + "</tu>" * 2000)
+    with pytest.raises(ParseError) as err:
+        list(tmx.read(io.BytesIO(data), "deep.tmx"))
+    message = str(err.value)
+    assert message.startswith("deep.tmx:1: XML elements nested more than")
+    assert f"at most {MAX_XML_DEPTH} levels" in message

@@ -192,6 +192,23 @@ def tbx_billion_laughs() -> str:
                    "</conceptEntry></body></text></tbx>\n")
 
 
+def tbx_deep_nesting(depth: int = 2000) -> str:
+    """A 50 KB TBX whose concept holds *depth* nested <descripGrp> (issue 16.4)."""
+    return ('<?xml version="1.0" encoding="UTF-8"?>\n<tbx type="TBX-Basic" style="dca" '
+            'xml:lang="en" xmlns="urn:iso:std:iso:30042:ed-2"><text><body><conceptEntry id="c1">'
+            + "<descripGrp>" * depth + '<descrip type="definition">港湾</descrip>'
+            + "</descripGrp>" * depth + '<langSec xml:lang="ja"><termSec><term>港湾計画</term>'
+            "</termSec></langSec></conceptEntry></body></text></tbx>\n")
+
+
+def tmx_deep_nesting(depth: int = 2000) -> str:
+    """A TMX whose segment holds *depth* nested <hi> elements."""
+    body = tmx_valid(2).split("<body>", 1)
+    seg = ('<tu><tuv xml:lang="ja"><seg>' + "<hi>" * depth + "港湾" + "</hi>" * depth
+           + '</seg></tuv><tuv xml:lang="en"><seg>harbour</seg></tuv></tu>')
+    return body[0] + "<body>" + seg + body[1]
+
+
 def tbx_external_entity() -> str:
     """A TBX that pulls a local file into a term (XXE)."""
     return ('<?xml version="1.0"?>\n<!DOCTYPE tbx [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>\n'

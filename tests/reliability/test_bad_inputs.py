@@ -86,6 +86,7 @@ XML_BROKEN = r"malformed|not well-formed|XML|truncated|unclosed|syntax|no elemen
 UNSAFE = r"unsafe|entit|external|DTD|refused"
 WRONG_ROOT = r"root|not a (TMX|TBX)|expected|<tmx>|<tbx>|<martif>"
 NO_LANG = r"lang"
+DEEP = r"nested more than \d+ levels deep"
 XLSX_BROKEN = r"xlsx|zip|corrupt|damaged|truncated|not a valid|workbook"
 TOO_BIG = r"too (large|big|long)|uncompressed|bomb|limit|exceed"
 FULL = r"space|full|cannot write|ENOSPC|No space"
@@ -233,6 +234,8 @@ CATALOGUE: list[Case] = [
               bf.tmx_parameter_entity, UNSAFE, TM_IO),
     file_case("tmx-unknown-encoding", ["tm", "import"], "memory.tmx", bf.tmx_unknown_encoding,
               r"encoding", TM_IO),
+    file_case("tmx-deep-nesting", ["tm", "import"], "memory.tmx", bf.tmx_deep_nesting,
+              DEEP, TM_IO),
     file_case("tmx-not-xml", ["tm", "import"], "memory.tmx",
               lambda: "港湾計画\tharbour plan\n", XML_BROKEN, TM_IO),
     file_case("tmx-empty-file", ["tm", "import"], "memory.tmx", lambda: b"",
@@ -260,6 +263,8 @@ CATALOGUE: list[Case] = [
               bf.tbx_external_entity, UNSAFE, GLOSSARY_IO),
     file_case("tbx-unknown-encoding", ["terms", "import"], "glossary.tbx",
               bf.tbx_unknown_encoding, r"encoding", GLOSSARY_IO),
+    file_case("tbx-deep-nesting", ["terms", "import"], "glossary.tbx", bf.tbx_deep_nesting,
+              DEEP, GLOSSARY_IO),
     file_case("glossary-truncated-xlsx", ["terms", "import"], "glossary.xlsx",
               lambda: bf.xlsx_truncated(bf.glossary_rows()), XLSX_BROKEN, GLOSSARY_IO),
     file_case("glossary-text-named-xlsx", ["terms", "import"], "glossary.xlsx", bf.fake_xlsx,

@@ -231,6 +231,17 @@ def _xlsx_with_edited_member(seed: bytes) -> st.SearchStrategy[bytes]:
 
 
 SEEDS = _seed_documents()
+# (declared name, codec) pairs the XML readers transcode (issue 15.3); "utf-16" without
+# its byte-order mark and "punycode" are there to be refused cleanly
+_XML_CODECS = [("Shift_JIS", "cp932"), ("EUC-JP", "euc_jp"), ("UTF-16", "utf-16"),
+               ("UTF-16LE", "utf-16-le"), ("UTF-16", "utf-8"), ("ISO-2022-JP", "iso2022_jp"),
+               ("punycode", "utf-8")]
+
+
+def _reencoded(seed: bytes, codec: tuple[str, str]) -> bytes:
+    declared, python_codec = codec
+    text = seed.decode("utf-8").replace('encoding="UTF-8"', f'encoding="{declared}"')
+    return text.encode(python_codec)
 
 
 @pytest.mark.parametrize("kind", sorted(READERS))
@@ -251,6 +262,9 @@ def test_reader_survives_arbitrary_and_mutated_input(kind: str) -> None:
                   TEXTY.map(lambda s: s.encode("utf-8", "surrogatepass"))]
     if kind.startswith("xlsx"):
         strategies.append(_xlsx_with_edited_member(SEEDS[kind]))
+    if kind in ("tmx", "tbx", "xliff"):
+        strategies.append(st.sampled_from(_XML_CODECS).flatmap(
+            lambda codec: mutated(_reencoded(SEEDS[kind], codec))))
 
     @FUZZ
     @given(st.one_of(*strategies))
