@@ -43,12 +43,19 @@ def test_import_skips_duplicates_and_makes_one_document(store: Store, tmp_path: 
     assert find_matches(store, "夕方には店が閉まった。")[0].target == PAIRS[1][1]
 
 
-def test_reimport_replaces_the_document(store: Store, tmp_path: Path) -> None:
+def test_reimport_of_the_same_file_is_unchanged_or_replaces_it(store: Store,
+                                                               tmp_path: Path) -> None:
     path = write_tmx(tmp_path / "mem.tmx", PAIRS)
     import_tm(store, path)
-    second = import_tm(store, path)
-    assert second.added == 3
-    assert store.counts()["units"] == 3
+    again = import_tm(store, path)
+    assert (again.status, again.document, again.added) == ("unchanged", "mem.tmx", 0)
+    assert "nothing to do" in again.summary()
+    write_tmx(path, PAIRS[:2])  # the same file, changed: its earlier import is replaced
+    changed = import_tm(store, path)
+    assert (changed.status, changed.document, changed.added) == ("replaced", "mem.tmx", 2)
+    assert "replacing" in changed.summary()
+    assert [d.name for d in store.documents()] == ["mem.tmx"]
+    assert store.counts()["units"] == 2
     assert len(find_matches(store, "夕方には店が閉まる。", limit=5, min_score=90)) == 1
 
 
