@@ -8,8 +8,9 @@ A document's identity is where it came from and what it held, not its base name:
 - the same source with the same SHA-256 is **unchanged**: nothing to do;
 - the same source (a regular file) with other content **replaces** the document stored from it;
 - anything else is a **new** document. Its name is the file name; when another document holds
-  that name, the shortest tail of the path that is free (``b/project_save.tmx``,
-  ``clientB/memory.tsv``), else the name with a number (``memory.tsv (2)``).
+  that name, the shortest tail of its path that no other document's path ends with
+  (``clientB/memory.tsv``, ``b/omegat/project_save.tmx``), else the name with a number
+  (``memory.tsv (2)``).
 
 An explicit name (``ingest --name``) that another source already uses is refused unless the
 caller asks to replace it. Nothing is deleted unless it is the same file or the user asked.
@@ -89,9 +90,13 @@ def source_of(paths: Sequence[str | os.PathLike[str]], sha256: str) -> Source:
 def _free_name(store: Store, source: Source) -> str:
     if store.document_id(source.name) is None:
         return source.name
+    # The shortest tail of the path that no other document's source ends with: every OmegaT
+    # project keeps omegat/project_save.tmx, so the folder that tells projects apart is
+    # further up (a/omegat/… and b/omegat/… give b/omegat/project_save.tmx).
     for depth in range(1, len(source.folders) + 1):
         candidate = "/".join((*source.folders[-depth:], source.name))
-        if store.document_id(candidate) is None:
+        if store.document_id(candidate) is None and not store.source_ends_with(
+                os.sep + os.path.join(*source.folders[-depth:], source.name)):
             return candidate
     n = 2
     while store.document_id(f"{source.name} ({n})") is not None:

@@ -509,6 +509,14 @@ class Store:
         ).fetchone()
         return None if row is None else (row[0], row[1])
 
+    def source_ends_with(self, tail: str) -> bool:
+        """True if a stored document's source path ends with *tail*."""
+        row = self.conn.execute(
+            "SELECT 1 FROM documents WHERE substr(source_path, -?) = ? LIMIT 1",
+            (len(tail), tail),
+        ).fetchone()
+        return row is not None
+
     def documents_from(self, source_path: str) -> list[tuple[int, str, str | None]]:
         """``(id, name, sha256)`` of the documents stored from *source_path*, newest first."""
         rows = self.conn.execute(

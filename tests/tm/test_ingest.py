@@ -67,16 +67,36 @@ def test_ingest_halves_round_trip(store: Store) -> None:
     assert json.loads(json.dumps(result.to_json()))["units"] == result.units
 
 
-def test_ingest_same_name_replaces(store: Store) -> None:
-    first = ingest_file(store, HALVES, IngestOptions(name="tram"))
-    second = ingest_file(store, HALVES, IngestOptions(name="tram"))
-    assert second.replaced and "Replaced" in second.summary()
-    assert store.counts()["documents"] == 1
-    assert store.counts()["units"] == first.units
-    assert store.counts()["segments"] == 31
-    # A different name is a second document.
-    ingest_file(store, HALVES, IngestOptions(name="tram-2"))
+def test_ingest_identity_is_path_and_content_not_the_name(store: Store, tmp_path: Path) -> None:
+    text = HALVES.read_text(encoding="utf-8")
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    a, b = tmp_path / "a" / "article.txt", tmp_path / "b" / "article.txt"
+    a.write_text(text, encoding="utf-8")
+    b.write_text(text.replace("。", "。", 1), encoding="utf-8")
+    first = ingest_file(store, a)
+    # the same file again: nothing to do, nothing rewritten
+    before = _snapshot(store)
+    again = ingest_file(store, a)
+    assert again.status == "unchanged" and "nothing to do" in again.summary()
+    assert _snapshot(store) == before
+    # another file of the same name (another folder): a second document, the first kept
+    other = ingest_file(store, b)
+    assert (first.document, other.document) == ("article.txt", "b/article.txt")
     assert store.counts()["documents"] == 2 and store.counts()["units"] == 2 * first.units
+    # the same file changed: replaces its own document only
+    a.write_text(text + "\n追加の一文です。\n", encoding="utf-8")
+    changed = ingest_file(store, a)
+    assert changed.replaced and changed.document == "article.txt" and "Replaced" in changed.summary()
+    assert changed.to_json()["status"] == "replaced"
+    assert sorted(d.name for d in store.documents()) == ["article.txt", "b/article.txt"]
+    # a --name another file holds is refused (database unchanged) unless --replace is given
+    before = _snapshot(store)
+    with pytest.raises(InputError, match="already stored.*--replace"):
+        ingest_file(store, HALVES, IngestOptions(name="article.txt"))
+    assert _snapshot(store) == before
+    forced = ingest_file(store, HALVES, IngestOptions(name="article.txt", replace=True))
+    assert forced.replaced and store.counts()["documents"] == 2
 
 
 def test_ingest_pair_and_presegmented(store: Store, tmp_path: Path) -> None:
@@ -122,7 +142,7 @@ def test_failure_mid_way_leaves_the_database_unchanged(store: Store, tmp_path: P
     # The review is written inside the transaction, after units and segments: a review that
     # cannot be written must roll back the replacement.
     with pytest.raises(ExportError, match="does not exist"):
-        ingest_file(store, PAIR_JA, IngestOptions(en_path=PAIR_EN, name="tram",
+        ingest_file(store, PAIR_JA, IngestOptions(en_path=PAIR_EN, name="tram", replace=True,
                                                   review=tmp_path / "missing" / "r.html"))
     assert _snapshot(store) == before
 
