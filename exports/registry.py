@@ -153,7 +153,8 @@ def xml_root(head: bytes) -> str | None:
     if head.startswith((b"\xff\xfe", b"\xfe\xff")):
         text = head.decode("utf-16", errors="ignore")
     else:
-        text = head.removeprefix(b"\xef\xbb\xbf").decode("utf-8", errors="ignore")
+        text = head.decode("utf-8", errors="ignore")
+    text = text.lstrip("\ufeff")
     pos = 0
     while True:
         m = _XML_SKIP.match(text, pos)

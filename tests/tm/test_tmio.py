@@ -435,3 +435,49 @@ def test_export_writes_an_identical_pair_once_and_names_the_other_documents(
     assert '<prop type="x-also-in">b/m.tmx</prop>' in text
     other = Store.open(tmp_path / "other.db")
     assert import_tm(other, out).added == 4
+
+
+# -- the index worker dying mid-import (16.8) ---------------------------------------------------
+KILL_THE_WORKER = """
+import os, signal, sys
+import tm.index as index
+
+index.WORKER_AFTER = 50
+start = index._Bulk._start
+
+
+def start_then_kill(self):
+    start(self)
+    if self.proc is not None:
+        os.kill(self.proc.pid, signal.SIGKILL)
+        self.proc.join()
+
+
+index._Bulk._start = start_then_kill
+from cli import cli
+
+sys.argv = ["taiyaku", "tm", "import", sys.argv[1], "--db", sys.argv[2]]
+cli()
+"""
+
+
+def test_a_dead_index_worker_is_one_line_and_a_rollback(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    db = tmp_path / "t.db"
+    with Store.open(db) as store:
+        import_tm(store, write_tmx(tmp_path / "before.tmx", PAIRS))
+    pairs = [(f"倉庫{i}番の鍵を返した。", f"Returned the key of warehouse {i}.")
+             for i in range(300)]
+    big = write_tmx(tmp_path / "big.tmx", pairs)
+    # run as the console script runs: the CLI restores SIGPIPE's default action
+    proc = subprocess.run([sys.executable, "-c", KILL_THE_WORKER, str(big), str(db)],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 1, (proc.returncode, proc.stderr)
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("Error: the indexing process stopped")
+    assert "Traceback" not in proc.stderr
+    with Store.open(db) as store:
+        assert [d.name for d in store.documents()] == ["before.tmx"]
+        assert store.counts()["units"] == 3
