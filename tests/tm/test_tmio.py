@@ -324,36 +324,37 @@ def test_trados_sdlxliff_keeps_confirmed_segments_per_mrk(store: Store) -> None:
     assert '"x-xliff-state":"ApprovedSignOff"' in props
 
 
-def test_memoq_mqxliff_keeps_confirmed_statuses(store: Store) -> None:
-    result = import_tm(store, DATA / "tmimport_job.mqxliff")
-    assert _pairs(store, "tmimport_job.mqxliff") == {
-        ("バルブを閉じてください。", "Close the valve."),
-        ("警告", "Warning"),
-        ("電源を切ってください。", "Switch off the power."),
-    }
-    assert result.skipped == {"unconfirmed": 2, "no_target": 1} and result.read == 6
+FLAVOURS = [
+    # memoQ: mq:status ManuallyConfirmed / Reviewer1Confirmed / Proofread count
+    ("tmimport_job.mqxliff", {("バルブを閉じてください。", "Close the valve."), ("警告", "Warning"),
+                              ("電源を切ってください。", "Switch off the power.")},
+     {"unconfirmed": 2, "no_target": 1}),
+    # Phrase: m:confirmed 1 and 2 count, 0 does not
+    ("tmimport_job.mxliff", {("料金はいくらですか。", "How much does it cost?"),
+                             ("駐車場はありますか。", "Is there a car park?")},
+     {"unconfirmed": 1}),
+    # XLIFF 2.0 from a web tool, English to Japanese; inline codes flattened to their text
+    ("tmimport_web.xlf", {("おかえりなさい！", "Welcome back!"), ("変更を保存", "Save changes"),
+                          ("ご注文の商品を発送しました。", "Your order has shipped."),
+                          ("開始を押して始めます。", "Press Start to begin.")},
+     {"unconfirmed": 1, "no_target": 1}),
+]
 
 
-def test_phrase_mxliff_keeps_confirmed_levels(store: Store) -> None:
-    result = import_tm(store, DATA / "tmimport_job.mxliff")
-    assert _pairs(store, "tmimport_job.mxliff") == {
-        ("料金はいくらですか。", "How much does it cost?"),
-        ("駐車場はありますか。", "Is there a car park?"),
-    }
-    assert result.skipped == {"unconfirmed": 1}
+@pytest.mark.parametrize(("name", "pairs", "skipped"), FLAVOURS, ids=[f[0] for f in FLAVOURS])
+def test_cat_tool_xliff_keeps_exactly_the_confirmed_segments(
+    store: Store, name: str, pairs: set[tuple[str, str]], skipped: dict[str, int]
+) -> None:
+    result = import_tm(store, DATA / name)
+    assert _pairs(store, name) == pairs
+    assert result.skipped == skipped
+    assert result.read == len(pairs) + sum(skipped.values())
 
 
-def test_xliff2_from_a_web_tool_english_to_japanese(store: Store) -> None:
-    result = import_tm(store, DATA / "tmimport_web.xlf")
-    assert _pairs(store, "tmimport_web.xlf") == {
-        ("おかえりなさい！", "Welcome back!"),
-        ("変更を保存", "Save changes"),
-        ("ご注文の商品を発送しました。", "Your order has shipped."),
-        ("開始を押して始めます。", "Press Start to begin."),
-    }
-    assert result.skipped == {"unconfirmed": 1, "no_target": 1} and result.read == 6
-    (note,) = store.query("SELECT props FROM units WHERE en = 'Welcome back!'")[0]
-    assert "Home screen title" in note and "app/strings.json" in note
+def test_xliff2_notes_and_file_travel_as_props(store: Store) -> None:
+    import_tm(store, DATA / "tmimport_web.xlf")
+    (props,) = store.query("SELECT props FROM units WHERE en = 'Welcome back!'")[0]
+    assert "Home screen title" in props and "app/strings.json" in props
 
 
 def test_include_drafts_adds_the_unconfirmed_translated_segments(store: Store) -> None:
