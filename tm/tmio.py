@@ -7,7 +7,7 @@ import hashlib
 import json
 from collections import Counter
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -274,9 +274,9 @@ def import_tm(store: Store, path: Path, progress: Progress = no_progress, *,
 
 
 _EXPORT_SQL = (
-    "SELECT u.id, u.ja_hash, u.en_hash, u.ja, u.en, d.name, u.position, u.confidence, u.bead, "
-    "u.created, u.props, (SELECT json_group_array(hd.name) FROM unit_holders h "
-    "JOIN documents hd ON hd.id = h.doc_id WHERE h.unit_id = u.id) "
+    "SELECT u.ja, u.en, d.name, u.position, u.confidence, u.bead, u.created, u.props, "
+    "(SELECT json_group_array(hd.name) FROM unit_holders h JOIN documents hd "
+    "ON hd.id = h.doc_id WHERE h.unit_id = u.id) "
     "FROM units u JOIN documents d ON d.id = u.doc_id ORDER BY u.doc_id, u.position, u.id"
 )
 #: the prop that lists the other documents that hold a unit (one name per line)
@@ -293,18 +293,12 @@ def _with_holders(props: dict[str, str], names: list[str], own: str) -> None:
         props[ALSO_IN] = "\n".join(known)
 
 
-def _rows(store: Store) -> Iterator[tuple[Any, ...]]:
-    cur = store.conn.execute(_EXPORT_SQL)
-    while rows := cur.fetchmany(5000):
-        yield from rows
-
-
-def _unit(row: tuple[Any, ...], also: list[str]) -> TMUnit:
-    _, _, _, ja, en, doc, position, confidence, bead, created, props_json, holders = row
+def _unit(row: tuple[Any, ...]) -> TMUnit:
+    ja, en, doc, position, confidence, bead, created, props_json, holders = row
     props: dict[str, str] = json.loads(props_json) if props_json else {}
     document = props.pop("x-document", doc)
     note = props.pop("x-note", None)
-    _with_holders(props, [*json.loads(holders or "[]"), *also], document)
+    _with_holders(props, json.loads(holders or "[]"), document)
     return TMUnit(ja=ja, en=en, document=document, position=position, confidence=confidence,
                   bead=bead, created=created, note=note, props=props)
 
@@ -316,8 +310,10 @@ def iter_units(store: Store) -> Iterator[TMUnit]:
     name. Documents that hold the unit too (they were skipped as its duplicates on import) are
     listed in its ``x-also-in`` prop, one name per line.
     """
-    for row in _rows(store):
-        yield _unit(row, [])
+    cur = store.conn.execute(_EXPORT_SQL)
+    while rows := cur.fetchmany(5000):
+        for row in rows:
+            yield _unit(row)
 
 
 def export_units(store: Store, merged: list[int] | None = None) -> Iterator[TMUnit]:
@@ -330,27 +326,28 @@ def export_units(store: Store, merged: list[int] | None = None) -> Iterator[TMUn
     :param merged: when given, its first item is incremented per unit left out
     """
     # Pairs stored more than once are few (tm import skips duplicates; only ingest and
-    # pre-existing data repeat them), so only their units are held in memory.
-    groups: dict[tuple[int, int], list[tuple[int, str, str, str]]] = {}
-    for uid, jh, eh, ja, en, name in store.conn.execute(
-        "SELECT u.id, u.ja_hash, u.en_hash, u.ja, u.en, d.name FROM units u "
-        "JOIN documents d ON d.id = u.doc_id WHERE (u.ja_hash, u.en_hash) IN "
-        "(SELECT ja_hash, en_hash FROM units GROUP BY ja_hash, en_hash HAVING count(*) > 1) "
-        "ORDER BY u.doc_id, u.position, u.id"
+    # pre-existing data repeat them), so only those are held in memory.
+    documents: dict[tuple[str, str], list[str]] = {}
+    for ja, en, name in store.conn.execute(
+        "SELECT u.ja, u.en, d.name FROM units u JOIN documents d ON d.id = u.doc_id "
+        "WHERE (u.ja_hash, u.en_hash) IN (SELECT ja_hash, en_hash FROM units "
+        "GROUP BY ja_hash, en_hash HAVING count(*) > 1) ORDER BY u.doc_id, u.position, u.id"
     ):
-        groups.setdefault((jh, eh), []).append((uid, ja, en, name))
-    for row in _rows(store):
-        uid, jh, eh, ja, en = row[:5]
-        group = groups.get((jh, eh))
-        if group is None:
-            yield _unit(row, [])
-            continue
-        same = [g for g in group if g[1] == ja and g[2] == en]
-        if same[0][0] != uid:
+        documents.setdefault((ja, en), []).append(name)
+    repeated = {key: names for key, names in documents.items() if len(names) > 1}
+    written: set[tuple[str, str]] = set()
+    for unit in iter_units(store):
+        names = repeated.get((unit.ja, unit.en))
+        if names is None:
+            yield unit
+        elif (unit.ja, unit.en) in written:
             if merged is not None:
                 merged[0] += 1
-            continue
-        yield _unit(row, [g[3] for g in same[1:]])
+        else:
+            written.add((unit.ja, unit.en))
+            props = dict(unit.props)
+            _with_holders(props, [n for n in names[1:] if n != names[0]], unit.document or "")
+            yield replace(unit, props=props)
 
 
 def export_tm(store: Store, path: Path) -> ExportResult:
