@@ -1,11 +1,13 @@
 """Which module reads and writes a file: extension → ``"module:attr"``, resolved lazily.
 
 Formats are named by strings and imported only when used (openpyxl loads only for ``.xlsx``).
-Unknown extensions fall back to sniffing the first bytes (``<tbx``/``<martif`` → TBX, ``<tmx``
-→ TMX, ``<xliff`` → XLIFF, ``PK`` → XLSX, a tab in the first line → TSV, a comma → CSV).
+Unknown extensions fall back to sniffing the first bytes (for XML, the root element:
+``<tbx>``/``<martif>`` → TBX, ``<tmx>`` → TMX, ``<xliff>`` → XLIFF; ``PK`` → XLSX, a tab in
+the first line → TSV, a comma → CSV).
 
 Glossary formats offer ``read(fp, name)`` / ``write(entries, fp, **opts)``; TM formats
-``read_units(fp, name)`` / ``write_units(units, fp, **opts)``.
+``read_units(fp, name)`` / ``write_units(units, fp, **opts)``; XLIFF is a TM format for
+reading only (:mod:`exports.xliffin`, finished bilingual files into the TM).
 """
 
 from __future__ import annotations
