@@ -210,7 +210,8 @@ def _refuse_interchange(path: str | os.PathLike[str], data: bytes) -> None:
     if kind is None:
         return
     what, command = _IMPORTERS[kind]
-    raise InputError(f"{path}: is a {what} file (root element <{root}>), not a document to "
+    article = "an" if what == "XLIFF" else "a"
+    raise InputError(f"{path}: is {article} {what} file (root element <{root}>), not a document to "
                      f"align; import it with `taiyaku {command} {path}`")
 
 
@@ -370,7 +371,7 @@ def ingest_file(
     source = source_of(sources, _sha256(contents))
     placement = place(store, source, name=options.name, replace=options.replace)
     if placement.action == "unchanged":
-        return _unchanged(placement.name, path)
+        return _unchanged(store, placement.name, path)
     texts = [decode_bytes(data, "<stdin>" if str(p) == "-" else str(p))
              for p, data in zip(sources, contents, strict=True)]
     sides = _split(path, texts[0], options.en_path, texts[1] if len(texts) > 1 else None,
@@ -391,7 +392,7 @@ def ingest_file(
         # decided again under the write lock: another process may have stored it meanwhile
         placement = place(store, source, name=options.name, replace=options.replace)
         if placement.action == "unchanged":
-            return _unchanged(placement.name, path)
+            return _unchanged(store, placement.name, path)
         name = placement.name
         replaced = placement.action == "replace" and store.delete_document(name)
         doc_id = store.add_document(
@@ -419,8 +420,11 @@ def ingest_file(
                    options.review, replaced)
 
 
-def _unchanged(name: str, path: str | os.PathLike[str]) -> IngestResult:
-    return IngestResult(document=name, doc_id=0, kind="", layout="", message="", source=str(path),
+def _unchanged(store: Store, name: str, path: str | os.PathLike[str]) -> IngestResult:
+    """The result for a file already stored as document *name*: nothing was done."""
+    doc = next(d for d in store.documents() if d.name == name)
+    return IngestResult(document=name, doc_id=doc.id, kind=doc.kind, layout=doc.layout,
+                        message="already stored; nothing to do", source=str(path),
                         ja_segments=0, en_segments=0, units=0, unaligned_ja=0, unaligned_en=0,
                         status="unchanged")
 

@@ -62,7 +62,8 @@ class ImportResult:
         if self.status == "unchanged":
             return (f"{self.path}: unchanged since it was imported as document "
                     f"{self.document!r}; nothing to do")
-        parts = [f"{self.added} units added", f"{self.duplicates} duplicates skipped"]
+        parts = [f"{self.added} unit{'' if self.added == 1 else 's'} added",
+                 f"{self.duplicates} duplicate{'' if self.duplicates == 1 else 's'} skipped"]
         parts += [f"{n} skipped {SKIP_REASONS.get(reason, reason)}"
                   for reason, n in sorted(self.skipped.items())]
         verb = "replacing the earlier import of this file" if self.status == "replaced" else ""

@@ -294,7 +294,7 @@ def test_ingest_refuses_interchange_files_by_their_root_element(
     with pytest.raises(InputError) as exc:
         ingest_file(store, path)
     message = str(exc.value)
-    assert message.startswith(f"{path}: is a {what} file")
+    assert message.startswith(f"{path}: is {'an' if what == 'XLIFF' else 'a'} {what} file")
     assert f"`taiyaku {command} {path}`" in message and "\n" not in message
     assert _snapshot(store) == before
 

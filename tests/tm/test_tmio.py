@@ -291,7 +291,7 @@ def test_every_tmx_unit_read_is_accounted_for(store: Store, tmp_path: Path) -> N
     assert result.to_json()["skipped"] == {"empty_side": 1, "not_ja_en": 1}
     assert result.to_json()["read"] == 17
     line = result.summary()
-    assert "(17 read)" in line and "1 skipped with an empty" in line and "1 duplicates" in line
+    assert "(17 read)" in line and "1 skipped with an empty" in line and "1 duplicate " in line
 
 
 # -- other CAT tools' files (15.10) -------------------------------------------------------------
