@@ -198,14 +198,22 @@ LAYOUTS = ["auto", "halves", "interleaved", "pair", "mono"]
 @click.option("--name", help="Document name in the TM [default: the file name].")
 @click.option("--review", type=click.Path(dir_okay=False, path_type=Path),
               help="Write a side-by-side review (.html or .xlsx), weakest beads first.")
+@click.option("--replace", is_flag=True,
+              help="Replace the stored document of this name even if another file made it.")
 @db_option
 @json_option
 @click.pass_context
 def ingest(ctx: click.Context, file: Path, en_file: Path | None, layout: str, presegmented: bool,
-           name: str | None, review: Path | None, db_path: Path | None, as_json: bool) -> None:
+           name: str | None, review: Path | None, replace: bool, db_path: Path | None,
+           as_json: bool) -> None:
     """Split, segment, align and store one bilingual (or --layout mono) document.
 
-    Ingesting a document of the same name again replaces it.
+    A document is known by its file's path and content, not by its name: the same file
+    again is left alone ("unchanged"); the same file changed replaces its document; another
+    file of the same name (another folder) becomes a new document named with its folder
+    (b/article.txt). A --name already used by another file is refused unless --replace is
+    given. FILE may be - (standard input). TMX, XLIFF and TBX files are refused with the
+    command that imports them.
 
     \b
     Examples:
@@ -217,7 +225,7 @@ def ingest(ctx: click.Context, file: Path, en_file: Path | None, layout: str, pr
 
     store = open_store(ctx, db_path)
     options = IngestOptions(en_path=en_file, layout=layout, presegmented=presegmented,
-                            name=name, review=review)
+                            name=name, review=review, replace=replace)
     result = ingest_file(store, file, options, progress=progress_reporter())
     emit(result.to_json()) if as_json else click.echo(result.summary())
 
@@ -327,20 +335,43 @@ def tm_search(ctx: click.Context, query: str | None, queries: Path | None, limit
 
 @tm.command("import")
 @click.argument("file", type=click.Path(path_type=Path))
+@click.option("--include-drafts", is_flag=True,
+              help="XLIFF: also import translated segments that are not confirmed.")
 @db_option
 @json_option
 @click.pass_context
-def tm_import(ctx: click.Context, file: Path, db_path: Path | None, as_json: bool) -> None:
-    """Import a TMX 1.4b file (or XLSX/CSV in taiyaku's TM layout) into the TM.
+def tm_import(ctx: click.Context, file: Path, include_drafts: bool, db_path: Path | None,
+              as_json: bool) -> None:
+    """Import a TM file into the TM: TMX 1.4b (OmegaT's project_save.tmx too), a finished
+    bilingual XLIFF 1.2 or 2.x (.xlf, .xliff, Trados .sdlxliff, memoQ .mqxliff, Phrase
+    .mxliff), or XLSX/CSV/TSV in taiyaku's TM layout. Only the Japanese–English pair is kept,
+    in either direction.
+
+    From XLIFF only translated and confirmed segments are imported: XLIFF 2 state
+    translated, reviewed or final; XLIFF 1.2 approved="yes" or target state translated,
+    signed-off or final; Trados sdl:seg conf Translated, ApprovedTranslation or
+    ApprovedSignOff; memoQ mq:status ManuallyConfirmed, Confirmed, Reviewer1Confirmed,
+    Reviewer2Confirmed or Proofread; Phrase m:confirmed 1 or more. --include-drafts imports
+    every translated segment.
+
+    Units already in the TM are skipped as duplicates; every unit read is reported (added,
+    duplicate, or skipped with the reason). The file is known by its path and content: the
+    same file again is left alone, the same file changed replaces its earlier import, another
+    file of the same name (e.g. another project's project_save.tmx) is a new document named
+    with its folder. A file with no Japanese–English pair is refused, naming the languages
+    found.
 
     \b
-    Example:
+    Examples:
       taiyaku tm import client-memory.tmx
+      taiyaku tm import omegat/project_save.tmx
+      taiyaku tm import job.sdlxliff --include-drafts
     """
     from tm.tmio import import_tm
 
     store = open_store(ctx, db_path)
-    result = import_tm(store, file, progress=progress_reporter())
+    result = import_tm(store, file, progress=progress_reporter(),
+                       include_drafts=include_drafts)
     emit(result.to_json()) if as_json else click.echo(result.summary())
 
 
@@ -352,6 +383,10 @@ def tm_import(ctx: click.Context, file: Path, db_path: Path | None, as_json: boo
 @click.pass_context
 def tm_export(ctx: click.Context, output: Path, db_path: Path | None, as_json: bool) -> None:
     """Export the TM as TMX 1.4b (or XLSX/CSV), with document, position and confidence.
+
+    A Japanese–English pair stored more than once (from several documents) is written once,
+    as the first document has it; the other documents that hold it are listed in its
+    x-also-in property (one name per line).
 
     \b
     Example:

@@ -9,7 +9,7 @@ TMX 1.4b DTD. Unit metadata travels as ``<prop>`` elements: ``x-document``, ``x-
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import IO, Any
 
 from exports.xmlutil import MAX_XML_DEPTH, clean_xml_text, depth_error, join_inline, utf8_stream
@@ -26,6 +26,11 @@ _XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 # inside one holds text again (a link's words, an image's caption), <hi> is text throughout.
 _CODES = {"bpt", "ept", "ph", "it", "ut"}
 _KNOWN_PROPS = {"x-document", "x-position", "x-confidence", "x-bead"}
+
+#: ``skipped(line, reason, languages)`` is told about each ``<tu>`` that gives no unit:
+#: *reason* ``"empty_side"`` (a Japanese or English ``<seg>`` is empty) or ``"not_ja_en"`` (no
+#: Japanese or no English ``<tuv>``); *languages* are its ``xml:lang`` values as written
+Skipped = Callable[[int | None, str, tuple[str, ...]], None]
 
 
 def lang_code(tag: str) -> str:
@@ -65,9 +70,12 @@ class _Reader:
     and external references raise, parameter entities are never parsed.
     """
 
-    def __init__(self, parser: Any, name: str) -> None:
+    def __init__(self, parser: Any, name: str, skipped: Skipped | None = None) -> None:
         self.parser = parser
         self.name = name
+        self.skipped = skipped
+        self.tu_line: int | None = None
+        self.tu_langs: list[str] = []
         self.out: list[TMUnit] = []
         self.root_seen = False
         self.in_tu = False
@@ -101,6 +109,7 @@ class _Reader:
                 self.in_tu, self.depth = True, 0
                 self.props, self.texts, self.notes, self.lang = {}, {}, [], None
                 self.created = attrs.get("creationdate")
+                self.tu_line, self.tu_langs = self.parser.CurrentLineNumber, []
             return
         self.depth += 1
         if self.in_seg:
@@ -120,6 +129,7 @@ class _Reader:
                     raise ParseError(self.name, "<tuv> without xml:lang",
                                      self.parser.CurrentLineNumber)
                 self.lang, self.seg_done = lang_code(lang), False
+                self.tu_langs.append(lang)
         elif self.depth == 2 and tag == "seg" and self.lang is not None and not self.seg_done:
             self.in_seg, self.keep = 1, [True]
             self.text = []
@@ -173,6 +183,9 @@ class _Reader:
         texts, props = self.texts, self.props
         ja, en = texts.get("ja"), texts.get("en")
         if ja is None or en is None or not ja.strip() or not en.strip():
+            if self.skipped is not None:
+                reason = "not_ja_en" if ja is None or en is None else "empty_side"
+                self.skipped(self.tu_line, reason, tuple(self.tu_langs))
             return None
         position = props.pop("x-position", None)
         confidence = props.pop("x-confidence", None)
@@ -195,9 +208,9 @@ class _Reader:
         )
 
 
-def read(fp: IO[bytes], name: str) -> Iterator[TMUnit]:
+def read(fp: IO[bytes], name: str, *, skipped: Skipped | None = None) -> Iterator[TMUnit]:
     """Stream the Japanese–English units of a TMX file (other languages are ignored, units
-    without both sides skipped).
+    without both sides skipped and, when *skipped* is given, reported to it).
 
     The file is fed to expat in 1 MB blocks; memory holds one block's units at a time.
 
@@ -215,7 +228,7 @@ def read(fp: IO[bytes], name: str) -> Iterator[TMUnit]:
 
     fp = utf8_stream(fp, name)  # expat itself reads no multi-byte encoding but UTF-8/16
     parser = expat.ParserCreate()
-    reader = _Reader(parser, name)
+    reader = _Reader(parser, name, skipped)
     parser.buffer_text = True
     parser.buffer_size = 1 << 16
     parser.StartElementHandler = reader.start

@@ -293,6 +293,64 @@ def test_bad_input_is_one_line_and_leaves_the_database(tmp_path: Path, case: str
         assert store.documents() == []
 
 
+# -- tm import of other tools' files, document identity ----------------------------------------
+DATA = ROOT / "tests" / "data"
+
+
+def test_tm_import_xliff_json_counts_and_include_drafts(tmp_path: Path) -> None:
+    db = str(tmp_path / "t.db")
+    job = str(DATA / "tmimport_job.mqxliff")
+    first = run("tm", "import", job, "--db", db, "--json")
+    assert first.exit_code == 0, first.output
+    out = json.loads(first.stdout)
+    assert (out["format"], out["status"], out["read"], out["added"]) == ("XLIFF", "added", 6, 3)
+    assert out["skipped"] == {"unconfirmed": 2, "no_target": 1}
+    again = run("tm", "import", job, "--db", db)
+    assert again.exit_code == 0 and "unchanged" in again.stdout
+    other = tmp_path / "drafts" / "tmimport_job.mqxliff"  # same name, another folder
+    other.parent.mkdir()
+    other.write_bytes((DATA / "tmimport_job.mqxliff").read_bytes())
+    drafts = run("tm", "import", str(other), "--include-drafts", "--db", db, "--json")
+    out = json.loads(drafts.stdout)
+    assert (out["document"], out["added"], out["duplicates_skipped"]) == (
+        "drafts/tmimport_job.mqxliff", 2, 3)
+    with Store.open(db) as store:
+        assert [d.name for d in store.documents()] == ["tmimport_job.mqxliff",
+                                                       "drafts/tmimport_job.mqxliff"]
+
+
+def test_tm_import_help_names_the_states_that_count() -> None:
+    text = run("tm", "import", "--help").stdout
+    for word in ("final", "reviewed", "signed-off", 'approved="yes"', "ApprovedSignOff",
+                 "ManuallyConfirmed", "m:confirmed", "--include-drafts", ".sdlxliff",
+                 ".mqxliff", ".mxliff"):
+        assert word in text
+    assert "x-also-in" in run("tm", "export", "--help").stdout
+
+
+def test_tm_import_without_a_japanese_english_pair_is_one_line(tmp_path: Path) -> None:
+    db = tmp_path / "t.db"
+    Store.open(db).close()
+    before = digest(db)
+    path = tmp_path / "en-fr.tmx"
+    path.write_text('<tmx version="1.4"><header/><body><tu><tuv xml:lang="en-US"><seg>port'
+                    '</seg></tuv><tuv xml:lang="fr-FR"><seg>port</seg></tuv></tu></body></tmx>',
+                    encoding="utf-8")
+    result = run("tm", "import", str(path), "--db", str(db))
+    assert result.exit_code == 1
+    assert result.stderr == (f"Error: {path}: no Japanese–English pair (languages found: en-US, "
+                             "fr-FR; taiyaku keeps ja and en)\n")
+    assert digest(db) == before
+
+
+def test_ingest_of_a_tmx_names_tm_import(tmp_path: Path) -> None:
+    db = tmp_path / "t.db"
+    result = run("ingest", str(DATA / "tmimport_project_save.tmx"), "--db", str(db))
+    assert result.exit_code == 1
+    assert "import it with `taiyaku tm import" in result.stderr
+    assert result.stderr.count("\n") == 1
+
+
 # -- the real console script ----------------------------------------------------------------
 needs_script = pytest.mark.skipif(not TAIYAKU.exists(), reason="console script not installed")
 

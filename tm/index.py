@@ -372,6 +372,7 @@ class _Bulk:
         self.first_sent = 0
         self.conn: Any = None
         self.proc: Any = None
+        self.sigpipe: Any = None  # the SIGPIPE action to restore when the worker is done
 
     def add(self, rows: Sequence[tuple[int, str, str]]) -> None:
         self.seen += len(rows)
@@ -402,7 +403,15 @@ class _Bulk:
 
     def _start(self) -> None:
         import multiprocessing
+        import signal
+        import threading
 
+        # The CLI restores SIGPIPE's default action (so `| head` ends quietly), under which a
+        # write to the pipe of a worker that died kills this process on the spot (exit 141)
+        # with the transaction open. Ignored while the worker runs, the write raises
+        # BrokenPipeError instead, which becomes one line and a rollback (see _died).
+        if hasattr(signal, "SIGPIPE") and threading.current_thread() is threading.main_thread():
+            self.sigpipe = signal.signal(signal.SIGPIPE, signal.SIG_IGN)
         try:
             # fork: the child needs nothing but this module's functions, and "spawn" would
             # run the importing script's __main__ again
@@ -414,8 +423,16 @@ class _Bulk:
             proc.start()
             theirs.close()
         except (OSError, RuntimeError):
+            self._restore_sigpipe()
             return  # no second process: everything is indexed at the end, in this one
         self.conn, self.proc = ours, proc
+
+    def _restore_sigpipe(self) -> None:
+        if self.sigpipe is not None:
+            import signal
+
+            signal.signal(signal.SIGPIPE, self.sigpipe)
+            self.sigpipe = None
 
     def finish(self) -> Iterator[tuple[str, Any]]:
         """The worker's results in batches: ``("codes", [(id, blob)…])`` then
@@ -440,7 +457,10 @@ class _Bulk:
         self.proc.join(timeout=2)
         code = self.proc.exitcode
         self.close()
-        how = f"exit code {code}" if code is not None else "no reply"
+        if code is not None and code < 0:
+            how = f"killed by signal {-code}"
+        else:
+            how = f"exit code {code}" if code is not None else "no reply"
         return StoreError(f"the indexing process stopped during the import ({how}); "
                           "nothing was imported")
 
@@ -451,6 +471,7 @@ class _Bulk:
             if self.proc.is_alive():
                 self.proc.kill()
             self.conn = None
+        self._restore_sigpipe()
 
 
 _BULK: contextvars.ContextVar[_Bulk | None] = contextvars.ContextVar("fuzzy_bulk", default=None)

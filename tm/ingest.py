@@ -16,7 +16,7 @@ from .layout import LAYOUTS, Sides, split_document, split_presegmented
 from .model import Bead, Segment
 from .progress import Progress, no_progress
 from .store import Store
-from .textio import read_text
+from .textio import decode_bytes, read_bytes, read_text
 
 if TYPE_CHECKING:
     from .japanese import Analyzer
@@ -45,8 +45,9 @@ class IngestOptions:
     :ivar en_path: the English file of a two-file pair
     :ivar layout: one of :data:`tm.layout.LAYOUTS`
     :ivar presegmented: both files hold one segment per line
-    :ivar name: document name in the TM (default: the file name)
+    :ivar name: document name in the TM (default: the file name; see :mod:`tm.docident`)
     :ivar review: write a side-by-side review here (``.html`` or ``.xlsx``)
+    :ivar replace: replace the stored document of that name even if it came from another file
     """
 
     en_path: str | os.PathLike[str] | None = None
@@ -54,6 +55,7 @@ class IngestOptions:
     presegmented: bool = False
     name: str | None = None
     review: str | os.PathLike[str] | None = None
+    replace: bool = False
 
 
 def join_segments(texts: Sequence[str], lang: str) -> str:
@@ -166,17 +168,51 @@ def align_sides(sides: Sides, *, analyzer: Analyzer | None = None,
 
 def _read_sides(path: str | os.PathLike[str], en_path: str | os.PathLike[str] | None,
                 layout: str, presegmented: bool) -> Sides:
+    if layout not in LAYOUTS:
+        raise InputError(f"{path}: unknown layout {layout!r} (use one of {', '.join(LAYOUTS)})")
+    text = read_text(path)
+    en_text = read_text(en_path) if en_path is not None else None
+    return _split(path, text, en_path, en_text, layout, presegmented)
+
+
+def _split(path: str | os.PathLike[str], text: str, en_path: str | os.PathLike[str] | None,
+           en_text: str | None, layout: str, presegmented: bool) -> Sides:
     name = str(path)
     if layout not in LAYOUTS:
         raise InputError(f"{name}: unknown layout {layout!r} (use one of {', '.join(LAYOUTS)})")
-    text = read_text(path)
-    en_text = read_text(en_path) if en_path is not None else None
     en_name = str(en_path) if en_path is not None else "<english>"
     if presegmented:
         if en_text is None:
             raise InputError(f"{name}: --presegmented needs the English file as well")
         return split_presegmented(text, en_text, name=name, en_name=en_name)
     return split_document(text, layout=layout, name=name, en_text=en_text, en_name=en_name)
+
+
+#: the command that reads each interchange format (found by its root element)
+_IMPORTERS = {"tmx": ("TMX", "tm import"), "xliff": ("XLIFF", "tm import"),
+              "tbx": ("TBX", "terms import")}
+_IMPORTER_EXT = {".tmx": "tmx", ".tbx": "tbx", ".xlf": "xliff", ".xliff": "xliff",
+                 ".sdlxliff": "xliff", ".mqxliff": "xliff", ".mxliff": "xliff"}
+
+
+def _refuse_interchange(path: str | os.PathLike[str], data: bytes) -> None:
+    """Refuse a TMX, XLIFF or TBX file: its markup is not a document's text.
+
+    The root element decides (whatever the extension); a file that starts like XML with an
+    interchange format's extension is refused too.
+    """
+    from exports.registry import XML_ROOTS, xml_root
+
+    root = xml_root(data[:4096])
+    kind = XML_ROOTS.get(root.lower()) if root else None
+    if kind is None and root is not None:
+        kind = _IMPORTER_EXT.get(Path(path).suffix.lower())
+    if kind is None:
+        return
+    what, command = _IMPORTERS[kind]
+    article = "an" if what == "XLIFF" else "a"
+    raise InputError(f"{path}: is {article} {what} file (root element <{root}>), not a document to "
+                     f"align; import it with `taiyaku {command} {path}`")
 
 
 def align_document(
@@ -235,10 +271,13 @@ class IngestResult:
     weak_beads: int = 0
     review: str | None = None
     replaced: bool = False
+    #: ``"added"``, ``"replaced"`` or ``"unchanged"`` (the same file was already stored)
+    status: str = "added"
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-ready dict of every field."""
         return {
+            "status": "replaced" if self.replaced else self.status,
             "document": self.document, "doc_id": self.doc_id, "kind": self.kind,
             "layout": self.layout, "message": self.message, "source": self.source,
             "ja_segments": self.ja_segments, "en_segments": self.en_segments,
@@ -251,6 +290,9 @@ class IngestResult:
 
     def summary(self) -> str:
         """Several lines for people: layout decision, counts per bead type, confidence."""
+        if self.status == "unchanged":
+            return (f"Unchanged: {self.source} is already stored as document "
+                    f"{self.document!r}; nothing to do")
         verb = "Replaced" if self.replaced else "Ingested"
         lines = [f"{verb} {self.document!r} ({self.kind}) from {self.source}", f"  {self.message}"]
         lines.append(f"  segments: {self.ja_segments} Japanese, {self.en_segments} English")
@@ -271,10 +313,11 @@ class IngestResult:
         return "\n".join(lines)
 
 
-def _sha256(paths: Sequence[str | os.PathLike[str]]) -> str:
+def _sha256(contents: Sequence[bytes]) -> str:
+    """SHA-256 of the bytes already read (a pipe or standard input cannot be read again)."""
     digest = hashlib.sha256()
-    for p in paths:
-        digest.update(Path(p).read_bytes())
+    for data in contents:
+        digest.update(data)
         digest.update(b"\0")
     return digest.hexdigest()
 
@@ -299,9 +342,13 @@ def ingest_file(
     """Split, segment, align and store one document in one transaction.
 
     Aligned beads (1-1, 2-1 …) become TM units; 1-0 and 0-1 beads stay segments without a
-    unit. A document of the same name is replaced. ``--layout mono`` (or an ``auto`` file
-    with no English) stores segments only. The review file, when asked for, is written
-    inside the same transaction: if it cannot be written nothing is stored.
+    unit. Which document the file is follows :mod:`tm.docident`: the same file (path and
+    content) again is left alone, the same file changed replaces its document, another file of
+    the same name becomes a new document; each input is read once (``-``, FIFOs and ``<(…)``
+    work). A TMX, XLIFF or TBX file is refused with the command that imports it.
+    ``--layout mono`` (or an ``auto`` file with no English) stores segments only. The review
+    file, when asked for, is written inside the same transaction: if it cannot be written
+    nothing is stored.
 
     :raises InputError: unreadable input, a bilingual layout without English, review of a
         one-language document
@@ -315,13 +362,25 @@ def ingest_file(
     """
     from exports.outfile import check_outputs
 
+    from .docident import place, source_of
+
     check_outputs({"review": options.review},
                   inputs={"input": path, "English": options.en_path},
                   database=getattr(store, "path", None))
     _check_review_path(options.review)
-    name = options.name or Path(path).name
     progress(0, 3, "reading")
-    sides = _read_sides(path, options.en_path, options.layout, options.presegmented)
+    sources = [path] + ([options.en_path] if options.en_path is not None else [])
+    contents = [read_bytes(p) for p in sources]  # each input is read once
+    for p, data in zip(sources, contents, strict=True):
+        _refuse_interchange(p, data)
+    source = source_of(sources, _sha256(contents))
+    placement = place(store, source, name=options.name, replace=options.replace)
+    if placement.action == "unchanged":
+        return _unchanged(store, placement.name, path)
+    texts = [decode_bytes(data, "<stdin>" if str(p) == "-" else str(p))
+             for p, data in zip(sources, contents, strict=True)]
+    sides = _split(path, texts[0], options.en_path, texts[1] if len(texts) > 1 else None,
+                   options.layout, options.presegmented)
     mono = sides.layout == "mono"
     if mono and options.review is not None:
         raise InputError(
@@ -333,14 +392,17 @@ def ingest_file(
         from .japanese import Analyzer
 
         alignment = align_sides(sides, analyzer=Analyzer())
-    sources = [path] + ([options.en_path] if options.en_path is not None else [])
-    sha = _sha256(sources)
     progress(2, 3, "storing")
     with store.atomic():
-        replaced = store.delete_document(name)
+        # decided again under the write lock: another process may have stored it meanwhile
+        placement = place(store, source, name=options.name, replace=options.replace)
+        if placement.action == "unchanged":
+            return _unchanged(store, placement.name, path)
+        name = placement.name
+        replaced = placement.action == "replace" and store.delete_document(name)
         doc_id = store.add_document(
             name, layout=sides.layout, kind="mono" if mono else "bilingual",
-            source_path=", ".join(str(p) for p in sources), sha256=sha,
+            source_path=source.key, sha256=source.sha256,
         )
         ja_unit: list[int | None] = [None] * len(sides.ja)
         en_unit: list[int | None] = [None] * len(sides.en)
@@ -361,6 +423,15 @@ def ingest_file(
     progress(3, 3, "done")
     return _result(name, doc_id, sides, alignment, path, n_units, ja_unit, en_unit,
                    options.review, replaced)
+
+
+def _unchanged(store: Store, name: str, path: str | os.PathLike[str]) -> IngestResult:
+    """The result for a file already stored as document *name*: nothing was done."""
+    doc = next(d for d in store.documents() if d.name == name)
+    return IngestResult(document=name, doc_id=doc.id, kind=doc.kind, layout=doc.layout,
+                        message="already stored; nothing to do", source=str(path),
+                        ja_segments=0, en_segments=0, units=0, unaligned_ja=0, unaligned_en=0,
+                        status="unchanged")
 
 
 def _store_units(store: Store, doc_id: int, alignment: Alignment,

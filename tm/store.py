@@ -166,8 +166,27 @@ def m004_fuzzy_tokens(conn: sqlite3.Connection) -> None:
     conn.execute("CREATE TABLE fuzzy_tokens (id INTEGER PRIMARY KEY, codes BLOB NOT NULL)")
 
 
+def m005_unit_holders(conn: sqlite3.Connection) -> None:
+    """Documents that hold a unit stored under another document: an import skips a unit the TM
+    already has and records here that its document holds it too (at its own position), so
+    that replacing or deleting the first document hands the unit over instead of losing it."""
+    run_script(
+        conn,
+        """
+        CREATE TABLE unit_holders (
+            unit_id INTEGER NOT NULL REFERENCES units(id) ON DELETE CASCADE,
+            doc_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+            position INTEGER NOT NULL,
+            PRIMARY KEY (unit_id, doc_id)
+        ) WITHOUT ROWID;
+        CREATE INDEX unit_holders_doc ON unit_holders(doc_id);
+        CREATE INDEX documents_source ON documents(source_path);
+        """,
+    )
+
+
 MIGRATIONS: list[Migration] = [m001_initial, m002_term_form_pos, m003_fuzzy_index,
-                               m004_fuzzy_tokens]
+                               m004_fuzzy_tokens, m005_unit_holders]
 SCHEMA_VERSION = len(MIGRATIONS)
 #: the memory map a searching connection asks for (SQLite caps it at its compile-time limit)
 MMAP_BYTES = 1 << 31
@@ -421,11 +440,15 @@ class Store:
         self, name: str, *, layout: str, kind: str, source_path: str | None = None,
         sha256: str | None = None,
     ) -> int:
-        """Insert a document row, replacing (with all its segments and units) one of that name.
+        """Insert a document row and return its id. Call inside :meth:`atomic`.
 
-        Call inside :meth:`atomic`. Returns the new id.
+        A name already taken is refused: replacing a document is the caller's explicit
+        :meth:`delete_document` first (nothing is deleted as a side effect).
+
+        :raises StoreError: a document of that name exists
         """
-        self.delete_document(name)
+        if self.document_id(name) is not None:
+            raise StoreError(f"a document named {name!r} is already stored")
         cur = self.conn.execute(
             "INSERT INTO documents(name, source_path, sha256, layout, kind, created) "
             "VALUES (?, ?, ?, ?, ?, ?)",
@@ -434,18 +457,73 @@ class Store:
         assert cur.lastrowid is not None
         return cur.lastrowid
 
-    def delete_document(self, name: str) -> bool:
-        """Delete a document and everything hanging off it; True if one existed."""
+    def document_id(self, name: str) -> int | None:
+        """The id of the document called *name*, or None."""
         row = self.conn.execute("SELECT id FROM documents WHERE name = ?", (name,)).fetchone()
-        if row is None:
+        return None if row is None else int(row[0])
+
+    def delete_document(self, name: str) -> bool:
+        """Delete a document and everything hanging off it; True if one existed.
+
+        Units that other documents hold too (they were skipped as duplicates when those were
+        imported, see ``unit_holders``) are not deleted: each passes to the oldest other
+        document holding it, at that document's position.
+        """
+        doc_id = self.document_id(name)
+        if doc_id is None:
             return False
+        self._hand_over_units(doc_id)
         # Side indexes (the fuzzy-search postings) register their clean-up hooks on import.
         from . import index  # noqa: F401
 
         for hook in _DELETE_HOOKS:
-            hook(self, int(row[0]))
-        self.conn.execute("DELETE FROM documents WHERE id = ?", (row[0],))
+            hook(self, doc_id)
+        self.conn.execute("DELETE FROM documents WHERE id = ?", (doc_id,))
         return True
+
+    def _hand_over_units(self, doc_id: int) -> int:
+        """Give the units of *doc_id* that other documents hold to the oldest of them."""
+        rows = self.conn.execute(
+            "SELECT h.unit_id, h.doc_id, h.position FROM unit_holders h "
+            "JOIN units u ON u.id = h.unit_id "
+            "WHERE u.doc_id = ? AND h.doc_id != ? ORDER BY h.unit_id, h.doc_id",
+            (doc_id, doc_id),
+        ).fetchall()
+        heirs: dict[int, tuple[int, int]] = {}
+        for unit_id, holder, position in rows:
+            heirs.setdefault(int(unit_id), (int(holder), int(position)))
+        self.conn.executemany(
+            "UPDATE units SET doc_id = ?, position = ? WHERE id = ?",
+            [(holder, position, uid) for uid, (holder, position) in heirs.items()],
+        )
+        self.conn.executemany(
+            "DELETE FROM unit_holders WHERE unit_id = ? AND doc_id = ?",
+            [(uid, holder) for uid, (holder, _) in heirs.items()],
+        )
+        return len(heirs)
+
+    def document_origin(self, name: str) -> tuple[str | None, str | None] | None:
+        """``(source_path, sha256)`` of the document called *name*, or None."""
+        row = self.conn.execute(
+            "SELECT source_path, sha256 FROM documents WHERE name = ?", (name,)
+        ).fetchone()
+        return None if row is None else (row[0], row[1])
+
+    def source_ends_with(self, tail: str) -> bool:
+        """True if a stored document's source path ends with *tail*."""
+        row = self.conn.execute(
+            "SELECT 1 FROM documents WHERE substr(source_path, -?) = ? LIMIT 1",
+            (len(tail), tail),
+        ).fetchone()
+        return row is not None
+
+    def documents_from(self, source_path: str) -> list[tuple[int, str, str | None]]:
+        """``(id, name, sha256)`` of the documents stored from *source_path*, newest first."""
+        rows = self.conn.execute(
+            "SELECT id, name, sha256 FROM documents WHERE source_path = ? ORDER BY id DESC",
+            (source_path,),
+        )
+        return [(int(i), str(n), s) for i, n, s in rows]
 
     def documents(self) -> list[DocumentInfo]:
         """All documents, oldest first."""

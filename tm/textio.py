@@ -10,7 +10,7 @@ from pathlib import Path
 
 from .errors import InputError
 
-__all__ = ["read_text", "decode_bytes", "MAX_TEXT_BYTES"]
+__all__ = ["read_text", "read_bytes", "decode_bytes", "MAX_TEXT_BYTES"]
 
 #: refuse files larger than this (a whole book of Japanese is ~2 MB)
 MAX_TEXT_BYTES = 64 * 1024 * 1024
@@ -36,24 +36,44 @@ def read_text(path: str | os.PathLike[str]) -> str:
 
     The error names the file and what was tried.
     """
+    name = "<stdin>" if str(path) == "-" else str(path)
+    return decode_bytes(read_bytes(path), name)
+
+
+def read_bytes(path: str | os.PathLike[str]) -> bytes:
+    """The bytes of a file, read once: ``-`` is standard input, and a FIFO or a ``<(…)``
+    pipe works like a file (it can be read only once, so callers hash these bytes rather
+    than reading the file again).
+
+    :raises InputError: missing, a directory, unreadable, or larger than
+        :data:`MAX_TEXT_BYTES`
+    """
     name = str(path)
     if name == "-":
-        return decode_bytes(sys.stdin.buffer.read(MAX_TEXT_BYTES + 1), "<stdin>")
-    p = Path(path)
-    if p.is_dir():
-        raise InputError(f"{name}: is a directory, not a file")
-    try:
-        size = p.stat().st_size
-        if size > MAX_TEXT_BYTES:
-            raise InputError(f"{name}: file is too large ({size} bytes; limit {MAX_TEXT_BYTES})")
-        data = p.read_bytes()
-    except FileNotFoundError:
-        raise InputError(f"{name}: no such file") from None
-    except PermissionError:
-        raise InputError(f"{name}: permission denied (cannot read the file)") from None
-    except OSError as e:
-        raise InputError(f"{name}: cannot read ({e.strerror or e})") from None
-    return decode_bytes(data, name)
+        data = sys.stdin.buffer.read(MAX_TEXT_BYTES + 1)
+    else:
+        p = Path(path)
+        if p.is_dir():
+            raise InputError(f"{name}: is a directory, not a file")
+        try:
+            size = p.stat().st_size
+            if size > MAX_TEXT_BYTES:
+                raise InputError(
+                    f"{name}: file is too large ({size} bytes; limit {MAX_TEXT_BYTES})")
+            if p.is_file():
+                data = p.read_bytes()
+            else:  # a FIFO or a /dev/fd pipe: no size to check first, so read one byte more
+                with open(p, "rb") as fp:
+                    data = fp.read(MAX_TEXT_BYTES + 1)
+        except FileNotFoundError:
+            raise InputError(f"{name}: no such file") from None
+        except PermissionError:
+            raise InputError(f"{name}: permission denied (cannot read the file)") from None
+        except OSError as e:
+            raise InputError(f"{name}: cannot read ({e.strerror or e})") from None
+    if len(data) > MAX_TEXT_BYTES:
+        raise InputError(f"{name}: input is too large (limit {MAX_TEXT_BYTES} bytes)")
+    return data
 
 
 def decode_bytes(data: bytes, name: str = "<input>") -> str:

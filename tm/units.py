@@ -69,7 +69,9 @@ def add_units(
     """Insert *units* for document *doc_id*; return their ids (None where skipped).
 
     Call inside ``store.atomic()``. With *skip_duplicates*, a unit whose normalised JA and EN
-    both equal a stored unit's (or an earlier one in this call) is skipped.
+    both equal a stored unit's (or an earlier one in this call) is skipped, and when that unit
+    belongs to another document, *doc_id* is recorded as holding it too (``unit_holders``), so
+    that the unit outlives the other document's replacement.
     """
     # The fuzzy-search index keeps itself in step through the hooks it registers on import.
     from . import index  # noqa: F401
@@ -97,20 +99,25 @@ def _insert_chunk(
         ja_h, en_h = text_hash(ja_norm), text_hash(en_norm.lower())
         rows.append((u, ja_norm, en_norm, ja_h, en_h))
     # Duplicates of units stored before this chunk (in this call too: the connection sees
-    # its own uncommitted rows) come from the hash index; a set only covers the chunk itself.
-    seen = _existing_pairs(store, {r[3] for r in rows}) if skip else set()
+    # its own uncommitted rows) come from the hash index; a dict only covers the chunk itself.
+    # Each maps a pair to the unit that holds it and that unit's document.
+    seen = _existing_pairs(store, {r[3] for r in rows}) if skip else {}
     # Ids are given explicitly so one executemany can insert the chunk: the caller holds the
     # write lock (BEGIN IMMEDIATE), so no other writer can take these ids meanwhile.
     (next_id,) = conn.execute("SELECT coalesce(max(id), 0) + 1 FROM units").fetchone()
     ids: list[int | None] = []
     added: list[tuple[int, str, str]] = []
+    held: list[tuple[int, int, int]] = []
     params = []
     for u, ja_norm, en_norm, ja_h, en_h in rows:
         if skip:
-            if (ja_h, en_h) in seen:
+            found = seen.get((ja_h, en_h))
+            if found is not None:
                 ids.append(None)
+                if found[1] != doc_id:  # this document holds another document's unit too
+                    held.append((found[0], doc_id, u.position))
                 continue
-            seen.add((ja_h, en_h))
+            seen[(ja_h, en_h)] = (next_id, doc_id)
         uid = next_id
         next_id += 1
         params.append(
@@ -120,6 +127,11 @@ def _insert_chunk(
         )
         ids.append(uid)
         added.append((uid, ja_norm, en_norm))
+    if held:
+        conn.executemany(
+            "INSERT OR IGNORE INTO unit_holders(unit_id, doc_id, position) VALUES (?, ?, ?)",
+            held,
+        )
     conn.executemany(
         "INSERT INTO units(id, doc_id, position, ja, en, ja_norm, en_norm, ja_hash, en_hash, "
         "bead, confidence, props, created) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
@@ -130,16 +142,16 @@ def _insert_chunk(
     return ids
 
 
-def _existing_pairs(store: Store, ja_hashes: set[int]) -> set[tuple[int, int]]:
-    found: set[tuple[int, int]] = set()
+def _existing_pairs(store: Store, ja_hashes: set[int]) -> dict[tuple[int, int], tuple[int, int]]:
+    """Stored pairs among *ja_hashes*: (ja_hash, en_hash) → (oldest unit id, its document)."""
+    found: dict[tuple[int, int], tuple[int, int]] = {}
     hashes = list(ja_hashes)
     for i in range(0, len(hashes), 500):
         part = hashes[i : i + 500]
         marks = ",".join("?" * len(part))
-        found.update(
-            (int(a), int(b))
-            for a, b in store.conn.execute(
-                f"SELECT ja_hash, en_hash FROM units WHERE ja_hash IN ({marks})", part
-            )
-        )
+        for a, b, uid, doc in store.conn.execute(
+            f"SELECT ja_hash, en_hash, id, doc_id FROM units WHERE ja_hash IN ({marks}) "
+            "ORDER BY id DESC", part
+        ):
+            found[(int(a), int(b))] = (int(uid), int(doc))
     return found

@@ -39,7 +39,7 @@ def test_sniff(head: bytes, kind: str | None) -> None:
 def test_unknown_extensions(tmp_path: Path) -> None:
     with pytest.raises(ExportError, match=r"unsupported glossary format '\.pdf'"):
         glossary_format_for("x.pdf", for_writing=True)
-    with pytest.raises(InputError, match=r"\(use \.tmx, \.xlsx, \.csv, \.tsv\)"):
+    with pytest.raises(InputError, match=r"\(use \.tmx, \.xlsx, \.csv, \.tsv, or XLIFF: "):
         tm_format_for(tmp_path / "missing.bin")
     with pytest.raises(ExportError):
         tm_format_for("x.tbx", for_writing=True)

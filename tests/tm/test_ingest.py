@@ -67,16 +67,37 @@ def test_ingest_halves_round_trip(store: Store) -> None:
     assert json.loads(json.dumps(result.to_json()))["units"] == result.units
 
 
-def test_ingest_same_name_replaces(store: Store) -> None:
-    first = ingest_file(store, HALVES, IngestOptions(name="tram"))
-    second = ingest_file(store, HALVES, IngestOptions(name="tram"))
-    assert second.replaced and "Replaced" in second.summary()
-    assert store.counts()["documents"] == 1
-    assert store.counts()["units"] == first.units
-    assert store.counts()["segments"] == 31
-    # A different name is a second document.
-    ingest_file(store, HALVES, IngestOptions(name="tram-2"))
+def test_ingest_identity_is_path_and_content_not_the_name(store: Store, tmp_path: Path) -> None:
+    text = HALVES.read_text(encoding="utf-8")
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    a, b = tmp_path / "a" / "article.txt", tmp_path / "b" / "article.txt"
+    a.write_text(text, encoding="utf-8")
+    b.write_text(text.replace("。", "。", 1), encoding="utf-8")
+    first = ingest_file(store, a)
+    # the same file again: nothing to do, nothing rewritten
+    before = _snapshot(store)
+    again = ingest_file(store, a)
+    assert again.status == "unchanged" and "nothing to do" in again.summary()
+    assert _snapshot(store) == before
+    # another file of the same name (another folder): a second document, the first kept
+    other = ingest_file(store, b)
+    assert (first.document, other.document) == ("article.txt", "b/article.txt")
     assert store.counts()["documents"] == 2 and store.counts()["units"] == 2 * first.units
+    # the same file changed: replaces its own document only
+    a.write_text(text + "\n追加の一文です。\n", encoding="utf-8")
+    changed = ingest_file(store, a)
+    assert changed.replaced and changed.document == "article.txt"
+    assert "Replaced" in changed.summary()
+    assert changed.to_json()["status"] == "replaced"
+    assert sorted(d.name for d in store.documents()) == ["article.txt", "b/article.txt"]
+    # a --name another file holds is refused (database unchanged) unless --replace is given
+    before = _snapshot(store)
+    with pytest.raises(InputError, match="already stored.*--replace"):
+        ingest_file(store, HALVES, IngestOptions(name="article.txt"))
+    assert _snapshot(store) == before
+    forced = ingest_file(store, HALVES, IngestOptions(name="article.txt", replace=True))
+    assert forced.replaced and store.counts()["documents"] == 2
 
 
 def test_ingest_pair_and_presegmented(store: Store, tmp_path: Path) -> None:
@@ -122,7 +143,7 @@ def test_failure_mid_way_leaves_the_database_unchanged(store: Store, tmp_path: P
     # The review is written inside the transaction, after units and segments: a review that
     # cannot be written must roll back the replacement.
     with pytest.raises(ExportError, match="does not exist"):
-        ingest_file(store, PAIR_JA, IngestOptions(en_path=PAIR_EN, name="tram",
+        ingest_file(store, PAIR_JA, IngestOptions(en_path=PAIR_EN, name="tram", replace=True,
                                                   review=tmp_path / "missing" / "r.html"))
     assert _snapshot(store) == before
 
@@ -250,3 +271,109 @@ def test_seed_004_ingest(shared: Path, tmp_path: Path) -> None:
         linked = store.query("SELECT count(DISTINCT unit_id) FROM segments WHERE unit_id "
                              "IS NOT NULL")[0][0]
         assert linked == result.units
+
+
+# --- interchange files are not documents (15.4) --------------------------------------------------
+@pytest.mark.parametrize(("content", "what", "command"), [
+    (b'<?xml version="1.0"?>\n<!DOCTYPE tmx SYSTEM "tmx14.dtd">\n<tmx version="1.4"><header/>'
+     b'<body><tu><tuv xml:lang="ja"><seg>\xe5\x83\x8d\xe3\x81\x8f</seg></tuv>'
+     b'<tuv xml:lang="en"><seg>work</seg></tuv></tu></body></tmx>', "TMX", "tm import"),
+    (b'<xliff xmlns="urn:oasis:names:tc:xliff:document:1.2" version="1.2"><file '
+     b'source-language="ja" target-language="en" original="x" datatype="plaintext"><body>'
+     b'<trans-unit id="1"><source>\xe5\x83\x8d\xe3\x81\x8f</source><target>work</target>'
+     b'</trans-unit></body></file></xliff>', "XLIFF", "tm import"),
+    ("<!-- glossary --><martif type=\"TBX\" xml:lang=\"en\"><text><body/></text>"
+     "</martif>".encode("utf-16"), "TBX", "terms import"),
+])
+def test_ingest_refuses_interchange_files_by_their_root_element(
+    store: Store, tmp_path: Path, content: bytes, what: str, command: str
+) -> None:
+    path = tmp_path / "notes.txt"  # the extension says text; the root element says otherwise
+    path.write_bytes(content)
+    before = _snapshot(store)
+    with pytest.raises(InputError) as exc:
+        ingest_file(store, path)
+    message = str(exc.value)
+    assert message.startswith(f"{path}: is {'an' if what == 'XLIFF' else 'a'} {what} file")
+    assert f"`taiyaku {command} {path}`" in message and "\n" not in message
+    assert _snapshot(store) == before
+
+
+def test_ingest_by_extension_when_the_xml_root_is_unknown(store: Store, tmp_path: Path) -> None:
+    path = tmp_path / "job.sdlxliff"
+    path.write_text("<root><p>港に船が着いた。A ship arrived.</p></root>", encoding="utf-8")
+    with pytest.raises(InputError, match="taiyaku tm import"):
+        ingest_file(store, path)
+
+
+# --- every input read once (16.7) ----------------------------------------------------------------
+def _stored_sha(db: Path) -> list[str]:
+    with Store.open(db) as s:
+        return [sha for (sha,) in s.query("SELECT sha256 FROM documents ORDER BY id")]
+
+
+def _sha_of(*contents: bytes) -> str:
+    import hashlib
+
+    digest = hashlib.sha256()
+    for data in contents:
+        digest.update(data)
+        digest.update(b"\0")
+    return digest.hexdigest()
+
+
+def test_ingest_reads_standard_input(tmp_path: Path) -> None:
+    db = tmp_path / "t.db"
+    data = HALVES.read_bytes()
+    result = CliRunner().invoke(cli, ["ingest", "-", "--db", str(db), "--json"], input=data)
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.stdout)
+    assert out["document"] == "stdin" and out["units"] > 0 and out["source"] == "-"
+    assert _stored_sha(db) == [_sha_of(data)]
+    again = CliRunner().invoke(cli, ["ingest", "-", "--db", str(db), "--json"], input=data)
+    assert json.loads(again.stdout)["status"] == "unchanged"
+
+
+def test_ingest_of_a_process_substitution_stores_the_hash_of_what_it_read(tmp_path: Path) -> None:
+    import shutil
+    import subprocess
+    import sys
+
+    bash = shutil.which("bash")
+    if bash is None:
+        pytest.skip("bash is not installed")
+    taiyaku = Path(sys.executable).parent / "taiyaku"
+    db = tmp_path / "t.db"
+    proc = subprocess.run([bash, "-c", f"'{taiyaku}' ingest <(cat '{HALVES}') --db '{db}'"],
+                          capture_output=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert _stored_sha(db) == [_sha_of(HALVES.read_bytes())]
+
+
+def test_ingest_of_a_fifo_does_not_hang(tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+    import threading
+
+    if not hasattr(os, "mkfifo"):
+        pytest.skip("no FIFOs on this system")
+    fifo = tmp_path / "article.fifo"
+    os.mkfifo(fifo)
+    data = HALVES.read_bytes()
+
+    def feed() -> None:
+        with open(fifo, "wb") as fp:  # blocks until the reader opens it, once
+            fp.write(data)
+
+    writer = threading.Thread(target=feed, daemon=True)
+    writer.start()
+    db = tmp_path / "t.db"
+    taiyaku = Path(sys.executable).parent / "taiyaku"
+    try:
+        proc = subprocess.run([str(taiyaku), "ingest", str(fifo), "--db", str(db)],
+                              capture_output=True, timeout=120)
+    except subprocess.TimeoutExpired:
+        pytest.fail("ingest of a FIFO hung (it read the FIFO a second time)")
+    assert proc.returncode == 0, proc.stderr
+    assert _stored_sha(db) == [_sha_of(data)]

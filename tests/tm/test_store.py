@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 import tm.store
 from tm.errors import StoreError
 from tm.normalize import NORMALIZER_NAME
+from tm.search import find_matches
 from tm.store import MIGRATIONS, SCHEMA_VERSION, Store, default_db_path, on_document_delete
 
 META_KEYS = {"created", "taiyaku_version", "sudachipy_version", "sudachi_dictionary",
@@ -287,7 +288,7 @@ def test_failed_commit_is_rolled_back(store: Store) -> None:
 
 
 # -- documents ------------------------------------------------------------------------------
-def test_add_document_replaces_and_cascades(store: Store) -> None:
+def test_add_document_refuses_a_taken_name_and_delete_cascades(store: Store) -> None:
     deleted: list[int] = []
 
     def hook(s: Store, doc_id: int) -> None:
@@ -301,16 +302,41 @@ def test_add_document_replaces_and_cascades(store: Store) -> None:
                 "INSERT INTO segments(doc_id, lang, position, text) VALUES (?, 'ja', 0, '米中')",
                 (first,),
             )
-        with store.atomic():
+        # nothing is replaced as a side effect: a taken name is refused, the document kept
+        with pytest.raises(StoreError, match="already stored"), store.atomic():
             store.add_document("article", layout="halves", kind="bilingual")
-        assert deleted == [first]
-        assert store.counts()["segments"] == 0
-        assert _docs(store) == ["article"]
+        assert deleted == [] and store.counts()["segments"] == 1
         with store.atomic():
             assert store.delete_document("article") is True
             assert store.delete_document("article") is False
+        assert deleted == [first]
+        assert store.counts()["segments"] == 0
+        assert _docs(store) == []
     finally:
         tm.store._DELETE_HOOKS.remove(hook)
+
+
+def test_deleting_a_document_hands_shared_units_to_the_others_that_hold_them(
+    store: Store,
+) -> None:
+    from tm.units import NewUnit, add_units
+
+    shared = NewUnit("港に船が着いた。", "A ship arrived at the port.", 0)
+    own = NewUnit("雨が降った。", "It rained.", 1)
+    with store.atomic():
+        a = store.add_document("a.tmx", layout="tmx", kind="tmx")
+        add_units(store, a, [shared, own], skip_duplicates=True)
+        b = store.add_document("b.tmx", layout="tmx", kind="tmx")
+        # b holds the shared unit too: it is skipped as a duplicate and b recorded as holder
+        assert add_units(store, b, [NewUnit(shared.ja, shared.en, 7)],
+                         skip_duplicates=True) == [None]
+    with store.atomic():
+        store.delete_document("a.tmx")
+    rows = store.query("SELECT u.ja, d.name, u.position FROM units u "
+                       "JOIN documents d ON d.id = u.doc_id")
+    assert rows == [(shared.ja, "b.tmx", 7)]
+    assert store.query("SELECT count(*) FROM unit_holders") == [(0,)]
+    assert find_matches(store, shared.ja)[0].score == 100.0
 
 
 def test_document_kind_is_checked(store: Store) -> None:
