@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from tm.errors import ExportError, InputError
+from tm.printable import path_text, visible
 from tm.progress import Progress, no_progress
 
 from .model import TermEntry
@@ -31,13 +32,14 @@ class ImportResult:
 
     def to_json(self) -> dict[str, object]:
         """Machine-readable shape for ``--json``."""
-        return {"file": str(self.path), "format": self.format, "entries_read": self.read,
+        return {"file": path_text(self.path), "format": self.format, "entries_read": self.read,
                 "entries_written": self.written, "by_status": dict(self.by_status)}
 
     def summary(self) -> str:
         """One line for people."""
         parts = ", ".join(f"{n} {s}" for s, n in sorted(self.by_status.items()))
-        return (f"Imported {self.written} glossary entries from {self.path} ({self.format})"
+        return (f"Imported {self.written} glossary entries from {visible(str(self.path))} "
+                f"({self.format})"
                 + (f": {parts}" if parts else ""))
 
 
@@ -52,13 +54,13 @@ class ExportResult:
 
     def to_json(self) -> dict[str, object]:
         """Machine-readable shape for ``--json``."""
-        return {"file": str(self.path), "format": self.format, "entries": self.entries,
+        return {"file": path_text(self.path), "format": self.format, "entries": self.entries,
                 "tbx_version": self.tbx_version}
 
     def summary(self) -> str:
         """One line for people."""
         fmt = f"{self.format} {self.tbx_version}" if self.tbx_version else self.format
-        return f"Exported {self.entries} glossary entries to {self.path} ({fmt})"
+        return f"Exported {self.entries} glossary entries to {visible(str(self.path))} ({fmt})"
 
 
 def import_glossary(store: Store, path: str | os.PathLike[str],

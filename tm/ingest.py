@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from .errors import ExportError, InputError
 from .layout import LAYOUTS, Sides, split_document, split_presegmented
 from .model import Bead, Segment
+from .printable import name_text, path_text, visible
 from .progress import Progress, no_progress
 from .store import Store
 from .textio import read_text
@@ -252,7 +253,8 @@ class IngestResult:
     def summary(self) -> str:
         """Several lines for people: layout decision, counts per bead type, confidence."""
         verb = "Replaced" if self.replaced else "Ingested"
-        lines = [f"{verb} {self.document!r} ({self.kind}) from {self.source}", f"  {self.message}"]
+        lines = [f"{verb} {self.document!r} ({self.kind}) from {visible(self.source)}",
+                 f"  {self.message}"]
         lines.append(f"  segments: {self.ja_segments} Japanese, {self.en_segments} English")
         if self.kind == "bilingual":
             types = ", ".join(f"{k}: {v}" for k, v in self.bead_counts.items())
@@ -267,7 +269,7 @@ class IngestResult:
                 f"{WEAK_CONFIDENCE}"
             )
         if self.review:
-            lines.append(f"  review: {self.review}")
+            lines.append(f"  review: {visible(self.review)}")
         return "\n".join(lines)
 
 
@@ -314,7 +316,7 @@ def ingest_file(
             print(result.summary())
     """
     _check_review_path(options.review)
-    name = options.name or Path(path).name
+    name = options.name or name_text(path)  # a file name of any bytes becomes valid text
     progress(0, 3, "reading")
     sides = _read_sides(path, options.en_path, options.layout, options.presegmented)
     mono = sides.layout == "mono"
@@ -335,7 +337,7 @@ def ingest_file(
         replaced = store.delete_document(name)
         doc_id = store.add_document(
             name, layout=sides.layout, kind="mono" if mono else "bilingual",
-            source_path=", ".join(str(p) for p in sources), sha256=sha,
+            source_path=", ".join(path_text(p) for p in sources), sha256=sha,
         )
         ja_unit: list[int | None] = [None] * len(sides.ja)
         en_unit: list[int | None] = [None] * len(sides.en)
@@ -391,10 +393,10 @@ def _result(name: str, doc_id: int, sides: Sides, alignment: Alignment | None,
                    if b.ja_ids and b.en_ids and b.score < WEAK_CONFIDENCE)
     return IngestResult(
         document=name, doc_id=doc_id, kind="mono" if alignment is None else "bilingual",
-        layout=sides.layout, message=sides.message, source=str(path),
+        layout=sides.layout, message=sides.message, source=path_text(path),
         ja_segments=len(sides.ja), en_segments=len(sides.en), units=n_units,
         unaligned_ja=sum(1 for u in ja_unit if u is None) if alignment is not None else 0,
         unaligned_en=sum(1 for u in en_unit if u is None) if alignment is not None else 0,
         bead_counts=counts, mean_confidence=mean, weak_beads=weak,
-        review=str(review) if review is not None else None, replaced=replaced,
+        review=path_text(review) if review is not None else None, replaced=replaced,
     )

@@ -11,6 +11,7 @@ from typing import Any
 from . import index
 from .errors import InputError
 from .model import TMUnit
+from .printable import name_text, path_text, visible
 from .progress import Progress, no_progress
 from .store import Store
 from .units import NewUnit, add_units
@@ -35,7 +36,8 @@ class ImportResult:
 
     def summary(self) -> str:
         """One line for the terminal."""
-        return (f"{self.path}: {self.added} units added, {self.duplicates} duplicates skipped "
+        return (f"{visible(self.path)}: {self.added} units added, {self.duplicates} duplicates "
+                f"skipped "
                 f"({self.read} read) as document {self.document!r}")
 
 
@@ -53,7 +55,7 @@ class ExportResult:
 
     def summary(self) -> str:
         """One line for the terminal."""
-        return f"{self.path}: {self.units} units written ({self.format})"
+        return f"{visible(self.path)}: {self.units} units written ({self.format})"
 
 
 def _new_units(
@@ -114,8 +116,8 @@ def import_tm(store: Store, path: Path, progress: Progress = no_progress) -> Imp
     try:
         with fp, store.atomic():
             # documents.kind allows 'tmx' for any imported TM file; layout names the format.
-            doc_id = store.add_document(path.name, layout=fmt.name.lower(), kind="tmx",
-                                        source_path=str(path))
+            doc_id = store.add_document(name_text(path), layout=fmt.name.lower(), kind="tmx",
+                                        source_path=path_text(path))
             with index.deferred(store, progress):
                 units = _new_units(fmt.read_units(fp, str(path)), counter, progress)
                 ids = add_units(store, doc_id, units, skip_duplicates=True)
@@ -123,7 +125,7 @@ def import_tm(store: Store, path: Path, progress: Progress = no_progress) -> Imp
         store.conn.execute(f"PRAGMA cache_size = {int(cache)}")
     added = sum(1 for i in ids if i is not None)
     progress(counter[0], counter[0], "imported")
-    return ImportResult(str(path), path.name, counter[0], added, counter[0] - added)
+    return ImportResult(path_text(path), name_text(path), counter[0], added, counter[0] - added)
 
 
 _EXPORT_SQL = (
@@ -179,4 +181,4 @@ def export_tm(store: Store, path: Path) -> ExportResult:
     with atomic_output(path) as fp:
         meta = {k: v for k, v in store.meta().items() if not k.startswith("fuzzy_")}
         fmt.write_units(counted(), fp, meta=meta)
-    return ExportResult(str(path), count[0], fmt.name)
+    return ExportResult(path_text(path), count[0], fmt.name)
