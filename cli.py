@@ -82,6 +82,14 @@ class TaiyakuGroup(click.Group):
     command_class = TaiyakuCommand
     group_class = type
 
+    def make_context(self, info_name: str | None, args: list[str],
+                     parent: click.Context | None = None, **extra: Any) -> click.Context:
+        try:
+            return super().make_context(info_name, args, parent, **extra)
+        except click.UsageError as e:
+            _clean_usage_error(e)
+            raise
+
     def main(self, args: Any = None, *pargs: Any, **kwargs: Any) -> Any:
         if args is None and kwargs.get("standalone_mode", True):
             # Started from the command line (not CliRunner or a caller passing args):
@@ -107,6 +115,9 @@ class TaiyakuGroup(click.Group):
                 err=True,
             )
             ctx.exit(130)
+        except click.UsageError as e:  # a subcommand's parsing, an unknown command
+            _clean_usage_error(e)
+            raise
         except BrokenPipeError:
             # `taiyaku … | head`: the reader went away; exit quietly.
             _silence_stdout()
@@ -116,6 +127,12 @@ class TaiyakuGroup(click.Group):
             if message is None or _want_traceback(ctx):
                 raise
             raise click.ClickException(message) from None
+
+
+def _clean_usage_error(e: click.UsageError) -> None:
+    """Click quotes the user's arguments in its messages: keep them on one line, with control
+    characters and undecodable bytes shown visibly."""
+    e.message = _one_line(e.message)
 
 
 def _want_traceback(ctx: click.Context) -> bool:
