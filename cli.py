@@ -87,8 +87,7 @@ class TaiyakuGroup(click.Group):
         try:
             return super().make_context(info_name, args, parent, **extra)
         except click.UsageError as e:
-            _clean_usage_error(e)
-            raise
+            raise _clean_usage_error(e) from None
 
     def main(self, args: Any = None, *pargs: Any, **kwargs: Any) -> Any:
         if args is None and kwargs.get("standalone_mode", True):
@@ -116,8 +115,7 @@ class TaiyakuGroup(click.Group):
             )
             ctx.exit(130)
         except click.UsageError as e:  # a subcommand's parsing, an unknown command
-            _clean_usage_error(e)
-            raise
+            raise _clean_usage_error(e) from None
         except BrokenPipeError:
             # `taiyaku … | head`: the reader went away; exit quietly.
             _silence_stdout()
@@ -129,10 +127,15 @@ class TaiyakuGroup(click.Group):
             raise click.ClickException(message) from None
 
 
-def _clean_usage_error(e: click.UsageError) -> None:
+def _clean_usage_error(e: click.UsageError) -> click.UsageError:
     """Click quotes the user's arguments in its messages: keep them on one line, with control
-    characters and undecodable bytes shown visibly."""
-    e.message = _one_line(e.message)
+    characters and undecodable bytes shown visibly (*e* itself when it needs nothing)."""
+    if isinstance(e, click.exceptions.NoArgsIsHelpError):
+        return e  # prints the help, not a message
+    text = e.format_message()
+    if _one_line(text) == text:
+        return e
+    return click.UsageError(_one_line(text), e.ctx)  # exit 2, as every usage error
 
 
 def _want_traceback(ctx: click.Context) -> bool:
