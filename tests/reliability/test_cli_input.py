@@ -349,3 +349,10 @@ def test_error_message_quoting_a_file_name_with_escapes(tmp_path: Path,
                          db=seeded_db)
     line = assert_one_line_error(proc, "^[[2Jgone^G.txt", "no such file")
     assert not RAW.search(line)
+
+
+def test_click_usage_errors_quoting_arguments_stay_one_clean_line(seeded_db: Path) -> None:
+    proc = run_cli_bytes(["tm", "search", "a", b"\xf9\n\x02", b"\x1b[2J"], db=seeded_db)
+    assert proc.returncode == 2, describe(proc)
+    line = assert_clean_outcome(proc)
+    assert line == "Error: Got unexpected extra arguments (\\xf9 ^B ^[[2J)", describe(proc)
