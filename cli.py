@@ -542,7 +542,10 @@ def terms_add(ctx: click.Context, ja: str, en: str | None, note: str | None, sta
 
     store = open_store(ctx, db_path)
     entry = add_term(store, ja, en, note=note, status=status)
-    emit(entry.to_json()) if as_json else click.echo(f"added term {entry.id}: {ja} = {en or ''}")
+    from tm.printable import visible
+
+    emit(entry.to_json()) if as_json else click.echo(
+        f"added term {entry.id}: {visible(ja)} = {visible(en or '')}")
 
 
 @terms.command("set-status")
