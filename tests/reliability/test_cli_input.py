@@ -356,3 +356,26 @@ def test_click_usage_errors_quoting_arguments_stay_one_clean_line(seeded_db: Pat
     assert proc.returncode == 2, describe(proc)
     line = assert_clean_outcome(proc)
     assert line == "Error: Got unexpected extra arguments (\\xf9 ^B ^[[2J)", describe(proc)
+
+
+def test_every_command_checks_its_arguments() -> None:
+    """Commands and subgroups are made through TaiyakuGroup, so every command (and any added
+    later with ``@group.command()``) gets the one argument check."""
+    import click
+
+    from cli import TaiyakuCommand, TaiyakuGroup, cli
+
+    def walk(group: click.Group) -> list[click.Command]:
+        found: list[click.Command] = []
+        for command in group.commands.values():
+            if isinstance(command, click.Group):
+                assert isinstance(command, TaiyakuGroup), command.name
+                found += walk(command)
+            else:
+                found.append(command)
+        return found
+
+    commands = walk(cli)
+    assert len(commands) >= 15
+    assert all(isinstance(c, TaiyakuCommand) for c in commands), [
+        c.name for c in commands if not isinstance(c, TaiyakuCommand)]
