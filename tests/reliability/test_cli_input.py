@@ -379,3 +379,24 @@ def test_every_command_checks_its_arguments() -> None:
     assert len(commands) >= 15
     assert all(isinstance(c, TaiyakuCommand) for c in commands), [
         c.name for c in commands if not isinstance(c, TaiyakuCommand)]
+
+
+# -- numbers in text: a 400-digit number is a number, not a crash ------------------------------
+def test_number_anchors_of_a_400_digit_number() -> None:
+    from tm.anchors import en_numbers, ja_numbers
+
+    digits = "9" * 400  # float() reads it as inf
+    assert ja_numbers(f"計画は{digits}円だった。") == ["n:inf"]
+    assert en_numbers(f"The plan cost {digits} yen.") == ["n:inf"]
+
+
+def test_align_and_ingest_of_a_text_with_a_400_digit_number(tmp_path: Path,
+                                                            seeded_db: Path) -> None:
+    path = tmp_path / "big-number.txt"
+    digits = "9" * 400
+    path.write_text(f"計画は{digits}円だった。\n\nThe plan cost {digits} yen.\n", encoding="utf-8")
+    proc = run_cli(["align", str(path), "--format", "json"])
+    assert proc.returncode == 0, describe(proc)
+    proc = run_cli(["ingest", "--json", str(path)], db=seeded_db)
+    assert proc.returncode == 0, describe(proc)
+    assert json.loads(proc.stdout)["units"] == 1
