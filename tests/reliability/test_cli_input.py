@@ -400,3 +400,22 @@ def test_align_and_ingest_of_a_text_with_a_400_digit_number(tmp_path: Path,
     proc = run_cli(["ingest", "--json", str(path)], db=seeded_db)
     assert proc.returncode == 0, describe(proc)
     assert json.loads(proc.stdout)["units"] == 1
+
+
+def test_coloured_rendering_sends_only_its_own_escape_sequences() -> None:
+    """On a terminal ``tm search`` colours the differences: those codes are the only ESC
+    characters in its output, whatever the stored text holds."""
+    from tm.model import Match
+    from tm.search import ConcordanceHit, SearchResult
+
+    query = "港湾の整備計画を公表した。"
+    match = Match(1, 80.0, f"港湾の{EVIL}整備計画を公表した。", f"The plan{EVIL}{C1}.",
+                  document=f"doc{EVIL}")
+    hit = ConcordanceHit(2, f"港湾{EVIL}", f"harbour{C1}", f"doc{EVIL}", "ja", ((0, 2),))
+    ours = re.compile(r"\x1b\[(?:31|32|1|2|0)m")
+    for result in (SearchResult([query], matches=[[match]]),
+                   SearchResult(["港湾"], hits=[[hit]], concordance=True)):
+        text = result.render(color=True)
+        assert ours.search(text), text
+        assert not RAW.search(ours.sub("", text)), repr(text)
+        assert "^[]0;PWNED^G" in text
