@@ -419,3 +419,27 @@ def test_coloured_rendering_sends_only_its_own_escape_sequences() -> None:
         assert ours.search(text), text
         assert not RAW.search(ours.sub("", text)), repr(text)
         assert "^[]0;PWNED^G" in text
+
+
+@pytest.mark.parametrize("meta", ['"frequency": 1e400', '"frequency": 99999999999999999999',
+                                  '"score": NaN', '"score": Infinity',
+                                  '"id": 99999999999999999999'])
+def test_tbx_metadata_numbers_the_database_cannot_hold_are_ignored(meta: str) -> None:
+    """taiyaku's own JSON note in a TBX entry: an unusable number is dropped (as an unknown
+    status is), never passed on to crash the import."""
+    import io
+
+    from exports import tbx
+
+    data = (
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        '<tbx type="TBX-Basic" style="dca" xml:lang="en" xmlns="urn:iso:std:iso:30042:ed-2">'
+        "<text><body><conceptEntry id=\"c1\">"
+        f'<note>taiyaku:{{"status": "approved", {meta}}}</note>'
+        '<langSec xml:lang="ja"><termSec><term>港湾</term></termSec></langSec>'
+        "</conceptEntry></body></text></tbx>\n"
+    )
+    (entry,) = tbx.read(io.BytesIO(data.encode()), "g.tbx")
+    assert entry.status == "approved"
+    assert entry.frequency == 0 and entry.score == 0.0
+    assert entry.id is None or -(2**63) <= entry.id < 2**63
