@@ -6,7 +6,7 @@ inside the library functions, so ``taiyaku --help`` stays fast.
 
 from __future__ import annotations
 
-import json
+import math
 import os
 import signal
 import sys
@@ -25,13 +25,69 @@ CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 
 
 
 # -- shared plumbing ---------------------------------------------------------------------------
+#: SQLite's INTEGER is signed 64-bit: a larger option value would end in an OverflowError
+_INT_MIN, _INT_MAX = -(2**63), 2**63 - 1
+
+
+class TaiyakuCommand(click.Command):
+    """A command that checks every argument's value once click has converted it.
+
+    In one place, so that no command (and no option added later) forgets: text must be valid
+    UTF-8 (a byte that is not arrives as a lone surrogate, which SQLite and the terminal
+    refuse), an integer must fit SQLite's 64 bits, a float must be finite (``nan`` passes
+    ``FloatRange`` because every comparison with it is false). File names (``Path`` values)
+    may hold any bytes and are not checked. A bad value is click's usage error (exit 2).
+    """
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        rest = super().parse_args(ctx, args)
+        for param in self.get_params(ctx):
+            value = ctx.params.get(param.name) if param.name else None
+            for item in value if isinstance(value, (tuple, list)) else (value,):
+                problem = _bad_value(item)
+                if problem is not None:
+                    raise click.BadParameter(problem, ctx=ctx, param=param)
+        return rest
+
+
+def _bad_value(value: Any) -> str | None:
+    """What is wrong with one converted argument value, or None."""
+    if isinstance(value, str):
+        from tm.printable import bad_text_position
+
+        at = bad_text_position(value)
+        if at is not None:
+            byte = ord(value[at]) - 0xDC00
+            shown = f"byte 0x{byte:02x}" if 0x80 <= byte <= 0xFF else "a lone surrogate"
+            return (f"not valid UTF-8 text ({shown} at character {at + 1}); "
+                    "give text arguments in UTF-8")
+    elif isinstance(value, bool):
+        return None
+    elif isinstance(value, int) and not _INT_MIN <= value <= _INT_MAX:
+        return f"{value} is out of range ({_INT_MIN} to {_INT_MAX})"
+    elif isinstance(value, float) and not math.isfinite(value):
+        return f"{value} is not a finite number"
+    return None
+
+
 class TaiyakuGroup(click.Group):
     """Turns the project's errors into ``Error: <one line>`` (exit 1) in one place.
 
     Also: Ctrl-C exits 130 after the open transaction rolled back; a closed pipe (``| head``)
     exits quietly; environment failures (disk full, permission denied, database locked) are
     one line too. ``--traceback`` (or ``TAIYAKU_TRACEBACK=1``) shows the full traceback.
+    Its commands are :class:`TaiyakuCommand`, its subgroups TaiyakuGroups.
     """
+
+    command_class = TaiyakuCommand
+    group_class = type
+
+    def make_context(self, info_name: str | None, args: list[str],
+                     parent: click.Context | None = None, **extra: Any) -> click.Context:
+        try:
+            return super().make_context(info_name, args, parent, **extra)
+        except click.UsageError as e:
+            raise _clean_usage_error(e) from None
 
     def main(self, args: Any = None, *pargs: Any, **kwargs: Any) -> Any:
         if args is None and kwargs.get("standalone_mode", True):
@@ -58,6 +114,8 @@ class TaiyakuGroup(click.Group):
                 err=True,
             )
             ctx.exit(130)
+        except click.UsageError as e:  # a subcommand's parsing, an unknown command
+            raise _clean_usage_error(e) from None
         except BrokenPipeError:
             # `taiyaku … | head`: the reader went away; exit quietly.
             _silence_stdout()
@@ -67,6 +125,17 @@ class TaiyakuGroup(click.Group):
             if message is None or _want_traceback(ctx):
                 raise
             raise click.ClickException(message) from None
+
+
+def _clean_usage_error(e: click.UsageError) -> click.UsageError:
+    """Click quotes the user's arguments in its messages: keep them on one line, with control
+    characters and undecodable bytes shown visibly (*e* itself when it needs nothing)."""
+    if isinstance(e, click.exceptions.NoArgsIsHelpError):
+        return e  # prints the help, not a message
+    text = e.format_message()
+    if _one_line(text) == text:
+        return e
+    return click.UsageError(_one_line(text), e.ctx)  # exit 2, as every usage error
 
 
 def _want_traceback(ctx: click.Context) -> bool:
@@ -97,7 +166,11 @@ def _environment_error(e: Exception) -> str | None:
 
 
 def _one_line(message: str) -> str:
-    return " ".join(message.split())
+    """One line, with control characters and undecodable bytes of quoted file content or
+    file names shown visibly (never sent raw to the terminal)."""
+    from tm.printable import visible
+
+    return visible(" ".join(message.split()))
 
 
 def _silence_stdout() -> None:
@@ -135,8 +208,10 @@ def open_store(ctx: click.Context, db_path: Path | None, *, create: bool = True)
 
 
 def emit(obj: Any) -> None:
-    """Print *obj* as JSON on stdout."""
-    click.echo(json.dumps(obj, ensure_ascii=False, indent=2))
+    """Print *obj* as JSON on stdout (every control character escaped)."""
+    from tm.printable import json_text
+
+    click.echo(json_text(obj))
 
 
 def progress_reporter() -> Callable[..., None]:
@@ -502,7 +577,10 @@ def terms_add(ctx: click.Context, ja: str, en: str | None, note: str | None, sta
 
     store = open_store(ctx, db_path)
     entry = add_term(store, ja, en, note=note, status=status)
-    emit(entry.to_json()) if as_json else click.echo(f"added term {entry.id}: {ja} = {en or ''}")
+    from tm.printable import visible
+
+    emit(entry.to_json()) if as_json else click.echo(
+        f"added term {entry.id}: {visible(ja)} = {visible(en or '')}")
 
 
 @terms.command("set-status")

@@ -36,6 +36,8 @@ from glossary.model import FORM_KINDS, STATUSES, TermEntry, TermForm
 from tm.errors import ParseError
 from tm.model import TMUnit
 
+from .numbers import parse_float, parse_int
+
 __all__ = [
     "GLOSSARY_COLUMNS", "GLOSSARY_KNOWN", "LEGACY_GLOSSARY_COLUMNS", "TM_COLUMNS",
     "entry_to_row", "row_to_entry", "unit_to_row", "row_to_unit", "header_index", "join_list",
@@ -315,15 +317,13 @@ def row_to_entry(row: Mapping[str, Any], name: str, line: int | None) -> TermEnt
         raise ParseError(name, f"unknown status {status!r} (use {', '.join(STATUSES)})", line)
     ja = tuple(f if f.status != status else _replace_status(f) for f in ja)
     en = tuple(f if f.status != status else _replace_status(f) for f in en)
-    try:
-        freq_raw = _text(row.get("frequency"))
-        frequency = _int(freq_raw) if freq_raw else 0
-        score_raw = _text(row.get("score"))
-        score = float(score_raw) if score_raw else 0.0
-        id_raw = _text(row.get("taiyaku_id" if ours else "id"))
-        entry_id = _int(id_raw) if id_raw else None
-    except ValueError as e:
-        raise ParseError(name, f"not a number ({e})", line) from None
+    freq_raw = _text(row.get("frequency"))
+    frequency = parse_int(freq_raw, name=name, line=line, field="frequency") if freq_raw else 0
+    score_raw = _text(row.get("score"))
+    score = parse_float(score_raw, name=name, line=line, field="score") if score_raw else 0.0
+    id_field = "taiyaku_id" if ours else "id"
+    id_raw = _text(row.get(id_field))
+    entry_id = parse_int(id_raw, name=name, line=line, field=id_field) if id_raw else None
     sources_raw = _text(row.get("sources"))
     if ours or legacy:
         sources = tuple(split_list(sources_raw))
@@ -335,13 +335,6 @@ def row_to_entry(row: Mapping[str, Any], name: str, line: int | None) -> TermEnt
         context=_text(row.get("context")), sources=sources,
         frequency=frequency, score=score, origin=_text(row.get("origin")) or "import",
     )
-
-
-def _int(raw: str) -> int:
-    try:
-        return int(raw)
-    except ValueError:
-        return int(float(raw))
 
 
 def _replace_status(f: TermForm) -> TermForm:
@@ -393,13 +386,11 @@ def row_to_unit(row: Mapping[str, Any], name: str, line: int | None, *,
                                    "and English: fill it in or delete the row)", line)
         one_sided(line, missing)
         return None
-    try:
-        pos_raw = _text(row.get("position"))
-        position = _int(pos_raw) if pos_raw else None
-        conf_raw = _text(row.get("confidence"))
-        confidence = float(conf_raw) if conf_raw else None
-    except ValueError as e:
-        raise ParseError(name, f"not a number ({e})", line) from None
+    pos_raw = _text(row.get("position"))
+    position = parse_int(pos_raw, name=name, line=line, field="position") if pos_raw else None
+    conf_raw = _text(row.get("confidence"))
+    confidence = (parse_float(conf_raw, name=name, line=line, field="confidence")
+                  if conf_raw else None)
     props_raw = _text(row.get("props"))
     props: dict[str, str] = {}
     if props_raw:

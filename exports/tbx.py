@@ -60,6 +60,7 @@ from typing import IO, Any
 from glossary.model import STATUSES, TermEntry, TermForm
 from tm.errors import ExportError, ParseError
 
+from .numbers import storable
 from .xmlutil import clean_xml_text, normalize_space, safe_iterparse
 from .xmlwriter import XmlWriter
 
@@ -581,10 +582,13 @@ def _build_entry(cid: str | None, emeta: dict[str, Any], notes: list[str], sourc
     m = _CONCEPT_ID.fullmatch(cid or "")
 
     def num(key: str, cast: Any, default: Any) -> Any:
+        # taiyaku's own metadata: a value that is no usable number is ignored, as a bad
+        # status is (1e400, NaN or 2**64 would not fit the database)
         try:
-            return cast(emeta.get(key, default))
-        except (TypeError, ValueError):
+            value = cast(emeta.get(key, default))
+        except (TypeError, ValueError, OverflowError):
             return default
+        return value if value is None or storable(value) else default
 
     origin = emeta.get("origin")
     return TermEntry(

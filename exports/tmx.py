@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import IO, Any
 
+from exports.numbers import parse_float, parse_int
 from exports.xmlutil import MAX_XML_DEPTH, clean_xml_text, depth_error, join_inline, utf8_stream
 from tm.errors import ParseError
 from tm.model import TMUnit
@@ -189,12 +190,11 @@ class _Reader:
             return None
         position = props.pop("x-position", None)
         confidence = props.pop("x-confidence", None)
-        try:
-            pos = int(position) if position not in (None, "") else None
-            conf = float(confidence) if confidence not in (None, "") else None
-        except ValueError:
-            raise ParseError(self.name, "x-position / x-confidence prop is not a number",
-                             self.parser.CurrentLineNumber) from None
+        line = self.parser.CurrentLineNumber
+        pos = (parse_int(position, name=self.name, line=line, field="x-position")
+               if position not in (None, "") else None)
+        conf = (parse_float(confidence, name=self.name, line=line, field="x-confidence")
+                if confidence not in (None, "") else None)
         return TMUnit(
             ja=ja,
             en=en,

@@ -23,7 +23,8 @@ signed-off / final), candidates as ``alt-trans`` with ``match-quality`` and ``or
 
 States, so that CAT tools and Translate Toolkit count what they should:
 
-=============================  ==============================  =======================record                         XLIFF 2.x ``segment``           XLIFF 1.2 ``trans-unit``
+=============================  ==============================  ==============================
+record                         XLIFF 2.x ``segment``           XLIFF 1.2 ``trans-unit``
 =============================  ==============================  ==============================
 no target                      ``state="initial"``             no ``target``
 target, ``initial`` (a fuzzy   ``state="initial"``,            ``target state="needs-review-
@@ -43,8 +44,6 @@ Everything else taiyaku writes is readable text (notes say "repetition of segmen
 "港湾 → port [approved]"); the one tool-private value, a 2.x glossary entry's status, is in
 the Metadata module (``mda:meta``), which tools do not show.
 
-:func:`read` reads both back into the same records (for round trips and tests).
-=======
 :func:`read` reads both back into the same records (for round trips and tests). Inline
 markup in sources and targets is read as plain text: the text of paired codes and markers
 (1.2 ``g``, ``mrk``, ``sub``; 2.x ``pc``, ``mrk``) is kept, native code inside 1.2 ``bpt`` /

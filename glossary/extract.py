@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from tm.japanese import katakana_to_hiragana
 from tm.normalize import normalize
+from tm.printable import visible
 from tm.progress import Progress, no_progress
 
 from .extract_en import GENERAL_EN, EnCandidate, en_chunks, en_tokens, extract_en, is_name, score_en
@@ -74,8 +75,8 @@ class ExtractResult:
             f"{self.kept} approved/edited entries left untouched",
         ]
         for e in self.entries[:30]:
-            en = "; ".join(f.text for f in e.en)
-            lines.append(f"  {e.ja[0].text if e.ja else ''}"
+            en = visible("; ".join(f.text for f in e.en))
+            lines.append(f"  {visible(e.ja[0].text) if e.ja else ''}"
                          f"{'  =  ' + en if en else ''}  ({e.score:.1f}, ×{e.frequency})")
         if len(self.entries) > 30:
             lines.append(f"  … {len(self.entries) - 30} more: taiyaku terms list --limit 100")

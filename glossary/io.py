@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from tm.errors import ExportError, InputError
+from tm.printable import path_text, visible
 from tm.progress import Progress, no_progress
 
 from .model import TermEntry, TermForm
@@ -52,7 +53,7 @@ class ImportResult:
         """Machine-readable shape for ``--json``."""
         from .store import IMPORT_ACTIONS
 
-        return {"file": str(self.path), "format": self.format, "rows_read": self.rows,
+        return {"file": path_text(self.path), "format": self.format, "rows_read": self.rows,
                 "entries_read": self.read, "entries_written": self.written,
                 **{a: self.count(a) for a in IMPORT_ACTIONS},
                 "forms_added": sum(len(o.forms_added) for o in self.outcomes),
@@ -66,16 +67,16 @@ class ImportResult:
         grouped = (f" ({self.rows} rows; rows with the same Japanese term are one entry)"
                    if self.rows != self.read else "")
         counts = ", ".join(f"{self.count(a)} {a}" for a in IMPORT_ACTIONS)
-        lines = [f"Imported {self.path} ({self.format}): {self.read} entries read{grouped}; "
-                 f"{counts}"]
+        lines = [f"Imported {visible(str(self.path))} ({self.format}): {self.read} entries "
+                 f"read{grouped}; {counts}"]
         for o in self.outcomes:
             if o.action == "merged":
-                lines.append(f"  merged into protected entry {o.term_id} {o.term}: added "
-                             + ", ".join(f.split(":", 1)[1] for f in o.forms_added)
+                lines.append(f"  merged into protected entry {o.term_id} {visible(o.term)}: "
+                             "added " + ", ".join(f.split(":", 1)[1] for f in o.forms_added)
                              + (f"; kept its {', '.join(o.kept)}" if o.kept else ""))
             elif o.action == "skipped":
-                lines.append(f"  skipped {o.term} (entry {o.term_id} is approved, forbidden "
-                             f"or edited by hand; kept its {', '.join(o.kept)})")
+                lines.append(f"  skipped {visible(o.term)} (entry {o.term_id} is approved, "
+                             f"forbidden or edited by hand; kept its {', '.join(o.kept)})")
         return "\n".join(lines)
 
 
@@ -91,7 +92,7 @@ class ExportResult:
 
     def to_json(self) -> dict[str, object]:
         """Machine-readable shape for ``--json``."""
-        return {"file": str(self.path), "format": self.format, "entries": self.entries,
+        return {"file": path_text(self.path), "format": self.format, "entries": self.entries,
                 "tbx_version": self.tbx_version, "left_out_one_language": self.left_out}
 
     def summary(self) -> str:
@@ -99,7 +100,8 @@ class ExportResult:
         fmt = f"{self.format} {self.tbx_version}" if self.tbx_version else self.format
         rest = (f"; left out {self.left_out} entries without both Japanese and English "
                 "(--all-entries exports them)" if self.left_out else "")
-        return f"Exported {self.entries} glossary entries to {self.path} ({fmt}){rest}"
+        return (f"Exported {self.entries} glossary entries to {visible(str(self.path))} "
+                f"({fmt}){rest}")
 
 
 def group_rows(entries: list[TermEntry]) -> list[TermEntry]:

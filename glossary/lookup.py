@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from tm.normalize import has_japanese, normalize
+from tm.printable import visible
 
 from .keys import en_key, is_kana, ja_key, reading_key, singular
 from .store import iter_entries, load_entries
@@ -55,10 +56,11 @@ def _search_column(
         f"SELECT term_id FROM term_forms WHERE {where} AND {column} > ? AND {column} < ?",
         (*base, key, _range_end(key))), PREFIX)
     if len(key) >= 2:
-        pattern = "%" + key.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        # instr() on lower() is what LIKE '%key%' does (ASCII-only case folding) with no limit
+        # on the query's length: LIKE refuses patterns over 50,000 bytes ("too complex")
         _collect(found, conn.execute(
-            f"SELECT term_id FROM term_forms WHERE {where} AND {column} LIKE ? ESCAPE '\\'",
-            (*base, pattern)), CONTAINS)
+            f"SELECT term_id FROM term_forms WHERE {where} AND instr(lower({column}), lower(?))",
+            (*base, key)), CONTAINS)
     if not fuzzy or len(found) >= enough:
         return  # the better tiers already fill the page: skip the fuzzy pass
     from rapidfuzz import fuzz, process
@@ -158,13 +160,14 @@ def render_entries(entries: Sequence[TermEntry]) -> str:
         return "no terms found"
     lines = []
     ja_cells = []
+    # terms come from imported files: visible() keeps their escape sequences off the terminal
     for e in entries:
-        main = e.ja[0].text if e.ja else "—"
-        others = [f.text for f in e.ja[1:]]
+        main = visible(e.ja[0].text) if e.ja else "—"
+        others = [visible(f.text) for f in e.ja[1:]]
         ja_cells.append(main + (f" ({', '.join(others)})" if others else ""))
     w = min(max(_width(c) for c in ja_cells), 40)
     for e, ja in zip(entries, ja_cells, strict=True):
-        en = "; ".join(f.text for f in e.en) or "—"
+        en = "; ".join(visible(f.text) for f in e.en) or "—"
         lines.append(
             f"{e.id if e.id is not None else '-':>4}  {_pad(ja, w)}  {en}  {e.status}  "
             f"{e.score:.2f}  ×{e.frequency}"

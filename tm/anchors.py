@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 from collections import Counter
@@ -71,7 +72,8 @@ _WORD_RE = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:[&'’.-][A-Za-z0-9]+)*")
 
 
 def _fmt(value: float) -> str:
-    if value == int(value):
+    # a number of 309 digits or more reads as inf, which int() refuses
+    if math.isfinite(value) and value == int(value):
         return str(int(value))
     return f"{value:.6g}"
 

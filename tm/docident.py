@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import InputError
+from .printable import name_text, path_text
 from .store import Store
 
 __all__ = ["Source", "Placement", "source_of", "place"]
@@ -78,11 +79,12 @@ def source_of(paths: Sequence[str | os.PathLike[str]], sha256: str) -> Source:
             continue
         path = Path(p)
         if path.is_file():
-            keys.append(str(path.resolve()))
+            # a file name of any bytes becomes valid text (\xNN for bytes that are not UTF-8)
+            keys.append(path_text(path.resolve()))
         else:  # a pipe or device: its path names nothing lasting
-            keys.append(text)
+            keys.append(path_text(text))
             by_path = False
-    name = "stdin" if first == "-" else Path(first).name or first
+    name = "stdin" if first == "-" else name_text(first) or path_text(first)
     folders = Path(keys[0]).parent.parts[1:] if by_path else ()
     return Source(", ".join(keys), by_path, sha256, name, tuple(folders))
 

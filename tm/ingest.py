@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from .errors import ExportError, InputError
 from .layout import LAYOUTS, Sides, split_document, split_presegmented
 from .model import Bead, Segment
+from .printable import path_text, visible
 from .progress import Progress, no_progress
 from .store import Store
 from .textio import decode_bytes, read_bytes, read_text
@@ -291,10 +292,11 @@ class IngestResult:
     def summary(self) -> str:
         """Several lines for people: layout decision, counts per bead type, confidence."""
         if self.status == "unchanged":
-            return (f"Unchanged: {self.source} is already stored as document "
+            return (f"Unchanged: {visible(self.source)} is already stored as document "
                     f"{self.document!r}; nothing to do")
         verb = "Replaced" if self.replaced else "Ingested"
-        lines = [f"{verb} {self.document!r} ({self.kind}) from {self.source}", f"  {self.message}"]
+        lines = [f"{verb} {self.document!r} ({self.kind}) from {visible(self.source)}",
+                 f"  {self.message}"]
         lines.append(f"  segments: {self.ja_segments} Japanese, {self.en_segments} English")
         if self.kind == "bilingual":
             types = ", ".join(f"{k}: {v}" for k, v in self.bead_counts.items())
@@ -309,7 +311,7 @@ class IngestResult:
                 f"{WEAK_CONFIDENCE}"
             )
         if self.review:
-            lines.append(f"  review: {self.review}")
+            lines.append(f"  review: {visible(self.review)}")
         return "\n".join(lines)
 
 
@@ -429,7 +431,7 @@ def _unchanged(store: Store, name: str, path: str | os.PathLike[str]) -> IngestR
     """The result for a file already stored as document *name*: nothing was done."""
     doc = next(d for d in store.documents() if d.name == name)
     return IngestResult(document=name, doc_id=doc.id, kind=doc.kind, layout=doc.layout,
-                        message="already stored; nothing to do", source=str(path),
+                        message="already stored; nothing to do", source=path_text(path),
                         ja_segments=0, en_segments=0, units=0, unaligned_ja=0, unaligned_en=0,
                         status="unchanged")
 
@@ -467,10 +469,10 @@ def _result(name: str, doc_id: int, sides: Sides, alignment: Alignment | None,
                    if b.ja_ids and b.en_ids and b.score < WEAK_CONFIDENCE)
     return IngestResult(
         document=name, doc_id=doc_id, kind="mono" if alignment is None else "bilingual",
-        layout=sides.layout, message=sides.message, source=str(path),
+        layout=sides.layout, message=sides.message, source=path_text(path),
         ja_segments=len(sides.ja), en_segments=len(sides.en), units=n_units,
         unaligned_ja=sum(1 for u in ja_unit if u is None) if alignment is not None else 0,
         unaligned_en=sum(1 for u in en_unit if u is None) if alignment is not None else 0,
         bead_counts=counts, mean_confidence=mean, weak_beads=weak,
-        review=str(review) if review is not None else None, replaced=replaced,
+        review=path_text(review) if review is not None else None, replaced=replaced,
     )

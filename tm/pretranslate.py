@@ -19,6 +19,7 @@ from typing import IO, TYPE_CHECKING, Any, Protocol
 from .errors import ExportError, InputError
 from .model import Match, Segment, TMUnit
 from .normalize import has_japanese, normalize, script_of
+from .printable import name_text, path_text, visible
 from .progress import Progress, no_progress
 from .report import BAND_LABELS, BAND_TINTS, REPORT_SUFFIXES, Analysis, analyze, band_of
 from .units import match_key, text_hash
@@ -273,9 +274,9 @@ class PretranslateResult:
         """For ``--json``: files, languages, counts of filled targets and term hits, analysis."""
         segs = self.document.segments
         return {
-            "input": str(self.input),
-            "output": str(self.output),
-            "report": str(self.report) if self.report else None,
+            "input": path_text(self.input),
+            "output": path_text(self.output),
+            "report": path_text(self.report) if self.report else None,
             "src_lang": self.document.src_lang,
             "trg_lang": self.document.trg_lang,
             "segments": len(segs),
@@ -290,9 +291,10 @@ class PretranslateResult:
         filled = sum(1 for s in segs if s.target is not None)
         hits = sum(len(s.terms) for s in segs)
         lines = [
-            f"{self.input}: {len(segs)} segments ({self.document.src_lang} → "
+            f"{visible(str(self.input))}: {len(segs)} segments ({self.document.src_lang} → "
             f"{self.document.trg_lang}), {filled} targets filled, {hits} term hits",
-            f"wrote {self.output}" + (f" and {self.report}" if self.report else ""),
+            f"wrote {visible(str(self.output))}"
+            + (f" and {visible(str(self.report))}" if self.report else ""),
             self.analysis.render(),
         ]
         return "\n".join(lines)
@@ -729,7 +731,7 @@ def pretranslate_file(
         raise InputError(f"{path}: no text to pre-translate")
     analyzer = Analyzer()
     doc = pretranslate_document(
-        store, segments, options, name=path.name, analyzer=analyzer, progress=progress
+        store, segments, options, name=name_text(path), analyzer=analyzer, progress=progress
     )
     analysis = doc.analysis()
     # The output and the report are one change: if either cannot be written, neither is.

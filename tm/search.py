@@ -13,6 +13,7 @@ from . import index
 from .fuzzy import _EN_TOKEN, diff_spans, query_lang, raw_similarity, score_match
 from .model import Match
 from .normalize import normalize
+from .printable import visible
 from .progress import Progress, no_progress
 from .store import Store
 from .units import match_key, text_hash
@@ -369,9 +370,9 @@ def _mark(text: str, spans: Sequence[tuple[int, int]], open_: str, close: str) -
     for a, b in sorted(spans):
         if a < last:
             continue
-        out += [text[last:a], open_, text[a:b], close]
+        out += [visible(text[last:a]), open_, visible(text[a:b]), close]
         last = b
-    out.append(text[last:])
+    out.append(visible(text[last:]))
     return "".join(out)
 
 
@@ -383,24 +384,27 @@ def _render_match(query: str, m: Match, color: bool) -> list[str]:
     last = 0
     src_open, src_close = (_RED, _RESET) if color else ("[", "]")
     q_open, q_close = (_GREEN + "+", _RESET) if color else ("{+", "}")
+    # Stored text is shown through visible(): an escape sequence imported from a file must
+    # not reach the terminal (only our own colour codes do).
     for sp in spans:
         sa, sb = sp["source"]
         qa, qb = sp["query"]
-        pieces.append(m.source[last:sa])
+        pieces.append(visible(m.source[last:sa]))
         if sb > sa:
-            pieces += [src_open, m.source[sa:sb], src_close]
+            pieces += [src_open, visible(m.source[sa:sb]), src_close]
         if qb > qa:
-            pieces += [q_open, query[qa:qb], q_close]
+            pieces += [q_open, visible(query[qa:qb]), q_close]
         last = sb
-    pieces.append(m.source[last:])
+    pieces.append(visible(m.source[last:]))
     flags = f" ({', '.join(m.flags)})" if m.flags else ""
     score = f"{m.score:5.1f}"
     head = f"{_BOLD}{score}{_RESET}" if color else score
-    doc = f"  {_DIM}{m.document}{_RESET}" if color and m.document else (
-        f"  {m.document}" if m.document else "")
+    document = visible(m.document) if m.document else ""
+    doc = f"  {_DIM}{document}{_RESET}" if color and document else (
+        f"  {document}" if document else "")
     lines = [f"{head}{flags}{doc}", "    " + "".join(pieces)]
     target = m.target_substituted or m.target
-    lines.append("    → " + target)
+    lines.append("    → " + visible(target))
     return lines
 
 
@@ -430,7 +434,7 @@ class SearchResult:
         lines: list[str] = []
         for i, q in enumerate(self.queries):
             if self.batch or len(self.queries) > 1:
-                lines.append(f"# {q}")
+                lines.append(f"# {visible(q)}")
             if self.concordance:
                 if not self.hits[i]:
                     lines.append("no segment contains it")
@@ -438,7 +442,7 @@ class SearchResult:
                     src, tgt = (h.ja, h.en) if h.side == "ja" else (h.en, h.ja)
                     o, c = (_RED, _RESET) if color else ("[", "]")
                     lines.append(f"{h.id:>8}  {_mark(src, h.spans, o, c)}")
-                    lines.append(f"          → {tgt}")
+                    lines.append(f"          → {visible(tgt)}")
             else:
                 if not self.matches[i]:
                     lines.append("no match at or above the minimum score")

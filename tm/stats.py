@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .printable import path_text, visible
 from .store import Store
 
 __all__ = ["Stats", "collect_stats"]
@@ -27,7 +28,7 @@ class Stats:
         """Human-readable lines."""
         c = self.counts
         lines = [
-            f"database:   {self.path}",
+            f"database:   {visible(self.path)}",
             f"documents:  {c['documents']}",
             f"segments:   {c['segments']} (ja {c['segments_ja']}, en {c['segments_en']}; "
             f"{c['unaligned_segments']} unaligned)",
@@ -35,7 +36,8 @@ class Stats:
             f"terms:      {c['terms']} ({c['terms_approved']} approved)",
             f"schema:     {self.schema_version}",
         ]
-        lines += [f"{k + ':':<20}{v}" for k, v in sorted(self.meta.items())]
+        # meta values are stored text: a database from elsewhere could hold escape sequences
+        lines += [f"{visible(k) + ':':<20}{visible(v)}" for k, v in sorted(self.meta.items())]
         return "\n".join(lines)
 
 
@@ -47,7 +49,7 @@ def collect_stats(store: Store) -> Stats:
     (0, True)
     """
     return Stats(
-        path=str(store.path) if store.path else ":memory:",
+        path=path_text(store.path) if store.path else ":memory:",
         schema_version=store.schema_version,
         counts=store.counts(),
         meta=store.meta(),

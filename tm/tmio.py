@@ -14,6 +14,7 @@ from typing import Any
 from . import index
 from .errors import InputError
 from .model import TMUnit
+from .printable import path_text, visible
 from .progress import Progress, no_progress
 from .store import Store
 from .units import NewUnit, add_units
@@ -60,14 +61,14 @@ class ImportResult:
     def summary(self) -> str:
         """One line for the terminal."""
         if self.status == "unchanged":
-            return (f"{self.path}: unchanged since it was imported as document "
+            return (f"{visible(self.path)}: unchanged since it was imported as document "
                     f"{self.document!r}; nothing to do")
         parts = [f"{self.added} unit{'' if self.added == 1 else 's'} added",
                  f"{self.duplicates} duplicate{'' if self.duplicates == 1 else 's'} skipped"]
         parts += [f"{n} skipped {SKIP_REASONS.get(reason, reason)}"
                   for reason, n in sorted(self.skipped.items())]
         verb = "replacing the earlier import of this file" if self.status == "replaced" else ""
-        return (f"{self.path}: {', '.join(parts)} ({self.read} read) as document "
+        return (f"{visible(self.path)}: {', '.join(parts)} ({self.read} read) as document "
                 f"{self.document!r}{'; ' + verb if verb else ''}")
 
 
@@ -93,7 +94,7 @@ class ExportResult:
         """One line for the terminal."""
         merged = (f"; {self.merged} identical pairs from other documents merged into them"
                   if self.merged else "")
-        return f"{self.path}: {self.units} units written ({self.format}){merged}"
+        return f"{visible(self.path)}: {self.units} units written ({self.format}){merged}"
 
 
 class _Tally:
@@ -249,7 +250,7 @@ def import_tm(store: Store, path: Path, progress: Progress = no_progress, *,
         with fp, store.atomic():
             placement = place(store, source)
             if placement.action == "unchanged":
-                return ImportResult(str(path), placement.name, 0, 0, 0, status="unchanged",
+                return ImportResult(path_text(path), placement.name, 0, 0, 0, status="unchanged",
                                     format=fmt.name)
             if placement.action == "replace":
                 store.delete_document(placement.name)
@@ -270,7 +271,7 @@ def import_tm(store: Store, path: Path, progress: Progress = no_progress, *,
     added = sum(1 for i in ids if i is not None)
     progress(tally.units, tally.units, "imported")
     status = "replaced" if placement.action == "replace" else "added"
-    return ImportResult(str(path), placement.name, tally.read, added, tally.units - added,
+    return ImportResult(path_text(path), placement.name, tally.read, added, tally.units - added,
                         dict(tally.skipped), status, fmt.name)
 
 
@@ -385,4 +386,4 @@ def export_tm(store: Store, path: Path) -> ExportResult:
     with atomic_output(path) as fp:
         meta = {k: v for k, v in store.meta().items() if not k.startswith("fuzzy_")}
         fmt.write_units(counted(), fp, meta=meta)
-    return ExportResult(str(path), count[0], fmt.name, merged[0])
+    return ExportResult(path_text(path), count[0], fmt.name, merged[0])

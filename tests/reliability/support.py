@@ -66,6 +66,26 @@ def run_cli(
     )
 
 
+def run_cli_bytes(
+    args: Sequence[str | bytes | os.PathLike[str]],
+    *,
+    db: Path | None = None,
+    timeout: float = 120,
+    cwd: Path | None = None,
+) -> subprocess.CompletedProcess[str]:
+    """Run ``taiyaku ARGS`` where arguments may be any bytes (not valid UTF-8, Shift_JIS file
+    names), as a shell passes them; CliRunner cannot. Output is decoded with
+    ``backslashreplace``, so a stray byte shows as ``\\xNN`` and control characters stay."""
+    raw = subprocess.run(
+        [*cli_command(), *(a if isinstance(a, bytes) else os.fspath(a) for a in args)],
+        cwd=cwd or ROOT, env=cli_env(db), capture_output=True, timeout=timeout,
+    )
+    return subprocess.CompletedProcess(
+        raw.args, raw.returncode, raw.stdout.decode("utf-8", "backslashreplace"),
+        raw.stderr.decode("utf-8", "backslashreplace"),
+    )
+
+
 def popen_cli(
     args: Sequence[str | os.PathLike[str]], *, db: Path | None = None
 ) -> subprocess.Popen[str]:
@@ -112,6 +132,27 @@ def assert_one_line_error(
     assert names in line, f"the error does not name {names!r}\n{info}"
     assert re.search(problem, line, re.IGNORECASE), f"the error does not say {problem!r}\n{info}"
     return line
+
+
+def assert_clean_outcome(proc: subprocess.CompletedProcess[str]) -> str | None:
+    """Whatever the input, the command ended as taiyaku means to: exit 0, 1 or 2, no
+    traceback, and on failure one ``Error:`` line (after click's usage lines for exit 2).
+    Returns the error line, if any."""
+    info = describe(proc)
+    assert proc.returncode in (0, 1, 2), info
+    assert "Traceback" not in proc.stderr and "Exception ignored" not in proc.stderr, info
+    errors = [line for line in proc.stderr.splitlines() if line.startswith("Error: ")]
+    if proc.returncode == 0:
+        assert not errors, info
+        return None
+    assert len(errors) == 1, info
+    lines = [line for line in proc.stderr.splitlines() if line.strip()]
+    if proc.returncode == 1:
+        assert lines == errors, info
+    else:  # click's usage error: "Usage: …" (maybe wrapped), "Try …", then the error line
+        assert lines[-1] == errors[0], info
+        assert all(line.startswith(("Usage:", "Try ", " ")) for line in lines[:-1]), info
+    return errors[0]
 
 
 # -- feature detection -------------------------------------------------------------------------

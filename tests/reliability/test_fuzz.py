@@ -275,3 +275,120 @@ def test_reader_survives_arbitrary_and_mutated_input(kind: str) -> None:
         only_project_errors(lambda: read(data, name))
 
     check()
+
+
+# -- the real CLI: arbitrary bytes as text arguments and file names -----------------------------
+# Each example runs ``taiyaku`` in a subprocess (about half a second), so these take fewer
+# examples: 40 per command group, about a minute in all on two cores.
+CLI_FUZZ = settings(FUZZ, max_examples=40, suppress_health_check=[
+    HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.function_scoped_fixture])
+
+#: what a hostile or unlucky shell passes: any bytes (argv cannot hold NUL), text with lone
+#: surrogates encoded as bytes, escape sequences, option look-alikes, LIKE wildcards
+ARG_BYTES = st.one_of(
+    st.binary(min_size=1, max_size=24),
+    TEXTY.map(lambda s: s[:40].encode("utf-8", "surrogatepass")),
+    st.sampled_from([b"\x1b]0;PWNED\x07\x1b[2J", b"\xc2\x9b2J", "港湾\n計画".encode(), b"-",
+                     b"--", b"-x", b"%_\\", b"\xff\xfe", "戦".encode() + b"\xff", b"nan",
+                     b"99999999999999999999", b"-1", b"1e400", b"--json"]),
+).map(lambda b: b.replace(b"\x00", b"") or b"x")
+
+TEXT_COMMANDS = st.sampled_from([
+    # (argv prefix, how many fuzzed arguments follow, argv suffix)
+    ((b"terms", b"add"), 2, ()),
+    ((b"terms", b"add", "港湾".encode(), b"--note"), 1, ()),
+    ((b"terms", b"search"), 1, ()),
+    ((b"terms", b"search"), 1, (b"--json",)),
+    ((b"terms", b"list", b"--limit"), 1, ()),
+    ((b"terms", b"set-status"), 2, ()),
+    ((b"ingest", b"--name"), 1, (b"missing.txt",)),
+])
+SEARCH_COMMANDS = st.sampled_from([
+    ((b"tm", b"search"), 1, ()),
+    ((b"tm", b"search"), 1, (b"--json",)),
+    ((b"tm", b"search", b"--concordance"), 1, ()),
+    ((b"tm", b"search", b"--concordance"), 1, (b"--json",)),
+    ((b"tm", b"search", b"--min-score"), 2, ()),
+    ((b"tm", b"search", b"--limit"), 2, ()),
+])
+
+
+def _run_fuzzed(db: Any, argv: list[bytes]) -> None:
+    from .support import assert_clean_outcome, run_cli_bytes
+
+    proc = run_cli_bytes(argv, db=db, timeout=120)
+    line = assert_clean_outcome(proc)
+    if line is not None:
+        # one line, with nothing a terminal would act on
+        assert not any(c < " " or "\x7f" <= c <= "\x9f" for c in line), repr(line)
+    if proc.returncode == 0 and b"--json" in argv:
+        import json
+
+        json.loads(proc.stdout)
+
+
+@CLI_FUZZ
+@given(command=TEXT_COMMANDS, args=st.lists(ARG_BYTES, min_size=2, max_size=2))
+@example(command=((b"terms", b"add"), 2, ()), args=[b"\xe6\x88\xa6\xff", b"x"])
+@example(command=((b"terms", b"search"), 1, ()), args=[b"\xff\xfe", b""])
+@example(command=((b"terms", b"search"), 1, ()), args=["港".encode() * 20000, b""])
+@example(command=((b"terms", b"list", b"--limit"), 1, ()), args=[b"99999999999999999999", b""])
+def test_cli_text_arguments_of_any_bytes(seeded_db: Any, command: Any, args: list[bytes]) -> None:
+    prefix, n, suffix = command
+    _run_fuzzed(seeded_db, [*prefix, *args[:n], *suffix])
+
+
+@CLI_FUZZ
+@given(command=SEARCH_COMMANDS, args=st.lists(ARG_BYTES, min_size=2, max_size=2))
+@example(command=((b"tm", b"search"), 1, ()), args=[b"abc\xff", b""])
+@example(command=((b"tm", b"search", b"--concordance"), 1, ()), args=[b"abc\xff", b""])
+@example(command=((b"tm", b"search", b"--min-score"), 2, ()), args=[b"nan", "港湾".encode()])
+def test_cli_search_arguments_of_any_bytes(seeded_db: Any, command: Any,
+                                           args: list[bytes]) -> None:
+    prefix, n, suffix = command
+    _run_fuzzed(seeded_db, [*prefix, *args[:n], *suffix])
+
+
+#: a file name component: any bytes but "/" and NUL, not "." or "..", short enough for
+#: NAME_MAX once a suffix is added
+NAME_BYTES = st.one_of(
+    st.binary(min_size=1, max_size=60),
+    st.sampled_from(["対訳".encode("cp932"), "対訳".encode("euc_jp"), b"\x1b[2J\x07",
+                     b"-", b"--json", b" ", b"\xed\xa0\x80"]),
+).map(lambda b: b.replace(b"/", b"_").replace(b"\x00", b"_")).filter(
+    lambda b: b not in (b".", b".."))
+
+FILE_COMMANDS = st.sampled_from(["ingest", "tm import", "terms import", "tm export",
+                                 "terms export", "segment", "tm search --queries"])
+
+
+@CLI_FUZZ
+@given(name=NAME_BYTES, command=FILE_COMMANDS, as_json=st.booleans())
+@example(name="対訳".encode("cp932"), command="ingest", as_json=True)
+@example(name="対訳".encode("cp932"), command="tm import", as_json=True)
+@example(name=b"\x1b]0;PWNED\x07", command="terms import", as_json=False)
+def test_cli_file_names_of_any_bytes(seeded_db: Any, tmp_path: Any, name: bytes,
+                                     command: str, as_json: bool) -> None:
+    folder = os.path.join(os.fsencode(tmp_path), b"files")
+    os.makedirs(folder, exist_ok=True)
+    pairs = sentence_pairs(3, start=300)
+    suffix, content = {
+        "ingest": (b".txt", "\n\n".join([p[0] for p in pairs] + [p[1] for p in pairs])),
+        "tm import": (b".tsv", "ja\ten\n" + "".join(f"{ja}\t{en}\n" for ja, en in pairs)),
+        "terms import": (b".csv", "ja,en\n港湾,harbour\n"),
+        "tm export": (b".tmx", None),
+        "terms export": (b".csv", None),
+        "segment": (b".txt", pairs[0][0] + pairs[1][0]),
+        "tm search --queries": (b".txt", pairs[0][0] + "\n"),
+    }[command]
+    path = os.path.join(folder, name + suffix)
+    if content is not None:
+        with open(path, "w", encoding="utf-8") as fp:
+            fp.write(content + "\n")
+    words = [w.encode() for w in command.split()]
+    argv = [*words, b"-o", path] if command.endswith("export") else [*words, path]
+    try:
+        _run_fuzzed(seeded_db, [*argv, *([b"--json"] if as_json else [])])
+    finally:
+        for leftover in os.listdir(folder):
+            os.remove(os.path.join(folder, leftover))
