@@ -71,7 +71,10 @@ def test_ingest_of_a_shift_jis_file_name_stores_and_prints_a_valid_name(
     proc = run_cli_bytes(["ingest", bytes_path(tmp_path, name)], db=seeded_db)
     assert proc.returncode == 0, describe(proc)
     assert shown(name) in proc.stdout, describe(proc)
-    # again with --json: the document is replaced, and the JSON names it as stored
+    # again with --json after the file changed (the same file unchanged would be left
+    # alone): the document is replaced, and the JSON names it as stored
+    with open(bytes_path(tmp_path, name), "ab") as fp:
+        fp.write(b"\n")
     proc = run_cli_bytes(["ingest", "--json", bytes_path(tmp_path, name)], db=seeded_db)
     assert proc.returncode == 0, describe(proc)
     data = json.loads(proc.stdout)
