@@ -1,0 +1,208 @@
+"""The database file itself: damaged pages, a missing file, read-only media, a full disk.
+
+Damage is made on the spot: a copy of a seeded database gets one leaf page of its ``units``
+table overwritten (found through SQLite's ``dbstat`` table), as a bad sector or a bad copy
+would leave it. Read-only media and a full disk are real where the tests may mount a small
+tmpfs in a private mount namespace (root with ``unshare``); elsewhere those tests skip and
+say why (root ignores file permissions, so ``chmod`` cannot stand in for them).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import sqlite3
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from .conftest import build_seed_db
+from .support import assert_one_line_error, describe, run_cli, tmx_text
+from .support import sentence_pairs as pairs_for
+
+UNITS = 600
+
+
+def sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.fixture(scope="module")
+def healthy_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("health") / "healthy.db"
+    build_seed_db(path, units=UNITS)
+    return path
+
+
+def damage_a_units_page(path: Path) -> int:
+    """Overwrite the header and cell pointers of a leaf page in the middle of ``units``;
+    return the page number."""
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        pages = [r[0] for r in conn.execute(
+            "SELECT pageno FROM dbstat WHERE name = 'units' AND pagetype = 'leaf' "
+            "ORDER BY pageno")]
+        size = conn.execute("PRAGMA page_size").fetchone()[0]
+    finally:
+        conn.close()
+    assert len(pages) >= 5, "the units table should span several pages"
+    page = pages[len(pages) // 2]
+    with path.open("r+b") as f:
+        f.seek((page - 1) * size)
+        f.write(b"\xa5" * 64)
+    return int(page)
+
+
+@pytest.fixture
+def healthy(tmp_path: Path, healthy_template: Path) -> Path:
+    path = tmp_path / "healthy.db"
+    shutil.copyfile(healthy_template, path)
+    return path
+
+
+@pytest.fixture
+def damaged(tmp_path: Path, healthy_template: Path) -> Path:
+    path = tmp_path / "damaged.db"
+    shutil.copyfile(healthy_template, path)
+    damage_a_units_page(path)
+    return path
+
+
+# -- 16.2: a damaged page ----------------------------------------------------------------------
+DAMAGED = r"damaged.*db recover"
+
+
+@pytest.mark.parametrize("args", [
+    ["tm", "export", "-o", "{tmp}/out.tmx"],
+    ["tm", "search", "港湾計画", "--concordance"],
+    ["terms", "extract"],
+], ids=lambda a: " ".join(a[:2]))
+def test_reading_a_damaged_database_gives_one_line(damaged: Path, tmp_path: Path,
+                                                   args: list[str]) -> None:
+    before = sha(damaged)
+    proc = run_cli([a.format(tmp=tmp_path) for a in args], db=damaged, timeout=300)
+    assert_one_line_error(proc, str(damaged), DAMAGED)
+    assert sha(damaged) == before
+    assert not (tmp_path / "out.tmx").exists()
+
+
+def test_writers_refuse_a_damaged_database(damaged: Path, tmp_path: Path) -> None:
+    """The damage is in pages a new term or an imported TMX would not touch: the write
+    would succeed, so the quick check before the first write must stop it."""
+    before = sha(damaged)
+    proc = run_cli(["terms", "add", "新語", "new word"], db=damaged)
+    assert_one_line_error(proc, str(damaged), DAMAGED)
+    tmx = tmp_path / "small.tmx"
+    tmx.write_text(tmx_text(pairs_for(3, start=90_000)), encoding="utf-8")
+    proc = run_cli(["tm", "import", str(tmx)], db=damaged, timeout=300)
+    assert_one_line_error(proc, str(damaged), DAMAGED)
+    assert sha(damaged) == before
+
+
+def test_db_check(healthy: Path, damaged: Path) -> None:
+    ok = run_cli(["db", "check", "--json"], db=healthy)
+    assert ok.returncode == 0, describe(ok)
+    assert json.loads(ok.stdout)["ok"] is True
+    bad = run_cli(["db", "check", "--db", str(damaged)])
+    assert bad.returncode == 1, describe(bad)
+    assert "damaged" in bad.stdout and "db recover" in bad.stdout, describe(bad)
+    quick = run_cli(["db", "check", "--quick", "--json"], db=damaged)
+    data = json.loads(quick.stdout)
+    assert quick.returncode == 1 and data["ok"] is False and data["problems"], describe(quick)
+    assert "Traceback" not in bad.stderr + quick.stderr
+
+
+@pytest.mark.parametrize("shell", [True, False], ids=["sqlite3 shell", "rowid ranges"])
+def test_db_recover(damaged: Path, tmp_path: Path, shell: bool) -> None:
+    if shell and not shell_can_recover():
+        pytest.skip("no sqlite3 shell with a working .recover (Debian's lacks sqlite_dbpage): "
+                    "that path is not tested here")
+    before = sha(damaged)
+    out = tmp_path / "recovered.db"
+    args = ["db", "recover", str(damaged), "-o", str(out), "--json"]
+    proc = run_cli(args if shell else [*args, "--no-sqlite3"], timeout=300)
+    assert proc.returncode == 0, describe(proc)
+    report = json.loads(proc.stdout)
+    assert report["method"] == ("sqlite3 .recover" if shell else "rowid ranges")
+    assert sha(damaged) == before, "the source was written to"
+    # a sound taiyaku database: it passes the check, every command works on it
+    check = run_cli(["db", "check", "--json"], db=out)
+    assert check.returncode == 0 and json.loads(check.stdout)["ok"], describe(check)
+    conn = sqlite3.connect(out)
+    try:
+        units = conn.execute("SELECT count(*) FROM units").fetchone()[0]
+        indexed = conn.execute("SELECT count(*) FROM fuzzy_tokens").fetchone()[0]
+        terms = conn.execute("SELECT count(*) FROM terms WHERE status = 'approved'").fetchone()[0]
+    finally:
+        conn.close()
+    assert UNITS * 0.8 < units < UNITS, f"{units} units recovered of {UNITS} (one page lost)"
+    assert report["copied"]["units"] == units
+    assert indexed == units, "the search index was not rebuilt"
+    assert terms > 0
+    ja, _ = pairs_for(1, start=10_000 + UNITS - 1)[0]
+    found = run_cli(["tm", "search", ja, "--json"], db=out, timeout=300)
+    assert found.returncode == 0, describe(found)
+    assert json.loads(found.stdout)["matches"][0]["score"] == 100
+    # never over an existing file
+    again = run_cli(["db", "recover", str(damaged), "-o", str(out)])
+    assert_one_line_error(again, str(out), "already exists")
+
+
+def shell_can_recover() -> bool:
+    shell = shutil.which("sqlite3")
+    if shell is None:
+        return False
+    return subprocess.run([shell, ":memory:", ".recover"], capture_output=True,
+                          check=False).returncode == 0
+
+
+@pytest.mark.skipif(shutil.which("sqlite3") is None, reason="no sqlite3 shell installed")
+def test_db_recover_falls_back_when_the_shell_cannot(damaged: Path, tmp_path: Path) -> None:
+    """With a shell whose .recover fails (or works), recovery still ends in a sound copy."""
+    out = tmp_path / "recovered.db"
+    proc = run_cli(["db", "recover", str(damaged), "-o", str(out), "--json"], timeout=300)
+    assert proc.returncode == 0, describe(proc)
+    method = json.loads(proc.stdout)["method"]
+    assert method == ("sqlite3 .recover" if shell_can_recover() else "rowid ranges")
+    assert run_cli(["db", "check"], db=out).returncode == 0
+
+
+# -- 15.17: a database that does not exist -------------------------------------------------------
+READ_ONLY_COMMANDS = [
+    ["tm", "search", "港湾"],
+    ["tm", "search", "港湾", "--concordance"],
+    ["tm", "export", "-o", "{tmp}/out.tmx"],
+    ["terms", "search", "港湾"],
+    ["terms", "list"],
+    ["terms", "export", "-o", "{tmp}/out.tbx"],
+    ["pretranslate", "{tmp}/new.txt", "-o", "{tmp}/new.xlf"],
+    ["stats"],
+    ["db", "check"],
+]
+
+
+@pytest.mark.parametrize("args", READ_ONLY_COMMANDS, ids=lambda a: " ".join(a[:2]))
+def test_read_only_commands_refuse_a_missing_database(tmp_path: Path, args: list[str]) -> None:
+    (tmp_path / "new.txt").write_text("港湾計画を承認した。\n", encoding="utf-8")
+    db = tmp_path / "typo" / "tyop.db"
+    proc = run_cli([a.format(tmp=tmp_path) for a in args], db=db, timeout=300)
+    assert_one_line_error(proc, str(db), "no (such )?database")
+    assert not db.parent.exists(), "the command created the folder"
+    assert not list(tmp_path.glob("out.*")) and not (tmp_path / "new.xlf").exists()
+
+
+def test_a_writing_command_creates_the_database(tmp_path: Path) -> None:
+    db = tmp_path / "new" / "first.db"
+    proc = run_cli(["terms", "add", "港湾", "port"], db=db)
+    assert proc.returncode == 0, describe(proc)
+    assert run_cli(["terms", "list"], db=db).stdout.count("港湾") == 1
+
+
+# -- 16.3 / 16.9: the lock timeout ----------------------------------------------------------------
+@pytest.mark.parametrize("value", ["abc", "-1", "nan", "10s"])
+def test_bad_lock_timeout_is_one_line(healthy: Path, value: str) -> None:
+    proc = run_cli(["terms", "add", "港湾", "port"], db=healthy,
+                   env_extra={"TAIYAKU_LOCK_TIMEOUT": value})
+    assert_one_line_error(proc, "TAIYAKU_LOCK_TIMEOUT", "number of seconds")
