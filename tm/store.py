@@ -682,6 +682,12 @@ def _why_read_only(p: Path | None) -> str:
     free = _disk_free(p)
     if free is not None and free < FULL_DISK_BYTES:
         return f"the disk holding {folder} is full"
+    try:
+        mounted_ro = bool(os.statvfs(folder).f_flag & os.ST_RDONLY)
+    except OSError:
+        mounted_ro = False
+    if mounted_ro:
+        return f"the file system holding {folder} is mounted read-only"
     if not os.access(folder, os.W_OK):
         return f"permission denied: the folder {folder} is read-only"
     if p.exists() and not os.access(p, os.W_OK):

@@ -19,7 +19,14 @@ from pathlib import Path
 import pytest
 
 from .conftest import build_seed_db
-from .support import assert_one_line_error, describe, run_cli, tmx_text
+from .support import (
+    assert_one_line_error,
+    cli_command,
+    cli_env,
+    describe,
+    run_cli,
+    tmx_text,
+)
 from .support import sentence_pairs as pairs_for
 
 UNITS = 600
@@ -206,3 +213,58 @@ def test_bad_lock_timeout_is_one_line(healthy: Path, value: str) -> None:
     proc = run_cli(["terms", "add", "港湾", "port"], db=healthy,
                    env_extra={"TAIYAKU_LOCK_TIMEOUT": value})
     assert_one_line_error(proc, "TAIYAKU_LOCK_TIMEOUT", "number of seconds")
+
+
+# -- 16.11: read-only media and a full disk -------------------------------------------------------
+MEDIA_SCRIPT = """
+mount -t tmpfs -o size=4m tmpfs "$1" 2>/dev/null || exit 97
+cp "$2" "$1/tm.db" || exit 98
+case "$3" in
+  ro) mount -o remount,ro "$1" || exit 97 ;;
+  full) dd if=/dev/zero of="$1/fill" bs=4096 2>/dev/null ;;
+esac
+shift 3
+exec "$@"
+"""
+
+
+def on_media(kind: str, template: Path, tmp_path: Path,
+             args: list[str]) -> tuple[subprocess.CompletedProcess[str], Path]:
+    """Run ``taiyaku ARGS --db MEDIA/tm.db`` with a copy of *template* on a small tmpfs that
+    is mounted read-only (*kind* ``ro``) or filled to the last byte (``full``), in a private
+    mount namespace that disappears with the command."""
+    import os
+
+    if os.geteuid() != 0 or shutil.which("unshare") is None:
+        pytest.skip("needs root and unshare to mount a tmpfs (chmod does not stop root)")
+    media = tmp_path / "media"
+    media.mkdir(exist_ok=True)
+    db = media / "tm.db"
+    proc = subprocess.run(
+        ["unshare", "-m", "sh", "-c", MEDIA_SCRIPT, "sh", str(media), str(template), kind,
+         *cli_command(), *args, "--db", str(db)],
+        env=cli_env(), capture_output=True, text=True, timeout=300, check=False)
+    if proc.returncode == 97:
+        pytest.skip("cannot mount a tmpfs here (no CAP_SYS_ADMIN in a new mount namespace)")
+    return proc, db
+
+
+@pytest.mark.parametrize("kind", ["ro", "full"], ids=["read-only media", "full disk"])
+def test_reading_works_on_read_only_media_and_a_full_disk(
+        healthy_template: Path, tmp_path: Path, kind: str) -> None:
+    proc, _ = on_media(kind, healthy_template, tmp_path, ["stats", "--json"])
+    assert proc.returncode == 0, describe(proc)
+    assert json.loads(proc.stdout)["units"] == UNITS
+    ja, _ = pairs_for(1, start=10_000 + 7)[0]
+    proc, _ = on_media(kind, healthy_template, tmp_path, ["tm", "search", ja, "--json"])
+    assert proc.returncode == 0, describe(proc)
+    assert json.loads(proc.stdout)["matches"][0]["score"] == 100
+
+
+@pytest.mark.parametrize(("kind", "cause"), [("ro", r"read-only"), ("full", r"disk .*is full")],
+                         ids=["read-only media", "full disk"])
+def test_writing_on_read_only_media_or_a_full_disk_names_the_cause(
+        healthy_template: Path, tmp_path: Path, kind: str, cause: str) -> None:
+    proc, db = on_media(kind, healthy_template, tmp_path, ["terms", "add", "新語", "new word"])
+    line = assert_one_line_error(proc, str(db), cause)
+    assert "damaged" not in line and "not a taiyaku database" not in line
