@@ -316,7 +316,7 @@ class Store:
                 conn.execute("PRAGMA synchronous = NORMAL")
         except sqlite3.DatabaseError as e:
             conn.close()
-            raise StoreError(str(describe_database_error(p, e))) from None
+            raise _store_error(p, e) from None
         except StoreError:
             conn.close()
             raise
@@ -327,7 +327,7 @@ class Store:
             store.migrate()
         except sqlite3.DatabaseError as e:
             conn.close()
-            raise StoreError(str(describe_database_error(p, e))) from None
+            raise _store_error(p, e) from None
         except StoreError:
             conn.close()
             raise
@@ -654,12 +654,12 @@ def _connect_file(
         except sqlite3.DatabaseError as e:
             conn.close()
             if not _is_access_error(e):
-                raise StoreError(str(describe_database_error(p, e))) from None
+                raise _store_error(p, e) from None
             error = e
             continue
         return conn, mode.rstrip("c"), version, tables
     assert error is not None
-    raise StoreError(str(describe_database_error(p, error))) from None
+    raise _store_error(p, error) from None
 
 
 def _is_access_error(e: sqlite3.Error) -> bool:
@@ -710,6 +710,17 @@ def damaged_message(path: Path | None, detail: str) -> str:
     )
 
 
+def _is_damage(e: sqlite3.Error) -> bool:
+    return (getattr(e, "sqlite_errorname", "") or "").startswith("SQLITE_CORRUPT") or (
+        "malformed" in str(e))
+
+
+def _store_error(path: Path | None, e: sqlite3.Error) -> StoreError:
+    """The project's error for an SQLite error on *path* (damage gets its own class)."""
+    kind = DamagedDatabaseError if _is_damage(e) else StoreError
+    return kind(str(describe_database_error(path, e)))
+
+
 def describe_database_error(
     path: Path | None, e: sqlite3.Error, *, fallback: bool = True
 ) -> str | None:
@@ -719,7 +730,7 @@ def describe_database_error(
     name = getattr(e, "sqlite_errorname", "") or ""
     text = str(e)
     where = str(path or ":memory:")
-    if name.startswith("SQLITE_CORRUPT") or "malformed" in text:
+    if _is_damage(e):
         return damaged_message(path, text)
     if name == "SQLITE_NOTADB" or "not a database" in text:
         return f"{where}: not a taiyaku database: the file is not an SQLite database ({text})"
@@ -826,9 +837,8 @@ def check_database(path: str | os.PathLike[str], *, full: bool = True) -> Health
                             for table, rowid, parent, _ in
                             conn.execute("PRAGMA foreign_key_check").fetchmany(100)]
         except sqlite3.DatabaseError as e:
-            if not (getattr(e, "sqlite_errorname", "").startswith("SQLITE_CORRUPT")
-                    or "malformed" in str(e)):
-                raise StoreError(str(describe_database_error(p, e))) from None
+            if not _is_damage(e):
+                raise _store_error(p, e) from None
             problems = [str(e)]
     finally:
         conn.close()
@@ -986,7 +996,7 @@ def recover_database(
     try:
         reader = _open_for_reading(intermediate or src)
         try:
-            report = _copy_readable(reader, tmp, progress)
+            report = _copy_readable(reader, tmp, progress, src)
         finally:
             reader.close()
         os.replace(tmp, dest)  # the -wal was checkpointed and removed on close
@@ -999,13 +1009,17 @@ def recover_database(
 
 
 def _copy_readable(
-    reader: sqlite3.Connection, tmp: Path, progress: Callable[..., None] | None
+    reader: sqlite3.Connection, tmp: Path, progress: Callable[..., None] | None, src: Path
 ) -> tuple[dict[str, int], dict[str, int], dict[str, int], dict[str, int]]:
     try:
         tables = {str(r[0]) for r in reader.execute(
             "SELECT name FROM sqlite_master WHERE type = 'table'")}
     except sqlite3.DatabaseError as e:
-        raise StoreError(f"cannot read the list of tables ({e}); nothing to recover") from None
+        raise StoreError(
+            f"{src}: cannot read its list of tables ({e}); nothing to recover") from None
+    if not tables & {"documents", "units", "terms"}:
+        raise StoreError(f"{src}: not a taiyaku database (none of its tables is there); "
+                         "nothing to recover")
     copied: dict[str, int] = {}
     unreadable: dict[str, int] = {}
     rejected: dict[str, int] = {}

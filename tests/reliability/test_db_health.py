@@ -268,3 +268,15 @@ def test_writing_on_read_only_media_or_a_full_disk_names_the_cause(
     proc, db = on_media(kind, healthy_template, tmp_path, ["terms", "add", "新語", "new word"])
     line = assert_one_line_error(proc, str(db), cause)
     assert "damaged" not in line and "not a taiyaku database" not in line
+
+
+def test_db_recover_refuses_another_programs_database(tmp_path: Path) -> None:
+    other = tmp_path / "contacts.db"
+    conn = sqlite3.connect(other)
+    conn.execute("CREATE TABLE contacts (name TEXT)")
+    conn.commit()
+    conn.close()
+    out = tmp_path / "out.db"
+    proc = run_cli(["db", "recover", str(other), "-o", str(out), "--no-sqlite3"])
+    assert_one_line_error(proc, str(other), "not a taiyaku database")
+    assert not out.exists() and not list(tmp_path.glob(".out.db*"))
