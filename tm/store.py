@@ -638,7 +638,11 @@ def _connect_file(
     error: sqlite3.Error | None = None
     for mode in ladder:
         if mode == "immutable" and _wal_has_data(p):
-            break
+            raise StoreError(
+                f"{p}: cannot be read here: {_why_read_only(p)}, and its -wal file holds "
+                "changes not yet in the database, which SQLite can only read with a -shm file "
+                "beside it; open it once with a command that writes where it is writable"
+            )
         query = "mode=ro&immutable=1" if mode == "immutable" else f"mode={mode}"
         try:
             conn = sqlite3.connect(_uri(p, query), uri=True, timeout=BUSY_TIMEOUT_MS / 1000,

@@ -105,6 +105,11 @@ def test_writers_refuse_a_damaged_database(damaged: Path, tmp_path: Path) -> Non
     tmx.write_text(tmx_text(pairs_for(3, start=90_000)), encoding="utf-8")
     proc = run_cli(["tm", "import", str(tmx)], db=damaged, timeout=300)
     assert_one_line_error(proc, str(damaged), DAMAGED)
+    article = tmp_path / "article.txt"
+    article.write_text("".join(f"{ja}\n{en}\n\n" for ja, en in pairs_for(4, start=91_000)),
+                       encoding="utf-8")
+    proc = run_cli(["ingest", str(article), "--layout", "interleaved"], db=damaged, timeout=300)
+    assert_one_line_error(proc, str(damaged), DAMAGED)
     assert sha(damaged) == before
 
 
