@@ -63,7 +63,8 @@ class TaiyakuGroup(click.Group):
             _silence_stdout()
             ctx.exit(0)
         except Exception as e:
-            message = _environment_error(e, ctx.meta.get("taiyaku.db"))
+            message = _environment_error(e, ctx.meta.get("taiyaku.db"),
+                                         ctx.meta.get("taiyaku.command", "taiyaku"))
             if message is None or _want_traceback(ctx):
                 raise
             raise click.ClickException(message) from None
@@ -77,11 +78,13 @@ def _terminate(signum: int, frame: Any) -> None:
     raise SystemExit(128 + signum)
 
 
-def _environment_error(e: Exception, db: Path | None = None) -> str | None:
+def _environment_error(e: Exception, db: Path | None = None,
+                       command: str = "taiyaku") -> str | None:
     """One line for failures caused by the machine rather than by taiyaku, else None.
 
     sqlite3 is looked up in sys.modules (not imported) so this costs nothing at start-up.
-    A damaged database (found mid-command) is named with *db*, the command's database.
+    A damaged database (found mid-command) is named with *db*, the command's database, and
+    remembered beside it so that writers refuse it (*command* is noted as the finder).
     """
     hint = " (run with --traceback for details)"
     if isinstance(e, OSError) and not isinstance(e, click.ClickException):
@@ -89,9 +92,9 @@ def _environment_error(e: Exception, db: Path | None = None) -> str | None:
         return _one_line(f"{where}{e.strerror or e}{hint}")
     sqlite3 = sys.modules.get("sqlite3")
     if sqlite3 is not None and isinstance(e, sqlite3.DatabaseError) and db is not None:
-        from tm.store import describe_database_error
+        from tm.store import describe_database_error, remember_damage
 
-        known = describe_database_error(db, e, fallback=False)
+        known = remember_damage(db, e, command) or describe_database_error(db, e, fallback=False)
         if known is not None:
             return _one_line(known)
     if sqlite3 is not None and isinstance(e, sqlite3.OperationalError):
@@ -140,7 +143,9 @@ def open_store(ctx: click.Context, db_path: Path | None, *, create: bool = True,
     """
     from tm.store import Store
 
-    store = Store.open(db_path, create=create, readonly=readonly, on_wait=info)
+    ctx.meta["taiyaku.command"] = ctx.command_path
+    store = Store.open(db_path, create=create, readonly=readonly, on_wait=info,
+                       command=ctx.command_path)
     ctx.meta["taiyaku.db"] = store.path
     ctx.call_on_close(store.close)
     return store

@@ -13,6 +13,7 @@ import os
 import shlex
 import shutil
 import sqlite3
+import tempfile
 import time
 import urllib.parse
 from collections.abc import Callable, Iterator
@@ -181,6 +182,38 @@ BUSY_TIMEOUT_MS = 30_000
 FIRST_WAIT_SECONDS = 0.5
 #: ``TAIYAKU_LOCK_TIMEOUT`` when unset: a big TMX import can hold the write lock for minutes
 DEFAULT_LOCK_TIMEOUT = 3600.0
+#: under ``TAIYAKU_CHECK_BEFORE_WRITE=auto`` (the default), the largest file whose every page
+#: ``PRAGMA quick_check`` reads before the first write (about 6,000 units). Measured on seeded
+#: databases (2 shared cores; page cache / from disk): 4 MB 0.04 / 0.08 s, 10.7 MB 0.06 /
+#: 0.15 s, 26 MB 0.14 / 0.41 s, 104 MB 0.54 / 2.0 s, 629 MB 3.2 / 14.8 s; so up to 8 MB it
+#: stays well under 0.2 s even from disk. Larger files rely on the damage mark and on
+#: SQLite's own errors while writing (README, "A damaged database").
+CHECK_BEFORE_WRITE_MAX_BYTES = 8 << 20
+#: the values ``TAIYAKU_CHECK_BEFORE_WRITE`` accepts
+CHECK_BEFORE_WRITE_CHOICES = ("auto", "always", "never")
+
+
+def check_before_write_from_env() -> str:
+    """``TAIYAKU_CHECK_BEFORE_WRITE``: ``auto`` (default: quick-check files up to
+    :data:`CHECK_BEFORE_WRITE_MAX_BYTES` before the first write), ``always`` or ``never``.
+
+    :raises StoreError: any other value
+
+    >>> import os
+    >>> os.environ["TAIYAKU_CHECK_BEFORE_WRITE"] = " Always "; check_before_write_from_env()
+    'always'
+    >>> del os.environ["TAIYAKU_CHECK_BEFORE_WRITE"]; check_before_write_from_env()
+    'auto'
+    """
+    raw = os.environ.get("TAIYAKU_CHECK_BEFORE_WRITE")
+    value = (raw or "").strip().lower() or "auto"
+    if value not in CHECK_BEFORE_WRITE_CHOICES:
+        raise StoreError(
+            f"TAIYAKU_CHECK_BEFORE_WRITE={raw!r}: give auto (the default: check files up to "
+            f"{CHECK_BEFORE_WRITE_MAX_BYTES >> 20} MB for damage before the first write), "
+            "always or never"
+        )
+    return value
 
 
 def lock_timeout_from_env() -> float:
@@ -239,7 +272,8 @@ class Store:
     """
 
     def __init__(
-        self, conn: sqlite3.Connection, path: Path | None, *, lock_timeout: float | None = None
+        self, conn: sqlite3.Connection, path: Path | None, *, lock_timeout: float | None = None,
+        check_before_write: str | None = None, command: str = "taiyaku",
     ) -> None:
         self.conn = conn
         self.path = path
@@ -250,8 +284,13 @@ class Store:
         self.lock_timeout = lock_timeout_from_env() if lock_timeout is None else lock_timeout
         #: ``rw``, or ``ro`` / ``immutable`` when the file could only be opened for reading
         self.mode = "rw"
-        #: the file passed its quick check (done once, before the first write)
-        self._healthy = path is None
+        #: ``auto``, ``always`` or ``never``: :meth:`_check_before_writing`
+        self.check_before_write = (check_before_write_from_env() if check_before_write is None
+                                   else check_before_write)
+        #: what a damage mark names as the command that found the damage
+        self.command = command
+        #: the file's first write was prepared (its quick check done or judged too costly)
+        self._checked = path is None
         self._depth = 0
 
     # -- lifecycle ---------------------------------------------------------------------------
@@ -263,14 +302,16 @@ class Store:
         create: bool = True,
         readonly: bool = False,
         on_wait: Callable[[str], None] | None = None,
+        command: str = "taiyaku",
     ) -> Store:
         """Open (and create and migrate) the database at *path* (``":memory:"`` works).
 
         :param create: create the file (and its folders) when it does not exist
         :param readonly: the command only reads: a missing file is refused whatever *create*
             says, and a file on read-only media (or a full disk) is opened read-only
-            (:func:`_connect_file`)
+            (:func:`_connect_file`); else a file with a damage mark is refused at once
         :param on_wait: told once when a write has to wait for another process
+        :param command: the command, as a damage mark names it (:func:`mark_damaged`)
         :raises StoreError: the file is missing (*readonly* or not *create*), cannot be opened
             (the message names the cause: permission, full disk, not a database, damaged),
             is another program's database, or is newer than this taiyaku
@@ -278,9 +319,14 @@ class Store:
         memory = path is not None and str(path) == ":memory:"
         p = None if memory else Path(path) if path is not None else default_db_path()
         lock_timeout = lock_timeout_from_env()
+        check_before_write = check_before_write_from_env()
         if p is not None:
             if p.is_dir():
                 raise StoreError(f"{p}: is a directory; --db needs a file path")
+            mark = None if readonly else read_damage_mark(p)
+            if mark is not None and p.exists():
+                # a command that writes stops before its work, not at its first write
+                raise DamagedDatabaseError(marked_message(p, mark))
             if not p.exists():
                 if readonly or not create:
                     raise StoreError(
@@ -289,13 +335,16 @@ class Store:
                     )
                 try:
                     p.parent.mkdir(parents=True, exist_ok=True)
+                    # a mark left beside a file that is gone says nothing about the new one
+                    damage_mark_path(p).unlink(missing_ok=True)
                 except OSError as e:
                     raise StoreError(f"{p.parent}: cannot create folder ({e.strerror})") from None
         if p is None:
             conn = sqlite3.connect(":memory:", isolation_level=None)
             mode, version, tables = "rw", 0, 0
         else:
-            conn, mode, version, tables = _connect_file(p, readonly=readonly, create=create)
+            conn, mode, version, tables = _connect_file(p, readonly=readonly, create=create,
+                                                        command=command)
         try:
             if version == 0 and tables:
                 raise StoreError(
@@ -316,18 +365,19 @@ class Store:
                 conn.execute("PRAGMA synchronous = NORMAL")
         except sqlite3.DatabaseError as e:
             conn.close()
-            raise _store_error(p, e) from None
+            raise _store_error(p, e, command) from None
         except StoreError:
             conn.close()
             raise
-        store = cls(conn, p, lock_timeout=lock_timeout)
+        store = cls(conn, p, lock_timeout=lock_timeout, check_before_write=check_before_write,
+                    command=command)
         store.mode = mode
         store.on_wait = on_wait
         try:
             store.migrate()
         except sqlite3.DatabaseError as e:
             conn.close()
-            raise _store_error(p, e) from None
+            raise _store_error(p, e, command) from None
         except StoreError:
             conn.close()
             raise
@@ -410,26 +460,25 @@ class Store:
                     "this command needs to write to it"
                 )
             self._begin("BEGIN IMMEDIATE" if immediate else "BEGIN")
-            if not self._healthy:
+            self._refuse_if_marked()
+            if not self._checked:
                 self._check_before_writing()
             self._depth += 1
             try:
                 yield
-            except BaseException:
+            except BaseException as e:
                 self._depth -= 1
                 # The connection may already have rolled back (e.g. after a disk error).
-                if self.conn.in_transaction:
-                    self.conn.execute("ROLLBACK")
+                self._rollback_after(e)
                 raise
             else:
                 self._depth -= 1
                 try:
                     self.conn.execute("COMMIT")
-                except BaseException:
+                except BaseException as e:
                     # A failed COMMIT (disk full, I/O error) leaves the transaction open; end
                     # it so the connection is usable and nothing half-written survives.
-                    if self.conn.in_transaction:
-                        self.conn.execute("ROLLBACK")
+                    self._rollback_after(e)
                     raise
         else:
             name = f"sp{self._depth}"
@@ -482,23 +531,55 @@ class Store:
         finally:
             self.conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
 
+    def _rollback_after(self, error: BaseException) -> None:
+        """End the failed transaction; damage met while writing is remembered beside the
+        file (:func:`mark_damaged`), so later writers refuse it even unchecked."""
+        try:
+            if self.conn.in_transaction:
+                self.conn.execute("ROLLBACK")
+        finally:
+            if (self.path is not None and isinstance(error, sqlite3.DatabaseError)
+                    and is_damage(error, opened=True)):
+                mark_damaged(self.path, str(error), self.command)
+
+    def _refuse_if_marked(self) -> None:
+        """Refuse to write into a file that a command found damaged (one ``stat``: cheap
+        enough for every transaction, so a long-running process sees another's finding)."""
+        if self.path is None:
+            return
+        mark = read_damage_mark(self.path)
+        if mark is not None:
+            self.conn.execute("ROLLBACK")
+            raise DamagedDatabaseError(marked_message(self.path, mark))
+
     def _check_before_writing(self) -> None:
         """Refuse to write into a damaged file: ``PRAGMA quick_check`` once, before the first
-        write, inside the write transaction (so no other writer changes the file meanwhile).
+        write, inside the write transaction (so no other writer changes the file meanwhile),
+        on files up to :data:`CHECK_BEFORE_WRITE_MAX_BYTES` (``TAIYAKU_CHECK_BEFORE_WRITE``
+        changes that).
 
         Writing into a damaged b-tree can spread the damage to pages that were sound, and
-        the command would report success; a quick check reads every page once (about
-        0.4 s per 100 MB from the page cache, see the README), which a writing command can
-        afford and a search need not pay.
+        the command would report success. The check reads every page (about 0.4 s per
+        100 MB from the page cache, 2 s from disk): affordable for a small file, not for
+        every small edit of a large one, which relies instead on the damage mark left by
+        any command that met the damage and on SQLite's own errors while writing.
         """
-        try:
-            problems = quick_check(self.conn)
-        except sqlite3.DatabaseError as e:
-            problems = [str(e)]
-        if problems:
-            self.conn.execute("ROLLBACK")
-            raise DamagedDatabaseError(damaged_message(self.path, problems[0]))
-        self._healthy = True
+        policy = self.check_before_write
+        if policy == "auto":
+            size = self.conn.execute(
+                "SELECT page_count * page_size FROM pragma_page_count, pragma_page_size"
+            ).fetchone()[0]
+            policy = "always" if int(size) <= CHECK_BEFORE_WRITE_MAX_BYTES else "never"
+        if policy == "always":
+            try:
+                problems = quick_check(self.conn)
+            except sqlite3.DatabaseError as e:
+                problems = [str(e)]
+            if problems:
+                self.conn.execute("ROLLBACK")
+                raise DamagedDatabaseError(
+                    damaged_message(self.path, problems[0], command=self.command))
+        self._checked = True
 
     # -- meta --------------------------------------------------------------------------------
     def get_meta(self, key: str) -> str | None:
@@ -619,7 +700,7 @@ def _wal_has_data(p: Path) -> bool:
 
 
 def _connect_file(
-    p: Path, *, readonly: bool, create: bool
+    p: Path, *, readonly: bool, create: bool, command: str | None = "taiyaku"
 ) -> tuple[sqlite3.Connection, str, int, int]:
     """Connect to *p* and read its schema version; return (conn, mode, version, tables).
 
@@ -658,12 +739,12 @@ def _connect_file(
         except sqlite3.DatabaseError as e:
             conn.close()
             if not _is_access_error(e):
-                raise _store_error(p, e) from None
+                raise _store_error(p, e, command) from None
             error = e
             continue
         return conn, mode.rstrip("c"), version, tables
     assert error is not None
-    raise _store_error(p, error) from None
+    raise _store_error(p, error, command) from None
 
 
 def _is_access_error(e: sqlite3.Error) -> bool:
@@ -703,26 +784,155 @@ def _why_read_only(p: Path | None) -> str:
 FULL_DISK_BYTES = 1 << 20
 
 
-def damaged_message(path: Path | None, detail: str) -> str:
-    """The one line for a damaged database: what SQLite found, and how to recover."""
+def _recovery_hint(db: str) -> str:
+    return (f"`taiyaku db recover {db} -o NEW.db` copies everything still readable into a "
+            "new database")
+
+
+def damaged_message(path: Path | None, detail: str, *, command: str | None = None) -> str:
+    """The one line for a damaged database: what SQLite found, and how to recover.
+
+    With *command* (the command that found the damage) the damage is also remembered beside
+    the file (:func:`mark_damaged`) and the line says that writers now refuse the file.
+    """
     where = str(path or ":memory:")
     db = shlex.quote(where)
+    marked = ""
+    if command is not None and path is not None:
+        failure = mark_damaged(path, detail, command)
+        mark = damage_mark_path(path).name
+        marked = (f", and commands that write refuse it while {mark} is beside it" if failure
+                  is None else f" (the mark {mark} that stops writers could not be written: "
+                  f"{failure})")
     return (
-        f"{where}: the database file is damaged ({detail}); nothing was written to it. "
-        f"`taiyaku db check --db {db}` lists the damage; `taiyaku db recover {db} -o NEW.db` "
-        "copies everything still readable into a new database"
+        f"{where}: the database file is damaged ({detail}); nothing was written to it{marked}. "
+        f"`taiyaku db check --db {db}` lists the damage (and lifts the refusal if the file is "
+        f"sound); {_recovery_hint(db)}"
     )
 
 
-def _is_damage(e: sqlite3.Error) -> bool:
-    return (getattr(e, "sqlite_errorname", "") or "").startswith("SQLITE_CORRUPT") or (
-        "malformed" in str(e))
+def is_damage(e: sqlite3.Error, *, opened: bool = False) -> bool:
+    """*e* says the file is damaged: SQLITE_CORRUPT ("database disk image is malformed");
+    with *opened* (the file was read as a taiyaku database before) SQLITE_NOTADB too, which
+    then means that its first page was overwritten rather than that it is another file."""
+    name = getattr(e, "sqlite_errorname", "") or ""
+    return name.startswith("SQLITE_CORRUPT") or "malformed" in str(e) or (
+        opened and (name == "SQLITE_NOTADB" or "not a database" in str(e)))
 
 
-def _store_error(path: Path | None, e: sqlite3.Error) -> StoreError:
-    """The project's error for an SQLite error on *path* (damage gets its own class)."""
-    kind = DamagedDatabaseError if _is_damage(e) else StoreError
-    return kind(str(describe_database_error(path, e)))
+def _store_error(
+    path: Path | None, e: sqlite3.Error, command: str | None = "taiyaku"
+) -> StoreError:
+    """The project's error for an SQLite error on *path*; damage gets its own class and is
+    remembered beside the file (:func:`mark_damaged`) unless *command* is None."""
+    if is_damage(e):
+        return DamagedDatabaseError(damaged_message(path, str(e), command=command))
+    return StoreError(str(describe_database_error(path, e)))
+
+
+def remember_damage(path: Path, e: sqlite3.Error, command: str) -> str | None:
+    """For an SQLite error met by a command on the open database *path*: when it says the
+    file is damaged, remember that beside it and return the one line to print; else None.
+
+    The CLI calls this for errors that reach it (a search or an export reading a damaged
+    page); writes remember their own (:meth:`Store.atomic`).
+    """
+    if not is_damage(e, opened=True):
+        return None
+    return damaged_message(path, str(e), command=command)
+
+
+# --- the damage mark ------------------------------------------------------------------------------
+#: added to the database's file name for the mark that stops writers (``tm.db.damaged``)
+DAMAGE_MARK_SUFFIX = ".damaged"
+
+
+@dataclass(frozen=True)
+class DamageMark:
+    """What the damage mark beside a database says: when, which command, SQLite's words."""
+
+    path: str
+    found: str
+    command: str
+    detail: str
+
+    def to_json(self) -> dict[str, str]:
+        return {"mark": self.path, "found": self.found, "command": self.command,
+                "detail": self.detail}
+
+
+def damage_mark_path(db: Path) -> Path:
+    """The damage mark's file beside *db* (a file beside it, so it can be written when the
+    database itself cannot, and it goes when the folder goes)."""
+    return db.with_name(db.name + DAMAGE_MARK_SUFFIX)
+
+
+def read_damage_mark(db: Path) -> DamageMark | None:
+    """The mark beside *db*, or None; a mark that cannot be read still counts (its fields
+    then say so)."""
+    mark = damage_mark_path(db)
+    try:
+        text = mark.read_text(encoding="utf-8", errors="replace")
+    except FileNotFoundError:
+        return None
+    except OSError as e:
+        return DamageMark(str(mark), "?", "?", f"the mark cannot be read: {e.strerror}")
+    try:
+        data = json.loads(text)
+        return DamageMark(str(mark), str(data["found"]), str(data["command"]),
+                          str(data["detail"]))
+    except (ValueError, KeyError, TypeError):
+        return DamageMark(str(mark), "?", "?", "the mark's content is not readable")
+
+
+def mark_damaged(db: Path, detail: str, command: str) -> str | None:
+    """Remember beside *db* that *command* found it damaged, unless a mark is there already
+    (the first finding is kept); the mark is written whole (temporary file, renamed).
+
+    :return: None, or why the mark could not be written (read-only folder, full disk)
+    """
+    mark = damage_mark_path(db)
+    if mark.exists():
+        return None
+    data = {"database": str(db), "found": now_iso(), "command": command, "detail": detail,
+            "meaning": "taiyaku found this database damaged; commands that write refuse it. "
+                       "`taiyaku db check` removes this file if the database is sound; "
+                       "`taiyaku db recover` copies what is readable into a new database."}
+    tmp: Path | None = None
+    try:
+        fd, name = tempfile.mkstemp(prefix=f".{mark.name}.", dir=mark.parent)
+        tmp = Path(name)
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, mark)
+    except OSError as e:
+        if tmp is not None:
+            tmp.unlink(missing_ok=True)
+        return str(e.strerror or e)
+    return None
+
+
+def clear_damage_mark(db: Path) -> DamageMark | None:
+    """Remove the mark beside *db* (after a full check found the file sound); return it.
+
+    :raises OSError: it is there but cannot be removed
+    """
+    mark = read_damage_mark(db)
+    if mark is not None:
+        damage_mark_path(db).unlink(missing_ok=True)
+    return mark
+
+
+def marked_message(db: Path, mark: DamageMark) -> str:
+    """The one line of a writer refusing a database that a command found damaged."""
+    quoted = shlex.quote(str(db))
+    return (
+        f"{db}: not written: `{mark.command}` found this database damaged on {mark.found} "
+        f"({mark.detail}; noted in {mark.path}). `taiyaku db check --db {quoted}` checks it "
+        f"again (and lifts the refusal if the file is sound); {_recovery_hint(quoted)}"
+    )
 
 
 def describe_database_error(
@@ -734,7 +944,7 @@ def describe_database_error(
     name = getattr(e, "sqlite_errorname", "") or ""
     text = str(e)
     where = str(path or ":memory:")
-    if _is_damage(e):
+    if is_damage(e):
         return damaged_message(path, text)
     if name == "SQLITE_NOTADB" or "not a database" in text:
         return f"{where}: not a taiyaku database: the file is not an SQLite database ({text})"
@@ -790,6 +1000,12 @@ class HealthReport:
     problems: tuple[str, ...]
     schema_version: int | None
     seconds: float
+    #: what became of the damage mark: ``none`` (no mark, none needed), ``written``
+    #: (damage found), ``kept`` (a quick check passed: only the full one lifts a mark),
+    #: ``removed`` (the full check passed), or ``not written: …`` / ``not removed: …``
+    mark_action: str = "none"
+    #: the mark that was there before the check
+    mark: DamageMark | None = None
 
     @property
     def ok(self) -> bool:
@@ -798,39 +1014,69 @@ class HealthReport:
     def to_json(self) -> dict[str, Any]:
         return {"path": self.path, "check": self.check, "ok": self.ok,
                 "problems": list(self.problems), "schema_version": self.schema_version,
-                "seconds": round(self.seconds, 3)}
+                "seconds": round(self.seconds, 3),
+                "damage_mark": {"action": self.mark_action, "path": str(
+                    damage_mark_path(Path(self.path))), "previous": None if self.mark is None
+                    else self.mark.to_json()}}
 
     def render(self) -> str:
+        mark_path = damage_mark_path(Path(self.path))
+        before = "" if self.mark is None else (
+            f" (`{self.mark.command}` found damage on {self.mark.found})")
         if self.ok:
-            return f"{self.path}: ok ({self.check}, {self.seconds:.1f} s)"
+            lines = [f"{self.path}: ok ({self.check}, {self.seconds:.1f} s)"]
+            if self.mark_action == "removed":
+                lines.append(f"Removed the damage mark {mark_path}{before}: commands that "
+                             "write accept this file again.")
+            elif self.mark_action == "kept":
+                lines.append(f"The damage mark {mark_path}{before} stays: only the full check "
+                             "(without --quick) removes it.")
+            elif self.mark_action.startswith("not removed"):
+                lines.append(f"The damage mark {mark_path}{before} could not be removed "
+                             f"({self.mark_action[13:]}); commands that write still refuse "
+                             "this file.")
+            return "\n".join(lines)
         db = shlex.quote(self.path)
         lines = [f"{self.path}: damaged ({self.check} found {len(self.problems)} problem"
                  f"{'s' if len(self.problems) != 1 else ''}):"]
         lines += [f"  {p}" for p in self.problems]
+        if self.mark_action.startswith("not written"):
+            lines.append(f"The damage mark that stops writers could not be written beside it "
+                         f"({self.mark_action[13:]}).")
+        else:
+            lines.append(f"Commands that write refuse this file while {mark_path} is there.")
         lines.append(f"Recover what can be read: taiyaku db recover {db} -o NEW.db")
         return "\n".join(lines)
 
 
-def _open_for_reading(p: Path) -> sqlite3.Connection:
-    """A connection that never writes to *p* (for checking and recovering)."""
+def _open_for_reading(p: Path, command: str | None) -> sqlite3.Connection:
+    """A connection that never writes to *p* (for checking and recovering); damage found
+    while opening is remembered beside *p* unless *command* is None."""
     if not p.exists():
         raise StoreError(f"{p}: no such database file")
     if p.is_dir():
         raise StoreError(f"{p}: is a directory; give a database file")
-    conn, mode, version, tables = _connect_file(p, readonly=True, create=False)
+    conn, mode, version, tables = _connect_file(p, readonly=True, create=False,
+                                                command=command)
     return conn
 
 
-def check_database(path: str | os.PathLike[str], *, full: bool = True) -> HealthReport:
+def check_database(
+    path: str | os.PathLike[str], *, full: bool = True, command: str = "taiyaku db check"
+) -> HealthReport:
     """Run SQLite's integrity check (or the quick check) on *path*, without writing to it;
     foreign keys that point nowhere count as problems too.
+
+    Damage found is remembered beside the file (:func:`mark_damaged`: writers refuse it);
+    a full check that finds the file sound removes that mark. The quick check leaves a mark
+    in place: it does not compare indexes with their tables, which is damage too.
 
     :raises StoreError: the file is missing, is not an SQLite database, or cannot be read
     """
     p = Path(path)
     started = time.monotonic()
     check = "integrity_check" if full else "quick_check"
-    conn = _open_for_reading(p)
+    conn = _open_for_reading(p, command)
     version: int | None = None
     try:
         try:
@@ -841,12 +1087,27 @@ def check_database(path: str | os.PathLike[str], *, full: bool = True) -> Health
                             for table, rowid, parent, _ in
                             conn.execute("PRAGMA foreign_key_check").fetchmany(100)]
         except sqlite3.DatabaseError as e:
-            if not _is_damage(e):
-                raise _store_error(p, e) from None
+            if not is_damage(e, opened=True):
+                raise _store_error(p, e, command) from None
             problems = [str(e)]
     finally:
         conn.close()
-    return HealthReport(str(p), check, tuple(problems), version, time.monotonic() - started)
+    seconds = time.monotonic() - started
+    mark = read_damage_mark(p)
+    action = "none"
+    if problems:
+        failure = mark_damaged(p, problems[0], command)
+        action = ("kept" if mark is not None else "written") if failure is None else (
+            f"not written: {failure}")
+    elif mark is not None and not full:
+        action = "kept"
+    elif mark is not None:
+        try:
+            clear_damage_mark(p)
+            action = "removed"
+        except OSError as e:
+            action = f"not removed: {e.strerror or e}"
+    return HealthReport(str(p), check, tuple(problems), version, seconds, action, mark)
 
 
 #: tables copied by :func:`recover_database`, parents first; the fuzzy index is rebuilt instead
@@ -943,7 +1204,6 @@ def _recover_with_cli(src: Path, folder: Path) -> Path | None:
     if shell is None:
         return None
     import subprocess
-    import tempfile
 
     out = Path(tempfile.mkstemp(prefix=".recover.", suffix=".db", dir=folder)[1])
     out.unlink()
@@ -974,7 +1234,8 @@ def recover_database(
     read. The rows go into a fresh taiyaku database (current schema, constraints checked);
     units or forms whose document or entry row was lost get a made-up parent named
     ``recovered …``; the fuzzy-search index is rebuilt; the result passes
-    ``integrity_check`` and only then appears as *output*. The source is never written.
+    ``integrity_check`` and only then appears as *output*. The source is never written;
+    its damage mark (:func:`mark_damaged`) stays, and is written if rows were unreadable.
 
     :raises StoreError: *output* exists (never overwritten) or is the source, the source is
         missing, or so damaged that not even its list of tables can be read
@@ -991,18 +1252,23 @@ def recover_database(
     intermediate = _recover_with_cli(src, folder) if use_sqlite_shell else None
     if intermediate is not None:
         method = "sqlite3 .recover"
-    import tempfile
-
     fd, tmp_name = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".part", dir=folder)
     os.close(fd)
     tmp = Path(tmp_name)
     tmp.unlink()
     try:
-        reader = _open_for_reading(intermediate or src)
+        # (the shell's copy is a temporary file: no damage mark beside it)
+        reader = _open_for_reading(intermediate or src,
+                                   None if intermediate else "taiyaku db recover")
         try:
             report = _copy_readable(reader, tmp, progress, src)
         finally:
             reader.close()
+        lost = sum(report[1].values())
+        if lost:  # damage found while reading: writers refuse the source from now on
+            mark_damaged(src, f"{lost} unreadable row range{'s' if lost != 1 else ''}",
+                         "taiyaku db recover")
+        damage_mark_path(dest).unlink(missing_ok=True)  # a mark left by a file now gone
         os.replace(tmp, dest)  # the -wal was checkpointed and removed on close
     finally:
         for leftover in (tmp, tmp.with_name(tmp.name + "-wal"), tmp.with_name(tmp.name + "-shm")):

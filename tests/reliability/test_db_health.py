@@ -93,6 +93,7 @@ def test_reading_a_damaged_database_gives_one_line(damaged: Path, tmp_path: Path
     assert_one_line_error(proc, str(damaged), DAMAGED)
     assert sha(damaged) == before
     assert not (tmp_path / "out.tmx").exists()
+    assert mark_of(damaged) is not None, "the damage found was not remembered"
 
 
 def test_writers_refuse_a_damaged_database(damaged: Path, tmp_path: Path) -> None:
@@ -139,6 +140,9 @@ def test_db_recover(damaged: Path, tmp_path: Path, shell: bool) -> None:
     report = json.loads(proc.stdout)
     assert report["method"] == ("sqlite3 .recover" if shell else "rowid ranges")
     assert sha(damaged) == before, "the source was written to"
+    if not shell:
+        assert mark_of(damaged) is not None, "the unreadable rows were not remembered"
+    assert mark_of(out) is None
     # a sound taiyaku database: it passes the check, every command works on it
     check = run_cli(["db", "check", "--json"], db=out)
     assert check.returncode == 0 and json.loads(check.stdout)["ok"], describe(check)
@@ -179,6 +183,167 @@ def test_db_recover_falls_back_when_the_shell_cannot(damaged: Path, tmp_path: Pa
     method = json.loads(proc.stdout)["method"]
     assert method == ("sqlite3 .recover" if shell_can_recover() else "rowid ranges")
     assert run_cli(["db", "check"], db=out).returncode == 0
+
+
+# -- 16.2: the damage mark, and the check before writing only where it is cheap --------------
+def mark_of(db: Path) -> dict[str, str] | None:
+    mark = db.with_name(db.name + ".damaged")
+    if not mark.exists():
+        return None
+    data: dict[str, str] = json.loads(mark.read_text(encoding="utf-8"))
+    return data
+
+
+def test_a_reader_meeting_damage_stops_writers_that_skip_the_check(
+        damaged: Path, tmp_path: Path) -> None:
+    """The search meets the damaged page and leaves the mark; a writer that does not run the
+    quick check (as on a file too large for it) still refuses, although its own rows would
+    land on sound pages."""
+    before = sha(damaged)
+    proc = run_cli(["tm", "export", "-o", str(tmp_path / "out.tmx")], db=damaged, timeout=300)
+    assert_one_line_error(proc, str(damaged), DAMAGED)
+    mark = mark_of(damaged)
+    assert mark is not None, describe(proc)
+    assert "tm export" in mark["command"] and "malformed" in mark["detail"], mark
+    assert mark["found"][:4].isdigit(), mark
+    never = {"TAIYAKU_CHECK_BEFORE_WRITE": "never"}
+    for args in (["terms", "add", "新語", "new word"], ["terms", "extract"]):
+        proc = run_cli(args, db=damaged, env_extra=never, timeout=300)
+        line = assert_one_line_error(proc, str(damaged), r"tm export` found this database "
+                                     r"damaged.*db check.*db recover")
+        assert ".damaged" in line
+    assert sha(damaged) == before
+    assert mark_of(damaged) == mark, "the first finding is kept"
+
+
+def test_never_skips_the_check_and_always_runs_it(damaged: Path, tmp_path: Path) -> None:
+    """Without a mark, TAIYAKU_CHECK_BEFORE_WRITE decides: ``never`` writes (this damage is
+    in pages a new term does not touch), ``always`` refuses and leaves the mark."""
+    spare = tmp_path / "spare.db"
+    shutil.copyfile(damaged, spare)
+    proc = run_cli(["terms", "add", "新語", "new word"], db=spare,
+                   env_extra={"TAIYAKU_CHECK_BEFORE_WRITE": "never"})
+    assert proc.returncode == 0, describe(proc)
+    before = sha(damaged)
+    proc = run_cli(["terms", "add", "新語", "new word"], db=damaged,
+                   env_extra={"TAIYAKU_CHECK_BEFORE_WRITE": "always"})
+    assert_one_line_error(proc, str(damaged), DAMAGED)
+    assert sha(damaged) == before
+    assert mark_of(damaged) is not None and "terms add" in mark_of(damaged)["command"]
+
+
+def root_page(path: Path, table: str) -> tuple[int, int]:
+    """The root page of *table* and the page size."""
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        page = conn.execute("SELECT rootpage FROM sqlite_master WHERE name = ?",
+                            (table,)).fetchone()[0]
+        return int(page), int(conn.execute("PRAGMA page_size").fetchone()[0])
+    finally:
+        conn.close()
+
+
+def test_a_writer_meeting_damage_rolls_back_and_leaves_the_mark(
+        healthy: Path, tmp_path: Path) -> None:
+    """The check is skipped; the write itself lands on the damaged page, SQLite says so,
+    the transaction is rolled back and the next writer refuses the file."""
+    page, size = root_page(healthy, "terms")
+    with healthy.open("r+b") as f:
+        f.seek((page - 1) * size)
+        f.write(b"\xa5" * 64)
+    before = sha(healthy)
+    never = {"TAIYAKU_CHECK_BEFORE_WRITE": "never"}
+    proc = run_cli(["terms", "add", "新語", "new word"], db=healthy, env_extra=never)
+    assert_one_line_error(proc, str(healthy), DAMAGED)
+    assert sha(healthy) == before
+    mark = mark_of(healthy)
+    assert mark is not None and "terms add" in mark["command"], describe(proc)
+    tmx = tmp_path / "small.tmx"
+    tmx.write_text(tmx_text(pairs_for(3, start=90_000)), encoding="utf-8")
+    proc = run_cli(["tm", "import", str(tmx)], db=healthy, env_extra=never, timeout=300)
+    assert_one_line_error(proc, str(healthy), "found this database damaged")
+    assert sha(healthy) == before
+
+
+def test_db_check_lifts_the_mark_from_a_sound_file(healthy: Path, damaged: Path,
+                                                   tmp_path: Path) -> None:
+    """A damaged file's mark stays until the full check passes: e.g. after the user has put
+    a sound copy back in its place."""
+    bad = run_cli(["db", "check"], db=damaged, timeout=300)
+    assert bad.returncode == 1 and "refuse" in bad.stdout, describe(bad)
+    mark = mark_of(damaged)
+    assert mark is not None and "db check" in mark["command"]
+    shutil.copyfile(healthy, damaged)  # the sound copy put back
+    refused = run_cli(["terms", "add", "新語", "new word"], db=damaged)
+    assert_one_line_error(refused, str(damaged), "found this database damaged")
+    quick = run_cli(["db", "check", "--quick", "--json"], db=damaged)
+    data = json.loads(quick.stdout)
+    assert quick.returncode == 0 and data["damage_mark"]["action"] == "kept", describe(quick)
+    assert mark_of(damaged) == mark
+    ok = run_cli(["db", "check"], db=damaged, timeout=300)
+    assert ok.returncode == 0, describe(ok)
+    assert "Removed the damage mark" in ok.stdout and "db check" in ok.stdout, describe(ok)
+    assert mark_of(damaged) is None
+    added = run_cli(["terms", "add", "新語", "new word"], db=damaged)
+    assert added.returncode == 0, describe(added)
+    again = run_cli(["db", "check", "--json"], db=damaged)
+    assert json.loads(again.stdout)["damage_mark"]["action"] == "none", describe(again)
+
+
+def test_a_mark_without_its_database_does_not_stop_a_new_one(tmp_path: Path) -> None:
+    db = tmp_path / "tm.db"
+    db.with_name("tm.db.damaged").write_text("{}", encoding="utf-8")
+    proc = run_cli(["terms", "add", "港湾", "port"], db=db)
+    assert proc.returncode == 0, describe(proc)
+    assert mark_of(db) is None
+
+
+def test_a_long_running_process_sees_a_mark_left_by_another(healthy: Path,
+                                                            monkeypatch: pytest.MonkeyPatch
+                                                            ) -> None:
+    """A workbench or server keeps its store open: a mark left meanwhile by another process
+    stops its next write (the mark is looked at in every write transaction)."""
+    from tm.errors import DamagedDatabaseError
+    from tm.store import Store, mark_damaged
+
+    monkeypatch.delenv("TAIYAKU_CHECK_BEFORE_WRITE", raising=False)
+    with Store.open(healthy) as store:
+        with store.atomic():
+            store.set_meta("probe", "1")
+        assert mark_damaged(healthy, "database disk image is malformed", "another") is None
+        with pytest.raises(DamagedDatabaseError, match="found this database damaged"):
+            with store.atomic():
+                store.set_meta("probe", "2")
+        assert store.get_meta("probe") == "1"
+
+
+@pytest.mark.parametrize(("limit", "refused"), [(0, False), (1 << 40, True)],
+                         ids=["file above the limit", "file below the limit"])
+def test_auto_checks_only_files_up_to_the_limit(
+        damaged: Path, monkeypatch: pytest.MonkeyPatch, limit: int, refused: bool) -> None:
+    import tm.store
+    from tm.errors import DamagedDatabaseError
+
+    monkeypatch.setenv("TAIYAKU_CHECK_BEFORE_WRITE", "auto")
+    monkeypatch.setattr(tm.store, "CHECK_BEFORE_WRITE_MAX_BYTES", limit)
+    with tm.store.Store.open(damaged) as store:
+        if refused:
+            with pytest.raises(DamagedDatabaseError):
+                with store.atomic():
+                    store.set_meta("probe", "1")
+        else:
+            with store.atomic():
+                store.set_meta("probe", "1")
+    assert (mark_of(damaged) is not None) is refused
+
+
+@pytest.mark.parametrize("value", ["sometimes", "1", "yes please"])
+def test_bad_check_before_write_is_one_line(healthy: Path, value: str) -> None:
+    before = sha(healthy)
+    proc = run_cli(["terms", "add", "港湾", "port"], db=healthy,
+                   env_extra={"TAIYAKU_CHECK_BEFORE_WRITE": value})
+    assert_one_line_error(proc, "TAIYAKU_CHECK_BEFORE_WRITE", "auto.*always.*never")
+    assert sha(healthy) == before
 
 
 # -- 15.17: a database that does not exist -------------------------------------------------------
