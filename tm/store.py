@@ -183,11 +183,12 @@ FIRST_WAIT_SECONDS = 0.5
 #: ``TAIYAKU_LOCK_TIMEOUT`` when unset: a big TMX import can hold the write lock for minutes
 DEFAULT_LOCK_TIMEOUT = 3600.0
 #: under ``TAIYAKU_CHECK_BEFORE_WRITE=auto`` (the default), the largest file whose every page
-#: ``PRAGMA quick_check`` reads before the first write (about 6,000 units). Measured on seeded
-#: databases (2 shared cores; page cache / from disk): 4 MB 0.04 / 0.08 s, 10.7 MB 0.06 /
-#: 0.15 s, 26 MB 0.14 / 0.41 s, 104 MB 0.54 / 2.0 s, 629 MB 3.2 / 14.8 s; so up to 8 MB it
-#: stays well under 0.2 s even from disk. Larger files rely on the damage mark and on
-#: SQLite's own errors while writing (README, "A damaged database").
+#: ``PRAGMA quick_check`` reads before the first write (about 6,000 units). Measured by
+#: tests/benchmarks/bench_dbcheck.py (page cache / from disk, light to heavy load on 2 shared
+#: cores): 8 MB 0.02 / 0.08 s (11 MB, loaded: 0.06 / 0.15 s), 26 MB 0.06-0.14 / 0.22-0.41 s,
+#: 104 MB 0.26-0.54 / 1.1-2.0 s, 629 MB 2.0-3.2 / 12.8-14.8 s: up to 8 MB it stays well under
+#: 0.2 s even from disk. Larger files rely on the damage mark and on SQLite's own errors
+#: while writing (README, "A damaged database").
 CHECK_BEFORE_WRITE_MAX_BYTES = 8 << 20
 #: the values ``TAIYAKU_CHECK_BEFORE_WRITE`` accepts
 CHECK_BEFORE_WRITE_CHOICES = ("auto", "always", "never")
@@ -399,7 +400,11 @@ class Store:
     def __enter__(self) -> Store:
         return self
 
-    def __exit__(self, *exc: object) -> None:
+    def __exit__(self, kind: object, error: BaseException | None, tb: object) -> None:
+        # A caller's error handler may never see the store: damage met while it was open
+        # is remembered here (the CLI does the same for the errors that reach it).
+        if isinstance(error, sqlite3.DatabaseError) and self.path is not None:
+            remember_damage(self.path, error, self.command)
         self.close()
 
     # -- schema ------------------------------------------------------------------------------
