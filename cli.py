@@ -121,7 +121,8 @@ class TaiyakuGroup(click.Group):
             _silence_stdout()
             ctx.exit(0)
         except Exception as e:
-            message = _environment_error(e)
+            message = _environment_error(e, ctx.meta.get("taiyaku.db"),
+                                         ctx.meta.get("taiyaku.command", "taiyaku"))
             if message is None or _want_traceback(ctx):
                 raise
             raise click.ClickException(message) from None
@@ -146,16 +147,25 @@ def _terminate(signum: int, frame: Any) -> None:
     raise SystemExit(128 + signum)
 
 
-def _environment_error(e: Exception) -> str | None:
+def _environment_error(e: Exception, db: Path | None = None,
+                       command: str = "taiyaku") -> str | None:
     """One line for failures caused by the machine rather than by taiyaku, else None.
 
     sqlite3 is looked up in sys.modules (not imported) so this costs nothing at start-up.
+    A damaged database (found mid-command) is named with *db*, the command's database, and
+    remembered beside it so that writers refuse it (*command* is noted as the finder).
     """
     hint = " (run with --traceback for details)"
     if isinstance(e, OSError) and not isinstance(e, click.ClickException):
         where = f"{e.filename}: " if e.filename else ""
         return _one_line(f"{where}{e.strerror or e}{hint}")
     sqlite3 = sys.modules.get("sqlite3")
+    if sqlite3 is not None and isinstance(e, sqlite3.DatabaseError) and db is not None:
+        from tm.store import describe_database_error, remember_damage
+
+        known = remember_damage(db, e, command) or describe_database_error(db, e, fallback=False)
+        if known is not None:
+            return _one_line(known)
     if sqlite3 is not None and isinstance(e, sqlite3.OperationalError):
         text = str(e)
         if "locked" in text or "busy" in text:
@@ -197,12 +207,19 @@ def json_option(f: F) -> F:
     return click.option("--json", "as_json", is_flag=True, help="Print JSON on stdout.")(f)
 
 
-def open_store(ctx: click.Context, db_path: Path | None, *, create: bool = True) -> Any:
-    """Open the store and close it when the command ends."""
+def open_store(ctx: click.Context, db_path: Path | None, *, create: bool = True,
+               readonly: bool = False) -> Any:
+    """Open the store and close it when the command ends.
+
+    :param readonly: the command only reads: a missing database is refused, and read-only
+        media are read
+    """
     from tm.store import Store
 
-    store = Store.open(db_path, create=create)
-    store.on_wait = info
+    ctx.meta["taiyaku.command"] = ctx.command_path
+    store = Store.open(db_path, create=create, readonly=readonly, on_wait=info,
+                       command=ctx.command_path)
+    ctx.meta["taiyaku.db"] = store.path
     ctx.call_on_close(store.close)
     return store
 
@@ -401,7 +418,7 @@ def tm_search(ctx: click.Context, query: str | None, queries: Path | None, limit
 
     if (query is None) == (queries is None):
         raise click.UsageError("give either QUERY or --queries FILE")
-    store = open_store(ctx, db_path)
+    store = open_store(ctx, db_path, readonly=True)
     options = SearchOptions(limit=limit, min_score=min_score, concordance=concordance)
     result = run_search(store, query=query, queries_file=queries, options=options,
                         progress=progress_reporter())
@@ -469,7 +486,7 @@ def tm_export(ctx: click.Context, output: Path, db_path: Path | None, as_json: b
     """
     from tm.tmio import export_tm
 
-    store = open_store(ctx, db_path, create=False)
+    store = open_store(ctx, db_path, readonly=True)
     result = export_tm(store, output)
     emit(result.to_json()) if as_json else click.echo(result.summary())
 
@@ -529,7 +546,7 @@ def terms_search(ctx: click.Context, query: str, limit: int, db_path: Path | Non
     """
     from glossary.lookup import render_entries, search_terms
 
-    store = open_store(ctx, db_path)
+    store = open_store(ctx, db_path, readonly=True)
     hits = search_terms(store, query, limit=limit)
     emit([h.to_json() for h in hits]) if as_json else click.echo(render_entries(hits))
 
@@ -551,7 +568,7 @@ def terms_list(ctx: click.Context, status: str | None, limit: int, db_path: Path
     from glossary.lookup import render_entries
     from glossary.store import list_terms
 
-    store = open_store(ctx, db_path)
+    store = open_store(ctx, db_path, readonly=True)
     entries = list_terms(store, status=status, limit=limit)
     emit([e.to_json() for e in entries]) if as_json else click.echo(render_entries(entries))
 
@@ -679,7 +696,7 @@ def terms_export(ctx: click.Context, output: Path, tbx_version: str, status: str
     """
     from glossary.io import export_glossary
 
-    store = open_store(ctx, db_path, create=False)
+    store = open_store(ctx, db_path, readonly=True)
     result = export_glossary(store, output, tbx_version=tbx_version, status=status,
                              bilingual=bilingual)
     emit(result.to_json()) if as_json else click.echo(result.summary())
@@ -711,7 +728,7 @@ def pretranslate(ctx: click.Context, file: Path, output: Path, min_score: float,
     """
     from tm.pretranslate import PretranslateOptions, pretranslate_file
 
-    store = open_store(ctx, db_path)
+    store = open_store(ctx, db_path, readonly=True)
     options = PretranslateOptions(output=output, min_score=min_score, report=report,
                                   xliff_version=xliff_version, fill_fuzzy=fill_fuzzy)
     result = pretranslate_file(store, file, options, progress=progress_reporter())
@@ -731,9 +748,70 @@ def stats(ctx: click.Context, db_path: Path | None, as_json: bool) -> None:
     """
     from tm.stats import collect_stats
 
-    store = open_store(ctx, db_path)
+    store = open_store(ctx, db_path, readonly=True)
     result = collect_stats(store)
     emit(result.to_json()) if as_json else click.echo(result.render())
+
+
+# -- the database file -------------------------------------------------------------------------
+@cli.group()
+def db() -> None:
+    """The database file itself: check it for damage, recover what a damaged one holds.
+
+    \b
+    Examples:
+      taiyaku db check
+      taiyaku db recover damaged.db -o recovered.db
+    """
+
+
+@db.command("check")
+@click.option("--quick", is_flag=True,
+              help="PRAGMA quick_check: skip comparing each index with its table (faster).")
+@db_option
+@json_option
+@click.pass_context
+def db_check(ctx: click.Context, quick: bool, db_path: Path | None, as_json: bool) -> None:
+    """Check the database for damage (SQLite's integrity check); exit 1 when damaged.
+
+    Never writes to the file (it works on read-only media too).
+
+    \b
+    Examples:
+      taiyaku db check
+      taiyaku db check --db client.db --quick --json
+    """
+    from tm.store import check_database, default_db_path
+
+    report = check_database(db_path or default_db_path(), full=not quick)
+    emit(report.to_json()) if as_json else click.echo(report.render())
+    if not report.ok:
+        ctx.exit(1)
+
+
+@db.command("recover")
+@click.argument("source", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="The new database (must not exist yet).")
+@click.option("--no-sqlite3", "no_shell", is_flag=True,
+              help="Read row by row even if the sqlite3 shell (and its .recover) is installed.")
+@json_option
+def db_recover(source: Path, output: Path, no_shell: bool, as_json: bool) -> None:
+    """Copy everything still readable from a damaged database into a new one.
+
+    Uses the sqlite3 shell's .recover when installed (it also finds rows whose tree pages
+    were lost), else reads each table by rowid range, skipping what cannot be read. The
+    new file has the current schema and a rebuilt search index; SOURCE is never changed.
+
+    \b
+    Example:
+      taiyaku db recover ~/.config/taiyaku/taiyaku.db -o recovered.db
+    """
+    from tm.store import recover_database
+
+    result = recover_database(source, output, use_sqlite_shell=not no_shell,
+                              progress=progress_reporter())
+    emit(result.to_json()) if as_json else click.echo(result.summary())
 
 
 def main() -> None:  # pragma: no cover - console entry

@@ -107,6 +107,7 @@ def test_unknown_command_is_a_usage_error() -> None:
 
 # -- stats and --db -------------------------------------------------------------------------
 def test_stats_json_on_a_fresh_database(db_path: Path) -> None:
+    Store.open(db_path).close()
     result = run("stats", "--json", "--db", str(db_path))
     assert result.exit_code == 0, result.output
     assert result.stderr == ""
@@ -135,10 +136,12 @@ def test_stats_text_counts_what_is_stored(db_path: Path) -> None:
 
 def test_db_from_environment(tmp_path: Path) -> None:
     path = tmp_path / "env.db"
+    result = run("terms", "add", "港湾", "port", env={"TAIYAKU_DB": str(path)})
+    assert result.exit_code == 0
+    assert path.exists()
     result = run("stats", "--json", env={"TAIYAKU_DB": str(path)})
     assert result.exit_code == 0
     assert json.loads(result.stdout)["database"] == str(path)
-    assert path.exists()
 
 
 def test_non_database_file_as_db(tmp_path: Path) -> None:
@@ -198,6 +201,7 @@ def test_environment_error_is_one_line(db_path: Path, monkeypatch: pytest.Monkey
     def full_disk(store: Store) -> tm.stats.Stats:
         raise OSError(28, "No space left on device", "/data/out.tmx")
 
+    Store.open(db_path).close()
     monkeypatch.setattr(tm.stats, "collect_stats", full_disk)
     result = run("stats", "--db", str(db_path))
     assert result.exit_code == 1
@@ -210,6 +214,7 @@ def test_programming_errors_are_not_hidden(db_path: Path,
     def bug(store: Store) -> tm.stats.Stats:
         raise ZeroDivisionError("a bug")
 
+    Store.open(db_path).close()
     monkeypatch.setattr(tm.stats, "collect_stats", bug)
     result = run("stats", "--db", str(db_path))
     assert isinstance(result.exception, ZeroDivisionError)
@@ -220,6 +225,7 @@ def test_library_error_becomes_error_line(db_path: Path,
     def bad(store: Store) -> tm.stats.Stats:
         raise InputError("x.txt: something\n  spread over lines")
 
+    Store.open(db_path).close()
     monkeypatch.setattr(tm.stats, "collect_stats", bad)
     result = run("stats", "--db", str(db_path))
     assert result.exit_code == 1

@@ -7,6 +7,7 @@ __all__ = [
     "InputError",
     "ParseError",
     "StoreError",
+    "DamagedDatabaseError",
     "ExportError",
     "DependencyError",
 ]
@@ -41,6 +42,10 @@ class ParseError(InputError):
 
 class StoreError(TaiyakuError):
     """The database cannot be opened, migrated or written."""
+
+
+class DamagedDatabaseError(StoreError):
+    """The database file is damaged (SQLite's integrity checks fail); nothing is written to it."""
 
 
 class ExportError(TaiyakuError):

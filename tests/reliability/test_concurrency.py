@@ -8,10 +8,14 @@ counts must hold every write.
 from __future__ import annotations
 
 import subprocess
+import sys
 import threading
+import time
 from pathlib import Path
 
 from .support import (
+    cli_command,
+    cli_env,
     db_counts,
     describe,
     integrity,
@@ -39,6 +43,10 @@ class Searcher(threading.Thread):
         self.results: list[subprocess.CompletedProcess[str]] = []
 
     def run(self) -> None:
+        # Searches never create a database (a missing one is an error): start once a
+        # writer has created it.
+        while not self.db.exists() and not self.stop.is_set():
+            time.sleep(0.01)
         i = 0
         while not self.stop.is_set() or i < len(self.queries):
             self.results.append(run_cli(self.queries[i % len(self.queries)], db=self.db,
@@ -111,7 +119,8 @@ def test_ingest_and_terms_extract_while_searching(tmp_path: Path, seeded_db: Pat
 
 def test_writers_race_to_create_a_fresh_database(tmp_path: Path) -> None:
     """Two ingests and a TMX import start together on a database that does not exist yet
-    (all three create and migrate it) while searches run: every write lands."""
+    (all three create and migrate it) while searches run from the moment the file appears:
+    every write lands."""
     require("tm.ingest", "tm.tmio", "tm.search")
     db = tmp_path / "fresh.db"
     ja_a, en_a = write_pair(tmp_path, PAIRS, start=40_000, stem="a")
@@ -172,8 +181,6 @@ def test_writer_waits_for_a_long_write_instead_of_failing(tmp_path: Path,
     `tm import` does): the ingest started meanwhile waits and succeeds; "database is locked"
     never reaches the user."""
     require("tm.ingest")
-    import sys
-
     ja, en = write_pair(tmp_path, 20, start=80_000)
     before = db_counts(seeded_db)
     holder = subprocess.Popen([sys.executable, "-c", LOCK_HOLDER, str(seeded_db),
@@ -187,3 +194,33 @@ def test_writer_waits_for_a_long_write_instead_of_failing(tmp_path: Path,
     assert proc.returncode == 0, info
     assert "locked" not in proc.stderr.lower(), info
     assert db_counts(seeded_db)["units"] == before["units"] + 20
+
+
+def test_a_waiting_writer_says_so_at_once_and_honours_the_timeout(seeded_db: Path) -> None:
+    """Another process holds the write lock for a minute; a writer with
+    TAIYAKU_LOCK_TIMEOUT=1 says that it waits, then gives up long before SQLite's own 30 s
+    busy timeout, with one line and nothing changed."""
+    holder = subprocess.Popen([sys.executable, "-c", LOCK_HOLDER, str(seeded_db), "60"],
+                              stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
+        started = time.monotonic()
+        writer = subprocess.Popen([*cli_command(), "terms", "add", "港湾", "port"],
+                                  env=cli_env(seeded_db, TAIYAKU_LOCK_TIMEOUT="1"),
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        assert writer.stderr is not None
+        first = writer.stderr.readline()
+        said = time.monotonic() - started
+        rest = writer.stderr.read()
+        writer.wait(timeout=60)
+        ended = time.monotonic() - started
+    finally:
+        holder.kill()
+        holder.wait()
+    info = f"exit {writer.returncode}\n{first}{rest}"
+    assert "waiting for another taiyaku" in first, info
+    assert writer.returncode == 1, info
+    assert rest.startswith("Error: ") and "gave up after waiting 1 s" in rest, info
+    assert rest.count("\n") == 1 and "Traceback" not in rest, info
+    # loose bounds (start-up of a loaded machine included): far below the old 30 s
+    assert said < 15 and ended < 20, f"said after {said:.1f} s, ended after {ended:.1f} s"

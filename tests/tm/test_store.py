@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import sqlite3
 from pathlib import Path
 
@@ -351,3 +352,50 @@ def test_meta_round_trips_any_text(key: str, value: str) -> None:
         with store.atomic():
             store.set_meta(key, value)
         assert store.get_meta(key) == value
+
+
+# -- read-only opening, the lock timeout (issues 15.17, 16.3, 16.11) ------------------------
+def test_readonly_refuses_a_missing_file_even_with_create(tmp_path: Path) -> None:
+    path = tmp_path / "typo" / "absent.db"
+    with pytest.raises(StoreError, match="no database here"):
+        Store.open(path, readonly=True)
+    assert not path.parent.exists()
+
+
+def test_unwritable_file_is_read_without_writing(tmp_path: Path,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """A folder the user may not write (root ignores permissions, so os.access stands in):
+    the store opens read-only and still sees changes committed to the -wal file only."""
+    path = tmp_path / "tm.db"
+    Store.open(path).close()
+    writer = sqlite3.connect(path, isolation_level=None)
+    writer.execute("PRAGMA wal_autocheckpoint = 0")
+    writer.execute("INSERT INTO documents(name, layout, kind, created) "
+                   "VALUES ('in the wal', 'halves', 'bilingual', 'x')")
+    assert (tmp_path / "tm.db-wal").stat().st_size > 0
+    real_access = os.access
+
+    def no_write(p: object, mode: int, **kwargs: object) -> bool:
+        return False if mode & os.W_OK else real_access(p, mode)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(os, "access", no_write)
+    try:
+        with Store.open(path, readonly=True) as store:
+            assert store.mode == "ro"
+            assert _docs(store) == ["in the wal"]
+            with pytest.raises(StoreError, match="opened read-only.*needs to write"), \
+                    store.atomic():
+                pass
+    finally:
+        writer.close()
+
+
+@pytest.mark.parametrize("value", ["abc", "-1", "nan", "", "inf", "0", "2.5"])
+def test_lock_timeout_from_env(monkeypatch: pytest.MonkeyPatch, value: str) -> None:
+    monkeypatch.setenv("TAIYAKU_LOCK_TIMEOUT", value)
+    if value in ("abc", "-1", "nan"):
+        with pytest.raises(StoreError, match="TAIYAKU_LOCK_TIMEOUT.*number of seconds"):
+            Store.open(":memory:")
+    else:
+        with Store.open(":memory:") as store:
+            assert store.lock_timeout == (float(value) if value else 3600.0)
