@@ -683,9 +683,9 @@ def terms_export(ctx: click.Context, output: Path, tbx_version: str, status: str
     """Export the glossary as TBX, XLSX or CSV.
 
     Candidates (not reviewed) are marked: in TBX they have no administrativeStatus
-    (approved is preferredTerm, forbidden deprecatedTerm) and taiyaku's note says
-    "status":"candidate"; XLSX/CSV have a status column. --status approved exports
-    only reviewed terms.
+    (approved is preferredTerm, forbidden deprecatedTerm) and the entry's first note
+    says "Status: candidate — not reviewed"; XLSX/CSV have a status column. --status
+    approved exports only reviewed terms.
 
     \b
     Examples:

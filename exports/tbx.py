@@ -61,7 +61,13 @@ from glossary.model import STATUSES, TermEntry, TermForm
 from tm.errors import ExportError, ParseError
 
 from .numbers import storable
-from .xmlutil import clean_xml_text, normalize_space, safe_iterparse
+from .xmlutil import (
+    clean_xml_text,
+    local_name,
+    namespace_uri,
+    normalize_space,
+    safe_iterparse,
+)
 from .xmlwriter import XmlWriter
 
 __all__ = ["read", "write", "status_text", "NAME", "EXTENSIONS", "TBX3_NS", "META_PREFIX",
@@ -395,7 +401,7 @@ def read(fp: IO[bytes], name: str) -> Iterator[TermEntry]:
             elif tag in (f"{ns}langSec", f"{ns}langSet"):
                 lang = _lang_of(elem)
                 if not lang:
-                    raise ParseError(name, f"<{_local(tag)}> without xml:lang (every language "
+                    raise ParseError(name, f"<{local_name(tag)}> without xml:lang (every language "
                                            "section must say its language)", lines.get(elem))
                 if _lang_key(lang) is None:
                     other_langs.add(lang)
@@ -423,15 +429,10 @@ def _lang_of(elem: Any) -> str | None:
     return lang.strip() if lang and lang.strip() else None
 
 
-def _local(tag: str) -> str:
-    return tag.rsplit("}", 1)[-1]
-
-
 def _root_namespace(tag: str, name: str, line: int) -> str:
     """The ``{uri}`` prefix of the core elements, from the root element; a root that is not
     ``tbx``/``martif``, or is in a namespace TBX does not use, is refused with its cause."""
-    uri = tag[1:].split("}", 1)[0] if tag.startswith("{") else ""
-    local = _local(tag)
+    uri, local = namespace_uri(tag), local_name(tag)
     if local not in ("tbx", "martif"):
         where = f" in the namespace {uri}" if uri else ""
         raise ParseError(name, f"not a TBX file (root element <{local}>{where}; a TBX file "
@@ -457,7 +458,7 @@ def _entry_from(ce: Any, ns: str, meta_of: Mapping[Any, dict[str, Any]]) -> Term
 
     def aux(elem: Any, level: str, form: _Form | None) -> None:
         tag = elem.tag
-        local = _local(tag)
+        local = local_name(tag)
         typ = elem.get("type")
         if tag.startswith("{") and not (ns and tag.startswith(ns)):
             # a DCT-style data category (module namespace): read it as its DCA element
@@ -494,13 +495,13 @@ def _entry_from(ce: Any, ns: str, meta_of: Mapping[Any, dict[str, Any]]) -> Term
                 form.ttype = value
 
     for child in ce:
-        local = _local(child.tag)
+        local = local_name(child.tag)
         if local in ("langSec", "langSet"):
             lang = _lang_key(_lang_of(child))
             if lang is None:
                 continue  # another language: its terms, definitions and notes are not kept
             for sub in child:
-                sl = _local(sub.tag)
+                sl = local_name(sub.tag)
                 if sl in ("termSec", "tig", "ntig"):
                     _read_term(sub, lang, forms, aux, meta_of)
                 else:
@@ -518,12 +519,12 @@ def _read_term(sec: Any, lang: str, forms: dict[str, list[_Form]], aux: Any,
                meta_of: Mapping[Any, dict[str, Any]]) -> None:
     form: _Form | None = None
     parts = list(sec)
-    if _local(sec.tag) == "ntig":
-        grp = next((c for c in parts if _local(c.tag) == "termGrp"), None)
+    if local_name(sec.tag) == "ntig":
+        grp = next((c for c in parts if local_name(c.tag) == "termGrp"), None)
         parts = (list(grp) if grp is not None else []) + [c for c in parts
-                                                          if _local(c.tag) != "termGrp"]
+                                                          if local_name(c.tag) != "termGrp"]
     for child in parts:
-        if _local(child.tag) == "term":
+        if local_name(child.tag) == "term":
             text = _text(child).strip()
             if not text:
                 return
@@ -532,7 +533,7 @@ def _read_term(sec: Any, lang: str, forms: dict[str, list[_Form]], aux: Any,
     if form is None:
         return
     for child in parts:
-        if _local(child.tag) != "term":
+        if local_name(child.tag) != "term":
             aux(child, "term", form)
     forms[lang].append(form)
 

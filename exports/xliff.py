@@ -45,10 +45,12 @@ Everything else taiyaku writes is readable text (notes say "repetition of segmen
 the Metadata module (``mda:meta``), which tools do not show.
 
 :func:`read` reads both back into the same records (for round trips and tests). Inline
-markup in sources and targets is read as plain text: the text of paired codes and markers
-(1.2 ``g``, ``mrk``, ``sub``; 2.x ``pc``, ``mrk``) is kept, native code inside 1.2 ``bpt`` /
-``ept`` / ``ph`` / ``it`` and standalone codes (``x``, ``bx``, ``ex``, ``ph``, ``sc``, ``ec``,
-``sm``, ``em``, ``cp``) are dropped without leaving a double space.
+markup in sources and targets is read as plain text (:func:`exports.xmlutil.inline_text`, which
+the TM's XLIFF importer uses too): the text of paired codes and markers (1.2 ``g``, ``mrk``,
+``sub``; 2.x ``pc``, ``mrk``) is kept, native code inside 1.2 ``bpt`` / ``ept`` / ``ph`` /
+``it`` / ``ut``, Trados's deleted text (``mrk mtype="x-sdl-deleted"``) and standalone codes
+(``x``, ``bx``, ``ex``, ``ph``, ``sc``, ``ec``, ``sm``, ``em``) are dropped without leaving a
+double space; ``cp`` becomes its character.
 """
 
 from __future__ import annotations
@@ -60,7 +62,7 @@ from typing import IO, Any
 
 from tm.errors import ExportError, ParseError
 
-from .xmlutil import join_inline, safe_iterparse
+from .xmlutil import inline_text, local_name, namespace_uri, safe_iterparse
 from .xmlwriter import XmlWriter
 
 __all__ = ["XliffSegment", "Candidate", "TermRef", "TermHit", "read", "write", "NS20", "NS12",
@@ -352,8 +354,7 @@ def read(fp: IO[bytes], name: str) -> Iterator[XliffSegment]:
 
 def _not_xliff(name: str, tag: str) -> ParseError:
     """The refusal for a root element that is not XLIFF, naming what it is instead."""
-    uri = tag[1:].split("}", 1)[0] if tag.startswith("{") else ""
-    local = tag.rsplit("}", 1)[-1]
+    uri, local = namespace_uri(tag), local_name(tag)
     if local != "xliff":
         where = f" in the namespace {uri}" if uri else ""
         return ParseError(name, f"not an XLIFF 2.x/1.2 file (root element <{local}>{where})", 1)
@@ -363,41 +364,6 @@ def _not_xliff(name: str, tag: str) -> ParseError:
 
 def _text(elem: Any | None) -> str:
     return "" if elem is None else "".join(elem.itertext())
-
-
-# 1.2 codes whose content is the native code (a <sub> inside holds text again); XLIFF 2 and
-# 1.2's standalone codes are empty elements and need no entry
-_NATIVE_CODES = {"bpt", "ept", "ph", "it"}
-_CODES = _NATIVE_CODES | {"x", "bx", "ex", "sc", "ec", "sm", "em", "cp"}
-
-
-def _inline_text(elem: Any | None) -> str:
-    """The text of a ``source``/``target``: text of paired codes and markers kept, native
-    code and standalone codes dropped (see the module docstring). Iterative, so no nesting
-    depth can overflow the stack."""
-    if elem is None:
-        return ""
-    pieces: list[str | None] = []
-    # (element, its text is kept) pairs to enter, or a string/None to emit, in reverse order
-    todo: list[Any] = [(elem, True)]
-    while todo:
-        item = todo.pop()
-        if not isinstance(item, tuple):
-            pieces.append(item)
-            continue
-        node, keep = item
-        if keep and node.text:
-            pieces.append(node.text)
-        for child in reversed(list(node)):
-            local = child.tag.rsplit("}", 1)[-1]
-            if keep and child.tail:
-                todo.append(child.tail)
-            if local in _CODES:
-                todo.append(None)  # where the code stood, for join_inline
-            child_keep = (False if local in _NATIVE_CODES else True if local == "sub"
-                          else keep)
-            todo.append((child, child_keep))
-    return join_inline(pieces)
 
 
 def _score(value: str | None) -> float:
@@ -412,8 +378,8 @@ def _unit2(unit: Any) -> XliffSegment:
     candidates = []
     for m in unit.iter(f"{{{MTC}}}match"):
         score = m.get("similarity") or m.get("matchQuality")
-        candidates.append(Candidate(_score(score), _inline_text(m.find(f"{x}source")),
-                                    _inline_text(m.find(f"{x}target")), m.get("origin") or ""))
+        candidates.append(Candidate(_score(score), inline_text(m.find(f"{x}source")),
+                                    inline_text(m.find(f"{x}target")), m.get("origin") or ""))
     terms = []
     for g in unit.iter(f"{{{GLS}}}glossEntry"):
         status = "approved"
@@ -427,10 +393,10 @@ def _unit2(unit: Any) -> XliffSegment:
     sources, targets, state = [], [], "initial"
     for s in unit.findall(f"{x}segment"):
         state = s.get("state") or state
-        sources.append(_inline_text(s.find(f"{x}source")))
+        sources.append(inline_text(s.find(f"{x}source")))
         t = s.find(f"{x}target")
         if t is not None:
-            targets.append(_inline_text(t))
+            targets.append(inline_text(t))
     return XliffSegment(
         id=unit.get("id") or "", source="".join(sources),
         target="".join(targets) if targets else None, state=state,
@@ -444,7 +410,7 @@ def _unit12(tu: Any) -> XliffSegment:
     target = tu.find(f"{x}target")
     candidates = tuple(
         Candidate(_score(a.get("match-quality", "").rstrip("%")),
-                  _inline_text(a.find(f"{x}source")), _inline_text(a.find(f"{x}target")),
+                  inline_text(a.find(f"{x}source")), inline_text(a.find(f"{x}target")),
                   a.get("origin") or "")
         for a in tu.findall(f"{x}alt-trans")
     )
@@ -462,7 +428,7 @@ def _unit12(tu: Any) -> XliffSegment:
     if target is not None:
         state = _STATE_FROM_12.get(target.get("state") or "translated", "translated")
     return XliffSegment(
-        id=tu.get("id") or "", source=_inline_text(tu.find(f"{x}source")),
-        target=_inline_text(target) if target is not None else None, state=state,
+        id=tu.get("id") or "", source=inline_text(tu.find(f"{x}source")),
+        target=inline_text(target) if target is not None else None, state=state,
         candidates=candidates, terms=tuple(terms), note="\n".join(notes) if notes else None,
     )

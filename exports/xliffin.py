@@ -21,10 +21,12 @@ whether the file marks it as confirmed:
   confirmed it; 0 is not confirmed).
 
 Where a tool's own mark is present it decides; otherwise the standard attributes do.
-Segment text is the text of the markup with inline codes flattened: the text inside ``<g>``,
-``<mrk>``, ``<pc>`` and ``<sub>`` is kept; the native code inside ``<bpt>``, ``<ept>``,
-``<ph>``, ``<it>`` and ``<ut>`` is dropped; text Trados marks as deleted in tracked changes
-(``mrk mtype="x-sdl-deleted"``) is dropped; ``<cp hex>`` becomes its character.
+Segment text is the text of the markup with inline codes flattened the way the XLIFF reader
+does it (:func:`exports.xmlutil.inline_text`): the text inside ``<g>``, ``<mrk>``, ``<pc>`` and
+``<sub>`` is kept; the native code inside ``<bpt>``, ``<ept>``, ``<ph>``, ``<it>`` and ``<ut>``
+is dropped; text Trados marks as deleted in tracked changes (``mrk mtype="x-sdl-deleted"``) is
+dropped; standalone codes are dropped without leaving a double space; ``<cp hex>`` becomes its
+character. The text is stripped at both ends.
 """
 
 from __future__ import annotations
@@ -35,7 +37,7 @@ from typing import IO, Any
 
 from tm.errors import ParseError
 
-from .xmlutil import safe_iterparse
+from .xmlutil import inline_text, local_name, namespace_uri, safe_iterparse
 
 __all__ = ["BilingualSegment", "read_segments", "CONFIRMED_STATES", "EXTENSIONS"]
 
@@ -51,8 +53,6 @@ CONFIRMED_STATES: dict[str, frozenset[str]] = {
 }
 _SDL_NS = "http://sdl.com/FileTypes/SdlXliff/1.0"
 _XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
-# 1.2 inline elements whose content is the original format's code, not text
-_CODES = {"bpt", "ept", "ph", "it", "ut"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,56 +84,24 @@ class BilingualSegment:
     note: str | None = None
 
 
-def _local(tag: Any) -> str:
-    return tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""
-
-
-def _ns(tag: str) -> str:
-    return tag[1:].split("}", 1)[0] if tag.startswith("{") else ""
-
-
 def flat_text(elem: Any) -> str:
-    """The text of *elem* with inline codes flattened (see the module docstring); iterative, so
-    deep nesting cannot exhaust the stack.
+    """The text of *elem* with inline codes flattened (:func:`exports.xmlutil.inline_text`, as
+    the XLIFF reader does) and stripped at both ends.
 
     >>> import xml.etree.ElementTree as ET
-    >>> flat_text(ET.fromstring('<t>Click <bpt id="1">&lt;b&gt;</bpt>here<ept id="1">&lt;/b&gt;'
+    >>> flat_text(ET.fromstring('<t> Click <bpt id="1">&lt;b&gt;</bpt>here<ept id="1">&lt;/b&gt;'
     ...                         '</ept> <ph>{1<sub>note</sub>}</ph>.</t>'))
     'Click here note.'
     """
-    out: list[str] = []
-    stack: list[tuple[Any, bool] | str] = [(elem, True)]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, str):
-            out.append(item)
-            continue
-        node, keep = item
-        local = _local(node.tag)
-        if local == "sub":
-            keep = True
-        elif local in _CODES or (local == "mrk" and node.get("mtype") == "x-sdl-deleted"):
-            keep = False
-        elif local == "cp" and keep:
-            try:
-                out.append(chr(int(node.get("hex") or "", 16)))
-            except (ValueError, OverflowError):
-                pass
-        if keep and node.text:
-            out.append(node.text)
-        for child in reversed(list(node)):
-            if keep and child.tail:
-                stack.append(child.tail)
-            stack.append((child, keep))
-    return "".join(out).strip()
+    return inline_text(elem).strip()
 
 
 def _children(elem: Any, local: str) -> list[Any]:
-    return [c for c in elem if _local(c.tag) == local]
+    return [c for c in elem if local_name(c.tag) == local]
 
 
 def _notes(elem: Any) -> str | None:
-    notes = [flat_text(n) for n in elem.iter() if _local(n.tag) == "note"]
+    notes = [flat_text(n) for n in elem.iter() if local_name(n.tag) == "note"]
     notes = [n for n in notes if n]
     return "\n".join(notes) if notes else None
 
@@ -142,7 +110,7 @@ def _segments_by_mid(elem: Any | None) -> dict[str, Any]:
     if elem is None:
         return {}
     return {m.get("mid") or "": m for m in elem.iter()
-            if _local(m.tag) == "mrk" and m.get("mtype") == "seg"}
+            if local_name(m.tag) == "mrk" and m.get("mtype") == "seg"}
 
 
 def _tool_mark(tu: Any) -> tuple[str, bool] | None:
@@ -150,7 +118,7 @@ def _tool_mark(tu: Any) -> tuple[str, bool] | None:
     for key, value in tu.attrib.items():
         if not key.startswith("{"):
             continue
-        ns, local = _ns(key).lower(), _local(key)
+        ns, local = namespace_uri(key).lower(), local_name(key)
         if local == "status" and ("mqxliff" in ns or "memoq" in ns):
             return value, value in CONFIRMED_STATES["memoq"]
         if local == "confirmed" and "memsource" in ns:
@@ -187,7 +155,7 @@ def _unit12(tu: Any, langs: tuple[str | None, str | None], original: str | None
         trg_mids = _segments_by_mid(target)
         defs = {}
         for group in _children(tu, "seg-defs"):
-            defs.update({s.get("id") or "": s for s in group if _local(s.tag) == "seg"})
+            defs.update({s.get("id") or "": s for s in group if local_name(s.tag) == "seg"})
         for mid, mrk in mids.items():
             t = trg_mids.get(mid)
             sdl = defs.get(mid)
@@ -248,7 +216,7 @@ def read_segments(fp: IO[bytes], name: str) -> Iterator[BilingualSegment]:
     langs: tuple[str | None, str | None] = (None, None)
     original: str | None = None
     for event, elem in safe_iterparse(fp, name):
-        local = _local(elem.tag)
+        local = local_name(elem.tag)
         if event == "start":
             if version2 is None:
                 if local != "xliff":

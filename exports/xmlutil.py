@@ -23,7 +23,8 @@ from typing import IO, Any
 from tm.errors import ParseError
 
 __all__ = ["clean_xml_text", "safe_iterparse", "utf8_stream", "depth_error", "join_inline",
-           "normalize_space", "MAX_XML_BYTES", "MAX_XML_DEPTH"]
+           "inline_text", "local_name", "namespace_uri", "normalize_space", "MAX_XML_BYTES",
+           "MAX_XML_DEPTH"]
 
 #: refuse XML files larger than this (a 1M-unit TMX is ~300 MB)
 MAX_XML_BYTES = 2 * 1024 * 1024 * 1024
@@ -223,6 +224,88 @@ def join_inline(pieces: Iterable[str | None]) -> str:
     if gap:
         text = text.rstrip(" \t")
     return text
+
+
+def local_name(tag: Any) -> str:
+    """An ElementTree tag without its ``{uri}``; ``""`` for a comment or processing
+    instruction (whose tag is a function).
+
+    >>> local_name("{urn:oasis:names:tc:xliff:document:2.0}unit"), local_name("martif")
+    ('unit', 'martif')
+    """
+    return tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""
+
+
+def namespace_uri(tag: str) -> str:
+    """The namespace URI of an ElementTree tag, ``""`` when it has none."""
+    return tag[1:].split("}", 1)[0] if tag.startswith("{") else ""
+
+
+# XLIFF inline elements whose content is the original format's code, not text (1.2 ``bpt``,
+# ``ept``, ``ph``, ``it``, ``ut``; a ``sub`` inside holds text again)
+_NATIVE_CODES = frozenset({"bpt", "ept", "ph", "it", "ut"})
+# empty XLIFF codes and markers (1.2 ``x``/``bx``/``ex``, 2.x ``ph``/``sc``/``ec``/``sm``/``em``)
+_STANDALONE = frozenset({"x", "bx", "ex", "sc", "ec", "sm", "em"})
+
+
+def _code_point(hex_value: str | None) -> str | None:
+    """The character of an XLIFF 2 ``<cp hex>``, or None when it names none that text can
+    hold (a lone surrogate would fail when the text is encoded as UTF-8)."""
+    try:
+        value = int(hex_value or "", 16)
+    except ValueError:
+        return None
+    if not 0 < value <= 0x10FFFF or 0xD800 <= value <= 0xDFFF:
+        return None
+    return chr(value)
+
+
+def inline_text(elem: Any | None) -> str:
+    """The text of an XLIFF ``source``/``target`` (1.2 or 2.x, any CAT tool's flavour) with
+    its inline markup flattened: the text of paired codes and markers (``g``, ``mrk``,
+    ``pc``) and of ``sub`` is kept; the native code inside ``bpt``/``ept``/``ph``/``it``/``ut``
+    and text Trados marks as deleted in tracked changes (``mrk mtype="x-sdl-deleted"``) are
+    dropped, as are standalone codes, without leaving a double space (:func:`join_inline`);
+    ``<cp hex>`` becomes its character. Iterative, so no nesting depth can overflow the stack.
+
+    >>> import xml.etree.ElementTree as ET
+    >>> inline_text(ET.fromstring('<t>Click <bpt id="1">&lt;b&gt;</bpt>here<ept id="1">&lt;/b'
+    ...                           '&gt;</ept> <ph>{1<sub>note</sub>}</ph> <x id="2"/> now.</t>'))
+    'Click here note now.'
+    >>> inline_text(ET.fromstring('<t>to <mrk mtype="x-sdl-deleted">two</mrk> three'
+    ...                           '<cp hex="1"/></t>'))
+    'to three\\x01'
+    """
+    if elem is None:
+        return ""
+    pieces: list[str | None] = []
+    # (element, its text is kept) pairs to enter, or a string/None to emit, in reverse order
+    todo: list[Any] = [(elem, True)]
+    while todo:
+        item = todo.pop()
+        if not isinstance(item, tuple):
+            pieces.append(item)
+            continue
+        node, keep = item
+        if keep and node.text:
+            pieces.append(node.text)
+        for child in reversed(list(node)):
+            local = local_name(child.tag)
+            if keep and child.tail:
+                todo.append(child.tail)
+            if local == "cp":
+                char = _code_point(child.get("hex")) if keep else None
+                todo.append(char)  # the character, or None: a dropped code for join_inline
+                continue
+            if local == "mrk" and child.get("mtype") == "x-sdl-deleted":
+                todo.append(None)  # deleted text, with any sub inside it: none is entered
+                continue
+            if local in _NATIVE_CODES or local in _STANDALONE:
+                todo.append(None)  # where the code stood, for join_inline
+            child_keep = (False if local in _NATIVE_CODES else True if local == "sub"
+                          else keep)
+            todo.append((child, child_keep))
+    return join_inline(pieces)
 
 
 _SPACE_RUN = re.compile(r"\s+")

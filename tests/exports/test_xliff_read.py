@@ -49,6 +49,9 @@ def one(data: bytes, name: str = "ui.xlf") -> xliff.XliffSegment:
      '&lt;i&gt;</it>now', "Start now"),
     ('Read the <mrk mtype="term">harbour plan</mrk>.', "Read the harbour plan."),
     ('<x id="1"/> Start <x id="2"/>', "Start"),
+    # shared with the TM's XLIFF importer: Trados's deleted text and a ut's code are dropped
+    ('Limit <mrk mtype="x-sdl-deleted">two</mrk> <mrk mtype="x-sdl-added">three</mrk> <ut>'
+     '{\\b}</ut>items', "Limit three items"),
 ])
 def test_xliff12_inline_text(target: str, expected: str) -> None:
     seg = one(x12("開始", target))
@@ -61,6 +64,8 @@ def test_xliff12_inline_text(target: str, expected: str) -> None:
      "Press Start now."),
     ('Read the <mrk id="m1" type="term">harbour plan</mrk>.', "Read the harbour plan."),
     ('<pc id="1"><pc id="2">nested</pc> text</pc>', "nested text"),
+    # a code point XML cannot carry is its character; one text cannot hold is dropped
+    ('Tab<cp hex="1F"/>stop <cp hex="DFFF"/> here', "Tab\x1fstop here"),
 ])
 def test_xliff20_inline_text(target: str, expected: str) -> None:
     assert one(x20("開始", target)).target == expected

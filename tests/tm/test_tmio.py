@@ -388,6 +388,19 @@ def test_xliff12_states(store: Store, tmp_path: Path, attrs: str, kept: bool) ->
     assert result.skipped == ({} if kept else {"unconfirmed": 1})
 
 
+def test_xliff_inline_codes_are_read_as_the_xliff_reader_reads_them(store: Store,
+                                                                    tmp_path: Path) -> None:
+    """One flattening for both XLIFF readers: a dropped code or deleted text leaves no double
+    space, and a <cp> naming a lone surrogate is dropped (it failed storing the unit)."""
+    units = ('<trans-unit id="1" approved="yes"><source>港<x id="1"/>湾<cp hex="D800"/></source>'
+             '<target>Open <x id="1"/> the <mrk mtype="x-sdl-deleted">old</mrk> port'
+             '<cp hex="2603"/></target></trans-unit>')
+    path = tmp_path / "codes.xliff"
+    path.write_text(XLIFF12.format(src="ja", trg="en", units=units), encoding="utf-8")
+    assert import_tm(store, path).added == 1
+    assert _pairs(store, "codes.xliff") == {("港湾", "Open the port\u2603")}
+
+
 def test_xliff_without_japanese_english_is_refused_naming_the_languages(store: Store,
                                                                        tmp_path: Path) -> None:
     path = tmp_path / "fr.xliff"
