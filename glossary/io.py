@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from tm.errors import ExportError, InputError
-from tm.printable import path_text, visible
+from tm.printable import counted, path_text, visible
 from tm.progress import Progress, no_progress
 
 from .model import TermEntry, TermForm
@@ -67,8 +67,8 @@ class ImportResult:
         grouped = (f" ({self.rows} rows; rows with the same Japanese term are one entry)"
                    if self.rows != self.read else "")
         counts = ", ".join(f"{self.count(a)} {a}" for a in IMPORT_ACTIONS)
-        lines = [f"Imported {visible(str(self.path))} ({self.format}): {self.read} entries "
-                 f"read{grouped}; {counts}"]
+        lines = [f"Imported {visible(str(self.path))} ({self.format}): "
+                 f"{counted(self.read, 'entry', 'entries')} read{grouped}; {counts}"]
         for o in self.outcomes:
             if o.action == "merged":
                 lines.append(f"  merged into protected entry {o.term_id} {visible(o.term)}: "
@@ -98,10 +98,10 @@ class ExportResult:
     def summary(self) -> str:
         """One line for people."""
         fmt = f"{self.format} {self.tbx_version}" if self.tbx_version else self.format
-        rest = (f"; left out {self.left_out} entries without both Japanese and English "
-                "(--all-entries exports them)" if self.left_out else "")
-        return (f"Exported {self.entries} glossary entries to {visible(str(self.path))} "
-                f"({fmt}){rest}")
+        rest = (f"; left out {counted(self.left_out, 'entry', 'entries')} without both "
+                "Japanese and English (--all-entries exports them)" if self.left_out else "")
+        entries = counted(self.entries, "glossary entry", "glossary entries")
+        return f"Exported {entries} to {visible(str(self.path))} ({fmt}){rest}"
 
 
 def group_rows(entries: list[TermEntry]) -> list[TermEntry]:

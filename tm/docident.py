@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import InputError
-from .printable import name_text, path_text
+from .printable import name_text, path_text, quoted
 from .store import Store
 
 __all__ = ["Source", "Placement", "source_of", "place"]
@@ -126,8 +126,8 @@ def place(store: Store, source: Source, *, name: str | None = None,
         if replace or (source_path == source.key and source.by_path):
             return Placement("replace", wanted)
         raise InputError(
-            f"a document named {wanted!r} is already stored (from {source_path or 'elsewhere'}); "
-            "give another --name, or add --replace to replace it"
+            f"{source.key}: a document named {quoted(wanted)} is already stored (from "
+            f"{source_path or 'elsewhere'}); give another --name, or add --replace to replace it"
         )
     earlier = store.documents_from(source.key)
     for _, doc_name, sha in earlier:

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from .errors import ExportError, InputError
 from .layout import LAYOUTS, Sides, split_document, split_presegmented
 from .model import Bead, Segment
-from .printable import path_text, visible
+from .printable import path_text, quoted, visible
 from .progress import Progress, no_progress
 from .store import Store
 from .textio import decode_bytes, read_bytes, read_text
@@ -293,9 +293,9 @@ class IngestResult:
         """Several lines for people: layout decision, counts per bead type, confidence."""
         if self.status == "unchanged":
             return (f"Unchanged: {visible(self.source)} is already stored as document "
-                    f"{self.document!r}; nothing to do")
+                    f"{quoted(self.document)}; nothing to do")
         verb = "Replaced" if self.replaced else "Ingested"
-        lines = [f"{verb} {self.document!r} ({self.kind}) from {visible(self.source)}",
+        lines = [f"{verb} {quoted(self.document)} ({self.kind}) from {visible(self.source)}",
                  f"  {self.message}"]
         lines.append(f"  segments: {self.ja_segments} Japanese, {self.en_segments} English")
         if self.kind == "bilingual":

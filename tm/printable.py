@@ -19,7 +19,8 @@ import os
 import re
 from typing import Any
 
-__all__ = ["visible", "path_text", "name_text", "json_text", "bad_text_position"]
+__all__ = ["visible", "quoted", "counted", "path_text", "name_text", "json_text",
+           "bad_text_position"]
 
 #: C0 controls except tab, DEL, C1 controls, and lone surrogates
 _UNSAFE = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\ud800-\udfff]")
@@ -54,6 +55,27 @@ def visible(text: str) -> str:
     '<U+009B>2J ^? \\\\xff 対訳\\tok'
     """
     return _UNSAFE.sub(_show, text)
+
+
+def quoted(text: str) -> str:
+    """*text* in single quotes for a message, control characters shown (see :func:`visible`);
+    unlike ``repr`` it leaves ``\\`` and non-ASCII letters as they are.
+
+    >>> quoted("b/project_save.tmx")
+    "'b/project_save.tmx'"
+    >>> quoted("a\\x1bb")
+    "'a^[b'"
+    """
+    return f"'{visible(text)}'"
+
+
+def counted(n: int, noun: str, plural: str | None = None) -> str:
+    """``1 entry``, ``2 entries``: *n* with *noun* in the right number.
+
+    >>> counted(1, "entry", "entries"), counted(3, "unit")
+    ('1 entry', '3 units')
+    """
+    return f"{n} {noun if n == 1 else (plural or noun + 's')}"
 
 
 def path_text(path: str | os.PathLike[str]) -> str:

@@ -14,7 +14,7 @@ from typing import Any
 from . import index
 from .errors import InputError
 from .model import TMUnit
-from .printable import path_text, visible
+from .printable import path_text, quoted, visible
 from .progress import Progress, no_progress
 from .store import Store
 from .units import NewUnit, add_units
@@ -62,14 +62,14 @@ class ImportResult:
         """One line for the terminal."""
         if self.status == "unchanged":
             return (f"{visible(self.path)}: unchanged since it was imported as document "
-                    f"{self.document!r}; nothing to do")
+                    f"{quoted(self.document)}; nothing to do")
         parts = [f"{self.added} unit{'' if self.added == 1 else 's'} added",
                  f"{self.duplicates} duplicate{'' if self.duplicates == 1 else 's'} skipped"]
         parts += [f"{n} skipped {SKIP_REASONS.get(reason, reason)}"
                   for reason, n in sorted(self.skipped.items())]
         verb = "replacing the earlier import of this file" if self.status == "replaced" else ""
         return (f"{visible(self.path)}: {', '.join(parts)} ({self.read} read) as document "
-                f"{self.document!r}{'; ' + verb if verb else ''}")
+                f"{quoted(self.document)}{'; ' + verb if verb else ''}")
 
 
 @dataclass(frozen=True)
