@@ -602,3 +602,18 @@ def test_a_document_below_the_window_is_aligned_whole(analyzer: Analyzer) -> Non
     assert align(ja, en, analyzer=analyzer, params=AlignParams(window_from=120)) == whole
     windowed = align(ja, en, analyzer=analyzer, params=AlignParams(window_from=50, window=50))
     assert _pairs(windowed) == _pairs(whole)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(_TEXT, max_size=30),
+    st.lists(_TEXT, max_size=30),
+    st.lists(st.sampled_from(["text", "heading", "list", "boilerplate"]), max_size=30),
+    st.integers(1, 8),
+)
+def test_windows_cover_every_segment_once(ja: list[str], en: list[str], kinds: list[str],
+                                          window: int) -> None:
+    # tiny windows: one side running out first, empty windows, a last window with a tail
+    params = AlignParams(window_from=2, window=window, learn=False)
+    beads = align(ja, en, analyzer=None, ja_kinds=kinds, en_kinds=kinds[::-1], params=params)
+    _check_cover(beads, len(ja), len(en))
