@@ -3,10 +3,12 @@
 Builds each document at run time from ``../shared/data/kyoto/kyoto-ja-en.tsv.xz`` (Kyoto
 articles in order: every article's Japanese as paragraphs of a few sentences, then, after a
 blank line, its English; the document is the whole Japanese half followed by the whole
-English half), writes it to a temporary folder, and runs ``taiyaku ingest`` on it in a child
-process under ``/usr/bin/time``-like accounting: wall time, CPU time (user + sys) and the
-child's peak resident memory (``getrusage(RUSAGE_CHILDREN).ru_maxrss``). Without
-``../shared`` the benchmark says so and skips.
+English half), writes it to a temporary folder, and runs ``taiyaku ingest`` on it in a child process:
+wall time, CPU time (user + sys, children included), and peak memory, the larger of the
+largest process's peak RSS (``getrusage(RUSAGE_CHILDREN).ru_maxrss``, what ``/usr/bin/time
+-v`` shows) and the RSS summed over the process tree, sampled every 0.2 s (a document of
+more than 50,000 units forks an index worker). The machine is shared: CPU time is the
+steadier figure. Without ``../shared`` the benchmark says so and skips.
 
     .venv/bin/python tests/benchmarks/bench_ingest.py                # 1, 8, 64 MB
     .venv/bin/python tests/benchmarks/bench_ingest.py --sizes 1 8    # quicker
@@ -21,7 +23,6 @@ from __future__ import annotations
 
 import argparse
 import lzma
-import os
 import subprocess
 import sys
 import tempfile
@@ -93,28 +94,60 @@ def write_halves(path: Path, size: int) -> tuple[int, int]:
     return path.stat().st_size, pairs
 
 
-def run_ingest(doc: Path, db: Path) -> tuple[float, float, float, int, str]:
-    """Ingest *doc* in a child process; return wall s, CPU s, peak MB, exit code, stderr."""
+# Runs the command given on its command line and prints: wall s, CPU s (user + sys of it and
+# its children), the peak RSS of its largest process (getrusage), the peak of the RSS summed
+# over its process tree (sampled from /proc every 0.2 s: an index worker forked for a large
+# document runs beside the main process), and the exit code.
+WRAPPER = """
+import os, resource, subprocess, sys, time
+
+def tree_rss(root):
+    kids = {}
+    for d in os.listdir("/proc"):
+        if d.isdigit():
+            try:
+                with open(f"/proc/{d}/stat") as fh:
+                    ppid = int(fh.read().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            kids.setdefault(ppid, []).append(int(d))
+    total, todo = 0, [root]
+    while todo:
+        pid = todo.pop()
+        todo.extend(kids.get(pid, ()))
+        try:
+            with open(f"/proc/{pid}/status") as fh:
+                total += next((int(x.split()[1]) for x in fh if x.startswith("VmRSS:")), 0)
+        except OSError:
+            pass
+    return total
+
+t = time.perf_counter()
+proc = subprocess.Popen(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+summed = 0
+if os.path.isdir("/proc"):
+    while proc.poll() is None:
+        summed = max(summed, tree_rss(proc.pid))
+        time.sleep(0.2)
+err = proc.communicate()[1]
+wall = time.perf_counter() - t
+u = resource.getrusage(resource.RUSAGE_CHILDREN)
+print(wall, u.ru_utime + u.ru_stime, u.ru_maxrss / 1024, summed / 1024, proc.returncode)
+sys.stderr.write(err.decode("utf-8", "replace")[-2000:])
+"""
+
+
+def run_ingest(doc: Path, db: Path) -> tuple[float, float, float, float, int, str]:
+    """Ingest *doc* in a child process; return wall s, CPU s, peak MB of the largest process,
+    peak MB summed over its processes, exit code, stderr."""
     exe = ROOT / ".venv" / "bin" / "taiyaku"
-    cmd = [str(exe) if exe.exists() else sys.executable, "ingest", str(doc), "--db", str(db),
-           "--layout", "halves"]
+    cmd = [str(exe), "ingest", str(doc), "--db", str(db), "--layout", "halves"]
     if not exe.exists():
-        cmd[1:1] = [str(ROOT / "cli.py")]
-    # a child of our own for each run, so RUSAGE_CHILDREN's peak is this run's peak: the
-    # measurement is made in a fresh grandchild-free wrapper process
-    wrapper = (
-        "import resource, subprocess, sys, time\n"
-        "t = time.perf_counter()\n"
-        "p = subprocess.run(sys.argv[1:], capture_output=True, text=True)\n"
-        "wall = time.perf_counter() - t\n"
-        "u = resource.getrusage(resource.RUSAGE_CHILDREN)\n"
-        "print(wall, u.ru_utime + u.ru_stime, u.ru_maxrss / 1024, p.returncode)\n"
-        "sys.stderr.write(p.stderr[-2000:])\n"
-    )
-    out = subprocess.run([sys.executable, "-c", wrapper, *cmd], capture_output=True, text=True,
-                         env={**os.environ, "PYTHONUNBUFFERED": "1"})
-    wall, cpu, peak, code = out.stdout.split()
-    return float(wall), float(cpu), float(peak), int(code), out.stderr
+        cmd[:1] = [sys.executable, str(ROOT / "cli.py")]
+    # a wrapper process of our own per run, so RUSAGE_CHILDREN is this run's alone
+    out = subprocess.run([sys.executable, "-c", WRAPPER, *cmd], capture_output=True, text=True)
+    wall, cpu, peak, summed, code = out.stdout.split()
+    return float(wall), float(cpu), float(peak), float(summed), int(code), out.stderr
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -141,17 +174,20 @@ def main(argv: Sequence[str] | None = None) -> int:
             db = folder / f"ingest-{mb}mb.db"
             for p in (db, Path(f"{db}-wal"), Path(f"{db}-shm")):
                 p.unlink(missing_ok=True)
-            wall, cpu, peak, code, err = run_ingest(doc, db)
+            wall, cpu, peak, summed, code, err = run_ingest(doc, db)
+            # judged on the sum over its processes (shared pages of a forked worker counted
+            # twice: an upper bound), or on the largest process where /proc is missing
+            mem = max(peak, summed)
             line = (f"{mb:>3} MB halves ({nbytes / MB:.1f} MB, {pairs:,} sentence pairs; "
                     f"generated in {gen:.1f} s): ingest {wall:.1f} s wall, {cpu:.1f} s CPU, "
-                    f"peak {peak:.0f} MB")
+                    f"peak {mem:.0f} MB (largest process {peak:.0f} MB)")
             if code != 0:
                 print(line + f"  FAILED (exit {code}): {err.strip().splitlines()[-1:]}")
                 missed = True
                 continue
             target = TARGETS.get(mb)
             if target is not None:
-                ok = wall <= target[0] and peak <= target[1]
+                ok = wall <= target[0] and mem <= target[1]
                 missed |= not ok
                 line += (f"  (target ≤ {target[0]:.0f} s, ≤ {target[1]:.0f} MB: "
                          f"{'ok' if ok else 'MISSED'})")
