@@ -3,12 +3,13 @@
 Builds each document at run time from ``../shared/data/kyoto/kyoto-ja-en.tsv.xz`` (Kyoto
 articles in order: every article's Japanese as paragraphs of a few sentences, then, after a
 blank line, its English; the document is the whole Japanese half followed by the whole
-English half), writes it to a temporary folder, and runs ``taiyaku ingest`` on it in a child process:
-wall time, CPU time (user + sys, children included), and peak memory, the larger of the
-largest process's peak RSS (``getrusage(RUSAGE_CHILDREN).ru_maxrss``, what ``/usr/bin/time
--v`` shows) and the RSS summed over the process tree, sampled every 0.2 s (a document of
-more than 50,000 units forks an index worker). The machine is shared: CPU time is the
-steadier figure. Without ``../shared`` the benchmark says so and skips.
+English half), writes it to a temporary folder, and runs ``taiyaku ingest`` on it in a
+child process: wall time, CPU time (user + sys, children included), and peak memory, the
+larger of the largest process's peak RSS (``getrusage(RUSAGE_CHILDREN).ru_maxrss``, as
+shown by ``/usr/bin/time -v``) and the RSS summed over the process tree, sampled every
+0.2 s (a document of more than 50,000 units forks an index worker). The machine is
+shared: CPU time is the steadier figure. Without ``../shared`` the benchmark says so and
+skips.
 
     .venv/bin/python tests/benchmarks/bench_ingest.py                # 1, 8, 64 MB
     .venv/bin/python tests/benchmarks/bench_ingest.py --sizes 1 8    # quicker
