@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 import unicodedata
@@ -341,6 +342,17 @@ class DocAnchors:
 _MAX_SPREAD = 40.0
 
 
+@functools.lru_cache(maxsize=1 << 16)
+def _kana_key(kana: str) -> str:
+    """:func:`name_key` of a reading's romaji, cached: a document repeats its names and
+    common nouns thousands of times.
+
+    >>> _kana_key("ベッセント")
+    'bessento'
+    """
+    return name_key(kana_to_romaji(kana))
+
+
 def _reading_keys(
     text: str, analyzer: Analyzer | None, forms: set[str] | None = None
 ) -> tuple[list[tuple[str, bool]], set[str]]:
@@ -352,9 +364,9 @@ def _reading_keys(
     for run in KATAKANA_RUN.findall(s):
         parts = [p for p in run.split("・") if p]
         for p in parts:
-            keys.append((name_key(kana_to_romaji(p)), True))
+            keys.append((_kana_key(p), True))
         if len(parts) > 1:
-            keys.append((name_key(kana_to_romaji("".join(parts))), True))
+            keys.append((_kana_key("".join(parts)), True))
     if analyzer is not None:
         for tok in analyzer.iter_tokens(s):
             if forms is not None:
@@ -372,7 +384,7 @@ def _reading_keys(
                 continue  # already taken from the surface
             if not any("\u3400" <= c <= "\u9fff" for c in tok.surface):
                 continue
-            keys.append((name_key(kana_to_romaji(tok.reading)), False))
+            keys.append((_kana_key(tok.reading), False))
     return [(k, kata) for k, kata in keys if len(k) >= 3], content
 
 

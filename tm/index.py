@@ -692,6 +692,10 @@ def deferred(store: Store, progress: Progress = no_progress) -> Iterator[None]:
     >>> with s.atomic(), deferred(s):
     ...     pass
     """
+    outer = _BULK.get()
+    if outer is not None and outer.store is store:
+        yield  # inside a deferred block already (a TMX import): its end indexes these too
+        return
     (mark,) = store.conn.execute("SELECT coalesce(max(id), 0) FROM units").fetchone()
     indexed = int(store.get_meta(_META_MAX_ID) or 0)
     start = min(int(mark), indexed)

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import hashlib
+import itertools
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from .normalize import normalize
 from .store import Store, dumps, now_iso
 
-__all__ = ["NewUnit", "add_units", "text_hash", "on_units_added", "match_key"]
+__all__ = ["NewUnit", "add_units", "text_hash", "on_units_added", "match_key", "UNIT_CHUNK"]
+
+#: units inserted (and handed to the index hooks) per executemany
+UNIT_CHUNK = 5000
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,27 +68,32 @@ def add_units(
     units: Iterable[NewUnit],
     *,
     skip_duplicates: bool = False,
-    chunk_size: int = 5000,
+    chunk_size: int = UNIT_CHUNK,
 ) -> list[int | None]:
     """Insert *units* for document *doc_id*; return their ids (None where skipped).
 
     Call inside ``store.atomic()``. With *skip_duplicates*, a unit whose normalised JA and EN
     both equal a stored unit's (or an earlier one in this call) is skipped, and when that unit
     belongs to another document, *doc_id* is recorded as holding it too (``unit_holders``), so
-    that the unit outlives the other document's replacement.
+    that the unit outlives the other document's replacement. Units are taken from *units* one
+    chunk at a time; past one chunk, the search index is built in one pass at the end
+    (:func:`tm.index.deferred`), as appending each chunk's postings to the lists the chunks
+    before it wrote would rewrite them over and over.
     """
     # The fuzzy-search index keeps itself in step through the hooks it registers on import.
-    from . import index  # noqa: F401
+    from . import index
 
+    it = iter(units)
+    first = list(itertools.islice(it, chunk_size))
+    second = list(itertools.islice(it, chunk_size))
+    if not second:
+        return _insert_chunk(store, doc_id, first, skip_duplicates) if first else []
     ids: list[int | None] = []
-    batch: list[NewUnit] = []
-    for unit in units:
-        batch.append(unit)
-        if len(batch) >= chunk_size:
+    with index.deferred(store):
+        for batch in itertools.chain((first, second), iter(
+                lambda: list(itertools.islice(it, chunk_size)), [])):
             ids.extend(_insert_chunk(store, doc_id, batch, skip_duplicates))
-            batch = []
-    if batch:
-        ids.extend(_insert_chunk(store, doc_id, batch, skip_duplicates))
+            batch.clear()  # its texts may go before the next chunk is read
     return ids
 
 

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tm.align import align
+from tm.align import AlignParams, align
 from tm.anchors import build_anchors, en_numbers, ja_numbers, latin_tokens
 from tm.japanese import Analyzer
 from tm.model import Bead
@@ -539,3 +539,81 @@ def test_a_heading_glued_before_an_english_sentence_is_recognised() -> None:
     assert _headed_en("Overview It is a small temple in the north of the city.")
     assert not _headed_en("It is a small temple in the north of the city.")
     assert not _headed_en("Summary")
+
+
+# ---------------------------------------------------------------- long documents
+
+
+def _numbered(count: int) -> tuple[list[str], list[str]]:
+    """*count* sentence pairs told apart by their numbers; every 37th English one dropped."""
+    ja = [f"{1000 + k}年に{k % 28 + 1}件の記録が見つかった。" for k in range(count)]
+    en = [f"In {1000 + k}, {k % 28 + 1} records were found." for k in range(count)
+          if k % 37 != 20]
+    return ja, en
+
+
+def test_a_long_document_is_aligned_in_windows_so_work_grows_linearly(
+        analyzer: Analyzer, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Issue 16.14: anchors, scores, the learned word list and the DP used to span the whole
+    # document, so memory (and the word-pair counts) grew with it. Past `window_from`
+    # segments a side, each pass holds one window: 4x the sentences, about 4x the DP cells
+    # and anchor work, and no pass larger than a window.
+    import tm.align as mod
+
+    seen: list[tuple[int, int]] = []
+    cells = [0]
+    build, dp = mod.build_anchors, mod._dp
+
+    def counting_build(ja: list[str], en: list[str], **kw: object) -> object:
+        seen.append((len(ja), len(en)))
+        return build(ja, en, **kw)  # type: ignore[arg-type]
+
+    def counting_dp(n: int, m: int, sc: object, band: list[tuple[int, int]]) -> object:
+        cells[0] += sum(hi - lo + 1 for lo, hi in band)
+        return dp(n, m, sc, band)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(mod, "build_anchors", counting_build)
+    monkeypatch.setattr(mod, "_dp", counting_dp)
+    params = AlignParams(window_from=150, window=150)
+    work = {}
+    for count in (300, 1200):
+        seen.clear()
+        cells[0] = 0
+        ja, en = _numbered(count)
+        beads = align(ja, en, analyzer=analyzer, params=params)
+        _check_cover(beads, len(ja), len(en))
+        # every sentence with its translation, the ones without one left alone
+        k = 0
+        for i in range(count):
+            if i % 37 == 20:
+                assert ((i,), ()) in _pairs(beads)
+            else:
+                assert ((i,), (k,)) in _pairs(beads)
+                k += 1
+        assert max(a for a, _ in seen) <= 150 and max(b for _, b in seen) <= 150 + 15 + 15
+        work[count] = (cells[0], sum(a + b for a, b in seen))
+    assert 3.0 <= work[1200][0] / work[300][0] <= 5.0, work
+    assert 3.0 <= work[1200][1] / work[300][1] <= 5.0, work
+
+
+def test_a_document_below_the_window_is_aligned_whole(analyzer: Analyzer) -> None:
+    ja, en = _numbered(120)
+    whole = align(ja, en, analyzer=analyzer, params=AlignParams(window_from=10**6))
+    assert align(ja, en, analyzer=analyzer, params=AlignParams(window_from=120)) == whole
+    windowed = align(ja, en, analyzer=analyzer, params=AlignParams(window_from=50, window=50))
+    assert _pairs(windowed) == _pairs(whole)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(_TEXT, max_size=30),
+    st.lists(_TEXT, max_size=30),
+    st.lists(st.sampled_from(["text", "heading", "list", "boilerplate"]), max_size=30),
+    st.integers(1, 8),
+)
+def test_windows_cover_every_segment_once(ja: list[str], en: list[str], kinds: list[str],
+                                          window: int) -> None:
+    # tiny windows: one side running out first, empty windows, a last window with a tail
+    params = AlignParams(window_from=2, window=window, learn=False)
+    beads = align(ja, en, analyzer=None, ja_kinds=kinds, en_kinds=kinds[::-1], params=params)
+    _check_cover(beads, len(ja), len(en))
