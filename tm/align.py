@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import math
 import unicodedata
 from collections import Counter
@@ -163,22 +164,7 @@ class _Scorer:
         self.ne = [0.0]
         for nc in null_en:
             self.ne.append(self.ne[-1] + nc)
-        self.anchors = anchors
-        w = {t: v for t, v in anchors.weight.items() if not t.startswith("l:")}
-        self.w = w
-        self.wl = {t: v for t, v in anchors.weight.items() if t.startswith("l:")}
-        self.pair = _pair_scores(anchors, w)
-        self.lpair = _pair_scores(anchors, self.wl)
-        self.rj = [0.0]
-        for c in anchors.ja:
-            self.rj.append(self.rj[-1] + sum(w[t] * n for t, n in c.items() if t in w))
-        self.re = [0.0]
-        for c in anchors.en:
-            self.re.append(self.re[-1] + sum(w[t] * n for t, n in c.items() if t in w))
-        self.jov = _overlaps(anchors.ja, w)
-        self.eov = _overlaps(anchors.en, w)
-        self.ljov = _overlaps(anchors.ja, self.wl)
-        self.leov = _overlaps(anchors.en, self.wl)
+        self._weigh(anchors)
         self.prior = {
             (1, 1): 0.0, (2, 1): p.merge_cost, (1, 2): p.merge_cost, (2, 2): p.two_two_cost,
             (3, 1): p.three_cost, (1, 3): p.three_cost,
@@ -200,6 +186,32 @@ class _Scorer:
         for ends in self.groups.values():
             for a in ends:
                 self.prior[(a, 1)] = p.group_cost
+
+    def _weigh(self, anchors: DocAnchors) -> None:
+        """Set the parts of the scorer that depend on the anchors and their weights."""
+        self.anchors = anchors
+        w = {t: v for t, v in anchors.weight.items() if not t.startswith("l:")}
+        self.w = w
+        self.wl = {t: v for t, v in anchors.weight.items() if t.startswith("l:")}
+        self.pair = _pair_scores(anchors, w)
+        self.lpair = _pair_scores(anchors, self.wl)
+        self.rj = [0.0]
+        for c in anchors.ja:
+            self.rj.append(self.rj[-1] + sum(w[t] * n for t, n in c.items() if t in w))
+        self.re = [0.0]
+        for c in anchors.en:
+            self.re.append(self.re[-1] + sum(w[t] * n for t, n in c.items() if t in w))
+        self.jov = _overlaps(anchors.ja, w)
+        self.eov = _overlaps(anchors.en, w)
+        self.ljov = _overlaps(anchors.ja, self.wl)
+        self.leov = _overlaps(anchors.en, self.wl)
+
+    def reweighed(self) -> _Scorer:
+        """A scorer for the same segments after the anchors changed (learned pairs added):
+        the anchor-independent parts (lengths, kinds, null costs) are shared, not rebuilt."""
+        new = copy.copy(self)
+        new._weigh(self.anchors)
+        return new
 
     def lex(self, i0: int, i1: int, j0: int, j1: int) -> float:
         """Word-list score of a bead (entries shared by the joined segments, once each)."""
@@ -711,7 +723,7 @@ def _align_whole(ja: Sequence[str], en: Sequence[str], analyzer: Analyzer | None
         learned = _learn_lexicon(steps, sc)
         if learned:
             anchors.add_pairs(learned)
-            sc = _Scorer(ja, en, anchors, null_ja, null_en, p, ja_kinds, en_kinds, furniture)
+            sc = sc.reweighed()
             steps = _dp(n, m, sc, _path_band(n, m, steps, p.refine_band))
     return _beads(steps, sc)
 
