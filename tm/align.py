@@ -10,10 +10,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from .anchors import DocAnchors, build_anchors, is_boilerplate
+from .anchors import DocAnchors, JaAnalyses, build_anchors, is_boilerplate
 from .model import Bead
 
 if TYPE_CHECKING:
+    from .anchors import JaAnalysis
     from .japanese import Analyzer
     from .lexicon import Lexicon
 
@@ -695,14 +696,17 @@ def _unpaired(n: int, m: int) -> list[Bead]:
 def _align_whole(ja: Sequence[str], en: Sequence[str], analyzer: Analyzer | None,
                  ja_kinds: Sequence[str] | None, en_kinds: Sequence[str] | None,
                  lexicon: Sequence[tuple[str, str]], p: AlignParams,
-                 builtin: Lexicon | None) -> list[Bead]:
-    """:func:`align` of a whole document (or of one window of a long one)."""
+                 builtin: Lexicon | None,
+                 ja_analysis: Sequence[JaAnalysis] | None = None) -> list[Bead]:
+    """:func:`align` of a whole document (or of one window of a long one, with the
+    :func:`~tm.anchors.analyse_ja` of its segments)."""
     n, m = len(ja), len(en)
     if n == 0 or m == 0:
         return _unpaired(n, m)
     null_ja = _null_costs(ja, ja_kinds, p)
     null_en = _null_costs(en, en_kinds, p)
-    anchors = build_anchors(ja, en, analyzer=analyzer, lexicon=lexicon, builtin=builtin)
+    anchors = build_anchors(ja, en, analyzer=analyzer, lexicon=lexicon, builtin=builtin,
+                            ja_analysis=ja_analysis)
     _mute_foreign(anchors, ja, en)
     furniture: tuple[list[int], list[int]] = ([], [])
     if p.orphan_bonus:
@@ -744,8 +748,24 @@ def _align_windows(ja: Sequence[str], en: Sequence[str], analyzer: Analyzer | No
     in its first ``p.window_keep`` share; the rest, whose end may be cut off on one side, is
     aligned again at the start of the next window. Every segment is thus aligned about 1.25
     times, and each pass's anchors, scores and DP hold one window: linear time and bounded
-    memory, however long the document.
+    memory, however long the document. Each Japanese segment's own analysis (Sudachi) is
+    made once, ahead of the windows, by a child process when there is one
+    (:class:`~tm.anchors.JaAnalyses`).
     """
+    out: list[Bead] = []
+    analyses = JaAnalyses(ja, analyzer, builtin)
+    try:
+        _windows(ja, en, analyzer, ja_kinds, en_kinds, lexicon, p, builtin, analyses, out)
+    finally:
+        analyses.close()
+    return out
+
+
+def _windows(ja: Sequence[str], en: Sequence[str], analyzer: Analyzer | None,
+             ja_kinds: Sequence[str] | None, en_kinds: Sequence[str] | None,
+             lexicon: Sequence[tuple[str, str]], p: AlignParams, builtin: Lexicon | None,
+             analyses: JaAnalyses, out: list[Bead]) -> None:
+    """The loop of :func:`_align_windows`: append the kept beads of each window to *out*."""
     import bisect
 
     n, m = len(ja), len(en)
@@ -757,7 +777,6 @@ def _align_windows(ja: Sequence[str], en: Sequence[str], analyzer: Analyzer | No
         ce.append(ce[-1] + _en_len(t))
     ratio = (ce[m] + 1) / (cj[n] + 1)
     slack = max(1, p.window // 10)
-    out: list[Bead] = []
     i0 = j0 = 0
     while i0 < n or j0 < m:
         i1 = min(n, i0 + p.window)
@@ -768,7 +787,8 @@ def _align_windows(ja: Sequence[str], en: Sequence[str], analyzer: Analyzer | No
         beads = _align_whole(
             ja[i0:i1], en[j0:j1], analyzer,
             None if ja_kinds is None else ja_kinds[i0:i1],
-            None if en_kinds is None else en_kinds[j0:j1], lexicon, p, builtin)
+            None if en_kinds is None else en_kinds[j0:j1], lexicon, p, builtin,
+            analyses.window(i0, i1))
         last = i1 == n and j1 == m
         keep = len(beads) if last else _window_cut(beads, int((i1 - i0) * p.window_keep))
         for b in beads[:keep]:
@@ -777,7 +797,6 @@ def _align_windows(ja: Sequence[str], en: Sequence[str], analyzer: Analyzer | No
         for b in beads[:keep]:
             i0 += len(b.ja_ids)
             j0 += len(b.en_ids)
-    return out
 
 
 def _window_cut(beads: list[Bead], rows: int) -> int:
