@@ -93,6 +93,11 @@ _BEADS: tuple[tuple[int, int], ...] = (
 )
 
 
+#: slack of the cheap pruning bound in :func:`_dp` (relative and absolute): far above
+#: the rounding of a few additions, far below any difference of costs that matters
+_BOUND_MARGIN = 1.0 + 1e-9
+_BOUND_SLACK = 1e-9
+
 _GROUP = 100  # back-pointer code of a composite list bead: _GROUP + its JA size
 
 
@@ -456,12 +461,20 @@ def _dp(n: int, m: int, sc: _Scorer, band: list[tuple[int, int]]) -> list[tuple[
     jlead, elead, lead = sc.jlead, sc.elead, p.kind_bonus
     glue_rows = {(1, 2): sc.glue12, (2, 1): sc.glue21}
     # joined bead types, with the rows where a glued-heading bonus may apply
-    joined = [(ab, k, glue_rows.get(ab)) for k, ab in enumerate(_BEADS)
-              if ab[0] and ab[1] and ab != (1, 1)]
+    joined = [(a, b, k, glue_rows.get((a, b)), prior[(a, b)])
+              for k, (a, b) in enumerate(_BEADS) if a and b and (a, b) != (1, 1)]
     groups = sc.groups
     glue = sc.glue
     run = p.null_run
     need = p.null_run_from - 1  # unpaired segments that must come just before, same side
+    # prefix sums of each row's best pair score (anchors, word list): a joined bead of b
+    # English segments shares at most b times its rows' best scores
+    top = [0.0]
+    for scores in pair:
+        top.append(top[-1] + (max(scores.values()) if scores else 0.0))
+    ltop = [0.0]
+    for scores in lpair:
+        ltop.append(ltop[-1] + (max(scores.values()) if scores else 0.0))
     cost: list[list[float]] = []
     back: list[list[int]] = []
     for i in range(n + 1):
@@ -523,7 +536,7 @@ def _dp(n: int, m: int, sc: _Scorer, band: list[tuple[int, int]]) -> list[tuple[
                             c -= lead
                         if c < best:
                             best, arg = c, 0
-                for (a, b), k, rows in joined:
+                for a, b, k, rows, bead_prior in joined:
                     pi, pj = i - a, j - b
                     if pi < 0 or pj < 0:
                         continue
@@ -533,7 +546,7 @@ def _dp(n: int, m: int, sc: _Scorer, band: list[tuple[int, int]]) -> list[tuple[
                     prev = cost[pi][pj - qlo]
                     if prev == inf:
                         continue
-                    c = prev + prior[(a, b)]
+                    c = prev + bead_prior
                     if rows is not None and rows[pi]:
                         c -= glue(pi, pj, a, b)
                     if a > 1:
@@ -542,6 +555,12 @@ def _dp(n: int, m: int, sc: _Scorer, band: list[tuple[int, int]]) -> list[tuple[
                         # may be negative (a heading pair, a quote and its twin), so it is
                         # added before the bound below
                         c += extra(pi, i, pj, j)
+                    # a cheap bound first: no pair of the bead scores more than its row's
+                    # best (with a margin for rounding), so this skips only beads the exact
+                    # bound below would skip too
+                    bound = b * (scale * (top[i] - top[pi]) + lscale * (ltop[i] - ltop[pi]))
+                    if c - bound * _BOUND_MARGIN - _BOUND_SLACK >= best:
+                        continue
                     shared = 0.0
                     hits = 0
                     for ii in range(pi, i):
