@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import math
 import unicodedata
 from collections import Counter
@@ -9,10 +10,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from .anchors import DocAnchors, build_anchors, is_boilerplate
+from .anchors import DocAnchors, JaAnalyses, build_anchors, is_boilerplate
 from .model import Bead
 
 if TYPE_CHECKING:
+    from .anchors import JaAnalysis
     from .japanese import Analyzer
     from .lexicon import Lexicon
 
@@ -91,6 +93,11 @@ _BEADS: tuple[tuple[int, int], ...] = (
 )
 
 
+#: slack of the cheap pruning bound in :func:`_dp` (relative and absolute): far above
+#: the rounding of a few additions, far below any difference of costs that matters
+_BOUND_MARGIN = 1.0 + 1e-9
+_BOUND_SLACK = 1e-9
+
 _GROUP = 100  # back-pointer code of a composite list bead: _GROUP + its JA size
 
 
@@ -163,22 +170,7 @@ class _Scorer:
         self.ne = [0.0]
         for nc in null_en:
             self.ne.append(self.ne[-1] + nc)
-        self.anchors = anchors
-        w = {t: v for t, v in anchors.weight.items() if not t.startswith("l:")}
-        self.w = w
-        self.wl = {t: v for t, v in anchors.weight.items() if t.startswith("l:")}
-        self.pair = _pair_scores(anchors, w)
-        self.lpair = _pair_scores(anchors, self.wl)
-        self.rj = [0.0]
-        for c in anchors.ja:
-            self.rj.append(self.rj[-1] + sum(w[t] * n for t, n in c.items() if t in w))
-        self.re = [0.0]
-        for c in anchors.en:
-            self.re.append(self.re[-1] + sum(w[t] * n for t, n in c.items() if t in w))
-        self.jov = _overlaps(anchors.ja, w)
-        self.eov = _overlaps(anchors.en, w)
-        self.ljov = _overlaps(anchors.ja, self.wl)
-        self.leov = _overlaps(anchors.en, self.wl)
+        self._weigh(anchors)
         self.prior = {
             (1, 1): 0.0, (2, 1): p.merge_cost, (1, 2): p.merge_cost, (2, 2): p.two_two_cost,
             (3, 1): p.three_cost, (1, 3): p.three_cost,
@@ -200,6 +192,32 @@ class _Scorer:
         for ends in self.groups.values():
             for a in ends:
                 self.prior[(a, 1)] = p.group_cost
+
+    def _weigh(self, anchors: DocAnchors) -> None:
+        """Set the parts of the scorer that depend on the anchors and their weights."""
+        self.anchors = anchors
+        w = {t: v for t, v in anchors.weight.items() if not t.startswith("l:")}
+        self.w = w
+        self.wl = {t: v for t, v in anchors.weight.items() if t.startswith("l:")}
+        self.pair = _pair_scores(anchors, w)
+        self.lpair = _pair_scores(anchors, self.wl)
+        self.rj = [0.0]
+        for c in anchors.ja:
+            self.rj.append(self.rj[-1] + sum(w[t] * n for t, n in c.items() if t in w))
+        self.re = [0.0]
+        for c in anchors.en:
+            self.re.append(self.re[-1] + sum(w[t] * n for t, n in c.items() if t in w))
+        self.jov = _overlaps(anchors.ja, w)
+        self.eov = _overlaps(anchors.en, w)
+        self.ljov = _overlaps(anchors.ja, self.wl)
+        self.leov = _overlaps(anchors.en, self.wl)
+
+    def reweighed(self) -> _Scorer:
+        """A scorer for the same segments after the anchors changed (learned pairs added):
+        the anchor-independent parts (lengths, kinds, null costs) are shared, not rebuilt."""
+        new = copy.copy(self)
+        new._weigh(self.anchors)
+        return new
 
     def lex(self, i0: int, i1: int, j0: int, j1: int) -> float:
         """Word-list score of a bead (entries shared by the joined segments, once each)."""
@@ -340,7 +358,8 @@ def _pair_scores(anchors: DocAnchors, w: dict[str, float]) -> list[dict[int, flo
             if wt is None:
                 continue
             for j, m in postings[tok]:
-                row[j] = row.get(j, 0.0) + wt * min(n, m)
+                # the smaller count, without the call to min (a hot loop)
+                row[j] = row.get(j, 0.0) + wt * (n if n < m else m)
         rows.append(row)
     return rows
 
@@ -443,12 +462,20 @@ def _dp(n: int, m: int, sc: _Scorer, band: list[tuple[int, int]]) -> list[tuple[
     jlead, elead, lead = sc.jlead, sc.elead, p.kind_bonus
     glue_rows = {(1, 2): sc.glue12, (2, 1): sc.glue21}
     # joined bead types, with the rows where a glued-heading bonus may apply
-    joined = [(ab, k, glue_rows.get(ab)) for k, ab in enumerate(_BEADS)
-              if ab[0] and ab[1] and ab != (1, 1)]
+    joined = [(a, b, k, glue_rows.get((a, b)), prior[(a, b)])
+              for k, (a, b) in enumerate(_BEADS) if a and b and (a, b) != (1, 1)]
     groups = sc.groups
     glue = sc.glue
     run = p.null_run
     need = p.null_run_from - 1  # unpaired segments that must come just before, same side
+    # prefix sums of each row's best pair score (anchors, word list): a joined bead of b
+    # English segments shares at most b times its rows' best scores
+    top = [0.0]
+    for scores in pair:
+        top.append(top[-1] + (max(scores.values()) if scores else 0.0))
+    ltop = [0.0]
+    for scores in lpair:
+        ltop.append(ltop[-1] + (max(scores.values()) if scores else 0.0))
     cost: list[list[float]] = []
     back: list[list[int]] = []
     for i in range(n + 1):
@@ -510,7 +537,7 @@ def _dp(n: int, m: int, sc: _Scorer, band: list[tuple[int, int]]) -> list[tuple[
                             c -= lead
                         if c < best:
                             best, arg = c, 0
-                for (a, b), k, rows in joined:
+                for a, b, k, rows, bead_prior in joined:
                     pi, pj = i - a, j - b
                     if pi < 0 or pj < 0:
                         continue
@@ -520,7 +547,7 @@ def _dp(n: int, m: int, sc: _Scorer, band: list[tuple[int, int]]) -> list[tuple[
                     prev = cost[pi][pj - qlo]
                     if prev == inf:
                         continue
-                    c = prev + prior[(a, b)]
+                    c = prev + bead_prior
                     if rows is not None and rows[pi]:
                         c -= glue(pi, pj, a, b)
                     if a > 1:
@@ -529,6 +556,12 @@ def _dp(n: int, m: int, sc: _Scorer, band: list[tuple[int, int]]) -> list[tuple[
                         # may be negative (a heading pair, a quote and its twin), so it is
                         # added before the bound below
                         c += extra(pi, i, pj, j)
+                    # a cheap bound first: no pair of the bead scores more than its row's
+                    # best (with a margin for rounding), so this skips only beads the exact
+                    # bound below would skip too
+                    bound = b * (scale * (top[i] - top[pi]) + lscale * (ltop[i] - ltop[pi]))
+                    if c - bound * _BOUND_MARGIN - _BOUND_SLACK >= best:
+                        continue
                     shared = 0.0
                     hits = 0
                     for ii in range(pi, i):
@@ -683,14 +716,17 @@ def _unpaired(n: int, m: int) -> list[Bead]:
 def _align_whole(ja: Sequence[str], en: Sequence[str], analyzer: Analyzer | None,
                  ja_kinds: Sequence[str] | None, en_kinds: Sequence[str] | None,
                  lexicon: Sequence[tuple[str, str]], p: AlignParams,
-                 builtin: Lexicon | None) -> list[Bead]:
-    """:func:`align` of a whole document (or of one window of a long one)."""
+                 builtin: Lexicon | None,
+                 ja_analysis: Sequence[JaAnalysis] | None = None) -> list[Bead]:
+    """:func:`align` of a whole document (or of one window of a long one, with the
+    :func:`~tm.anchors.analyse_ja` of its segments)."""
     n, m = len(ja), len(en)
     if n == 0 or m == 0:
         return _unpaired(n, m)
     null_ja = _null_costs(ja, ja_kinds, p)
     null_en = _null_costs(en, en_kinds, p)
-    anchors = build_anchors(ja, en, analyzer=analyzer, lexicon=lexicon, builtin=builtin)
+    anchors = build_anchors(ja, en, analyzer=analyzer, lexicon=lexicon, builtin=builtin,
+                            ja_analysis=ja_analysis)
     _mute_foreign(anchors, ja, en)
     furniture: tuple[list[int], list[int]] = ([], [])
     if p.orphan_bonus:
@@ -711,7 +747,7 @@ def _align_whole(ja: Sequence[str], en: Sequence[str], analyzer: Analyzer | None
         learned = _learn_lexicon(steps, sc)
         if learned:
             anchors.add_pairs(learned)
-            sc = _Scorer(ja, en, anchors, null_ja, null_en, p, ja_kinds, en_kinds, furniture)
+            sc = sc.reweighed()
             steps = _dp(n, m, sc, _path_band(n, m, steps, p.refine_band))
     return _beads(steps, sc)
 
@@ -732,8 +768,24 @@ def _align_windows(ja: Sequence[str], en: Sequence[str], analyzer: Analyzer | No
     in its first ``p.window_keep`` share; the rest, whose end may be cut off on one side, is
     aligned again at the start of the next window. Every segment is thus aligned about 1.25
     times, and each pass's anchors, scores and DP hold one window: linear time and bounded
-    memory, however long the document.
+    memory, however long the document. Each Japanese segment's own analysis (Sudachi) is
+    made once, ahead of the windows, by a child process when there is one
+    (:class:`~tm.anchors.JaAnalyses`).
     """
+    out: list[Bead] = []
+    analyses = JaAnalyses(ja, analyzer, builtin)
+    try:
+        _windows(ja, en, analyzer, ja_kinds, en_kinds, lexicon, p, builtin, analyses, out)
+    finally:
+        analyses.close()
+    return out
+
+
+def _windows(ja: Sequence[str], en: Sequence[str], analyzer: Analyzer | None,
+             ja_kinds: Sequence[str] | None, en_kinds: Sequence[str] | None,
+             lexicon: Sequence[tuple[str, str]], p: AlignParams, builtin: Lexicon | None,
+             analyses: JaAnalyses, out: list[Bead]) -> None:
+    """The loop of :func:`_align_windows`: append the kept beads of each window to *out*."""
     import bisect
 
     n, m = len(ja), len(en)
@@ -745,7 +797,6 @@ def _align_windows(ja: Sequence[str], en: Sequence[str], analyzer: Analyzer | No
         ce.append(ce[-1] + _en_len(t))
     ratio = (ce[m] + 1) / (cj[n] + 1)
     slack = max(1, p.window // 10)
-    out: list[Bead] = []
     i0 = j0 = 0
     while i0 < n or j0 < m:
         i1 = min(n, i0 + p.window)
@@ -756,7 +807,8 @@ def _align_windows(ja: Sequence[str], en: Sequence[str], analyzer: Analyzer | No
         beads = _align_whole(
             ja[i0:i1], en[j0:j1], analyzer,
             None if ja_kinds is None else ja_kinds[i0:i1],
-            None if en_kinds is None else en_kinds[j0:j1], lexicon, p, builtin)
+            None if en_kinds is None else en_kinds[j0:j1], lexicon, p, builtin,
+            analyses.window(i0, i1))
         last = i1 == n and j1 == m
         keep = len(beads) if last else _window_cut(beads, int((i1 - i0) * p.window_keep))
         for b in beads[:keep]:
@@ -765,7 +817,6 @@ def _align_windows(ja: Sequence[str], en: Sequence[str], analyzer: Analyzer | No
         for b in beads[:keep]:
             i0 += len(b.ja_ids)
             j0 += len(b.en_ids)
-    return out
 
 
 def _window_cut(beads: list[Bead], rows: int) -> int:

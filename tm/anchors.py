@@ -8,7 +8,7 @@ import re
 import unicodedata
 from collections import Counter
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .translit import KATAKANA_RUN, kana_to_romaji, name_key, skeleton
 
@@ -23,6 +23,9 @@ __all__ = [
     "en_words",
     "is_boilerplate",
     "DocAnchors",
+    "JaAnalyses",
+    "JaAnalysis",
+    "analyse_ja",
     "build_anchors",
 ]
 
@@ -480,6 +483,121 @@ def _occurrences(haystack: str, starts: list[int], needle: str) -> list[int]:
     return out
 
 
+#: what :func:`build_anchors` takes from one Japanese segment alone: its anchor counts
+#: (numbers, Latin words), the romaji keys of its readings, its content words, and the
+#: word-list entries found in it (``None`` without a word list)
+JaAnalysis = tuple[Counter[str], list[tuple[str, bool]], set[str], list[int] | None]
+
+
+def analyse_ja(text: str, analyzer: Analyzer | None, builtin: Lexicon | None) -> JaAnalysis:
+    """The per-segment part of :func:`build_anchors` for one Japanese segment (Sudachi's
+    share of the work: a long document computes it once per segment, ahead of its windows).
+
+    >>> c, keys, content, lex = analyse_ja("1909年にCNBCと会った。", None, None)
+    >>> sorted(c), lex
+    (['n:1909', 'w:cnbc'], None)
+    """
+    c: Counter[str] = Counter(ja_numbers(text))
+    for w in latin_tokens(text):
+        c["w:" + w] += 1
+    forms: set[str] = set()
+    keys, content = _reading_keys(text, analyzer, forms if builtin is not None else None)
+    lex = None
+    if builtin is not None:
+        # a list in the set's own order: the anchors are added in that order
+        lex = list(builtin.ja_hits(unicodedata.normalize("NFKC", text), forms))
+    return c, keys, content, lex
+
+
+#: Japanese segments per task of the analysing child process
+_CHUNK = 500
+#: the child's analyzer and word list, set by :func:`_child_init`
+_CHILD: tuple[Analyzer | None, Lexicon | None] = (None, None)
+
+
+def _child_init(analyzer: Analyzer, builtin: Lexicon | None) -> None:
+    import signal
+
+    global _CHILD
+    # Ctrl-C reaches the whole process group: the parent stops the child itself
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _CHILD = (analyzer, builtin)
+
+
+def _child_analyse(texts: list[str]) -> list[JaAnalysis]:
+    analyzer, builtin = _CHILD
+    return [analyse_ja(t, analyzer, builtin) for t in texts]
+
+
+class JaAnalyses:
+    """:func:`analyse_ja` of every Japanese segment of a long document, handed out window by
+    window: each segment is analysed once although windows overlap, and, with a Sudachi
+    :class:`~tm.japanese.Analyzer` where processes fork, by a child process that works ahead
+    of the windows (the second core tokenizes while the first aligns). Should the child
+    fail, the segments it has not delivered are analysed here.
+
+    >>> a = JaAnalyses(["1909年。", "CNBCだ。"], None, None)
+    >>> [sorted(c) for c, *_ in a.window(0, 2)]
+    [['n:1909'], ['w:cnbc']]
+    >>> a.close()
+    """
+
+    def __init__(self, ja: Sequence[str], analyzer: Analyzer | None,
+                 builtin: Lexicon | None) -> None:
+        import multiprocessing
+
+        from .japanese import Analyzer
+
+        self.ja, self.analyzer, self.builtin = ja, analyzer, builtin
+        self.done: dict[int, JaAnalysis] = {}
+        self.next = 0  # segments before this one were analysed (and maybe dropped)
+        self.pool: Any = None
+        self.chunks: list[Any] = []
+        if type(analyzer) is Analyzer and "fork" in multiprocessing.get_all_start_methods():
+            from concurrent.futures import ProcessPoolExecutor
+
+            # fork: the child starts with the loaded dictionary and word list, and "spawn"
+            # would import the caller's main module again
+            self.pool = ProcessPoolExecutor(
+                1, mp_context=multiprocessing.get_context("fork"),
+                initializer=_child_init, initargs=(analyzer, builtin))
+            self.chunks = [self.pool.submit(_child_analyse, list(ja[k : k + _CHUNK]))
+                           for k in range(0, len(ja), _CHUNK)]
+
+    def window(self, i0: int, i1: int) -> list[JaAnalysis]:
+        """The analyses of segments ``i0..i1-1`` (*i0* never goes back: earlier ones are
+        dropped)."""
+        while self.next < i1:
+            k = self.next
+            got: list[JaAnalysis] | None = None
+            if self.pool is not None:
+                try:
+                    got = self.chunks[k // _CHUNK].result()
+                    self.chunks[k // _CHUNK] = None  # held in self.done now
+                except Exception:  # noqa: BLE001 - a dead child: analyse here instead
+                    self._stop()
+            if got is None:
+                got = [analyse_ja(t, self.analyzer, self.builtin)
+                       for t in self.ja[k : k + _CHUNK]]
+            for n, a in enumerate(got):
+                self.done[k + n] = a
+            self.next = k + len(got)
+        for k in [k for k in self.done if k < i0]:
+            del self.done[k]
+        return [self.done[k] for k in range(i0, i1)]
+
+    def close(self) -> None:
+        """Stop the child process (if any) and release the analyses."""
+        self._stop()
+        self.done.clear()
+
+    def _stop(self) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+            self.pool = None
+            self.chunks = []
+
+
 def build_anchors(
     ja: Sequence[str],
     en: Sequence[str],
@@ -488,12 +606,14 @@ def build_anchors(
     lexicon: Sequence[tuple[str, str]] = (),
     seed: bool = True,
     builtin: Lexicon | None = None,
+    ja_analysis: Sequence[JaAnalysis] | None = None,
 ) -> DocAnchors:
     """Extract and cross-resolve the anchors of one document pair.
 
     *seed* adds the weak anchors of :data:`tm.seedlex.SEED_LEXICON` (common words);
     *builtin* (see :func:`tm.lexicon.load_lexicon`) adds one ``l:`` anchor per word-list
-    entry found on both sides.
+    entry found on both sides. *ja_analysis* gives :func:`analyse_ja` of every Japanese
+    segment when it was computed before (with the same *analyzer* and *builtin*).
 
     >>> d = build_anchors(["1909年に京都でCNBCと会った。"], ["He met CNBC in Kyoto in 1909."])
     >>> sorted(set(d.ja[0]) & set(d.en[0]))
@@ -512,15 +632,15 @@ def build_anchors(
     ja_keys_per: list[list[tuple[str, bool]]] = []
     ja_content: list[set[str]] = []
     all_keys: set[tuple[str, bool]] = set()
-    ja_lex: list[set[int]] = []
-    for t in ja:
-        c: Counter[str] = Counter(ja_numbers(t))
-        for w in latin_tokens(t):
-            c["w:" + w] += 1
-        forms: set[str] = set()
-        keys, content = _reading_keys(t, analyzer, forms if builtin is not None else None)
-        if builtin is not None:
-            ja_lex.append(builtin.ja_hits(unicodedata.normalize("NFKC", t), forms))
+    ja_lex: list[list[int]] = []
+    for at, t in enumerate(ja):
+        if ja_analysis is None:
+            c, keys, content, lex = analyse_ja(t, analyzer, builtin)
+        else:
+            c0, keys, content, lex = ja_analysis[at]
+            c = Counter(c0)  # a copy: the document's anchors are added to it below
+        if lex is not None:
+            ja_lex.append(lex)
         ja_keys_per.append(keys)
         ja_content.append(content)
         all_keys.update(keys)
@@ -576,14 +696,14 @@ def build_anchors(
     return DocAnchors(ja_c, en_c, ja_content, en_content)
 
 
-def _add_builtin(lx: Lexicon, ja_lex: list[set[int]], en: Sequence[str],
+def _add_builtin(lx: Lexicon, ja_lex: list[list[int]], en: Sequence[str],
                  ja_c: list[Counter[str]], en_c: list[Counter[str]]) -> None:
     """Word-list anchors (``l:``): an entry found in a JA and an EN segment, once each."""
     from .lexicon import en_stems
 
     seen_ja: set[int] = set()
-    for hits in ja_lex:
-        seen_ja.update(hits)
+    for found in ja_lex:
+        seen_ja.update(found)
     if not seen_ja:
         return
     for j, t in enumerate(en):
@@ -591,8 +711,8 @@ def _add_builtin(lx: Lexicon, ja_lex: list[set[int]], en: Sequence[str],
         for n in hits:
             if n in seen_ja:
                 en_c[j][f"l:{n}"] = 1
-    for i, hits in enumerate(ja_lex):
-        for n in hits:
+    for i, found in enumerate(ja_lex):
+        for n in found:
             ja_c[i][f"l:{n}"] = 1
 
 
