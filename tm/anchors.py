@@ -8,7 +8,7 @@ import re
 import unicodedata
 from collections import Counter
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from .translit import KATAKANA_RUN, kana_to_romaji, name_key, skeleton
 
@@ -509,32 +509,9 @@ def analyse_ja(text: str, analyzer: Analyzer | None, builtin: Lexicon | None) ->
     return c, keys, content, lex
 
 
-#: Japanese segments per task of the analysing child process
-_CHUNK = 500
-#: the child's analyzer and word list, set by :func:`_child_init`
-_CHILD: tuple[Analyzer | None, Lexicon | None] = (None, None)
-
-
-def _child_init(analyzer: Analyzer, builtin: Lexicon | None) -> None:
-    import signal
-
-    global _CHILD
-    # Ctrl-C reaches the whole process group: the parent stops the child itself
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    _CHILD = (analyzer, builtin)
-
-
-def _child_analyse(texts: list[str]) -> list[JaAnalysis]:
-    analyzer, builtin = _CHILD
-    return [analyse_ja(t, analyzer, builtin) for t in texts]
-
-
 class JaAnalyses:
     """:func:`analyse_ja` of every Japanese segment of a long document, handed out window by
-    window: each segment is analysed once although windows overlap, and, with a Sudachi
-    :class:`~tm.japanese.Analyzer` where processes fork, by a child process that works ahead
-    of the windows (the second core tokenizes while the first aligns). Should the child
-    fail, the segments it has not delivered are analysed here.
+    window: each segment is analysed once although windows overlap.
 
     >>> a = JaAnalyses(["1909年。", "CNBCだ。"], None, None)
     >>> [sorted(c) for c, *_ in a.window(0, 2)]
@@ -544,58 +521,23 @@ class JaAnalyses:
 
     def __init__(self, ja: Sequence[str], analyzer: Analyzer | None,
                  builtin: Lexicon | None) -> None:
-        import multiprocessing
-
-        from .japanese import Analyzer
-
         self.ja, self.analyzer, self.builtin = ja, analyzer, builtin
         self.done: dict[int, JaAnalysis] = {}
         self.next = 0  # segments before this one were analysed (and maybe dropped)
-        self.pool: Any = None
-        self.chunks: list[Any] = []
-        if type(analyzer) is Analyzer and "fork" in multiprocessing.get_all_start_methods():
-            from concurrent.futures import ProcessPoolExecutor
-
-            # fork: the child starts with the loaded dictionary and word list, and "spawn"
-            # would import the caller's main module again
-            self.pool = ProcessPoolExecutor(
-                1, mp_context=multiprocessing.get_context("fork"),
-                initializer=_child_init, initargs=(analyzer, builtin))
-            self.chunks = [self.pool.submit(_child_analyse, list(ja[k : k + _CHUNK]))
-                           for k in range(0, len(ja), _CHUNK)]
 
     def window(self, i0: int, i1: int) -> list[JaAnalysis]:
         """The analyses of segments ``i0..i1-1`` (*i0* never goes back: earlier ones are
         dropped)."""
-        while self.next < i1:
-            k = self.next
-            got: list[JaAnalysis] | None = None
-            if self.pool is not None:
-                try:
-                    got = self.chunks[k // _CHUNK].result()
-                    self.chunks[k // _CHUNK] = None  # held in self.done now
-                except Exception:  # noqa: BLE001 - a dead child: analyse here instead
-                    self._stop()
-            if got is None:
-                got = [analyse_ja(t, self.analyzer, self.builtin)
-                       for t in self.ja[k : k + _CHUNK]]
-            for n, a in enumerate(got):
-                self.done[k + n] = a
-            self.next = k + len(got)
+        for k in range(max(self.next, i0), i1):
+            self.done[k] = analyse_ja(self.ja[k], self.analyzer, self.builtin)
+        self.next = max(self.next, i1)
         for k in [k for k in self.done if k < i0]:
             del self.done[k]
         return [self.done[k] for k in range(i0, i1)]
 
     def close(self) -> None:
-        """Stop the child process (if any) and release the analyses."""
-        self._stop()
+        """Release the analyses."""
         self.done.clear()
-
-    def _stop(self) -> None:
-        if self.pool is not None:
-            self.pool.shutdown(wait=True, cancel_futures=True)
-            self.pool = None
-            self.chunks = []
 
 
 def build_anchors(
