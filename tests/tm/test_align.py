@@ -620,46 +620,20 @@ def test_windows_cover_every_segment_once(ja: list[str], en: list[str], kinds: l
 
 
 
-def _ja_texts() -> list[str]:
-    return [f"第{i}回の日米首脳会談で、トランプ大統領は関税を{i}%引き上げると述べた。"
-            for i in range(1, 1201)]  # three chunks of 500
 
-
-def test_ja_analyses_from_the_child_process_equal_analysing_here(analyzer: Analyzer) -> None:
-    """A windowed document's Japanese segments are analysed by a forked child: what it hands
-    back, window by window, is what analysing in this process gives."""
-    from tm.anchors import JaAnalyses, analyse_ja
-    from tm.lexicon import load_lexicon
-
-    builtin = load_lexicon()
-    texts = _ja_texts()
-    here = [analyse_ja(t, analyzer, builtin) for t in texts]
-    analyses = JaAnalyses(texts, analyzer, builtin)
-    try:
-        assert analyses.pool is not None  # this machine forks: the child does the work
-        assert analyses.window(0, 600) == here[:600]
-        assert analyses.window(400, 1200) == here[400:]
-    finally:
-        analyses.close()
-
-
-def test_ja_analyses_are_made_here_when_the_child_fails(
-    analyzer: Analyzer, monkeypatch: pytest.MonkeyPatch
+def test_ja_analyses_of_overlapping_windows_equal_analysing_each_segment(
+    analyzer: Analyzer,
 ) -> None:
-    """A child that fails (here: its work cannot even be sent to it) is stopped and the
-    segments it did not deliver are analysed in this process, with the same result."""
-    import tm.anchors
+    """A windowed document analyses each Japanese segment once although windows overlap:
+    what a window gets is what analysing its segments one by one gives."""
     from tm.anchors import JaAnalyses, analyse_ja
     from tm.lexicon import load_lexicon
 
     builtin = load_lexicon()
-    texts = _ja_texts()
+    texts = [f"第{i}回の日米首脳会談で、トランプ大統領は関税を{i}%引き上げると述べた。"
+             for i in range(1, 301)]
     here = [analyse_ja(t, analyzer, builtin) for t in texts]
-    monkeypatch.setattr(tm.anchors, "_child_analyse", lambda chunk: 1 / 0)
     analyses = JaAnalyses(texts, analyzer, builtin)
-    try:
-        assert analyses.pool is not None
-        assert analyses.window(0, 1200) == here
-        assert analyses.pool is None  # stopped after the failure
-    finally:
-        analyses.close()
+    assert analyses.window(0, 120) == here[:120]
+    assert analyses.window(100, 300) == here[100:]
+    assert min(analyses.done) == 100  # the segments behind the window were let go
