@@ -125,11 +125,10 @@ def sniff(head: bytes) -> str | None:
     """
     if head.startswith(b"PK\x03\x04"):
         return "xlsx"
-    text = head.lstrip(b"\xef\xbb\xbf").lstrip()
-    if text.startswith(b"<") or head.startswith((b"\xff\xfe", b"\xfe\xff")):
-        root = xml_root(head)
-        return XML_ROOTS.get(root.lower()) if root else None
-    first = text.split(b"\n", 1)[0]
+    root = xml_root(head)
+    if root is not None:
+        return XML_ROOTS.get(root.lower())
+    first = head.lstrip(b"\xef\xbb\xbf").lstrip().split(b"\n", 1)[0]
     if b"\t" in first:
         return "tsv"
     if b"," in first:
@@ -144,19 +143,18 @@ _XML_NAME = re.compile(r"<([^\s/>!?]+)")
 
 def xml_root(head: bytes) -> str | None:
     """The local name of the root element of the XML document that starts with *head* (the
-    XML declaration, comments, processing instructions and a DOCTYPE skipped; UTF-16 and
-    UTF-8 with or without a BOM), or None when *head* does not start like XML.
+    XML declaration, comments, processing instructions and a DOCTYPE skipped; in any
+    encoding the XML readers take, see :func:`exports.xmlutil.head_text`), or None when
+    *head* does not start like XML.
 
     >>> xml_root(b'<?xml version="1.0"?>\\n<!-- c --><!DOCTYPE tmx SYSTEM "x.dtd"><tmx v="1">')
     'tmx'
     >>> xml_root(b'<xlf:xliff xmlns:xlf="urn:x">'), xml_root(b"plain text")
     ('xliff', None)
     """
-    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
-        text = head.decode("utf-16", errors="ignore")
-    else:
-        text = head.decode("utf-8", errors="ignore")
-    text = text.lstrip("\ufeff")
+    from .xmlutil import head_text
+
+    text = head_text(head)
     pos = 0
     while True:
         m = _XML_SKIP.match(text, pos)

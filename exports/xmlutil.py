@@ -109,6 +109,23 @@ def _sniff(head: bytes, name: str) -> str | None:
     return None if declared.lower() in _NATIVE else info.name
 
 
+def head_text(head: bytes) -> str:
+    """The first bytes of an XML file as text, for sniffing its root element: decoded as the
+    byte-order mark, the UTF-16/32 byte pattern or the XML declaration says (the same
+    choice the readers make), undecodable or cut-off bytes dropped, never an error.
+
+    >>> head_text('<?xml version="1.0" encoding="Shift_JIS"?><tmx>'.encode("shift_jis"))
+    '<?xml version="1.0" encoding="Shift_JIS"?><tmx>'
+    >>> head_text("<tbx/>".encode("utf-16"))
+    '<tbx/>'
+    """
+    try:
+        codec = _sniff(head, "") or "utf-8"
+    except ParseError:  # an unknown declared encoding: the reader will say so
+        codec = "utf-8"
+    return head.decode(codec, errors="ignore").lstrip("\ufeff")
+
+
 class _Transcoder(io.RawIOBase):
     """A read-only byte stream: the source decoded with *codec* and re-encoded as UTF-8,
     the XML declaration's ``encoding`` rewritten to ``UTF-8``."""
