@@ -16,8 +16,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import click
-
-from tm.errors import TaiyakuError
+from taiyaku.core.errors import TaiyakuError
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -53,7 +52,7 @@ class TaiyakuCommand(click.Command):
 def _bad_value(value: Any) -> str | None:
     """What is wrong with one converted argument value, or None."""
     if isinstance(value, str):
-        from tm.printable import bad_text_position
+        from taiyaku.core.printable import bad_text_position
 
         at = bad_text_position(value)
         if at is not None:
@@ -161,7 +160,7 @@ def _environment_error(e: Exception, db: Path | None = None,
         return _one_line(f"{where}{e.strerror or e}{hint}")
     sqlite3 = sys.modules.get("sqlite3")
     if sqlite3 is not None and isinstance(e, sqlite3.DatabaseError) and db is not None:
-        from tm.store import describe_database_error, remember_damage
+        from taiyaku.tm.store import describe_database_error, remember_damage
 
         known = remember_damage(db, e, command) or describe_database_error(db, e, fallback=False)
         if known is not None:
@@ -178,7 +177,7 @@ def _environment_error(e: Exception, db: Path | None = None,
 def _one_line(message: str) -> str:
     """One line, with control characters and undecodable bytes of quoted file content or
     file names shown visibly (never sent raw to the terminal)."""
-    from tm.printable import visible
+    from taiyaku.core.printable import visible
 
     return visible(" ".join(message.split()))
 
@@ -214,7 +213,7 @@ def open_store(ctx: click.Context, db_path: Path | None, *, create: bool = True,
     :param readonly: the command only reads: a missing database is refused, and read-only
         media are read
     """
-    from tm.store import Store
+    from taiyaku.tm.store import Store
 
     ctx.meta["taiyaku.command"] = ctx.command_path
     store = Store.open(db_path, create=create, readonly=readonly, on_wait=info,
@@ -226,7 +225,7 @@ def open_store(ctx: click.Context, db_path: Path | None, *, create: bool = True,
 
 def emit(obj: Any) -> None:
     """Print *obj* as JSON on stdout (every control character escaped)."""
-    from tm.printable import json_text
+    from taiyaku.core.printable import json_text
 
     click.echo(json_text(obj))
 
@@ -234,7 +233,7 @@ def emit(obj: Any) -> None:
 def progress_reporter() -> Callable[..., None]:
     """A progress callback drawing on stderr when it is a terminal, silent otherwise."""
     if not sys.stderr.isatty():
-        from tm.progress import no_progress
+        from taiyaku.core.progress import no_progress
 
         return no_progress
     last = [0.0]
@@ -313,7 +312,7 @@ def ingest(ctx: click.Context, file: Path, en_file: Path | None, layout: str, pr
       taiyaku ingest ja.txt --en en.txt --review review.xlsx
       taiyaku ingest news-ja.txt --layout mono
     """
-    from tm.ingest import IngestOptions, ingest_file
+    from taiyaku.tm.ingest import IngestOptions, ingest_file
 
     store = open_store(ctx, db_path)
     options = IngestOptions(en_path=en_file, layout=layout, presegmented=presegmented,
@@ -343,7 +342,7 @@ def align(file: Path, en_file: Path | None, en_opt: Path | None, layout: str,
       taiyaku align ja.txt en.txt --presegmented --format tsv
       taiyaku align bilingual-article.txt --format json
     """
-    from tm.ingest import align_document
+    from taiyaku.tm.ingest import align_document
 
     if en_file is not None and en_opt is not None:
         raise click.UsageError("give the English file either as EN_FILE or --en, not both")
@@ -367,7 +366,7 @@ def segment(file: Path | None, lang: str, show_rules: bool, as_json: bool) -> No
       taiyaku segment article.txt
       taiyaku segment --show-rules
     """
-    from tm.segment import RULES, segment_file
+    from taiyaku.tm.segment import RULES, segment_file
 
     if show_rules:
         emit(RULES) if as_json else click.echo("\n".join(f"- {r}" for r in RULES))
@@ -414,7 +413,7 @@ def tm_search(ctx: click.Context, query: str | None, queries: Path | None, limit
       taiyaku tm search "strategic ambiguity" --concordance
       taiyaku tm search --queries segments.txt --json
     """
-    from tm.search import SearchOptions, run_search
+    from taiyaku.tm.search import SearchOptions, run_search
 
     if (query is None) == (queries is None):
         raise click.UsageError("give either QUERY or --queries FILE")
@@ -459,7 +458,7 @@ def tm_import(ctx: click.Context, file: Path, include_drafts: bool, db_path: Pat
       taiyaku tm import omegat/project_save.tmx
       taiyaku tm import job.sdlxliff --include-drafts
     """
-    from tm.tmio import import_tm
+    from taiyaku.tm.tmio import import_tm
 
     store = open_store(ctx, db_path)
     result = import_tm(store, file, progress=progress_reporter(),
@@ -484,7 +483,7 @@ def tm_export(ctx: click.Context, output: Path, db_path: Path | None, as_json: b
     Example:
       taiyaku tm export -o memory.tmx
     """
-    from tm.tmio import export_tm
+    from taiyaku.tm.tmio import export_tm
 
     store = open_store(ctx, db_path, readonly=True)
     result = export_tm(store, output)
@@ -520,7 +519,7 @@ def terms_extract(ctx: click.Context, min_freq: int, limit: int, db_path: Path |
     Example:
       taiyaku terms extract --min-freq 2 --limit 300
     """
-    from glossary.extract import ExtractOptions, extract_terms
+    from taiyaku.glossary.extract import ExtractOptions, extract_terms
 
     store = open_store(ctx, db_path)
     result = extract_terms(store, ExtractOptions(min_freq=min_freq, limit=limit),
@@ -544,7 +543,7 @@ def terms_search(ctx: click.Context, query: str, limit: int, db_path: Path | Non
       taiyaku terms search せんりゃく
       taiyaku terms search "Rare Earths"
     """
-    from glossary.lookup import render_entries, search_terms
+    from taiyaku.glossary.lookup import render_entries, search_terms
 
     store = open_store(ctx, db_path, readonly=True)
     hits = search_terms(store, query, limit=limit)
@@ -565,8 +564,8 @@ def terms_list(ctx: click.Context, status: str | None, limit: int, db_path: Path
     Example:
       taiyaku terms list --status approved --limit 100
     """
-    from glossary.lookup import render_entries
-    from glossary.store import list_terms
+    from taiyaku.glossary.lookup import render_entries
+    from taiyaku.glossary.store import list_terms
 
     store = open_store(ctx, db_path, readonly=True)
     entries = list_terms(store, status=status, limit=limit)
@@ -590,11 +589,11 @@ def terms_add(ctx: click.Context, ja: str, en: str | None, note: str | None, sta
     Example:
       taiyaku terms add 戦略的曖昧さ "strategic ambiguity" --note "US policy on Taiwan"
     """
-    from glossary.store import add_term
+    from taiyaku.glossary.store import add_term
 
     store = open_store(ctx, db_path)
     entry = add_term(store, ja, en, note=note, status=status)
-    from tm.printable import visible
+    from taiyaku.core.printable import visible
 
     emit(entry.to_json()) if as_json else click.echo(
         f"added term {entry.id}: {visible(ja)} = {visible(en or '')}")
@@ -614,7 +613,7 @@ def terms_set_status(ctx: click.Context, term_id: int, status: str, db_path: Pat
     Example:
       taiyaku terms set-status 12 approved
     """
-    from glossary.store import set_status
+    from taiyaku.glossary.store import set_status
 
     store = open_store(ctx, db_path, create=False)
     entry = set_status(store, term_id, status)
@@ -655,7 +654,7 @@ def terms_import(ctx: click.Context, file: Path, allow_monolingual: bool, db_pat
       taiyaku terms import client-glossary.tbx
       taiyaku terms import terms.csv --json
     """
-    from glossary.io import import_glossary
+    from taiyaku.glossary.io import import_glossary
 
     store = open_store(ctx, db_path)
     result = import_glossary(store, file, progress=progress_reporter(),
@@ -694,7 +693,7 @@ def terms_export(ctx: click.Context, output: Path, tbx_version: str, status: str
       taiyaku terms export -o glossary.tbx --tbx-version 3
       taiyaku terms export -o glossary.xlsx
     """
-    from glossary.io import export_glossary
+    from taiyaku.glossary.io import export_glossary
 
     store = open_store(ctx, db_path, readonly=True)
     result = export_glossary(store, output, tbx_version=tbx_version, status=status,
@@ -726,7 +725,7 @@ def pretranslate(ctx: click.Context, file: Path, output: Path, min_score: float,
       taiyaku pretranslate new.txt -o new.xlf --report analysis.html
       taiyaku pretranslate new.txt -o new.xlsx
     """
-    from tm.pretranslate import PretranslateOptions, pretranslate_file
+    from taiyaku.tm.pretranslate import PretranslateOptions, pretranslate_file
 
     store = open_store(ctx, db_path, readonly=True)
     options = PretranslateOptions(output=output, min_score=min_score, report=report,
@@ -746,7 +745,7 @@ def stats(ctx: click.Context, db_path: Path | None, as_json: bool) -> None:
     Example:
       taiyaku stats --json
     """
-    from tm.stats import collect_stats
+    from taiyaku.tm.stats import collect_stats
 
     store = open_store(ctx, db_path, readonly=True)
     result = collect_stats(store)
@@ -781,7 +780,7 @@ def db_check(ctx: click.Context, quick: bool, db_path: Path | None, as_json: boo
       taiyaku db check
       taiyaku db check --db client.db --quick --json
     """
-    from tm.store import check_database, default_db_path
+    from taiyaku.tm.store import check_database, default_db_path
 
     report = check_database(db_path or default_db_path(), full=not quick)
     emit(report.to_json()) if as_json else click.echo(report.render())
@@ -807,7 +806,7 @@ def db_recover(source: Path, output: Path, no_shell: bool, as_json: bool) -> Non
     Example:
       taiyaku db recover ~/.config/taiyaku/taiyaku.db -o recovered.db
     """
-    from tm.store import recover_database
+    from taiyaku.tm.store import recover_database
 
     result = recover_database(source, output, use_sqlite_shell=not no_shell,
                               progress=progress_reporter())

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from tm.errors import ExportError
+from taiyaku.core.errors import ExportError
 
 __all__ = ["FORMULA_TRIGGERS", "GUARD", "XLSX_CELL_LIMIT", "CellTooLong", "guard_cell",
            "unguard_cell", "written_by_taiyaku", "check_xlsx_text"]
@@ -89,7 +89,7 @@ def check_xlsx_text(text: str, what: str, *, instead: str = ".tmx, .tbx or .csv"
     '港湾'
     >>> check_xlsx_text("x" * 40_000, "entry 1, column note")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
-    exports.cells.CellTooLong: entry 1, column note holds 40,000 characters; an XLSX cell ...
+    taiyaku.exports.cells.CellTooLong: entry 1, column note holds 40,000 characters; ...
     """
     if len(text) > XLSX_CELL_LIMIT:
         raise CellTooLong(

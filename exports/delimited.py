@@ -19,12 +19,11 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import IO, Any
 
-from glossary.model import TermEntry
-from tm.errors import ParseError
-from tm.model import TMUnit
-
-from .cells import guard_cell, unguard_cell, written_by_taiyaku
-from .tabular import (
+from taiyaku.core.errors import ParseError
+from taiyaku.core.model import TMUnit
+from taiyaku.core.terms import TermEntry
+from taiyaku.exports.cells import guard_cell, unguard_cell, written_by_taiyaku
+from taiyaku.exports.tabular import (
     GLOSSARY_COLUMNS,
     GLOSSARY_KNOWN,
     GLOSSARY_REQUIRED,
@@ -37,7 +36,7 @@ from .tabular import (
     row_to_unit,
     unit_to_row,
 )
-from .xmlutil import clean_xml_text
+from taiyaku.exports.xmlutil import clean_xml_text
 
 __all__ = ["Delimited", "CSV", "TSV", "read", "write", "read_units", "write_units"]
 
@@ -120,7 +119,7 @@ class Delimited:
         """Write glossary entries, one row each (extra options such as ``meta`` are ignored).
 
         >>> buf = io.BytesIO()
-        >>> from glossary.model import TermForm
+        >>> from taiyaku.core.terms import TermForm
         >>> CSV.write([TermEntry(ja=(TermForm("川習会", "ja"),))], buf)
         >>> buf.getvalue().decode().splitlines()[1].split(",")[:4]
         ['', '川習会', '', 'candidate']

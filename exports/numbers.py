@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 
-from tm.errors import ParseError
+from taiyaku.core.errors import ParseError
 
 __all__ = ["INT_MIN", "INT_MAX", "parse_int", "parse_float", "storable"]
 
@@ -32,7 +32,7 @@ def parse_int(raw: str, *, name: str, line: int | None, field: str) -> int:
     >>> parse_int("99999999999999999999", name="t.csv", line=4, field="position")
     ... # doctest: +ELLIPSIS
     Traceback (most recent call last):
-    tm.errors.ParseError: t.csv:4: position '99999999999999999999' is out of range (a whole ...
+    taiyaku.core.errors.ParseError: t.csv:4: position '99999999999999999999' is out of range ...
     """
     text = raw.strip()
     try:
@@ -57,7 +57,7 @@ def parse_float(raw: str, *, name: str, line: int | None, field: str) -> float:
     0.75
     >>> parse_float("1e400", name="m.tmx", line=9, field="x-confidence")
     Traceback (most recent call last):
-    tm.errors.ParseError: m.tmx:9: x-confidence '1e400' is not a finite number
+    taiyaku.core.errors.ParseError: m.tmx:9: x-confidence '1e400' is not a finite number
     """
     return _float(raw.strip(), name, line, field, "a number")
 

@@ -21,7 +21,7 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import IO
 
-from tm.errors import ExportError
+from taiyaku.core.errors import ExportError
 
 __all__ = ["atomic_output", "OutputSet", "check_outputs", "new_file_mode"]
 
@@ -103,7 +103,7 @@ class OutputSet:
     @contextlib.contextmanager
     def open(self, path: PathLike) -> Iterator[IO[bytes]]:
         """Yield a binary file for *path*; it replaces *path* when the whole set succeeds."""
-        from .cells import CellTooLong
+        from taiyaku.exports.cells import CellTooLong
 
         target = _real_target(path)
         folder = _check_folder(target, path)
@@ -207,10 +207,10 @@ def check_outputs(outputs: Mapping[str, PathLike | None], *,
 
     >>> check_outputs({"output": "a.db"}, database="a.db")
     Traceback (most recent call last):
-    tm.errors.ExportError: a.db: the output is the database itself; choose another file name
+    taiyaku.core.errors.ExportError: a.db: the output is the database itself; choose another ...
     >>> check_outputs({"output": "x.json", "report": "./x.json"})  # doctest: +ELLIPSIS
     Traceback (most recent call last):
-    tm.errors.ExportError: ./x.json: the report would overwrite the output; give them ...
+    taiyaku.core.errors.ExportError: ./x.json: the report would overwrite the output; give them ...
     """
     given = [(role, p) for role, p in outputs.items() if p is not None]
     protected: list[tuple[str, Path]] = []

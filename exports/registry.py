@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
-from tm.errors import ExportError, InputError
+from taiyaku.core.errors import ExportError, InputError
 
 __all__ = [
     "GlossaryFormat", "TMFormat", "GLOSSARY_FORMATS", "TM_FORMATS", "glossary_format_for",
@@ -29,20 +29,20 @@ __all__ = [
 
 #: extension → (format name, "module" or "module:attr" that has read/write)
 GLOSSARY_FORMATS: dict[str, tuple[str, str]] = {
-    ".tbx": ("TBX", "exports.tbx"),
-    ".xlsx": ("XLSX", "exports.xlsx"),
-    ".csv": ("CSV", "exports.delimited:CSV"),
-    ".tsv": ("TSV", "exports.delimited:TSV"),
+    ".tbx": ("TBX", "taiyaku.exports.tbx"),
+    ".xlsx": ("XLSX", "taiyaku.exports.xlsx"),
+    ".csv": ("CSV", "taiyaku.exports.delimited:CSV"),
+    ".tsv": ("TSV", "taiyaku.exports.delimited:TSV"),
 }
 #: extension → (format name, "module[:attr]", reader name, writer name); an empty writer name
 #: means the format is read only (bilingual XLIFF goes into the TM through ``tm import``; the
 #: TM is not exported as XLIFF)
 TM_FORMATS: dict[str, tuple[str, str, str, str]] = {
-    ".tmx": ("TMX", "exports.tmx", "read", "write"),
-    ".xlsx": ("XLSX", "exports.xlsx", "read_units", "write_units"),
-    ".csv": ("CSV", "exports.delimited:CSV", "read_units", "write_units"),
-    ".tsv": ("TSV", "exports.delimited:TSV", "read_units", "write_units"),
-    **{ext: ("XLIFF", "exports.xliffin", "read_segments", "")
+    ".tmx": ("TMX", "taiyaku.exports.tmx", "read", "write"),
+    ".xlsx": ("XLSX", "taiyaku.exports.xlsx", "read_units", "write_units"),
+    ".csv": ("CSV", "taiyaku.exports.delimited:CSV", "read_units", "write_units"),
+    ".tsv": ("TSV", "taiyaku.exports.delimited:TSV", "read_units", "write_units"),
+    **{ext: ("XLIFF", "taiyaku.exports.xliffin", "read_segments", "")
        for ext in (".xlf", ".xliff", ".sdlxliff", ".mqxliff", ".mxliff")},
 }
 _SNIFF_EXT = {"tbx": ".tbx", "tmx": ".tmx", "xliff": ".xliff", "xlsx": ".xlsx", "csv": ".csv",
@@ -54,7 +54,7 @@ XML_ROOTS = {"tmx": "tmx", "xliff": "xliff", "martif": "tbx", "tbx": "tbx"}
 def resolve(spec: str) -> Any:
     """Import ``"module"`` or ``"module:attr"`` and return the module or the attribute.
 
-    >>> resolve("exports.delimited:TSV").delimiter
+    >>> resolve("taiyaku.exports.delimited:TSV").delimiter
     '\\t'
     """
     module_name, _, attr = spec.partition(":")
@@ -96,7 +96,7 @@ class TMFormat:
 
         :param one_sided: for the spreadsheet formats (XLSX, CSV, TSV): called with (line,
             missing side) for a row with text in one language only, which is then skipped;
-            without it such a row is a :class:`~tm.errors.ParseError`.
+            without it such a row is a :class:`~core.errors.ParseError`.
         :param skipped: for TMX: called with (line, reason, languages) for each ``<tu>``
             without both a Japanese and an English side (see :data:`exports.tmx.Skipped`)
         """
@@ -152,7 +152,7 @@ def xml_root(head: bytes) -> str | None:
     >>> xml_root(b'<xlf:xliff xmlns:xlf="urn:x">'), xml_root(b"plain text")
     ('xliff', None)
     """
-    from .xmlutil import head_text
+    from taiyaku.exports.xmlutil import head_text
 
     text = head_text(head)
     pos = 0

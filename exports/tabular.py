@@ -32,11 +32,10 @@ import json
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from glossary.model import FORM_KINDS, STATUSES, TermEntry, TermForm
-from tm.errors import ParseError
-from tm.model import TMUnit
-
-from .numbers import parse_float, parse_int
+from taiyaku.core.errors import ParseError
+from taiyaku.core.model import TMUnit
+from taiyaku.core.terms import FORM_KINDS, STATUSES, TermEntry, TermForm
+from taiyaku.exports.numbers import parse_float, parse_int
 
 __all__ = [
     "GLOSSARY_COLUMNS", "GLOSSARY_KNOWN", "LEGACY_GLOSSARY_COLUMNS", "TM_COLUMNS",
@@ -369,7 +368,7 @@ def row_to_unit(row: Mapping[str, Any], name: str, line: int | None, *,
     'parallel text'
     >>> row_to_unit({"ja": "対訳", "en": ""}, "m.csv", 3)  # doctest: +ELLIPSIS
     Traceback (most recent call last):
-    tm.errors.ParseError: m.csv:3: the en cell is empty (a TM unit needs both Japanese ...
+    taiyaku.core.errors.ParseError: m.csv:3: the en cell is empty (a TM unit needs both Japanese ...
     >>> skipped = []
     >>> row_to_unit({"ja": " ", "en": "x"}, "m.csv", 4,
     ...             one_sided=lambda line, side: skipped.append((line, side))), skipped

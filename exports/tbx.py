@@ -57,18 +57,17 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import IO, Any
 
-from glossary.model import STATUSES, TermEntry, TermForm
-from tm.errors import ExportError, ParseError
-
-from .numbers import storable
-from .xmlutil import (
+from taiyaku.core.errors import ExportError, ParseError
+from taiyaku.core.terms import STATUSES, TermEntry, TermForm
+from taiyaku.exports.numbers import storable
+from taiyaku.exports.xmlutil import (
     clean_xml_text,
     local_name,
     namespace_uri,
     normalize_space,
     safe_iterparse,
 )
-from .xmlwriter import XmlWriter
+from taiyaku.exports.xmlwriter import XmlWriter
 
 __all__ = ["read", "write", "status_text", "NAME", "EXTENSIONS", "TBX3_NS", "META_PREFIX",
            "META_PI"]
@@ -279,7 +278,7 @@ def write(
 
 
 def _header_lines(meta: Mapping[str, str] | None) -> list[str]:
-    from tm.signature import taiyaku_version
+    from taiyaku.core.signature import taiyaku_version
 
     now = datetime.now(UTC).replace(microsecond=0).isoformat()
     lines = [f"Exported by taiyaku {taiyaku_version()} on {now} (TBX-Basic glossary, ja-en)."]

@@ -12,10 +12,16 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import IO, Any
 
-from exports.numbers import parse_float, parse_int
-from exports.xmlutil import MAX_XML_DEPTH, clean_xml_text, depth_error, join_inline, utf8_stream
-from tm.errors import ParseError
-from tm.model import TMUnit
+from taiyaku.core.errors import ParseError
+from taiyaku.core.model import TMUnit
+from taiyaku.exports.numbers import parse_float, parse_int
+from taiyaku.exports.xmlutil import (
+    MAX_XML_DEPTH,
+    clean_xml_text,
+    depth_error,
+    join_inline,
+    utf8_stream,
+)
 
 __all__ = ["read", "write", "lang_code", "NAME", "EXTENSIONS"]
 

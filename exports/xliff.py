@@ -60,10 +60,9 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import IO, Any
 
-from tm.errors import ExportError, ParseError
-
-from .xmlutil import inline_text, local_name, namespace_uri, safe_iterparse
-from .xmlwriter import XmlWriter
+from taiyaku.core.errors import ExportError, ParseError
+from taiyaku.exports.xmlutil import inline_text, local_name, namespace_uri, safe_iterparse
+from taiyaku.exports.xmlwriter import XmlWriter
 
 __all__ = ["XliffSegment", "Candidate", "TermRef", "TermHit", "read", "write", "NS20", "NS12",
            "NAME", "EXTENSIONS"]
@@ -273,7 +272,7 @@ def _status_words(t: TermRef) -> str:
 
 def _write12(segments: Iterable[XliffSegment], fp: IO[bytes], src_lang: str, trg_lang: str,
              original: str) -> None:
-    from tm.signature import taiyaku_version
+    from taiyaku.core.signature import taiyaku_version
 
     w = XmlWriter(fp)
     w.start("xliff", {"version": "1.2", "xmlns": NS12})

@@ -35,9 +35,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import IO, Any
 
-from tm.errors import ParseError
-
-from .xmlutil import inline_text, local_name, namespace_uri, safe_iterparse
+from taiyaku.core.errors import ParseError
+from taiyaku.exports.xmlutil import inline_text, local_name, namespace_uri, safe_iterparse
 
 __all__ = ["BilingualSegment", "read_segments", "CONFIRMED_STATES", "EXTENSIONS"]
 

@@ -25,12 +25,11 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import IO, TYPE_CHECKING, Any
 
-from glossary.model import STATUSES, TermEntry
-from tm.errors import ParseError
-from tm.model import TMUnit
-
-from .cells import XLSX_CELL_LIMIT, check_xlsx_text
-from .tabular import (
+from taiyaku.core.errors import ParseError
+from taiyaku.core.model import TMUnit
+from taiyaku.core.terms import STATUSES, TermEntry
+from taiyaku.exports.cells import XLSX_CELL_LIMIT, check_xlsx_text
+from taiyaku.exports.tabular import (
     GLOSSARY_COLUMNS,
     GLOSSARY_KNOWN,
     GLOSSARY_REQUIRED,
@@ -43,7 +42,7 @@ from .tabular import (
     row_to_unit,
     unit_to_row,
 )
-from .xmlutil import clean_xml_text
+from taiyaku.exports.xmlutil import clean_xml_text
 
 if TYPE_CHECKING:
     from openpyxl import Workbook
@@ -76,7 +75,7 @@ def write(records: Iterable[TermEntry], fp: IO[bytes], *,
     """Write glossary entries to an XLSX workbook (sheets "Glossary" and "About").
 
     >>> buf = io.BytesIO()
-    >>> from glossary.model import TermForm
+    >>> from taiyaku.core.terms import TermForm
     >>> write([TermEntry(ja=(TermForm("=1+1", "ja"),))], buf)
     >>> [e.ja[0].text for e in read(io.BytesIO(buf.getvalue()), "g.xlsx")]
     ['=1+1']
@@ -270,8 +269,7 @@ def _about_sheet(wb: Workbook, meta: Mapping[str, str] | None, layout: str, n: i
                  columns: Sequence[str]) -> None:
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
-
-    from tm.signature import taiyaku_version
+    from taiyaku.core.signature import taiyaku_version
 
     ws: Any = wb.create_sheet(ABOUT)
     ws.column_dimensions["A"].width = 22

@@ -20,7 +20,7 @@ import unicodedata
 from collections.abc import Iterable, Iterator, MutableMapping
 from typing import IO, Any
 
-from tm.errors import ParseError
+from taiyaku.core.errors import ParseError
 
 __all__ = ["clean_xml_text", "safe_iterparse", "utf8_stream", "depth_error", "join_inline",
            "inline_text", "local_name", "namespace_uri", "normalize_space", "MAX_XML_BYTES",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import IO
 
-from .xmlutil import clean_xml_text
+from taiyaku.exports.xmlutil import clean_xml_text
 
 __all__ = ["XmlWriter", "escape_text", "escape_attr"]
 

@@ -8,21 +8,28 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from tm.japanese import katakana_to_hiragana
-from tm.normalize import normalize
-from tm.printable import visible
-from tm.progress import Progress, no_progress
-
-from .extract_en import GENERAL_EN, EnCandidate, en_chunks, en_tokens, extract_en, is_name, score_en
-from .extract_ja import JaCandidate, SegmentText, extract_ja, is_katakana, score_ja
-from .keys import display_singular, en_key, ja_key
-from .model import TermEntry, TermForm
-from .pairing import Gloss, Pair, associate, find_glosses, transliterates
-from .store import delete_extracted_candidates, insert_entry, protected_keys
+from taiyaku.core.japanese import katakana_to_hiragana
+from taiyaku.core.normalize import normalize
+from taiyaku.core.printable import visible
+from taiyaku.core.progress import Progress, no_progress
+from taiyaku.core.terms import TermEntry, TermForm
+from taiyaku.glossary.extract_en import (
+    GENERAL_EN,
+    EnCandidate,
+    en_chunks,
+    en_tokens,
+    extract_en,
+    is_name,
+    score_en,
+)
+from taiyaku.glossary.extract_ja import JaCandidate, SegmentText, extract_ja, is_katakana, score_ja
+from taiyaku.glossary.keys import display_singular, en_key, ja_key
+from taiyaku.glossary.pairing import Gloss, Pair, associate, find_glosses, transliterates
+from taiyaku.glossary.store import delete_extracted_candidates, insert_entry, protected_keys
 
 if TYPE_CHECKING:
-    from tm.japanese import Analyzer
-    from tm.store import Store
+    from taiyaku.core.japanese import Analyzer
+    from taiyaku.tm.store import Store
 
 __all__ = ["ExtractOptions", "ExtractResult", "extract_terms"]
 
@@ -148,14 +155,14 @@ def extract_terms(
     forbidden, imported, hand-added and hand-edited entries are never touched, and a
     candidate whose term they already hold is not stored again.
 
-    >>> from tm.store import Store
+    >>> from taiyaku.tm.store import Store
     >>> s = Store.open(":memory:")
     >>> extract_terms(s).summary().splitlines()[0][:31]
     'extracted 0 candidate terms fro'
     """
     options = options or ExtractOptions()
     if analyzer is None:
-        from tm.japanese import Analyzer
+        from taiyaku.core.japanese import Analyzer
 
         analyzer = Analyzer()
     ja_segs, en_segs, names = _load_segments(store)

@@ -8,10 +8,9 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from tm.normalize import normalize
-
-from .extract_ja import SegmentText
-from .keys import containers_of, en_key
+from taiyaku.core.normalize import normalize
+from taiyaku.glossary.extract_ja import SegmentText
+from taiyaku.glossary.keys import containers_of, en_key
 
 __all__ = ["EnCandidate", "extract_en", "score_en", "en_tokens", "en_chunks", "is_title_line",
            "STOPWORDS", "GENERAL_EN"]

@@ -9,13 +9,12 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from tm.japanese import katakana_to_hiragana
-from tm.normalize import normalize
-
-from .keys import containers_of
+from taiyaku.core.japanese import katakana_to_hiragana
+from taiyaku.core.normalize import normalize
+from taiyaku.glossary.keys import containers_of
 
 if TYPE_CHECKING:
-    from tm.japanese import Analyzer, Token
+    from taiyaku.core.japanese import Analyzer, Token
 
 __all__ = ["Unit", "JaCandidate", "SegmentText", "compound_units", "candidate_spans",
            "extract_ja", "is_katakana", "GENERAL_NOUNS"]
@@ -373,7 +372,7 @@ def extract_ja(
 ) -> dict[str, JaCandidate]:
     """Count every candidate compound of *segments*; scores are filled by :func:`score_ja`.
 
-    >>> from tm.japanese import Analyzer
+    >>> from taiyaku.core.japanese import Analyzer
     >>> c = extract_ja([SegmentText(1, 1, "一般輸出許可の条件をまとめる。")], Analyzer())
     >>> sorted(c)
     ['一般輸出', '一般輸出許可', '輸出許可']

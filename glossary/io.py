@@ -9,16 +9,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from tm.errors import ExportError, InputError
-from tm.printable import counted, path_text, visible
-from tm.progress import Progress, no_progress
-
-from .model import TermEntry, TermForm
+from taiyaku.core.errors import ExportError, InputError
+from taiyaku.core.printable import counted, path_text, visible
+from taiyaku.core.progress import Progress, no_progress
+from taiyaku.core.terms import TermEntry, TermForm
 
 if TYPE_CHECKING:
-    from tm.store import Store
-
-    from .store import ImportOutcome
+    from taiyaku.glossary.store import ImportOutcome
+    from taiyaku.tm.store import Store
 
 __all__ = ["ImportResult", "ExportResult", "import_glossary", "export_glossary", "group_rows"]
 
@@ -51,7 +49,7 @@ class ImportResult:
 
     def to_json(self) -> dict[str, object]:
         """Machine-readable shape for ``--json``."""
-        from .store import IMPORT_ACTIONS
+        from taiyaku.glossary.store import IMPORT_ACTIONS
 
         return {"file": path_text(self.path), "format": self.format, "rows_read": self.rows,
                 "entries_read": self.read, "entries_written": self.written,
@@ -62,7 +60,7 @@ class ImportResult:
 
     def summary(self) -> str:
         """A few lines for people: the counts, then each merge and skip."""
-        from .store import IMPORT_ACTIONS
+        from taiyaku.glossary.store import IMPORT_ACTIONS
 
         grouped = (f" ({self.rows} rows; rows with the same Japanese term are one entry)"
                    if self.rows != self.read else "")
@@ -154,7 +152,7 @@ def _more_forms(have: tuple[TermForm, ...], extra: tuple[TermForm, ...], row_sta
 def _languages_found(path: Path, fmt_name: str, entries: list[TermEntry]) -> list[str]:
     """The languages a glossary file has terms in, for the one-language refusal."""
     if fmt_name == "TBX":
-        from exports.xmlutil import safe_iterparse
+        from taiyaku.exports.xmlutil import safe_iterparse
 
         langs: set[str] = set()
         with open(path, "rb") as fp:
@@ -184,15 +182,14 @@ def import_glossary(store: Store, path: str | os.PathLike[str],
     :raises ParseError: malformed or unsafe file (one line, with the line number where known)
 
     >>> import tempfile, pathlib
-    >>> from tm.store import Store
+    >>> from taiyaku.tm.store import Store
     >>> p = pathlib.Path(tempfile.mkdtemp()) / "g.csv"
     >>> _ = p.write_text("ja,en,status\\n川習会,Kawashu meeting,approved\\n", encoding="utf-8")
     >>> import_glossary(Store.open(":memory:"), p).count("added")
     1
     """
-    from exports.registry import glossary_format_for
-
-    from .store import import_entries
+    from taiyaku.exports.registry import glossary_format_for
+    from taiyaku.glossary.store import import_entries
 
     p = Path(path)
     if not p.exists():
@@ -246,18 +243,17 @@ def export_glossary(store: Store, path: str | os.PathLike[str], *, tbx_version: 
     :raises ExportError: unsupported extension, unwritable folder, unknown TBX version
 
     >>> import tempfile, pathlib
-    >>> from tm.store import Store
-    >>> from glossary.store import add_term
+    >>> from taiyaku.tm.store import Store
+    >>> from taiyaku.glossary.store import add_term
     >>> s = Store.open(":memory:")
     >>> _ = add_term(s, "戦略的曖昧さ", "strategic ambiguity")
     >>> out = pathlib.Path(tempfile.mkdtemp()) / "g.tbx"
     >>> export_glossary(s, out).entries
     1
     """
-    from exports.outfile import atomic_output, check_outputs
-    from exports.registry import glossary_format_for
-
-    from .store import iter_entries
+    from taiyaku.exports.outfile import atomic_output, check_outputs
+    from taiyaku.exports.registry import glossary_format_for
+    from taiyaku.glossary.store import iter_entries
 
     p = Path(path)
     fmt = glossary_format_for(p, for_writing=True)

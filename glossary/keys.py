@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 
-from tm.japanese import katakana_to_hiragana
-from tm.normalize import normalize
+from taiyaku.core.japanese import katakana_to_hiragana
+from taiyaku.core.normalize import normalize
 
 __all__ = [
     "ja_key", "en_key", "reading_key", "singular", "display_singular", "is_kana", "containers_of",

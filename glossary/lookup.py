@@ -8,17 +8,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from tm.normalize import has_japanese, normalize
-from tm.printable import visible
-
-from .keys import en_key, is_kana, ja_key, reading_key, singular
-from .store import iter_entries, load_entries
+from taiyaku.core.normalize import has_japanese, normalize
+from taiyaku.core.printable import visible
+from taiyaku.glossary.keys import en_key, is_kana, ja_key, reading_key, singular
+from taiyaku.glossary.store import iter_entries, load_entries
 
 if TYPE_CHECKING:
-    from tm.japanese import Analyzer
-    from tm.store import Store
-
-    from .model import TermEntry
+    from taiyaku.core.japanese import Analyzer
+    from taiyaku.core.terms import TermEntry
+    from taiyaku.tm.store import Store
 
 __all__ = ["search_terms", "render_entries", "TermIndex", "TermHit"]
 
@@ -99,8 +97,8 @@ def search_terms(store: Store, query: str, *, limit: int = 10) -> list[TermEntry
     the closer and better-scored entry wins. No Sudachi and no polars are loaded: kana
     queries are compared with the readings stored with each Japanese form.
 
-    >>> from glossary.store import add_term
-    >>> from tm.store import Store
+    >>> from taiyaku.glossary.store import add_term
+    >>> from taiyaku.tm.store import Store
     >>> s = Store.open(":memory:")
     >>> _ = add_term(s, "戦略的曖昧さ", "strategic ambiguity")
     >>> _ = add_term(s, "レアアース", "rare earth")
@@ -152,7 +150,7 @@ def _pad(text: str, width: int) -> str:
 def render_entries(entries: Sequence[TermEntry]) -> str:
     """A plain table for the terminal: id, Japanese (and variants), English, status, score.
 
-    >>> from glossary.model import TermEntry, TermForm
+    >>> from taiyaku.core.terms import TermEntry, TermForm
     >>> print(render_entries([TermEntry(ja=(TermForm("台湾有事", "ja"),), id=3)]))
        3  台湾有事  —  candidate  0.00  ×0
     """
@@ -214,9 +212,9 @@ class TermIndex:
     inflection, particles and spelling variants do not get in the way); English forms match
     whole words, case-insensitive, singular or plural. The longest term wins.
 
-    >>> from glossary.store import add_term
-    >>> from tm.japanese import Analyzer
-    >>> from tm.store import Store
+    >>> from taiyaku.glossary.store import add_term
+    >>> from taiyaku.core.japanese import Analyzer
+    >>> from taiyaku.tm.store import Store
     >>> s = Store.open(":memory:")
     >>> _ = add_term(s, "輸出規制", "export controls")
     >>> index = TermIndex.load(s, Analyzer())
@@ -269,8 +267,8 @@ class TermIndex:
     def find(self, text: str) -> list[TermHit]:
         """Terms in *text*, left to right, without overlaps (the longest wins).
 
-        >>> from glossary.model import TermEntry, TermForm
-        >>> from tm.japanese import Analyzer
+        >>> from taiyaku.core.terms import TermEntry, TermForm
+        >>> from taiyaku.core.japanese import Analyzer
         >>> e = TermEntry(ja=(TermForm("レアアース", "ja"),), en=(TermForm("rare earth", "en"),))
         >>> [h.surface for h in TermIndex(Analyzer(), [e]).find("Rare Earths and レアアースが")]
         ['Rare Earths', 'レアアース']

@@ -9,15 +9,13 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from tm.normalize import has_japanese, normalize
-from tm.translit import kana_to_romaji, name_key, skeleton
-
-from .extract_ja import compound_units, is_katakana
+from taiyaku.core.normalize import has_japanese, normalize
+from taiyaku.glossary.extract_ja import compound_units, is_katakana
+from taiyaku.tm.translit import kana_to_romaji, name_key, skeleton
 
 if TYPE_CHECKING:
-    from tm.japanese import Analyzer
-
-    from .extract_ja import SegmentText
+    from taiyaku.core.japanese import Analyzer
+    from taiyaku.glossary.extract_ja import SegmentText
 
 __all__ = ["Gloss", "find_glosses", "Pair", "associate", "transliterates"]
 
@@ -133,8 +131,8 @@ def _outer_term(text: str, pos: int, analyzer: Analyzer, inner_lang: str) -> str
 def find_glosses(segments: Iterable[SegmentText], analyzer: Analyzer) -> list[Gloss]:
     """Parenthetical glosses in both directions, classified.
 
-    >>> from tm.japanese import Analyzer
-    >>> from glossary.extract_ja import SegmentText
+    >>> from taiyaku.core.japanese import Analyzer
+    >>> from taiyaku.glossary.extract_ja import SegmentText
     >>> gl = find_glosses([SegmentText(1, 1, "国際通貨基金(IMF)の会合、台湾高鉄(以下、高鉄)。")],
     ...                   Analyzer())
     >>> [(g.outer, g.inner, g.kind) for g in gl]

@@ -8,14 +8,13 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from tm.errors import InputError
-from tm.store import Store, dumps, now_iso
-
-from .keys import en_key, ja_key, reading_key
-from .model import FORM_KINDS, STATUSES, TermEntry, TermForm
+from taiyaku.core.errors import InputError
+from taiyaku.core.terms import FORM_KINDS, STATUSES, TermEntry, TermForm
+from taiyaku.glossary.keys import en_key, ja_key, reading_key
+from taiyaku.tm.store import Store, dumps, now_iso
 
 if TYPE_CHECKING:
-    from tm.japanese import Analyzer
+    from taiyaku.core.japanese import Analyzer
 
 __all__ = [
     "list_terms", "add_term", "set_status", "get_entry", "iter_entries", "upsert_entries",
@@ -281,7 +280,7 @@ def upsert_entries(
             if not entry.ja and not entry.en:
                 continue
             if analyzer is None and any(f.reading is None for f in entry.ja):
-                from tm.japanese import Analyzer
+                from taiyaku.core.japanese import Analyzer
 
                 analyzer = Analyzer()
             existing = find_entry_id(store, entry)
@@ -311,7 +310,7 @@ def add_term(
     ja = ja.strip()
     if not ja:
         raise InputError("the Japanese term is empty")
-    from tm.japanese import Analyzer
+    from taiyaku.core.japanese import Analyzer
 
     analyzer = Analyzer()
     new_en = (TermForm(en.strip(), "en"),) if en and en.strip() else ()
@@ -556,7 +555,7 @@ def import_entries(store: Store, entries: Iterable[TermEntry]) -> list[ImportOut
             continue
         _check_status(entry.status)
         if analyzer is None and any(f.reading is None for f in entry.ja):
-            from tm.japanese import Analyzer
+            from taiyaku.core.japanese import Analyzer
 
             analyzer = Analyzer()
         label = (entry.ja or entry.en)[0].text.strip()

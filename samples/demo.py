@@ -69,11 +69,11 @@ STEPS = [
 
 
 def taiyaku_command() -> list[str]:
-    """The console script beside this interpreter, else ``python cli.py``."""
+    """The console script beside this interpreter, else ``python -m taiyaku.cli``."""
     script = Path(sys.executable).parent / ("taiyaku.exe" if os.name == "nt" else "taiyaku")
     if script.exists():
         return [str(script)]
-    return [sys.executable, str(ROOT / "cli.py")]
+    return [sys.executable, "-m", "taiyaku.cli"]
 
 
 def reason_from(stderr: str, code: int) -> str:

@@ -7,9 +7,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
-from tm.japanese import Analyzer
-from tm.store import Store
+from taiyaku.core.japanese import Analyzer
+from taiyaku.tm.store import Store
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -59,8 +58,8 @@ def pt_tm_store(store: Store) -> Store:
     """The store with tests/data/pt_tm.tsv's units (the pre-translation TM: exact, fuzzy and
     number-only matches for pt_new_ja.txt) and a small glossary (one forbidden term, one
     candidate, one nested pair)."""
-    from glossary.store import add_term
-    from tm.units import NewUnit, add_units
+    from taiyaku.glossary.store import add_term
+    from taiyaku.tm.units import NewUnit, add_units
 
     data = ROOT / "tests" / "data" / "pt_tm.tsv"
     rows = [line.split("\t") for line in data.read_text("utf-8").splitlines()

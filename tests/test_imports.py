@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -12,7 +13,7 @@ HEAVY = ["sudachipy", "polars", "openpyxl", "rapidfuzz", "numpy"]
 
 PROBE = """
 import json, sys
-import cli
+from taiyaku import cli
 after_import = sorted(m for m in {heavy} if m in sys.modules)
 from click.testing import CliRunner
 import click
@@ -32,8 +33,9 @@ print(json.dumps({{"import": after_import, "help": after_help, "codes": codes}})
 
 LIBRARY_PROBE = """
 import json, sys
-import tm.errors, tm.store, tm.textio, tm.normalize, tm.stats, tm.signature, tm.progress
-import tm.japanese, tm.index, tm.search
+import taiyaku.core.errors, taiyaku.tm.store, taiyaku.tm.textio, taiyaku.core.normalize
+import taiyaku.tm.stats, taiyaku.core.signature, taiyaku.core.progress
+import taiyaku.core.japanese, taiyaku.tm.index, taiyaku.tm.search
 print(json.dumps(sorted(m for m in {heavy} + ["click"] if m in sys.modules)))
 """
 
@@ -55,3 +57,16 @@ def test_cli_import_and_help_stay_light() -> None:
 
 def test_foundation_modules_import_neither_heavy_libraries_nor_click() -> None:
     assert json.loads(probe(LIBRARY_PROBE.format(heavy=HEAVY))) == []
+
+
+def test_every_import_uses_the_installed_names() -> None:
+    """``import tm…`` works from the repository root by accident (the folder is on sys.path) and
+    nowhere else: every import names the package, ``taiyaku.tm…``."""
+    old = re.compile(r"^\s*(?:>>> |\.\.\. )?(?:from|import) (?:tm|glossary|exports|core|store|web"
+                     r"|cli)\b", re.M)
+    files = [p for p in ROOT.rglob("*.py") if not {".venv", "build"} & set(p.parts)]
+    offenders = [f"{p.relative_to(ROOT)}:{text[:m.start()].count(chr(10)) + 1}"
+                 for p in files for text in [p.read_text(encoding="utf-8")]
+                 for m in old.finditer(text)]
+    assert len(files) > 50
+    assert offenders == []

@@ -10,13 +10,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from .anchors import DocAnchors, JaAnalyses, build_anchors, is_boilerplate
-from .model import Bead
+from taiyaku.core.model import Bead
+from taiyaku.tm.anchors import DocAnchors, JaAnalyses, build_anchors, is_boilerplate
 
 if TYPE_CHECKING:
-    from .anchors import JaAnalysis
-    from .japanese import Analyzer
-    from .lexicon import Lexicon
+    from taiyaku.core.japanese import Analyzer
+    from taiyaku.tm.anchors import JaAnalysis
+    from taiyaku.tm.lexicon import Lexicon
 
 __all__ = ["align", "AlignParams"]
 
@@ -699,7 +699,7 @@ def align(
         analyzer = _default_analyzer()
     builtin = None
     if p.builtin_lexicon and analyzer is not None:
-        from .lexicon import load_lexicon
+        from taiyaku.tm.lexicon import load_lexicon
 
         builtin = load_lexicon()
     if max(n, m) > p.window_from:
@@ -865,7 +865,7 @@ def _beads(steps: list[tuple[int, int]], sc: _Scorer) -> list[Bead]:
 def _segment_classes(texts: Sequence[str], kinds: Sequence[str] | None, lang: str) -> list[str]:
     """Per segment: its kind, ``boilerplate`` for page furniture, ``foreign`` for a line
     written wholly in the other language (an English line on the Japanese side)."""
-    from .normalize import has_japanese
+    from taiyaku.core.normalize import has_japanese
 
     out: list[str] = []
     for k, t in enumerate(texts):
@@ -1040,8 +1040,7 @@ def _repeated(texts: Sequence[str], side: list[Counter[str]], w: dict[str, float
 def _twins(a: str, b: str) -> bool:
     """Whether two lines are the same text (a quote repeated in the other half)."""
     from rapidfuzz import fuzz
-
-    from .normalize import normalize
+    from taiyaku.core.normalize import normalize
 
     return fuzz.ratio(normalize(a), normalize(b)) >= 85
 
@@ -1058,8 +1057,8 @@ def _null_costs(texts: Sequence[str], kinds: Sequence[str] | None, p: AlignParam
 
 
 def _default_analyzer() -> Analyzer | None:
-    from .errors import DependencyError
-    from .japanese import Analyzer
+    from taiyaku.core.errors import DependencyError
+    from taiyaku.core.japanese import Analyzer
 
     a = Analyzer()
     try:

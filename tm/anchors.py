@@ -10,11 +10,11 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from .translit import KATAKANA_RUN, kana_to_romaji, name_key, skeleton
+from taiyaku.tm.translit import KATAKANA_RUN, kana_to_romaji, name_key, skeleton
 
 if TYPE_CHECKING:
-    from .japanese import Analyzer
-    from .lexicon import Lexicon
+    from taiyaku.core.japanese import Analyzer
+    from taiyaku.tm.lexicon import Lexicon
 
 __all__ = [
     "ja_numbers",
@@ -96,7 +96,7 @@ def _kanji_number(run: str) -> float | None:
 
 
 def _era_re() -> re.Pattern[str]:
-    from .eras import ERA_START
+    from taiyaku.tm.eras import ERA_START
 
     names = "|".join(sorted(ERA_START, key=len, reverse=True))
     # re caches compiled patterns, so this costs one compilation per process
@@ -127,7 +127,7 @@ def ja_numbers(text: str) -> list[str]:
             value += 0.5
         out.append(f"n:{_fmt(value)}")
     for m in _era_re().finditer(s):
-        from .eras import ERA_START
+        from taiyaku.tm.eras import ERA_START
 
         num = m.group(2)
         if num == "元":
@@ -641,7 +641,7 @@ def build_anchors(
 def _add_builtin(lx: Lexicon, ja_lex: list[list[int]], en: Sequence[str],
                  ja_c: list[Counter[str]], en_c: list[Counter[str]]) -> None:
     """Word-list anchors (``l:``): an entry found in a JA and an EN segment, once each."""
-    from .lexicon import en_stems
+    from taiyaku.tm.lexicon import en_stems
 
     seen_ja: set[int] = set()
     for found in ja_lex:
@@ -677,7 +677,7 @@ def _add_seed_lexicon(ja_text: str, ja_starts: list[int], en: Sequence[str],
     """Common-word anchors (``d:``) from the built-in word list, once per segment."""
     import bisect
 
-    from .seedlex import SEED_LEXICON
+    from taiyaku.tm.seedlex import SEED_LEXICON
 
     en_text, en_starts = _joined([t.lower() for t in en])
     for n, (forms, pattern) in enumerate(SEED_LEXICON):

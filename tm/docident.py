@@ -23,9 +23,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import InputError
-from .printable import name_text, path_text, quoted
-from .store import Store
+from taiyaku.core.errors import InputError
+from taiyaku.core.printable import name_text, path_text, quoted
+from taiyaku.tm.store import Store
 
 __all__ = ["Source", "Placement", "source_of", "place"]
 

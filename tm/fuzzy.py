@@ -4,7 +4,7 @@ The score of a query *q* against a stored segment *s* (both in the query's langu
 
     raw = 100 × (1 − lev(a, b) / max(len(a), len(b)))
 
-where, for Japanese, ``a`` and ``b`` are the normalised strings (:func:`tm.normalize.normalize`:
+where, for Japanese, ``a`` and ``b`` are the normalised strings (:func:`core.normalize.normalize`:
 NFKC, width, whitespace, quote and dash variants) compared character by character, and for
 English they are the lists of lowercased word and punctuation tokens of the normalised text
 (:func:`en_tokens`) compared token by token. ``lev`` counts insertions, deletions and
@@ -29,7 +29,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .normalize import has_japanese, normalize
+from taiyaku.core.normalize import has_japanese, normalize
 
 __all__ = [
     "en_tokens",

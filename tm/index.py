@@ -32,11 +32,11 @@ from collections.abc import Iterable, Iterator, Sequence
 from itertools import repeat
 from typing import Any
 
-from .errors import StoreError
-from .fuzzy import _EN_TOKEN
-from .progress import Progress, no_progress
-from .store import Store, on_document_delete
-from .units import on_units_added
+from taiyaku.core.errors import StoreError
+from taiyaku.core.progress import Progress, no_progress
+from taiyaku.tm.fuzzy import _EN_TOKEN
+from taiyaku.tm.store import Store, on_document_delete
+from taiyaku.tm.units import on_units_added
 
 __all__ = [
     "ja_keys",
@@ -639,7 +639,7 @@ def rebuild(
 
     :param exclude_doc: leave this document's units out (it is about to be deleted)
 
-    >>> from tm.store import Store
+    >>> from taiyaku.tm.store import Store
     >>> s = Store.open(":memory:")
     >>> with s.atomic():
     ...     rebuild(s)
@@ -687,7 +687,7 @@ def deferred(store: Store, progress: Progress = no_progress) -> Iterator[None]:
     """Within the caller's transaction, skip per-chunk index upkeep and index every unit added
     inside the block in one pass at its end (bulk TMX import).
 
-    >>> from tm.store import Store
+    >>> from taiyaku.tm.store import Store
     >>> s = Store.open(":memory:")
     >>> with s.atomic(), deferred(s):
     ...     pass

@@ -11,16 +11,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .errors import ExportError, InputError
-from .layout import LAYOUTS, Sides, split_document, split_presegmented
-from .model import Bead, Segment
-from .printable import path_text, quoted, visible
-from .progress import Progress, no_progress
-from .store import Store
-from .textio import decode_bytes, read_bytes, read_text
+from taiyaku.core.errors import ExportError, InputError
+from taiyaku.core.model import Bead, Segment
+from taiyaku.core.printable import path_text, quoted, visible
+from taiyaku.core.progress import Progress, no_progress
+from taiyaku.tm.layout import LAYOUTS, Sides, split_document, split_presegmented
+from taiyaku.tm.store import Store
+from taiyaku.tm.textio import decode_bytes, read_bytes, read_text
 
 if TYPE_CHECKING:
-    from .japanese import Analyzer
+    from taiyaku.core.japanese import Analyzer
 
 __all__ = [
     "IngestOptions",
@@ -157,7 +157,7 @@ class Alignment:
 def align_sides(sides: Sides, *, analyzer: Analyzer | None = None,
                 lexicon: Sequence[tuple[str, str]] = ()) -> Alignment:
     """Align the two sides of a split document with :func:`tm.align.align`."""
-    from .align import align
+    from taiyaku.tm.align import align
 
     beads = align(
         [s.text for s in sides.ja], [s.text for s in sides.en], analyzer=analyzer,
@@ -202,7 +202,7 @@ def _refuse_interchange(path: str | os.PathLike[str], data: bytes) -> None:
     The root element decides (whatever the extension); a file that starts like XML with an
     interchange format's extension is refused too.
     """
-    from exports.registry import XML_ROOTS, xml_root
+    from taiyaku.exports.registry import XML_ROOTS, xml_root
 
     root = xml_root(data[:4096])
     kind = XML_ROOTS.get(root.lower()) if root else None
@@ -246,7 +246,7 @@ def align_document(
             "give the English file with --en"
         )
     if analyzer is None:
-        from .japanese import Analyzer
+        from taiyaku.core.japanese import Analyzer
 
         analyzer = Analyzer()
     return align_sides(sides, analyzer=analyzer)
@@ -362,9 +362,8 @@ def ingest_file(
             result = ingest_file(store, "article.txt", IngestOptions(review="review.html"))
             print(result.summary())
     """
-    from exports.outfile import check_outputs
-
-    from .docident import place, source_of
+    from taiyaku.exports.outfile import check_outputs
+    from taiyaku.tm.docident import place, source_of
 
     check_outputs({"review": options.review},
                   inputs={"input": path, "English": options.en_path},
@@ -391,7 +390,7 @@ def ingest_file(
     progress(1, 3, "aligning")
     alignment: Alignment | None = None
     if not mono:
-        from .japanese import Analyzer
+        from taiyaku.core.japanese import Analyzer
 
         alignment = align_sides(sides, analyzer=Analyzer())
     progress(2, 3, "storing")
@@ -419,7 +418,7 @@ def ingest_file(
             rows,
         )
         if alignment is not None and options.review is not None:
-            from .review import write_review
+            from taiyaku.tm.review import write_review
 
             write_review(options.review, alignment, document_name=name)
     progress(3, 3, "done")
@@ -438,7 +437,7 @@ def _unchanged(store: Store, name: str, path: str | os.PathLike[str]) -> IngestR
 
 def _store_units(store: Store, doc_id: int, alignment: Alignment,
                  ja_unit: list[int | None], en_unit: list[int | None]) -> int:
-    from .units import NewUnit, add_units
+    from taiyaku.tm.units import NewUnit, add_units
 
     paired = [b for b in alignment.beads if b.ja_ids and b.en_ids]
     units = []

@@ -6,10 +6,10 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from .errors import InputError
-from .model import Segment
-from .normalize import script_of
-from .segment import classify_line, segment_line
+from taiyaku.core.errors import InputError
+from taiyaku.core.model import Segment
+from taiyaku.core.normalize import script_of
+from taiyaku.tm.segment import classify_line, segment_line
 
 __all__ = ["LAYOUTS", "Sides", "split_document", "split_presegmented", "line_scripts"]
 
@@ -167,7 +167,7 @@ def split_document(
 
 
 def _split_mono(lines: Sequence[str], how: str) -> Sides:
-    from .segment import dominant_language, line_language
+    from taiyaku.tm.segment import dominant_language, line_language
 
     default = dominant_language(lines)
     ja: list[Segment] = []

@@ -16,20 +16,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Protocol
 
-from .errors import ExportError, InputError
-from .model import Match, Segment, TMUnit
-from .normalize import has_japanese, normalize, script_of
-from .printable import name_text, path_text, visible
-from .progress import Progress, no_progress
-from .report import BAND_LABELS, BAND_TINTS, REPORT_SUFFIXES, Analysis, analyze, band_of
-from .units import match_key, text_hash
+from taiyaku.core.errors import ExportError, InputError
+from taiyaku.core.model import Match, Segment, TMUnit
+from taiyaku.core.normalize import has_japanese, normalize, script_of
+from taiyaku.core.printable import name_text, path_text, visible
+from taiyaku.core.progress import Progress, no_progress
+from taiyaku.tm.report import BAND_LABELS, BAND_TINTS, REPORT_SUFFIXES, Analysis, analyze, band_of
+from taiyaku.tm.units import match_key, text_hash
 
 if TYPE_CHECKING:
-    from exports.outfile import OutputSet
-    from glossary.model import TermEntry
-
-    from .japanese import Analyzer
-    from .store import Store
+    from taiyaku.core.japanese import Analyzer
+    from taiyaku.core.terms import TermEntry
+    from taiyaku.exports.outfile import OutputSet
+    from taiyaku.tm.store import Store
 
 __all__ = [
     "PretranslateOptions",
@@ -116,7 +115,7 @@ class TermFound:
     def from_hit(cls, hit: TermHitLike) -> TermFound:
         """Build from a term index hit; the English shown is the first form not deprecated.
 
-        >>> from glossary.model import TermEntry, TermForm
+        >>> from taiyaku.core.terms import TermEntry, TermForm
         >>> class Hit:
         ...     start, end, surface = 0, 4, "輸出規制"
         ...     entry = TermEntry(ja=(TermForm("輸出規制", "ja"),),
@@ -402,15 +401,15 @@ def pretranslate_document(
         (``glossary.lookup.TermIndex.load(store, analyzer)``)
     :param analyzer: the Sudachi analyzer to share (one is built when needed)
 
-    >>> from tm.store import Store
+    >>> from taiyaku.tm.store import Store
     >>> store = Store.open(":memory:")
     >>> doc = pretranslate_document(store, [Segment("新しい文", "ja"), Segment("新しい文", "ja")],
     ...                             PretranslateOptions(output=Path("out.json")))
     >>> [s.band for s in doc.segments]
     ['no-match', 'repetition']
     """
-    from .index import ensure_current
-    from .search import find_matches_many
+    from taiyaku.tm.index import ensure_current
+    from taiyaku.tm.search import find_matches_many
 
     src_lang = detect_language(segments)
     trg_lang = "en" if src_lang == "ja" else "ja"
@@ -554,8 +553,8 @@ class ExactMatcher:
         CAT tool's "join segments" would). A segment with an exact match of its own is never
         joined. Returns the segments and, for each, how many input segments it holds.
 
-        >>> from tm.store import Store
-        >>> from tm.units import NewUnit, add_units
+        >>> from taiyaku.tm.store import Store
+        >>> from taiyaku.tm.units import NewUnit, add_units
         >>> s = Store.open(":memory:")
         >>> with s.atomic():
         ...     doc = s.add_document("d", layout="pair", kind="bilingual")
@@ -599,11 +598,10 @@ class ExactMatcher:
 
 
 def _load_terms(store: Store, analyzer: Analyzer | None) -> TermFinder:
-    from glossary.lookup import TermIndex
-    from glossary.store import iter_entries
-
-    from .japanese import Analyzer as _Analyzer
-    from .japanese import hiragana_to_katakana
+    from taiyaku.core.japanese import Analyzer as _Analyzer
+    from taiyaku.core.japanese import hiragana_to_katakana
+    from taiyaku.glossary.lookup import TermIndex
+    from taiyaku.glossary.store import iter_entries
 
     entries = list(iter_entries(store))
     coarse = TermIndex(analyzer or _Analyzer(), entries)
@@ -625,9 +623,9 @@ class LayeredTermFinder:
         finder runs only for texts holding more occurrences of them than the primary hits
         account for (most texts do not, and tokenizing twice is the slow part)
 
-    >>> from glossary.model import TermEntry, TermForm
-    >>> from glossary.lookup import TermIndex
-    >>> from tm.japanese import Analyzer
+    >>> from taiyaku.core.terms import TermEntry, TermForm
+    >>> from taiyaku.glossary.lookup import TermIndex
+    >>> from taiyaku.core.japanese import Analyzer
     >>> e = [TermEntry(ja=(TermForm("トランプ", "ja"),), en=(TermForm("Trump", "en"),))]
     >>> finder = LayeredTermFinder(TermIndex(Analyzer(), e), TermIndex(Analyzer("A"), e),
     ...                            ["トランプ"])
@@ -715,11 +713,10 @@ def pretranslate_file(
                                    PretranslateOptions(Path("new.xlf"), report=Path("a.html")))
         print(result.summary())
     """
-    from exports.outfile import OutputSet, check_outputs
-
-    from .japanese import Analyzer
-    from .segment import segment_text
-    from .textio import read_text
+    from taiyaku.core.japanese import Analyzer
+    from taiyaku.exports.outfile import OutputSet, check_outputs
+    from taiyaku.tm.segment import segment_text
+    from taiyaku.tm.textio import read_text
 
     check_paths(options)
     path = Path(path)
@@ -738,7 +735,7 @@ def pretranslate_file(
     with OutputSet() as outputs:
         write_output(doc, options, outputs=outputs)
         if options.report is not None:
-            from .report import write_report
+            from taiyaku.tm.report import write_report
 
             write_report(analysis, options.report, outputs=outputs)
     return PretranslateResult(path, options.output, options.report, doc, analysis)
@@ -752,7 +749,7 @@ def write_output(doc: PretranslatedDocument, options: PretranslateOptions, *,
     :param outputs: the set of files this output belongs to (renamed into place together);
         by default the file stands alone
     """
-    from exports.outfile import OutputSet
+    from taiyaku.exports.outfile import OutputSet
 
     check_paths(options)
     suffix = options.output.suffix.lower()
@@ -778,7 +775,7 @@ def write_json(doc: PretranslatedDocument, fp: IO[bytes]) -> None:
 
 def write_tmx(doc: PretranslatedDocument, fp: IO[bytes]) -> None:
     """The filled segments (source + target) as TMX 1.4b units."""
-    from exports import tmx
+    from taiyaku.exports import tmx
 
     units = []
     for s in doc.segments:
@@ -787,7 +784,7 @@ def write_tmx(doc: PretranslatedDocument, fp: IO[bytes]) -> None:
         ja, en = (s.source, s.target) if doc.src_lang == "ja" else (s.target, s.source)
         units.append(TMUnit(ja=ja, en=en, document=doc.name, position=s.index,
                             props={"state": s.state, "band": s.band}))
-    from .signature import static_meta
+    from taiyaku.core.signature import static_meta
 
     tmx.write(units, fp, meta=static_meta())
 
@@ -795,7 +792,7 @@ def write_tmx(doc: PretranslatedDocument, fp: IO[bytes]) -> None:
 def write_xliff(doc: PretranslatedDocument, fp: IO[bytes], *, version: str = "2.1") -> None:
     """XLIFF 2.1 (matches as translation candidates, terms as glossary entries) or 1.2
     (``alt-trans``), through ``exports.xliff``."""
-    from exports import xliff
+    from taiyaku.exports import xliff
 
     records = []
     for s in doc.segments:
@@ -838,8 +835,7 @@ def write_xlsx(doc: PretranslatedDocument, fp: IO[bytes]) -> None:
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.utils import get_column_letter
-
-    from exports.xlsx import save_workbook
+    from taiyaku.exports.xlsx import save_workbook
 
     wb = Workbook()
     ws: Any = wb.active
@@ -884,7 +880,7 @@ def _xlsx_value(value: object, what: str) -> object:
         return value
     if not value:
         return None  # an empty cell, not an empty string
-    from exports.cells import check_xlsx_text
-    from exports.xmlutil import clean_xml_text
+    from taiyaku.exports.cells import check_xlsx_text
+    from taiyaku.exports.xmlutil import clean_xml_text
 
     return check_xlsx_text(clean_xml_text(value), what, instead=".xlf or .json")

@@ -12,10 +12,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
-from .errors import ExportError
+from taiyaku.core.errors import ExportError
 
 if TYPE_CHECKING:
-    from exports.outfile import OutputSet
+    from taiyaku.exports.outfile import OutputSet
 
 __all__ = [
     "BANDS",
@@ -237,7 +237,7 @@ def write_report(analysis: Analysis, path: Path, *, outputs: OutputSet | None = 
         see :class:`exports.outfile.OutputSet`); by default the report stands alone
     :raises ExportError: unknown extension or the file cannot be written
     """
-    from exports.outfile import OutputSet
+    from taiyaku.exports.outfile import OutputSet
 
     suffix = path.suffix.lower()
     if suffix not in REPORT_SUFFIXES:

@@ -8,13 +8,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from exports.outfile import atomic_output
-from exports.xmlutil import clean_xml_text
-
-from .errors import ExportError
+from taiyaku.core.errors import ExportError
+from taiyaku.exports.outfile import atomic_output
+from taiyaku.exports.xmlutil import clean_xml_text
 
 if TYPE_CHECKING:
-    from .ingest import Alignment
+    from taiyaku.tm.ingest import Alignment
 
 __all__ = ["write_review", "review_rows", "ReviewRow", "confidence_colour"]
 
@@ -148,8 +147,7 @@ def _xlsx(path: str | os.PathLike[str], alignment: Alignment, document_name: str
     from openpyxl.styles import Alignment as CellAlignment
     from openpyxl.styles import Font, PatternFill
     from openpyxl.utils import get_column_letter
-
-    from exports.cells import check_xlsx_text
+    from taiyaku.exports.cells import check_xlsx_text
 
     wb = Workbook()
     ws = wb.active
@@ -183,7 +181,7 @@ def _xlsx(path: str | os.PathLike[str], alignment: Alignment, document_name: str
     ws.freeze_panes = "A2"
     ws.auto_filter.ref = f"A1:{get_column_letter(len(_HEADERS))}{ws.max_row}"
     wb.properties.title = clean_xml_text(f"Alignment review: {document_name}")[:200]
-    from exports.xlsx import save_workbook
+    from taiyaku.exports.xlsx import save_workbook
 
     with atomic_output(path) as fp:
         save_workbook(wb, fp)

@@ -9,14 +9,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import index
-from .fuzzy import _EN_TOKEN, diff_spans, query_lang, raw_similarity, score_match
-from .model import Match
-from .normalize import normalize
-from .printable import visible
-from .progress import Progress, no_progress
-from .store import Store
-from .units import match_key, text_hash
+from taiyaku.core.model import Match
+from taiyaku.core.normalize import normalize
+from taiyaku.core.printable import visible
+from taiyaku.core.progress import Progress, no_progress
+from taiyaku.tm import index
+from taiyaku.tm.fuzzy import _EN_TOKEN, diff_spans, query_lang, raw_similarity, score_match
+from taiyaku.tm.store import Store
+from taiyaku.tm.units import match_key, text_hash
 
 __all__ = [
     "SearchOptions",
@@ -200,8 +200,8 @@ def find_matches(
     A Japanese query (any kana or kanji) is compared with the Japanese side, character by
     character; an English query with the English side, word by word.
 
-    >>> from tm.store import Store
-    >>> from tm.units import NewUnit, add_units
+    >>> from taiyaku.tm.store import Store
+    >>> from taiyaku.tm.units import NewUnit, add_units
     >>> s = Store.open(":memory:")
     >>> with s.atomic():
     ...     doc = s.add_document("d", layout="pair", kind="bilingual")
@@ -220,7 +220,7 @@ def find_matches_many(
     """:func:`find_matches` for many queries, sharing index reads (document frequencies and
     the posting lists of common keys) across the batch.
 
-    >>> from tm.store import Store
+    >>> from taiyaku.tm.store import Store
     >>> find_matches_many(Store.open(":memory:"), ["一つ", "two"])
     [[], []]
     """
@@ -321,8 +321,8 @@ def concordance(store: Store, query: str, *, limit: int = 20) -> list[Concordanc
     Japanese is matched on normalised text through the bigram index (a one-character query
     reads every bigram starting with it), English through the word index and a check.
 
-    >>> from tm.store import Store
-    >>> from tm.units import NewUnit, add_units
+    >>> from taiyaku.tm.store import Store
+    >>> from taiyaku.tm.units import NewUnit, add_units
     >>> s = Store.open(":memory:")
     >>> with s.atomic():
     ...     doc = s.add_document("d", layout="pair", kind="bilingual")
@@ -459,7 +459,7 @@ def run_search(
 ) -> SearchResult:
     """Run ``taiyaku tm search``: one query or every non-empty line of *queries_file*.
 
-    >>> from tm.store import Store
+    >>> from taiyaku.tm.store import Store
     >>> r = run_search(Store.open(":memory:"), query="台湾", queries_file=None,
     ...                options=SearchOptions())
     >>> r.to_json()
@@ -467,7 +467,7 @@ def run_search(
     """
     batch = queries_file is not None
     if queries_file is not None:
-        from .textio import read_text
+        from taiyaku.tm.textio import read_text
 
         queries = [line.strip() for line in read_text(queries_file).splitlines() if line.strip()]
     else:

@@ -7,9 +7,9 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from .model import Segment
-from .normalize import normalize, script_of
-from .textio import read_text
+from taiyaku.core.model import Segment
+from taiyaku.core.normalize import normalize, script_of
+from taiyaku.tm.textio import read_text
 
 __all__ = [
     "RULES",

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .printable import path_text, visible
-from .store import Store
+from taiyaku.core.printable import path_text, visible
+from taiyaku.tm.store import Store
 
 __all__ = ["Stats", "collect_stats"]
 

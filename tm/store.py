@@ -22,7 +22,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from .errors import DamagedDatabaseError, StoreError
+from taiyaku.core.errors import DamagedDatabaseError, StoreError
 
 __all__ = ["Store", "default_db_path", "MIGRATIONS", "SCHEMA_VERSION", "DocumentInfo"]
 
@@ -460,7 +460,7 @@ class Store:
         # step-by-step tests build, has no meta table yet at version 0).
         if (self.mode == "rw" and self.schema_version == SCHEMA_VERSION
                 and (ran or not self.get_meta("created"))):
-            from . import signature
+            from taiyaku.core import signature
 
             with self.atomic():
                 if not self.get_meta("created"):
@@ -662,7 +662,7 @@ class Store:
             return False
         self._hand_over_units(doc_id)
         # Side indexes (the fuzzy-search postings) register their clean-up hooks on import.
-        from . import index  # noqa: F401
+        from taiyaku.tm import index  # noqa: F401
 
         for hook in _DELETE_HOOKS:
             hook(self, doc_id)
@@ -1377,7 +1377,7 @@ def _copy_readable(
     unreadable: dict[str, int] = {}
     rejected: dict[str, int] = {}
     placeholders: dict[str, int] = {}
-    from . import index
+    from taiyaku.tm import index
 
     store = Store.open(tmp)
     try:

@@ -8,7 +8,7 @@ import sys
 import unicodedata
 from pathlib import Path
 
-from .errors import InputError
+from taiyaku.core.errors import InputError
 
 __all__ = ["read_text", "read_bytes", "decode_bytes", "MAX_TEXT_BYTES"]
 

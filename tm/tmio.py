@@ -11,13 +11,13 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from . import index
-from .errors import InputError
-from .model import TMUnit
-from .printable import path_text, quoted, visible
-from .progress import Progress, no_progress
-from .store import Store
-from .units import NewUnit, add_units
+from taiyaku.core.errors import InputError
+from taiyaku.core.model import TMUnit
+from taiyaku.core.printable import path_text, quoted, visible
+from taiyaku.core.progress import Progress, no_progress
+from taiyaku.tm import index
+from taiyaku.tm.store import Store
+from taiyaku.tm.units import NewUnit, add_units
 
 __all__ = ["import_tm", "export_tm", "ImportResult", "ExportResult", "iter_units",
            "export_units", "ALSO_IN",
@@ -142,7 +142,7 @@ def _new_units(
 
 def _ja_en(src: str | None, trg: str | None) -> bool | None:
     """True for a Japanese source and English target, False for the reverse, else None."""
-    from exports.tmx import lang_code
+    from taiyaku.exports.tmx import lang_code
 
     pair = (lang_code(src or ""), lang_code(trg or ""))
     return True if pair == ("ja", "en") else False if pair == ("en", "ja") else None
@@ -174,7 +174,7 @@ def _xliff_units(segments: Iterator[Any], tally: _Tally, include_drafts: bool
 
 def _nothing_to_import(name: str, tally: _Tally) -> InputError:
     """The refusal for a file none of whose units has a Japanese and an English side."""
-    from exports.tmx import lang_code
+    from taiyaku.exports.tmx import lang_code
 
     found = sorted(tally.languages)
     primaries = {lang_code(lang) for lang in found}
@@ -220,7 +220,7 @@ def import_tm(store: Store, path: Path, progress: Progress = no_progress, *,
     :raises ParseError: malformed or unsafe file (the database is left unchanged)
 
     >>> import tempfile, pathlib
-    >>> from tm.store import Store
+    >>> from taiyaku.tm.store import Store
     >>> p = pathlib.Path(tempfile.mkdtemp()) / "m.tmx"
     >>> _ = p.write_text('<tmx version="1.4"><header/><body><tu><tuv xml:lang="ja">'
     ...                  '<seg>対訳</seg></tuv><tuv xml:lang="en"><seg>parallel</seg></tuv>'
@@ -231,9 +231,8 @@ def import_tm(store: Store, path: Path, progress: Progress = no_progress, *,
     path = Path(path)
     if not path.is_file():
         raise InputError(f"{path}: no such file")
-    from exports.registry import tm_format_for
-
-    from .docident import place, source_of
+    from taiyaku.exports.registry import tm_format_for
+    from taiyaku.tm.docident import place, source_of
 
     fmt = tm_format_for(path)  # by extension, else sniffed; InputError when nothing fits
     source = source_of([path], file_sha256(path))
@@ -364,13 +363,13 @@ def export_tm(store: Store, path: Path) -> ExportResult:
     :raises ExportError: unsupported extension or unwritable destination
 
     >>> import tempfile, pathlib
-    >>> from tm.store import Store
+    >>> from taiyaku.tm.store import Store
     >>> out = pathlib.Path(tempfile.mkdtemp()) / "tm.tmx"
     >>> export_tm(Store.open(":memory:"), out).units
     0
     """
-    from exports.outfile import atomic_output, check_outputs
-    from exports.registry import tm_format_for
+    from taiyaku.exports.outfile import atomic_output, check_outputs
+    from taiyaku.exports.registry import tm_format_for
 
     path = Path(path)
     fmt = tm_format_for(path, for_writing=True)  # ExportError for unknown extensions

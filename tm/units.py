@@ -7,8 +7,8 @@ import itertools
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from .normalize import normalize
-from .store import Store, dumps, now_iso
+from taiyaku.core.normalize import normalize
+from taiyaku.tm.store import Store, dumps, now_iso
 
 __all__ = ["NewUnit", "add_units", "text_hash", "on_units_added", "match_key", "UNIT_CHUNK"]
 
@@ -81,7 +81,7 @@ def add_units(
     before it wrote would rewrite them over and over.
     """
     # The fuzzy-search index keeps itself in step through the hooks it registers on import.
-    from . import index
+    from taiyaku.tm import index
 
     it = iter(units)
     first = list(itertools.islice(it, chunk_size))

@@ -84,7 +84,7 @@ def fmt(name: str, r: dict[str, float]) -> str:
 
 
 def taiyaku_beads(ja: list[str], en: list[str], analyzer: object) -> list[BeadIds]:
-    from tm.align import align
+    from taiyaku.tm.align import align
 
     return [(b.ja_ids, b.en_ids) for b in align(ja, en, analyzer=analyzer)]  # type: ignore[arg-type]
 
@@ -248,7 +248,7 @@ def bench_unseen(shared: Path, tmp: Path, analyzer: object, count: int,
 
 
 def bench_knh(shared: Path, tmp: Path, analyzer: object, baseline: bool = True) -> None:
-    from tm.ingest import align_document
+    from taiyaku.tm.ingest import align_document
 
     seed = sorted((shared / "seeds").glob("004_*"))[0]
     gold_src = ROOT / "tests" / "data" / "knh_gold.tsv"
@@ -278,7 +278,7 @@ def bench_knh(shared: Path, tmp: Path, analyzer: object, baseline: bool = True) 
 
 def bench_speed(analyzer: object, kyoto: dict[str, list[tuple[str, str]]], used: set[str]
                 ) -> None:
-    from tm.align import align
+    from taiyaku.tm.align import align
 
     ja: list[str] = []
     en: list[str] = []
@@ -311,7 +311,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--no-baseline", action="store_true", help="leave out Gale-Church")
     args = ap.parse_args(argv)
     base = not args.no_baseline
-    from tm.japanese import Analyzer
+    from taiyaku.core.japanese import Analyzer
 
     shared = shared_dir()
     analyzer = Analyzer()

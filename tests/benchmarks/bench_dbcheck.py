@@ -70,8 +70,9 @@ def measure(path: Path) -> tuple[float, float]:
 def main(argv: list[str] | None = None) -> int:
     """Build databases of a few sizes, time the check on each, print the verdict at the
     limit."""
+    from taiyaku.tm.store import CHECK_BEFORE_WRITE_MAX_BYTES
+
     from tests.reliability.conftest import build_seed_db
-    from tm.store import CHECK_BEFORE_WRITE_MAX_BYTES
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="only 4 MB and the limit")

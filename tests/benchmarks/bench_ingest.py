@@ -144,7 +144,7 @@ def run_ingest(doc: Path, db: Path) -> tuple[float, float, float, float, int, st
     exe = ROOT / ".venv" / "bin" / "taiyaku"
     cmd = [str(exe), "ingest", str(doc), "--db", str(db), "--layout", "halves"]
     if not exe.exists():
-        cmd[:1] = [sys.executable, str(ROOT / "cli.py")]
+        cmd[:1] = [sys.executable, "-m", "taiyaku.cli"]
     # a wrapper process of our own per run, so RUSAGE_CHILDREN is this run's alone
     out = subprocess.run([sys.executable, "-c", WRAPPER, *cmd], capture_output=True, text=True)
     wall, cpu, peak, summed, code = out.stdout.split()

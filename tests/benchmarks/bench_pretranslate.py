@@ -71,9 +71,9 @@ def _variants(pairs: list[tuple[str, str]], n: int) -> Iterator[tuple[str, str]]
 
 def build_tm(path: Path, size: int, pairs: list[tuple[str, str]]) -> None:
     """Create the benchmark TM at *path* with *size* units (one document)."""
-    from tm import index
-    from tm.store import Store
-    from tm.units import NewUnit, add_units
+    from taiyaku.tm import index
+    from taiyaku.tm.store import Store
+    from taiyaku.tm.units import NewUnit, add_units
 
     tmp = path.with_suffix(".building")
     for p in (tmp, Path(f"{tmp}-wal"), Path(f"{tmp}-shm")):
@@ -96,8 +96,8 @@ def build_tm(path: Path, size: int, pairs: list[tuple[str, str]]) -> None:
 
 def add_glossary(store: Any, n: int = N_TERMS) -> None:
     """Approve *n* article titles of the corpus as glossary terms (a client glossary's size)."""
-    from glossary.model import TermEntry, TermForm
-    from glossary.store import upsert_entries
+    from taiyaku.core.terms import TermEntry, TermForm
+    from taiyaku.glossary.store import upsert_entries
 
     titles: dict[str, str] = {}
     with lzma.open(CORPUS, "rt", encoding="utf-8") as f:
@@ -145,8 +145,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     size = args.size or (100_000 if args.quick else 1_000_000)
 
-    from tm.pretranslate import PretranslateOptions, pretranslate_file
-    from tm.store import SCHEMA_VERSION, Store
+    from taiyaku.tm.pretranslate import PretranslateOptions, pretranslate_file
+    from taiyaku.tm.store import SCHEMA_VERSION, Store
 
     cache = Path(os.environ.get("TAIYAKU_BENCH_DIR", Path(tempfile.gettempdir()) / "taiyaku-bench"))
     cache.mkdir(parents=True, exist_ok=True)

@@ -27,12 +27,12 @@ TARGET_SECONDS = 0.15
 
 
 def taiyaku() -> list[str]:
-    """The installed console script (the venv's), else ``python cli.py``."""
+    """The installed console script (the venv's), else ``python -m taiyaku.cli``."""
     for folder in (ROOT / ".venv" / "bin", Path(sys.executable).parent):
         script = folder / "taiyaku"
         if script.exists():
             return [str(script)]
-    return [sys.executable, str(ROOT / "cli.py")]
+    return [sys.executable, "-m", "taiyaku.cli"]
 
 
 def time_runs(cmd: list[str], runs: int, env: dict[str, str]) -> list[float]:

@@ -54,20 +54,20 @@ QUERIES = ("輸出規制", "ゆしゅつき", "Export Controls", "tarif negotati
 
 
 def taiyaku() -> list[str]:
-    """The venv's console script, else ``python cli.py``."""
+    """The venv's console script, else ``python -m taiyaku.cli``."""
     for folder in (ROOT / ".venv" / "bin", Path(sys.executable).parent):
         script = folder / "taiyaku"
         if script.exists():
             return [str(script)]
-    return [sys.executable, str(ROOT / "cli.py")]
+    return [sys.executable, "-m", "taiyaku.cli"]
 
 
 def build_glossary(db: Path, size: int = 10_000) -> int:
     """Store *size* synthetic entries in *db*; return how many were written."""
-    from glossary.model import TermEntry, TermForm
-    from glossary.store import upsert_entries
-    from tm.japanese import Analyzer
-    from tm.store import Store
+    from taiyaku.core.japanese import Analyzer
+    from taiyaku.core.terms import TermEntry, TermForm
+    from taiyaku.glossary.store import upsert_entries
+    from taiyaku.tm.store import Store
 
     analyzer = Analyzer()
     readings = {w: analyzer.reading(w) for w in JA_WORDS}

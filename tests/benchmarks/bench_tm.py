@@ -34,8 +34,8 @@ IMPORT_SNIPPET = """
 import json, resource, sys, time
 sys.path.insert(0, {root!r})
 from pathlib import Path
-from tm.store import Store
-from tm.tmio import import_tm
+from taiyaku.tm.store import Store
+from taiyaku.tm.tmio import import_tm
 t = time.perf_counter()
 c = time.process_time()
 with Store.open(Path({db!r})) as store:
@@ -93,8 +93,8 @@ def build_units(
 
 
 def write_tmx(units: list[tuple[str, str]], path: Path) -> None:
-    from exports import tmx
-    from tm.model import TMUnit
+    from taiyaku.core.model import TMUnit
+    from taiyaku.exports import tmx
 
     with open(path, "wb") as fp:
         tmx.write(
@@ -166,9 +166,8 @@ def english_agreement(store: object, queries: list[str], results: list[list[obje
     """
     from rapidfuzz import process
     from rapidfuzz.distance import Levenshtein
-
-    from tm.fuzzy import en_tokens, query_lang, raw_similarity
-    from tm.normalize import normalize
+    from taiyaku.core.normalize import normalize
+    from taiyaku.tm.fuzzy import en_tokens, query_lang, raw_similarity
 
     vocab: dict[str, str] = {}
 
@@ -208,11 +207,10 @@ def bench_size(size: int, pairs: list[tuple[str, str]], held: list[tuple[str, st
                reuse_db: bool = False) -> dict[str, object]:
     from rapidfuzz import process
     from rapidfuzz.distance import Levenshtein
-
-    from tm.fuzzy import query_lang, raw_similarity
-    from tm.normalize import normalize
-    from tm.search import concordance, find_matches, find_matches_many
-    from tm.store import Store
+    from taiyaku.core.normalize import normalize
+    from taiyaku.tm.fuzzy import query_lang, raw_similarity
+    from taiyaku.tm.search import concordance, find_matches, find_matches_many
+    from taiyaku.tm.store import Store
 
     rng = random.Random(size)
     units = build_units(pairs, size, rng)

@@ -11,14 +11,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
-from exports import delimited, tbx, xlsx
-from exports.outfile import atomic_output
-from exports.registry import tm_format_for
-from exports.xmlutil import safe_iterparse
-from glossary.model import TermEntry, TermForm
-from tm.errors import ExportError, ParseError
-from tm.model import TMUnit
+from taiyaku.core.errors import ExportError, ParseError
+from taiyaku.core.model import TMUnit
+from taiyaku.core.terms import TermEntry, TermForm
+from taiyaku.exports import delimited, tbx, xlsx
+from taiyaku.exports.outfile import atomic_output
+from taiyaku.exports.registry import tm_format_for
+from taiyaku.exports.xmlutil import safe_iterparse
 
 TBX_HEAD = ('<?xml version="1.0" encoding="UTF-8"?>\n'
             '<tbx type="TBX-Basic" style="dca" xml:lang="en" '

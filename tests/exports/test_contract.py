@@ -22,12 +22,11 @@ from typing import IO, Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
-from exports import delimited, tbx, xliff, xlsx
-from exports.xmlutil import clean_xml_text
-from glossary.model import STATUSES, TermEntry, TermForm
-from tm.errors import ParseError
-from tm.model import TMUnit
+from taiyaku.core.errors import ParseError
+from taiyaku.core.model import TMUnit
+from taiyaku.core.terms import STATUSES, TermEntry, TermForm
+from taiyaku.exports import delimited, tbx, xliff, xlsx
+from taiyaku.exports.xmlutil import clean_xml_text
 
 HYPO = settings(max_examples=25, deadline=None,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
@@ -290,11 +289,9 @@ class TestTSVTM(TMContract):
     fmt = Fmt("TSV TM", ".tsv", delimited.TSV.write_units, delimited.TSV.read_units)
 
 
-def _tmx_fmt() -> Fmt | None:
-    try:
-        from exports import tmx
-    except ImportError:
-        return None
+def _tmx_fmt() -> Fmt:
+    from taiyaku.exports import tmx
+
     return Fmt("TMX", ".tmx", lambda r, fp: tmx.write(r, fp, meta={}), tmx.read,
                "validate_tmx.py")
 
@@ -309,9 +306,8 @@ _tmx_units = st.builds(
 )
 
 
-@pytest.mark.skipif(_TMX is None, reason="exports.tmx is not there yet")
 class TestTMX(TMContract):
-    fmt = _TMX  # type: ignore[assignment]
+    fmt = _TMX
     unit_strategy = _tmx_units
 
     def test_every_field_round_trips(self) -> None:
@@ -387,8 +383,7 @@ EXTERNAL = b"""<?xml version="1.0"?>
 """
 XML_READERS = [("tbx3", "tbx", tbx.read), ("tbx2008", "martif", tbx.read),
                ("xliff", "xliff", xliff.read)]
-if _TMX is not None:
-    XML_READERS.append(("tmx", "tmx", _TMX.read))
+XML_READERS.append(("tmx", "tmx", _TMX.read))
 
 
 @pytest.mark.parametrize("label,root,reader", XML_READERS)

@@ -15,10 +15,9 @@ from typing import IO, Any
 
 import pytest
 from click.testing import CliRunner
-
-from exports import tbx, tmx, xliff
-from exports.xmlutil import utf8_stream
-from tm.errors import ParseError
+from taiyaku.core.errors import ParseError
+from taiyaku.exports import tbx, tmx, xliff
+from taiyaku.exports.xmlutil import utf8_stream
 
 TMX = """<?xml version="1.0" encoding="{enc}"?>
 <!DOCTYPE tmx SYSTEM "tmx14.dtd">
@@ -177,7 +176,7 @@ def test_utf8_stream_rewrites_the_declaration() -> None:
 
 def test_tm_import_and_terms_import_of_japanese_encodings(tmp_path: Path) -> None:
     """Through the CLI: a Shift_JIS TMX and an EUC-JP TBX import like UTF-8 ones."""
-    from cli import cli
+    from taiyaku.cli import cli
 
     memory = tmp_path / "memory.tmx"
     memory.write_bytes(encoded(TMX, "Shift_JIS", "cp932"))

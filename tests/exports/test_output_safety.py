@@ -15,12 +15,11 @@ from pathlib import Path
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-
-from exports import delimited
-from exports.cells import FORMULA_TRIGGERS, guard_cell, unguard_cell
-from glossary.model import TermEntry, TermForm
-from tm.model import TMUnit
-from tm.store import Store
+from taiyaku.core.model import TMUnit
+from taiyaku.core.terms import TermEntry, TermForm
+from taiyaku.exports import delimited
+from taiyaku.exports.cells import FORMULA_TRIGGERS, guard_cell, unguard_cell
+from taiyaku.tm.store import Store
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 DANGEROUS = ["=HYPERLINK(\"http://example.invalid\",\"quay\")", "+81 3 1234", "-3% year on year",
@@ -83,8 +82,7 @@ def test_guard_round_trip_and_never_a_formula(text: str) -> None:
 def test_csv_round_trip_through_the_cli(tmp_path: Path) -> None:
     """tm export -o m.csv, then tm import m.csv into a new database: the same text."""
     from click.testing import CliRunner
-
-    from cli import cli
+    from taiyaku.cli import cli
 
     src = tmp_path / "src.tsv"
     src.write_text("ja\ten\n港湾\t=port\n岸壁\t-quay\n", encoding="utf-8")
@@ -110,8 +108,7 @@ DATA = ROOT / "tests" / "data"
 
 def _invoke(*args: str) -> tuple[int, str, str]:
     from click.testing import CliRunner
-
-    from cli import cli
+    from taiyaku.cli import cli
 
     result = CliRunner().invoke(cli, list(args))
     return result.exit_code, result.stdout, result.stderr
@@ -155,8 +152,8 @@ def test_export_over_the_databases_wal_file_is_refused(tm_db: Path) -> None:
     wal = Path(f"{tm_db}-wal")
     code, _, err = _invoke("tm", "export", "-o", f"{wal}.tsv", "--db", str(tm_db))
     assert code == 0, err  # a name that merely starts like the database's is fine
-    from exports.outfile import check_outputs
-    from tm.errors import ExportError
+    from taiyaku.core.errors import ExportError
+    from taiyaku.exports.outfile import check_outputs
 
     with pytest.raises(ExportError, match="wal"):
         check_outputs({"output": wal}, database=tm_db)
@@ -213,12 +210,12 @@ def test_pretranslate_whose_report_fails_midway_keeps_the_old_output(
     place, the old one stays, and no temporary file is left."""
     import errno
 
-    import tm.report
+    import taiyaku.tm.report as tm_report
 
     def full(*_: object) -> None:
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
-    monkeypatch.setattr(tm.report, "write_report_html", full)
+    monkeypatch.setattr(tm_report, "write_report_html", full)
     out, rep = tmp_path / "o.json", tmp_path / "rep.html"
     out.write_text("old pre-translation", encoding="utf-8")
     before = _files(tmp_path)
@@ -233,7 +230,7 @@ def test_pretranslate_whose_report_fails_midway_keeps_the_old_output(
 @pytest.mark.skipif(os.name != "posix", reason="POSIX permissions")
 @pytest.mark.parametrize("umask", [0o022, 0o027, 0o002])
 def test_new_outputs_get_the_umasks_permissions(tmp_path: Path, umask: int) -> None:
-    from exports.outfile import atomic_output
+    from taiyaku.exports.outfile import atomic_output
 
     old = os.umask(umask)
     try:
@@ -264,8 +261,8 @@ LONG = "長" * 32_768
 
 
 def test_tm_xlsx_export_refuses_a_unit_too_long_for_a_cell(tm_db: Path, tmp_path: Path) -> None:
-    from tm.store import Store
-    from tm.units import NewUnit, add_units
+    from taiyaku.tm.store import Store
+    from taiyaku.tm.units import NewUnit, add_units
 
     with Store.open(tm_db) as store, store.atomic():
         doc = store.add_document("long.txt", layout="pair", kind="bilingual")
@@ -279,8 +276,8 @@ def test_tm_xlsx_export_refuses_a_unit_too_long_for_a_cell(tm_db: Path, tmp_path
 
 def test_glossary_xlsx_export_names_the_entry_too_long_for_a_cell(tm_db: Path,
                                                                    tmp_path: Path) -> None:
-    from glossary.store import add_term
-    from tm.store import Store
+    from taiyaku.glossary.store import add_term
+    from taiyaku.tm.store import Store
 
     with Store.open(tm_db) as store:
         entry = add_term(store, "岸壁", "quay", note=LONG)
@@ -304,7 +301,7 @@ def test_pretranslate_xlsx_refuses_a_segment_too_long_for_a_cell(tm_db: Path,
 # -- 16.6: a full disk gives one line and nothing after it ---------------------------------------
 FULL_DISK = '''
 import errno, os, sys
-import exports.outfile
+import taiyaku.exports.outfile as outfile_module
 
 real_fdopen = os.fdopen
 
@@ -328,8 +325,8 @@ class Full:
         self.fp.close()
 
 
-exports.outfile.os.fdopen = lambda fd, *a, **k: Full(real_fdopen(fd, *a, **k))
-from cli import cli
+outfile_module.os.fdopen = lambda fd, *a, **k: Full(real_fdopen(fd, *a, **k))
+from taiyaku.cli import cli
 
 cli(sys.argv[1:])
 '''
@@ -357,7 +354,7 @@ def test_xlsx_on_a_full_disk_prints_one_line_and_nothing_else(
 
 @pytest.mark.skipif(os.name != "posix", reason="symbolic links")
 def test_an_output_that_is_a_symlink_writes_the_file_it_points_to(tmp_path: Path) -> None:
-    from exports.outfile import atomic_output
+    from taiyaku.exports.outfile import atomic_output
 
     real = tmp_path / "shared" / "memory.tmx"
     real.parent.mkdir()

@@ -7,9 +7,8 @@ import sys
 from pathlib import Path
 
 import pytest
-
-from exports.registry import glossary_format_for, sniff, tm_format_for
-from tm.errors import ExportError, InputError
+from taiyaku.core.errors import ExportError, InputError
+from taiyaku.exports.registry import glossary_format_for, sniff, tm_format_for
 
 
 @pytest.mark.parametrize("name,fmt", [("a.tbx", "TBX"), ("a.XLSX", "XLSX"), ("a.csv", "CSV"),
@@ -22,7 +21,7 @@ def test_glossary_extensions(name: str, fmt: str) -> None:
                                       ("m.tsv", "TSV")])
 def test_tm_extensions(name: str, fmt: str) -> None:
     f = tm_format_for(name)
-    assert f.name == fmt and f.spec.startswith("exports.")
+    assert f.name == fmt and f.spec.startswith("taiyaku.exports.")
 
 
 @pytest.mark.parametrize("head,kind", [

@@ -12,9 +12,8 @@ import json
 from xml.etree import ElementTree as ET
 
 import pytest
-
-from exports import tbx
-from glossary.model import TermEntry, TermForm
+from taiyaku.core.terms import TermEntry, TermForm
+from taiyaku.exports import tbx
 
 ENTRIES = [
     TermEntry(
@@ -145,7 +144,7 @@ def test_safe_iterparse_gives_processing_instructions_when_asked() -> None:
     counts them as element ends for its depth limit) loses every reading and score."""
     import weakref
 
-    from exports.xmlutil import safe_iterparse
+    from taiyaku.exports.xmlutil import safe_iterparse
 
     where: weakref.WeakKeyDictionary[object, int] = weakref.WeakKeyDictionary()
     events = [(ev, e.text if ev == "pi" else e.tag) for ev, e in safe_iterparse(

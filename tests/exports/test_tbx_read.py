@@ -17,11 +17,10 @@ import sys
 from pathlib import Path
 
 import pytest
-
-from exports import tbx
-from exports.xmlutil import MAX_XML_DEPTH
-from glossary.model import TermEntry, TermForm
-from tm.errors import ParseError
+from taiyaku.core.errors import ParseError
+from taiyaku.core.terms import TermEntry, TermForm
+from taiyaku.exports import tbx
+from taiyaku.exports.xmlutil import MAX_XML_DEPTH
 
 XML_MODEL = ('<?xml-model href="https://raw.githubusercontent.com/LTAC-Global/TBX_Core_RNG/'
              'master/TBXcoreStructV03.rng" type="application/xml" '

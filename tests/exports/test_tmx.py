@@ -10,10 +10,9 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-from exports import tmx
-from tm.errors import ParseError
-from tm.model import TMUnit
+from taiyaku.core.errors import ParseError
+from taiyaku.core.model import TMUnit
+from taiyaku.exports import tmx
 
 
 def tmx_bytes(body: str, root: str = "tmx") -> bytes:
@@ -102,7 +101,7 @@ def test_header_carries_the_required_attributes() -> None:
 @settings(max_examples=100, deadline=None)
 @given(st.text(min_size=1).filter(lambda s: s.strip()), st.text(min_size=1).filter(str.strip))
 def test_round_trip_arbitrary_text(ja: str, en: str) -> None:
-    from exports.xmlutil import clean_xml_text
+    from taiyaku.exports.xmlutil import clean_xml_text
 
     ja_c, en_c = clean_xml_text(ja), clean_xml_text(en)
     back = list(tmx.read(io.BytesIO(written([TMUnit(ja, en)])), "h.tmx"))
@@ -192,8 +191,8 @@ def test_notes_of_another_language_and_empty_notes_are_left_out() -> None:
 
 def test_notes_reach_the_store_and_the_export(tmp_path: Path) -> None:
     """Every note survives tm import → store → tm export → read."""
-    from tm.store import Store
-    from tm.tmio import export_tm, import_tm
+    from taiyaku.tm.store import Store
+    from taiyaku.tm.tmio import export_tm, import_tm
 
     src = tmp_path / "in.tmx"
     src.write_bytes(one_tu("港湾", "harbour", "<note>checked</note><note>by the office</note>"))
@@ -208,8 +207,8 @@ def test_notes_reach_the_store_and_the_export(tmp_path: Path) -> None:
 def test_units_that_differ_only_in_tags_are_counted_as_duplicates(tmp_path: Path) -> None:
     """Markup is dropped, so two TUs that differ only in inline codes become one unit; the
     import says so in its duplicate count (README, File formats)."""
-    from tm.store import Store
-    from tm.tmio import import_tm
+    from taiyaku.tm.store import Store
+    from taiyaku.tm.tmio import import_tm
 
     body = ('<tu><tuv xml:lang="ja"><seg>開始する</seg></tuv><tuv xml:lang="en"><seg>'
             '<bpt i="1">&lt;b&gt;</bpt>Start<ept i="1">&lt;/b&gt;</ept></seg></tuv></tu>'
@@ -224,7 +223,7 @@ def test_units_that_differ_only_in_tags_are_counted_as_duplicates(tmp_path: Path
 # -- issue 16.4: deep nesting ------------------------------------------------------------------
 @pytest.mark.parametrize("where", ["seg", "body"])
 def test_deep_nesting_is_refused_with_the_limit(where: str) -> None:
-    from exports.xmlutil import MAX_XML_DEPTH
+    from taiyaku.exports.xmlutil import MAX_XML_DEPTH
 
     deep = "<hi>" * 2000 + "川" + "</hi>" * 2000
     if where == "seg":

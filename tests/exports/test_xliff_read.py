@@ -12,10 +12,9 @@ import io
 from collections.abc import Callable
 
 import pytest
-
-from exports import xliff
-from exports.xmlutil import MAX_XML_DEPTH
-from tm.errors import ParseError
+from taiyaku.core.errors import ParseError
+from taiyaku.exports import xliff
+from taiyaku.exports.xmlutil import MAX_XML_DEPTH
 
 
 def x12(source: str, target: str = "done", extra: str = "") -> bytes:

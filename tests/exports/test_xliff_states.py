@@ -9,10 +9,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
-from exports import xliff
-from tm.pretranslate import PretranslateOptions, PretranslateResult, pretranslate_file
-from tm.store import Store
+from taiyaku.exports import xliff
+from taiyaku.tm.pretranslate import PretranslateOptions, PretranslateResult, pretranslate_file
+from taiyaku.tm.store import Store
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 

@@ -5,9 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import pytest
-
-from tm.store import Store
-from tm.units import NewUnit, add_units
+from taiyaku.tm.store import Store
+from taiyaku.tm.units import NewUnit, add_units
 
 
 def add_mono(store: Store, name: str, sentences: Sequence[str], lang: str = "ja") -> int:

@@ -7,16 +7,15 @@ from collections.abc import Callable
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-from glossary.extract import ExtractOptions, extract_terms
-from glossary.extract_en import extract_en, is_title_line
-from glossary.extract_ja import SegmentText
-from glossary.keys import display_singular, en_key
-from glossary.model import TermForm
-from glossary.pairing import associate, transliterates
-from glossary.store import list_terms
-from tm.japanese import Analyzer
-from tm.store import Store
+from taiyaku.core.japanese import Analyzer
+from taiyaku.core.terms import TermForm
+from taiyaku.glossary.extract import ExtractOptions, extract_terms
+from taiyaku.glossary.extract_en import extract_en, is_title_line
+from taiyaku.glossary.extract_ja import SegmentText
+from taiyaku.glossary.keys import display_singular, en_key
+from taiyaku.glossary.pairing import associate, transliterates
+from taiyaku.glossary.store import list_terms
+from taiyaku.tm.store import Store
 
 Forms = dict[str, list[TermForm]]
 

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import pytest
-
-from glossary.extract_en import en_chunks, extract_en, score_en
-from glossary.extract_ja import SegmentText, extract_ja, score_ja
-from tm.japanese import Analyzer
+from taiyaku.core.japanese import Analyzer
+from taiyaku.glossary.extract_en import en_chunks, extract_en, score_en
+from taiyaku.glossary.extract_ja import SegmentText, extract_ja, score_ja
 
 
 def _scored(analyzer: Analyzer, sentences: list[str], docs: int = 1) -> dict[str, float]:

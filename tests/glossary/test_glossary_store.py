@@ -5,11 +5,17 @@ from __future__ import annotations
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-from glossary.model import TermEntry, TermForm
-from glossary.store import add_term, get_entry, iter_entries, list_terms, set_status, upsert_entries
-from tm.errors import InputError
-from tm.store import Store
+from taiyaku.core.errors import InputError
+from taiyaku.core.terms import TermEntry, TermForm
+from taiyaku.glossary.store import (
+    add_term,
+    get_entry,
+    iter_entries,
+    list_terms,
+    set_status,
+    upsert_entries,
+)
+from taiyaku.tm.store import Store
 
 
 def test_add_term_stores_reading_and_is_approved_manual(store: Store) -> None:

@@ -8,14 +8,13 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-
-from cli import cli
-from exports import tbx
-from glossary.io import export_glossary, import_glossary
-from glossary.model import TermEntry, TermForm
-from glossary.store import add_term, get_entry, iter_entries, set_status, upsert_entries
-from tm.errors import InputError
-from tm.store import Store
+from taiyaku.cli import cli
+from taiyaku.core.errors import InputError
+from taiyaku.core.terms import TermEntry, TermForm
+from taiyaku.exports import tbx
+from taiyaku.glossary.io import export_glossary, import_glossary
+from taiyaku.glossary.store import add_term, get_entry, iter_entries, set_status, upsert_entries
+from taiyaku.tm.store import Store
 
 
 def _martif(*concepts: dict[str, list[str]]) -> bytes:

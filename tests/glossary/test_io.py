@@ -6,13 +6,12 @@ import dataclasses
 from pathlib import Path
 
 import pytest
-
-from exports import tbx
-from glossary.io import export_glossary, import_glossary
-from glossary.model import TermEntry, TermForm
-from glossary.store import iter_entries, upsert_entries
-from tm.errors import ExportError, InputError, ParseError
-from tm.store import Store
+from taiyaku.core.errors import ExportError, InputError, ParseError
+from taiyaku.core.terms import TermEntry, TermForm
+from taiyaku.exports import tbx
+from taiyaku.glossary.io import export_glossary, import_glossary
+from taiyaku.glossary.store import iter_entries, upsert_entries
+from taiyaku.tm.store import Store
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 

@@ -6,11 +6,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-
-from glossary.extract import ExtractOptions, extract_terms
-from glossary.store import add_term, list_terms, set_status
-from tm.japanese import Analyzer
-from tm.store import Store
+from taiyaku.core.japanese import Analyzer
+from taiyaku.glossary.extract import ExtractOptions, extract_terms
+from taiyaku.glossary.store import add_term, list_terms, set_status
+from taiyaku.tm.store import Store
 
 MONO = [
     "新制度では「一般輸出許可」が必要になる。",
@@ -86,7 +85,7 @@ def test_limit_and_empty_store(store: Store, filled: Store, analyzer: Analyzer) 
 
 
 def test_seeds_acceptance(shared: Path, tmp_path: Path, analyzer: Analyzer) -> None:
-    from tm.ingest import IngestOptions, ingest_file
+    from taiyaku.tm.ingest import IngestOptions, ingest_file
 
     seeds = sorted((shared / "seeds").glob("*.txt"))
     s = Store.open(tmp_path / "seeds.db")

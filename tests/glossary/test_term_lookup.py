@@ -6,11 +6,11 @@ import subprocess
 import sys
 from pathlib import Path
 
-from glossary.lookup import TermIndex, render_entries, search_terms
-from glossary.model import TermEntry, TermForm
-from glossary.store import add_term, set_status, upsert_entries
-from tm.japanese import Analyzer
-from tm.store import Store
+from taiyaku.core.japanese import Analyzer
+from taiyaku.core.terms import TermEntry, TermForm
+from taiyaku.glossary.lookup import TermIndex, render_entries, search_terms
+from taiyaku.glossary.store import add_term, set_status, upsert_entries
+from taiyaku.tm.store import Store
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from glossary.extract_ja import SegmentText
-from glossary.pairing import associate, find_glosses, transliterates
-from tm.japanese import Analyzer
+from taiyaku.core.japanese import Analyzer
+from taiyaku.glossary.extract_ja import SegmentText
+from taiyaku.glossary.pairing import associate, find_glosses, transliterates
 
 
 def _glosses(analyzer: Analyzer, text: str) -> list[tuple[str, str, str]]:

@@ -7,8 +7,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-
-from cli import cli
+from taiyaku.cli import cli
 
 #: TM units: the first is a sentence of the OmegaT test document, so its translation proves
 #: that OmegaT read the memory

@@ -8,9 +8,8 @@ import shutil
 from pathlib import Path
 
 import pytest
-
-from tm.store import Store, now_iso
-from tm.units import NewUnit, add_units
+from taiyaku.tm.store import Store, now_iso
+from taiyaku.tm.units import NewUnit, add_units
 
 from .support import TERMS, SeedContent, checkpoint, sentence_pairs
 
@@ -24,12 +23,12 @@ _HOOK_MODULES = ("tm.index", "tm.search", "tm.ingest", "glossary.store", "glossa
 def _load_hooks() -> None:
     for name in _HOOK_MODULES:
         with contextlib.suppress(Exception):
-            importlib.import_module(name)
+            importlib.import_module(f"taiyaku.{name}")
 
 
 def _add_terms(store: Store) -> None:
     try:
-        from glossary.store import add_term
+        from taiyaku.glossary.store import add_term
     except ImportError:
         add_term = None
     for ja, en in TERMS:

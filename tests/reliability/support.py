@@ -18,8 +18,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from xml.sax.saxutils import escape
 
-import pytest
-
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -155,20 +153,12 @@ def assert_clean_outcome(proc: subprocess.CompletedProcess[str]) -> str | None:
     return errors[0]
 
 
-# -- feature detection -------------------------------------------------------------------------
-def has_module(name: str) -> bool:
-    """True when *name* can be imported (the feature has landed)."""
-    try:
-        return importlib.util.find_spec(name) is not None
-    except ModuleNotFoundError:
-        return False
-
-
+# -- what a test exercises ---------------------------------------------------------------------
 def require(*modules: str) -> None:
-    """Skip the calling test unless every module in *modules* exists."""
-    missing = [m for m in modules if not has_module(m)]
-    if missing:
-        pytest.skip(f"feature not landed yet: {', '.join(missing)} missing")
+    """Import each of *modules* (names under ``taiyaku``): a module that moved or vanished fails
+    the calling test with its ImportError instead of skipping it."""
+    for name in modules:
+        importlib.import_module(f"taiyaku.{name}")
 
 
 # -- the database ------------------------------------------------------------------------------

@@ -48,7 +48,7 @@ class Case:
 
     :ivar build: writes the input, returns (argv after ``taiyaku``, text the error must name)
     :ivar problem: regex the error line must match (what is wrong)
-    :ivar needs: modules that must exist (else the case is skipped: feature not landed)
+    :ivar needs: modules the case exercises (each must import, else the case fails)
     """
 
     name: str
@@ -463,7 +463,7 @@ def test_export_failing_midway_leaves_old_file_and_no_part(
 
 def test_atomic_output_removes_part_file_on_exception(tmp_path: Path) -> None:
     """In-process: an exception in the middle of writing leaves the target as it was."""
-    from exports.outfile import atomic_output
+    from taiyaku.exports.outfile import atomic_output
 
     target = tmp_path / "glossary.tbx"
     target.write_bytes(b"old")
@@ -491,12 +491,12 @@ def test_export_dying_midway_in_process_keeps_the_old_file(
     export is still there, byte for byte, and no temporary file is left beside it."""
     if what == "tm":
         require("tm.tmio")
-        import tm.tmio as module
+        import taiyaku.tm.tmio as module
 
         source_module, source_name = module, "iter_units"
     else:
         require("glossary.io", "glossary.store")
-        import glossary.store as module
+        import taiyaku.glossary.store as module
 
         source_module, source_name = module, "iter_entries"
     if target.endswith(".xlsx"):
@@ -516,17 +516,17 @@ def test_export_dying_midway_in_process_keeps_the_old_file(
     out_dir.mkdir()
     out = out_dir / target
     out.write_bytes(b"previous export")
-    from tm.errors import ExportError
-    from tm.store import Store
+    from taiyaku.core.errors import ExportError
+    from taiyaku.tm.store import Store
 
     expected: type[BaseException] = ExportError if failure == "disk-full" else RuntimeError
     with Store.open(seeded_db) as store, pytest.raises(expected) as info:
         if what == "tm":
-            from tm.tmio import export_tm
+            from taiyaku.tm.tmio import export_tm
 
             export_tm(store, out)
         else:
-            from glossary.io import export_glossary
+            from taiyaku.glossary.io import export_glossary
 
             export_glossary(store, out)
     if failure == "disk-full":

@@ -177,9 +177,9 @@ def test_unusable_number_in_an_imported_file_is_one_line(
 @pytest.mark.parametrize("value", ["inf", "-inf", "nan", "1e400", "99999999999999999999",
                                    "-99999999999999999999", "1.5"])
 def test_every_number_column_refuses_what_the_database_cannot_hold(value: str) -> None:
-    from exports import tmx
-    from exports.tabular import row_to_entry, row_to_unit
-    from tm.errors import ParseError
+    from taiyaku.core.errors import ParseError
+    from taiyaku.exports import tmx
+    from taiyaku.exports.tabular import row_to_entry, row_to_unit
 
     for field in ("frequency", "score"):
         if field == "score" and value in ("99999999999999999999", "-99999999999999999999",
@@ -365,8 +365,7 @@ def test_every_command_checks_its_arguments() -> None:
     """Commands and subgroups are made through TaiyakuGroup, so every command (and any added
     later with ``@group.command()``) gets the one argument check."""
     import click
-
-    from cli import TaiyakuCommand, TaiyakuGroup, cli
+    from taiyaku.cli import TaiyakuCommand, TaiyakuGroup, cli
 
     def walk(group: click.Group) -> list[click.Command]:
         found: list[click.Command] = []
@@ -386,7 +385,7 @@ def test_every_command_checks_its_arguments() -> None:
 
 # -- numbers in text: a 400-digit number is a number, not a crash ------------------------------
 def test_number_anchors_of_a_400_digit_number() -> None:
-    from tm.anchors import en_numbers, ja_numbers
+    from taiyaku.tm.anchors import en_numbers, ja_numbers
 
     digits = "9" * 400  # float() reads it as inf
     assert ja_numbers(f"計画は{digits}円だった。") == ["n:inf"]
@@ -408,8 +407,8 @@ def test_align_and_ingest_of_a_text_with_a_400_digit_number(tmp_path: Path,
 def test_coloured_rendering_sends_only_its_own_escape_sequences() -> None:
     """On a terminal ``tm search`` colours the differences: those codes are the only ESC
     characters in its output, whatever the stored text holds."""
-    from tm.model import Match
-    from tm.search import ConcordanceHit, SearchResult
+    from taiyaku.core.model import Match
+    from taiyaku.tm.search import ConcordanceHit, SearchResult
 
     query = "港湾の整備計画を公表した。"
     match = Match(1, 80.0, f"港湾の{EVIL}整備計画を公表した。", f"The plan{EVIL}{C1}.",
@@ -432,7 +431,7 @@ def test_tbx_metadata_numbers_the_database_cannot_hold_are_ignored(meta: str) ->
     status is), never passed on to crash the import."""
     import io
 
-    from exports import tbx
+    from taiyaku.exports import tbx
 
     data = (
         '<?xml version="1.0" encoding="UTF-8"?>\n'

@@ -303,8 +303,8 @@ def test_a_long_running_process_sees_a_mark_left_by_another(healthy: Path,
                                                             ) -> None:
     """A workbench or server keeps its store open: a mark left meanwhile by another process
     stops its next write (the mark is looked at in every write transaction)."""
-    from tm.errors import DamagedDatabaseError
-    from tm.store import Store, mark_damaged
+    from taiyaku.core.errors import DamagedDatabaseError
+    from taiyaku.tm.store import Store, mark_damaged
 
     monkeypatch.delenv("TAIYAKU_CHECK_BEFORE_WRITE", raising=False)
     with Store.open(healthy) as store:
@@ -321,12 +321,12 @@ def test_a_long_running_process_sees_a_mark_left_by_another(healthy: Path,
                          ids=["file above the limit", "file below the limit"])
 def test_auto_checks_only_files_up_to_the_limit(
         damaged: Path, monkeypatch: pytest.MonkeyPatch, limit: int, refused: bool) -> None:
-    import tm.store
-    from tm.errors import DamagedDatabaseError
+    import taiyaku.tm.store as tm_store
+    from taiyaku.core.errors import DamagedDatabaseError
 
     monkeypatch.setenv("TAIYAKU_CHECK_BEFORE_WRITE", "auto")
-    monkeypatch.setattr(tm.store, "CHECK_BEFORE_WRITE_MAX_BYTES", limit)
-    with tm.store.Store.open(damaged) as store:
+    monkeypatch.setattr(tm_store, "CHECK_BEFORE_WRITE_MAX_BYTES", limit)
+    with tm_store.Store.open(damaged) as store:
         if refused:
             with pytest.raises(DamagedDatabaseError):
                 with store.atomic():

@@ -13,11 +13,10 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
-
-from tm.errors import TaiyakuError
+from taiyaku.core.errors import TaiyakuError
 
 from . import badfiles as bf
-from .support import has_module, sentence_pairs, tbx_text, tmx_text
+from .support import require, sentence_pairs, tbx_text, tmx_text
 
 # derandomize: `make test` must not pass one day and fail the next on the same code; the
 # examples are fixed per test (set TAIYAKU_FUZZ_RANDOM=1 to explore new inputs locally).
@@ -56,7 +55,7 @@ def only_project_errors(fn: Callable[[], Any]) -> Any:
 @example("Mr. A. B. Smith said \"Yes.\" He left.", "en")
 @example("\ud800。\udfff.", "auto")
 def test_segment_text_never_crashes(text: str, lang: str) -> None:
-    from tm.segment import segment_text
+    from taiyaku.tm.segment import segment_text
 
     result = only_project_errors(lambda: segment_text(text, lang))
     if isinstance(result, TaiyakuError):
@@ -78,7 +77,7 @@ SEGMENTS = st.lists(TEXTY.filter(lambda s: s.strip() != ""), max_size=7)
 @example(ja=["。"] * 5, en=[" "] * 3)
 def test_align_never_crashes_and_covers_everything(ja: list[str], en: list[str],
                                                      analyzer: Any) -> None:
-    from tm.align import align
+    from taiyaku.tm.align import align
 
     beads = only_project_errors(lambda: align(ja, en, analyzer=analyzer))
     if isinstance(beads, TaiyakuError):
@@ -96,7 +95,7 @@ def test_align_never_crashes_and_covers_everything(ja: list[str], en: list[str],
 @example("ｶﾞｷﾞ \u200b ﾊﾟ")
 @example("\ufb01 \u2460 \u3000\u3000 あ い")
 def test_normalize_never_crashes_and_is_idempotent(text: str) -> None:
-    from tm.normalize import normalize
+    from taiyaku.core.normalize import normalize
 
     once = normalize(text)
     assert normalize(once) == once, (text, once)
@@ -112,7 +111,7 @@ def test_normalize_never_crashes_and_is_idempotent(text: str) -> None:
 @example("対訳\r\n".encode("cp932"))
 @example("対訳\r".encode("euc_jp"))
 def test_decode_bytes_never_crashes(data: bytes) -> None:
-    from tm.textio import decode_bytes
+    from taiyaku.tm.textio import decode_bytes
 
     text = only_project_errors(lambda: decode_bytes(data, "fuzz.txt"))
     if isinstance(text, TaiyakuError):
@@ -126,7 +125,7 @@ def test_decode_bytes_never_crashes(data: bytes) -> None:
 @given(st.lists(st.one_of(JA_EN, st.sampled_from(list("。．.！!？?」』）)\n"))), max_size=400))
 def test_segment_text_keeps_every_letter(chars: list[str]) -> None:
     """Segmentation only cuts: the letters and digits of the input all come out, in order."""
-    from tm.segment import segment_text
+    from taiyaku.tm.segment import segment_text
 
     text = "".join(chars)
     segments = segment_text(text)
@@ -248,16 +247,14 @@ def _reencoded(seed: bytes, codec: tuple[str, str]) -> bytes:
 def test_reader_accepts_its_own_seed(kind: str) -> None:
     """The seeds are valid, so the mutations start from something the reader parses."""
     module, read, name = READERS[kind]
-    if not has_module(module):
-        pytest.skip(f"feature not landed yet: {module} missing")
+    require(module)
     assert read(SEEDS[kind], name), f"{kind}: nothing read from a valid file"
 
 
 @pytest.mark.parametrize("kind", sorted(READERS))
 def test_reader_survives_arbitrary_and_mutated_input(kind: str) -> None:
     module, read, name = READERS[kind]
-    if not has_module(module):
-        pytest.skip(f"feature not landed yet: {module} missing")
+    require(module)
     strategies = [st.binary(max_size=300), mutated(SEEDS[kind]),
                   TEXTY.map(lambda s: s.encode("utf-8", "surrogatepass"))]
     if kind.startswith("xlsx"):

@@ -10,12 +10,11 @@ from types import ModuleType
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-from tm.align import AlignParams, align
-from tm.anchors import build_anchors, en_numbers, ja_numbers, latin_tokens
-from tm.japanese import Analyzer
-from tm.model import Bead
-from tm.translit import kana_to_romaji, name_key
+from taiyaku.core.japanese import Analyzer
+from taiyaku.core.model import Bead
+from taiyaku.tm.align import AlignParams, align
+from taiyaku.tm.anchors import build_anchors, en_numbers, ja_numbers, latin_tokens
+from taiyaku.tm.translit import kana_to_romaji, name_key
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 
@@ -190,7 +189,7 @@ def test_lead_paragraph_and_furniture_stay_unpaired_as_one_block(analyzer: Analy
     # the lead shares more words with the first English sentence than the body sentence
     # that translates it does. Untranslated material comes in blocks, so continuing a run of
     # unpaired segments is cheap, and the lead stays with the furniture around it.
-    from tm.align import AlignParams
+    from taiyaku.tm.align import AlignParams
 
     ja = ["電話をかけたのは山田だった──キャンベラとの静かな変化",
           "※ 動画が再生できない場合はこちら",
@@ -221,7 +220,7 @@ def test_lead_paragraph_and_furniture_stay_unpaired_as_one_block(analyzer: Analy
 def test_a_line_repeated_next_to_itself_is_furniture(analyzer: Analyzer,
                                                      monkeypatch: pytest.MonkeyPatch) -> None:
     # an author box that renders the byline twice, sharing nothing with the Japanese side
-    import tm.align as A
+    import taiyaku.tm.align as A
 
     ja = ["京都府は2024年に新しい観光計画を発表した。", "計画は外国人観光客の分散を目指す。",
           "市長は記者会見で協力を呼びかけた。", "編集長・国際ニュース分析者"]
@@ -239,7 +238,7 @@ def test_an_untranslated_sentence_broken_over_lines_is_one_unpaired_sentence(
         analyzer: Analyzer) -> None:
     # a sentence the English leaves out, broken before its という tail: leaving the tail
     # unpaired after its start costs a fraction, so the tail does not join the next sentence
-    from tm.align import AlignParams
+    from taiyaku.tm.align import AlignParams
 
     ja = ["山田首相は記者会見で新しい経済対策を発表した。",
           "対策の柱は中小企業への支援と賃上げの後押しだ。",
@@ -264,7 +263,7 @@ def test_anchors_only_one_side_of_a_pair_names_count_against_it(analyzer: Analyz
     # the Japanese sentence names three things the English says elsewhere; the English
     # sentence beside it names nothing. min() of the unexplained weights alone sees no
     # mismatch; the excess share makes the pair dearer. A pair sharing the names is unchanged.
-    from tm.align import AlignParams, _Scorer
+    from taiyaku.tm.align import AlignParams, _Scorer
 
     ja = ["ウクライナやフェンタニル、ボーイングへの言及が目立った。", "会見は短かった。"]
     en = ["The press conference was short.", "They talked about Ukraine, fentanyl and Boeing."]
@@ -285,7 +284,7 @@ def test_anchors_only_one_side_of_a_pair_names_count_against_it(analyzer: Analyz
 
 def test_an_english_quote_on_the_japanese_side_is_measured_in_english_characters(
         analyzer: Analyzer) -> None:
-    from tm.align import AlignParams, _Scorer
+    from taiyaku.tm.align import AlignParams, _Scorer
 
     quote = "\u201cWe have a one-year pause, and we intend to use it well.\u201d"
     ja = ["長官はこう語った。", quote, "と述べた。"]
@@ -304,7 +303,7 @@ def test_an_english_quote_on_the_japanese_side_is_measured_in_english_characters
 def test_a_lead_in_pairs_with_the_lead_in_of_the_same_list(analyzer: Analyzer) -> None:
     # 要するに、 + list items against "…but that:" + list items: the two lead-ins pair, and the
     # と評しました tail stays with its quote instead of joining the short lead-in's bead
-    from tm.align import AlignParams
+    from taiyaku.tm.align import AlignParams
 
     ja = ["佐藤氏は、首相の発言について、",
           "「The prime minister has moved well beyond what her own allies are ready to say.」",
@@ -422,7 +421,7 @@ def test_align_dev_regression(shared: Path, analyzer: Analyzer) -> None:
 
 
 def test_knh_article(shared: Path, analyzer: Analyzer) -> None:
-    from tm.ingest import align_document
+    from taiyaku.tm.ingest import align_document
 
     seed = sorted((shared / "seeds").glob("004_*"))
     assert seed
@@ -444,7 +443,7 @@ def test_knh_article(shared: Path, analyzer: Analyzer) -> None:
 
 
 def test_builtin_lexicon_loads_and_matches_compounds_and_stems() -> None:
-    from tm.lexicon import en_stem, en_stems, load_lexicon
+    from taiyaku.tm.lexicon import en_stem, en_stems, load_lexicon
 
     lx = load_lexicon()
     assert len(lx.entries) > 1500
@@ -468,8 +467,8 @@ def test_builtin_lexicon_finds_the_untranslated_sentence(analyzer: Analyzer) -> 
 
 
 def test_a_number_the_other_side_never_writes_makes_leaving_unpaired_cheaper() -> None:
-    from tm.align import _orphans
-    from tm.anchors import build_anchors
+    from taiyaku.tm.align import _orphans
+    from taiyaku.tm.anchors import build_anchors
 
     ja = ["町は1887年にできた。", "駅は1901年にできた。", "図書館がある。"]
     en = ["The station opened in 1901.", "There is a library."]
@@ -488,14 +487,14 @@ def test_a_number_the_other_side_never_writes_makes_leaving_unpaired_cheaper() -
     ("寺の歴史は長く、「古寺」と呼ばれる。", (False, False)),
 ])
 def test_glued_headings_are_recognised(text: str, expected: tuple[bool, bool]) -> None:
-    from tm.align import _glued, _short_en
+    from taiyaku.tm.align import _glued, _short_en
 
     assert _glued(text) == expected
     assert _short_en("Hanako YAMADA") and not _short_en("Hanako YAMADA was a painter.")
 
 
 def test_a_glued_title_pairs_with_the_title_and_the_sentence(analyzer: Analyzer) -> None:
-    from tm.align import AlignParams
+    from taiyaku.tm.align import AlignParams
 
     ja = ["山田花子山田 花子（やまだ はなこ）は、明治時代の画家である。", "京都で絵を学んだ。"]
     en = ["Hanako YAMADA", "Hanako YAMADA was a painter of the Meiji period.",
@@ -507,7 +506,7 @@ def test_a_glued_title_pairs_with_the_title_and_the_sentence(analyzer: Analyzer)
 
 
 def test_a_sentence_spread_over_a_list_can_be_one_bead(analyzer: Analyzer) -> None:
-    from tm.align import AlignParams, _list_groups
+    from taiyaku.tm.align import AlignParams, _list_groups
 
     ja = ["この計画の狙いは、", "交通の便を良くすること", "住民の暮らしを守ること",
           "という二点だ。"]
@@ -524,7 +523,7 @@ def test_a_sentence_spread_over_a_list_can_be_one_bead(analyzer: Analyzer) -> No
 
 def test_a_heading_glued_to_an_english_sentence_pairs_with_both_lines(
         analyzer: Analyzer) -> None:
-    from tm.align import _glued_en
+    from taiyaku.tm.align import _glued_en
 
     assert _glued_en("The hall was rebuilt in 1650. History")
     assert not _glued_en("It stands near the U.S. embassy in the city.")
@@ -534,7 +533,7 @@ def test_a_heading_glued_to_an_english_sentence_pairs_with_both_lines(
 
 
 def test_a_heading_glued_before_an_english_sentence_is_recognised() -> None:
-    from tm.align import _headed_en
+    from taiyaku.tm.align import _headed_en
 
     assert _headed_en("Overview It is a small temple in the north of the city.")
     assert not _headed_en("It is a small temple in the north of the city.")
@@ -558,7 +557,7 @@ def test_a_long_document_is_aligned_in_windows_so_work_grows_linearly(
     # document, so memory (and the word-pair counts) grew with it. Past `window_from`
     # segments a side, each pass holds one window: 4x the sentences, about 4x the DP cells
     # and anchor work, and no pass larger than a window.
-    import tm.align as mod
+    import taiyaku.tm.align as mod
 
     seen: list[tuple[int, int]] = []
     cells = [0]
@@ -626,8 +625,8 @@ def test_ja_analyses_of_overlapping_windows_equal_analysing_each_segment(
 ) -> None:
     """A windowed document analyses each Japanese segment once although windows overlap:
     what a window gets is what analysing its segments one by one gives."""
-    from tm.anchors import JaAnalyses, analyse_ja
-    from tm.lexicon import load_lexicon
+    from taiyaku.tm.anchors import JaAnalyses, analyse_ja
+    from taiyaku.tm.lexicon import load_lexicon
 
     builtin = load_lexicon()
     texts = [f"第{i}回の日米首脳会談で、トランプ大統領は関税を{i}%引き上げると述べた。"

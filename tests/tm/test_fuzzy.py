@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-from tm.fuzzy import (
+from taiyaku.core.normalize import normalize
+from taiyaku.tm.fuzzy import (
     diff_spans,
     en_tokens,
     query_lang,
@@ -15,7 +15,6 @@ from tm.fuzzy import (
     skeleton,
     substitute_numbers,
 )
-from tm.normalize import normalize
 
 
 def ref_levenshtein(a: str | list[str], b: str | list[str]) -> int:
@@ -140,7 +139,7 @@ def test_possessive_token_pattern_finds_the_plain_patterns_tokens(text: str) -> 
     # _EN_TOKEN uses possessive quantifiers for speed: it must tokenise like the plain form
     import re
 
-    from tm.fuzzy import _EN_TOKEN
+    from taiyaku.tm.fuzzy import _EN_TOKEN
 
     plain = re.compile(r"\w+(?:['\-]\w+)*|[^\w\s]")
     assert _EN_TOKEN.findall(text) == plain.findall(text)

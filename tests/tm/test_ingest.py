@@ -6,14 +6,13 @@ import json
 from pathlib import Path
 
 import pytest
+import taiyaku.tm.review as tm_review
 from click.testing import CliRunner
-
-import tm.review
-from cli import cli
-from tm.errors import ExportError, InputError
-from tm.ingest import IngestOptions, align_document, ingest_file, join_segments
-from tm.japanese import Analyzer
-from tm.store import Store
+from taiyaku.cli import cli
+from taiyaku.core.errors import ExportError, InputError
+from taiyaku.core.japanese import Analyzer
+from taiyaku.tm.ingest import IngestOptions, align_document, ingest_file, join_segments
+from taiyaku.tm.store import Store
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 HALVES = DATA / "seg_halves.txt"
@@ -150,7 +149,7 @@ def test_failure_mid_way_leaves_the_database_unchanged(store: Store, tmp_path: P
     def boom(*args: object, **kwargs: object) -> None:
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr(tm.review, "write_review", boom)
+    monkeypatch.setattr(tm_review, "write_review", boom)
     with pytest.raises(RuntimeError):
         ingest_file(store, PAIR_JA, IngestOptions(en_path=PAIR_EN, name="new-doc",
                                                   review=tmp_path / "r.html"))
@@ -183,8 +182,8 @@ def test_align_presegmented_ids_are_line_numbers(tmp_path: Path, analyzer: Analy
 
 
 def test_tsv_cleans_tabs_and_joins(tmp_path: Path) -> None:
-    from tm.ingest import Alignment
-    from tm.model import Bead, Segment
+    from taiyaku.core.model import Bead, Segment
+    from taiyaku.tm.ingest import Alignment
 
     alignment = Alignment(
         ja=[Segment("一\tつ目。", "ja"), Segment("二つ目。", "ja"), Segment("余り", "ja")],
@@ -250,7 +249,7 @@ def test_cli_ingest_and_errors(db_path: Path, tmp_path: Path) -> None:
 
 
 def test_cli_segment_show_rules() -> None:
-    from tm.segment import RULES
+    from taiyaku.tm.segment import RULES
 
     result = CliRunner().invoke(cli, ["segment", "--show-rules"])
     assert result.exit_code == 0

@@ -6,10 +6,9 @@ import hashlib
 from pathlib import Path
 
 import pytest
-
-from tm.errors import InputError
-from tm.layout import _best_split, line_scripts, split_document, split_presegmented
-from tm.textio import read_text
+from taiyaku.core.errors import InputError
+from taiyaku.tm.layout import _best_split, line_scripts, split_document, split_presegmented
+from taiyaku.tm.textio import read_text
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 

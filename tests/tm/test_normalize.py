@@ -5,11 +5,10 @@ from __future__ import annotations
 import doctest
 
 import pytest
+import taiyaku.core.normalize as normalize_module
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-import tm.normalize
-from tm.normalize import has_japanese, normalize, script_of
+from taiyaku.core.normalize import has_japanese, normalize, script_of
 
 CASES = [
     # NFKC: full-width ASCII and digits, half-width katakana (with sound marks), compatibility
@@ -92,6 +91,6 @@ def test_script_detection(text: str, ja: bool, script: str) -> None:
 
 
 def test_doctests() -> None:
-    result = doctest.testmod(tm.normalize)
+    result = doctest.testmod(normalize_module)
     assert result.attempted > 0
     assert result.failed == 0

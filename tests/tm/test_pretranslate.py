@@ -6,14 +6,13 @@ import json
 from pathlib import Path
 
 import pytest
-
-from glossary.model import TermEntry, TermForm
-from glossary.store import add_term
-from tm.errors import ExportError, InputError
-from tm.japanese import Analyzer
-from tm.model import Match, Segment
-from tm.normalize import normalize
-from tm.pretranslate import (
+from taiyaku.core.errors import ExportError, InputError
+from taiyaku.core.japanese import Analyzer
+from taiyaku.core.model import Match, Segment
+from taiyaku.core.normalize import normalize
+from taiyaku.core.terms import TermEntry, TermForm
+from taiyaku.glossary.store import add_term
+from taiyaku.tm.pretranslate import (
     PretranslatedDocument,
     PretranslatedSegment,
     PretranslateOptions,
@@ -24,8 +23,8 @@ from tm.pretranslate import (
     pretranslate_segment,
     write_output,
 )
-from tm.store import Store
-from tm.units import NewUnit, add_units
+from taiyaku.tm.store import Store
+from taiyaku.tm.units import NewUnit, add_units
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 
@@ -145,7 +144,7 @@ def test_segment_json_shape() -> None:
     ],
 )
 def test_detect_language(texts: list[str], lang: str) -> None:
-    from tm.normalize import script_of
+    from taiyaku.core.normalize import script_of
 
     assert detect_language([Segment(t, script_of(t)) for t in texts]) == lang
 
@@ -175,8 +174,7 @@ def test_write_json(tmp_path: Path) -> None:
 
 def test_write_xlsx_colours_bands_and_keeps_text_as_text(tmp_path: Path) -> None:
     from openpyxl import load_workbook
-
-    from tm.report import BAND_TINTS
+    from taiyaku.tm.report import BAND_TINTS
 
     write_output(small_document(), opts(tmp_path, "o.xlsx"))
     ws = load_workbook(tmp_path / "o.xlsx").active
@@ -318,7 +316,7 @@ def test_fill_fuzzy_and_min_score(tm_store: Store, tmp_path: Path) -> None:
 def test_tmx_output_holds_filled_segments(tm_store: Store, tmp_path: Path) -> None:
     out = tmp_path / "o.tmx"
     pretranslate_file(tm_store, DATA / "pt_new_ja.txt", PretranslateOptions(output=out))
-    from exports import tmx
+    from taiyaku.exports import tmx
 
     with out.open("rb") as fp:
         units = list(tmx.read(fp, str(out)))
@@ -361,8 +359,7 @@ def test_bad_inputs(tm_store: Store, tmp_path: Path) -> None:
 
 def test_cli_pretranslate(tm_store: Store, tmp_path: Path) -> None:
     from click.testing import CliRunner
-
-    from cli import cli
+    from taiyaku.cli import cli
 
     db = tm_store.path
     out, report = tmp_path / "o.json", tmp_path / "r.html"
@@ -382,7 +379,7 @@ def test_cli_pretranslate(tm_store: Store, tmp_path: Path) -> None:
 
 # -- the seeds (skips without ../shared) -------------------------------------------------------
 def test_japanese_half_of_004_is_all_exact(shared: Path, store: Store, tmp_path: Path) -> None:
-    from tm.ingest import IngestOptions, ingest_file
+    from taiyaku.tm.ingest import IngestOptions, ingest_file
 
     seed = next((shared / "seeds").glob("004_*.txt"))
     ingest_file(store, seed, IngestOptions())
@@ -404,7 +401,7 @@ def test_japanese_half_of_004_is_all_exact(shared: Path, store: Store, tmp_path:
 
 @pytest.mark.parametrize("version", ["2.1", "1.2"])
 def test_xliff_output(tm_store: Store, tmp_path: Path, version: str) -> None:
-    from exports import xliff
+    from taiyaku.exports import xliff
 
     out = tmp_path / f"o{version}.xlf"
     result = pretranslate_file(tm_store, DATA / "pt_new_ja.txt",

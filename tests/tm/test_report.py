@@ -9,9 +9,8 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-from tm.errors import ExportError
-from tm.report import (
+from taiyaku.core.errors import ExportError
+from taiyaku.tm.report import (
     BAND_COLOURS,
     BAND_LABELS,
     BANDS,

@@ -5,11 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
-from tm.errors import ExportError
-from tm.ingest import Alignment
-from tm.model import Bead, Segment
-from tm.review import confidence_colour, review_rows, write_review
+from taiyaku.core.errors import ExportError
+from taiyaku.core.model import Bead, Segment
+from taiyaku.tm.ingest import Alignment
+from taiyaku.tm.review import confidence_colour, review_rows, write_review
 
 
 def _alignment() -> Alignment:

@@ -8,11 +8,10 @@ import random
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-from tm import index
-from tm.fuzzy import en_tokens, raw_similarity
-from tm.normalize import normalize
-from tm.search import (
+from taiyaku.core.normalize import normalize
+from taiyaku.tm import index
+from taiyaku.tm.fuzzy import en_tokens, raw_similarity
+from taiyaku.tm.search import (
     SearchOptions,
     concordance,
     find_matches,
@@ -20,8 +19,8 @@ from tm.search import (
     match_to_json,
     run_search,
 )
-from tm.store import Store
-from tm.units import NewUnit, add_units
+from taiyaku.tm.store import Store
+from taiyaku.tm.units import NewUnit, add_units
 
 SUBJECTS = ["市の委員会", "新しい研究所", "地元の学校", "古い寺院", "若い画家", "県の図書館",
             "小さな港町", "北部の農家", "大学の研究者", "川沿いの工場"]

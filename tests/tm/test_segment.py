@@ -9,9 +9,15 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-from tm.errors import InputError
-from tm.segment import RULES, classify_line, segment_file, segment_line, segment_text, strip_marker
+from taiyaku.core.errors import InputError
+from taiyaku.tm.segment import (
+    RULES,
+    classify_line,
+    segment_file,
+    segment_line,
+    segment_text,
+    strip_marker,
+)
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 

@@ -8,14 +8,13 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+import taiyaku.tm.store as tm_store
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-import tm.store
-from tm.errors import StoreError
-from tm.normalize import NORMALIZER_NAME
-from tm.search import find_matches
-from tm.store import MIGRATIONS, SCHEMA_VERSION, Store, default_db_path, on_document_delete
+from taiyaku.core.errors import StoreError
+from taiyaku.core.normalize import NORMALIZER_NAME
+from taiyaku.tm.search import find_matches
+from taiyaku.tm.store import MIGRATIONS, SCHEMA_VERSION, Store, default_db_path, on_document_delete
 
 META_KEYS = {"created", "taiyaku_version", "sudachipy_version", "sudachi_dictionary",
              "split_mode", "normalizer", "scorer"}
@@ -188,8 +187,8 @@ def test_failing_migration_rolls_back(tmp_path: Path, monkeypatch: pytest.Monkey
         conn.execute("CREATE TABLE half_done (x)")
         raise sqlite3.OperationalError("simulated failure")
 
-    monkeypatch.setattr(tm.store, "MIGRATIONS", [*MIGRATIONS, broken])
-    monkeypatch.setattr(tm.store, "SCHEMA_VERSION", SCHEMA_VERSION + 1)
+    monkeypatch.setattr(tm_store, "MIGRATIONS", [*MIGRATIONS, broken])
+    monkeypatch.setattr(tm_store, "SCHEMA_VERSION", SCHEMA_VERSION + 1)
     with pytest.raises(StoreError, match="simulated failure"):
         Store.open(path)
     conn = sqlite3.connect(path)
@@ -314,13 +313,13 @@ def test_add_document_refuses_a_taken_name_and_delete_cascades(store: Store) -> 
         assert store.counts()["segments"] == 0
         assert _docs(store) == []
     finally:
-        tm.store._DELETE_HOOKS.remove(hook)
+        tm_store._DELETE_HOOKS.remove(hook)
 
 
 def test_deleting_a_document_hands_shared_units_to_the_others_that_hold_them(
     store: Store,
 ) -> None:
-    from tm.units import NewUnit, add_units
+    from taiyaku.tm.units import NewUnit, add_units
 
     shared = NewUnit("港に船が着いた。", "A ship arrived at the port.", 0)
     own = NewUnit("雨が降った。", "It rained.", 1)

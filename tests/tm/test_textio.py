@@ -9,12 +9,11 @@ import sys
 from pathlib import Path
 
 import pytest
+import taiyaku.tm.textio as textio_module
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
-
-import tm.textio
-from tm.errors import InputError
-from tm.textio import decode_bytes, read_text
+from taiyaku.core.errors import InputError
+from taiyaku.tm.textio import decode_bytes, read_text
 
 TEXT = (
     "米中が輸出規制で一年休戦\n"
@@ -139,7 +138,7 @@ def test_unreadable(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_too_large(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(tm.textio, "MAX_TEXT_BYTES", 100)
+    monkeypatch.setattr(textio_module, "MAX_TEXT_BYTES", 100)
     path = tmp_path / "big.txt"
     path.write_text("あ" * 100, encoding="utf-8")
     with pytest.raises(InputError, match="too large"):
@@ -179,6 +178,6 @@ def test_japanese_text_round_trips_through_every_encoding(words: list[str], enc:
 
 
 def test_doctests() -> None:
-    result = doctest.testmod(tm.textio)
+    result = doctest.testmod(textio_module)
     assert result.attempted > 0
     assert result.failed == 0

@@ -5,12 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
-from tm.errors import ExportError, InputError, ParseError
-from tm.fuzzy import en_tokens
-from tm.search import find_matches
-from tm.store import Store
-from tm.tmio import export_tm, import_tm, iter_units
+from taiyaku.core.errors import ExportError, InputError, ParseError
+from taiyaku.tm.fuzzy import en_tokens
+from taiyaku.tm.search import find_matches
+from taiyaku.tm.store import Store
+from taiyaku.tm.tmio import export_tm, import_tm, iter_units
 
 TU = ('<tu{date}><prop type="x-document">{doc}</prop><prop type="x-position">{pos}</prop>'
       '<prop type="x-confidence">0.75</prop><prop type="project">P{pos}</prop>'
@@ -119,7 +118,7 @@ def test_tabular_formats_go_through_the_registry(store: Store, tmp_path: Path,
 
 
 def _postings(store: Store) -> dict[str, list[int]]:
-    from tm import index
+    from taiyaku.tm import index
 
     out: dict[str, list[int]] = {}
     for key, blob in store.conn.execute("SELECT key, ids FROM fuzzy_postings ORDER BY key, chunk"):
@@ -130,8 +129,8 @@ def _postings(store: Store) -> dict[str, list[int]]:
 def test_bulk_import_index_built_by_the_worker_equals_a_rebuild(
     store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from tm import index
-    from tm import units as units_mod
+    from taiyaku.tm import index
+    from taiyaku.tm import units as units_mod
 
     monkeypatch.setattr(index, "WORKER_AFTER", 5)  # the worker starts after the first chunk
     monkeypatch.setattr(index, "SPILL_UNITS", 8)  # and moves token codes to its file often
@@ -164,9 +163,9 @@ def _worker_that_dies(conn: object, parent_end: object = None) -> None:
 def test_import_whose_index_worker_dies_is_a_store_error_and_rolls_back(
     store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from tm import index
-    from tm import units as units_mod
-    from tm.errors import StoreError
+    from taiyaku.core.errors import StoreError
+    from taiyaku.tm import index
+    from taiyaku.tm import units as units_mod
 
     import_tm(store, write_tmx(tmp_path / "before.tmx", PAIRS))
     before = store.counts()
@@ -425,7 +424,7 @@ def test_an_xliff_is_found_by_its_content_and_xliff_is_not_called_xlf(store: Sto
 def test_export_writes_an_identical_pair_once_and_names_the_other_documents(
     store: Store, tmp_path: Path
 ) -> None:
-    from tm.units import NewUnit, add_units
+    from taiyaku.tm.units import NewUnit, add_units
 
     with store.atomic():  # as two ingested documents would store it: one unit each
         for name in ("one.txt", "two.txt"):
@@ -454,7 +453,7 @@ def test_export_writes_an_identical_pair_once_and_names_the_other_documents(
 # -- the index worker dying mid-import (16.8) ---------------------------------------------------
 KILL_THE_WORKER = """
 import os, signal, sys
-import tm.index as index
+import taiyaku.tm.index as index
 
 index.WORKER_AFTER = 50
 start = index._Bulk._start
@@ -468,7 +467,7 @@ def start_then_kill(self):
 
 
 index._Bulk._start = start_then_kill
-from cli import cli
+from taiyaku.cli import cli
 
 sys.argv = ["taiyaku", "tm", "import", sys.argv[1], "--db", sys.argv[2]]
 cli()

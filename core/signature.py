@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import importlib.metadata
 
-from .normalize import NORMALIZER_NAME
+from taiyaku.core.normalize import NORMALIZER_NAME
 
 __all__ = ["static_meta", "taiyaku_version", "SPLIT_MODE", "SCORER_NAME"]
 

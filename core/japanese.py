@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from .errors import DependencyError
+from taiyaku.core.errors import DependencyError
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
