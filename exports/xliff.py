@@ -61,11 +61,12 @@ from dataclasses import dataclass
 from typing import IO, Any
 
 from taiyaku.core.errors import ExportError, ParseError
+from taiyaku.core.pretranslated import PretranslatedDocument, suggested_target
 from taiyaku.exports.xmlutil import inline_text, local_name, namespace_uri, safe_iterparse
 from taiyaku.exports.xmlwriter import XmlWriter
 
-__all__ = ["XliffSegment", "Candidate", "TermRef", "TermHit", "read", "write", "NS20", "NS12",
-           "NAME", "EXTENSIONS"]
+__all__ = ["XliffSegment", "Candidate", "TermRef", "TermHit", "read", "write",
+           "write_pretranslation", "NS20", "NS12", "NAME", "EXTENSIONS"]
 
 NAME = "XLIFF"
 EXTENSIONS = (".xlf", ".xliff")
@@ -181,6 +182,35 @@ def write(segments: Iterable[XliffSegment], fp: IO[bytes], *, version: str = "2.
     else:
         _write2(segments, fp, version, src_lang, trg_lang, original)
 
+
+
+def write_pretranslation(doc: PretranslatedDocument, fp: IO[bytes], *,
+                         xliff_version: str = "2.1", **_opts: Any) -> None:
+    """A pre-translated document as XLIFF 2.1 (matches as translation candidates, terms as
+    glossary entries) or 1.2 (``alt-trans``): one :class:`XliffSegment` per segment, its
+    candidates with the query's numbers put in where only numbers differ."""
+    records = []
+    for s in doc.segments:
+        candidates = tuple(
+            Candidate(score=round(m.score, 2), source=m.source, target=suggested_target(m),
+                      origin=m.document or "tm")
+            for m in s.matches
+        )
+        terms = tuple(TermRef(ja=t.ja, en=t.en, status=t.status) for t in s.terms)
+        note = None
+        if s.repetition_of is not None:
+            note = f"repetition of segment {s.repetition_of + 1}"
+        records.append(XliffSegment(
+            id=str(s.index + 1), source=s.source, target=s.target,
+            state=_PRETRANSLATION_STATES.get(s.state, "initial"), candidates=candidates,
+            terms=terms, note=note,
+        ))
+    write(records, fp, version=xliff_version, src_lang=doc.src_lang, trg_lang=doc.trg_lang,
+          original=doc.name or "document")
+
+
+#: a pre-translated segment's state → XLIFF 2's (a fuzzy fill stays ``initial``: not reviewed)
+_PRETRANSLATION_STATES = {"translated": "translated", "needs-review": "initial"}
 
 def _state_for(seg: XliffSegment) -> str:
     has_target = seg.target is not None

@@ -36,7 +36,8 @@ def test_sniff(head: bytes, kind: str | None) -> None:
 
 
 def test_unknown_extensions(tmp_path: Path) -> None:
-    with pytest.raises(ExportError, match=r"unsupported glossary format '\.pdf'"):
+    with pytest.raises(ExportError, match=r"unknown glossary format '\.pdf'; use \.tbx, "
+                                          r"\.xlsx, \.csv or \.tsv$"):
         glossary_format_for("x.pdf", for_writing=True)
     with pytest.raises(InputError, match=r"\(use \.tmx, \.xlsx, \.csv, \.tsv, or XLIFF: "):
         tm_format_for(tmp_path / "missing.bin")

@@ -1,0 +1,131 @@
+"""One safe XLSX sheet writer and one extension → writer map for every file taiyaku writes
+(issue 17, "File writers"): every XLSX a command writes has the same frozen, filtered, styled
+header and keeps user text that starts a formula as text; every output option refuses an unknown
+extension with the same one-line error, listing the extensions that work."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from taiyaku.tm.store import Store
+
+#: a text a spreadsheet program would run as a formula if it were not typed as text
+FORMULA = "=HYPERLINK(\"http://example.invalid\",\"x\")"
+
+
+def _invoke(*args: str) -> tuple[int, str]:
+    from taiyaku.cli import cli
+
+    result = CliRunner().invoke(cli, list(args))
+    return result.exit_code, result.stderr
+
+
+@pytest.fixture
+def formula_db(store: Store, tmp_path: Path) -> Path:
+    """A database whose TM unit, glossary entry and (below) new article start with '='."""
+    from taiyaku.glossary.store import add_term
+    from taiyaku.tm.units import NewUnit, add_units
+
+    with store.atomic():
+        doc = store.add_document("d", layout="pair", kind="bilingual")
+        add_units(store, doc, [NewUnit(FORMULA + "港湾の整備。", FORMULA + " Port works.", 0)])
+    add_term(store, "港湾", FORMULA)
+    path = Path(store.path)  # type: ignore[attr-defined]
+    store.close()
+    return path
+
+
+def _xlsx_outputs(db: Path, tmp_path: Path) -> dict[str, Path]:
+    """Every XLSX the commands write, from the same database."""
+    article = tmp_path / "new.txt"
+    article.write_text(FORMULA + "港湾の整備。\n", encoding="utf-8")
+    outs = {name: tmp_path / f"{name}.xlsx" for name in ("glossary", "tm", "pretranslation")}
+    runs = [("terms", "export", "-o", str(outs["glossary"])),
+            ("tm", "export", "-o", str(outs["tm"])),
+            ("pretranslate", str(article), "-o", str(outs["pretranslation"]))]
+    for args in runs:
+        code, err = _invoke(*args, "--db", str(db))
+        assert code == 0, (args, err)
+    return outs
+
+
+def test_every_xlsx_has_the_same_safe_sheet(formula_db: Path, tmp_path: Path) -> None:
+    from openpyxl import load_workbook
+
+    for name, path in _xlsx_outputs(formula_db, tmp_path).items():
+        ws = load_workbook(path).worksheets[0]
+        assert ws.freeze_panes == "A2", name
+        last = ws.cell(row=1, column=ws.max_column).column_letter
+        assert ws.auto_filter.ref == f"A1:{last}{ws.max_row}", name
+        header = ws[1]
+        assert all(c.font.b for c in header), name
+        assert {c.fill.start_color.rgb for c in header} == {"00DDE6F0"}, name
+        assert all(ws.column_dimensions[c.column_letter].width for c in header), name
+        formulas = [c for row in ws.iter_rows(min_row=2) for c in row
+                    if isinstance(c.value, str) and c.value.startswith(FORMULA)]
+        assert formulas, name
+        assert all(c.data_type == "s" for c in formulas), name
+
+
+def test_too_long_text_is_refused_the_same_way_by_every_sheet(tmp_path: Path) -> None:
+    """The 32,767-character limit names the record and the column, and nothing is written."""
+    from taiyaku.core.errors import ExportError
+    from taiyaku.core.model import Match, Segment, TMUnit
+    from taiyaku.core.terms import TermEntry, TermForm
+    from taiyaku.exports.registry import write_output
+    from taiyaku.tm.pretranslate import PretranslatedDocument, pretranslate_segment
+
+    long = "港" * 40_000
+    seg = pretranslate_segment(Segment("港湾。", "ja"), [Match(1, 80.0, "港湾", long)])
+    cases = [("glossary", [TermEntry(ja=(TermForm("港湾", "ja"),), note=long)], "column 'note'"),
+             ("TM", [TMUnit(ja="港湾", en=long)], "column 'en'"),
+             ("pre-translation", PretranslatedDocument("d", "ja", "en", (seg,)),
+              "column 'Its translation'")]
+    for kind, records, column in cases:
+        out = tmp_path / f"{kind}.xlsx"
+        with pytest.raises(ExportError, match=rf"^{re.escape(str(out))}: .*{column} holds "
+                                              r"40,000 characters; an XLSX cell holds at most "
+                                              "32,767"):
+            write_output(kind, records, out)
+        assert not out.exists()
+
+
+#: kind of output, the option that names it, and the extensions that work (in this order)
+OPTIONS = [
+    ("pre-translation", ("pretranslate", "{article}", "-o", "{out}"),
+     ".xlf, .xliff, .xlsx, .json or .tmx"),
+    ("report", ("pretranslate", "{article}", "-o", "{tmp}/ok.json", "--report", "{out}"),
+     ".htm, .html or .json"),
+    ("TM", ("tm", "export", "-o", "{out}"), ".tmx, .xlsx, .csv or .tsv"),
+    ("glossary", ("terms", "export", "-o", "{out}"), ".tbx, .xlsx, .csv or .tsv"),
+    ("review", ("ingest", "{article}", "--review", "{out}"), ".htm, .html or .xlsx"),
+]
+
+
+@pytest.mark.parametrize(("kind", "args", "works"), OPTIONS, ids=[k for k, *_ in OPTIONS])
+def test_every_output_option_refuses_an_unknown_extension_the_same_way(
+        formula_db: Path, tmp_path: Path, kind: str, args: tuple[str, ...], works: str) -> None:
+    article = tmp_path / "new.txt"
+    article.write_text("港湾の整備が進んだ。\n", encoding="utf-8")
+    out = tmp_path / "out.docx"
+    filled = [a.format(article=article, out=out, tmp=tmp_path) for a in args]
+    before = formula_db.read_bytes()
+    code, err = _invoke(*filled, "--db", str(formula_db))
+    assert code == 1
+    assert err.strip().splitlines() == [
+        f"Error: {out}: unknown {kind} format '.docx'; use {works}"]
+    assert sorted(p.name for p in tmp_path.iterdir() if p.suffix != ".db" and "-" not in
+                  p.name) == ["new.txt"]
+    assert formula_db.read_bytes() == before
+
+
+def test_the_registry_lists_what_the_errors_promise() -> None:
+    from taiyaku.exports.registry import OUTPUT_FORMATS, output_format_for
+
+    for kind, _, works in OPTIONS:
+        assert ", ".join(OUTPUT_FORMATS[kind]) == works.replace(" or ", ", ")
+        for ext in OUTPUT_FORMATS[kind]:
+            assert output_format_for(kind, f"x{ext.upper()}").kind == kind
