@@ -10,7 +10,7 @@ the first line → TSV, a comma → CSV).
 
 Glossary formats offer ``read(fp, name)`` / ``write(entries, fp, **opts)``; TM formats
 ``read_units(fp, name)`` / ``write_units(units, fp, **opts)``; XLIFF is a TM format for
-reading only (:mod:`exports.xliffin`, finished bilingual files into the TM).
+reading only (:func:`exports.xliff.read_segments`, finished bilingual files into the TM).
 
 :data:`OUTPUT_FORMATS` names, per kind of output (``glossary``, ``TM``, ``pre-translation``,
 ``report``, ``review``), the extensions that work and their writer
@@ -53,7 +53,7 @@ TM_FORMATS: dict[str, tuple[str, str, str, str]] = {
     ".xlsx": ("XLSX", "taiyaku.exports.xlsx", "read_units", "write_units"),
     ".csv": ("CSV", "taiyaku.exports.delimited:CSV", "read_units", "write_units"),
     ".tsv": ("TSV", "taiyaku.exports.delimited:TSV", "read_units", "write_units"),
-    **{ext: ("XLIFF", "taiyaku.exports.xliffin", "read_segments", "")
+    **{ext: ("XLIFF", "taiyaku.exports.xliff", "read_segments", "")
        for ext in (".xlf", ".xliff", ".sdlxliff", ".mqxliff", ".mxliff")},
 }
 #: kind of output → extension → (format name, ``"module:function"`` that writes it). The
@@ -129,7 +129,7 @@ class TMFormat:
                    one_sided: Callable[[int | None, str], None] | None = None,
                    skipped: Callable[[int | None, str, tuple[str, ...]], None] | None = None,
                    ) -> Iterator[Any]:
-        """TM units from *fp* (for XLIFF: :class:`exports.xliffin.BilingualSegment` records).
+        """TM units from *fp* (for XLIFF: :class:`exports.xliff.BilingualSegment` records).
 
         :param one_sided: for the spreadsheet formats (XLSX, CSV, TSV): called with (line,
             missing side) for a row with text in one language only, which is then skipped;

@@ -163,8 +163,11 @@ def write_rows(wb: Workbook, title: str, columns: Sequence[Column],
     return ws, n
 
 
-def write_workbook(fp: IO[bytes], build: Callable[[Workbook], None]) -> None:
+def write_workbook(fp: IO[bytes], build: Callable[[Workbook], None], *,
+                   title: str | None = None) -> None:
     """Make a write-only workbook, let *build* add its sheets, and save it into *fp*.
+
+    :param title: the document title a spreadsheet program shows in the file's properties
 
     On any error openpyxl's half-written sheets and temporary files are cleaned up; an I/O
     failure comes out as an :class:`OSError` (see :func:`_as_os_error`).
@@ -177,6 +180,8 @@ def write_workbook(fp: IO[bytes], build: Callable[[Workbook], None]) -> None:
     from openpyxl import Workbook
 
     wb = Workbook(write_only=True)
+    if title is not None:
+        wb.properties.title = clean_xml_text(title)[:200]
     try:
         build(wb)
     except BaseException as e:

@@ -129,3 +129,34 @@ def test_the_registry_lists_what_the_errors_promise() -> None:
         assert ", ".join(OUTPUT_FORMATS[kind]) == works.replace(" or ", ", ")
         for ext in OUTPUT_FORMATS[kind]:
             assert output_format_for(kind, f"x{ext.upper()}").kind == kind
+
+
+def _module(spec: str) -> str:
+    return spec.partition(":")[0]
+
+
+def test_a_format_read_and_written_has_one_module_for_both() -> None:
+    """Every format taiyaku both reads and writes is one module of exports/, which has the
+    reader and the writer the registry names."""
+    from taiyaku.exports.registry import GLOSSARY_FORMATS, OUTPUT_FORMATS, TM_FORMATS, resolve
+
+    readers: dict[str, set[str]] = {}
+    writers: dict[str, set[str]] = {}
+    for name, spec in GLOSSARY_FORMATS.values():
+        assert callable(resolve(spec).read) and callable(resolve(spec).write), spec
+        readers.setdefault(name, set()).add(_module(spec))
+    for name, spec, reader, _ in TM_FORMATS.values():
+        assert callable(getattr(resolve(spec), reader)), (spec, reader)
+        readers.setdefault(name, set()).add(_module(spec))
+    for kind, formats in OUTPUT_FORMATS.items():
+        for name, spec in formats.values():
+            if not spec:
+                assert kind == "review"  # its writers are still tm/review.py's
+                continue
+            assert callable(resolve(spec)), spec
+            writers.setdefault(name, set()).add(_module(spec))
+    both = sorted(readers.keys() & writers.keys())
+    assert both == ["CSV", "TBX", "TMX", "TSV", "XLIFF", "XLSX"]
+    for name in both:
+        assert len(readers[name] | writers[name]) == 1, (name, readers[name], writers[name])
+        assert all(m.startswith("taiyaku.exports.") for m in readers[name]), name
