@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -160,3 +161,33 @@ def test_a_format_read_and_written_has_one_module_for_both() -> None:
     for name in both:
         assert len(readers[name] | writers[name]) == 1, (name, readers[name], writers[name])
         assert all(m.startswith("taiyaku.exports.") for m in readers[name]), name
+
+
+def test_the_sheet_writer_takes_the_review_layout(tmp_path: Path) -> None:
+    """What the review XLSX needs from the one sheet writer: rows tinted by confidence except
+    the reviewer's columns, numbers kept as numbers, empty cells left empty, a document title."""
+    from openpyxl import load_workbook
+    from taiyaku.exports.sheet import Column, write_rows, write_workbook
+
+    columns = [Column("number", "#", 6), Column("ja", "Japanese", 60, wrap=True),
+               Column("ok", "OK?", 6, tinted=False)]
+    rows = [{"number": 1, "ja": "=1+1", "colour": "F8C4C4"}, {"number": 2, "ja": "港湾"}]
+    path = tmp_path / "review.xlsx"
+
+    def build(wb: Any) -> None:
+        write_rows(wb, "review", columns, rows, describe=lambda row, n: f"bead {row['number']}",
+                   tint=lambda row: row.get("colour"))
+
+    with path.open("wb") as fp:
+        write_workbook(fp, build, title="Alignment review: a\x00b")
+    wb = load_workbook(path)
+    ws = wb.active
+    assert ws is not None
+    assert wb.properties.title == "Alignment review: ab"
+    assert [c.value for c in ws[1]] == ["#", "Japanese", "OK?"]
+    assert (ws["A2"].value, ws["A2"].data_type) == (1, "n")
+    assert (ws["B2"].value, ws["B2"].data_type) == ("=1+1", "s")
+    assert ws["B2"].fill.start_color.rgb == "00F8C4C4" and ws["B2"].alignment.wrap_text
+    assert ws["C2"].value is None and ws["C2"].fill.fill_type is None
+    assert ws["B3"].fill.fill_type is None  # an untinted row
+    assert ws.auto_filter.ref == "A1:C3" and ws.freeze_panes == "A2"
