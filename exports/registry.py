@@ -275,7 +275,12 @@ class OutputFormat:
 
     def write(self, record: Any, fp: IO[bytes], **opts: Any) -> None:
         """Write *record* (what the kind of output holds: entries, units, a pre-translated
-        document, an analysis) to *fp*; options the format does not know are ignored."""
+        document, an analysis) to *fp*; options the format does not know are ignored.
+
+        :raises NotImplementedError: the format's writer is not in exports/ yet (the review's)
+        """
+        if not self.spec:
+            raise NotImplementedError(f"the {self.kind} {self.name} writer is not in exports/ yet")
         writer: Callable[..., None] = resolve(self.spec)
         writer(record, fp, **opts)
 
