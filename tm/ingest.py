@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from taiyaku.core.errors import ExportError, InputError
+from taiyaku.core.errors import InputError
 from taiyaku.core.model import Bead, Segment
 from taiyaku.core.printable import path_text, quoted, visible
 from taiyaku.core.progress import Progress, no_progress
@@ -30,11 +30,8 @@ __all__ = [
     "align_sides",
     "ingest_file",
     "join_segments",
-    "REVIEW_FORMATS",
 ]
 
-#: review file extensions ingest accepts (checked before any work is done)
-REVIEW_FORMATS = (".html", ".htm", ".xlsx")
 #: beads under this confidence are counted as "weak" in summaries
 WEAK_CONFIDENCE = 0.5
 
@@ -325,14 +322,11 @@ def _sha256(contents: Sequence[bytes]) -> str:
 
 
 def _check_review_path(review: str | os.PathLike[str] | None) -> None:
-    if review is None:
-        return
-    suffix = Path(review).suffix.lower()
-    if suffix not in REVIEW_FORMATS:
-        raise ExportError(
-            f"{review}: unknown review format {suffix or '(no extension)'!r}; "
-            "use .html or .xlsx"
-        )
+    """Refuse a review file whose extension no review writer takes, before any work is done."""
+    if review is not None:
+        from taiyaku.exports.registry import output_format_for
+
+        output_format_for("review", review)
 
 
 def ingest_file(

@@ -210,12 +210,12 @@ def test_pretranslate_whose_report_fails_midway_keeps_the_old_output(
     place, the old one stays, and no temporary file is left."""
     import errno
 
-    import taiyaku.tm.report as tm_report
+    import taiyaku.exports.html as report_html
 
     def full(*_: object) -> None:
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
-    monkeypatch.setattr(tm_report, "write_report_html", full)
+    monkeypatch.setattr(report_html, "write_report", full)
     out, rep = tmp_path / "o.json", tmp_path / "rep.html"
     out.write_text("old pre-translation", encoding="utf-8")
     before = _files(tmp_path)

@@ -109,7 +109,7 @@ def test_errors_are_one_line(tmp_path: Path) -> None:
     odd.write_bytes(b"\x00\x01binary")
     with pytest.raises(InputError, match=r"unsupported glossary format .*\.tbx, \.xlsx"):
         import_glossary(s, odd)
-    with pytest.raises(ExportError, match="unsupported glossary format"):
+    with pytest.raises(ExportError, match="unknown glossary format"):
         export_glossary(s, tmp_path / "out.pdf")
     with pytest.raises(ExportError, match="TBX version"):
         export_glossary(s, tmp_path / "out.tbx", tbx_version="2")

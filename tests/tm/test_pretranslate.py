@@ -174,7 +174,7 @@ def test_write_json(tmp_path: Path) -> None:
 
 def test_write_xlsx_colours_bands_and_keeps_text_as_text(tmp_path: Path) -> None:
     from openpyxl import load_workbook
-    from taiyaku.tm.report import BAND_TINTS
+    from taiyaku.core.analysis import BAND_TINTS
 
     write_output(small_document(), opts(tmp_path, "o.xlsx"))
     ws = load_workbook(tmp_path / "o.xlsx").active
@@ -340,7 +340,7 @@ def test_xlsx_output_end_to_end(tm_store: Store, tmp_path: Path) -> None:
 
 
 def test_bad_inputs(tm_store: Store, tmp_path: Path) -> None:
-    with pytest.raises(ExportError, match="unknown output format"):
+    with pytest.raises(ExportError, match="unknown pre-translation format"):
         pretranslate_file(tm_store, DATA / "pt_new_ja.txt",
                           PretranslateOptions(output=tmp_path / "o.pdf"))
     with pytest.raises(ExportError, match="unknown report format"):
@@ -374,7 +374,7 @@ def test_cli_pretranslate(tm_store: Store, tmp_path: Path) -> None:
     bad = CliRunner().invoke(cli, ["pretranslate", str(DATA / "pt_new_ja.txt"), "-o",
                                    str(tmp_path / "o.doc"), "--db", str(db)])
     assert bad.exit_code == 1
-    assert "unknown output format" in bad.stderr
+    assert "unknown pre-translation format" in bad.stderr
 
 
 # -- the seeds (skips without ../shared) -------------------------------------------------------
