@@ -5,14 +5,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import pytest
-from taiyaku.tm.store import Store
-from taiyaku.tm.units import NewUnit, add_units
+from taiyaku.core.model import NewUnit
+from taiyaku.store import Store
 
 
 def add_mono(store: Store, name: str, sentences: Sequence[str], lang: str = "ja") -> int:
     """A one-language document of *sentences* (one segment each); returns its id."""
-    with store.atomic():
-        doc = store.add_document(name, layout="mono", kind="mono")
+    with store.transaction():
+        doc = store.documents.add(name, layout="mono", kind="mono")
         store.conn.executemany(
             "INSERT INTO segments(doc_id, lang, position, text, kind) VALUES (?,?,?,?, 'text')",
             [(doc, lang, i, s) for i, s in enumerate(sentences)],
@@ -22,9 +22,9 @@ def add_mono(store: Store, name: str, sentences: Sequence[str], lang: str = "ja"
 
 def add_bilingual(store: Store, name: str, pairs: Sequence[tuple[str, str]]) -> int:
     """A bilingual document: each (ja, en) pair is one aligned unit and two linked segments."""
-    with store.atomic():
-        doc = store.add_document(name, layout="pair", kind="bilingual")
-        ids = add_units(store, doc, [NewUnit(ja, en, i) for i, (ja, en) in enumerate(pairs)])
+    with store.transaction():
+        doc = store.documents.add(name, layout="pair", kind="bilingual")
+        ids = store.units.add(doc, [NewUnit(ja, en, i) for i, (ja, en) in enumerate(pairs)])
         for i, ((ja, en), uid) in enumerate(zip(pairs, ids, strict=True)):
             store.conn.execute(
                 "INSERT INTO segments(doc_id, lang, position, text, kind, unit_id) "
