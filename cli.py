@@ -759,7 +759,7 @@ def db() -> None:
 
 @db.command("check")
 @click.option("--quick", is_flag=True,
-              help="PRAGMA quick_check: skip comparing each index with its table (faster).")
+              help="Quick check: skip comparing each index with its table (faster).")
 @db_option
 @json_option
 @click.pass_context

@@ -2,8 +2,8 @@
 
 A subprocess is killed (SIGKILL), interrupted (SIGINT, Ctrl-C) or terminated (SIGTERM) while
 it writes. The trigger is the database's write-ahead log growing past a threshold, so the
-signal lands inside the write phase. Afterwards ``PRAGMA integrity_check`` is ``ok`` and the
-database holds all of the document or none of it, and the next command works.
+signal lands inside the write phase. Afterwards the integrity check (``db check``) is ``ok``
+and the database holds all of the document or none of it, and the next command works.
 """
 
 from __future__ import annotations
