@@ -745,6 +745,106 @@ def stats(ctx: click.Context, db_path: Path | None, as_json: bool) -> None:
     emit(result.to_json()) if as_json else click.echo(result.render())
 
 
+# -- correcting what is stored: documents, TM units (issue 17) ---------------------------------
+@cli.group(invoke_without_command=True)
+@db_option
+@json_option
+@click.pass_context
+def documents(ctx: click.Context, db_path: Path | None, as_json: bool) -> None:
+    """List the stored documents (id, name, layout, segments, units, added), or show or
+    remove one.
+
+    \b
+    Examples:
+      taiyaku documents
+      taiyaku documents show 3
+      taiyaku documents remove 3
+    """
+    if ctx.invoked_subcommand is not None:
+        return
+    from taiyaku.tm.edit import list_documents
+
+    result = list_documents(open_store(ctx, db_path, readonly=True))
+    emit(result.to_json()) if as_json else click.echo(result.render())
+
+
+@documents.command("show")
+@click.argument("doc_id", metavar="ID", type=int)
+@db_option
+@json_option
+@click.pass_context
+def documents_show(ctx: click.Context, doc_id: int, db_path: Path | None, as_json: bool) -> None:
+    """Show document ID: its source, counts and segments (with the unit each went into).
+
+    \b
+    Example:
+      taiyaku documents show 3 --json
+    """
+    from taiyaku.tm.edit import show_document
+
+    result = show_document(open_store(ctx, db_path, readonly=True), doc_id)
+    emit(result.to_json()) if as_json else click.echo(result.render())
+
+
+@documents.command("remove")
+@click.argument("doc_id", metavar="ID", type=int)
+@db_option
+@json_option
+@click.pass_context
+def documents_remove(ctx: click.Context, doc_id: int, db_path: Path | None,
+                     as_json: bool) -> None:
+    """Remove document ID: its segments, its TM units and their search-index entries. A unit
+    another document holds too stays, with that document.
+
+    \b
+    Example:
+      taiyaku documents remove 3
+    """
+    from taiyaku.tm.edit import remove_document
+
+    result = remove_document(open_store(ctx, db_path, create=False), doc_id)
+    emit(result.to_json()) if as_json else click.echo(result.render())
+
+
+@tm.command("edit")
+@click.argument("unit_id", metavar="ID", type=int)
+@click.option("--ja", help="The new Japanese text.")
+@click.option("--en", help="The new English text.")
+@db_option
+@json_option
+@click.pass_context
+def tm_edit(ctx: click.Context, unit_id: int, ja: str | None, en: str | None,
+            db_path: Path | None, as_json: bool) -> None:
+    """Correct TM unit ID (`tm search --json` shows ids): new Japanese and/or English text.
+
+    \b
+    Example:
+      taiyaku tm edit 17 --en "while Washington and Beijing explore a thaw"
+    """
+    from taiyaku.tm.edit import edit_unit
+
+    result = edit_unit(open_store(ctx, db_path, create=False), unit_id, ja=ja, en=en)
+    emit(result.to_json()) if as_json else click.echo(result.render())
+
+
+@tm.command("delete")
+@click.argument("unit_id", metavar="ID", type=int)
+@db_option
+@json_option
+@click.pass_context
+def tm_delete(ctx: click.Context, unit_id: int, db_path: Path | None, as_json: bool) -> None:
+    """Delete TM unit ID; the segments it was made from become unaligned.
+
+    \b
+    Example:
+      taiyaku tm delete 17
+    """
+    from taiyaku.tm.edit import delete_unit
+
+    result = delete_unit(open_store(ctx, db_path, create=False), unit_id)
+    emit(result.to_json()) if as_json else click.echo(result.render())
+
+
 # -- the database file -------------------------------------------------------------------------
 @cli.group()
 def db() -> None:
