@@ -34,8 +34,6 @@ GLOSSARY_PENDING = (
     "tests/glossary/conftest.py",
     "tests/glossary/test_glossary_store.py",
     "tests/glossary/test_term_extract.py",
-    "tests/benchmarks/bench_pretranslate.py",  # counts glossary rows
-    "tests/benchmarks/bench_tm.py",  # times the raw row reads a search makes
 )
 
 _SQL = re.compile(

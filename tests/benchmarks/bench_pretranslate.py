@@ -155,10 +155,10 @@ def main(argv: list[str] | None = None) -> int:
     article.write_text("\n".join(make_queries(pairs, size)) + "\n", encoding="utf-8")
 
     store = open_store(db)
-    units = store.conn.execute("SELECT count(*) FROM units").fetchone()[0]
-    if not store.conn.execute("SELECT count(*) FROM terms").fetchone()[0]:
+    units = store.counts()["units"]
+    if not store.counts()["terms"]:
         add_glossary(store)
-    terms = store.conn.execute("SELECT count(*) FROM terms").fetchone()[0]
+    terms = store.counts()["terms"]
     # Two runs: the first reads the database from wherever the page cache left it (cold
     # after a reboot, when the TM was built by an earlier run); the second is the steady
     # state the target is judged on. Both are printed.

@@ -181,8 +181,7 @@ def english_agreement(store: object, queries: list[str], results: list[list[obje
             out.append(ch)
         return "".join(out)
 
-    conn = store.conn  # type: ignore[attr-defined]
-    choices = [encode(en_tokens(t)) for (t,) in conn.execute("SELECT en_norm FROM units")]
+    choices = [encode(en_tokens(u.en_norm)) for u in store.units.iterate()]
     tally = Agreement()
     for q, found in zip(queries, results, strict=True):
         if query_lang(normalize(q)) != "en":
@@ -276,7 +275,7 @@ def bench_size(size: int, pairs: list[tuple[str, str]], held: list[tuple[str, st
     res.update(en_tally.figures("_en"))
 
     # agreement with an exhaustive scan of every stored segment
-    choices = [r[0] for r in store.conn.execute("SELECT ja_norm FROM units")]
+    choices = [u.ja_norm for u in store.units.iterate()]
     idx = list(range(len(queries)))
     rng.shuffle(idx)
     idx = idx[:n_exhaustive]
