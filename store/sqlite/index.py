@@ -487,17 +487,31 @@ def _chunks(store: Store, key: str) -> list[tuple[int, array[int]]]:
 
 
 def _take_out(store: Store, by_key: dict[str, list[int]]) -> None:
-    """Remove the ids listed per key from those keys' posting lists (and their counts)."""
+    """Remove the ids listed per key from those keys' posting lists (and their counts).
+
+    Lists are ascending: a few ids come out by binary search (a common key's list holds
+    hundreds of thousands), many by one filtering pass; chunks whose range holds none of them
+    are not rewritten."""
     conn = store.conn
     for key, ids in by_key.items():
-        gone = set(ids)
+        gone = sorted(set(ids))
         removed = 0
         for chunk, got in _chunks(store, key):
-            kept = array("I", (i for i in got if i not in gone)) if gone.intersection(
-                got) else got
-            if len(kept) == len(got):
+            if not got or got[0] > gone[-1] or got[-1] < gone[0]:
                 continue
-            removed += len(got) - len(kept)
+            n_before = len(got)
+            if len(gone) * 16 < n_before:
+                kept = got
+                for uid in reversed(gone):
+                    at = bisect.bisect_left(kept, uid)
+                    if at < len(kept) and kept[at] == uid:
+                        del kept[at]
+            else:
+                drop = set(gone)
+                kept = array("I", (i for i in got if i not in drop))
+            if len(kept) == n_before:
+                continue
+            removed += n_before - len(kept)
             if kept:
                 conn.execute("UPDATE fuzzy_postings SET n = ?, ids = ? WHERE key = ? AND "
                              "chunk = ?", (len(kept), ids_to_blob(kept), key, chunk))

@@ -113,3 +113,23 @@ def test_random_writes_keep_the_index_exact_after_each(backend: Store) -> None:
                 docs.remove(doc)
                 docs.append(backend.documents.add(f"d{step}", layout="pair", kind="bilingual"))
         assert_index_exact(backend, seen_keys)
+
+
+def test_deleting_from_long_posting_lists_keeps_them_exact(backend: Store) -> None:
+    # one unit out of lists a hundred units long (a backend may search them rather than
+    # filter them), then a few more at once through their document
+    doc, other = _doc(backend, "many"), _doc(backend, "other")
+    with backend.transaction():
+        ids = backend.units.add(doc, [NewUnit(f"京都の寺{i}。", f"Temple {i} in Kyoto.", i)
+                                      for i in range(100)])
+        backend.units.add(other, [NewUnit(f"京都の庭{i}。", f"Garden {i} in Kyoto.", i)
+                                  for i in range(30)])
+    middle = backend.units.get(ids[50])  # type: ignore[arg-type]
+    assert middle is not None
+    with backend.transaction():
+        backend.units.delete(middle.id)
+    assert_index_exact(backend, unit_keys(middle.ja_norm, middle.en_norm))
+    with backend.transaction():
+        backend.documents.remove(other)
+    assert_index_exact(backend, unit_keys(normalize("京都の庭1。"),
+                                          normalize("Garden 1 in Kyoto.")))
