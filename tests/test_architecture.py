@@ -31,7 +31,6 @@ GLOSSARY_PENDING = (
     "glossary/store.py",
     "glossary/lookup.py",
     "glossary/extract.py",
-    "tests/glossary/conftest.py",
     "tests/glossary/test_glossary_store.py",
     "tests/glossary/test_term_extract.py",
 )

@@ -6,17 +6,14 @@ from collections.abc import Sequence
 
 import pytest
 from taiyaku.core.model import NewUnit
-from taiyaku.store import Store
+from taiyaku.store import NewSegment, Store
 
 
 def add_mono(store: Store, name: str, sentences: Sequence[str], lang: str = "ja") -> int:
     """A one-language document of *sentences* (one segment each); returns its id."""
     with store.transaction():
         doc = store.documents.add(name, layout="mono", kind="mono")
-        store.conn.executemany(
-            "INSERT INTO segments(doc_id, lang, position, text, kind) VALUES (?,?,?,?, 'text')",
-            [(doc, lang, i, s) for i, s in enumerate(sentences)],
-        )
+        store.segments.add(doc, [NewSegment(lang, i, s) for i, s in enumerate(sentences)])
     return doc
 
 
@@ -25,13 +22,9 @@ def add_bilingual(store: Store, name: str, pairs: Sequence[tuple[str, str]]) -> 
     with store.transaction():
         doc = store.documents.add(name, layout="pair", kind="bilingual")
         ids = store.units.add(doc, [NewUnit(ja, en, i) for i, (ja, en) in enumerate(pairs)])
-        for i, ((ja, en), uid) in enumerate(zip(pairs, ids, strict=True)):
-            store.conn.execute(
-                "INSERT INTO segments(doc_id, lang, position, text, kind, unit_id) "
-                "VALUES (?, 'ja', ?, ?, 'text', ?)", (doc, i, ja, uid))
-            store.conn.execute(
-                "INSERT INTO segments(doc_id, lang, position, text, kind, unit_id) "
-                "VALUES (?, 'en', ?, ?, 'text', ?)", (doc, i, en, uid))
+        store.segments.add(doc, [NewSegment(lang, i, text, unit_id=uid)
+                                 for i, ((ja, en), uid) in enumerate(zip(pairs, ids, strict=True))
+                                 for lang, text in (("ja", ja), ("en", en))])
     return doc
 
 
