@@ -36,7 +36,7 @@ def _summary_line(s: DocumentSummary) -> str:
     d = s.document
     units = f"{s.units} units" + (f" (+{s.shared_units} shared)" if s.shared_units else "")
     return (f"{d.id:>5}  {visible(d.name)}  {d.layout}  {s.segments_ja}+{s.segments_en} "
-            f"segments  {units}  {d.created}")
+            f"segments  {units}  added {d.created}  from {visible(d.source_path or '-')}")
 
 
 @dataclass(frozen=True)
@@ -69,7 +69,7 @@ class DocumentDetail:
 
     def render(self) -> str:
         d = self.summary.document
-        lines = [_summary_line(self.summary), f"source: {visible(d.source_path or '-')}"]
+        lines = [_summary_line(self.summary), f"kind: {d.kind}, sha256: {d.sha256 or '-'}"]
         for s in self.segments:
             unit = f"unit {s.unit_id}" if s.unit_id is not None else "unaligned"
             lines.append(f"  {s.lang} {s.position:>4}  [{unit}]  {visible(s.text)}")

@@ -159,6 +159,9 @@ def test_cli_round_trip_with_json(tmp_path: Path) -> None:
     listed = json.loads(out)
     assert code == 0 and [(d["name"], d["units"], d["shared_units"]) for d in listed] == [
         ("a.tsv", 1, 0), ("b.tsv", 1, 1)]
+    code, out, _ = _run("documents", "--db", db)
+    assert code == 0 and out.count("\n") == 2 and "a.tsv  tsv  0+0 segments  1 units" in out
+    assert str(tmp_path / "b.tsv") in out
     code, out, _ = _run("documents", "remove", str(listed[0]["id"]), "--json", "--db", db)
     assert code == 0 and json.loads(out)["units_kept"] == 1
     code, out, _ = _run("tm", "search", x[0], "--json", "--db", db)
