@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from taiyaku.core.analysis import Analysis, band_of
 from taiyaku.core.errors import ExportError, InputError
+from taiyaku.core.matchkeys import match_key, text_hash
 from taiyaku.core.model import Match, Segment
 from taiyaku.core.normalize import has_japanese, normalize, script_of
 from taiyaku.core.pretranslated import (
@@ -29,12 +30,11 @@ from taiyaku.core.pretranslated import (
 )
 from taiyaku.core.printable import name_text, path_text, visible
 from taiyaku.core.progress import Progress, no_progress
-from taiyaku.tm.units import match_key, text_hash
 
 if TYPE_CHECKING:
     from taiyaku.core.japanese import Analyzer
     from taiyaku.exports.outfile import OutputSet
-    from taiyaku.tm.store import Store
+    from taiyaku.store.interface import Store
 
 __all__ = [
     "PretranslateOptions",
@@ -217,19 +217,18 @@ def pretranslate_document(
         (``glossary.lookup.TermIndex.load(store, analyzer)``)
     :param analyzer: the Sudachi analyzer to share (one is built when needed)
 
-    >>> from taiyaku.tm.store import Store
-    >>> store = Store.open(":memory:")
+    >>> from taiyaku.store import open_store
+    >>> store = open_store(":memory:")
     >>> doc = pretranslate_document(store, [Segment("新しい文", "ja"), Segment("新しい文", "ja")],
     ...                             PretranslateOptions(output=Path("out.json")))
     >>> [s.band for s in doc.segments]
     ['no-match', 'repetition']
     """
-    from taiyaku.tm.index import ensure_current
     from taiyaku.tm.search import find_matches_many
 
     src_lang = detect_language(segments)
     trg_lang = "en" if src_lang == "ja" else "ja"
-    ensure_current(store, progress)  # an index an older version built is rebuilt, shown
+    store.fuzzy.prepare(progress)  # an index an older version built is rebuilt, shown
     progress(0, len(segments), "pretranslating")
 
     exact = ExactMatcher(store, src_lang, limit=options.limit)
@@ -334,23 +333,12 @@ class ExactMatcher:
     def lookup(self, hashes: Sequence[int]) -> None:
         """Fetch the units of every hash not looked up yet (in chunks of 500)."""
         todo = [h for h in dict.fromkeys(hashes) if h not in self._cache]
-        column = f"{self.lang}_hash"
-        source, target = ("u.ja", "u.en") if self.lang == "ja" else ("u.en", "u.ja")
-        for k in range(0, len(todo), 500):
-            part = todo[k : k + 500]
-            for h in part:
-                self._cache[h] = []
-            marks = ",".join("?" * len(part))
-            rows = self.store.conn.execute(
-                f"SELECT u.{column}, u.id, {source}, {target}, d.name FROM units u "
-                f"JOIN documents d ON d.id = u.doc_id WHERE u.{column} IN ({marks}) "
-                "ORDER BY u.id DESC",
-                part,
-            )
-            for h, uid, src, trg, doc in rows:
-                found = self._cache[int(h)]
-                if len(found) < self.limit and all(m.target != trg for m in found):
-                    found.append(Match(int(uid), 100.0, src, trg, document=doc))
+        for h in todo:
+            self._cache[h] = []
+        for h, uid, src, trg, doc in self.store.units.by_hashes(self.lang, todo):
+            found = self._cache[int(h)]
+            if len(found) < self.limit and all(m.target != trg for m in found):
+                found.append(Match(int(uid), 100.0, src, trg, document=doc))
 
     def matches(self, text: str) -> list[Match]:
         """The exact matches of *text* (most recent unit first), or ``[]``."""
@@ -369,12 +357,12 @@ class ExactMatcher:
         CAT tool's "join segments" would). A segment with an exact match of its own is never
         joined. Returns the segments and, for each, how many input segments it holds.
 
-        >>> from taiyaku.tm.store import Store
-        >>> from taiyaku.tm.units import NewUnit, add_units
-        >>> s = Store.open(":memory:")
-        >>> with s.atomic():
-        ...     doc = s.add_document("d", layout="pair", kind="bilingual")
-        ...     _ = add_units(s, doc, [NewUnit("一般的に、会談は続く。", "Talks go on.", 0)])
+        >>> from taiyaku.store import open_store
+        >>> from taiyaku.core.model import NewUnit
+        >>> s = open_store(":memory:")
+        >>> with s.transaction():
+        ...     doc = s.documents.add("d", layout="pair", kind="bilingual")
+        ...     _ = s.units.add(doc, [NewUnit("一般的に、会談は続く。", "Talks go on.", 0)])
         >>> segs, parts = ExactMatcher(s, "ja").join_segments(
         ...     [Segment("一般的に、", "ja"), Segment("会談は続く。", "ja")])
         >>> [x.text for x in segs], parts
@@ -419,7 +407,8 @@ def _load_terms(store: Store, analyzer: Analyzer | None) -> TermFinder:
     from taiyaku.glossary.lookup import TermIndex
     from taiyaku.glossary.store import iter_entries
 
-    entries = list(iter_entries(store))
+    # the glossary functions take the SQLite store until their SQL moves into store/
+    entries = list(iter_entries(store))  # type: ignore[arg-type]
     coarse = TermIndex(analyzer or _Analyzer(), entries)
     # Split mode C keeps compounds whole (トランプ大統領 is one token), hiding the glossary's
     # トランプ inside it; a second index on mode A's short units finds such occurrences.

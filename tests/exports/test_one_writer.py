@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from taiyaku.tm.store import Store
+from taiyaku.store import Store
 
 #: a text a spreadsheet program would run as a formula if it were not typed as text
 FORMULA = "=HYPERLINK(\"http://example.invalid\",\"x\")"
@@ -28,13 +28,14 @@ def _invoke(*args: str) -> tuple[int, str]:
 def formula_db(store: Store, tmp_path: Path) -> Path:
     """A database whose TM unit, glossary entry and (below) new article start with '='."""
     from taiyaku.glossary.store import add_term
-    from taiyaku.tm.units import NewUnit, add_units
+    from taiyaku.core.model import NewUnit
 
-    with store.atomic():
-        doc = store.add_document("d", layout="pair", kind="bilingual")
-        add_units(store, doc, [NewUnit(FORMULA + "港湾の整備。", FORMULA + " Port works.", 0)])
+    with store.transaction():
+        doc = store.documents.add("d", layout="pair", kind="bilingual")
+        store.units.add(doc, [NewUnit(FORMULA + "港湾の整備。", FORMULA + " Port works.", 0)])
     add_term(store, "港湾", FORMULA)
-    path = Path(store.path)  # type: ignore[attr-defined]
+    assert store.path is not None
+    path = store.path
     store.close()
     return path
 
