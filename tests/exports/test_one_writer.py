@@ -27,8 +27,8 @@ def _invoke(*args: str) -> tuple[int, str]:
 @pytest.fixture
 def formula_db(store: Store, tmp_path: Path) -> Path:
     """A database whose TM unit, glossary entry and (below) new article start with '='."""
-    from taiyaku.glossary.store import add_term
     from taiyaku.core.model import NewUnit
+    from taiyaku.glossary.store import add_term
 
     with store.transaction():
         doc = store.documents.add("d", layout="pair", kind="bilingual")
