@@ -144,6 +144,10 @@ class _Scorer:
         self.fe = [0]
         for kind in self.ek:
             self.fe.append(self.fe[-1] + (kind != "text"))
+        # prefix counts of each kind (kj["list"][k]: list lines among the first k), so that
+        # the structure cost of a bead is a few subtractions
+        self.kj = _kind_counts(self.jk)
+        self.ke = _kind_counts(self.ek)
         # a line in the other language keeps its length in translation: an English quote on
         # the Japanese side is measured in English characters, scaled by the ratio
         foreign = [k == "foreign" for k in self.jk]
@@ -193,30 +197,42 @@ class _Scorer:
             for a in ends:
                 self.prior[(a, 1)] = p.group_cost
 
-    def _weigh(self, anchors: DocAnchors) -> None:
-        """Set the parts of the scorer that depend on the anchors and their weights."""
+    def _weigh(self, anchors: DocAnchors, lexical: bool = True) -> None:
+        """Set the parts of the scorer that depend on the anchors and their weights.
+
+        With *lexical* false the word-list parts are kept: learned pairs (``y:``) change
+        no ``l:`` weight, as every weight depends only on its own token's frequencies.
+        """
         self.anchors = anchors
         w = {t: v for t, v in anchors.weight.items() if not t.startswith("l:")}
         self.w = w
-        self.wl = {t: v for t, v in anchors.weight.items() if t.startswith("l:")}
-        self.pair = _pair_scores(anchors, w)
-        self.lpair = _pair_scores(anchors, self.wl)
+        # each segment's anchors restricted to the weighted ones, in the Counter's order
+        # (the order of the float sums below must not change)
+        self.jt = _weighted(anchors.ja, w)
+        self.et = _weighted(anchors.en, w)
+        self.pair = _pair_scores(self.jt, self.et, w)
+        if lexical:
+            self.wl = {t: v for t, v in anchors.weight.items() if t.startswith("l:")}
+            self.ljt = _weighted(anchors.ja, self.wl)
+            self.let = _weighted(anchors.en, self.wl)
+            self.lpair = _pair_scores(self.ljt, self.let, self.wl)
+            self.ljov = _overlaps(self.ljt)
+            self.leov = _overlaps(self.let)
         self.rj = [0.0]
         for c in anchors.ja:
             self.rj.append(self.rj[-1] + sum(w[t] * n for t, n in c.items() if t in w))
         self.re = [0.0]
         for c in anchors.en:
             self.re.append(self.re[-1] + sum(w[t] * n for t, n in c.items() if t in w))
-        self.jov = _overlaps(anchors.ja, w)
-        self.eov = _overlaps(anchors.en, w)
-        self.ljov = _overlaps(anchors.ja, self.wl)
-        self.leov = _overlaps(anchors.en, self.wl)
+        self.jov = _overlaps(self.jt)
+        self.eov = _overlaps(self.et)
 
     def reweighed(self) -> _Scorer:
         """A scorer for the same segments after the anchors changed (learned pairs added):
-        the anchor-independent parts (lengths, kinds, null costs) are shared, not rebuilt."""
+        the anchor-independent parts (lengths, kinds, null costs, word-list scores) are
+        shared, not rebuilt."""
         new = copy.copy(self)
-        new._weigh(self.anchors)
+        new._weigh(self.anchors, lexical=False)
         return new
 
     def lex(self, i0: int, i1: int, j0: int, j1: int) -> float:
@@ -243,14 +259,17 @@ class _Scorer:
             return s
         # several segment pairs share anchors: count each anchor once per bead, as the
         # pairwise sum would reward joining segments that mention the same name
-        cj: Counter[str] = Counter()
+        jt, et = (self.ljt, self.let) if lexical else (self.jt, self.et)
+        cj: dict[str, int] = {}
         for i in range(i0, i1):
-            cj.update(self.anchors.ja[i])
-        ce: Counter[str] = Counter()
+            for t, n in jt[i]:
+                cj[t] = cj.get(t, 0) + n
+        ce: dict[str, int] = {}
         for j in range(j0, j1):
-            ce.update(self.anchors.en[j])
+            for t, n in et[j]:
+                ce[t] = ce.get(t, 0) + n
         w = self.wl if lexical else self.w
-        return sum(w[t] * min(n, ce[t]) for t, n in cj.items() if t in w and t in ce)
+        return sum(w[t] * min(n, ce[t]) for t, n in cj.items() if t in ce)
 
     def glue(self, i0: int, j0: int, a: int, b: int) -> float:
         """Bonus of a 1-2 or 2-1 bead (starting at JA *i0*, EN *j0*) for a glued heading."""
@@ -269,12 +288,14 @@ class _Scorer:
     def extra(self, i0: int, i1: int, j0: int, j1: int) -> float:
         """Structure cost of pairing JA ``i0..i1-1`` with EN ``j0..j1-1`` (kinds, furniture)."""
         p = self.p
-        jk = self.jk[i0:i1]
-        ek = self.ek[j0:j1]
-        c = p.boilerplate_pair * (jk.count("boilerplate") + ek.count("boilerplate"))
-        if "foreign" in jk or "foreign" in ek:
+        kj, ke = self.kj, self.ke
+        c = p.boilerplate_pair * (kj["boilerplate"][i1] - kj["boilerplate"][i0]
+                                  + ke["boilerplate"][j1] - ke["boilerplate"][j0])
+        if kj["foreign"][i1] - kj["foreign"][i0] or ke["foreign"][j1] - ke["foreign"][j0]:
             # a line in the other language: a quote of its twin, or page furniture
             # (the quote may carry its Japanese tail: 「…」 + と述べた。)
+            jk = self.jk[i0:i1]
+            ek = self.ek[j0:j1]
             if (len(ek) == 1 and jk.count("foreign") == 1 and "foreign" not in ek
                     and _twins(self.ja_text[i0 + jk.index("foreign")], self.en_text[j0])):
                 c -= p.foreign_pair / 2
@@ -283,18 +304,20 @@ class _Scorer:
             else:
                 c += p.foreign_pair
         if self.has_kinds:
-            hj, he = "heading" in jk, "heading" in ek
+            hj = kj["heading"][i1] - kj["heading"][i0] > 0
+            he = ke["heading"][j1] - ke["heading"][j0] > 0
             if hj and he:
                 c -= p.kind_bonus
             elif hj != he:
                 c += p.kind_mismatch
-            lj = all(k == "list" for k in jk)
-            le = all(k == "list" for k in ek)
+            nlj = kj["list"][i1] - kj["list"][i0]
+            nle = ke["list"][j1] - ke["list"][j0]
+            lj, le = nlj == i1 - i0, nle == j1 - j0
             if lj and le:
                 c -= p.kind_bonus / 2
-            elif (lj and "list" not in ek) or (le and "list" not in jk):
+            elif (lj and not nle) or (le and not nlj):
                 c += p.kind_mismatch / 2
-            if ("caption" in jk) != ("caption" in ek):
+            if (kj["caption"][i1] > kj["caption"][i0]) != (ke["caption"][j1] > ke["caption"][j0]):
                 c += 2 * p.kind_mismatch
         return c
 
@@ -325,9 +348,32 @@ class _Scorer:
         return c
 
 
-def _overlaps(side: list[Counter[str]], w: dict[str, float]) -> list[tuple[bool, bool]]:
+_KINDS = ("boilerplate", "foreign", "heading", "list", "caption")
+
+
+def _kind_counts(kinds: list[str]) -> dict[str, list[int]]:
+    """Prefix counts of each of :data:`_KINDS` over a side's segment classes.
+
+    >>> _kind_counts(["text", "list", "list"])["list"]
+    [0, 0, 1, 2]
+    """
+    out: dict[str, list[int]] = {}
+    for name in _KINDS:
+        counts = [0]
+        for kind in kinds:
+            counts.append(counts[-1] + (kind == name))
+        out[name] = counts
+    return out
+
+
+def _weighted(side: list[Counter[str]], w: dict[str, float]) -> list[list[tuple[str, int]]]:
+    """Per segment: its anchors that have a weight in *w*, with their counts, in order."""
+    return [[(t, n) for t, n in c.items() if t in w] for c in side]
+
+
+def _overlaps(side: list[list[tuple[str, int]]]) -> list[tuple[bool, bool]]:
     """Per segment: does it share a weighted anchor with the next one, with the one after?"""
-    keys = [{t for t in c if t in w} for c in side]
+    keys = [{t for t, _n in c} for c in side]
     out: list[tuple[bool, bool]] = []
     for k in range(len(keys)):
         nxt = keys[k + 1] if k + 1 < len(keys) else set()
@@ -343,21 +389,20 @@ def _has_overlap(ov: list[tuple[bool, bool]], k0: int, k1: int) -> bool:
     return k1 - k0 == 3 and ov[k0][1]
 
 
-def _pair_scores(anchors: DocAnchors, w: dict[str, float]) -> list[dict[int, float]]:
-    """Anchor score of every (ja, en) pair that shares an anchor of *w* (sparse rows)."""
+def _pair_scores(jt: list[list[tuple[str, int]]], et: list[list[tuple[str, int]]],
+                 w: dict[str, float]) -> list[dict[int, float]]:
+    """Anchor score of every (ja, en) pair that shares an anchor of *w* (sparse rows), from
+    each segment's weighted anchors (see :func:`_weighted`)."""
     postings: dict[str, list[tuple[int, int]]] = {}
-    for j, c in enumerate(anchors.en):
-        for tok, n in c.items():
-            if tok in w:
-                postings.setdefault(tok, []).append((j, n))
+    for j, c in enumerate(et):
+        for tok, n in c:
+            postings.setdefault(tok, []).append((j, n))
     rows: list[dict[int, float]] = []
-    for c in anchors.ja:
+    for c in jt:
         row: dict[int, float] = {}
-        for tok, n in c.items():
-            wt = w.get(tok)
-            if wt is None:
-                continue
-            for j, m in postings[tok]:
+        for tok, n in c:
+            wt = w[tok]
+            for j, m in postings.get(tok, ()):
                 # the smaller count, without the call to min (a hot loop)
                 row[j] = row.get(j, 0.0) + wt * (n if n < m else m)
         rows.append(row)
