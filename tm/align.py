@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import functools
 import math
 import unicodedata
 from collections import Counter
@@ -182,16 +183,7 @@ class _Scorer:
         """Anchor score of a bead: shared anchors of the joined segments, each counted once."""
         pair = self.lpair if lexical else self.pair
         jov, eov = (self.ljov, self.leov) if lexical else (self.jov, self.eov)
-        hits = 0
-        s = 0.0
-        for i in range(i0, i1):
-            row = pair[i]
-            if row:
-                for j in range(j0, j1):
-                    v = row.get(j)
-                    if v:
-                        s += v
-                        hits += 1
+        s, hits = _pairwise(pair, i0, i1, j0, j1)
         if hits <= 1:
             return s
         if not (_has_overlap(jov, i0, i1) or _has_overlap(eov, j0, j1)):
@@ -461,8 +453,9 @@ def _dp(n: int, m: int, sc: _Scorer, band: list[tuple[int, int]]) -> list[tuple[
 
 #: what the joined beads into one row share across its columns (see _Lattice._joined_from):
 #: a, b, back-pointer code, start row, its band, its costs, prior, glued-heading bonus
-#: possible, sentence-join bonus, non-text JA lines in the bead, slack of the cheap bound
-_Joined = tuple[int, int, int, int, int, int, list[float], float, bool, float, int, float]
+#: possible, sentence-join bonus, non-text JA lines in the bead, slack of the cheap bound,
+#: the most the word list can take off
+_Joined = tuple[int, int, int, int, int, int, list[float], float, bool, float, int, float, float]
 
 
 class _Lattice:
@@ -554,7 +547,8 @@ class _Lattice:
             out.append((a, b, code, pi, qlo, qhi, self.cost[pi], prior,
                         glue_rows is not None and glue_rows[pi],
                         p.join_bonus * (sc.cont[i] - sc.cont[pi + 1]) if a > 1 else 0.0,
-                        sc.fj[i] - sc.fj[pi], bound * _BOUND_MARGIN + _BOUND_SLACK))
+                        sc.fj[i] - sc.fj[pi], bound * _BOUND_MARGIN + _BOUND_SLACK,
+                        b * p.lex_scale * (self.ltop[i] - self.ltop[pi]) * _BOUND_MARGIN))
         return out
 
     def _from_above(self, i: int, j: int, best: float, arg: int,
@@ -576,7 +570,7 @@ class _Lattice:
             if c < best:
                 best, arg = c, 0
         fe, ce, cj, ratio, inv2s2, smooth = sc.fe, sc.ce, sc.cj, sc.ratio, sc.inv2s2, p.smooth
-        for a, b, code, pi, qlo, qhi, start, prior, glued, join, fj, slack in beads:
+        for a, b, code, pi, qlo, qhi, start, prior, glued, join, fj, slack, lex_bound in beads:
             pj = j - b
             if pj < qlo or pj > qhi or start[pj - qlo] == math.inf:
                 continue
@@ -596,7 +590,7 @@ class _Lattice:
             length = x * x * inv2s2
             if c + length - slack >= best:
                 continue
-            c = self._anchored(i, j, pi, pj, c, length, best)
+            c = self._anchored(i, j, pi, pj, c, length, lex_bound, best)
             if c < best:
                 best, arg = c, code
         if i in sc.groups and j:
@@ -630,15 +624,23 @@ class _Lattice:
         return c
 
     def _anchored(self, i: int, j: int, pi: int, pj: int, c: float, length: float,
-                  best: float) -> float:
+                  lex_bound: float, best: float) -> float:
         """*c* (the cost into the bead of JA ``pi..i-1`` and EN ``pj..j-1`` and its structure
-        cost) plus the rest of its cost (*length* its length cost), or infinity when it
-        cannot beat *best*."""
+        cost) plus the rest of its cost (*length* its length cost, *lex_bound* the most its
+        word-list score can take off), or infinity when it cannot beat *best*."""
         sc, p = self.sc, self.p
         shared, hits = _pairwise(sc.pair, pi, i, pj, j)
+        ua, ub = sc.rj[i] - sc.rj[pi], sc.re[j] - sc.re[pj]
+        # the pairwise sums bound the bead's anchor scores from above, so this is a lower
+        # bound of its cost (less the word list's share), and the rounding of a few
+        # additions is far below the tolerance
+        low = (c + length - p.anchor_scale * shared
+               + p.mismatch * max(0.0, min(ua, ub) + p.mismatch_excess * abs(ua - ub) - shared))
+        tol = _BOUND_SLACK * (1.0 + abs(c))
+        if low - lex_bound - tol >= best:
+            return math.inf
         lshared, lhits = _pairwise(sc.lpair, pi, i, pj, j)
-        # the pairwise sums bound the bead's anchor scores from above
-        if c - p.anchor_scale * shared - p.lex_scale * lshared >= best:
+        if low - p.lex_scale * lshared - tol >= best:
             return math.inf
         if lhits > 1:
             lshared = sc.lex(pi, i, pj, j)
@@ -647,7 +649,6 @@ class _Lattice:
         if hits > 1:
             shared = sc.anchor(pi, i, pj, j)
         c -= p.anchor_scale * shared
-        ua, ub = sc.rj[i] - sc.rj[pi], sc.re[j] - sc.re[pj]
         miss = min(ua, ub) + p.mismatch_excess * abs(ua - ub) - shared
         if miss > 0.0:
             c += p.mismatch * miss
@@ -949,22 +950,28 @@ def _beads(steps: list[tuple[int, int]], sc: _Scorer) -> list[Bead]:
 def _segment_classes(texts: Sequence[str], kinds: Sequence[str] | None, lang: str) -> list[str]:
     """Per segment: its kind, ``boilerplate`` for page furniture, ``foreign`` for a line
     written wholly in the other language (an English line on the Japanese side)."""
+    return [_segment_class(t, kinds[k] if kinds is not None and k < len(kinds) else "text", lang)
+            for k, t in enumerate(texts)]
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _segment_class(text: str, kind: str, lang: str) -> str:
+    """:func:`_segment_classes` of one segment, cached: the windows of a long document
+    overlap, and each window asks twice.
+
+    >>> _segment_class("Read more", "text", "en"), _segment_class("He said.", "text", "ja")
+    ('boilerplate', 'foreign')
+    """
     from taiyaku.core.normalize import has_japanese
 
-    out: list[str] = []
-    for k, t in enumerate(texts):
-        kind = kinds[k] if kinds is not None and k < len(kinds) else "text"
-        if kind == "boilerplate" or is_boilerplate(t):
-            out.append("boilerplate")
-            continue
-        jp = has_japanese(t)
-        if lang == "ja" and not jp and any(c.isalpha() for c in t):
-            out.append("foreign")
-        elif lang == "en" and jp and not any("a" <= c.lower() <= "z" for c in t):
-            out.append("foreign")
-        else:
-            out.append(kind if kind in ("heading", "list", "caption") else "text")
-    return out
+    if kind == "boilerplate" or is_boilerplate(text):
+        return "boilerplate"
+    jp = has_japanese(text)
+    if lang == "ja" and not jp and any(c.isalpha() for c in text):
+        return "foreign"
+    if lang == "en" and jp and not any("a" <= c.lower() <= "z" for c in text):
+        return "foreign"
+    return kind if kind in ("heading", "list", "caption") else "text"
 
 
 _CONT_END = ("、", "，", ",", ":", "：")
