@@ -33,7 +33,6 @@ _BOUND_MARGIN = 1.0 + 1e-9
 _BOUND_SLACK = 1e-9
 
 _GROUP = 100  # back-pointer code of a composite list bead: _GROUP + its JA size
-_GROUP_MAX = 6  # the largest composite list bead: 6-1 (see _list_groups)
 
 
 def _ja_len(text: str) -> int:
@@ -132,13 +131,11 @@ class _Scorer:
             for a in ends:
                 self.prior[(a, 1)] = p.group_cost
 
-    def _weigh(self, anchors: DocAnchors, lexical: bool = True,
-               band: list[tuple[int, int]] | None = None) -> None:
+    def _weigh(self, anchors: DocAnchors, lexical: bool = True) -> None:
         """Set the parts of the scorer that depend on the anchors and their weights.
 
         With *lexical* false the word-list parts are kept: learned pairs (``y:``) change
-        no ``l:`` weight, as every weight depends only on its own token's frequencies. With
-        a *band*, pair scores are kept only for the columns that its beads can reach.
+        no ``l:`` weight, as every weight depends only on its own token's frequencies.
         """
         self.anchors = anchors
         w = {t: v for t, v in anchors.weight.items() if not t.startswith("l:")}
@@ -147,8 +144,7 @@ class _Scorer:
         # (the order of the float sums below must not change)
         self.jt = _weighted(anchors.ja, w)
         self.et = _weighted(anchors.en, w)
-        self.pair = _pair_scores(self.jt, self.et, w,
-                                 None if band is None else _reach(band, _GROUP_MAX))
+        self.pair = _pair_scores(self.jt, self.et, w)
         # the anchors of runs of segments, counted (see anchor): a joined bead's rows and
         # columns meet many others
         self.merged_ja: dict[tuple[int, int], dict[str, int]] = {}
@@ -171,13 +167,12 @@ class _Scorer:
         self.jov = _overlaps(self.jt)
         self.eov = _overlaps(self.et)
 
-    def reweighed(self, band: list[tuple[int, int]]) -> _Scorer:
-        """A scorer for the same segments after the anchors changed (learned pairs added),
-        for a DP inside *band* and the confidences of its path: the anchor-independent parts
-        (lengths, kinds, null costs, word-list scores) are shared, not rebuilt, and the
-        anchor scores of pairs that no bead of the band can hold are left out."""
+    def reweighed(self) -> _Scorer:
+        """A scorer for the same segments after the anchors changed (learned pairs added):
+        the anchor-independent parts (lengths, kinds, null costs, word-list scores) are
+        shared, not rebuilt."""
         new = copy.copy(self)
-        new._weigh(self.anchors, lexical=False, band=band)
+        new._weigh(self.anchors, lexical=False)
         return new
 
     def lex(self, i0: int, i1: int, j0: int, j1: int) -> float:
@@ -344,42 +339,23 @@ def _has_overlap(ov: list[tuple[bool, bool]], k0: int, k1: int) -> bool:
 
 
 def _pair_scores(jt: list[list[tuple[str, int]]], et: list[list[tuple[str, int]]],
-                 w: dict[str, float],
-                 reach: list[tuple[int, int]] | None = None) -> list[dict[int, float]]:
+                 w: dict[str, float]) -> list[dict[int, float]]:
     """Anchor score of every (ja, en) pair that shares an anchor of *w* (sparse rows), from
-    each segment's weighted anchors (see :func:`_weighted`); with *reach*, only the
-    columns ``lo..hi-1`` of each row (see :func:`_reach`)."""
-    import bisect
-
+    each segment's weighted anchors (see :func:`_weighted`)."""
     postings: dict[str, list[tuple[int, int]]] = {}
     for j, c in enumerate(et):
         for tok, n in c:
             postings.setdefault(tok, []).append((j, n))
     rows: list[dict[int, float]] = []
-    for i, c in enumerate(jt):
+    for c in jt:
         row: dict[int, float] = {}
         for tok, n in c:
             wt = w[tok]
-            post = postings.get(tok, [])
-            if reach is not None:
-                lo, hi = reach[i]
-                post = post[bisect.bisect_left(post, (lo, 0)):bisect.bisect_left(post, (hi, 0))]
-            for j, m in post:
+            for j, m in postings.get(tok, ()):
                 # the smaller count, without the call to min (a hot loop)
                 row[j] = row.get(j, 0.0) + wt * (n if n < m else m)
         rows.append(row)
     return rows
-
-
-def _reach(band: list[tuple[int, int]], span: int) -> list[tuple[int, int]]:
-    """Per JA segment: the columns ``lo..hi-1`` that a bead holding it can cover inside
-    *band*, for beads of up to *span* Japanese and three English segments.
-
-    >>> _reach([(0, 2), (0, 2), (1, 3)], 3)
-    [(0, 3), (0, 3)]
-    """
-    n = len(band) - 1
-    return [(max(0, band[ii + 1][0] - 3), band[min(n, ii + span)][1]) for ii in range(n)]
 
 
 def _band(n: int, m: int, pair: list[dict[int, float]], width: int,
@@ -698,8 +674,10 @@ def _reach_max(pair: list[dict[int, float]], band: list[tuple[int, int]]) -> lis
     >>> _reach_max([{0: 1.0, 5: 9.0}, {}], [(0, 2), (0, 2), (0, 3)])
     [1.0, 0.0]
     """
+    n = len(band) - 1
     out: list[float] = []
-    for row, (lo, hi) in zip(pair, _reach(band, 3), strict=True):
+    for ii, row in enumerate(pair):
+        lo, hi = band[ii + 1][0] - 3, band[min(n, ii + 3)][1]
         out.append(max((v for j, v in row.items() if lo <= j < hi), default=0.0))
     return out
 
@@ -856,9 +834,8 @@ def _align_whole(ja: Sequence[str], en: Sequence[str], analyzer: Analyzer | None
         learned = _learn_lexicon(steps, sc)
         if learned:
             anchors.add_pairs(learned)
-            band = _path_band(n, m, steps, p.refine_band)
-            sc = sc.reweighed(band)
-            steps = _dp(n, m, sc, band)
+            sc = sc.reweighed()
+            steps = _dp(n, m, sc, _path_band(n, m, steps, p.refine_band))
     return _beads(steps, sc)
 
 
@@ -1043,7 +1020,7 @@ def _list_groups(ja: Sequence[str], kinds: list[str]) -> dict[int, list[int]]:
             continue
         if e < n and kinds[e] == "text" and _is_tail(ja[e], 40):
             e += 1
-        if 4 <= e - s <= _GROUP_MAX:
+        if 4 <= e - s <= 6:
             out.setdefault(e, []).append(e - s)
     return out
 
