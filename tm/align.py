@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import copy
+import functools
 import math
 import unicodedata
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from taiyaku.core.model import Bead
 from taiyaku.tm.anchors import DocAnchors, JaAnalyses, build_anchors, is_boilerplate
+from taiyaku.tm.params import AlignParams
 
 if TYPE_CHECKING:
     from taiyaku.core.japanese import Analyzer
@@ -19,73 +20,6 @@ if TYPE_CHECKING:
     from taiyaku.tm.lexicon import Lexicon
 
 __all__ = ["align", "AlignParams"]
-
-
-@dataclass(frozen=True, slots=True)
-class AlignParams:
-    """Costs of the aligner (negative log-probabilities, roughly).
-
-    The length model: ``x = log((len_en + k) / (ratio · len_ja + k))`` is normal with mean 0
-    and deviation ``sigma`` once ``ratio`` (English characters per Japanese character) is
-    known; ``ratio`` starts from ``prior_ratio`` (measured on the Kyoto Wikipedia corpus:
-    3.5) and moves towards the document's own ratio.
-    """
-
-    prior_ratio: float = 3.5
-    sigma: float = 0.38
-    smooth: float = 15.0
-    null_cost: float = 2.5
-    boilerplate_null_cost: float = 0.3
-    merge_cost: float = 2.6
-    two_two_cost: float = 5.5
-    three_cost: float = 5.5
-    anchor_scale: float = 1.6
-    boilerplate_pair: float = 4.0
-    foreign_pair: float = 10.0
-    join_bonus: float = 2.0
-    kind_bonus: float = 1.5  # heading with heading; also a list's lead-in with a lead-in
-    kind_mismatch: float = 3.0
-    mismatch: float = 1.0
-    # the mismatch counts the anchor weight both sides leave unexplained (the smaller of the
-    # two, as a loose translation drops details) plus this share of the difference: one side
-    # naming several things the other side of the document has, the other naming none of
-    # them, is evidence too. Chosen on the unseen Kyoto seeds (0.2–0.5 all beat 0)
-    mismatch_excess: float = 0.4
-    full_dp_cells: int = 40_000
-    band: int = 15
-    # a document with more than `window_from` segments on either side is aligned in
-    # overlapping windows of `window` Japanese segments (see :func:`_align_windows`):
-    # anchor weights, the learned word list and the DP then work on one window at a time,
-    # so time and memory grow linearly with the document; smaller documents are aligned
-    # whole. On documents of 150 Kyoto articles (7,000–7,800 segments a side) windows of
-    # 1,500 keeping 80% gave link F1 0.972 and 0.976 where one whole pass gave 0.955 and
-    # 0.955 (windows of 3,000: 0.968; 6,000: 0.960): a window's length ratio and anchor
-    # weights fit its own stretch of text
-    window_from: int = 6000
-    window: int = 1500
-    window_keep: float = 0.8
-    refine_band: int = 8
-    learn: bool = True
-    builtin_lexicon: bool = True
-    lex_scale: float = 2.5
-    # leaving unpaired a segment with a number the other side never writes costs this less
-    orphan_bonus: float = 1.0
-    # untranslated material comes in blocks (a lead paragraph, page furniture, an author
-    # box): a null bead that continues a run of nulls on the same side costs this fraction,
-    # and so does the rest of a Japanese sentence broken over lines when its start is unpaired
-    null_run: float = 0.4
-    null_run_from: int = 3
-    # a Japanese sentence spread over a list ("…は、" + items + "という…。") against one
-    # English sentence: the prior of that composite bead (4-1 up to 6-1, as dear as a 3-1;
-    # pre-translation joins up to 6 segments to meet such a unit); 0 turns it off
-    group_cost: float = 5.5
-    # a Japanese line that carries a heading glued to its sentence (a title before it,
-    # "概説" after its 。) against a sentence and a short English heading: 1-2 bead bonus;
-    # and the mirrors, an English line with a heading after its last full stop or before its
-    # sentence ("Summary It was …") against a short Japanese heading line and a sentence: 2-1
-    glued_bonus: float = 3.0
-    glued_en_bonus: float = 3.0
-    head_en_bonus: float = 3.0
 
 
 _BEADS: tuple[tuple[int, int], ...] = (
@@ -144,6 +78,10 @@ class _Scorer:
         self.fe = [0]
         for kind in self.ek:
             self.fe.append(self.fe[-1] + (kind != "text"))
+        # prefix counts of each kind (kj["list"][k]: list lines among the first k), so that
+        # the structure cost of a bead is a few subtractions
+        self.kj = _kind_counts(self.jk)
+        self.ke = _kind_counts(self.ek)
         # a line in the other language keeps its length in translation: an English quote on
         # the Japanese side is measured in English characters, scaled by the ratio
         foreign = [k == "foreign" for k in self.jk]
@@ -152,9 +90,9 @@ class _Scorer:
         quoted = sum(v for v, f in zip(lj, foreign, strict=True) if f)
         tj, te = sum(lj) - quoted, sum(le) - quoted
         ratio = p.prior_ratio
-        if tj > 50 and te > 50:
+        if tj > p.ratio_min_chars and te > p.ratio_min_chars:
             # halfway, in log space, between the prior and this document's ratio
-            doc = min(max(te / tj, ratio / 2.5), ratio * 2.5)
+            doc = min(max(te / tj, ratio / p.ratio_clip), ratio * p.ratio_clip)
             ratio = math.exp(0.5 * math.log(ratio) + 0.5 * math.log(doc))
         self.ratio = ratio
         self.cj = [0.0]
@@ -193,30 +131,48 @@ class _Scorer:
             for a in ends:
                 self.prior[(a, 1)] = p.group_cost
 
-    def _weigh(self, anchors: DocAnchors) -> None:
-        """Set the parts of the scorer that depend on the anchors and their weights."""
+    def _weigh(self, anchors: DocAnchors, lexical: bool = True) -> None:
+        """Set the parts of the scorer that depend on the anchors and their weights.
+
+        With *lexical* false the word-list parts are kept: learned pairs (``y:``) change
+        no ``l:`` weight, as every weight depends only on its own token's frequencies.
+        """
         self.anchors = anchors
         w = {t: v for t, v in anchors.weight.items() if not t.startswith("l:")}
         self.w = w
-        self.wl = {t: v for t, v in anchors.weight.items() if t.startswith("l:")}
-        self.pair = _pair_scores(anchors, w)
-        self.lpair = _pair_scores(anchors, self.wl)
+        # each segment's anchors restricted to the weighted ones, in the Counter's order
+        # (the order of the float sums below must not change)
+        self.jt = _weighted(anchors.ja, w)
+        self.et = _weighted(anchors.en, w)
+        self.pair = _pair_scores(self.jt, self.et, w)
+        # the anchors of runs of segments, counted (see anchor): a joined bead's rows and
+        # columns meet many others
+        self.merged_ja: dict[tuple[int, int], dict[str, int]] = {}
+        self.merged_en: dict[tuple[int, int], dict[str, int]] = {}
+        if lexical:
+            self.wl = {t: v for t, v in anchors.weight.items() if t.startswith("l:")}
+            self.ljt = _weighted(anchors.ja, self.wl)
+            self.let = _weighted(anchors.en, self.wl)
+            self.lpair = _pair_scores(self.ljt, self.let, self.wl)
+            self.ljov = _overlaps(self.ljt)
+            self.lmerged_ja: dict[tuple[int, int], dict[str, int]] = {}
+            self.lmerged_en: dict[tuple[int, int], dict[str, int]] = {}
+            self.leov = _overlaps(self.let)
         self.rj = [0.0]
         for c in anchors.ja:
             self.rj.append(self.rj[-1] + sum(w[t] * n for t, n in c.items() if t in w))
         self.re = [0.0]
         for c in anchors.en:
             self.re.append(self.re[-1] + sum(w[t] * n for t, n in c.items() if t in w))
-        self.jov = _overlaps(anchors.ja, w)
-        self.eov = _overlaps(anchors.en, w)
-        self.ljov = _overlaps(anchors.ja, self.wl)
-        self.leov = _overlaps(anchors.en, self.wl)
+        self.jov = _overlaps(self.jt)
+        self.eov = _overlaps(self.et)
 
     def reweighed(self) -> _Scorer:
         """A scorer for the same segments after the anchors changed (learned pairs added):
-        the anchor-independent parts (lengths, kinds, null costs) are shared, not rebuilt."""
+        the anchor-independent parts (lengths, kinds, null costs, word-list scores) are
+        shared, not rebuilt."""
         new = copy.copy(self)
-        new._weigh(self.anchors)
+        new._weigh(self.anchors, lexical=False)
         return new
 
     def lex(self, i0: int, i1: int, j0: int, j1: int) -> float:
@@ -227,30 +183,22 @@ class _Scorer:
         """Anchor score of a bead: shared anchors of the joined segments, each counted once."""
         pair = self.lpair if lexical else self.pair
         jov, eov = (self.ljov, self.leov) if lexical else (self.jov, self.eov)
-        hits = 0
-        s = 0.0
-        for i in range(i0, i1):
-            row = pair[i]
-            if row:
-                for j in range(j0, j1):
-                    v = row.get(j)
-                    if v:
-                        s += v
-                        hits += 1
+        s, hits = _pairwise(pair, i0, i1, j0, j1)
         if hits <= 1:
             return s
         if not (_has_overlap(jov, i0, i1) or _has_overlap(eov, j0, j1)):
             return s
         # several segment pairs share anchors: count each anchor once per bead, as the
         # pairwise sum would reward joining segments that mention the same name
-        cj: Counter[str] = Counter()
-        for i in range(i0, i1):
-            cj.update(self.anchors.ja[i])
-        ce: Counter[str] = Counter()
-        for j in range(j0, j1):
-            ce.update(self.anchors.en[j])
-        w = self.wl if lexical else self.w
-        return sum(w[t] * min(n, ce[t]) for t, n in cj.items() if t in w and t in ce)
+        if lexical:
+            cj = _merged(self.ljt, i0, i1, self.lmerged_ja)
+            ce = _merged(self.let, j0, j1, self.lmerged_en)
+            w = self.wl
+        else:
+            cj = _merged(self.jt, i0, i1, self.merged_ja)
+            ce = _merged(self.et, j0, j1, self.merged_en)
+            w = self.w
+        return sum(w[t] * min(n, ce[t]) for t, n in cj.items() if t in ce)
 
     def glue(self, i0: int, j0: int, a: int, b: int) -> float:
         """Bonus of a 1-2 or 2-1 bead (starting at JA *i0*, EN *j0*) for a glued heading."""
@@ -269,32 +217,38 @@ class _Scorer:
     def extra(self, i0: int, i1: int, j0: int, j1: int) -> float:
         """Structure cost of pairing JA ``i0..i1-1`` with EN ``j0..j1-1`` (kinds, furniture)."""
         p = self.p
-        jk = self.jk[i0:i1]
-        ek = self.ek[j0:j1]
-        c = p.boilerplate_pair * (jk.count("boilerplate") + ek.count("boilerplate"))
-        if "foreign" in jk or "foreign" in ek:
+        kj, ke = self.kj, self.ke
+        c = p.boilerplate_pair * (kj["boilerplate"][i1] - kj["boilerplate"][i0]
+                                  + ke["boilerplate"][j1] - ke["boilerplate"][j0])
+        if kj["foreign"][i1] - kj["foreign"][i0] or ke["foreign"][j1] - ke["foreign"][j0]:
             # a line in the other language: a quote of its twin, or page furniture
             # (the quote may carry its Japanese tail: 「…」 + と述べた。)
+            jk = self.jk[i0:i1]
+            ek = self.ek[j0:j1]
             if (len(ek) == 1 and jk.count("foreign") == 1 and "foreign" not in ek
-                    and _twins(self.ja_text[i0 + jk.index("foreign")], self.en_text[j0])):
+                    and _twins(self.ja_text[i0 + jk.index("foreign")], self.en_text[j0],
+                               p.twin_score)):
                 c -= p.foreign_pair / 2
-            elif len(jk) == 1 and len(ek) == 1 and _twins(self.ja_text[i0], self.en_text[j0]):
+            elif (len(jk) == 1 and len(ek) == 1
+                  and _twins(self.ja_text[i0], self.en_text[j0], p.twin_score)):
                 c -= p.foreign_pair / 2
             else:
                 c += p.foreign_pair
         if self.has_kinds:
-            hj, he = "heading" in jk, "heading" in ek
+            hj = kj["heading"][i1] - kj["heading"][i0] > 0
+            he = ke["heading"][j1] - ke["heading"][j0] > 0
             if hj and he:
                 c -= p.kind_bonus
             elif hj != he:
                 c += p.kind_mismatch
-            lj = all(k == "list" for k in jk)
-            le = all(k == "list" for k in ek)
+            nlj = kj["list"][i1] - kj["list"][i0]
+            nle = ke["list"][j1] - ke["list"][j0]
+            lj, le = nlj == i1 - i0, nle == j1 - j0
             if lj and le:
                 c -= p.kind_bonus / 2
-            elif (lj and "list" not in ek) or (le and "list" not in jk):
+            elif (lj and not nle) or (le and not nlj):
                 c += p.kind_mismatch / 2
-            if ("caption" in jk) != ("caption" in ek):
+            if (kj["caption"][i1] > kj["caption"][i0]) != (ke["caption"][j1] > ke["caption"][j0]):
                 c += 2 * p.kind_mismatch
         return c
 
@@ -325,9 +279,50 @@ class _Scorer:
         return c
 
 
-def _overlaps(side: list[Counter[str]], w: dict[str, float]) -> list[tuple[bool, bool]]:
+_KINDS = ("boilerplate", "foreign", "heading", "list", "caption")
+
+
+def _kind_counts(kinds: list[str]) -> dict[str, list[int]]:
+    """Prefix counts of each of :data:`_KINDS` over a side's segment classes.
+
+    >>> _kind_counts(["text", "list", "list"])["list"]
+    [0, 0, 1, 2]
+    """
+    out: dict[str, list[int]] = {}
+    for name in _KINDS:
+        counts = [0]
+        for kind in kinds:
+            counts.append(counts[-1] + (kind == name))
+        out[name] = counts
+    return out
+
+
+def _weighted(side: list[Counter[str]], w: dict[str, float]) -> list[list[tuple[str, int]]]:
+    """Per segment: its anchors that have a weight in *w*, with their counts, in order."""
+    return [[(t, n) for t, n in c.items() if t in w] for c in side]
+
+
+def _merged(side: list[list[tuple[str, int]]], k0: int, k1: int,
+            cache: dict[tuple[int, int], dict[str, int]]) -> dict[str, int]:
+    """The weighted anchors of segments ``k0..k1-1`` with their summed counts, in order of
+    first appearance (memoised in *cache*).
+
+    >>> _merged([[("n:1", 1)], [("w:a", 2), ("n:1", 1)]], 0, 2, {})
+    {'n:1': 2, 'w:a': 2}
+    """
+    got = cache.get((k0, k1))
+    if got is None:
+        got = {}
+        for k in range(k0, k1):
+            for t, n in side[k]:
+                got[t] = got.get(t, 0) + n
+        cache[(k0, k1)] = got
+    return got
+
+
+def _overlaps(side: list[list[tuple[str, int]]]) -> list[tuple[bool, bool]]:
     """Per segment: does it share a weighted anchor with the next one, with the one after?"""
-    keys = [{t for t in c if t in w} for c in side]
+    keys = [{t for t, _n in c} for c in side]
     out: list[tuple[bool, bool]] = []
     for k in range(len(keys)):
         nxt = keys[k + 1] if k + 1 < len(keys) else set()
@@ -343,34 +338,34 @@ def _has_overlap(ov: list[tuple[bool, bool]], k0: int, k1: int) -> bool:
     return k1 - k0 == 3 and ov[k0][1]
 
 
-def _pair_scores(anchors: DocAnchors, w: dict[str, float]) -> list[dict[int, float]]:
-    """Anchor score of every (ja, en) pair that shares an anchor of *w* (sparse rows)."""
+def _pair_scores(jt: list[list[tuple[str, int]]], et: list[list[tuple[str, int]]],
+                 w: dict[str, float]) -> list[dict[int, float]]:
+    """Anchor score of every (ja, en) pair that shares an anchor of *w* (sparse rows), from
+    each segment's weighted anchors (see :func:`_weighted`)."""
     postings: dict[str, list[tuple[int, int]]] = {}
-    for j, c in enumerate(anchors.en):
-        for tok, n in c.items():
-            if tok in w:
-                postings.setdefault(tok, []).append((j, n))
+    for j, c in enumerate(et):
+        for tok, n in c:
+            postings.setdefault(tok, []).append((j, n))
     rows: list[dict[int, float]] = []
-    for c in anchors.ja:
+    for c in jt:
         row: dict[int, float] = {}
-        for tok, n in c.items():
-            wt = w.get(tok)
-            if wt is None:
-                continue
-            for j, m in postings[tok]:
+        for tok, n in c:
+            wt = w[tok]
+            for j, m in postings.get(tok, ()):
                 # the smaller count, without the call to min (a hot loop)
                 row[j] = row.get(j, 0.0) + wt * (n if n < m else m)
         rows.append(row)
     return rows
 
 
-def _band(n: int, m: int, pair: list[dict[int, float]], width: int) -> list[tuple[int, int]]:
+def _band(n: int, m: int, pair: list[dict[int, float]], width: int,
+          strong: float) -> list[tuple[int, int]]:
     """Column window per row: around the heaviest monotone chain of strong anchor pairs."""
     pts: list[tuple[int, int, float]] = []
     for i, row in enumerate(pair):
         if row:
             j, s = max(row.items(), key=lambda kv: kv[1])
-            if s >= 1.5:
+            if s >= strong:
                 pts.append((i, j, s))
     # heaviest chain increasing in both i and j (Fenwick tree of prefix maxima over j)
     size = m + 1
@@ -444,181 +439,276 @@ def _monotone(raw: list[tuple[int, int]], m: int) -> list[tuple[int, int]]:
 
 
 def _dp(n: int, m: int, sc: _Scorer, band: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    """Best bead path as (a, b) steps, by dynamic programming inside a band of columns."""
-    inf = math.inf
-    log = math.log
-    p = sc.p
-    cj, ce, nj, ne, rj, re_ = sc.cj, sc.ce, sc.nj, sc.ne, sc.rj, sc.re
-    ratio, sm, inv2s2 = sc.ratio, p.smooth, sc.inv2s2
-    scale, mism, excess = p.anchor_scale, p.mismatch, p.mismatch_excess
-    pair = sc.pair
-    lpair, lscale = sc.lpair, p.lex_scale
-    prior = sc.prior
-    anchor = sc.anchor
-    lexf = sc.lex
-    extra = sc.extra
-    cont, join = sc.cont, p.join_bonus
-    fj, fe = sc.fj, sc.fe
-    jlead, elead, lead = sc.jlead, sc.elead, p.kind_bonus
-    glue_rows = {(1, 2): sc.glue12, (2, 1): sc.glue21}
-    # joined bead types, with the rows where a glued-heading bonus may apply
-    joined = [(a, b, k, glue_rows.get((a, b)), prior[(a, b)])
-              for k, (a, b) in enumerate(_BEADS) if a and b and (a, b) != (1, 1)]
-    groups = sc.groups
-    glue = sc.glue
-    run = p.null_run
-    need = p.null_run_from - 1  # unpaired segments that must come just before, same side
-    # prefix sums of each row's best pair score (anchors, word list): a joined bead of b
-    # English segments shares at most b times its rows' best scores
-    top = [0.0]
-    for scores in pair:
-        top.append(top[-1] + (max(scores.values()) if scores else 0.0))
-    ltop = [0.0]
-    for scores in lpair:
-        ltop.append(ltop[-1] + (max(scores.values()) if scores else 0.0))
-    cost: list[list[float]] = []
-    back: list[list[int]] = []
+    """Best bead path as (a, b) steps, by dynamic programming inside a band of columns.
+
+    Row *i* of the table holds the best cost of aligning the first *i* Japanese segments
+    with the first *j* English ones, for the columns *j* of ``band[i]``, and the bead that
+    gets there (see :class:`_Lattice`).
+    """
+    lat = _Lattice(sc, band)
     for i in range(n + 1):
-        lo, hi = band[i]
-        crow = [inf] * (hi - lo + 1)
+        lat.fill_row(i)
+    return lat.steps(n, m)
+
+
+#: what the joined beads into one row share across its columns (see _Lattice._joined_from):
+#: a, b, back-pointer code, start row, its band, its costs, prior, glued-heading bonus
+#: possible, sentence-join bonus, non-text JA lines in the bead, slack of the cheap bound,
+#: the most the word list can take off
+_Joined = tuple[int, int, int, int, int, int, list[float], float, bool, float, int, float, float]
+
+
+class _Lattice:
+    """The table of :func:`_dp`: a cost and a back-pointer per cell of the band.
+
+    A cell's beads are tried in the order of :data:`_BEADS` (0-1 first), then the list
+    groups; a bead replaces the best so far only when strictly cheaper. Bead costs are the
+    arithmetic of :meth:`_Scorer.cost`, inlined and added to the cost of the cell the bead
+    starts from (``tests/tm/test_align.py`` pins that every cell holds the cheapest way in
+    by :meth:`_Scorer.cost`). A joined bead is priced exactly (each anchor counted once per
+    bead, the dear part) only when bounds show it may beat the best so far.
+    """
+
+    def __init__(self, sc: _Scorer, band: list[tuple[int, int]]) -> None:
+        p = sc.p
+        self.sc, self.p, self.band = sc, p, band
+        self.cost: list[list[float]] = []
+        self.back: list[list[int]] = []
+        # the joined bead types: (a, b, back-pointer code, rows where a glued-heading bonus
+        # may apply, prior)
+        glue_rows = {(1, 2): sc.glue12, (2, 1): sc.glue21}
+        self.joined = [(a, b, k, glue_rows.get((a, b)), sc.prior[(a, b)])
+                       for k, (a, b) in enumerate(_BEADS) if a and b and (a, b) != (1, 1)]
+        # prefix sums of each row's best pair score (anchors, word list) among the columns
+        # its beads can reach: a joined bead of b English segments shares at most b times
+        # its rows' best scores
+        self.top = _prefix(_reach_max(sc.pair, band))
+        self.ltop = _prefix(_reach_max(sc.lpair, band))
+        self.need = p.null_run_from - 1  # unpaired segments that must come just before
+
+    def fill_row(self, i: int) -> None:
+        """Fill row *i*: per column, the 0-1 bead from the cell on its left, then the beads
+        from the rows above."""
+        lo, hi = self.band[i]
+        crow = [math.inf] * (hi - lo + 1)
         brow = [-1] * (hi - lo + 1)
-        if i:
-            plo, phi = band[i - 1]
-            prow = cost[i - 1]
-            null_j = nj[i] - nj[i - 1]
-            row1 = pair[i - 1]
-            lrow1 = lpair[i - 1]
+        ne = self.sc.ne
+        beads = self._joined_from(i) if i else []
         for j in range(lo, hi + 1):
             if i == 0 and j == 0:
                 crow[0] = 0.0
                 continue
-            best, arg = inf, -1
+            best, arg = math.inf, -1
             if j > lo:  # 0-1
                 c = ne[j] - ne[j - 1]
-                if brow[j - 1 - lo] == 2:
-                    k = 1
-                    while k < need and j - 1 - k >= lo and brow[j - 1 - k - lo] == 2:
-                        k += 1
-                    if k >= need:
-                        c *= run
+                if brow[j - 1 - lo] == 2 and self._en_run(brow, j - 1 - lo):
+                    c *= self.p.null_run
                 best, arg = crow[j - 1 - lo] + c, 2
             if i:
-                if plo <= j <= phi:  # 1-0
-                    c = null_j
-                    if back[i - 1][j - plo] == 1:
-                        # the rest of a sentence broken over lines whose start is unpaired
-                        # too is one untranslated sentence: cheap without a longer run
-                        k, row = (need, i - 1) if cont[i] - cont[i - 1] else (1, i - 1)
-                        while (k < need and row >= 1
-                               and band[row - 1][0] <= j <= band[row - 1][1]
-                               and back[row - 1][j - band[row - 1][0]] == 1):
-                            k, row = k + 1, row - 1
-                        if k >= need:
-                            c *= run
-                    c += prow[j - plo]
-                    if c < best:
-                        best, arg = c, 1
-                if j and plo <= j - 1 <= phi:  # 1-1
-                    prev = prow[j - 1 - plo]
-                    if prev < inf:
-                        le = ce[j] - ce[j - 1]
-                        x = log((le + sm) / (ratio * (cj[i] - cj[i - 1]) + sm))
-                        shared = row1.get(j - 1, 0.0) if row1 else 0.0
-                        ua, ub = rj[i] - rj[i - 1], re_[j] - re_[j - 1]
-                        miss = min(ua, ub) + excess * abs(ua - ub) - shared
-                        c = prev + x * x * inv2s2 - scale * shared
-                        if lrow1:
-                            c -= lscale * lrow1.get(j - 1, 0.0)
-                        if miss > 0.0:
-                            c += mism * miss
-                        if fj[i] - fj[i - 1] or fe[j] - fe[j - 1]:
-                            c += extra(i - 1, i, j - 1, j)
-                        if jlead[i - 1] and elead[j - 1]:
-                            c -= lead
-                        if c < best:
-                            best, arg = c, 0
-                for a, b, k, rows, bead_prior in joined:
-                    pi, pj = i - a, j - b
-                    if pi < 0 or pj < 0:
-                        continue
-                    qlo, qhi = band[pi]
-                    if pj < qlo or pj > qhi:
-                        continue
-                    prev = cost[pi][pj - qlo]
-                    if prev == inf:
-                        continue
-                    c = prev + bead_prior
-                    if rows is not None and rows[pi]:
-                        c -= glue(pi, pj, a, b)
-                    if a > 1:
-                        c -= join * (cont[i] - cont[pi + 1])
-                    if fj[i] - fj[pi] or fe[j] - fe[pj]:
-                        # may be negative (a heading pair, a quote and its twin), so it is
-                        # added before the bound below
-                        c += extra(pi, i, pj, j)
-                    # a cheap bound first: no pair of the bead scores more than its row's
-                    # best (with a margin for rounding), so this skips only beads the exact
-                    # bound below would skip too
-                    bound = b * (scale * (top[i] - top[pi]) + lscale * (ltop[i] - ltop[pi]))
-                    if c - bound * _BOUND_MARGIN - _BOUND_SLACK >= best:
-                        continue
-                    shared = 0.0
-                    hits = 0
-                    for ii in range(pi, i):
-                        r = pair[ii]
-                        if r:
-                            for jj in range(pj, j):
-                                v = r.get(jj)
-                                if v:
-                                    shared += v
-                                    hits += 1
-                    lshared = 0.0
-                    lhits = 0
-                    for ii in range(pi, i):
-                        r = lpair[ii]
-                        if r:
-                            for jj in range(pj, j):
-                                v = r.get(jj)
-                                if v:
-                                    lshared += v
-                                    lhits += 1
-                    # the pairwise sums bound the bead's anchor scores from above
-                    if c - scale * shared - lscale * lshared >= best:
-                        continue
-                    if lhits > 1:
-                        lshared = lexf(pi, i, pj, j)
-                    c -= lscale * lshared
-                    x = log((ce[j] - ce[pj] + sm) / (ratio * (cj[i] - cj[pi]) + sm))
-                    c += x * x * inv2s2
-                    if hits > 1:
-                        shared = anchor(pi, i, pj, j)
-                    c -= scale * shared
-                    ua, ub = rj[i] - rj[pi], re_[j] - re_[pj]
-                    miss = min(ua, ub) + excess * abs(ua - ub) - shared
-                    if miss > 0.0:
-                        c += mism * miss
-                    if c < best:
-                        best, arg = c, k
-                if i in groups and j:
-                    for a in groups[i]:
-                        qlo, qhi = band[i - a]
-                        if qlo <= j - 1 <= qhi and cost[i - a][j - 1 - qlo] < inf:
-                            c = cost[i - a][j - 1 - qlo] + sc.cost(i, j, a, 1)
-                            if c < best:
-                                best, arg = c, _GROUP + a
+                best, arg = self._from_above(i, j, best, arg, beads)
             crow[j - lo] = best
             brow[j - lo] = arg
-        cost.append(crow)
-        back.append(brow)
-    steps: list[tuple[int, int]] = []
-    i, j = n, m
-    while i > 0 or j > 0:
-        k = back[i][j - band[i][0]]
-        a, b = (k - _GROUP, 1) if k >= _GROUP else _BEADS[k]
-        steps.append((a, b))
-        i, j = i - a, j - b
-    steps.reverse()
-    return steps
+        self.cost.append(crow)
+        self.back.append(brow)
+
+    def _en_run(self, brow: list[int], k: int) -> bool:
+        """Whether the 0-1 bead into column *k* of the row continues a run of unpaired
+        English segments long enough to be discounted (the bead into *k* is a 0-1)."""
+        run = 1
+        while run < self.need and k - run >= 0 and brow[k - run] == 2:
+            run += 1
+        return run >= self.need
+
+    def _ja_run(self, i: int, j: int) -> bool:
+        """Whether a 1-0 bead into (i, j) continues a run of unpaired Japanese segments long
+        enough to be discounted (the bead into (i-1, j) is a 1-0). The rest of a sentence
+        broken over lines whose start is unpaired too is one untranslated sentence:
+        discounted without a longer run."""
+        need, band, back = self.need, self.band, self.back
+        run = need if self.sc.cont[i] - self.sc.cont[i - 1] else 1
+        row = i - 1
+        while (run < need and row >= 1 and band[row - 1][0] <= j <= band[row - 1][1]
+               and back[row - 1][j - band[row - 1][0]] == 1):
+            run, row = run + 1, row - 1
+        return run >= need
+
+    def _joined_from(self, i: int) -> list[_Joined]:
+        """What the joined beads into row *i* share across its columns."""
+        sc, p = self.sc, self.p
+        out: list[_Joined] = []
+        for a, b, code, glue_rows, prior in self.joined:
+            pi = i - a
+            if pi < 0:
+                continue
+            qlo, qhi = self.band[pi]
+            # a bead of b English segments shares at most b times its rows' best scores
+            bound = b * (p.anchor_scale * (self.top[i] - self.top[pi])
+                         + p.lex_scale * (self.ltop[i] - self.ltop[pi]))
+            out.append((a, b, code, pi, qlo, qhi, self.cost[pi], prior,
+                        glue_rows is not None and glue_rows[pi],
+                        p.join_bonus * (sc.cont[i] - sc.cont[pi + 1]) if a > 1 else 0.0,
+                        sc.fj[i] - sc.fj[pi], bound * _BOUND_MARGIN + _BOUND_SLACK,
+                        b * p.lex_scale * (self.ltop[i] - self.ltop[pi]) * _BOUND_MARGIN))
+        return out
+
+    def _from_above(self, i: int, j: int, best: float, arg: int,
+                    beads: list[_Joined]) -> tuple[float, int]:
+        """The best of *best* (code *arg*) and the beads into (i, j) from earlier rows:
+        1-0, 1-1, the joined beads (*beads*, from :meth:`_joined_from`), the list groups."""
+        sc, p = self.sc, self.p
+        plo, phi = self.band[i - 1]
+        prow = self.cost[i - 1]
+        if plo <= j <= phi:  # 1-0
+            c = sc.nj[i] - sc.nj[i - 1]
+            if self.back[i - 1][j - plo] == 1 and self._ja_run(i, j):
+                c *= p.null_run
+            c += prow[j - plo]
+            if c < best:
+                best, arg = c, 1
+        if j and plo <= j - 1 <= phi and prow[j - 1 - plo] < math.inf:  # 1-1
+            c = self._one_one(i, j, prow[j - 1 - plo])
+            if c < best:
+                best, arg = c, 0
+        fe, ce, cj, ratio, inv2s2, smooth = sc.fe, sc.ce, sc.cj, sc.ratio, sc.inv2s2, p.smooth
+        for a, b, code, pi, qlo, qhi, start, prior, glued, join, fj, slack, lex_bound in beads:
+            pj = j - b
+            if pj < qlo or pj > qhi or start[pj - qlo] == math.inf:
+                continue
+            c = start[pj - qlo] + prior
+            if glued:
+                c -= sc.glue(pi, pj, a, b)
+            if a > 1:
+                c -= join
+            if fj or fe[j] - fe[pj]:
+                # may be negative (a heading pair, a quote and its twin): added before the
+                # bounds
+                c += sc.extra(pi, i, pj, j)
+            # a cheap bound first: the length cost, less what the bead could share if each
+            # pair scored its row's best (with a margin for rounding): this skips only beads
+            # that the exact cost could not make cheaper than the best so far
+            x = math.log((ce[j] - ce[pj] + smooth) / (ratio * (cj[i] - cj[pi]) + smooth))
+            length = x * x * inv2s2
+            if c + length - slack >= best:
+                continue
+            c = self._anchored(i, j, pi, pj, c, length, lex_bound, best)
+            if c < best:
+                best, arg = c, code
+        if i in sc.groups and j:
+            for a in sc.groups[i]:
+                qlo, qhi = self.band[i - a]
+                if qlo <= j - 1 <= qhi and self.cost[i - a][j - 1 - qlo] < math.inf:
+                    c = self.cost[i - a][j - 1 - qlo] + sc.cost(i, j, a, 1)
+                    if c < best:
+                        best, arg = c, _GROUP + a
+        return best, arg
+
+    def _one_one(self, i: int, j: int, prev: float) -> float:
+        """*prev* plus the cost of the 1-1 bead of JA i-1 and EN j-1 (:meth:`_Scorer.cost`)."""
+        sc, p = self.sc, self.p
+        x = math.log((sc.ce[j] - sc.ce[j - 1] + p.smooth)
+                     / (sc.ratio * (sc.cj[i] - sc.cj[i - 1]) + p.smooth))
+        row = sc.pair[i - 1]
+        shared = row.get(j - 1, 0.0) if row else 0.0
+        ua, ub = sc.rj[i] - sc.rj[i - 1], sc.re[j] - sc.re[j - 1]
+        miss = min(ua, ub) + p.mismatch_excess * abs(ua - ub) - shared
+        c = prev + x * x * sc.inv2s2 - p.anchor_scale * shared
+        lrow = sc.lpair[i - 1]
+        if lrow:
+            c -= p.lex_scale * lrow.get(j - 1, 0.0)
+        if miss > 0.0:
+            c += p.mismatch * miss
+        if sc.fj[i] - sc.fj[i - 1] or sc.fe[j] - sc.fe[j - 1]:
+            c += sc.extra(i - 1, i, j - 1, j)
+        if sc.jlead[i - 1] and sc.elead[j - 1]:
+            c -= p.kind_bonus
+        return c
+
+    def _anchored(self, i: int, j: int, pi: int, pj: int, c: float, length: float,
+                  lex_bound: float, best: float) -> float:
+        """*c* (the cost into the bead of JA ``pi..i-1`` and EN ``pj..j-1`` and its structure
+        cost) plus the rest of its cost (*length* its length cost, *lex_bound* the most its
+        word-list score can take off), or infinity when it cannot beat *best*."""
+        sc, p = self.sc, self.p
+        shared, hits = _pairwise(sc.pair, pi, i, pj, j)
+        ua, ub = sc.rj[i] - sc.rj[pi], sc.re[j] - sc.re[pj]
+        # the pairwise sums bound the bead's anchor scores from above, so this is a lower
+        # bound of its cost (less the word list's share), and the rounding of a few
+        # additions is far below the tolerance
+        low = (c + length - p.anchor_scale * shared
+               + p.mismatch * max(0.0, min(ua, ub) + p.mismatch_excess * abs(ua - ub) - shared))
+        tol = _BOUND_SLACK * (1.0 + abs(c))
+        if low - lex_bound - tol >= best:
+            return math.inf
+        lshared, lhits = _pairwise(sc.lpair, pi, i, pj, j)
+        if low - p.lex_scale * lshared - tol >= best:
+            return math.inf
+        if lhits > 1:
+            lshared = sc.lex(pi, i, pj, j)
+        c -= p.lex_scale * lshared
+        c += length
+        if hits > 1:
+            shared = sc.anchor(pi, i, pj, j)
+        c -= p.anchor_scale * shared
+        miss = min(ua, ub) + p.mismatch_excess * abs(ua - ub) - shared
+        if miss > 0.0:
+            c += p.mismatch * miss
+        return c
+
+    def steps(self, n: int, m: int) -> list[tuple[int, int]]:
+        """The best path to (n, m), traced back from its last cell."""
+        steps: list[tuple[int, int]] = []
+        i, j = n, m
+        while i > 0 or j > 0:
+            k = self.back[i][j - self.band[i][0]]
+            a, b = (k - _GROUP, 1) if k >= _GROUP else _BEADS[k]
+            steps.append((a, b))
+            i, j = i - a, j - b
+        steps.reverse()
+        return steps
+
+
+def _reach_max(pair: list[dict[int, float]], band: list[tuple[int, int]]) -> list[float]:
+    """Per JA segment: its best pair score with the English segments that a bead holding
+    it can cover (the bands of the next three rows; beads span at most three segments).
+
+    >>> _reach_max([{0: 1.0, 5: 9.0}, {}], [(0, 2), (0, 2), (0, 3)])
+    [1.0, 0.0]
+    """
+    n = len(band) - 1
+    out: list[float] = []
+    for ii, row in enumerate(pair):
+        lo, hi = band[ii + 1][0] - 3, band[min(n, ii + 3)][1]
+        out.append(max((v for j, v in row.items() if lo <= j < hi), default=0.0))
+    return out
+
+
+def _pairwise(pair: list[dict[int, float]], i0: int, i1: int, j0: int,
+              j1: int) -> tuple[float, int]:
+    """The sum of the pair scores of JA ``i0..i1-1`` with EN ``j0..j1-1`` (each pair once:
+    an upper bound of the bead's score) and how many pairs score."""
+    shared = 0.0
+    hits = 0
+    for ii in range(i0, i1):
+        r = pair[ii]
+        if r:
+            for jj in range(j0, j1):
+                v = r.get(jj)
+                if v:
+                    shared += v
+                    hits += 1
+    return shared, hits
+
+
+def _prefix(values: Sequence[float]) -> list[float]:
+    """Prefix sums, starting from 0.0.
+
+    >>> _prefix([1.0, 2.0])
+    [0.0, 1.0, 3.0]
+    """
+    out = [0.0]
+    for v in values:
+        out.append(out[-1] + v)
+    return out
 
 
 def _features(sc: _Scorer, i: int, j: int, a: int, b: int, neighbours: list[float]
@@ -629,17 +719,18 @@ def _features(sc: _Scorer, i: int, j: int, a: int, b: int, neighbours: list[floa
     shifted by one segment on the English side − its cost). A null bead: (cost of pairing the
     segment with a neighbour − its cost, 0).
     """
+    cap = sc.p.margin_cap
     own = sc.cost(i, j, a, b)
     if a and b:
         m_null = sc.cost(i, j - b, a, 0) + sc.cost(i, j, 0, b) - own
         shifts = [sc.cost(i, jj, a, b) for jj in (j - 1, j + 1) if b <= jj <= len(sc.ce) - 1]
-        m_shift = min(shifts) - own if shifts else 8.0
-        return m_null, min(m_shift, 8.0)
-    alt = min(neighbours) if neighbours else 8.0
-    return min(alt - own, 8.0), 0.0
+        m_shift = min(shifts) - own if shifts else cap
+        return m_null, min(m_shift, cap)
+    alt = min(neighbours) if neighbours else cap
+    return min(alt - own, cap), 0.0
 
 
-def _confidence(paired: bool, f: tuple[float, float]) -> float:
+def _confidence(paired: bool, f: tuple[float, float], p: AlignParams) -> float:
     """Logistic confidence from :func:`_features`.
 
     The weights were fitted (logistic regression) on the beads of align-dev and of 60
@@ -647,15 +738,11 @@ def _confidence(paired: bool, f: tuple[float, float]) -> float:
     beads scored 0.8–0.9 are right 88% of the time and beads over 0.9, 95%.
     """
     if paired:
-        z = _CONF_PAIR[0] + _CONF_PAIR[1] * f[0] + _CONF_PAIR[2] * f[1]
+        z = p.conf_pair[0] + p.conf_pair[1] * f[0] + p.conf_pair[2] * f[1]
     else:
-        z = _CONF_NULL[0] + _CONF_NULL[1] * f[0]
+        z = p.conf_null[0] + p.conf_null[1] * f[0]
     z = max(-30.0, min(30.0, z))
     return 1.0 / (1.0 + math.exp(-z))
-
-
-_CONF_PAIR = (1.705, 0.089, 0.254)
-_CONF_NULL = (1.369, 0.147)
 
 
 def align(
@@ -726,11 +813,11 @@ def _align_whole(ja: Sequence[str], en: Sequence[str], analyzer: Analyzer | None
     null_ja = _null_costs(ja, ja_kinds, p)
     null_en = _null_costs(en, en_kinds, p)
     anchors = build_anchors(ja, en, analyzer=analyzer, lexicon=lexicon, builtin=builtin,
-                            ja_analysis=ja_analysis)
+                            ja_analysis=ja_analysis, params=p)
     _mute_foreign(anchors, ja, en)
     furniture: tuple[list[int], list[int]] = ([], [])
     if p.orphan_bonus:
-        _orphans(anchors, null_ja, null_en, p.orphan_bonus)
+        _orphans(anchors, null_ja, null_en, p)
         # lines repeated next to themselves: cheap to leave unpaired, dear to pair
         furniture = (_repeated(ja, anchors.ja, anchors.weight),
                      _repeated(en, anchors.en, anchors.weight))
@@ -741,7 +828,7 @@ def _align_whole(ja: Sequence[str], en: Sequence[str], analyzer: Analyzer | None
     if (n + 1) * (m + 1) <= p.full_dp_cells:
         band = [(0, m)] * (n + 1)
     else:
-        band = _band(n, m, sc.pair, p.band)
+        band = _band(n, m, sc.pair, p.band, p.band_anchor)
     steps = _dp(n, m, sc, band)
     if p.learn and analyzer is not None and n * m > 1:
         learned = _learn_lexicon(steps, sc)
@@ -750,10 +837,6 @@ def _align_whole(ja: Sequence[str], en: Sequence[str], analyzer: Analyzer | None
             sc = sc.reweighed()
             steps = _dp(n, m, sc, _path_band(n, m, steps, p.refine_band))
     return _beads(steps, sc)
-
-
-#: a kept window ends after a 1-1 bead at least this confident (about 95% of them are right)
-_CUT_CONFIDENCE = 0.9
 
 
 def _align_windows(ja: Sequence[str], en: Sequence[str], analyzer: Analyzer | None,
@@ -810,7 +893,8 @@ def _windows(ja: Sequence[str], en: Sequence[str], analyzer: Analyzer | None,
             None if en_kinds is None else en_kinds[j0:j1], lexicon, p, builtin,
             analyses.window(i0, i1))
         last = i1 == n and j1 == m
-        keep = len(beads) if last else _window_cut(beads, int((i1 - i0) * p.window_keep))
+        keep = len(beads) if last else _window_cut(beads, int((i1 - i0) * p.window_keep),
+                                                   p.cut_confidence)
         for b in beads[:keep]:
             out.append(Bead(tuple(i0 + i for i in b.ja_ids), tuple(j0 + j for j in b.en_ids),
                             b.score))
@@ -819,13 +903,14 @@ def _windows(ja: Sequence[str], en: Sequence[str], analyzer: Analyzer | None,
             j0 += len(b.en_ids)
 
 
-def _window_cut(beads: list[Bead], rows: int) -> int:
+def _window_cut(beads: list[Bead], rows: int, sure: float) -> int:
     """How many of a window's beads to keep: up to the last confident 1-1 bead that ends
-    within its first *rows* Japanese segments (else every bead ending within them, and at
-    least one bead, so the next window always starts further on).
+    within its first *rows* Japanese segments (a 1-1 bead of confidence *sure* or more;
+    else every bead ending within them, and at least one bead, so the next window always
+    starts further on).
 
     >>> b = [Bead((0,), (0,), 0.95), Bead((1,), (1,), 0.5), Bead((2,), (2,), 0.99)]
-    >>> _window_cut(b, 2), _window_cut(b, 3), _window_cut(b[1:2], 0)
+    >>> _window_cut(b, 2, 0.9), _window_cut(b, 3, 0.9), _window_cut(b[1:2], 0, 0.9)
     (1, 3, 1)
     """
     i = 0
@@ -835,7 +920,7 @@ def _window_cut(beads: list[Bead], rows: int) -> int:
         if i > rows:
             break
         fits = k + 1
-        if len(b.ja_ids) == 1 and len(b.en_ids) == 1 and b.score >= _CUT_CONFIDENCE:
+        if len(b.ja_ids) == 1 and len(b.en_ids) == 1 and b.score >= sure:
             confident = k + 1
     return confident or fits or 1
 
@@ -856,7 +941,7 @@ def _beads(steps: list[tuple[int, int]], sc: _Scorer) -> list[Bead]:
                 for ii in (i, i + 1):
                     if 0 < ii <= len(sc.cj) - 1:
                         neighbours.append(sc.cost(ii, j2, 1, b) - sc.cost(ii, j2, 1, 0))
-        conf = _confidence(bool(a and b), _features(sc, i2, j2, a, b, neighbours))
+        conf = _confidence(bool(a and b), _features(sc, i2, j2, a, b, neighbours), sc.p)
         out.append(Bead(tuple(range(i, i2)), tuple(range(j, j2)), round(conf, 4)))
         i, j = i2, j2
     return out
@@ -865,22 +950,28 @@ def _beads(steps: list[tuple[int, int]], sc: _Scorer) -> list[Bead]:
 def _segment_classes(texts: Sequence[str], kinds: Sequence[str] | None, lang: str) -> list[str]:
     """Per segment: its kind, ``boilerplate`` for page furniture, ``foreign`` for a line
     written wholly in the other language (an English line on the Japanese side)."""
+    return [_segment_class(t, kinds[k] if kinds is not None and k < len(kinds) else "text", lang)
+            for k, t in enumerate(texts)]
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _segment_class(text: str, kind: str, lang: str) -> str:
+    """:func:`_segment_classes` of one segment, cached: the windows of a long document
+    overlap, and each window asks twice.
+
+    >>> _segment_class("Read more", "text", "en"), _segment_class("He said.", "text", "ja")
+    ('boilerplate', 'foreign')
+    """
     from taiyaku.core.normalize import has_japanese
 
-    out: list[str] = []
-    for k, t in enumerate(texts):
-        kind = kinds[k] if kinds is not None and k < len(kinds) else "text"
-        if kind == "boilerplate" or is_boilerplate(t):
-            out.append("boilerplate")
-            continue
-        jp = has_japanese(t)
-        if lang == "ja" and not jp and any(c.isalpha() for c in t):
-            out.append("foreign")
-        elif lang == "en" and jp and not any("a" <= c.lower() <= "z" for c in t):
-            out.append("foreign")
-        else:
-            out.append(kind if kind in ("heading", "list", "caption") else "text")
-    return out
+    if kind == "boilerplate" or is_boilerplate(text):
+        return "boilerplate"
+    jp = has_japanese(text)
+    if lang == "ja" and not jp and any(c.isalpha() for c in text):
+        return "foreign"
+    if lang == "en" and jp and not any("a" <= c.lower() <= "z" for c in text):
+        return "foreign"
+    return kind if kind in ("heading", "list", "caption") else "text"
 
 
 _CONT_END = ("、", "，", ",", ":", "：")
@@ -1009,14 +1100,14 @@ def _mute_foreign(anchors: DocAnchors, ja: Sequence[str], en: Sequence[str]) -> 
 
 
 def _orphans(anchors: DocAnchors, null_ja: list[float], null_en: list[float],
-             bonus: float) -> None:
+             p: AlignParams) -> None:
     """A segment with a number that the other side never writes is likely untranslated:
     leaving it unpaired costs less."""
     w = anchors.weight
     for side, null in ((anchors.ja, null_ja), (anchors.en, null_en)):
         for k, c in enumerate(side):
             if any(t[0] in "nD" and t not in w for t in c):
-                null[k] = max(0.1, null[k] - bonus)
+                null[k] = max(p.orphan_floor, null[k] - p.orphan_bonus)
 
 
 def _repeated(texts: Sequence[str], side: list[Counter[str]], w: dict[str, float]) -> list[int]:
@@ -1037,12 +1128,12 @@ def _repeated(texts: Sequence[str], side: list[Counter[str]], w: dict[str, float
     return out
 
 
-def _twins(a: str, b: str) -> bool:
+def _twins(a: str, b: str, least: float) -> bool:
     """Whether two lines are the same text (a quote repeated in the other half)."""
     from rapidfuzz import fuzz
     from taiyaku.core.normalize import normalize
 
-    return fuzz.ratio(normalize(a), normalize(b)) >= 85
+    return fuzz.ratio(normalize(a), normalize(b)) >= least
 
 
 def _null_costs(texts: Sequence[str], kinds: Sequence[str] | None, p: AlignParams) -> list[float]:
@@ -1069,17 +1160,19 @@ def _default_analyzer() -> Analyzer | None:
 
 
 def _learn_lexicon(steps: list[tuple[int, int]], sc: _Scorer) -> list[tuple[str, str]]:
-    """Word pairs that co-occur in the confident 1-1 beads of the first pass (Dice ≥ 0.5)."""
+    """Word pairs that co-occur in the confident 1-1 beads of the first pass (Dice at least
+    ``learn_dice``)."""
+    p = sc.p
     anchors = sc.anchors
     pairs: list[tuple[set[str], set[str]]] = []
     i = j = 0
     for a, b in steps:
-        if a == 1 and b == 1 and _features(sc, i + 1, j + 1, 1, 1, [])[0] >= 2.4:
+        if a == 1 and b == 1 and _features(sc, i + 1, j + 1, 1, 1, [])[0] >= p.learn_margin:
             jw, ew = anchors.ja_words[i], anchors.en_words[j]
             if jw and ew:
                 pairs.append((jw, ew))
         i, j = i + a, j + b
-    if len(pairs) < 4:
+    if len(pairs) < p.learn_min_beads:
         return []
     fj: Counter[str] = Counter()
     fe: Counter[str] = Counter()
@@ -1103,7 +1196,7 @@ def _learn_lexicon(steps: list[tuple[int, int]], sc: _Scorer) -> list[tuple[str,
     taken_e: set[str] = set()
     out: list[tuple[str, str]] = []
     for neg_dice, _c, x, y in scored:
-        if -neg_dice < 0.5:
+        if -neg_dice < p.learn_dice:
             break
         if x in taken_j or y in taken_e:
             continue

@@ -10,6 +10,7 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from taiyaku.tm.params import AlignParams
 from taiyaku.tm.translit import KATAKANA_RUN, kana_to_romaji, name_key, skeleton
 
 if TYPE_CHECKING:
@@ -276,25 +277,20 @@ def is_boilerplate(text: str) -> bool:
 _JA_NOUN_MIN = 2  # characters of romaji key needed for a reading to count
 
 
-_KIND_WEIGHT = {
-    # numbers, months, Latin words, transliterated names, CJK in English, lexicon entries,
-    # learned pairs, quotes, built-in common words, month-day dates
-    "n": 2.0, "m": 0.8, "w": 2.2, "t": 1.8, "c": 2.5, "x": 2.5, "y": 2.0, "q": 0.4,
-    "d": 2.0, "D": 2.0, "l": 1.0,
-}
-
-
 class DocAnchors:
     """Anchor tokens of every segment of one document pair, resolved across languages.
 
     ``ja[i]`` and ``en[j]`` are Counters of anchor strings; a string present on both sides
     is evidence that the two segments translate each other. ``weight[t]`` is the strength
     of anchor ``t``, already discounted by how many segments carry it. ``ja_words`` and
-    ``en_words`` hold each segment's content words (for learning a lexicon).
+    ``en_words`` hold each segment's content words (for learning a lexicon). The weights
+    come from *params* (``kind_weight``, ``max_spread``; the defaults without it).
     """
 
     def __init__(self, ja: list[Counter[str]], en: list[Counter[str]],
-                 ja_words: list[set[str]], en_words: list[set[str]]) -> None:
+                 ja_words: list[set[str]], en_words: list[set[str]],
+                 params: AlignParams | None = None) -> None:
+        self.params = params or AlignParams()
         self.ja = ja
         self.en = en
         self.ja_words = ja_words
@@ -311,14 +307,15 @@ class DocAnchors:
         for c in self.en:
             df_en.update(c.keys())
         weight: dict[str, float] = {}
+        kind_weight, max_spread = self.params.kind_weight, self.params.max_spread
         for tok, dj in df_ja.items():
             de = df_en.get(tok, 0)
             if de == 0:
                 continue
             spread = (dj * de) ** 0.5
-            if spread > _MAX_SPREAD:
+            if spread > max_spread:
                 continue  # everywhere: no help in telling lines apart, and costly
-            weight[tok] = _KIND_WEIGHT.get(tok[0], 1.0) / max(1.0, spread)
+            weight[tok] = kind_weight.get(tok[0], 1.0) / max(1.0, spread)
         self.weight = weight
 
     def add_pairs(self, pairs: Sequence[tuple[str, str]], tag: str = "y") -> None:
@@ -340,9 +337,6 @@ class DocAnchors:
             for j in en_index.get(ew, ()):
                 self.en[j][key] += 1
         self.reweigh()
-
-
-_MAX_SPREAD = 40.0
 
 
 @functools.lru_cache(maxsize=1 << 16)
@@ -549,13 +543,15 @@ def build_anchors(
     seed: bool = True,
     builtin: Lexicon | None = None,
     ja_analysis: Sequence[JaAnalysis] | None = None,
+    params: AlignParams | None = None,
 ) -> DocAnchors:
     """Extract and cross-resolve the anchors of one document pair.
 
     *seed* adds the weak anchors of :data:`tm.seedlex.SEED_LEXICON` (common words);
     *builtin* (see :func:`tm.lexicon.load_lexicon`) adds one ``l:`` anchor per word-list
     entry found on both sides. *ja_analysis* gives :func:`analyse_ja` of every Japanese
-    segment when it was computed before (with the same *analyzer* and *builtin*).
+    segment when it was computed before (with the same *analyzer* and *builtin*). *params*
+    gives the anchor weights (see :class:`tm.params.AlignParams`).
 
     >>> d = build_anchors(["1909年に京都でCNBCと会った。"], ["He met CNBC in Kyoto in 1909."])
     >>> sorted(set(d.ja[0]) & set(d.en[0]))
@@ -635,7 +631,7 @@ def build_anchors(
     if builtin is not None:
         _add_builtin(builtin, ja_lex, en, ja_c, en_c)
     _add_quotes(ja, en, ja_c, en_c)
-    return DocAnchors(ja_c, en_c, ja_content, en_content)
+    return DocAnchors(ja_c, en_c, ja_content, en_content, params)
 
 
 def _add_builtin(lx: Lexicon, ja_lex: list[list[int]], en: Sequence[str],

@@ -474,7 +474,7 @@ def test_a_number_the_other_side_never_writes_makes_leaving_unpaired_cheaper() -
     en = ["The station opened in 1901.", "There is a library."]
     anchors = build_anchors(ja, en)
     null_ja, null_en = [2.5, 2.5, 2.5], [2.5, 2.5]
-    _orphans(anchors, null_ja, null_en, 1.0)
+    _orphans(anchors, null_ja, null_en, AlignParams())
     # only the sentence whose year the English never writes gets the cheaper null bead
     assert null_ja == [1.5, 2.5, 2.5]
     assert null_en == [2.5, 2.5]
@@ -636,3 +636,79 @@ def test_ja_analyses_of_overlapping_windows_equal_analysing_each_segment(
     assert analyses.window(0, 120) == here[:120]
     assert analyses.window(100, 300) == here[100:]
     assert min(analyses.done) == 100  # the segments behind the window were let go
+
+
+def _structured_document() -> tuple[list[str], list[str], list[str], list[str]]:
+    """A generated document pair with what the DP's bead costs look at: numbers and names
+    shared by neighbouring lines, headings, a list with its lead-in and tail, page
+    furniture, an English quote in the Japanese half, lines the other side leaves out."""
+    ja: list[str] = []
+    en: list[str] = []
+    jk: list[str] = []
+    ek: list[str] = []
+    towns = ["Kameoka", "Uji", "Yawata", "Joyo", "Nagaoka", "Muko"]
+    for k in range(6):
+        town, year = towns[k], 1890 + 7 * k
+        ja += [f"{town}の歴史", f"{town}町は{year}年に成立し、", f"{year}年に駅ができた。",
+               f"その後{year + 3}年に{town}に寺が建てられた。", "広告"]
+        jk += ["heading", "text", "text", "text", "text"]
+        en += [f"History of {town}", f"The town of {town} was founded in {year}, and its "
+               f"station opened in {year}.", f"A temple was built in {town} in {year + 3}."]
+        ek += ["heading", "text", "text"]
+        if k % 2:
+            ja += ["主な産業は、", "茶", "竹細工", f"{k}万人の観光", "という三つである。"]
+            jk += ["text", "list", "list", "list", "text"]
+            en += [f"Its main industries are tea, bamboo crafts and tourism for {k}0,000 "
+                   "visitors."]
+            ek += ["text"]
+        else:
+            ja += ["「Kyoto is a city of temples.」", "と彼は述べた。"]
+            jk += ["text", "text"]
+            en += ["\u201cKyoto is a city of temples.\u201d", "Read more", f"In {year} the "
+                   f"population of {town} was {k + 2},000."]
+            ek += ["text", "text", "text"]
+    return ja, en, jk, ek
+
+
+@pytest.mark.parametrize("width", [None, 2])
+def test_every_cell_of_the_dp_is_the_best_bead_by_the_one_cost_function(
+        analyzer: Analyzer, width: int | None) -> None:
+    # the DP prices beads with its own inlined arithmetic and skips beads that bounds show
+    # cannot win; every cell it fills must still hold the cheapest way in by _Scorer.cost,
+    # the one bead-cost function (run discounts off: _Scorer.cost prices a null bead alone)
+    from taiyaku.tm.align import _BEADS, _GROUP, _band, _Lattice, _null_costs, _Scorer
+    from taiyaku.tm.lexicon import load_lexicon
+
+    ja, en, jk, ek = _structured_document()
+    p = AlignParams(null_run=1.0)
+    n, m = len(ja), len(en)
+    anchors = build_anchors(ja, en, analyzer=analyzer, builtin=load_lexicon(), params=p)
+    sc = _Scorer(ja, en, anchors, _null_costs(ja, jk, p), _null_costs(en, ek, p), p, jk, ek)
+    assert any(sc.lpair) and sc.groups  # the word-list scores and a list group are tested
+    band = [(0, m)] * (n + 1) if width is None else _band(n, m, sc.pair, width, 1.5)
+    lat = _Lattice(sc, band)
+    for i in range(n + 1):
+        lat.fill_row(i)
+    beads = list(_BEADS) + [(a, 1) for ends in sc.groups.values() for a in ends]
+    checked = 0
+    for i in range(n + 1):
+        lo, hi = band[i]
+        for j in range(lo, hi + 1):
+            if i == j == 0:
+                continue
+            ways = {}
+            for a, b in beads:
+                if i - a < 0 or j - b < 0 or (a > 3 and i not in sc.groups):
+                    continue
+                if a > 3 and a not in sc.groups[i]:
+                    continue
+                qlo, qhi = band[i - a]
+                if qlo <= j - b <= qhi:
+                    ways[(a, b)] = lat.cost[i - a][j - b - qlo] + sc.cost(i, j, a, b)
+            got = lat.cost[i][j - lo]
+            assert got == pytest.approx(min(ways.values()), rel=1e-12, abs=1e-9), (i, j)
+            code = lat.back[i][j - lo]
+            step = (code - _GROUP, 1) if code >= _GROUP else _BEADS[code]
+            assert ways[step] == pytest.approx(got, rel=1e-12, abs=1e-9), (i, j, step)
+            checked += 1
+    assert checked > (200 if width is None else 100)
