@@ -7,7 +7,7 @@ import json
 import os
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -400,6 +400,13 @@ def ingest_file(
         if placement.action == "unchanged":
             return _unchanged(store, placement.name, path)
         name = placement.name
+        confirmed: frozenset[int] = frozenset()
+        if alignment is not None and placement.action == "replace":
+            # what a person confirmed in the stored document outlives its re-alignment
+            from taiyaku.tm.realign import carry_confirmed
+
+            carried = carry_confirmed(store, name, alignment.ja, alignment.en, alignment.beads)
+            alignment, confirmed = replace(alignment, beads=carried.beads), carried.confirmed
         replaced = placement.action == "replace" and store.delete_document(name)
         doc_id = store.add_document(
             name, layout=sides.layout, kind="mono" if mono else "bilingual",
@@ -410,6 +417,9 @@ def ingest_file(
         n_units = 0
         if alignment is not None:
             n_units = _store_units(store, doc_id, alignment, ja_unit, en_unit)
+            from taiyaku.tm.realign import record_beads
+
+            record_beads(store, doc_id, alignment.beads, ja_unit, confirmed)
         rows = [(doc_id, "ja", i, s.text, s.kind, ja_unit[i]) for i, s in enumerate(sides.ja)]
         rows += [(doc_id, "en", i, s.text, s.kind, en_unit[i]) for i, s in enumerate(sides.en)]
         store.conn.executemany(
@@ -418,7 +428,7 @@ def ingest_file(
             rows,
         )
         if alignment is not None and options.review is not None:
-            from taiyaku.tm.review import write_review
+            from taiyaku.exports.review import write_review
 
             write_review(options.review, alignment, document_name=name)
     progress(3, 3, "done")

@@ -1,21 +1,39 @@
-"""Side-by-side alignment review files (HTML page or XLSX sheet), weakest beads first."""
+"""Side-by-side alignment review files (HTML page or XLSX sheet), weakest beads first, and
+the reader of a review XLSX a reviewer filled in (its "OK?" and "correction" columns)."""
 
 from __future__ import annotations
 
 import html
+import io
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Any, Protocol
 
-from taiyaku.core.errors import ExportError
+from taiyaku.core.errors import ExportError, ParseError
+from taiyaku.core.model import Bead
 from taiyaku.exports.outfile import atomic_output
 from taiyaku.exports.xmlutil import clean_xml_text
 
-if TYPE_CHECKING:
-    from taiyaku.tm.ingest import Alignment
+__all__ = ["write_review", "review_rows", "ReviewRow", "confidence_colour", "read_review",
+           "ReviewSheet", "ReviewedRow", "ReviewedAlignment"]
 
-__all__ = ["write_review", "review_rows", "ReviewRow", "confidence_colour"]
+
+class ReviewedAlignment(Protocol):
+    """What a review shows of an alignment (``tm.ingest.Alignment`` is one)."""
+
+    @property
+    def beads(self) -> Sequence[Bead]: ...
+
+    @property
+    def message(self) -> str: ...
+
+    def texts(self, bead: Bead) -> tuple[str, str]: ...
+
+    def bead_counts(self) -> dict[str, int]: ...
+
+    def mean_confidence(self) -> float: ...
 
 #: confidence below which a row is shown as doubtful (red end of the scale)
 LOW, HIGH = 0.5, 0.9
@@ -38,7 +56,7 @@ class ReviewRow:
     en: str
 
 
-def review_rows(alignment: Alignment) -> list[ReviewRow]:
+def review_rows(alignment: ReviewedAlignment) -> list[ReviewRow]:
     """The beads as rows, weakest first (ties in document order), so a reviewer reads the
     doubtful ones first."""
     rows = []
@@ -68,12 +86,14 @@ def confidence_colour(confidence: float) -> str:
     return "#" + "".join(f"{v:02x}" for v in rgb)
 
 
-def write_review(path: str | os.PathLike[str], alignment: Alignment, *,
-                 document_name: str) -> None:
+def write_review(path: str | os.PathLike[str], alignment: ReviewedAlignment, *,
+                 document_name: str, revision: int = 0) -> None:
     """Write a review of *alignment* to *path*: ``.html``/``.htm`` or ``.xlsx``.
 
     Rows show JA | EN | bead type | confidence, weakest first, coloured by confidence.
-    The file is written atomically (temp file, then rename).
+    The XLSX has "OK?" and "correction / note" columns for ``taiyaku review apply`` and a
+    second sheet naming the document and its alignment *revision*. The file is written
+    atomically (temp file, then rename).
 
     :raises ExportError: unknown extension, or the file cannot be written
 
@@ -87,7 +107,7 @@ def write_review(path: str | os.PathLike[str], alignment: Alignment, *,
         with atomic_output(path) as fp:
             fp.write(data)
     elif suffix == ".xlsx":
-        _xlsx(path, alignment, document_name)
+        _xlsx(path, alignment, document_name, revision)
     else:
         raise ExportError(
             f"{path}: unknown review format {suffix or '(no extension)'!r}; use .html or .xlsx"
@@ -105,7 +125,7 @@ td.empty{color:#999;font-style:italic}
 """
 
 
-def _html(alignment: Alignment, document_name: str) -> str:
+def _html(alignment: ReviewedAlignment, document_name: str) -> str:
     e = html.escape
     counts = ", ".join(f"{k}: {v}" for k, v in alignment.bead_counts().items())
     rows = []
@@ -139,10 +159,13 @@ def _html(alignment: Alignment, document_name: str) -> str:
 
 _HEADERS = ["#", "type", "confidence", "ja_ids", "en_ids", "Japanese", "English", "OK?",
             "correction / note"]
+#: the sheet naming the reviewed document and its revision
+DOCUMENT_SHEET = "document"
 _WIDTHS = [6, 7, 11, 9, 9, 60, 60, 6, 40]
 
 
-def _xlsx(path: str | os.PathLike[str], alignment: Alignment, document_name: str) -> None:
+def _xlsx(path: str | os.PathLike[str], alignment: ReviewedAlignment, document_name: str,
+          revision: int) -> None:
     from openpyxl import Workbook
     from openpyxl.styles import Alignment as CellAlignment
     from openpyxl.styles import Font, PatternFill
@@ -181,7 +204,126 @@ def _xlsx(path: str | os.PathLike[str], alignment: Alignment, document_name: str
     ws.freeze_panes = "A2"
     ws.auto_filter.ref = f"A1:{get_column_letter(len(_HEADERS))}{ws.max_row}"
     wb.properties.title = clean_xml_text(f"Alignment review: {document_name}")[:200]
+    about = wb.create_sheet(DOCUMENT_SHEET)
+    for key, value in (("document", document_name), ("revision", revision)):
+        about.append([key, clean_xml_text(value) if isinstance(value, str) else value])
+        about.cell(row=about.max_row, column=2).data_type = (
+            "s" if isinstance(value, str) else "n")
+    about.column_dimensions["B"].width = 60
     from taiyaku.exports.xlsx import save_workbook
 
     with atomic_output(path) as fp:
         save_workbook(wb, fp)
+
+
+# -- reading a filled-in review ----------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class ReviewedRow:
+    """One row of a review XLSX as the reviewer left it.
+
+    :ivar row: the sheet's row number (for messages)
+    :ivar ja_ids: / :ivar en_ids: the bead's segment ids as the review showed them
+    :ivar ok: the "OK?" cell ("" when empty)
+    :ivar correction: the "correction / note" cell ("" when empty)
+    """
+
+    row: int
+    number: int
+    ja_ids: tuple[int, ...]
+    en_ids: tuple[int, ...]
+    ok: str
+    correction: str
+
+
+@dataclass(frozen=True)
+class ReviewSheet:
+    """A review XLSX read back: the document it reviews and its rows."""
+
+    document: str | None
+    revision: int | None
+    rows: list[ReviewedRow]
+
+
+def _ids(value: object, where: str, name: str) -> tuple[int, ...]:
+    text = "" if value is None else str(value).strip()
+    if isinstance(value, float) and value.is_integer():
+        text = str(int(value))
+    try:
+        return tuple(int(x) for x in text.split(",")) if text else ()
+    except ValueError:
+        raise ParseError(name, f"{where}: segment ids {text!r} are not numbers") from None
+
+
+def _text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value).strip()
+
+
+def read_review(path: str | os.PathLike[str]) -> ReviewSheet:
+    """Read a review XLSX that ``ingest --review`` wrote and a reviewer filled in.
+
+    :raises ParseError: not a readable workbook, not a taiyaku review (its header row), or a
+        row whose ``#`` or id cells are not numbers
+    """
+    from taiyaku.exports.xlsx import _check_zip
+
+    name = str(path)
+    try:
+        data = io.BytesIO(Path(path).read_bytes())
+    except OSError as e:
+        raise ParseError(name, f"cannot read it ({e.strerror or e})") from None
+    _check_zip(data, name)
+    from openpyxl import load_workbook
+
+    try:
+        wb = load_workbook(data, read_only=True, data_only=False)
+    except Exception as e:  # openpyxl raises many types for damaged parts
+        raise ParseError(name, f"not a readable XLSX workbook ({type(e).__name__})") from None
+    try:
+        return _read_sheets(wb, name)
+    finally:
+        wb.close()
+
+
+def _read_sheets(wb: Any, name: str) -> ReviewSheet:
+    if "review" not in wb.sheetnames:
+        raise ParseError(name, "not a taiyaku review workbook (no sheet named 'review')")
+    rows = wb["review"].iter_rows(values_only=True)
+    header = [_text(c) for c in next(rows, ())]
+    col = {h: k for k, h in enumerate(header)}
+    missing = [h for h in ("#", "ja_ids", "en_ids", "OK?", _HEADERS[-1]) if h not in col]
+    if missing:
+        raise ParseError(name, f"not a taiyaku review sheet: no column {missing[0]!r} in "
+                               "its header row", 1)
+    out: list[ReviewedRow] = []
+    for line, cells in enumerate(rows, 2):
+        def cell(h: str, cells: Sequence[Any] = cells) -> Any:
+            k = col[h]
+            return cells[k] if k < len(cells) else None
+        if cells is None or all(c is None or c == "" for c in cells):
+            continue
+        where = f"row {line}"
+        number = cell("#")
+        if not isinstance(number, (int, float)) or isinstance(number, bool):
+            raise ParseError(name, f"{where}: the # cell {_text(number)!r} is not a bead number")
+        out.append(ReviewedRow(line, int(number), _ids(cell("ja_ids"), where, name),
+                               _ids(cell("en_ids"), where, name), _text(cell("OK?")),
+                               _text(cell(_HEADERS[-1]))))
+    document: str | None = None
+    revision: int | None = None
+    if DOCUMENT_SHEET in wb.sheetnames:
+        for key, value, *_ in wb[DOCUMENT_SHEET].iter_rows(values_only=True):
+            if key == "document" and value is not None:
+                document = str(value)
+            elif key == "revision" and isinstance(value, (int, float)):
+                revision = int(value)
+    else:  # a review written before the document sheet: its title names the document
+        title = wb.properties.title or ""
+        if title.startswith("Alignment review: "):
+            document = title.removeprefix("Alignment review: ")
+    return ReviewSheet(document, revision, out)

@@ -1,0 +1,1 @@
+"""All persistence behind one typed interface (this branch: the beads area only)."""
