@@ -6,8 +6,9 @@ the fuzzy index together, records the change for :func:`undo`, and returns the d
 new revision. The caller passes the revision it last saw: an edit made from an older state
 (another tab, another reviewer) is refused with :class:`StaleEditError`, nothing changed.
 
-Beads are addressed by position (0-based, document order) and segments by their 0-based
-position per language, as ``taiyaku align`` and the review XLSX show them. A bead an edit
+Beads are addressed by position (0-based, document order; messages number them from 1,
+``#1``, as the review XLSX does) and segments by their 0-based position per language, as
+``taiyaku align`` and the review XLSX show them. A bead an edit
 makes is marked confirmed (a person decided it) with score 1.0; no re-alignment undoes it
 (:mod:`taiyaku.tm.realign`).
 
@@ -157,7 +158,8 @@ def _made(ja: Iterable[int], en: Iterable[int]) -> StoredBead:
 
 def _bead(beads: Sequence[StoredBead], position: int) -> StoredBead:
     if not 0 <= position < len(beads):
-        raise InputError(f"no bead {position}: the document has beads 0…{len(beads) - 1}")
+        raise InputError(f"no bead at position {position}: the document has positions "
+                         f"0…{len(beads) - 1}")
     return beads[position]
 
 
@@ -215,7 +217,7 @@ def plan_unpair(position: int) -> Plan:
     def plan(beads: list[StoredBead]) -> list[StoredBead]:
         b = _bead(beads, position)
         if not b.paired:
-            raise InputError(f"bead {position} ({b.kind}) is not a pair")
+            raise InputError(f"bead #{position + 1} ({b.kind}) is not a pair")
         return beads[:position] + _singles(b) + beads[position + 1:]
 
     return plan
@@ -227,7 +229,7 @@ def plan_merge_next(position: int) -> Plan:
     def plan(beads: list[StoredBead]) -> list[StoredBead]:
         a = _bead(beads, position)
         if position + 1 >= len(beads):
-            raise InputError(f"bead {position} is the last one: nothing to merge it with")
+            raise InputError(f"bead #{position + 1} is the last one: nothing to merge it with")
         b = beads[position + 1]
         return beads[:position] + [_made(a.ja_ids + b.ja_ids, a.en_ids + b.en_ids)] + (
             beads[position + 2:])
@@ -242,12 +244,12 @@ def plan_split(position: int, ja_count: int, en_count: int) -> Plan:
     def plan(beads: list[StoredBead]) -> list[StoredBead]:
         b = _bead(beads, position)
         if not (0 <= ja_count <= len(b.ja_ids) and 0 <= en_count <= len(b.en_ids)):
-            raise InputError(f"bead {position} ({b.kind}) cannot keep {ja_count} Japanese and "
+            raise InputError(f"bead #{position + 1} ({b.kind}) cannot keep {ja_count} Japanese and "
                              f"{en_count} English segments in its first part")
         one = _made(b.ja_ids[:ja_count], b.en_ids[:en_count])
         two = _made(b.ja_ids[ja_count:], b.en_ids[en_count:])
         if not (one.ja_ids or one.en_ids) or not (two.ja_ids or two.en_ids):
-            raise InputError(f"splitting bead {position} so leaves one part empty")
+            raise InputError(f"splitting bead #{position + 1} so leaves one part empty")
         return beads[:position] + [one, two] + beads[position + 1:]
 
     return plan
@@ -265,10 +267,10 @@ def plan_move(position: int, lang: str, direction: str) -> Plan:
         b = _bead(beads, position)
         ids = b.ja_ids if lang == "ja" else b.en_ids
         if not ids:
-            raise InputError(f"bead {position} ({b.kind}) has no {lang} segment to move")
+            raise InputError(f"bead #{position + 1} ({b.kind}) has no {lang} segment to move")
         other = position - 1 if direction == "up" else position + 1
         if not 0 <= other < len(beads):
-            raise InputError(f"bead {position} has no bead {direction} of it")
+            raise InputError(f"bead #{position + 1} has no bead {direction} of it")
         t = beads[other]
         moved = ids[0] if direction == "up" else ids[-1]
         rest = tuple(i for i in ids if i != moved)

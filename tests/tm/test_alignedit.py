@@ -166,7 +166,7 @@ def test_bad_arguments_change_nothing(store: Store, doc: alignedit.DocumentAlign
              (lambda: alignedit.unpair(store, "knh", 0, 0), "not a pair"),
              (lambda: alignedit.split(store, "knh", 0, _body(doc, 0), 1, 1), "empty"),
              (lambda: alignedit.move(store, "knh", 0, 0, "en", "up"), "no en segment"),
-             (lambda: alignedit.confirm(store, "knh", 0, [last + 1]), "no bead"),
+             (lambda: alignedit.confirm(store, "knh", 0, [last + 1]), "no bead at position"),
              (lambda: alignedit.pair(store, "knh", 0, [99], [0]), "segments 0…"),
              (lambda: alignedit.load(store, "nope"), "no document 'nope'")]
     for call, message in cases:
