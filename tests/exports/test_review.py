@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from taiyaku.core.errors import ExportError
 from taiyaku.core.model import Bead, Segment
-from taiyaku.tm.ingest import Alignment
 from taiyaku.exports.review import confidence_colour, review_rows, write_review
+from taiyaku.tm.ingest import Alignment
 
 
 def _alignment() -> Alignment:

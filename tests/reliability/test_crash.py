@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from .support import (
+    checkpoint,
     db_counts,
     db_hash,
     describe,
@@ -264,3 +265,109 @@ def test_signal_during_large_tmx_import_keeps_all_or_nothing(
     if after["units"] == before["units"]:
         assert after == before, outcome.info()
     assert_next_command_works(seeded_db, after)
+
+
+# -- alignment changes -------------------------------------------------------------------------
+#: where the editing process kills itself: after the new units and their postings were
+#: written, after the old units and their postings were deleted, after the beads were
+#: rewritten, and as COMMIT starts. The page cache is kept tiny so that the change spills
+#: uncommitted pages into the WAL before it is killed.
+ALIGN_KILL_POINTS = ["units-added", "units-deleted", "beads-written", "commit"]
+ALIGN_SENTENCES = 120
+
+_KILL_SCRIPT = """
+import os, signal, sys
+from taiyaku.store.sqlite import beads as sqlite_beads
+from taiyaku.tm import alignedit
+from taiyaku.tm.store import Store
+
+db, point = sys.argv[1], sys.argv[2]
+def die():
+    os.kill(os.getpid(), signal.SIGKILL)
+def after(name):
+    real = getattr(sqlite_beads, name)
+    def wrapped(*args, **kwargs):
+        out = real(*args, **kwargs)
+        die()
+        return out
+    return wrapped
+if point == "units-added":
+    sqlite_beads._add_units = after("_add_units")
+elif point == "units-deleted":
+    sqlite_beads._delete_units = after("_delete_units")
+elif point == "beads-written":
+    real = sqlite_beads.SqliteBeads._renumber_units
+    def renumber(self, *args):
+        real(self, *args)
+        die()
+    sqlite_beads.SqliteBeads._renumber_units = renumber
+store = Store.open(db)
+store.conn.execute("PRAGMA cache_size = 4")
+if point == "commit":
+    store.conn.set_trace_callback(lambda sql: die() if sql.strip() == "COMMIT" else None)
+doc = alignedit.load(store, "harbour-news")
+def merge_pairs(beads):
+    # merge every second paired bead with the next: many units added and deleted
+    for p in range(len(beads) - 2, -1, -2):
+        beads = alignedit.plan_merge_next(p)(beads)
+    return beads
+alignedit.edit(store, "harbour-news", doc.revision, merge_pairs, action="merge pairs")
+store.close()
+print("finished")
+"""
+
+
+@pytest.fixture(scope="module")
+def aligned_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A database holding one ingested pair document (its beads stored)."""
+    require("tm.alignedit")
+    folder = tmp_path_factory.mktemp("aligned")
+    ja, en = write_pair(folder, ALIGN_SENTENCES, start=30_000)
+    db = folder / "aligned.db"
+    proc = run_cli(["ingest", str(ja), "--en", str(en), "--name", "harbour-news"], db=db,
+                   timeout=300)
+    assert proc.returncode == 0, describe(proc)
+    checkpoint(db)
+    return db
+
+
+def _alignment_state(db: Path) -> tuple[object, ...]:
+    import sqlite3
+
+    conn = sqlite3.connect(str(db))
+    try:
+        return tuple(tuple(conn.execute(sql).fetchall()) for sql in (
+            "SELECT * FROM units ORDER BY id", "SELECT * FROM segments ORDER BY id",
+            "SELECT * FROM beads ORDER BY doc_id, position", "SELECT * FROM bead_revisions",
+            "SELECT * FROM bead_edits", "SELECT * FROM fuzzy_postings ORDER BY key, chunk",
+            "SELECT * FROM fuzzy_keys ORDER BY key", "SELECT * FROM fuzzy_tokens ORDER BY id"))
+    finally:
+        conn.close()
+
+
+@pytest.mark.parametrize("point", ALIGN_KILL_POINTS)
+def test_sigkill_in_the_middle_of_an_alignment_change_keeps_the_old_state(
+    tmp_path: Path, aligned_template: Path, point: str
+) -> None:
+    """An alignment change (units, postings, beads, segment links) is one transaction: a
+    kill anywhere inside it leaves the old alignment and TM whole, and the same change then
+    succeeds."""
+    import shutil
+    import sys
+
+    db = tmp_path / "aligned.db"
+    shutil.copyfile(aligned_template, db)
+    before = _alignment_state(db)
+    proc = subprocess.run([sys.executable, "-c", _KILL_SCRIPT, str(db), point],
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == -signal.SIGKILL, describe(proc)
+    wal = db.with_name(db.name + "-wal")
+    assert wal.exists() and wal.stat().st_size > 0, "the change wrote nothing to the WAL"
+    assert integrity(db) == "ok"
+    assert _alignment_state(db) == before
+    done = subprocess.run([sys.executable, "-c", _KILL_SCRIPT, str(db), "none"],
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0 and "finished" in done.stdout, describe(done)
+    assert integrity(db) == "ok"
+    after = _alignment_state(db)
+    assert len(after[0]) < len(before[0]) and after[3] == ((1, 1),)

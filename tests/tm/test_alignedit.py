@@ -38,7 +38,7 @@ def _body(doc: alignedit.DocumentAlignment, k: int) -> int:
 
 @pytest.fixture
 def doc(store: Store, tmp_path: Path) -> alignedit.DocumentAlignment:
-    d = ingest_knh(store, tmp_path / "src")
+    ingest_knh(store, tmp_path / "src")
     return assert_consistent(store, "knh")
 
 
