@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from bisect import bisect_left
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from taiyaku.core.errors import StoreError
@@ -149,11 +150,11 @@ class SqliteBeads:
                           [(u.ja, u.en, new[k].kind, new[k].score) for k, u in wanted if u])
         placed = list(new)
         for (k, _), uid in zip(wanted, made, strict=True):
-            placed[k] = _with(placed[k], unit_id=uid)
+            placed[k] = replace(placed[k], unit_id=uid)
         gone = [b.unit_id for b in removed if b.unit_id is not None and b.unit_id not in kept]
         _delete_units(self.store, doc_id, gone)
-        placed = [_with(b, position=start + k) for k, b in enumerate(placed)]
-        tail = [_with(b, position=start + len(placed) + k)
+        placed = [replace(b, position=start + k) for k, b in enumerate(placed)]
+        tail = [replace(b, position=start + len(placed) + k)
                 for k, b in enumerate(old[start + count:])]
         self._write_rows(doc_id, start, placed + tail)
         self._link_segments(doc_id, removed, placed)
@@ -202,12 +203,6 @@ class SqliteBeads:
         self.store.conn.executemany(
             "UPDATE units SET position = ? WHERE id = ?",
             [(n, uid) for uid, n in want.items() if uid in have and have[uid] != n])
-
-
-def _with(bead: StoredBead, **changes: object) -> StoredBead:
-    from dataclasses import replace
-
-    return replace(bead, **changes)
 
 
 # -- units and the fuzzy index: the storage interface's units area replaces these two ----------

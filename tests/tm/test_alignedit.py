@@ -207,3 +207,20 @@ def test_documents_stored_before_beads_are_read_from_their_segments(
         (b.ja_ids, b.en_ids, b.unit_id) for b in doc.beads]
     alignedit.merge_next(store, "knh", 0, _body(legacy, 2))
     assert_consistent(store, "knh")
+
+
+def test_recover_keeps_the_stored_alignment(store: Store, tmp_path: Path,
+                                            doc: alignedit.DocumentAlignment) -> None:
+    from taiyaku.tm.store import recover_database
+
+    r = alignedit.confirm(store, "knh", doc.revision, [2, 3])
+    alignedit.unpair(store, "knh", r.revision, _body(doc, 5))
+    want = alignedit.load(store, "knh")
+    assert store.path is not None
+    store.close()
+    out = tmp_path / "recovered.db"
+    recover_database(tmp_path / "test.db", out, use_sqlite_shell=False)
+    with Store.open(out) as again:
+        got = assert_consistent(again, "knh")
+        assert (got.revision, got.beads) == (want.revision, want.beads)
+        assert len(beads_of(again).history(got.doc_id)) == 2
