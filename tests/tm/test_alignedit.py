@@ -224,3 +224,42 @@ def test_recover_keeps_the_stored_alignment(store: Store, tmp_path: Path,
         got = assert_consistent(again, "knh")
         assert (got.revision, got.beads) == (want.revision, want.beads)
         assert len(beads_of(again).history(got.doc_id)) == 2
+
+
+def test_search_after_edits_agrees_with_an_exhaustive_scan(
+        store: Store, doc: alignedit.DocumentAlignment) -> None:
+    """After a series of edits every query's best fuzzy match (Japanese and English) is the
+    best over an exhaustive scan of the units stored at that moment, and text that left the
+    TM is no longer found."""
+    from taiyaku.core.normalize import normalize
+    from taiyaku.tm.fuzzy import en_tokens, raw_similarity
+
+    r = alignedit.merge_next(store, "knh", doc.revision, _body(doc, 2))
+    r = alignedit.unpair(store, "knh", r.revision, _body(alignedit.load(store, "knh"), 6))
+    r = alignedit.pair(store, "knh", r.revision, [1], [0])
+    r = alignedit.undo(store, "knh", r.revision)
+    r = alignedit.pair(store, "knh", r.revision, [1], [0])
+    stored = [(str(a), str(b)) for a, b in store.query("SELECT ja, en FROM units")]
+    queries = [s for k in range(12) for s in sentence(k)]
+    queries += [q.replace("代表団", "委員会") for q in queries[::2]]
+    queries += [q.replace("meeting", "session") for q in queries[1::2]]
+    for q in queries:
+        ja = not q.isascii()
+        side = [a if ja else b for a, b in stored]
+        if ja:
+            best = max(raw_similarity(normalize(q), normalize(t)) for t in side)
+        else:
+            best = max(raw_similarity(en_tokens(normalize(q)), en_tokens(normalize(t)))
+                       for t in side)
+        matches = find_matches(store, q, limit=3, min_score=0)
+        top = matches[0] if matches else None
+        if ja:
+            mine = raw_similarity(normalize(q), normalize(top.source)) if top else 0.0
+        else:
+            mine = (raw_similarity(en_tokens(normalize(q)), en_tokens(normalize(top.source)))
+                    if top else 0.0)
+        assert mine == pytest.approx(best), q
+        if q in side:
+            assert top is not None and top.score == 100 and top.source == q
+        else:
+            assert top is None or top.source != q
