@@ -58,16 +58,31 @@ class ReviewRow:
 
 def review_rows(alignment: ReviewedAlignment) -> list[ReviewRow]:
     """The beads as rows, weakest first (ties in document order), so a reviewer reads the
-    doubtful ones first."""
-    rows = []
+    doubtful ones first. An unpaired (1-0 / 0-1) bead is not sorted away from its
+    neighbours: it stays, in document order, after the paired bead before it (or before the
+    first one), and that group sorts by its weakest bead.
+
+    >>> from taiyaku.core.model import Bead
+    >>> class A:
+    ...     beads = [Bead((0,), (0,), .9), Bead((1,), (), .2), Bead((2,), (1,), .5)]
+    ...     def texts(self, bead): return ("", "")
+    >>> [r.number for r in review_rows(A())]
+    [1, 2, 3]
+    """
+    groups: list[list[ReviewRow]] = []
+    leading = True
     for n, bead in enumerate(alignment.beads, start=1):
         ja, en = alignment.texts(bead)
-        rows.append(ReviewRow(
-            n, bead.kind, float(bead.score), ",".join(map(str, bead.ja_ids)),
-            ",".join(map(str, bead.en_ids)), ja, en,
-        ))
-    rows.sort(key=lambda r: (r.confidence, r.number))
-    return rows
+        row = ReviewRow(n, bead.kind, float(bead.score), ",".join(map(str, bead.ja_ids)),
+                        ",".join(map(str, bead.en_ids)), ja, en)
+        paired = bool(bead.ja_ids) and bool(bead.en_ids)
+        if paired and not leading or not groups:
+            groups.append([row])
+        else:
+            groups[-1].append(row)
+        leading = leading and not paired
+    groups.sort(key=lambda g: (min(r.confidence for r in g), g[0].number))
+    return [r for g in groups for r in g]
 
 
 def confidence_colour(confidence: float) -> str:
@@ -145,7 +160,8 @@ def _html(alignment: ReviewedAlignment, document_name: str) -> str:
         f"<title>{title}</title>\n<style>{_CSS}</style>\n</head>\n<body>\n"
         f"<h1>{title}</h1>\n"
         f"<p class=\"meta\">{e(alignment.message)}<br>beads: {e(counts)}; mean confidence of "
-        f"paired beads {alignment.mean_confidence():.2f}. Weakest first; colour from red "
+        f"paired beads {alignment.mean_confidence():.2f}. Weakest first (unpaired segments "
+        "beside the bead before them); colour from red "
         "(doubtful) to green (confident).</p>\n"
         # table-layout:fixed takes column widths from the first row, so they are set here.
         "<table>\n<colgroup><col style=\"width:4em\"><col><col><col style=\"width:4.5em\">"
