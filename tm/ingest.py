@@ -274,6 +274,9 @@ class IngestResult:
     replaced: bool = False
     #: ``"added"``, ``"replaced"`` or ``"unchanged"`` (the same file was already stored)
     status: str = "added"
+    #: confirmed beads of the replaced version carried over / dropped (their text is gone)
+    confirmed_kept: int = 0
+    confirmed_lost: int = 0
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-ready dict of every field."""
@@ -287,6 +290,7 @@ class IngestResult:
             "mean_confidence": None if self.mean_confidence is None
             else round(self.mean_confidence, 4),
             "weak_beads": self.weak_beads, "review": self.review, "replaced": self.replaced,
+            "confirmed_kept": self.confirmed_kept, "confirmed_lost": self.confirmed_lost,
         }
 
     def summary(self) -> str:
@@ -310,6 +314,9 @@ class IngestResult:
                 f"  mean confidence: {mean:.2f}; {self.weak_beads} paired beads below "
                 f"{WEAK_CONFIDENCE}"
             )
+        if self.confirmed_kept or self.confirmed_lost:
+            lines.append(f"  confirmed beads carried over: {self.confirmed_kept}; dropped with "
+                         f"their text: {self.confirmed_lost}")
         if self.review:
             lines.append(f"  review: {visible(self.review)}")
         return "\n".join(lines)
@@ -401,12 +408,14 @@ def ingest_file(
             return _unchanged(store, placement.name, path)
         name = placement.name
         confirmed: frozenset[int] = frozenset()
+        lost = 0
         if alignment is not None and placement.action == "replace":
             # what a person confirmed in the stored document outlives its re-alignment
             from taiyaku.tm.realign import carry_confirmed
 
             carried = carry_confirmed(store, name, alignment.ja, alignment.en, alignment.beads)
             alignment, confirmed = replace(alignment, beads=carried.beads), carried.confirmed
+            lost = carried.lost
         replaced = placement.action == "replace" and store.delete_document(name)
         doc_id = store.add_document(
             name, layout=sides.layout, kind="mono" if mono else "bilingual",
@@ -432,8 +441,9 @@ def ingest_file(
 
             write_review(options.review, alignment, document_name=name)
     progress(3, 3, "done")
-    return _result(name, doc_id, sides, alignment, path, n_units, ja_unit, en_unit,
-                   options.review, replaced)
+    return replace(_result(name, doc_id, sides, alignment, path, n_units, ja_unit, en_unit,
+                           options.review, replaced),
+                   confirmed_kept=len(confirmed), confirmed_lost=lost)
 
 
 def _unchanged(store: Store, name: str, path: str | os.PathLike[str]) -> IngestResult:

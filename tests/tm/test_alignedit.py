@@ -190,6 +190,8 @@ def test_confirmed_beads_survive_ingest_of_the_changed_file(
     result = ingest_file(store, pj, IngestOptions(en_path=pe, presegmented=True, name="knh",
                                                   replace=True))
     assert result.replaced
+    assert (result.confirmed_kept, result.confirmed_lost) == (len(kept) - 1, 1)
+    assert "confirmed beads carried over: 4; dropped with their text: 1" in result.summary()
     new = assert_consistent(store, "knh")
     confirmed = {new.texts(b) for b in new.beads if b.confirmed}
     assert confirmed == kept - {sentence(4)}
