@@ -265,9 +265,15 @@ def _drop_posting(store: Store, key: str, uid: int) -> None:
 
     conn = store.conn
     dropped = 0
-    for chunk, blob in conn.execute(
-            "SELECT chunk, ids FROM fuzzy_postings WHERE key = ? ORDER BY chunk",
-            (key,)).fetchall():
+    # each chunk's first and last id say whether it can hold uid: a long list (one chunk
+    # of every unit after a rebuild) is read only when uid is in its range
+    for chunk, first, last in conn.execute(
+            "SELECT chunk, substr(ids, 1, 4), substr(ids, -4, 4) FROM fuzzy_postings "
+            "WHERE key = ? ORDER BY chunk", (key,)).fetchall():
+        if not index._from_blob(first)[0] <= uid <= index._from_blob(last)[0]:
+            continue
+        (blob,) = conn.execute("SELECT ids FROM fuzzy_postings WHERE key = ? AND chunk = ?",
+                               (key, chunk)).fetchone()
         ids = index._from_blob(blob)
         k = bisect_left(ids, uid)
         n = 0
