@@ -89,8 +89,10 @@ def assert_consistent(store: Store, name: str) -> alignedit.DocumentAlignment:
     """The stored units, segment links and index agree with the stored beads."""
     doc = alignedit.load(store, name)
     assert [b.position for b in doc.beads] == list(range(len(doc.beads)))
-    assert sorted(i for b in doc.beads for i in b.ja_ids) == list(range(len(doc.ja)))
-    assert sorted(i for b in doc.beads for i in b.en_ids) == list(range(len(doc.en)))
+    # every segment in exactly one bead, in document order on both sides (no crossing)
+    assert [i for b in doc.beads for i in b.ja_ids] == list(range(len(doc.ja)))
+    assert [i for b in doc.beads for i in b.en_ids] == list(range(len(doc.en)))
+    assert all(b.ja_ids or b.en_ids for b in doc.beads)
     assert unit_pairs(store, doc.doc_id) == expected_pairs(doc)
     links = {(str(lang), int(pos)): uid for lang, pos, uid in store.query(
         "SELECT lang, position, unit_id FROM segments WHERE doc_id = ?", (doc.doc_id,))}

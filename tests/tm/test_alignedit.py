@@ -265,3 +265,53 @@ def test_search_after_edits_agrees_with_an_exhaustive_scan(
             assert top is not None and top.score == 100 and top.source == q
         else:
             assert top is None or top.source != q
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_random_edits_stay_consistent_and_undo_to_the_start(
+        store: Store, doc: alignedit.DocumentAlignment, seed: int) -> None:
+    """Random sequences of every operation (those that do not fit the beads are refused and
+    change nothing) keep beads, units, segment links and index in step; undoing every edit
+    gives back the ingested alignment and TM."""
+    import random
+
+    rng = random.Random(seed)
+    rev, done = doc.revision, 0
+    for _ in range(30):
+        now = alignedit.load(store, "knh")
+        n = len(now.beads)
+        p = rng.randrange(n)
+        op = rng.choice(["pair", "unpair", "merge", "split", "move", "confirm"])
+        try:
+            if op == "pair":
+                j, e = rng.randrange(len(now.ja)), rng.randrange(len(now.en))
+                r = alignedit.pair(store, "knh", rev, range(j, j + rng.randint(1, 2)),
+                                   range(e, e + rng.randint(1, 2)))
+            elif op == "unpair":
+                r = alignedit.unpair(store, "knh", rev, p)
+            elif op == "merge":
+                r = alignedit.merge_next(store, "knh", rev, p)
+            elif op == "split":
+                b = now.beads[p]
+                r = alignedit.split(store, "knh", rev, p, rng.randint(0, len(b.ja_ids)),
+                                    rng.randint(0, len(b.en_ids)))
+            elif op == "move":
+                r = alignedit.move(store, "knh", rev, p, rng.choice(["ja", "en"]),
+                                   rng.choice(["up", "down"]))
+            else:
+                r = alignedit.confirm(store, "knh", rev, [p], rng.random() < 0.7)
+        except InputError:
+            assert alignedit.load(store, "knh").revision == rev
+            continue
+        if r.revision != rev:
+            done += 1
+        rev = r.revision
+        assert_consistent(store, "knh")
+    assert done >= 10
+    for _ in range(done):
+        rev = alignedit.undo(store, "knh", rev).revision
+        assert_consistent(store, "knh")
+    back = alignedit.load(store, "knh")
+    assert [(b.ja_ids, b.en_ids, b.confirmed, b.score) for b in back.beads] == [
+        (b.ja_ids, b.en_ids, b.confirmed, b.score) for b in doc.beads]
+    assert unit_pairs(store, doc.doc_id) == expected_pairs(doc)
