@@ -63,6 +63,7 @@ class DocumentAlignment:
 
     :ivar revision: pass it back with the next edit
     :ivar ja: / :ivar en: segment texts by position
+    :ivar undoable: how many edits :func:`undo` can take back
     """
 
     doc_id: int
@@ -71,6 +72,7 @@ class DocumentAlignment:
     ja: list[str]
     en: list[str]
     beads: list[StoredBead]
+    undoable: int = 0
 
     def texts(self, bead: StoredBead) -> tuple[str, str]:
         """The joined Japanese and English text of *bead* (as its TM unit holds them)."""
@@ -88,7 +90,8 @@ class DocumentAlignment:
             ja, en = self.texts(b)
             beads.append({**b.to_json(), "ja_text": ja, "en_text": en})
         return {"document": self.name, "doc_id": self.doc_id, "revision": self.revision,
-                "confirmed_share": round(self.confirmed_share(), 4), "beads": beads}
+                "confirmed_share": round(self.confirmed_share(), 4),
+                "undoable": self.undoable, "beads": beads}
 
 
 @dataclass(frozen=True)
@@ -145,7 +148,8 @@ def load(store: Store, document: str | int) -> DocumentAlignment:
     doc_id, name = _doc_id(store, document)
     area = beads_of(store)
     return DocumentAlignment(doc_id, name, area.revision(doc_id), area.segment_texts(doc_id, "ja"),
-                             area.segment_texts(doc_id, "en"), area.beads(doc_id))
+                             area.segment_texts(doc_id, "en"), area.beads(doc_id),
+                             len(area.history(doc_id)))
 
 
 # -- planning: pure functions from beads to beads ----------------------------------------------

@@ -133,6 +133,7 @@ def test_undo_walks_back_through_the_history(store: Store,
     r = alignedit.confirm(store, "knh", r.revision, [0])
     assert [e.action for e in beads_of(store).history(doc.doc_id)] == [
         "merge", "unpair", "confirm"]
+    assert alignedit.load(store, "knh").undoable == 3
     for action in ("confirm", "unpair", "merge"):
         r = alignedit.undo(store, "knh", r.revision)
         assert r.action == f"undo {action}"
