@@ -9,15 +9,14 @@ import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import IO, Any, Protocol
 
-from taiyaku.core.errors import ExportError, ParseError
+from taiyaku.core.errors import ParseError
 from taiyaku.core.model import Bead
-from taiyaku.exports.outfile import atomic_output
-from taiyaku.exports.xmlutil import clean_xml_text
+from taiyaku.exports.sheet import Column, write_rows, write_workbook
 
-__all__ = ["write_review", "review_rows", "ReviewRow", "confidence_colour", "read_review",
-           "ReviewSheet", "ReviewedRow", "ReviewedAlignment"]
+__all__ = ["write_review", "write_review_html", "write_review_xlsx", "review_rows", "ReviewRow",
+           "confidence_colour", "read_review", "ReviewSheet", "ReviewedRow", "ReviewedAlignment"]
 
 
 class ReviewedAlignment(Protocol):
@@ -103,7 +102,8 @@ def confidence_colour(confidence: float) -> str:
 
 def write_review(path: str | os.PathLike[str], alignment: ReviewedAlignment, *,
                  document_name: str, revision: int = 0) -> None:
-    """Write a review of *alignment* to *path*: ``.html``/``.htm`` or ``.xlsx``.
+    """Write a review of *alignment* to *path*: ``.html``/``.htm`` or ``.xlsx`` (the writers
+    :data:`taiyaku.exports.registry.OUTPUT_FORMATS` names for ``review``).
 
     Rows show JA | EN | bead type | confidence, weakest first, coloured by confidence.
     The XLSX has "OK?" and "correction / note" columns for ``taiyaku review apply`` and a
@@ -116,17 +116,15 @@ def write_review(path: str | os.PathLike[str], alignment: ReviewedAlignment, *,
 
         write_review("review.html", align_document("article.txt"), document_name="article")
     """
-    suffix = Path(path).suffix.lower()
-    if suffix in (".html", ".htm"):
-        data = _html(alignment, document_name).encode("utf-8")
-        with atomic_output(path) as fp:
-            fp.write(data)
-    elif suffix == ".xlsx":
-        _xlsx(path, alignment, document_name, revision)
-    else:
-        raise ExportError(
-            f"{path}: unknown review format {suffix or '(no extension)'!r}; use .html or .xlsx"
-        )
+    from taiyaku.exports.registry import write_output
+
+    write_output("review", alignment, path, document_name=document_name, revision=revision)
+
+
+def write_review_html(alignment: ReviewedAlignment, fp: IO[bytes], *, document_name: str,
+                      **_opts: Any) -> None:
+    """The review page (registry writer of ``.html`` / ``.htm`` reviews)."""
+    fp.write(_html(alignment, document_name).encode("utf-8"))
 
 
 _CSS = """
@@ -180,56 +178,34 @@ DOCUMENT_SHEET = "document"
 _WIDTHS = [6, 7, 11, 9, 9, 60, 60, 6, 40]
 
 
-def _xlsx(path: str | os.PathLike[str], alignment: ReviewedAlignment, document_name: str,
-          revision: int) -> None:
-    from openpyxl import Workbook
-    from openpyxl.styles import Alignment as CellAlignment
-    from openpyxl.styles import Font, PatternFill
-    from openpyxl.utils import get_column_letter
-    from taiyaku.exports.cells import check_xlsx_text
+#: the review sheet's columns: the reviewer's two are not tinted by confidence
+_COLUMNS = [Column(key, key, width, wrap=key in ("Japanese", "English", _HEADERS[-1]),
+                   tinted=key not in ("OK?", _HEADERS[-1]))
+            for key, width in zip(_HEADERS, _WIDTHS, strict=True)]
 
-    wb = Workbook()
-    ws = wb.active
-    assert ws is not None
-    ws.title = "review"
-    ws.append(_HEADERS)
-    for cell in ws[1]:
-        cell.font = Font(bold=True)
-    wrap = CellAlignment(wrap_text=True, vertical="top")
-    for r in review_rows(alignment):
-        values: list[object] = [
-            r.number, r.bead, round(r.confidence, 4), r.ja_ids, r.en_ids,
-            check_xlsx_text(clean_xml_text(r.ja), f"{path}: bead {r.number}, Japanese",
-                            instead=".html"),
-            check_xlsx_text(clean_xml_text(r.en), f"{path}: bead {r.number}, English",
-                            instead=".html"),
-            "", ""]
-        ws.append(values)
-        row = ws.max_row
-        fill = PatternFill("solid", fgColor=confidence_colour(r.confidence)[1:].upper())
-        for col in range(1, len(values) + 1):
-            cell = ws.cell(row=row, column=col)
-            if isinstance(cell.value, str):
-                # Never a formula: openpyxl marks text starting with '=' as one.
-                cell.data_type = "s"
-            cell.alignment = wrap
-            if col <= 7:
-                cell.fill = fill
-    for i, width in enumerate(_WIDTHS, start=1):
-        ws.column_dimensions[get_column_letter(i)].width = width
-    ws.freeze_panes = "A2"
-    ws.auto_filter.ref = f"A1:{get_column_letter(len(_HEADERS))}{ws.max_row}"
-    wb.properties.title = clean_xml_text(f"Alignment review: {document_name}")[:200]
-    about = wb.create_sheet(DOCUMENT_SHEET)
-    for key, value in (("document", document_name), ("revision", revision)):
-        about.append([key, clean_xml_text(value) if isinstance(value, str) else value])
-        about.cell(row=about.max_row, column=2).data_type = (
-            "s" if isinstance(value, str) else "n")
-    about.column_dimensions["B"].width = 60
-    from taiyaku.exports.xlsx import save_workbook
 
-    with atomic_output(path) as fp:
-        save_workbook(wb, fp)
+def write_review_xlsx(alignment: ReviewedAlignment, fp: IO[bytes], *, document_name: str,
+                      revision: int = 0, **_opts: Any) -> None:
+    """The review workbook (registry writer of ``.xlsx`` reviews), through the one sheet writer
+    (:mod:`taiyaku.exports.sheet`): a "review" sheet, then a "document" sheet naming the
+    document and its alignment *revision* for ``review apply``.
+
+    :raises taiyaku.exports.cells.CellTooLong: a bead's text is longer than a cell holds
+    """
+    rows = [{"#": r.number, "type": r.bead, "confidence": round(r.confidence, 4),
+             "ja_ids": r.ja_ids, "en_ids": r.en_ids, "Japanese": r.ja, "English": r.en,
+             "_tint": confidence_colour(r.confidence)[1:].upper()}
+            for r in review_rows(alignment)]
+
+    def build(wb: Any) -> None:
+        write_rows(wb, "review", _COLUMNS, rows, describe=lambda row, n: f"bead {row['#']}",
+                   instead=".html", tint=lambda row: str(row["_tint"]))
+        write_rows(wb, DOCUMENT_SHEET, [Column("key", "key", 12), Column("value", "value", 60)],
+                   [{"key": "document", "value": document_name},
+                    {"key": "revision", "value": revision}],
+                   describe=lambda row, n: str(row["key"]), instead=".html")
+
+    write_workbook(fp, build, title=f"Alignment review: {document_name}")
 
 
 # -- reading a filled-in review ----------------------------------------------------------------

@@ -103,7 +103,7 @@ class BeadEdit:
 class BeadsArea(Protocol):
     """Stored beads, per-document revisions and edit history.
 
-    Reads see the caller's transaction; writes must run inside ``store.atomic()``.
+    Reads see the caller's transaction; writes must run inside ``store.transaction()``.
     """
 
     def beads(self, doc_id: int) -> list[StoredBead]:

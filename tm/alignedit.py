@@ -29,9 +29,8 @@ from typing import Any
 
 from taiyaku.core.errors import InputError, StaleEditError
 from taiyaku.store.beads import BeadEdit, BeadUnit, StoredBead
-from taiyaku.store.sqlite.beads import beads_of
+from taiyaku.store.interface import Store
 from taiyaku.tm.ingest import join_segments
-from taiyaku.tm.store import Store
 
 __all__ = [
     "DocumentAlignment",
@@ -131,13 +130,14 @@ class EditResult:
 # -- reading -----------------------------------------------------------------------------------
 def _doc_id(store: Store, document: str | int) -> tuple[int, str]:
     """The id and name of *document* (a name, or an id as int)."""
-    for doc in store.documents():
-        if doc.id == document or doc.name == document:
-            if doc.kind != "bilingual":
-                raise InputError(f"document {doc.name!r}: a {doc.kind} document has no "
-                                 "alignment to edit")
-            return doc.id, doc.name
-    raise InputError(f"no document {document!r} is stored (taiyaku stats lists them)")
+    doc = (store.documents.get(document) if isinstance(document, int)
+           else store.documents.find(document))
+    if doc is None:
+        raise InputError(f"no document {document!r} is stored (taiyaku documents lists them)")
+    if doc.kind != "bilingual":
+        raise InputError(f"document {doc.name!r}: a {doc.kind} document has no "
+                         "alignment to edit")
+    return doc.id, doc.name
 
 
 def load(store: Store, document: str | int) -> DocumentAlignment:
@@ -146,7 +146,7 @@ def load(store: Store, document: str | int) -> DocumentAlignment:
     :raises InputError: no such document, or a one-language document
     """
     doc_id, name = _doc_id(store, document)
-    area = beads_of(store)
+    area = store.beads
     return DocumentAlignment(doc_id, name, area.revision(doc_id), area.segment_texts(doc_id, "ja"),
                              area.segment_texts(doc_id, "en"), area.beads(doc_id),
                              len(area.history(doc_id)))
@@ -321,9 +321,9 @@ def edit(store: Store, document: str | int, revision: int, plan: Plan, *,
     :raises StaleEditError: *revision* is not the document's current revision
     :raises InputError: no such document, or the plan's arguments do not fit its beads
     """
-    with store.atomic():
+    with store.transaction():
         doc_id, name = _doc_id(store, document)
-        area = beads_of(store)
+        area = store.beads
         _check_revision(name, revision, area.revision(doc_id))
         old = area.beads(doc_id)
         new = [replace(b, position=k) for k, b in enumerate(plan(list(old)))]
@@ -344,7 +344,7 @@ def _replace(store: Store, doc_id: int, start: int, removed: Sequence[StoredBead
              placed: Sequence[StoredBead], action: str, *, record: bool = True) -> BeadEdit:
     """Hand the changed range to the store: a placed bead covering the same segments as a
     removed one keeps its unit; other paired beads get units made from their texts."""
-    area = beads_of(store)
+    area = store.beads
     units_by_segments = {(b.ja_ids, b.en_ids): b.unit_id for b in removed if b.unit_id}
     ja = en = None
     beads: list[StoredBead] = []
@@ -407,9 +407,9 @@ def undo(store: Store, document: str | int, revision: int) -> EditResult:
     :raises InputError: nothing left to undo
     :raises StaleEditError: *revision* is not the document's current revision
     """
-    with store.atomic():
+    with store.transaction():
         doc_id, name = _doc_id(store, document)
-        area = beads_of(store)
+        area = store.beads
         _check_revision(name, revision, area.revision(doc_id))
         history = area.history(doc_id)
         if not history:

@@ -15,8 +15,7 @@ from dataclasses import dataclass
 
 from taiyaku.core.model import Bead, Segment
 from taiyaku.store.beads import StoredBead
-from taiyaku.store.sqlite.beads import beads_of
-from taiyaku.tm.store import Store
+from taiyaku.store.interface import Store
 
 __all__ = ["Carried", "carry_confirmed", "record_beads", "walk"]
 
@@ -95,10 +94,11 @@ def carry_confirmed(store: Store, name: str, ja: Sequence[Segment], en: Sequence
     Example: a document whose bead 「米中の接近」↔"the U.S.–China thaw" was confirmed is
     ingested again after an edit elsewhere; that bead stays whatever the aligner says.
     """
-    doc_id = store.document_id(name)
-    if doc_id is None:
+    doc = store.documents.find(name)
+    if doc is None:
         return Carried(list(beads), frozenset())
-    area = beads_of(store)
+    doc_id = doc.id
+    area = store.beads
     old = [b for b in area.beads(doc_id) if b.confirmed]
     if not old:
         return Carried(list(beads), frozenset())
@@ -150,7 +150,7 @@ def record_beads(store: Store, doc_id: int, beads: Sequence[Bead],
                  ) -> None:
     """Store a freshly ingested document's beads (revision 0), with the unit each paired
     bead made (``ja_unit``: the unit of each Japanese segment, as ingest filled it in)."""
-    beads_of(store).store_alignment(doc_id, [
+    store.beads.store_alignment(doc_id, [
         StoredBead(k, b.ja_ids, b.en_ids, float(b.score), k in confirmed,
                    ja_unit[b.ja_ids[0]] if b.ja_ids and b.en_ids else None)
         for k, b in enumerate(beads)])

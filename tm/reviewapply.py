@@ -30,8 +30,8 @@ from taiyaku.core.errors import InputError
 from taiyaku.core.printable import quoted, visible
 from taiyaku.exports.review import ReviewedRow, read_review
 from taiyaku.store.beads import StoredBead
+from taiyaku.store.interface import Store
 from taiyaku.tm import alignedit
-from taiyaku.tm.store import Store
 
 __all__ = ["ReviewApplied", "apply_review", "parse_correction", "Correction",
            "YES", "NO", "COMMANDS"]
@@ -189,7 +189,7 @@ def apply_review(store: Store, path: str | os.PathLike[str], *,
             raise InputError(f"{name}: {e}") from None
         if correction is not None or ok is not None:
             todo.append((row, correction, ok))
-    with store.atomic():
+    with store.transaction():
         doc = alignedit.load(store, target)
         plan, report = _plan(name, doc, todo)
         result = alignedit.edit(store, doc.name, doc.revision, plan, action="review apply")

@@ -1,26 +1,27 @@
 """The beads area on SQLite: stored alignments, per-document revisions and edit history.
 
 Every statement about beads lives here. The TM units a bead change adds or removes go
-through :func:`_add_units` and :func:`_delete_units`, the only two places that touch units
-and the fuzzy index, so that the storage interface's ``units.add`` / ``units.delete`` can
-take their place in one edit.
+through :func:`_add_units` and :func:`_delete_units`, which call the units area
+(``store.units.add`` / ``store.units.delete``): it keeps the fuzzy index exact in the same
+transaction.
 """
 
 from __future__ import annotations
 
 import json
-from bisect import bisect_left
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from taiyaku.core.errors import StoreError
+from taiyaku.core.model import NewUnit
 from taiyaku.store.beads import HISTORY_SIZE, BeadEdit, BeadUnit, StoredBead
+from taiyaku.store.sqlite.schema import now_iso
 
 if TYPE_CHECKING:
-    from taiyaku.tm.store import Store
+    from taiyaku.store.sqlite import SqliteStore
 
-__all__ = ["SqliteBeads", "beads_of"]
+__all__ = ["SqliteBeads"]
 
 
 def _ids_text(ids: Sequence[int]) -> str:
@@ -32,19 +33,17 @@ def _ids_of(text: str) -> tuple[int, ...]:
 
 
 def _now() -> str:
-    from taiyaku.tm.store import now_iso
-
     return str(now_iso())
 
 
 class SqliteBeads:
-    """The beads area of an open :class:`~taiyaku.tm.store.Store` (see
-    :class:`taiyaku.store.beads.BeadsArea` for what each method promises).
+    """The beads area of an open :class:`~taiyaku.store.sqlite.SqliteStore` (``store.beads``;
+    see :class:`taiyaku.store.beads.BeadsArea` for what each method promises).
 
     :param store: the open store; writes run in its current transaction
     """
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: SqliteStore) -> None:
         self.store = store
 
     # -- reading ---------------------------------------------------------------------------
@@ -205,34 +204,30 @@ class SqliteBeads:
             [(n, uid) for uid, n in want.items() if uid in have and have[uid] != n])
 
 
-# -- units and the fuzzy index: the storage interface's units area replaces these two ----------
-def _add_units(store: Store, doc_id: int,
+# -- units and the fuzzy index: through the units area, which keeps the index exact ----------
+def _add_units(store: SqliteStore, doc_id: int,
                units: Sequence[tuple[str, str, str, float]]) -> list[int]:
-    """Add units (ja, en, bead type, confidence) to *doc_id*; the index follows at once."""
+    """Add units (ja, en, bead type, confidence) to *doc_id* (``store.units.add``: the fuzzy
+    index follows in the same transaction)."""
     if not units:
         return []
-    from taiyaku.tm import index  # noqa: F401  (its hook keeps the fuzzy index exact)
-    from taiyaku.tm.units import NewUnit, add_units
-
     (position,) = store.conn.execute(
         "SELECT coalesce(max(position), -1) + 1 FROM units WHERE doc_id = ?", (doc_id,)
     ).fetchone()
-    ids = add_units(store, doc_id, [
+    ids = store.units.add(doc_id, [
         NewUnit(ja=ja, en=en, position=int(position) + k, bead=kind,
                 confidence=min(1.0, max(0.0, float(score))))
         for k, (ja, en, kind, score) in enumerate(units)])
     return [int(i) for i in ids if i is not None]
 
 
-def _delete_units(store: Store, doc_id: int, ids: Sequence[int]) -> None:
-    """Take units out of the TM, and their ids out of the fuzzy index's posting lists and
-    token codes, so that the index stays exact (a later unit may reuse a freed id). A unit
-    another document holds too (``unit_holders``) passes to the oldest such document
-    instead: a unit stays as long as any document holds it."""
+def _delete_units(store: SqliteStore, doc_id: int, ids: Sequence[int]) -> None:
+    """Take units out of the TM (``store.units.delete``: their ids leave the fuzzy index's
+    posting lists and token codes, so the index stays exact). A unit another document holds
+    too (``unit_holders``) passes to the oldest such document instead: a unit stays as long
+    as any document holds it."""
     if not ids:
         return
-    from taiyaku.tm import index
-
     conn = store.conn
     marks = ",".join("?" * len(ids))
     heirs: dict[int, tuple[int, int]] = {}
@@ -244,55 +239,6 @@ def _delete_units(store: Store, doc_id: int, ids: Sequence[int]) -> None:
                      [(holder, position, uid) for uid, (holder, position) in heirs.items()])
     conn.executemany("DELETE FROM unit_holders WHERE unit_id = ? AND doc_id = ?",
                      [(uid, holder) for uid, (holder, _) in heirs.items()])
-    gone = [i for i in ids if i not in heirs]
-    if not gone:
-        return
-    marks = ",".join("?" * len(gone))
-    rows = conn.execute(f"SELECT id, ja_norm, en_norm FROM units WHERE id IN ({marks})",
-                        gone).fetchall()
-    for uid, ja_norm, en_norm in rows:
-        for key in index.unit_keys(str(ja_norm), str(en_norm)):
-            _drop_posting(store, key, int(uid))
-    conn.execute(f"DELETE FROM fuzzy_tokens WHERE id IN ({marks})", gone)
-    conn.execute(f"DELETE FROM unit_holders WHERE unit_id IN ({marks})", gone)
-    conn.execute(f"DELETE FROM units WHERE id IN ({marks})", gone)
-
-
-def _drop_posting(store: Store, key: str, uid: int) -> None:
-    """Remove *uid* from *key*'s posting list (each chunk holds ascending ids; a list may
-    still hold an id twice when a deleted document's stale postings were not yet rebuilt)."""
-    from taiyaku.tm import index
-
-    conn = store.conn
-    dropped = 0
-    # each chunk's first and last id say whether it can hold uid: a long list (one chunk
-    # of every unit after a rebuild) is read only when uid is in its range
-    for chunk, first, last in conn.execute(
-            "SELECT chunk, substr(ids, 1, 4), substr(ids, -4, 4) FROM fuzzy_postings "
-            "WHERE key = ? ORDER BY chunk", (key,)).fetchall():
-        if not index._from_blob(first)[0] <= uid <= index._from_blob(last)[0]:
-            continue
-        (blob,) = conn.execute("SELECT ids FROM fuzzy_postings WHERE key = ? AND chunk = ?",
-                               (key, chunk)).fetchone()
-        ids = index._from_blob(blob)
-        k = bisect_left(ids, uid)
-        n = 0
-        while k + n < len(ids) and ids[k + n] == uid:
-            n += 1
-        if not n:
-            continue
-        del ids[k : k + n]
-        dropped += n
-        if ids:
-            conn.execute("UPDATE fuzzy_postings SET n = ?, ids = ? WHERE key = ? AND chunk = ?",
-                         (len(ids), index._to_blob(ids), key, chunk))
-        else:
-            conn.execute("DELETE FROM fuzzy_postings WHERE key = ? AND chunk = ?", (key, chunk))
-    if dropped:
-        conn.execute("UPDATE fuzzy_keys SET df = df - ? WHERE key = ?", (dropped, key))
-        conn.execute("DELETE FROM fuzzy_keys WHERE key = ? AND df <= 0", (key,))
-
-
-def beads_of(store: Store) -> SqliteBeads:
-    """The beads area of *store* (the storage interface will offer it as ``store.beads``)."""
-    return SqliteBeads(store)
+    for uid in ids:
+        if uid not in heirs:
+            store.units.delete(uid)

@@ -30,8 +30,8 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "tests" / "tm"))
 
 if TYPE_CHECKING:
+    from taiyaku.store import Store
     from taiyaku.tm.alignedit import EditResult
-    from taiyaku.tm.store import Store
 
 SUBJECTS = ["委員会は", "市議会は", "研究所は", "港の会社は", "県の教育局は", "鉄道会社は"]
 OBJECTS = ["新しい計画を", "検査結果を", "補修予算を", "開館時間を", "路線の変更案を"]
@@ -68,25 +68,24 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     n = 10_000 if args.quick else args.units
     from alignedit_support import ingest_knh
-    from taiyaku.tm import index
-    from taiyaku.tm.store import Store
-    from taiyaku.tm.units import NewUnit, add_units
+    from taiyaku.core.model import NewUnit
+    from taiyaku.store import open_store
 
     rng = random.Random(1)
     with tempfile.TemporaryDirectory() as tmp:
         db = Path(tmp) / "bench.db"
-        with Store.open(db) as store:
-            with store.atomic():
-                d = store.add_document("bulk", layout="pair", kind="bilingual")
-                add_units(store, d, (NewUnit(
+        with open_store(db) as store:
+            with store.transaction():
+                d = store.documents.add("bulk", layout="pair", kind="bilingual")
+                store.units.add(d, (NewUnit(
                     f"{rng.choice(SUBJECTS)}{i}年に{rng.choice(OBJECTS)}{rng.choice(VERBS)}",
                     f"In {i}, {rng.choice(EN_SUBJECTS)} approved plan number {i * 7}.", i)
                     for i in range(n)))
             ingest_knh(store, Path(tmp) / "src")
             print(f"alignment edits against {n:,} units")
             _measure(store, "postings as ingest appends them")
-            with store.atomic():
-                index.rebuild(store)
+            with store.transaction():
+                store.fuzzy.rebuild()
             _measure(store, "after an index rebuild")
 
 

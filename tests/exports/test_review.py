@@ -97,6 +97,6 @@ def test_xlsx_review_sheet(tmp_path: Path) -> None:
 
 
 def test_unknown_review_format(tmp_path: Path) -> None:
-    with pytest.raises(ExportError, match="unknown review format '.pdf'"):
+    with pytest.raises(ExportError, match="unknown review format '.pdf'; use .htm, .html or .xlsx"):
         write_review(tmp_path / "r.pdf", _alignment(), document_name="d")
     assert not (tmp_path / "r.pdf").exists()

@@ -2,8 +2,8 @@
 
 A subprocess is killed (SIGKILL), interrupted (SIGINT, Ctrl-C) or terminated (SIGTERM) while
 it writes. The trigger is the database's write-ahead log growing past a threshold, so the
-signal lands inside the write phase. Afterwards ``PRAGMA integrity_check`` is ``ok`` and the
-database holds all of the document or none of it, and the next command works.
+signal lands inside the write phase. Afterwards the integrity check (``db check``) is ``ok``
+and the database holds all of the document or none of it, and the next command works.
 """
 
 from __future__ import annotations
@@ -18,6 +18,8 @@ from pathlib import Path
 import pytest
 
 from .support import (
+    ALIGN_KILL_SCRIPT,
+    alignment_state,
     checkpoint,
     db_counts,
     db_hash,
@@ -275,46 +277,6 @@ def test_signal_during_large_tmx_import_keeps_all_or_nothing(
 ALIGN_KILL_POINTS = ["units-added", "units-deleted", "beads-written", "commit"]
 ALIGN_SENTENCES = 120
 
-_KILL_SCRIPT = """
-import os, signal, sys
-from taiyaku.store.sqlite import beads as sqlite_beads
-from taiyaku.tm import alignedit
-from taiyaku.tm.store import Store
-
-db, point = sys.argv[1], sys.argv[2]
-def die():
-    os.kill(os.getpid(), signal.SIGKILL)
-def after(name):
-    real = getattr(sqlite_beads, name)
-    def wrapped(*args, **kwargs):
-        out = real(*args, **kwargs)
-        die()
-        return out
-    return wrapped
-if point == "units-added":
-    sqlite_beads._add_units = after("_add_units")
-elif point == "units-deleted":
-    sqlite_beads._delete_units = after("_delete_units")
-elif point == "beads-written":
-    real = sqlite_beads.SqliteBeads._renumber_units
-    def renumber(self, *args):
-        real(self, *args)
-        die()
-    sqlite_beads.SqliteBeads._renumber_units = renumber
-store = Store.open(db)
-store.conn.execute("PRAGMA cache_size = 4")
-if point == "commit":
-    store.conn.set_trace_callback(lambda sql: die() if sql.strip() == "COMMIT" else None)
-doc = alignedit.load(store, "harbour-news")
-def merge_pairs(beads):
-    # merge every second paired bead with the next: many units added and deleted
-    for p in range(len(beads) - 2, -1, -2):
-        beads = alignedit.plan_merge_next(p)(beads)
-    return beads
-alignedit.edit(store, "harbour-news", doc.revision, merge_pairs, action="merge pairs")
-store.close()
-print("finished")
-"""
 
 
 @pytest.fixture(scope="module")
@@ -331,20 +293,6 @@ def aligned_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return db
 
 
-def _alignment_state(db: Path) -> tuple[object, ...]:
-    import sqlite3
-
-    conn = sqlite3.connect(str(db))
-    try:
-        return tuple(tuple(conn.execute(sql).fetchall()) for sql in (
-            "SELECT * FROM units ORDER BY id", "SELECT * FROM segments ORDER BY id",
-            "SELECT * FROM beads ORDER BY doc_id, position", "SELECT * FROM bead_revisions",
-            "SELECT * FROM bead_edits", "SELECT * FROM fuzzy_postings ORDER BY key, chunk",
-            "SELECT * FROM fuzzy_keys ORDER BY key", "SELECT * FROM fuzzy_tokens ORDER BY id"))
-    finally:
-        conn.close()
-
-
 @pytest.mark.parametrize("point", ALIGN_KILL_POINTS)
 def test_sigkill_in_the_middle_of_an_alignment_change_keeps_the_old_state(
     tmp_path: Path, aligned_template: Path, point: str
@@ -357,17 +305,101 @@ def test_sigkill_in_the_middle_of_an_alignment_change_keeps_the_old_state(
 
     db = tmp_path / "aligned.db"
     shutil.copyfile(aligned_template, db)
-    before = _alignment_state(db)
-    proc = subprocess.run([sys.executable, "-c", _KILL_SCRIPT, str(db), point],
+    before = alignment_state(db)
+    proc = subprocess.run([sys.executable, "-c", ALIGN_KILL_SCRIPT, str(db), point],
                           capture_output=True, text=True, timeout=300)
     assert proc.returncode == -signal.SIGKILL, describe(proc)
     wal = db.with_name(db.name + "-wal")
     assert wal.exists() and wal.stat().st_size > 0, "the change wrote nothing to the WAL"
     assert integrity(db) == "ok"
-    assert _alignment_state(db) == before
-    done = subprocess.run([sys.executable, "-c", _KILL_SCRIPT, str(db), "none"],
+    assert alignment_state(db) == before
+    done = subprocess.run([sys.executable, "-c", ALIGN_KILL_SCRIPT, str(db), "none"],
                           capture_output=True, text=True, timeout=300)
     assert done.returncode == 0 and "finished" in done.stdout, describe(done)
     assert integrity(db) == "ok"
-    after = _alignment_state(db)
+    after = alignment_state(db)
     assert len(after[0]) < len(before[0]) and after[3] == ((1, 1),)
+
+
+# -- corrections: tm edit, tm delete, documents remove (issue 17) ------------------------------
+#: runs the CLI with the store's write for the command wrapped so that, once the write is done
+#: inside the transaction (units, segments and index entries changed, nothing committed), the
+#: process kills itself: a SIGKILL in the middle of the command, at a known point
+_KILL_AFTER_WRITE = """
+import os, signal, sys
+from taiyaku.store.sqlite.documents import SqliteDocuments
+from taiyaku.store.sqlite.units import SqliteUnits
+
+def dying(write):
+    def run(*args, **kwargs):
+        result = write(*args, **kwargs)
+        os.kill(os.getpid(), signal.SIGKILL)
+        return result
+    return run
+
+SqliteUnits.update = dying(SqliteUnits.update)
+SqliteUnits.delete = dying(SqliteUnits.delete)
+SqliteDocuments.remove = dying(SqliteDocuments.remove)
+from taiyaku.cli import cli
+cli(sys.argv[1:], prog_name="taiyaku")
+"""
+
+CORRECTIONS = {
+    "tm edit": ["tm", "edit", "3", "--en", "A corrected translation of the third sentence."],
+    "tm delete": ["tm", "delete", "3"],
+    "documents remove": ["documents", "remove", "1"],
+}
+
+
+def _search_units(db: Path) -> list[tuple[int, float, str]]:
+    """What a search for every seeded unit's Japanese finds (id, score, English)."""
+    from taiyaku.store import open_store
+    from taiyaku.tm.search import find_matches_many
+
+    with open_store(db, readonly=True) as store:
+        units = sorted(store.units.iterate(), key=lambda u: u.id)
+        found = find_matches_many(store, [u.ja for u in units], limit=1)
+    return [(m[0].id, m[0].score, m[0].target) if m else (0, 0.0, "") for m in found]
+
+
+@pytest.mark.parametrize("command", list(CORRECTIONS))
+def test_sigkill_in_the_middle_of_a_correction_leaves_the_old_state_whole(
+    seeded_db: Path, command: str
+) -> None:
+    import sys
+
+    require("tm.edit")
+    before_hash = db_hash(seeded_db)
+    before_search = _search_units(seeded_db)
+    proc = subprocess.run([sys.executable, "-c", _KILL_AFTER_WRITE, *CORRECTIONS[command],
+                           "--db", str(seeded_db)], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == -signal.SIGKILL, describe(proc)
+    assert integrity(seeded_db) == "ok"
+    assert db_hash(seeded_db) == before_hash  # byte for byte the committed old state
+    assert _search_units(seeded_db) == before_search
+    # and the same command, not killed, then does its work
+    done = run_cli(CORRECTIONS[command], db=seeded_db)
+    assert done.returncode == 0, describe(done)
+    assert integrity(seeded_db) == "ok"
+    assert _search_units(seeded_db) != before_search
+
+
+@pytest.mark.parametrize("command", list(CORRECTIONS))
+def test_sigkill_at_the_commit_of_a_correction_keeps_old_or_new(
+    seeded_db: Path, command: str
+) -> None:
+    """Killed as its COMMIT writes the log: the old state or the new one, whole."""
+    require("tm.edit")
+    before = db_counts(seeded_db)
+    outcome = run_until(CORRECTIONS[command], seeded_db, trigger=lambda _t, size: size > 0,
+                        sig=signal.SIGKILL)
+    assert integrity(seeded_db) == "ok", outcome.info()
+    after = db_counts(seeded_db)
+    if command == "tm edit":
+        assert after == before, outcome.info()
+    elif command == "tm delete":
+        assert after["units"] in (before["units"], before["units"] - 1), outcome.info()
+    else:
+        assert (after["documents"], after["units"]) in (
+            (before["documents"], before["units"]), (0, 0)), outcome.info()
+    assert_next_command_works(seeded_db, after)

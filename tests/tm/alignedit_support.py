@@ -3,12 +3,12 @@ of what is stored (units, segment links, the fuzzy index) against the beads."""
 
 from __future__ import annotations
 
-from collections import defaultdict
 from pathlib import Path
 
-from taiyaku.tm import alignedit, index
+from taiyaku.core.matchkeys import unit_keys
+from taiyaku.store import Store
+from taiyaku.tm import alignedit
 from taiyaku.tm.ingest import IngestOptions, ingest_file
-from taiyaku.tm.store import Store
 
 TOPICS = [("輸出規制", "export controls"), ("半導体", "semiconductors"),
           ("同盟", "the alliance"), ("関税", "tariffs"), ("原子力", "nuclear power"),
@@ -58,8 +58,7 @@ def ingest_knh(store: Store, folder: Path, n: int = 12, *, name: str = "knh",
 
 def unit_pairs(store: Store, doc_id: int) -> set[tuple[str, str]]:
     """(ja, en) of every unit stored under the document."""
-    return {(str(a), str(b)) for a, b in store.query(
-        "SELECT ja, en FROM units WHERE doc_id = ?", (doc_id,))}
+    return {(u.ja, u.en) for u in store.units.iterate() if u.doc_id == doc_id}
 
 
 def expected_pairs(doc: alignedit.DocumentAlignment) -> set[tuple[str, str]]:
@@ -67,22 +66,44 @@ def expected_pairs(doc: alignedit.DocumentAlignment) -> set[tuple[str, str]]:
     return {doc.texts(b) for b in doc.beads if b.paired}
 
 
+#: every key a unit has had in this process: a deleted unit's keys are looked up too, so a
+#: posting it left behind is found
+_SEEN_KEYS: set[str] = set()
+
+
 def assert_index_exact(store: Store) -> None:
-    """Every posting list holds exactly the units that have its key, and every unit (and
-    no other id) has its English token codes: the index as a rebuild would make it."""
-    want: dict[str, set[int]] = defaultdict(set)
-    ids = set()
-    for uid, ja_norm, en_norm in store.query("SELECT id, ja_norm, en_norm FROM units"):
-        ids.add(int(uid))
-        for key in index.unit_keys(ja_norm, en_norm):
-            want[key].add(int(uid))
-    have: dict[str, list[int]] = defaultdict(list)
-    for key, blob in store.query("SELECT key, ids FROM fuzzy_postings ORDER BY key, chunk"):
-        have[key].extend(index._from_blob(blob))
-    assert {k: sorted(v) for k, v in have.items()} == {k: sorted(v) for k, v in want.items()}
-    dfs = {str(k): int(df) for k, df in store.query("SELECT key, df FROM fuzzy_keys")}
-    assert dfs == {k: len(v) for k, v in want.items()}
-    assert {int(i) for (i,) in store.query("SELECT id FROM fuzzy_tokens")} == ids
+    """For every key of a stored unit (and of every unit seen before), the fuzzy index holds
+    exactly the units that have it and counts them; every unit (and no other id) has its
+    English token codes: the index as a rebuild would make it."""
+    units = list(store.units.iterate())
+    keys_of = {u.id: unit_keys(u.ja_norm, u.en_norm) for u in units}
+    for ks in keys_of.values():
+        _SEEN_KEYS.update(ks)
+    counts = store.fuzzy.key_counts(_SEEN_KEYS)
+    for key in _SEEN_KEYS:
+        want = sorted(uid for uid, ks in keys_of.items() if key in ks)
+        assert list(store.fuzzy.holders(key)) == want, key
+        assert counts.get(key, 0) == len(want), key
+    ids = sorted(keys_of)
+    probe = ids + [max(ids, default=0) + k for k in range(1, 50)]
+    assert sorted(uid for uid, _ in store.fuzzy.token_codes(probe)) == ids
+
+
+def snapshot(store: Store) -> tuple[object, ...]:
+    """Everything an alignment change may touch, read through the interface: units,
+    segments, each document's beads, revision and history, and the index's answers."""
+    docs = store.documents.all()
+    units = list(store.units.iterate())
+    keys = set(_SEEN_KEYS)
+    for u in units:
+        keys |= unit_keys(u.ja_norm, u.en_norm)
+    return (tuple(docs), tuple(units),
+            tuple(tuple(store.segments.of_document(d.id)) for d in docs),
+            tuple((tuple(store.beads.beads(d.id)), store.beads.revision(d.id),
+                   tuple(store.beads.history(d.id))) for d in docs),
+            tuple(sorted((k, tuple(store.fuzzy.holders(k))) for k in keys)),
+            tuple(sorted(store.fuzzy.key_counts(keys).items())),
+            tuple(store.fuzzy.token_codes([u.id for u in units])))
 
 
 def assert_consistent(store: Store, name: str) -> alignedit.DocumentAlignment:
@@ -94,20 +115,17 @@ def assert_consistent(store: Store, name: str) -> alignedit.DocumentAlignment:
     assert [i for b in doc.beads for i in b.en_ids] == list(range(len(doc.en)))
     assert all(b.ja_ids or b.en_ids for b in doc.beads)
     assert unit_pairs(store, doc.doc_id) == expected_pairs(doc)
-    links = {(str(lang), int(pos)): uid for lang, pos, uid in store.query(
-        "SELECT lang, position, unit_id FROM segments WHERE doc_id = ?", (doc.doc_id,))}
+    links = {(s.lang, s.position): s.unit_id for s in store.segments.of_document(doc.doc_id)}
     for b in doc.beads:
         assert (b.unit_id is not None) == b.paired
         if b.unit_id is not None:
-            ((ja, en),) = store.query("SELECT ja, en FROM units WHERE id = ?", (b.unit_id,))
-            assert (ja, en) == doc.texts(b)
+            unit = store.units.get(b.unit_id)
+            assert unit is not None and (unit.ja, unit.en) == doc.texts(b)
         for i in b.ja_ids:
             assert links[("ja", i)] == b.unit_id
         for i in b.en_ids:
             assert links[("en", i)] == b.unit_id
-    positions = [int(p) for (p,) in store.query(
-        "SELECT position FROM units WHERE doc_id = ? ORDER BY position", (doc.doc_id,))]
+    positions = sorted(u.position for u in store.units.iterate() if u.doc_id == doc.doc_id)
     assert positions == list(range(len(positions)))
     assert_index_exact(store)
-    assert store.query("PRAGMA integrity_check")[0][0] == "ok"
     return doc

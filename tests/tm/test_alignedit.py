@@ -12,22 +12,14 @@ from alignedit_support import (
     ingest_knh,
     knh_like,
     sentence,
+    snapshot,
     unit_pairs,
 )
 from taiyaku.core.errors import InputError, StaleEditError
-from taiyaku.store.sqlite.beads import beads_of
+from taiyaku.store import Store, open_store
 from taiyaku.tm import alignedit
 from taiyaku.tm.ingest import IngestOptions, ingest_file
 from taiyaku.tm.search import find_matches
-from taiyaku.tm.store import Store
-
-
-def _snapshot(store: Store) -> tuple[object, ...]:
-    return tuple(tuple(map(tuple, store.query(sql))) for sql in (
-        "SELECT * FROM units ORDER BY id", "SELECT * FROM segments ORDER BY id",
-        "SELECT * FROM beads ORDER BY doc_id, position", "SELECT * FROM bead_revisions",
-        "SELECT * FROM bead_edits ORDER BY doc_id, revision",
-        "SELECT * FROM fuzzy_postings ORDER BY key, chunk", "SELECT * FROM fuzzy_keys"))
 
 
 def _body(doc: alignedit.DocumentAlignment, k: int) -> int:
@@ -131,7 +123,7 @@ def test_undo_walks_back_through_the_history(store: Store,
     r = alignedit.merge_next(store, "knh", doc.revision, k)
     r = alignedit.unpair(store, "knh", r.revision, k)
     r = alignedit.confirm(store, "knh", r.revision, [0])
-    assert [e.action for e in beads_of(store).history(doc.doc_id)] == [
+    assert [e.action for e in store.beads.history(doc.doc_id)] == [
         "merge", "unpair", "confirm"]
     assert alignedit.load(store, "knh").undoable == 3
     for action in ("confirm", "unpair", "merge"):
@@ -150,18 +142,18 @@ def test_undo_walks_back_through_the_history(store: Store,
 def test_stale_edit_is_refused_and_changes_nothing(store: Store,
                                                    doc: alignedit.DocumentAlignment) -> None:
     r = alignedit.confirm(store, "knh", doc.revision, [1])
-    before = _snapshot(store)
+    before = snapshot(store)
     for call in (lambda: alignedit.unpair(store, "knh", doc.revision, 3),
                  lambda: alignedit.undo(store, "knh", doc.revision),
                  lambda: alignedit.merge_next(store, "knh", r.revision + 1, 3)):
         with pytest.raises(StaleEditError, match=r"changed since revision \d+ \(it is at "
                                                  r"revision 1\)"):
             call()
-    assert _snapshot(store) == before
+    assert snapshot(store) == before
 
 
 def test_bad_arguments_change_nothing(store: Store, doc: alignedit.DocumentAlignment) -> None:
-    before = _snapshot(store)
+    before = snapshot(store)
     last = len(doc.beads) - 1
     cases = [(lambda: alignedit.merge_next(store, "knh", 0, last), "last one"),
              (lambda: alignedit.unpair(store, "knh", 0, 0), "not a pair"),
@@ -173,7 +165,7 @@ def test_bad_arguments_change_nothing(store: Store, doc: alignedit.DocumentAlign
     for call, message in cases:
         with pytest.raises(InputError, match=message):
             call()
-    assert _snapshot(store) == before
+    assert snapshot(store) == before
 
 
 def test_confirmed_beads_survive_ingest_of_the_changed_file(
@@ -199,22 +191,12 @@ def test_confirmed_beads_survive_ingest_of_the_changed_file(
     assert (new.ja[1], new.en[0]) in unit_pairs(store, new.doc_id)
     assert sentence(7) not in unit_pairs(store, new.doc_id)  # still unpaired
     assert (sentence(7)[0], "") in confirmed and ("", sentence(7)[1]) in confirmed
-    assert new.revision == 0 and not beads_of(store).history(new.doc_id)
-
-
-def test_documents_stored_before_beads_are_read_from_their_segments(
-        store: Store, doc: alignedit.DocumentAlignment) -> None:
-    store.conn.execute("DELETE FROM beads")
-    legacy = alignedit.load(store, "knh")
-    assert [(b.ja_ids, b.en_ids, b.unit_id) for b in legacy.beads] == [
-        (b.ja_ids, b.en_ids, b.unit_id) for b in doc.beads]
-    alignedit.merge_next(store, "knh", 0, _body(legacy, 2))
-    assert_consistent(store, "knh")
+    assert new.revision == 0 and not store.beads.history(new.doc_id)
 
 
 def test_recover_keeps_the_stored_alignment(store: Store, tmp_path: Path,
                                             doc: alignedit.DocumentAlignment) -> None:
-    from taiyaku.tm.store import recover_database
+    from taiyaku.store import recover_database
 
     r = alignedit.confirm(store, "knh", doc.revision, [2, 3])
     alignedit.unpair(store, "knh", r.revision, _body(doc, 5))
@@ -223,10 +205,10 @@ def test_recover_keeps_the_stored_alignment(store: Store, tmp_path: Path,
     store.close()
     out = tmp_path / "recovered.db"
     recover_database(tmp_path / "test.db", out, use_sqlite_shell=False)
-    with Store.open(out) as again:
+    with open_store(out) as again:
         got = assert_consistent(again, "knh")
         assert (got.revision, got.beads) == (want.revision, want.beads)
-        assert len(beads_of(again).history(got.doc_id)) == 2
+        assert len(again.beads.history(got.doc_id)) == 2
 
 
 def test_search_after_edits_agrees_with_an_exhaustive_scan(
@@ -242,7 +224,7 @@ def test_search_after_edits_agrees_with_an_exhaustive_scan(
     r = alignedit.pair(store, "knh", r.revision, [1], [0])
     r = alignedit.undo(store, "knh", r.revision)
     r = alignedit.pair(store, "knh", r.revision, [1], [0])
-    stored = [(str(a), str(b)) for a, b in store.query("SELECT ja, en FROM units")]
+    stored = [(u.ja, u.en) for u in store.units.iterate()]
     queries = [s for k in range(12) for s in sentence(k)]
     queries += [q.replace("代表団", "委員会") for q in queries[::2]]
     queries += [q.replace("meeting", "session") for q in queries[1::2]]

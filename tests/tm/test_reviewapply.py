@@ -8,13 +8,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from alignedit_support import assert_consistent, knh_like, sentence, unit_pairs
+from alignedit_support import assert_consistent, knh_like, sentence, snapshot, unit_pairs
 from click.testing import CliRunner
 from taiyaku.cli import cli
 from taiyaku.exports.review import ReviewedRow
+from taiyaku.store import open_store
 from taiyaku.tm import alignedit
 from taiyaku.tm.reviewapply import Correction, parse_correction
-from taiyaku.tm.store import Store
 
 LEAD = "米中の接近だけを見て安心するのも危険だ。"
 
@@ -55,11 +55,8 @@ def _fill(review: Path, cells: dict[tuple[str, str], tuple[str, str]]) -> None:
 
 
 def _snapshot(db: Path) -> tuple[object, ...]:
-    with Store.open(db) as s:
-        return tuple(tuple(map(tuple, s.query(sql))) for sql in (
-            "SELECT * FROM units ORDER BY id", "SELECT * FROM segments ORDER BY id",
-            "SELECT * FROM beads ORDER BY position", "SELECT * FROM bead_revisions",
-            "SELECT * FROM fuzzy_postings ORDER BY key, chunk"))
+    with open_store(db) as s:
+        return snapshot(s)
 
 
 # segment ids in the generated document: ja 0-1 are the lead, body sentence k is ja k+2 and
@@ -71,7 +68,7 @@ def _body(k: int) -> tuple[str, str]:
 def test_applied_review_yields_exactly_the_tm_it_describes(reviewed: tuple[Path, Path]
                                                            ) -> None:
     db, review = reviewed
-    with Store.open(db) as s:
+    with open_store(db) as s:
         before = alignedit.load(s, "knh")
         untouched_ids = {before.texts(b): b.unit_id for b in before.beads if b.paired}
     _fill(review, {
@@ -94,7 +91,7 @@ def test_applied_review_yields_exactly_the_tm_it_describes(reviewed: tuple[Path,
     expected = {sentence(k) for k in range(12) if k not in (3, 5, 6)}
     expected.add((sentence(5)[0] + sentence(6)[0], sentence(5)[1] + " " + sentence(6)[1]))
     expected.add((LEAD, "Share this article"))
-    with Store.open(db) as s:
+    with open_store(db) as s:
         doc = assert_consistent(s, "knh")
         assert unit_pairs(s, doc.doc_id) == expected
         # rows nobody touched keep their units (ids unchanged) and stay unconfirmed
@@ -149,7 +146,7 @@ def test_a_bad_row_is_one_line_naming_it_and_nothing_changes(
 
 def test_a_review_of_an_older_alignment_is_refused_by_row(reviewed: tuple[Path, Path]) -> None:
     db, review = reviewed
-    with Store.open(db) as s:
+    with open_store(db) as s:
         doc = alignedit.load(s, "knh")
         k = next(b.position for b in doc.beads if doc.texts(b) == sentence(4))
         alignedit.merge_next(s, "knh", 0, k)
