@@ -280,7 +280,7 @@ class OutputFormat:
         """Write *record* (what the kind of output holds: entries, units, a pre-translated
         document, an analysis) to *fp*; options the format does not know are ignored.
 
-        :raises NotImplementedError: the format's writer is not in exports/ yet (the review's)
+        :raises NotImplementedError: the format's writer is not in exports/ yet
         """
         if not self.spec:
             raise NotImplementedError(f"the {self.kind} {self.name} writer is not in exports/ yet")
