@@ -906,6 +906,48 @@ def db_recover(source: Path, output: Path, no_shell: bool, as_json: bool) -> Non
     emit(result.to_json()) if as_json else click.echo(result.summary())
 
 
+# -- review ------------------------------------------------------------------------------------
+@cli.group()
+def review() -> None:
+    """Alignment review: apply what a reviewer wrote in a review XLSX.
+
+    \b
+    Example:
+      taiyaku ingest article.txt --review review.xlsx
+      taiyaku review apply review.xlsx
+    """
+
+
+@review.command("apply")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--document", help="The stored document [default: the one the review names].")
+@db_option
+@json_option
+@click.pass_context
+def review_apply(ctx: click.Context, file: Path, document: str | None, db_path: Path | None,
+                 as_json: bool) -> None:
+    """Apply the "OK?" and "correction / note" columns of a review XLSX (ingest --review).
+
+    OK? yes (y, ok, x, 1, true) confirms the bead: no re-alignment undoes it; no (n, 0,
+    false) takes a confirmation back. A correction is one of: unpair (the bead's segments
+    do not belong together; its TM unit goes), merge (with the next bead), pair ja=3,4
+    en=5 (pair exactly these segment ids, as the ja_ids / en_ids columns show them; 3-4 is
+    a range; a side left out is the row's own), or note: ... (ignored). Rows left empty stay
+    as they are. All rows go in one transaction and one undoable edit; a row that cannot be
+    read or applied is a one-line error naming it, and nothing is changed.
+
+    \b
+    Examples:
+      taiyaku review apply review.xlsx
+      taiyaku review apply review.xlsx --document article.txt --json
+    """
+    from taiyaku.tm.reviewapply import apply_review
+
+    store = open_store(ctx, db_path, create=False)
+    result = apply_review(store, file, document=document)
+    emit(result.to_json()) if as_json else click.echo(result.summary())
+
+
 def main() -> None:  # pragma: no cover - console entry
     """Entry point for ``python cli.py``."""
     cli()

@@ -11,6 +11,7 @@ __all__ = [
     "DamagedDatabaseError",
     "ExportError",
     "DependencyError",
+    "StaleEditError",
 ]
 
 
@@ -59,3 +60,8 @@ class ExportError(TaiyakuError):
 
 class DependencyError(TaiyakuError):
     """An optional or required component (e.g. the Sudachi dictionary) is missing."""
+
+
+class StaleEditError(InputError):
+    """An edit was made from an old state of what it changes (another tab or reviewer changed
+    it since): refused, nothing changed; the caller reloads and tries again."""

@@ -57,8 +57,7 @@ TM_FORMATS: dict[str, tuple[str, str, str, str]] = {
        for ext in (".xlf", ".xliff", ".sdlxliff", ".mqxliff", ".mxliff")},
 }
 #: kind of output → extension → (format name, ``"module:function"`` that writes it). The
-#: order of the extensions is the order an error lists them in. The review writers live in
-#: ``tm/review.py`` until they move into exports/ (no spec yet: the extensions are checked here).
+#: order of the extensions is the order an error lists them in.
 OUTPUT_FORMATS: dict[str, dict[str, tuple[str, str]]] = {
     "glossary": {ext: (name, f"{spec}:write" if ":" not in spec else f"{spec}.write")
                  for ext, (name, spec) in GLOSSARY_FORMATS.items()},
@@ -76,7 +75,11 @@ OUTPUT_FORMATS: dict[str, dict[str, tuple[str, str]]] = {
         ".html": ("HTML", "taiyaku.exports.html:write_report"),
         ".json": ("JSON", "taiyaku.exports.jsonfile:write_report"),
     },
-    "review": {".htm": ("HTML", ""), ".html": ("HTML", ""), ".xlsx": ("XLSX", "")},
+    "review": {
+        ".htm": ("HTML", "taiyaku.exports.review:write_review_html"),
+        ".html": ("HTML", "taiyaku.exports.review:write_review_html"),
+        ".xlsx": ("XLSX", "taiyaku.exports.review:write_review_xlsx"),
+    },
 }
 _SNIFF_EXT = {"tbx": ".tbx", "tmx": ".tmx", "xliff": ".xliff", "xlsx": ".xlsx", "csv": ".csv",
               "tsv": ".tsv"}
@@ -277,7 +280,7 @@ class OutputFormat:
         """Write *record* (what the kind of output holds: entries, units, a pre-translated
         document, an analysis) to *fp*; options the format does not know are ignored.
 
-        :raises NotImplementedError: the format's writer is not in exports/ yet (the review's)
+        :raises NotImplementedError: the format's writer is not in exports/ yet
         """
         if not self.spec:
             raise NotImplementedError(f"the {self.kind} {self.name} writer is not in exports/ yet")

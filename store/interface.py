@@ -2,10 +2,11 @@
 
 A backend (today :class:`taiyaku.store.sqlite.SqliteStore`; PostgreSQL next) gives a
 :class:`Store` whose areas — :attr:`Store.documents`, :attr:`Store.segments`,
-:attr:`Store.units`, :attr:`Store.fuzzy`, :attr:`Store.meta` — take and return the frozen
+:attr:`Store.units`, :attr:`Store.fuzzy`, :attr:`Store.meta`, :attr:`Store.beads`
+(:class:`~taiyaku.store.beads.BeadsArea`) — take and return the frozen
 records below. Every write goes through one of these methods inside
 :meth:`Store.transaction`; the backend keeps its fuzzy index exact in that same transaction.
-No SQL (and no connection) crosses this boundary. The glossary, beads and QA areas are added
+No SQL (and no connection) crosses this boundary. The glossary and QA areas are added
 the same way (``store.glossary`` …).
 """
 
@@ -20,6 +21,7 @@ from typing import Any, Protocol
 
 from taiyaku.core.model import NewUnit
 from taiyaku.core.progress import Progress
+from taiyaku.store.beads import BeadsArea
 
 __all__ = [
     "Store",
@@ -269,6 +271,9 @@ class Store(Protocol):
 
     @property
     def meta(self) -> Meta: ...
+
+    @property
+    def beads(self) -> BeadsArea: ...
 
     def transaction(self) -> contextlib.AbstractContextManager[None]: ...
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -174,6 +174,9 @@ class IngestResult:
     replaced: bool = False
     #: ``"added"``, ``"replaced"`` or ``"unchanged"`` (the same file was already stored)
     status: str = "added"
+    #: confirmed beads of the replaced version carried over / dropped (their text is gone)
+    confirmed_kept: int = 0
+    confirmed_lost: int = 0
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-ready dict of every field."""
@@ -187,6 +190,7 @@ class IngestResult:
             "mean_confidence": None if self.mean_confidence is None
             else round(self.mean_confidence, 4),
             "weak_beads": self.weak_beads, "review": self.review, "replaced": self.replaced,
+            "confirmed_kept": self.confirmed_kept, "confirmed_lost": self.confirmed_lost,
         }
 
     def summary(self) -> str:
@@ -210,6 +214,9 @@ class IngestResult:
                 f"  mean confidence: {mean:.2f}; {self.weak_beads} paired beads below "
                 f"{WEAK_CONFIDENCE}"
             )
+        if self.confirmed_kept or self.confirmed_lost:
+            lines.append(f"  confirmed beads carried over: {self.confirmed_kept}; dropped with "
+                         f"their text: {self.confirmed_lost}")
         if self.review:
             lines.append(f"  review: {visible(self.review)}")
         return "\n".join(lines)
@@ -297,6 +304,15 @@ def ingest_file(
         if placement.action == "unchanged":
             return _unchanged(store, placement.name, path)
         name = placement.name
+        confirmed: frozenset[int] = frozenset()
+        lost = 0
+        if alignment is not None and placement.action == "replace":
+            # what a person confirmed in the stored document outlives its re-alignment
+            from taiyaku.tm.realign import carry_confirmed
+
+            carried = carry_confirmed(store, name, alignment.ja, alignment.en, alignment.beads)
+            alignment, confirmed = replace(alignment, beads=carried.beads), carried.confirmed
+            lost = carried.lost
         replaced = placement.action == "replace" and remove_named(store, name)
         doc_id = store.documents.add(
             name, layout=sides.layout, kind="mono" if mono else "bilingual",
@@ -307,16 +323,20 @@ def ingest_file(
         n_units = 0
         if alignment is not None:
             n_units = _store_units(store, doc_id, alignment, ja_unit, en_unit)
+            from taiyaku.tm.realign import record_beads
+
+            record_beads(store, doc_id, alignment.beads, ja_unit, confirmed)
         rows = [NewSegment("ja", i, s.text, s.kind, ja_unit[i]) for i, s in enumerate(sides.ja)]
         rows += [NewSegment("en", i, s.text, s.kind, en_unit[i]) for i, s in enumerate(sides.en)]
         store.segments.add(doc_id, rows)
         if alignment is not None and options.review is not None:
-            from taiyaku.tm.review import write_review
+            from taiyaku.exports.review import write_review
 
             write_review(options.review, alignment, document_name=name)
     progress(3, 3, "done")
-    return _result(name, doc_id, sides, alignment, path, n_units, ja_unit, en_unit,
-                   options.review, replaced)
+    return replace(_result(name, doc_id, sides, alignment, path, n_units, ja_unit, en_unit,
+                           options.review, replaced),
+                   confirmed_kept=len(confirmed), confirmed_lost=lost)
 
 
 def _unchanged(store: Store, name: str, path: str | os.PathLike[str]) -> IngestResult:

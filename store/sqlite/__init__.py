@@ -2,7 +2,7 @@
 glossary. :class:`SqliteStore` opens it (creating and migrating it, read-only where it cannot
 be written), takes the write lock, refuses a damaged file, and runs each command's writes in
 one transaction; its areas (:attr:`SqliteStore.documents`, ``.segments``, ``.units``,
-``.fuzzy``, ``.meta``) hold the SQL of :mod:`taiyaku.store.interface`.
+``.fuzzy``, ``.meta``, ``.beads``) hold the SQL of :mod:`taiyaku.store.interface`.
 
 ``conn`` and ``atomic()`` stay on the store object for the areas written in this package
 (glossary, beads, QA); nothing outside ``taiyaku.store`` uses them.
@@ -37,6 +37,7 @@ from taiyaku.store.sqlite.health import (
 from taiyaku.store.sqlite.schema import MIGRATIONS, SCHEMA_VERSION, now_iso
 
 if TYPE_CHECKING:
+    from taiyaku.store.sqlite.beads import SqliteBeads
     from taiyaku.store.sqlite.documents import SqliteDocuments
     from taiyaku.store.sqlite.index import SqliteFuzzy
     from taiyaku.store.sqlite.meta import SqliteMeta
@@ -162,7 +163,7 @@ class SqliteStore:
         #: the file's first write was prepared (its quick check done or judged too costly)
         self._checked = path is None
         self._depth = 0
-        #: the areas, created on first use (``glossary``, ``beads``, ``qa`` join at merge)
+        #: the areas, created on first use (``glossary``, ``qa`` join at merge)
         self._areas: dict[str, object] = {}
 
     # -- lifecycle ---------------------------------------------------------------------------
@@ -494,6 +495,11 @@ class SqliteStore:
     def fuzzy(self) -> SqliteFuzzy:
         """Fuzzy-search candidates (:class:`~taiyaku.store.interface.Fuzzy`)."""
         return cast("SqliteFuzzy", self._area("fuzzy", "index", "SqliteFuzzy"))
+
+    @property
+    def beads(self) -> SqliteBeads:
+        """Stored alignments and their edit history (:class:`~taiyaku.store.beads.BeadsArea`)."""
+        return cast("SqliteBeads", self._area("beads", "beads", "SqliteBeads"))
 
     def transaction(self) -> contextlib.AbstractContextManager[None]:
         """One transaction (:meth:`atomic` with the write lock taken up front)."""

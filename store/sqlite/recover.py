@@ -23,7 +23,8 @@ from taiyaku.store.sqlite.health import (
 from taiyaku.store.sqlite.schema import now_iso
 
 #: tables copied by :func:`recover_database`, parents first; the fuzzy index is rebuilt instead
-_RECOVER_TABLES = ("meta", "documents", "units", "segments", "terms", "term_forms")
+_RECOVER_TABLES = ("meta", "documents", "units", "segments", "terms", "term_forms", "beads",
+                   "bead_revisions", "bead_edits")
 
 
 @dataclass(frozen=True)
@@ -266,5 +267,16 @@ def _make_up_parents(store: SqliteStore) -> dict[str, int]:
         "FROM term_forms WHERE term_id NOT IN (SELECT id FROM terms)", (stamp, stamp)).rowcount
     q("UPDATE segments SET unit_id = NULL "
       "WHERE unit_id IS NOT NULL AND unit_id NOT IN (SELECT id FROM units)")
+    # a stored alignment is only kept whole: a document that lost a bead, or a paired bead's
+    # unit, has its beads read back from its segments instead (store/sqlite/beads.py)
+    broken = ("SELECT doc_id FROM beads WHERE doc_id NOT IN (SELECT id FROM documents) "
+              "OR (unit_id IS NOT NULL AND unit_id NOT IN (SELECT id FROM units)) "
+              "OR (ja_ids != '' AND en_ids != '' AND unit_id IS NULL) "
+              "GROUP BY doc_id HAVING 1 UNION SELECT doc_id FROM beads GROUP BY doc_id "
+              "HAVING max(position) + 1 != count(*)")
+    gone = [(int(d),) for (d,) in q(broken).fetchall()]
+    for table in ("beads", "bead_revisions", "bead_edits"):
+        store.conn.executemany(f"DELETE FROM {table} WHERE doc_id = ?", gone)
+        q(f"DELETE FROM {table} WHERE doc_id NOT IN (SELECT id FROM documents)")
     return {"documents": max(docs, 0), "terms": max(terms, 0)}
 

@@ -172,6 +172,43 @@ def m005_unit_holders(conn: sqlite3.Connection) -> None:
     )
 
 
+def m006_beads(conn: sqlite3.Connection) -> None:
+    """Stored alignments (store/sqlite/beads.py): each document's beads (segment positions
+    per language, comma-separated), whether a person confirmed them and the unit each made;
+    a revision per document, so that an edit made from an old state is refused; and a short
+    edit history per document for undo."""
+    run_script(
+        conn,
+        """
+        CREATE TABLE beads (
+            doc_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+            position INTEGER NOT NULL,
+            ja_ids TEXT NOT NULL,
+            en_ids TEXT NOT NULL,
+            score REAL NOT NULL,
+            confirmed INTEGER NOT NULL DEFAULT 0,
+            unit_id INTEGER REFERENCES units(id) ON DELETE SET NULL,
+            PRIMARY KEY (doc_id, position)
+        );
+        CREATE INDEX beads_unit ON beads(unit_id);
+        CREATE TABLE bead_revisions (
+            doc_id INTEGER PRIMARY KEY REFERENCES documents(id) ON DELETE CASCADE,
+            revision INTEGER NOT NULL
+        );
+        CREATE TABLE bead_edits (
+            doc_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+            revision INTEGER NOT NULL,
+            action TEXT NOT NULL,
+            start INTEGER NOT NULL,
+            before TEXT NOT NULL,
+            after TEXT NOT NULL,
+            created TEXT NOT NULL,
+            PRIMARY KEY (doc_id, revision)
+        );
+        """,
+    )
+
+
 MIGRATIONS: list[Migration] = [m001_initial, m002_term_form_pos, m003_fuzzy_index,
-                               m004_fuzzy_tokens, m005_unit_holders]
+                               m004_fuzzy_tokens, m005_unit_holders, m006_beads]
 SCHEMA_VERSION = len(MIGRATIONS)

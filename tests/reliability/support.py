@@ -191,6 +191,65 @@ def db_counts(db: Path) -> dict[str, int]:
         conn.close()
 
 
+#: the process test_crash's alignment-change tests kill: argv db, kill point (see
+#: ALIGN_KILL_POINTS there); it shrinks the page cache on the store's own connection so the
+#: change spills uncommitted pages into the WAL before it is killed
+ALIGN_KILL_SCRIPT = """
+import os, signal, sys
+from taiyaku.store.sqlite import beads as sqlite_beads
+from taiyaku.tm import alignedit
+from taiyaku.store import open_store
+
+db, point = sys.argv[1], sys.argv[2]
+def die():
+    os.kill(os.getpid(), signal.SIGKILL)
+def after(name):
+    real = getattr(sqlite_beads, name)
+    def wrapped(*args, **kwargs):
+        out = real(*args, **kwargs)
+        die()
+        return out
+    return wrapped
+if point == "units-added":
+    sqlite_beads._add_units = after("_add_units")
+elif point == "units-deleted":
+    sqlite_beads._delete_units = after("_delete_units")
+elif point == "beads-written":
+    real = sqlite_beads.SqliteBeads._renumber_units
+    def renumber(self, *args):
+        real(self, *args)
+        die()
+    sqlite_beads.SqliteBeads._renumber_units = renumber
+store = open_store(db)
+store.conn.execute("PRAGMA cache_size = 4")
+if point == "commit":
+    store.conn.set_trace_callback(lambda sql: die() if sql.strip() == "COMMIT" else None)
+doc = alignedit.load(store, "harbour-news")
+def merge_pairs(beads):
+    # merge every second paired bead with the next: many units added and deleted
+    for p in range(len(beads) - 2, -1, -2):
+        beads = alignedit.plan_merge_next(p)(beads)
+    return beads
+alignedit.edit(store, "harbour-news", doc.revision, merge_pairs, action="merge pairs")
+store.close()
+print("finished")
+"""
+
+
+def alignment_state(db: Path) -> tuple[object, ...]:
+    """Every row an alignment change may touch: units, segments, beads, revisions, the edit
+    history and the fuzzy index (read from the file directly)."""
+    conn = sqlite3.connect(str(db))
+    try:
+        return tuple(tuple(conn.execute(sql).fetchall()) for sql in (
+            "SELECT * FROM units ORDER BY id", "SELECT * FROM segments ORDER BY id",
+            "SELECT * FROM beads ORDER BY doc_id, position", "SELECT * FROM bead_revisions",
+            "SELECT * FROM bead_edits", "SELECT * FROM fuzzy_postings ORDER BY key, chunk",
+            "SELECT * FROM fuzzy_keys ORDER BY key", "SELECT * FROM fuzzy_tokens ORDER BY id"))
+    finally:
+        conn.close()
+
+
 def integrity(db: Path) -> str:
     """``PRAGMA integrity_check`` result (``"ok"`` when sound) plus foreign-key violations."""
     conn = sqlite3.connect(str(db))

@@ -18,6 +18,9 @@ from pathlib import Path
 import pytest
 
 from .support import (
+    ALIGN_KILL_SCRIPT,
+    alignment_state,
+    checkpoint,
     db_counts,
     db_hash,
     describe,
@@ -264,6 +267,58 @@ def test_signal_during_large_tmx_import_keeps_all_or_nothing(
     if after["units"] == before["units"]:
         assert after == before, outcome.info()
     assert_next_command_works(seeded_db, after)
+
+
+# -- alignment changes -------------------------------------------------------------------------
+#: where the editing process kills itself: after the new units and their postings were
+#: written, after the old units and their postings were deleted, after the beads were
+#: rewritten, and as COMMIT starts. The page cache is kept tiny so that the change spills
+#: uncommitted pages into the WAL before it is killed.
+ALIGN_KILL_POINTS = ["units-added", "units-deleted", "beads-written", "commit"]
+ALIGN_SENTENCES = 120
+
+
+
+@pytest.fixture(scope="module")
+def aligned_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A database holding one ingested pair document (its beads stored)."""
+    require("tm.alignedit")
+    folder = tmp_path_factory.mktemp("aligned")
+    ja, en = write_pair(folder, ALIGN_SENTENCES, start=30_000)
+    db = folder / "aligned.db"
+    proc = run_cli(["ingest", str(ja), "--en", str(en), "--name", "harbour-news"], db=db,
+                   timeout=300)
+    assert proc.returncode == 0, describe(proc)
+    checkpoint(db)
+    return db
+
+
+@pytest.mark.parametrize("point", ALIGN_KILL_POINTS)
+def test_sigkill_in_the_middle_of_an_alignment_change_keeps_the_old_state(
+    tmp_path: Path, aligned_template: Path, point: str
+) -> None:
+    """An alignment change (units, postings, beads, segment links) is one transaction: a
+    kill anywhere inside it leaves the old alignment and TM whole, and the same change then
+    succeeds."""
+    import shutil
+    import sys
+
+    db = tmp_path / "aligned.db"
+    shutil.copyfile(aligned_template, db)
+    before = alignment_state(db)
+    proc = subprocess.run([sys.executable, "-c", ALIGN_KILL_SCRIPT, str(db), point],
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == -signal.SIGKILL, describe(proc)
+    wal = db.with_name(db.name + "-wal")
+    assert wal.exists() and wal.stat().st_size > 0, "the change wrote nothing to the WAL"
+    assert integrity(db) == "ok"
+    assert alignment_state(db) == before
+    done = subprocess.run([sys.executable, "-c", ALIGN_KILL_SCRIPT, str(db), "none"],
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0 and "finished" in done.stdout, describe(done)
+    assert integrity(db) == "ok"
+    after = alignment_state(db)
+    assert len(after[0]) < len(before[0]) and after[3] == ((1, 1),)
 
 
 # -- corrections: tm edit, tm delete, documents remove (issue 17) ------------------------------

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-import taiyaku.tm.review as tm_review
+import taiyaku.exports.review as tm_review
 from click.testing import CliRunner
 from taiyaku.cli import cli
 from taiyaku.core.errors import ExportError, InputError
