@@ -26,6 +26,7 @@ from taiyaku.glossary.extract_ja import JaCandidate, SegmentText, extract_ja, is
 from taiyaku.glossary.keys import display_singular, en_key, ja_key
 from taiyaku.glossary.pairing import Gloss, Pair, associate, find_glosses, transliterates
 from taiyaku.glossary.store import delete_extracted_candidates, insert_entry, protected_keys
+from taiyaku.store.sqlite.glossary import glossary_of
 
 if TYPE_CHECKING:
     from taiyaku.core.japanese import Analyzer
@@ -114,34 +115,26 @@ class _Draft:
 def _load_segments(store: Store) -> tuple[list[SegmentText], list[SegmentText], dict[int, str]]:
     """JA and EN running-text segments (documents without segments give their units),
     each text once per document, and the document names."""
-    names = {int(i): str(n) for i, n in store.conn.execute("SELECT id, name FROM documents")}
+    area = glossary_of(store)
+    names = area.document_names()
     ja: list[SegmentText] = []
     en: list[SegmentText] = []
     seen: set[tuple[int, str, str]] = set()
-    with_segments: set[int] = set()
-    for sid, doc_id, lang, text, kind, unit_id in store.conn.execute(
-        "SELECT id, doc_id, lang, text, kind, unit_id FROM segments ORDER BY doc_id, position"
-    ):
-        with_segments.add(int(doc_id))
-        if kind in SKIP_KINDS:
+    for t in area.source_texts():
+        if t.id < 0:
+            # a unit of a document without segments (a TMX import): the unit is the text
+            if t.text.strip():
+                (ja if t.lang == "ja" else en).append(
+                    SegmentText(t.id, t.doc_id, t.text, t.unit_id))
             continue
-        key = (int(doc_id), lang, normalize(text))
+        if t.kind in SKIP_KINDS:
+            continue
+        key = (t.doc_id, t.lang, normalize(t.text))
         if key in seen:
             continue
         seen.add(key)
-        seg = SegmentText(int(sid), int(doc_id), text, None if unit_id is None else int(unit_id),
-                          heading=kind == "heading")
-        (ja if lang == "ja" else en).append(seg)
-    for uid, doc_id, ja_text, en_text in store.conn.execute(
-        "SELECT id, doc_id, ja, en FROM units ORDER BY doc_id, position"
-    ):
-        if int(doc_id) in with_segments:
-            continue
-        # TMX imports: no segments, so the units are the text (negative ids mark them)
-        if ja_text.strip():
-            ja.append(SegmentText(-int(uid), int(doc_id), ja_text, int(uid)))
-        if en_text.strip():
-            en.append(SegmentText(-int(uid), int(doc_id), en_text, int(uid)))
+        seg = SegmentText(t.id, t.doc_id, t.text, t.unit_id, heading=t.kind == "heading")
+        (ja if t.lang == "ja" else en).append(seg)
     return ja, en, names
 
 
@@ -184,10 +177,7 @@ def extract_terms(
     with store.atomic():
         replaced = delete_extracted_candidates(store)
         pj, pe = protected_keys(store)
-        kept = store.conn.execute(
-            "SELECT count(*) FROM terms WHERE status != 'candidate' OR origin != 'extracted' "
-            "OR edited = 1"
-        ).fetchone()[0]
+        kept = glossary_of(store).count(protected=True)
         stored: list[TermEntry] = []
         skipped: list[str] = []
         for entry, evidence in entries:

@@ -4,18 +4,20 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from taiyaku.core.normalize import has_japanese, normalize
 from taiyaku.core.printable import visible
 from taiyaku.glossary.keys import en_key, is_kana, ja_key, reading_key, singular
-from taiyaku.glossary.store import iter_entries, load_entries
+from taiyaku.glossary.store import iter_entries
+from taiyaku.store.sqlite.glossary import glossary_of
 
 if TYPE_CHECKING:
     from taiyaku.core.japanese import Analyzer
     from taiyaku.core.terms import TermEntry
+    from taiyaku.store.glossary import GlossaryArea
     from taiyaku.tm.store import Store
 
 __all__ = ["search_terms", "render_entries", "TermIndex", "TermHit"]
@@ -26,68 +28,40 @@ _FUZZY_CUTOFF = 60.0
 _FUZZY_POOL = 20000
 
 
-def _range_end(prefix: str) -> str:
-    return prefix + "\U0010ffff"
-
-
-def _collect(
-    found: dict[int, tuple[int, float]], rows: Any, tier: int, sim: float = 100.0
-) -> None:
+def _collect(found: dict[int, tuple[int, float]], ids: Iterable[int], tier: int,
+             sim: float = 100.0) -> None:
     """Keep each entry's best (tier, similarity)."""
-    for row in rows:
-        term_id = int(row[0])
+    for term_id in ids:
         best = found.get(term_id)
         if best is None or (tier, -sim) < (best[0], -best[1]):
             found[term_id] = (tier, sim)
 
 
 def _search_column(
-    store: Store, found: dict[int, tuple[int, float]], column: str, lang: str | None,
+    area: GlossaryArea, found: dict[int, tuple[int, float]], column: str, lang: str | None,
     key: str, *, fuzzy: bool, enough: int = 1_000_000,
 ) -> None:
-    conn = store.conn
-    where = f"{column} IS NOT NULL" + ("" if lang is None else " AND lang = ?")
-    base: tuple[Any, ...] = () if lang is None else (lang,)
-    _collect(found, conn.execute(
-        f"SELECT term_id FROM term_forms WHERE {where} AND {column} = ?", (*base, key)), EXACT)
-    _collect(found, conn.execute(
-        f"SELECT term_id FROM term_forms WHERE {where} AND {column} > ? AND {column} < ?",
-        (*base, key, _range_end(key))), PREFIX)
+    _collect(found, area.match_forms(column, lang, key, "exact"), EXACT)
+    _collect(found, area.match_forms(column, lang, key, "prefix"), PREFIX)
     if len(key) >= 2:
-        # instr() on lower() is what LIKE '%key%' does (ASCII-only case folding) with no limit
-        # on the query's length: LIKE refuses patterns over 50,000 bytes ("too complex")
-        _collect(found, conn.execute(
-            f"SELECT term_id FROM term_forms WHERE {where} AND instr(lower({column}), lower(?))",
-            (*base, key)), CONTAINS)
+        _collect(found, area.match_forms(column, lang, key, "contains"), CONTAINS)
     if not fuzzy or len(found) >= enough:
         return  # the better tiers already fill the page: skip the fuzzy pass
-    from rapidfuzz import fuzz, process
-
-    # Prefilter in SQL: a length window (as CAT tools do) and at least one shared character
-    # (Japanese) or word start (English), so the scorer sees a small pool.
-    lo, hi = max(1, int(len(key) * 0.5)), int(len(key) * 2) + 2
-    if column == "norm" and lang == "en":
-        grams = sorted({w[:3] for w in key.split() if len(w) >= 3})[:6]
-        likes = [f"{column} LIKE ?" for _ in grams] + [f"{column} LIKE ?" for _ in grams]
-        args = [g + "%" for g in grams] + ["% " + g + "%" for g in grams]
-    else:
-        chars = sorted(set(key) - {" "})[:8]
-        likes = [f"instr({column}, ?) > 0" for _ in chars]
-        args = chars
-    if not likes:
-        return
-    pool = conn.execute(
-        f"SELECT term_id, {column} FROM term_forms WHERE {where} "
-        f"AND length({column}) BETWEEN ? AND ? AND ({' OR '.join(likes)}) LIMIT {_FUZZY_POOL}",
-        (*base, lo, hi, *args),
-    ).fetchall()
+    pool = area.fuzzy_pool(column, lang, key, _FUZZY_POOL)
     if not pool:
         return
+    from rapidfuzz import fuzz, process
+
     for _text, sim, i in process.extract(
-        key, [row[1] for row in pool], scorer=fuzz.ratio,
+        key, [text for _, text in pool], scorer=fuzz.ratio,
         score_cutoff=_FUZZY_CUTOFF + (10.0 if column == "reading" else 0.0), limit=200
     ):
-        _collect(found, [pool[i]], FUZZY, float(sim))
+        _collect(found, [pool[i][0]], FUZZY, float(sim))
+
+
+#: equal hits of a search (same tier and similarity) rank a human decision first: an approved
+#: entry before a forbidden one (which a translator must also see) before a candidate
+_STATUS_RANK = {"approved": 0, "forbidden": 1, "candidate": 2}
 
 
 def search_terms(store: Store, query: str, *, limit: int = 10) -> list[TermEntry]:
@@ -110,33 +84,29 @@ def search_terms(store: Store, query: str, *, limit: int = 10) -> list[TermEntry
     q = normalize(query)
     if not q:
         return []
+    area = glossary_of(store)
     found: dict[int, tuple[int, float]] = {}
     if has_japanese(q):
         kana = is_kana(q)
-        _search_column(store, found, "norm", "ja", ja_key(q), fuzzy=not kana, enough=limit)
+        _search_column(area, found, "norm", "ja", ja_key(q), fuzzy=not kana, enough=limit)
         if kana:
-            _search_column(store, found, "reading", None, reading_key(q), fuzzy=True,
+            _search_column(area, found, "reading", None, reading_key(q), fuzzy=True,
                            enough=limit)
     else:
-        _search_column(store, found, "norm", "en", en_key(q), fuzzy=True, enough=limit)
+        _search_column(area, found, "norm", "en", en_key(q), fuzzy=True, enough=limit)
         # Latin forms of Japanese entries (AI, G20, IMF) and case-insensitive JA forms
-        _search_column(store, found, "norm", "ja", q, fuzzy=False)
+        _search_column(area, found, "norm", "ja", q, fuzzy=False)
     if not found:
         return []
     ids = list(found)
-    scores = {int(r[0]): float(r[1]) for r in _entry_scores(store, ids)}
-    ids.sort(key=lambda i: (found[i][0], -found[i][1], -scores.get(i, 0.0), i))
-    return load_entries(store, ids[:limit])
+    standing = area.standing(ids)
 
+    def rank(i: int) -> tuple[int, float, int, float, int]:
+        status, score = standing.get(i, ("candidate", 0.0))
+        return (found[i][0], -found[i][1], _STATUS_RANK.get(status, 2), -score, i)
 
-def _entry_scores(store: Store, ids: Sequence[int]) -> list[Any]:
-    rows: list[Any] = []
-    for start in range(0, len(ids), 500):
-        part = list(ids[start : start + 500])
-        marks = ",".join("?" * len(part))
-        rows.extend(store.conn.execute(
-            f"SELECT id, score FROM terms WHERE id IN ({marks})", part).fetchall())
-    return rows
+    ids.sort(key=rank)
+    return area.get(ids[:limit])
 
 
 def _width(text: str) -> int:

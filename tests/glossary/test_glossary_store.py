@@ -15,6 +15,7 @@ from taiyaku.glossary.store import (
     set_status,
     upsert_entries,
 )
+from taiyaku.store.sqlite.glossary import glossary_of
 from taiyaku.tm.store import Store
 
 
@@ -45,8 +46,8 @@ def test_set_status_and_unknown_id(store: Store) -> None:
     e = add_term(store, "習会", status="candidate")
     assert e.id is not None
     assert set_status(store, e.id, "forbidden").status == "forbidden"
-    edited = store.conn.execute("SELECT edited FROM terms WHERE id=?", (e.id,)).fetchone()[0]
-    assert edited == 1
+    state = glossary_of(store).state(e.id)
+    assert state is not None and state.edited
     with pytest.raises(InputError, match="no term with id 999"):
         set_status(store, 999, "approved")
     with pytest.raises(InputError):

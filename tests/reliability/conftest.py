@@ -8,7 +8,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from taiyaku.tm.store import Store, now_iso
+from taiyaku.tm.store import Store
 from taiyaku.tm.units import NewUnit, add_units
 
 from .support import TERMS, SeedContent, checkpoint, sentence_pairs
@@ -27,25 +27,10 @@ def _load_hooks() -> None:
 
 
 def _add_terms(store: Store) -> None:
-    try:
-        from taiyaku.glossary.store import add_term
-    except ImportError:
-        add_term = None
+    from taiyaku.glossary.store import add_term
+
     for ja, en in TERMS:
-        if add_term is not None:
-            add_term(store, ja, en, note=None, status="approved")
-            continue
-        now = now_iso()
-        cur = store.conn.execute(
-            "INSERT INTO terms(status, origin, created, updated) "
-            "VALUES ('approved', 'manual', ?, ?)",
-            (now, now),
-        )
-        for lang, text in (("ja", ja), ("en", en)):
-            store.conn.execute(
-                "INSERT INTO term_forms(term_id, lang, text, norm) VALUES (?, ?, ?, ?)",
-                (cur.lastrowid, lang, text, text.lower()),
-            )
+        add_term(store, ja, en, note=None, status="approved")
 
 
 def build_seed_db(path: Path, units: int = SEED_UNITS) -> SeedContent:

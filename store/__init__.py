@@ -1,0 +1,1 @@
+"""All persistence of taiyaku behind one typed interface (``taiyaku.store``)."""
