@@ -135,7 +135,9 @@ def render_entries(entries: Sequence[TermEntry]) -> str:
         ja_cells.append(main + (f" ({', '.join(others)})" if others else ""))
     w = min(max(_width(c) for c in ja_cells), 40)
     for e, ja in zip(entries, ja_cells, strict=True):
-        en = "; ".join(visible(f.text) for f in e.en) or "—"
+        # a form whose own status differs from its entry's says so (harbor [forbidden])
+        en = "; ".join(visible(f.text) + (f" [{f.status}]" if f.status not in (None, e.status)
+                                          else "") for f in e.en) or "—"
         lines.append(
             f"{e.id if e.id is not None else '-':>4}  {_pad(ja, w)}  {en}  {e.status}  "
             f"{e.score:.2f}  ×{e.frequency}"

@@ -621,11 +621,17 @@ def _find_form(entry: TermEntry, text: str) -> tuple[str, int]:
                      f"(its forms: {', '.join(visible(f.text) for f in (*entry.ja, *entry.en))})")
 
 
+def _promoted(f: TermForm) -> TermForm:
+    """A form that becomes its language's first: a synonym or variant becomes the main term
+    (an abbreviation stays one)."""
+    return dataclasses.replace(f, kind="term") if f.kind in ("synonym", "variant") else f
+
+
 def _preferred(forms: list[TermForm], text: str, lang: str) -> list[TermForm]:
     """*forms* with the form *text* first (added when missing), the others demoted."""
     i = _form_index(forms, lang, text)
     first = TermForm(text, lang) if i is None else forms.pop(i)
-    first = dataclasses.replace(first, kind="term") if first.kind == "synonym" else first
+    first = _promoted(first)
     return [first, *(_demoted(f) for f in forms)]
 
 
@@ -651,8 +657,8 @@ def _edited_entry(old: TermEntry, edit: TermEdit) -> TermEntry:
         lang, i = _find_form(dataclasses.replace(old, ja=tuple(forms["ja"]),
                                                  en=tuple(forms["en"])), text)
         del forms[lang][i]
-        if i == 0 and forms[lang] and forms[lang][0].kind == "synonym":
-            forms[lang][0] = dataclasses.replace(forms[lang][0], kind="term")
+        if i == 0 and forms[lang]:
+            forms[lang][0] = _promoted(forms[lang][0])
     for lang, first in (("ja", edit.ja), ("en", edit.en)):
         if first is not None:
             forms[lang] = _preferred(forms[lang], _clean(first, f"{lang} form"), lang)

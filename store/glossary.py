@@ -123,8 +123,8 @@ class GlossaryArea(Protocol):
         """Overwrite the fields of entry *term_id* with *entry*'s and its forms with *forms*.
 
         :param edited: set the edited mark to this (None: leave it)
-        :param evidence: replace the stored evidence (None: keep it, unless *entry* carries
-            segment ids, which then replace it)
+        :param evidence: replace the stored evidence (None: keep it; segment ids that
+            *entry* carries replace the stored ones)
         """
         ...
 

@@ -226,6 +226,9 @@ class SqliteGlossary:
                 origin: str, edited: bool | None = None,
                 evidence: dict[str, Any] | None = None) -> None:
         """Overwrite the fields and forms of entry *term_id*."""
+        if evidence is None and entry.evidence:
+            # new segment ids; the units and pairing found by extraction stay
+            evidence = {k: v for k, v in self.evidence(term_id).items() if k != "segments"}
         self.conn.execute(
             "UPDATE terms SET status=?, origin=?, pos=?, note=?, definition=?, context=?, "
             "sources=?, evidence=COALESCE(?, evidence), frequency=?, score=?, updated=?, "
