@@ -66,7 +66,8 @@ def test_add_and_get_round_trip_every_field_and_form(backend: Store) -> None:
         "noun", "house style", "a place for ships", "港湾の整備")
     assert e.sources == ("doc-a", "doc-b") and (e.frequency, e.score) == (4, 2.5)
     assert [(f.text, f.kind, f.status, f.reading, f.pos) for f in e.ja] == [
-        ("港湾", "term", None, "こうわん", "名詞"), ("みなと", "variant", "forbidden", "みなと", None)]
+        ("港湾", "term", None, "こうわん", "名詞"),
+        ("みなと", "variant", "forbidden", "みなと", None)]
     assert [(f.text, f.kind, f.status) for f in e.en] == [
         ("port", "term", None), ("harbor", "synonym", "candidate")]
     assert area.state(term_id) == EntryState("approved", "manual", True)
