@@ -177,6 +177,8 @@ def extract_terms(
     with store.atomic():
         replaced = delete_extracted_candidates(store)
         pj, pe = protected_keys(store)
+        # terms a person deleted stay deleted
+        pj |= glossary_of(store).dismissed("ja")
         kept = glossary_of(store).count(protected=True)
         stored: list[TermEntry] = []
         skipped: list[str] = []

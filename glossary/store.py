@@ -732,7 +732,8 @@ def edit_term(store: Store, term_id: int, edit: TermEdit) -> TermEntry:
 
 def delete_terms(store: Store, ids: Sequence[int]) -> list[TermEntry]:
     """Delete entries (with their forms and evidence) in one transaction; return them as they
-    were. Every id must exist, or nothing is deleted.
+    were. Every id must exist, or nothing is deleted. Their Japanese terms are remembered as
+    dismissed: term extraction does not propose them again (adding one by hand still works).
 
     :raises InputError: no id, or an unknown id
 
@@ -745,12 +746,15 @@ def delete_terms(store: Store, ids: Sequence[int]) -> list[TermEntry]:
     wanted = list(dict.fromkeys(ids))
     if not wanted:
         raise InputError("no term id given")
+    area = glossary_of(store)
     with store.atomic():
         entries = load_entries(store, wanted)
         missing = sorted(set(wanted) - {e.id for e in entries})
         if missing:
             raise _no_term(missing[0])
-        glossary_of(store).delete(wanted)
+        area.delete(wanted)
+        # a person deleted them: `terms extract` must not bring them back
+        area.dismiss("ja", (form_key(f) for e in entries for f in e.ja))
     return entries
 
 

@@ -10,7 +10,7 @@ Writes are not transactions of their own: the caller wraps them in ``store.atomi
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol
 
@@ -135,6 +135,15 @@ class GlossaryArea(Protocol):
 
     def delete(self, ids: Sequence[int]) -> int:
         """Remove these entries with their forms and evidence; return how many there were."""
+        ...
+
+    def dismiss(self, lang: str, keys: Iterable[str]) -> None:
+        """Remember that a person deleted the terms with these keys (of *lang*), so that
+        extraction does not propose them again."""
+        ...
+
+    def dismissed(self, lang: str) -> set[str]:
+        """Keys of the terms of *lang* a person deleted."""
         ...
 
     def delete_extracted_candidates(self) -> int:

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from taiyaku.core.errors import DamagedDatabaseError, StoreError
+from taiyaku.store.sqlite.glossary import m006_term_dismissed
 
 __all__ = ["Store", "default_db_path", "MIGRATIONS", "SCHEMA_VERSION", "DocumentInfo"]
 
@@ -191,7 +192,7 @@ def m005_unit_holders(conn: sqlite3.Connection) -> None:
 
 
 MIGRATIONS: list[Migration] = [m001_initial, m002_term_form_pos, m003_fuzzy_index,
-                               m004_fuzzy_tokens, m005_unit_holders]
+                               m004_fuzzy_tokens, m005_unit_holders, m006_term_dismissed]
 SCHEMA_VERSION = len(MIGRATIONS)
 #: the memory map a searching connection asks for (SQLite caps it at its compile-time limit)
 MMAP_BYTES = 1 << 31

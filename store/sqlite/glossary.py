@@ -8,7 +8,7 @@ queries, and what term extraction reads of the documents). Writes run inside the
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 from taiyaku.core.terms import TermEntry, TermForm
@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 
     from taiyaku.tm.store import Store
 
-__all__ = ["SqliteGlossary", "glossary_of"]
+__all__ = ["SqliteGlossary", "glossary_of", "m006_term_dismissed"]
 
 _ENTRY_COLS = (
     "id, status, origin, pos, note, definition, context, sources, evidence, frequency, score"
@@ -66,6 +66,15 @@ def _evidence_json(entry: TermEntry, extra: dict[str, Any] | None) -> str | None
     if extra:
         data.update(extra)
     return _dumps(data)
+
+
+def m006_term_dismissed(conn: sqlite3.Connection) -> None:
+    """Terms a person deleted: their keys, so that term extraction does not propose them
+    again (a deletion is a human decision that no machine undoes)."""
+    conn.execute(
+        "CREATE TABLE term_dismissed (lang TEXT NOT NULL, norm TEXT NOT NULL, "
+        "created TEXT NOT NULL, PRIMARY KEY (lang, norm)) WITHOUT ROWID"
+    )
 
 
 def _column(column: str) -> str:
@@ -259,6 +268,18 @@ class SqliteGlossary:
             self.conn.execute(f"DELETE FROM term_forms WHERE term_id IN ({marks})", part)
             gone += self.conn.execute(f"DELETE FROM terms WHERE id IN ({marks})", part).rowcount
         return gone
+
+    def dismiss(self, lang: str, keys: Iterable[str]) -> None:
+        """Remember that a person deleted the terms with these keys."""
+        now = _now()
+        self.conn.executemany(
+            "INSERT OR IGNORE INTO term_dismissed(lang, norm, created) VALUES (?, ?, ?)",
+            [(lang, k, now) for k in dict.fromkeys(keys)])
+
+    def dismissed(self, lang: str) -> set[str]:
+        """Keys of the terms of *lang* a person deleted."""
+        return {str(r[0]) for r in self.conn.execute(
+            "SELECT norm FROM term_dismissed WHERE lang = ?", (lang,))}
 
     def delete_extracted_candidates(self) -> int:
         """Remove the unprotected entries of a previous extraction."""

@@ -323,3 +323,32 @@ def test_cli_add_edit_merge_delete(tmp_path: Path) -> None:
     assert code == 1 and "no term with id 2" in out
     code, out = run("terms", "delete", "1", "--json")
     assert code == 0 and [e["id"] for e in json.loads(out)] == [1]
+
+
+def test_extraction_does_not_bring_back_a_deleted_term(
+    store: Store, bilingual: Callable[..., int], analyzer: object
+) -> None:
+    from taiyaku.glossary.extract import extract_terms
+
+    bilingual(store, "pair", [
+        ("米国は輸出規制を強化した。", "The U.S. tightened export controls."),
+        ("中国は輸出規制に反発した。", "China protested the export controls."),
+        ("輸出規制の影響が広がる。", "The impact of export controls spreads."),
+        ("輸出規制と関税の影響が続く。", "Export controls and tariffs weigh."),
+        ("関税の影響は大きい。", "Tariffs weigh heavily."),
+    ])
+    extract_terms(store, analyzer=analyzer)  # type: ignore[arg-type]
+    first = {e.ja[0].text: e.id for e in iter_entries(store) if e.ja}
+    assert "輸出規制" in first
+    delete_terms(store, [first["輸出規制"] or 0])
+    extract_terms(store, analyzer=analyzer)  # type: ignore[arg-type]
+    again = {e.ja[0].text for e in iter_entries(store) if e.ja}
+    assert again == set(first) - {"輸出規制"}
+    # without the deletion, the same run finds it again
+    with Store.open(":memory:") as fresh:
+        bilingual(fresh, "pair", [("輸出規制が続く。", "Export controls continue."),
+                                  ("輸出規制の影響。", "The impact of export controls.")])
+        extract_terms(fresh, analyzer=analyzer)  # type: ignore[arg-type]
+        assert "輸出規制" in {e.ja[0].text for e in iter_entries(fresh) if e.ja}
+    # a person may still add it by hand
+    assert add_term(store, "輸出規制", "export controls").status == "approved"
