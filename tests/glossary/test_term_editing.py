@@ -245,17 +245,22 @@ def test_merge_refusals_change_nothing(store: Store, ids: list[int], message: st
 
 
 # -- human decisions stand -----------------------------------------------------------------------
+#: a small aligned article in which extraction finds 輸出規制 = export controls
+PAIRS = [
+    ("米国は輸出規制を強化した。", "The U.S. tightened export controls."),
+    ("中国は輸出規制に反発した。", "China protested the export controls."),
+    ("輸出規制の影響が広がる。", "The impact of export controls spreads."),
+    ("輸出規制と関税の影響が続く。", "Export controls and tariffs weigh."),
+    ("関税の影響は大きい。", "Tariffs weigh heavily."),
+]
+
 
 def test_extraction_never_undoes_an_edit(
     store: Store, bilingual: Callable[..., int], analyzer: object
 ) -> None:
     from taiyaku.glossary.extract import extract_terms
 
-    bilingual(store, "pair", [
-        ("米国は輸出規制を強化した。", "The U.S. tightened export controls."),
-        ("中国は輸出規制に反発した。", "China protested the export controls."),
-        ("輸出規制の影響が広がる。", "The impact of export controls spreads."),
-    ])
+    bilingual(store, "pair", PAIRS[:3])
     extract_terms(store, analyzer=analyzer)  # type: ignore[arg-type]
     found = [e for e in iter_entries(store) if e.ja and e.ja[0].text == "輸出規制"]
     assert found and found[0].id is not None
@@ -330,13 +335,7 @@ def test_extraction_does_not_bring_back_a_deleted_term(
 ) -> None:
     from taiyaku.glossary.extract import extract_terms
 
-    bilingual(store, "pair", [
-        ("米国は輸出規制を強化した。", "The U.S. tightened export controls."),
-        ("中国は輸出規制に反発した。", "China protested the export controls."),
-        ("輸出規制の影響が広がる。", "The impact of export controls spreads."),
-        ("輸出規制と関税の影響が続く。", "Export controls and tariffs weigh."),
-        ("関税の影響は大きい。", "Tariffs weigh heavily."),
-    ])
+    bilingual(store, "pair", PAIRS)
     extract_terms(store, analyzer=analyzer)  # type: ignore[arg-type]
     first = {e.ja[0].text: e.id for e in iter_entries(store) if e.ja}
     assert "輸出規制" in first
