@@ -145,6 +145,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     size = args.size or (100_000 if args.quick else 1_000_000)
 
+    from taiyaku.store.sqlite.glossary import glossary_of
     from taiyaku.tm.pretranslate import PretranslateOptions, pretranslate_file
     from taiyaku.tm.store import SCHEMA_VERSION, Store
 
@@ -160,9 +161,10 @@ def main(argv: list[str] | None = None) -> int:
 
     store = Store.open(db)
     units = store.conn.execute("SELECT count(*) FROM units").fetchone()[0]
-    if not store.conn.execute("SELECT count(*) FROM terms").fetchone()[0]:
+    glossary = glossary_of(store)
+    if not glossary.count():
         add_glossary(store)
-    terms = store.conn.execute("SELECT count(*) FROM terms").fetchone()[0]
+    terms = glossary.count()
     # Two runs: the first reads the database from wherever the page cache left it (cold
     # after a reboot, when the TM was built by an earlier run); the second is the steady
     # state the target is judged on. Both are printed.

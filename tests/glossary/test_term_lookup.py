@@ -79,7 +79,8 @@ def test_search_loads_neither_sudachi_nor_polars(tmp_path: Path) -> None:
     _glossary(s)
     s.close()
     code = (
-        "import sys; from tm.store import Store; from glossary.lookup import search_terms;"
+        "import sys; from taiyaku.tm.store import Store;"
+        "from taiyaku.glossary.lookup import search_terms;"
         f"s = Store.open({str(db)!r}); r = search_terms(s, 'せんりゃく');"
         "assert r and r[0].ja[0].text == '戦略的曖昧さ';"
         "print(sorted(m for m in ('sudachipy', 'polars') if m in sys.modules))"
