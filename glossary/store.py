@@ -308,7 +308,8 @@ def add_or_update_term(
             now = old.status
             ja_forms = old.ja
             others = [f for f in old.en if en_key(f.text) != en_key(new_en.text)]
-            en_forms = [*others, _demoted(_with_status(new_en, "forbidden", now))] \
+            en_forms = [_promoted(others[0]), *others[1:],
+                        _demoted(_with_status(new_en, "forbidden", now))] \
                 if others else [_with_status(new_en, "forbidden", now)]
         else:
             now = status

@@ -86,6 +86,14 @@ def test_add_existing_term_without_english_approves_the_term_not_the_machine_pai
     e = add_term(store, "日米同盟")
     assert e.id == term_id and e.status == "approved"
     assert _effective(e)["U.S. Japan"] == "candidate"
+    # and pre-translation offers that English as what it is: a candidate
+    from taiyaku.tm.pretranslate import TermFound
+
+    class Hit:
+        start, end, surface, entry = 0, 4, "日米同盟", e
+
+    found = TermFound.from_hit(Hit())
+    assert (found.en, found.status) == ("U.S. Japan", "candidate")
 
 
 def test_adding_a_form_leaves_a_forbidden_form_forbidden(store: Store, tmp_path: Path) -> None:
@@ -111,6 +119,12 @@ def test_forbidding_a_translation_of_a_known_term_forbids_that_form_only(store: 
     assert e.status == "approved"
     assert _effective(e) == {"港湾": "approved", "port": "approved", "harbour": "forbidden"}
     assert e.en[0].text == "port"
+    # forbidding the preferred English: the next form becomes the main term
+    e = add_term(store, "港湾", "harbor")
+    e = add_term(store, "港湾", "harbor", status="forbidden")
+    assert [(f.text, f.kind, f.status or e.status) for f in e.en] == [
+        ("port", "term", "approved"), ("harbour", "synonym", "forbidden"),
+        ("harbor", "synonym", "forbidden")]
 
 
 def test_set_status_keeps_the_status_of_forms_that_have_their_own(store: Store) -> None:
