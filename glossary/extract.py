@@ -146,7 +146,7 @@ def extract_terms(
 
     Runs in one transaction. The candidates of an earlier run are replaced; approved,
     forbidden, imported, hand-added and hand-edited entries are never touched, and a
-    candidate whose term they already hold is not stored again.
+    candidate whose term they already hold, or that a person deleted, is not stored again.
 
     >>> from taiyaku.tm.store import Store
     >>> s = Store.open(":memory:")
