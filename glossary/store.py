@@ -231,16 +231,20 @@ class TermAdded:
 
     :ivar existed: the Japanese term was already the preferred term of this entry
     :ivar previous_en: the entry's preferred English before (None: it had none)
+    :ivar also_in: other entries that list the Japanese term among their forms (a
+        candidate may have taken it as a variant): left as they are, named so the user can
+        edit or merge them
     """
 
     entry: TermEntry
     existed: bool
     previous_en: str | None = None
+    also_in: tuple[int, ...] = ()
 
     def to_json(self) -> dict[str, object]:
-        """The entry's JSON plus ``existed`` and ``previous_en``."""
+        """The entry's JSON plus ``existed``, ``previous_en`` and ``also_in``."""
         return {**self.entry.to_json(), "existed": self.existed,
-                "previous_en": self.previous_en}
+                "previous_en": self.previous_en, "also_in": list(self.also_in)}
 
     def summary(self) -> str:
         """One line for the terminal."""
@@ -250,11 +254,17 @@ class TermAdded:
         ja = visible(e.ja[0].text) if e.ja else ""
         en = visible(e.en[0].text) if e.en else ""
         if not self.existed:
-            return f"added term {e.id}: {ja} = {en}"
-        line = f"{ja} already exists as term {e.id}: updated it ({e.status})"
-        if e.en and self.previous_en is not None and self.previous_en != e.en[0].text:
-            line += (f"; preferred English is now {en!r} "
-                     f"({visible(self.previous_en)!r} kept as a variant)")
+            line = f"added term {e.id}: {ja} = {en}"
+        else:
+            line = f"{ja} already exists as term {e.id}: updated it ({e.status})"
+            if e.en and self.previous_en is not None and self.previous_en != e.en[0].text:
+                line += (f"; preferred English is now {en!r} "
+                         f"({visible(self.previous_en)!r} kept as a variant)")
+        if self.also_in:
+            ids = ", ".join(str(i) for i in self.also_in)
+            line += (f"; {ja} is also a form of term{'s' if len(self.also_in) > 1 else ''} "
+                     f"{ids} (left as {'they are' if len(self.also_in) > 1 else 'it is'}: "
+                     "taiyaku terms edit / merge)")
         return line
 
 
@@ -296,9 +306,12 @@ def add_or_update_term(
     area = glossary_of(store)
     with store.atomic():
         existing = find_entry_id(store, entry)
+        holders = area.match_forms("norm", "ja", ja_key(ja), "exact")
         if existing is None:
             term_id = insert_entry(store, entry, origin="manual", edited=True, analyzer=analyzer)
-            return TermAdded(get_entry(store, term_id), False)
+            return TermAdded(get_entry(store, term_id), False,
+                             also_in=tuple(sorted(set(holders))))
+        also_in = tuple(sorted(set(holders) - {existing}))
         old = get_entry(store, existing)
         state = area.state(existing)
         assert state is not None
@@ -328,7 +341,7 @@ def add_or_update_term(
             note=note if note is not None else old.note)
         replace_entry(store, existing, merged, origin="manual" if state.origin == "extracted"
                       else state.origin, analyzer=analyzer, edited=True)
-        return TermAdded(get_entry(store, existing), True, previous)
+        return TermAdded(get_entry(store, existing), True, previous, also_in)
 
 
 def add_term(

@@ -14,7 +14,7 @@ from taiyaku.cli import cli
 from taiyaku.core.terms import TermEntry, TermForm
 from taiyaku.exports import xliff
 from taiyaku.glossary.lookup import search_terms
-from taiyaku.glossary.store import add_term, insert_entry
+from taiyaku.glossary.store import add_or_update_term, add_term, insert_entry
 from taiyaku.tm.pretranslate import PretranslateOptions, pretranslate_file
 from taiyaku.tm.store import Store
 
@@ -42,6 +42,14 @@ def glossary(store: Store) -> Store:
     add_term(store, "フェンタニル", "fentanyl")
     add_term(store, "財務長官", "Treasury Secretary")
     return store
+
+
+def test_terms_add_names_the_candidate_that_lists_the_term_as_a_variant(store: Store) -> None:
+    candidate = _candidate(store, "米中首脳会談", "川習会")
+    done = add_or_update_term(store, "川習会", "Trump–Xi summit")
+    assert not done.existed and done.also_in == (candidate,)
+    assert f"also a form of term {candidate}" in done.summary()
+    assert done.to_json()["also_in"] == [candidate]
 
 
 def test_terms_search_ranks_the_approved_entry_before_the_candidate(glossary: Store) -> None:
