@@ -403,7 +403,8 @@ class ImportOutcome:
     :ivar action: one of :data:`IMPORT_ACTIONS`
     :ivar term_id: the stored entry it became or went into
     :ivar forms_added: forms (``"lang:text"``) added to an existing entry
-    :ivar kept: fields of a protected entry the file would have changed (left as they are)
+    :ivar kept: fields of a protected entry the file would have changed (left as they are),
+        and ``removed form lang:text`` for a form a person removed that the file has
     """
 
     action: str
@@ -524,7 +525,8 @@ def import_entries(store: Store, entries: Iterable[TermEntry]) -> list[ImportOut
     - a stored entry that is approved, forbidden, added by hand or edited is protected: it
       keeps its status, fields and forms; the file can only add forms it lacks (each with
       the status the file gives it, so a candidate translation is not approved by the
-      import): ``merged``; a file that differs only in what is kept is ``skipped``;
+      import): ``merged``; a file that differs only in what is kept is ``skipped``; a form a
+      person removed from the entry (``terms edit --remove``) is not added back;
     - an unreviewed stored entry takes the file's status and fields (empty cells keep what
       was there) and gains its forms: ``updated``;
     - an entry already stored as it is in the file is ``unchanged``.
@@ -564,7 +566,18 @@ def import_entries(store: Store, entries: Iterable[TermEntry]) -> list[ImportOut
         assert state is not None
         origin = state.origin
         protected = state.status != "candidate" or origin == "manual" or state.edited
+        refused: list[str] = []
+        if protected:
+            # a form a person removed from this entry stays removed
+            gone = area.removed(old.id)
+            if gone:
+                refused = [f"removed form {f.lang}:{f.text.strip()}" for f in (*entry.ja,
+                           *entry.en) if (f.lang, form_key(f)) in gone]
+                entry = dataclasses.replace(
+                    entry, ja=tuple(f for f in entry.ja if ("ja", form_key(f)) not in gone),
+                    en=tuple(f for f in entry.en if ("en", form_key(f)) not in gone))
         merged, added, kept = _merged_entry(old, entry, protected)
+        kept += refused
         if (protected and not added) or merged == old:
             # a protected entry is written only when it gains forms
             action = "skipped" if kept else "unchanged"
@@ -741,6 +754,11 @@ def edit_term(store: Store, term_id: int, edit: TermEdit) -> TermEntry:
         state = area.state(term_id)
         assert state is not None
         replace_entry(store, term_id, new, origin=state.origin, edited=True)
+        before = {(f.lang, form_key(f)) for f in (*old.ja, *old.en)}
+        after = {(f.lang, form_key(f)) for f in (*new.ja, *new.en)}
+        # forms removed by hand are not added back by an import; given back, they may be
+        area.note_removed(term_id, before - after)
+        area.forget_removed(term_id, after)
     return get_entry(store, term_id)
 
 

@@ -146,6 +146,19 @@ class GlossaryArea(Protocol):
         """Keys of the terms of *lang* a person deleted."""
         ...
 
+    def note_removed(self, term_id: int, forms: Iterable[tuple[str, str]]) -> None:
+        """Remember that a person removed these (lang, key) forms from entry *term_id*, so
+        that an import does not add them to it again."""
+        ...
+
+    def forget_removed(self, term_id: int, forms: Iterable[tuple[str, str]]) -> None:
+        """A person gave entry *term_id* these (lang, key) forms back."""
+        ...
+
+    def removed(self, term_id: int) -> set[tuple[str, str]]:
+        """(lang, key) of the forms a person removed from entry *term_id*."""
+        ...
+
     def delete_extracted_candidates(self) -> int:
         """Remove the unprotected entries (see :attr:`EntryState.protected`) a previous
         extraction stored; return how many."""

@@ -69,11 +69,17 @@ def _evidence_json(entry: TermEntry, extra: dict[str, Any] | None) -> str | None
 
 
 def m006_term_dismissed(conn: sqlite3.Connection) -> None:
-    """Terms a person deleted: their keys, so that term extraction does not propose them
-    again (a deletion is a human decision that no machine undoes)."""
+    """What a person removed, so that no machine brings it back (a removal is a human
+    decision): the keys of deleted terms (term extraction does not propose them again), and
+    the forms removed from an entry (an import does not add them to it again)."""
     conn.execute(
         "CREATE TABLE term_dismissed (lang TEXT NOT NULL, norm TEXT NOT NULL, "
         "created TEXT NOT NULL, PRIMARY KEY (lang, norm)) WITHOUT ROWID"
+    )
+    conn.execute(
+        "CREATE TABLE term_removed_forms (term_id INTEGER NOT NULL REFERENCES terms(id) "
+        "ON DELETE CASCADE, lang TEXT NOT NULL, norm TEXT NOT NULL, created TEXT NOT NULL, "
+        "PRIMARY KEY (term_id, lang, norm)) WITHOUT ROWID"
     )
 
 
@@ -266,6 +272,8 @@ class SqliteGlossary:
             part = list(ids[start : start + _BATCH])
             marks = ",".join("?" * len(part))
             self.conn.execute(f"DELETE FROM term_forms WHERE term_id IN ({marks})", part)
+            self.conn.execute(
+                f"DELETE FROM term_removed_forms WHERE term_id IN ({marks})", part)
             gone += self.conn.execute(f"DELETE FROM terms WHERE id IN ({marks})", part).rowcount
         return gone
 
@@ -280,6 +288,24 @@ class SqliteGlossary:
         """Keys of the terms of *lang* a person deleted."""
         return {str(r[0]) for r in self.conn.execute(
             "SELECT norm FROM term_dismissed WHERE lang = ?", (lang,))}
+
+    def note_removed(self, term_id: int, forms: Iterable[tuple[str, str]]) -> None:
+        """Remember that a person removed these (lang, key) forms from entry *term_id*."""
+        now = _now()
+        self.conn.executemany(
+            "INSERT OR IGNORE INTO term_removed_forms(term_id, lang, norm, created) "
+            "VALUES (?, ?, ?, ?)", [(term_id, lang, k, now) for lang, k in dict.fromkeys(forms)])
+
+    def forget_removed(self, term_id: int, forms: Iterable[tuple[str, str]]) -> None:
+        """A person gave entry *term_id* these (lang, key) forms back."""
+        self.conn.executemany(
+            "DELETE FROM term_removed_forms WHERE term_id = ? AND lang = ? AND norm = ?",
+            [(term_id, lang, k) for lang, k in dict.fromkeys(forms)])
+
+    def removed(self, term_id: int) -> set[tuple[str, str]]:
+        """(lang, key) of the forms a person removed from entry *term_id*."""
+        return {(str(a), str(b)) for a, b in self.conn.execute(
+            "SELECT lang, norm FROM term_removed_forms WHERE term_id = ?", (term_id,))}
 
     def delete_extracted_candidates(self) -> int:
         """Remove the unprotected entries of a previous extraction."""

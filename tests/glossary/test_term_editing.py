@@ -365,3 +365,20 @@ def test_extraction_does_not_bring_back_a_deleted_term(
         assert "輸出規制" in {e.ja[0].text for e in iter_entries(fresh) if e.ja}
     # a person may still add it by hand
     assert add_term(store, "輸出規制", "export controls").status == "approved"
+
+
+def test_import_does_not_add_back_a_form_removed_by_hand(store: Store, tmp_path: Path) -> None:
+    term_id = _machine_entry(store, "日米同盟", "U.S. Japan")
+    e = edit_term(store, term_id, TermEdit(en="U.S.–Japan alliance", remove=("U.S. Japan",)))
+    src = tmp_path / "client.csv"
+    src.write_text("ja,en,en_variants\n日米同盟,U.S.–Japan alliance,U.S. Japan; Japan-U.S. "
+                   "alliance\n", encoding="utf-8")
+    result = import_glossary(store, src)
+    after = get_entry(store, term_id)
+    assert [f.text for f in after.en] == ["U.S.–Japan alliance", "Japan-U.S. alliance"]
+    (outcome,) = result.outcomes
+    assert outcome.action == "merged" and "removed form en:U.S. Japan" in outcome.kept
+    # given back by hand, the form is the user's again: an import may bring it
+    edit_term(store, term_id, TermEdit(add_en=("U.S. Japan",)))
+    assert glossary_of(store).removed(term_id) == set()
+    assert e.id == term_id

@@ -230,3 +230,20 @@ def test_what_extraction_reads(backend: Store, tmp_path: Path) -> None:
                      (-uid, doc, "en", "Ports are built.", uid)]
     # segments come first, each document's in order
     assert texts.index(segs[-1]) < len(segs)
+
+
+def test_what_a_person_removed_is_remembered(backend: Store) -> None:
+    area = _area(backend)
+    term_id = _add(backend, _kf("港湾", "ja"), _kf("port", "en"))
+    other = _add(backend, _kf("港", "ja"))
+    with backend.atomic():
+        area.dismiss("ja", ["今回", "今回", "問題"])
+        area.note_removed(term_id, [("en", "harbor"), ("en", "harbour")])
+        area.note_removed(other, [("en", "harbor")])
+    assert area.dismissed("ja") == {"今回", "問題"} and area.dismissed("en") == set()
+    with backend.atomic():
+        area.forget_removed(term_id, [("en", "harbour"), ("en", "never")])
+    assert area.removed(term_id) == {("en", "harbor")}
+    with backend.atomic():
+        area.delete([term_id])
+    assert area.removed(term_id) == set() and area.removed(other) == {("en", "harbor")}
