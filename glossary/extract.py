@@ -26,11 +26,10 @@ from taiyaku.glossary.extract_ja import JaCandidate, SegmentText, extract_ja, is
 from taiyaku.glossary.keys import display_singular, en_key, ja_key
 from taiyaku.glossary.pairing import Gloss, Pair, associate, find_glosses, transliterates
 from taiyaku.glossary.store import delete_extracted_candidates, insert_entry, protected_keys
-from taiyaku.store.sqlite.glossary import glossary_of
 
 if TYPE_CHECKING:
     from taiyaku.core.japanese import Analyzer
-    from taiyaku.tm.store import Store
+    from taiyaku.store.interface import Store
 
 __all__ = ["ExtractOptions", "ExtractResult", "extract_terms"]
 
@@ -115,26 +114,32 @@ class _Draft:
 def _load_segments(store: Store) -> tuple[list[SegmentText], list[SegmentText], dict[int, str]]:
     """JA and EN running-text segments (documents without segments give their units),
     each text once per document, and the document names."""
-    area = glossary_of(store)
-    names = area.document_names()
+    names = {d.id: d.name for d in store.documents.all()}
     ja: list[SegmentText] = []
     en: list[SegmentText] = []
     seen: set[tuple[int, str, str]] = set()
-    for t in area.source_texts():
-        if t.id < 0:
+    with_segments: set[int] = set()
+    for doc_id in names:
+        for t in store.segments.of_document(doc_id):
+            with_segments.add(doc_id)
+            if t.kind in SKIP_KINDS:
+                continue
+            key = (doc_id, t.lang, normalize(t.text))
+            if key in seen:
+                continue
+            seen.add(key)
+            seg = SegmentText(t.id, doc_id, t.text, t.unit_id, heading=t.kind == "heading")
+            (ja if t.lang == "ja" else en).append(seg)
+    if len(with_segments) < len(names):
+        for u in store.units.iterate():
+            if u.doc_id in with_segments:
+                continue
             # a unit of a document without segments (a TMX import): the unit is the text
-            if t.text.strip():
-                (ja if t.lang == "ja" else en).append(
-                    SegmentText(t.id, t.doc_id, t.text, t.unit_id))
-            continue
-        if t.kind in SKIP_KINDS:
-            continue
-        key = (t.doc_id, t.lang, normalize(t.text))
-        if key in seen:
-            continue
-        seen.add(key)
-        seg = SegmentText(t.id, t.doc_id, t.text, t.unit_id, heading=t.kind == "heading")
-        (ja if t.lang == "ja" else en).append(seg)
+            # (a negative id marks it as a unit, not a segment)
+            if u.ja.strip():
+                ja.append(SegmentText(-u.id, u.doc_id, u.ja, u.id))
+            if u.en.strip():
+                en.append(SegmentText(-u.id, u.doc_id, u.en, u.id))
     return ja, en, names
 
 
@@ -148,8 +153,8 @@ def extract_terms(
     forbidden, imported, hand-added and hand-edited entries are never touched, and a
     candidate whose term they already hold, or that a person deleted, is not stored again.
 
-    >>> from taiyaku.tm.store import Store
-    >>> s = Store.open(":memory:")
+    >>> from taiyaku.store import open_store
+    >>> s = open_store(":memory:")
     >>> extract_terms(s).summary().splitlines()[0][:31]
     'extracted 0 candidate terms fro'
     """
@@ -174,12 +179,12 @@ def extract_terms(
     drafts = _build(ja_cands, en_cands, glosses, pairs, ja_segs, analyzer, options)
     entries = _finish(drafts, texts, names, options)
 
-    with store.atomic():
+    with store.transaction():
         replaced = delete_extracted_candidates(store)
         pj, pe = protected_keys(store)
         # terms a person deleted stay deleted
-        pj |= glossary_of(store).dismissed("ja")
-        kept = glossary_of(store).count(protected=True)
+        pj |= store.glossary.dismissed("ja")
+        kept = store.glossary.count(protected=True)
         stored: list[TermEntry] = []
         skipped: list[str] = []
         for entry, evidence in entries:

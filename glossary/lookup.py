@@ -13,13 +13,12 @@ from taiyaku.core.printable import visible
 from taiyaku.core.terms import usable_en
 from taiyaku.glossary.keys import en_key, is_kana, ja_key, reading_key, singular
 from taiyaku.glossary.store import iter_entries
-from taiyaku.store.sqlite.glossary import glossary_of
 
 if TYPE_CHECKING:
     from taiyaku.core.japanese import Analyzer
     from taiyaku.core.terms import TermEntry
     from taiyaku.store.glossary import GlossaryArea
-    from taiyaku.tm.store import Store
+    from taiyaku.store.interface import Store
 
 __all__ = ["search_terms", "render_entries", "TermIndex", "TermHit", "choose_hits"]
 
@@ -73,8 +72,8 @@ def search_terms(store: Store, query: str, *, limit: int = 10) -> list[TermEntry
     queries are compared with the readings stored with each Japanese form.
 
     >>> from taiyaku.glossary.store import add_term
-    >>> from taiyaku.tm.store import Store
-    >>> s = Store.open(":memory:")
+    >>> from taiyaku.store import open_store
+    >>> s = open_store(":memory:")
     >>> _ = add_term(s, "戦略的曖昧さ", "strategic ambiguity")
     >>> _ = add_term(s, "レアアース", "rare earth")
     >>> [e.ja[0].text for e in search_terms(s, "せんりゃく")]
@@ -85,7 +84,7 @@ def search_terms(store: Store, query: str, *, limit: int = 10) -> list[TermEntry
     q = normalize(query)
     if not q:
         return []
-    area = glossary_of(store)
+    area = store.glossary
     found: dict[int, tuple[int, float]] = {}
     if has_japanese(q):
         kana = is_kana(q)
@@ -187,8 +186,8 @@ class TermIndex:
 
     >>> from taiyaku.glossary.store import add_term
     >>> from taiyaku.core.japanese import Analyzer
-    >>> from taiyaku.tm.store import Store
-    >>> s = Store.open(":memory:")
+    >>> from taiyaku.store import open_store
+    >>> s = open_store(":memory:")
     >>> _ = add_term(s, "輸出規制", "export controls")
     >>> index = TermIndex.load(s, Analyzer())
     >>> [(h.surface, h.start) for h in index.find("中国が輸出規制を発表")]

@@ -15,11 +15,10 @@ from taiyaku.core.errors import InputError
 from taiyaku.core.terms import FORM_KINDS, STATUSES, TermEntry, TermForm
 from taiyaku.glossary.keys import en_key, ja_key, reading_key
 from taiyaku.store.glossary import KeyedForm
-from taiyaku.store.sqlite.glossary import glossary_of
 
 if TYPE_CHECKING:
     from taiyaku.core.japanese import Analyzer
-    from taiyaku.tm.store import Store
+    from taiyaku.store.interface import Store
 
 __all__ = [
     "list_terms", "add_term", "add_or_update_term", "TermAdded", "set_status", "get_entry",
@@ -46,7 +45,7 @@ def _no_term(term_id: int) -> InputError:
 
 def load_entries(store: Store, ids: Sequence[int]) -> list[TermEntry]:
     """Entries with these ids, in the order given (missing ids are skipped)."""
-    return glossary_of(store).get(ids)
+    return store.glossary.get(ids)
 
 
 def get_entry(store: Store, term_id: int) -> TermEntry:
@@ -54,8 +53,8 @@ def get_entry(store: Store, term_id: int) -> TermEntry:
 
     :raises InputError: no entry has this id
 
-    >>> from taiyaku.tm.store import Store
-    >>> s = Store.open(":memory:")
+    >>> from taiyaku.store import open_store
+    >>> s = open_store(":memory:")
     >>> e = add_term(s, "台湾有事", "Taiwan contingency")
     >>> get_entry(s, e.id).en[0].text
     'Taiwan contingency'
@@ -69,30 +68,30 @@ def get_entry(store: Store, term_id: int) -> TermEntry:
 def list_terms(store: Store, *, status: str | None = None, limit: int = 50) -> list[TermEntry]:
     """The glossary, best first (score, then frequency, then id).
 
-    >>> from taiyaku.tm.store import Store
-    >>> s = Store.open(":memory:")
+    >>> from taiyaku.store import open_store
+    >>> s = open_store(":memory:")
     >>> _ = add_term(s, "川習会")
     >>> [e.ja[0].text for e in list_terms(s)]
     ['川習会']
     """
     if status is not None:
         _check_status(status)
-    area = glossary_of(store)
+    area = store.glossary
     return area.get(area.ranked_ids(status=status, limit=limit))
 
 
 def iter_entries(store: Store, *, status: str | None = None) -> Iterator[TermEntry]:
     """Every entry (best first), loaded in batches; for exports.
 
-    >>> from taiyaku.tm.store import Store
-    >>> s = Store.open(":memory:")
+    >>> from taiyaku.store import open_store
+    >>> s = open_store(":memory:")
     >>> _ = add_term(s, "戦後秩序", "post-war order")
     >>> [e.en[0].text for e in iter_entries(s, status="approved")]
     ['post-war order']
     """
     if status is not None:
         _check_status(status)
-    area = glossary_of(store)
+    area = store.glossary
     ids = area.ranked_ids(status=status)
     for start in range(0, len(ids), 500):
         yield from area.get(ids[start : start + 500])
@@ -140,7 +139,7 @@ def insert_entry(
         (units, pairing method and confidence)
     """
     _check_status(entry.status)
-    return glossary_of(store).add(entry, _entry_forms(entry, analyzer),
+    return store.glossary.add(entry, _entry_forms(entry, analyzer),
                                   origin=origin or entry.origin, edited=edited,
                                   evidence=evidence)
 
@@ -154,7 +153,7 @@ def replace_entry(
     :param edited: set the entry's edited mark to this (None: leave it as it is)
     """
     _check_status(entry.status)
-    glossary_of(store).replace(term_id, entry, _entry_forms(entry, analyzer), origin=origin,
+    store.glossary.replace(term_id, entry, _entry_forms(entry, analyzer), origin=origin,
                                edited=edited)
 
 
@@ -163,9 +162,9 @@ def find_entry_id(store: Store, entry: TermEntry) -> int | None:
     Japanese) has the same key as *entry*'s, or None."""
     if entry.ja:
         # An EN-only entry matches only entries without Japanese.
-        found = glossary_of(store).preferred_matches("ja", ja_key(entry.ja[0].text))
+        found = store.glossary.preferred_matches("ja", ja_key(entry.ja[0].text))
     elif entry.en:
-        found = glossary_of(store).preferred_matches("en", en_key(entry.en[0].text),
+        found = store.glossary.preferred_matches("en", en_key(entry.en[0].text),
                                                      without_ja=True)
     else:
         return None
@@ -181,12 +180,12 @@ def upsert_entries(
     no Japanese); a match is overwritten with all the fields of the new entry, else a new row
     is inserted. Japanese forms without a reading get one from Sudachi.
 
-    >>> from taiyaku.tm.store import Store
-    >>> s = Store.open(":memory:")
-    >>> with s.atomic():
+    >>> from taiyaku.store import open_store
+    >>> s = open_store(":memory:")
+    >>> with s.transaction():
     ...     upsert_entries(s, [TermEntry(ja=(TermForm("台湾有事", "ja"),), status="approved")])
     1
-    >>> with s.atomic():
+    >>> with s.transaction():
     ...     upsert_entries(s, [TermEntry(ja=(TermForm("台湾有事", "ja"),),
     ...                                  en=(TermForm("Taiwan contingency", "en"),))])
     1
@@ -197,7 +196,7 @@ def upsert_entries(
         raise InputError(f"unknown term origin {origin!r}")
     analyzer: Analyzer | None = None
     count = 0
-    with store.atomic():
+    with store.transaction():
         for entry in entries:
             if not entry.ja and not entry.en:
                 continue
@@ -284,9 +283,9 @@ def add_or_update_term(
 
     :raises InputError: empty term or unknown status
 
-    >>> from taiyaku.tm.store import Store
-    >>> s = Store.open(":memory:")
-    >>> with s.atomic():
+    >>> from taiyaku.store import open_store
+    >>> s = open_store(":memory:")
+    >>> with s.transaction():
     ...     _ = insert_entry(s, TermEntry(ja=(TermForm("日米同盟", "ja"),),
     ...                                   en=(TermForm("U.S. Japan", "en"),)))
     >>> done = add_or_update_term(s, "日米同盟", "U.S.–Japan alliance")
@@ -303,8 +302,8 @@ def add_or_update_term(
     new_en = TermForm(en.strip(), "en") if en and en.strip() else None
     entry = TermEntry(ja=(TermForm(ja, "ja"),), en=(new_en,) if new_en else (), status=status,
                       note=note, origin="manual")
-    area = glossary_of(store)
-    with store.atomic():
+    area = store.glossary
+    with store.transaction():
         existing = find_entry_id(store, entry)
         holders = area.match_forms("norm", "ja", ja_key(ja), "exact")
         if existing is None:
@@ -352,8 +351,8 @@ def add_term(
 
     :raises InputError: empty term or unknown status
 
-    >>> from taiyaku.tm.store import Store
-    >>> s = Store.open(":memory:")
+    >>> from taiyaku.store import open_store
+    >>> s = open_store(":memory:")
     >>> e = add_term(s, "戦略的曖昧さ", "strategic ambiguity", note="US policy on Taiwan")
     >>> e.ja[0].reading, e.status, e.origin
     ('せんりゃくてきあいまいさ', 'approved', 'manual')
@@ -367,15 +366,15 @@ def set_status(store: Store, term_id: int, status: str) -> TermEntry:
 
     :raises InputError: unknown id or status
 
-    >>> from taiyaku.tm.store import Store
-    >>> s = Store.open(":memory:")
+    >>> from taiyaku.store import open_store
+    >>> s = open_store(":memory:")
     >>> e = add_term(s, "習会", status="candidate")
     >>> set_status(s, e.id, "forbidden").status
     'forbidden'
     """
     _check_status(status)
-    with store.atomic():
-        if not glossary_of(store).set_status(term_id, status):
+    with store.transaction():
+        if not store.glossary.set_status(term_id, status):
             raise _no_term(term_id)
     return get_entry(store, term_id)
 
@@ -383,12 +382,12 @@ def set_status(store: Store, term_id: int, status: str) -> TermEntry:
 def protected_keys(store: Store) -> tuple[set[str], set[str]]:
     """JA and EN keys of entries extraction must leave alone (approved, forbidden, manual,
     imported or edited); any of their forms counts."""
-    return glossary_of(store).protected_keys()
+    return store.glossary.protected_keys()
 
 
 def delete_extracted_candidates(store: Store) -> int:
     """Drop the candidates of the previous extraction run (never edited or protected ones)."""
-    return glossary_of(store).delete_extracted_candidates()
+    return store.glossary.delete_extracted_candidates()
 
 
 # -- import: add, merge, update, never overwrite a human decision --------------------------------
@@ -428,7 +427,7 @@ def _same_term_ids(store: Store, entry: TermEntry, max_id: int) -> list[int]:
     else:
         form, lang = entry.en[0], "en"
     text = form.text.strip()
-    rows = glossary_of(store).preferred_matches(lang, form_key(form), without_ja=lang == "en",
+    rows = store.glossary.preferred_matches(lang, form_key(form), without_ja=lang == "en",
                                                 upto=max_id)
     return [i for i, t in rows if t == text]
 
@@ -531,10 +530,10 @@ def import_entries(store: Store, entries: Iterable[TermEntry]) -> list[ImportOut
       was there) and gains its forms: ``updated``;
     - an entry already stored as it is in the file is ``unchanged``.
 
-    >>> from taiyaku.tm.store import Store
-    >>> s = Store.open(":memory:")
+    >>> from taiyaku.store import open_store
+    >>> s = open_store(":memory:")
     >>> port = add_term(s, "港湾", "port", note="our house style")
-    >>> with s.atomic():
+    >>> with s.transaction():
     ...     done = import_entries(s, [TermEntry(ja=(TermForm("港湾", "ja"),),
     ...                                          en=(TermForm("port", "en"),
     ...                                              TermForm("harbour", "en")))])
@@ -545,7 +544,7 @@ def import_entries(store: Store, entries: Iterable[TermEntry]) -> list[ImportOut
     ('approved', 'our house style', [('port', None), ('harbour', 'candidate')])
     """
     analyzer: Analyzer | None = None
-    area = glossary_of(store)
+    area = store.glossary
     max_id = area.max_id()
     out: list[ImportOutcome] = []
     for entry in entries:
@@ -729,8 +728,8 @@ def edit_term(store: Store, term_id: int, edit: TermEdit) -> TermEntry:
     :raises InputError: unknown id, nothing to change, or a change that cannot be made
         (see :func:`_edited_entry`); the glossary is left as it was
 
-    >>> from taiyaku.tm.store import Store
-    >>> s = Store.open(":memory:")
+    >>> from taiyaku.store import open_store
+    >>> s = open_store(":memory:")
     >>> e = add_term(s, "港湾", "harbor", status="candidate")
     >>> e = edit_term(s, e.id, TermEdit(en="port", form_status=(("harbor", "forbidden"),),
     ...                                  status="approved", note="house style"))
@@ -740,8 +739,8 @@ def edit_term(store: Store, term_id: int, edit: TermEdit) -> TermEntry:
     if edit.is_empty():
         raise InputError(f"nothing to change for term {term_id}: give a form, variant, "
                          "removal, status, note, definition or part of speech")
-    area = glossary_of(store)
-    with store.atomic():
+    area = store.glossary
+    with store.transaction():
         old = get_entry(store, term_id)
         new = _edited_entry(old, edit)
         if any(f.reading is None for f in new.ja if f not in old.ja):
@@ -769,8 +768,8 @@ def delete_terms(store: Store, ids: Sequence[int]) -> list[TermEntry]:
 
     :raises InputError: no id, or an unknown id
 
-    >>> from taiyaku.tm.store import Store
-    >>> s = Store.open(":memory:")
+    >>> from taiyaku.store import open_store
+    >>> s = open_store(":memory:")
     >>> e = add_term(s, "習会")
     >>> [d.ja[0].text for d in delete_terms(s, [e.id])], list_terms(s)
     (['習会'], [])
@@ -778,8 +777,8 @@ def delete_terms(store: Store, ids: Sequence[int]) -> list[TermEntry]:
     wanted = list(dict.fromkeys(ids))
     if not wanted:
         raise InputError("no term id given")
-    area = glossary_of(store)
-    with store.atomic():
+    area = store.glossary
+    with store.transaction():
         entries = load_entries(store, wanted)
         missing = sorted(set(wanted) - {e.id for e in entries})
         if missing:
@@ -832,8 +831,8 @@ def merge_terms(store: Store, ids: Sequence[int]) -> TermMerged:
 
     :raises InputError: fewer than two different ids, or an unknown id; nothing changes
 
-    >>> from taiyaku.tm.store import Store
-    >>> s = Store.open(":memory:")
+    >>> from taiyaku.store import open_store
+    >>> s = open_store(":memory:")
     >>> a = add_term(s, "米中首脳会談", "U.S.-China summit")
     >>> b = add_term(s, "川習会", "Trump-Xi summit", status="candidate")
     >>> m = merge_terms(s, [a.id, b.id])
@@ -845,8 +844,8 @@ def merge_terms(store: Store, ids: Sequence[int]) -> TermMerged:
     wanted = list(dict.fromkeys(ids))
     if len(wanted) < 2:
         raise InputError("a merge needs at least two different term ids")
-    area = glossary_of(store)
-    with store.atomic():
+    area = store.glossary
+    with store.transaction():
         entries = load_entries(store, wanted)
         missing = [i for i in wanted if i not in {e.id for e in entries}]
         if missing:

@@ -5,18 +5,18 @@ extraction) lives in ``taiyaku.glossary`` and reaches the stored glossary only t
 Entries travel as :class:`~taiyaku.core.terms.TermEntry` records; a form's ``status`` is
 ``None`` where it is the entry's own.
 
-Writes are not transactions of their own: the caller wraps them in ``store.atomic()``.
+Writes are not transactions of their own: the caller wraps them in ``store.transaction()``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol
 
 from taiyaku.core.terms import TermEntry, TermForm
 
-__all__ = ["GlossaryArea", "EntryState", "KeyedForm", "SourceText", "MatchHow", "FORM_COLUMNS"]
+__all__ = ["GlossaryArea", "EntryState", "KeyedForm", "MatchHow", "FORM_COLUMNS"]
 
 #: how a key is compared with a stored form's column (see :meth:`GlossaryArea.match_forms`)
 MatchHow = Literal["exact", "prefix", "contains"]
@@ -55,22 +55,6 @@ class KeyedForm:
     form: TermForm
     norm: str
     reading: str | None
-
-
-@dataclass(frozen=True, slots=True)
-class SourceText:
-    """A running text term extraction reads: a segment, or a unit of a document that has no
-    segments (a TMX import; then ``id`` is the unit id negated).
-
-    :ivar kind: the segment's kind (``text``, ``heading``, ``caption``…)
-    """
-
-    id: int
-    doc_id: int
-    lang: str
-    text: str
-    kind: str
-    unit_id: int | None
 
 
 class GlossaryArea(Protocol):
@@ -192,12 +176,10 @@ class GlossaryArea(Protocol):
         """Japanese and English keys of every form of a protected entry."""
         ...
 
-    # -- what extraction reads --------------------------------------------------------------
-    def document_names(self) -> dict[int, str]:
-        """The name of every document by id."""
-        ...
-
-    def source_texts(self) -> Iterator[SourceText]:
-        """Every stored segment by document and position, then the units of documents
-        without segments (both languages of a unit, as two texts)."""
+    # -- documents ---------------------------------------------------------------------------
+    def forget_document(self, doc_id: int) -> int:
+        """Before document *doc_id* is removed (same transaction): take out of every entry's
+        evidence the segments and units that go with it, and its name out of the entry's
+        sources where no other document has that name. Entries stay. Return how many
+        entries changed."""
         ...

@@ -1,25 +1,26 @@
 """The glossary area of the SQLite backend: tables ``terms`` and ``term_forms``.
 
 Every SQL statement about the glossary lives here (entries, forms, evidence, the lookup
-queries, and what term extraction reads of the documents). Writes run inside the caller's
-``store.atomic()``.
+queries, and what a removed document takes out of the evidence). Writes run inside the
+caller's ``store.transaction()``.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from taiyaku.core.terms import TermEntry, TermForm
-from taiyaku.store.glossary import EntryState, KeyedForm, MatchHow, SourceText
+from taiyaku.store.glossary import EntryState, KeyedForm, MatchHow
+from taiyaku.store.sqlite.schema import dumps, now_iso
 
 if TYPE_CHECKING:
     import sqlite3
 
-    from taiyaku.tm.store import Store
+    from taiyaku.store.sqlite import SqliteStore
 
-__all__ = ["SqliteGlossary", "glossary_of", "m006_term_dismissed"]
+__all__ = ["SqliteGlossary"]
 
 _ENTRY_COLS = (
     "id, status, origin, pos, note, definition, context, sources, evidence, frequency, score"
@@ -29,17 +30,6 @@ _BATCH = 500
 #: what makes an entry protected (:attr:`EntryState.protected`), as SQL on ``terms``
 _PROTECTED = "(status != 'candidate' OR origin != 'extracted' OR edited = 1)"
 _COLUMNS = frozenset({"norm", "reading"})
-
-
-def _dumps(value: object) -> str:
-    """JSON for TEXT columns (UTF-8 kept readable)."""
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-
-
-def _now() -> str:
-    from taiyaku.tm.store import now_iso
-
-    return now_iso()
 
 
 def _evidence_data(raw: str | None) -> dict[str, Any]:
@@ -65,22 +55,7 @@ def _evidence_json(entry: TermEntry, extra: dict[str, Any] | None) -> str | None
     data: dict[str, Any] = {"segments": list(entry.evidence)}
     if extra:
         data.update(extra)
-    return _dumps(data)
-
-
-def m006_term_dismissed(conn: sqlite3.Connection) -> None:
-    """What a person removed, so that no machine brings it back (a removal is a human
-    decision): the keys of deleted terms (term extraction does not propose them again), and
-    the forms removed from an entry (an import does not add them to it again)."""
-    conn.execute(
-        "CREATE TABLE term_dismissed (lang TEXT NOT NULL, norm TEXT NOT NULL, "
-        "created TEXT NOT NULL, PRIMARY KEY (lang, norm)) WITHOUT ROWID"
-    )
-    conn.execute(
-        "CREATE TABLE term_removed_forms (term_id INTEGER NOT NULL REFERENCES terms(id) "
-        "ON DELETE CASCADE, lang TEXT NOT NULL, norm TEXT NOT NULL, created TEXT NOT NULL, "
-        "PRIMARY KEY (term_id, lang, norm)) WITHOUT ROWID"
-    )
+    return dumps(data)
 
 
 def _column(column: str) -> str:
@@ -95,10 +70,10 @@ class SqliteGlossary:
 
     :param store: the store whose connection and transactions it uses
 
-    >>> from taiyaku.tm.store import Store
+    >>> from taiyaku.store import open_store
     >>> from taiyaku.core.terms import TermEntry, TermForm
-    >>> s = Store.open(":memory:")
-    >>> g = glossary_of(s)
+    >>> s = open_store(":memory:")
+    >>> g = s.glossary
     >>> f = TermForm("港湾", "ja")
     >>> with s.atomic():
     ...     i = g.add(TermEntry(ja=(f,)), [KeyedForm(f, "港湾", "こうわん")], origin="manual")
@@ -106,7 +81,7 @@ class SqliteGlossary:
     (['港湾'], EntryState(status='candidate', origin='manual', edited=False))
     """
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: SqliteStore) -> None:
         self.store = store
 
     @property
@@ -223,12 +198,12 @@ class SqliteGlossary:
     def add(self, entry: TermEntry, forms: Sequence[KeyedForm], *, origin: str,
             edited: bool = False, evidence: dict[str, Any] | None = None) -> int:
         """Store a new entry with *forms*; return its id."""
-        now = _now()
+        now = now_iso()
         cur = self.conn.execute(
             "INSERT INTO terms(status, origin, edited, pos, note, definition, context, sources, "
             "evidence, frequency, score, created, updated) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
             (entry.status, origin, int(edited), entry.pos, entry.note, entry.definition,
-             entry.context, _dumps(list(entry.sources)) if entry.sources else None,
+             entry.context, dumps(list(entry.sources)) if entry.sources else None,
              _evidence_json(entry, evidence), int(entry.frequency), float(entry.score), now,
              now),
         )
@@ -249,8 +224,8 @@ class SqliteGlossary:
             "sources=?, evidence=COALESCE(?, evidence), frequency=?, score=?, updated=?, "
             "edited=COALESCE(?, edited) WHERE id=?",
             (entry.status, origin, entry.pos, entry.note, entry.definition, entry.context,
-             _dumps(list(entry.sources)) if entry.sources else None,
-             _evidence_json(entry, evidence), int(entry.frequency), float(entry.score), _now(),
+             dumps(list(entry.sources)) if entry.sources else None,
+             _evidence_json(entry, evidence), int(entry.frequency), float(entry.score), now_iso(),
              None if edited is None else int(edited), term_id),
         )
         self.conn.execute("DELETE FROM term_forms WHERE term_id = ?", (term_id,))
@@ -260,7 +235,7 @@ class SqliteGlossary:
         """Set an entry's status by hand (marks it edited)."""
         cur = self.conn.execute(
             "UPDATE terms SET status=?, edited=1, updated=? WHERE id=?",
-            (status, _now(), term_id),
+            (status, now_iso(), term_id),
         )
         return cur.rowcount > 0
 
@@ -279,7 +254,7 @@ class SqliteGlossary:
 
     def dismiss(self, lang: str, keys: Iterable[str]) -> None:
         """Remember that a person deleted the terms with these keys."""
-        now = _now()
+        now = now_iso()
         self.conn.executemany(
             "INSERT OR IGNORE INTO term_dismissed(lang, norm, created) VALUES (?, ?, ?)",
             [(lang, k, now) for k in dict.fromkeys(keys)])
@@ -291,7 +266,7 @@ class SqliteGlossary:
 
     def note_removed(self, term_id: int, forms: Iterable[tuple[str, str]]) -> None:
         """Remember that a person removed these (lang, key) forms from entry *term_id*."""
-        now = _now()
+        now = now_iso()
         self.conn.executemany(
             "INSERT OR IGNORE INTO term_removed_forms(term_id, lang, norm, created) "
             "VALUES (?, ?, ?, ?)", [(term_id, lang, k, now) for lang, k in dict.fromkeys(forms)])
@@ -385,31 +360,39 @@ class SqliteGlossary:
             (en if lang == "en" else ja).add(norm)
         return ja, en
 
-    # -- what extraction reads --------------------------------------------------------------
-    def document_names(self) -> dict[int, str]:
-        """The name of every document by id."""
-        return {int(i): str(n) for i, n in self.conn.execute("SELECT id, name FROM documents")}
-
-    def source_texts(self) -> Iterator[SourceText]:
-        """Segments by document and position, then units of documents without segments."""
-        with_segments: set[int] = set()
-        for sid, doc_id, lang, text, kind, unit_id in self.conn.execute(
-            "SELECT id, doc_id, lang, text, kind, unit_id FROM segments "
-            "ORDER BY doc_id, position"
-        ):
-            with_segments.add(int(doc_id))
-            yield SourceText(int(sid), int(doc_id), str(lang), str(text), str(kind),
-                             None if unit_id is None else int(unit_id))
-        for uid, doc_id, ja_text, en_text in self.conn.execute(
-            "SELECT id, doc_id, ja, en FROM units ORDER BY doc_id, position"
-        ):
-            if int(doc_id) in with_segments:
+    # -- documents ---------------------------------------------------------------------------
+    def forget_document(self, doc_id: int) -> int:
+        """:meth:`GlossaryArea.forget_document`: called before the document's rows go, so
+        its segments, its units (those no other document holds) and its name can be read."""
+        q = self.conn.execute
+        row = q("SELECT name FROM documents WHERE id = ?", (doc_id,)).fetchone()
+        if row is None:
+            return 0
+        name = str(row[0])
+        (shared,) = q("SELECT count(*) FROM documents WHERE name = ? AND id != ?",
+                      (name, doc_id)).fetchone()
+        segments = {int(i) for (i,) in q("SELECT id FROM segments WHERE doc_id = ?", (doc_id,))}
+        units = {int(i) for (i,) in q(
+            "SELECT id FROM units WHERE doc_id = ? AND id NOT IN "
+            "(SELECT unit_id FROM unit_holders WHERE doc_id != ?)", (doc_id, doc_id))}
+        changed: list[tuple[str | None, str | None, str, int]] = []
+        for term_id, raw_sources, raw_evidence in q(
+            "SELECT id, sources, evidence FROM terms WHERE evidence IS NOT NULL OR "
+            "sources IS NOT NULL"
+        ).fetchall():
+            sources = list(json.loads(raw_sources)) if raw_sources else []
+            kept_sources = sources if shared else [s for s in sources if s != name]
+            data = _evidence_data(raw_evidence)
+            new = dict(data)
+            for key, gone in (("segments", segments), ("units", units)):
+                ids = data.get(key)
+                if isinstance(ids, list):
+                    new[key] = [i for i in ids if not (isinstance(i, int) and i in gone)]
+            if new == data and kept_sources == sources:
                 continue
-            # TMX imports have no segments: their units are the text (negative ids mark them)
-            yield SourceText(-int(uid), int(doc_id), "ja", str(ja_text), "text", int(uid))
-            yield SourceText(-int(uid), int(doc_id), "en", str(en_text), "text", int(uid))
-
-
-def glossary_of(store: Store) -> SqliteGlossary:
-    """The glossary area of *store* (until the store hands it out as ``store.glossary``)."""
-    return SqliteGlossary(store)
+            changed.append((dumps(kept_sources) if kept_sources else None,
+                            dumps(new) if any(new.values()) else None, now_iso(),
+                            int(term_id)))
+        self.conn.executemany(
+            "UPDATE terms SET sources = ?, evidence = ?, updated = ? WHERE id = ?", changed)
+        return len(changed)

@@ -67,7 +67,7 @@ def build_glossary(db: Path, size: int = 10_000) -> int:
     from taiyaku.core.japanese import Analyzer
     from taiyaku.core.terms import TermEntry, TermForm
     from taiyaku.glossary.store import upsert_entries
-    from taiyaku.tm.store import Store
+    from taiyaku.store import open_store
 
     analyzer = Analyzer()
     readings = {w: analyzer.reading(w) for w in JA_WORDS}
@@ -97,8 +97,8 @@ def build_glossary(db: Path, size: int = 10_000) -> int:
                                               + "あん"),),
                                  en=(TermForm(f"{ea} {eb} {ec} plan {k}", "en"),)))
         k += 1
-    store = Store.open(db)
-    with store.atomic():
+    store = open_store(db)
+    with store.transaction():
         n = upsert_entries(store, entries)
     store.close()
     return n

@@ -15,8 +15,8 @@ from taiyaku.core.terms import TermEntry, TermForm
 from taiyaku.exports import xliff
 from taiyaku.glossary.lookup import search_terms
 from taiyaku.glossary.store import add_or_update_term, add_term, insert_entry
+from taiyaku.store import Store
 from taiyaku.tm.pretranslate import PretranslateOptions, pretranslate_file
-from taiyaku.tm.store import Store
 
 ARTICLE = (
     "ベッセント米財務長官は合成麻薬フェンタニルの流入を問題視した。\n"
@@ -28,7 +28,7 @@ def _candidate(store: Store, *ja: str, score: float = 8.0) -> int:
     """An extracted candidate without English (its first form preferred, the others variants),
     scored above anything added by hand."""
     forms = tuple(TermForm(t, "ja", "term" if i == 0 else "variant") for i, t in enumerate(ja))
-    with store.atomic():
+    with store.transaction():
         return insert_entry(store, TermEntry(ja=forms, score=score, frequency=4),
                             origin="extracted")
 

@@ -26,8 +26,7 @@ from taiyaku.glossary.store import (
     merge_terms,
     set_status,
 )
-from taiyaku.store.sqlite.glossary import glossary_of
-from taiyaku.tm.store import Store
+from taiyaku.store import Store, open_store
 
 
 def _forms(e: TermEntry, lang: str = "en") -> list[tuple[str, str | None]]:
@@ -41,7 +40,7 @@ def _effective(e: TermEntry) -> dict[str, str]:
 
 def _snapshot(store: Store) -> list[tuple[object, ...]]:
     """Everything the glossary holds, to compare before and after a refused command."""
-    area = glossary_of(store)
+    area = store.glossary
     out: list[tuple[object, ...]] = []
     for e in iter_entries(store):
         assert e.id is not None
@@ -51,7 +50,7 @@ def _snapshot(store: Store) -> list[tuple[object, ...]]:
 
 def _machine_entry(store: Store, ja: str, en: str, **fields: object) -> int:
     """An entry as `terms extract` stores it: a candidate pairing of the machine."""
-    with store.atomic():
+    with store.transaction():
         return insert_entry(store, TermEntry(ja=(TermForm(ja, "ja"),), en=(TermForm(en, "en"),),
                                              score=5.0, frequency=3, evidence=(11, 12),
                                              **fields),  # type: ignore[arg-type]
@@ -153,10 +152,10 @@ def test_edit_changes_forms_fields_and_statuses_and_marks_the_entry_edited(
                          ("Japan–U.S. alliance", None)]
     assert (e.status, e.note, e.pos) == ("approved", "security treaty alliance", "noun")
     assert e.definition == "the alliance of Japan and the United States"
-    state = glossary_of(store).state(term_id)
+    state = store.glossary.state(term_id)
     assert state is not None and state.edited and state.protected
     # the evidence of the machine's extraction stays with the entry
-    assert glossary_of(store).evidence(term_id)["units"] == [7]
+    assert store.glossary.evidence(term_id)["units"] == [7]
     e = edit_term(store, term_id, TermEdit(remove=("U.S. Japan",), note="", ja="日米安保体制"))
     assert [f.text for f in e.ja] == ["日米安保体制", "日米同盟"]
     assert e.ja[0].kind == "term" and e.ja[1].kind != "term"
@@ -208,7 +207,7 @@ def test_delete_removes_entries_and_an_unknown_id_deletes_nothing(store: Store) 
     gone = delete_terms(store, [a.id])
     assert [e.id for e in gone] == [a.id]
     assert [e.id for e in iter_entries(store)] == [b.id]
-    assert glossary_of(store).match_forms("norm", "en", "port", "exact") == []
+    assert store.glossary.match_forms("norm", "en", "port", "exact") == []
 
 
 # -- terms merge ---------------------------------------------------------------------------------
@@ -219,7 +218,7 @@ def test_merge_keeps_forms_statuses_notes_and_evidence(store: Store) -> None:
     other = _machine_entry(store, "川習会", "Trump–Xi summit", note="machine note",
                            context="川習会が開かれた", pos="noun")
     # a forbidden form in a third entry stays forbidden in the merged one
-    with store.atomic():
+    with store.transaction():
         third = insert_entry(store, TermEntry(
             ja=(TermForm("米中会談", "ja"),), en=(TermForm("Sino-U.S. summit", "en"),),
             status="forbidden", evidence=(99,)), origin="manual", edited=True)
@@ -238,9 +237,9 @@ def test_merge_keeps_forms_statuses_notes_and_evidence(store: Store) -> None:
     assert (e.pos, e.context) == ("noun", "川習会が開かれた")
     assert set(e.evidence) == {11, 12, 99}
     assert e.frequency == 3 and e.score == 5.0
-    assert glossary_of(store).evidence(keep.id)["units"] == [7]
+    assert store.glossary.evidence(keep.id)["units"] == [7]
     assert [x.id for x in iter_entries(store)] == [keep.id]
-    state = glossary_of(store).state(keep.id)
+    state = store.glossary.state(keep.id)
     assert state is not None and state.edited
 
 
@@ -304,7 +303,7 @@ def test_exports_and_imports_carry_per_form_status(
     add_term(store, "港湾", "port")
     out = tmp_path / f"g{suffix}"
     export_glossary(store, out)
-    with Store.open(tmp_path / "other.db") as other:
+    with open_store(tmp_path / "other.db") as other:
         import_glossary(other, out)
         (e,) = list(iter_entries(other))
         assert _effective(e)["harbor"] == "forbidden"
@@ -358,7 +357,7 @@ def test_extraction_does_not_bring_back_a_deleted_term(
     again = {e.ja[0].text for e in iter_entries(store) if e.ja}
     assert again == set(first) - {"輸出規制"}
     # without the deletion, the same run finds it again
-    with Store.open(":memory:") as fresh:
+    with open_store(":memory:") as fresh:
         bilingual(fresh, "pair", [("輸出規制が続く。", "Export controls continue."),
                                   ("輸出規制の影響。", "The impact of export controls.")])
         extract_terms(fresh, analyzer=analyzer)  # type: ignore[arg-type]
@@ -380,5 +379,5 @@ def test_import_does_not_add_back_a_form_removed_by_hand(store: Store, tmp_path:
     assert outcome.action == "merged" and "removed form en:U.S. Japan" in outcome.kept
     # given back by hand, the form is the user's again: an import may bring it
     edit_term(store, term_id, TermEdit(add_en=("U.S. Japan",)))
-    assert glossary_of(store).removed(term_id) == set()
+    assert store.glossary.removed(term_id) == set()
     assert e.id == term_id

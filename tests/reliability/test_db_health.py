@@ -304,36 +304,37 @@ def test_a_long_running_process_sees_a_mark_left_by_another(healthy: Path,
     """A workbench or server keeps its store open: a mark left meanwhile by another process
     stops its next write (the mark is looked at in every write transaction)."""
     from taiyaku.core.errors import DamagedDatabaseError
-    from taiyaku.tm.store import Store, mark_damaged
+    from taiyaku.store import open_store
+    from taiyaku.store.sqlite.health import mark_damaged
 
     monkeypatch.delenv("TAIYAKU_CHECK_BEFORE_WRITE", raising=False)
-    with Store.open(healthy) as store:
-        with store.atomic():
-            store.set_meta("probe", "1")
+    with open_store(healthy) as store:
+        with store.transaction():
+            store.meta.set("probe", "1")
         assert mark_damaged(healthy, "database disk image is malformed", "another") is None
         with pytest.raises(DamagedDatabaseError, match="found this database damaged"):
-            with store.atomic():
-                store.set_meta("probe", "2")
-        assert store.get_meta("probe") == "1"
+            with store.transaction():
+                store.meta.set("probe", "2")
+        assert store.meta.get("probe") == "1"
 
 
 @pytest.mark.parametrize(("limit", "refused"), [(0, False), (1 << 40, True)],
                          ids=["file above the limit", "file below the limit"])
 def test_auto_checks_only_files_up_to_the_limit(
         damaged: Path, monkeypatch: pytest.MonkeyPatch, limit: int, refused: bool) -> None:
-    import taiyaku.tm.store as tm_store
+    import taiyaku.store.sqlite as tm_store
     from taiyaku.core.errors import DamagedDatabaseError
 
     monkeypatch.setenv("TAIYAKU_CHECK_BEFORE_WRITE", "auto")
     monkeypatch.setattr(tm_store, "CHECK_BEFORE_WRITE_MAX_BYTES", limit)
-    with tm_store.Store.open(damaged) as store:
+    with tm_store.SqliteStore.open(damaged) as store:
         if refused:
             with pytest.raises(DamagedDatabaseError):
-                with store.atomic():
-                    store.set_meta("probe", "1")
+                with store.transaction():
+                    store.meta.set("probe", "1")
         else:
-            with store.atomic():
-                store.set_meta("probe", "1")
+            with store.transaction():
+                store.meta.set("probe", "1")
     assert (mark_of(damaged) is not None) is refused
 
 
@@ -450,3 +451,34 @@ def test_db_recover_refuses_another_programs_database(tmp_path: Path) -> None:
     proc = run_cli(["db", "recover", str(other), "-o", str(out), "--no-sqlite3"])
     assert_one_line_error(proc, str(other), "not a taiyaku database")
     assert not out.exists() and not list(tmp_path.glob(".out.db*"))
+
+
+def test_db_recover_keeps_what_a_person_removed_from_the_glossary(tmp_path: Path) -> None:
+    """The deleted terms' keys and the forms removed from an entry are human decisions: a
+    recovered copy keeps them (else extraction and imports would bring them back); a removed
+    form of an entry that was itself lost is left out."""
+    from taiyaku.glossary.store import add_term
+    from taiyaku.store import open_store, recover_database
+
+    src = tmp_path / "src.db"
+    with open_store(src) as store:
+        kept = add_term(store, "港湾", "port")
+        lost = add_term(store, "港", "harbour")
+        assert kept.id is not None and lost.id is not None
+        with store.transaction():
+            store.glossary.dismiss("ja", ["今回"])
+            store.glossary.note_removed(kept.id, [("en", "harbor")])
+            store.glossary.note_removed(lost.id, [("en", "haven")])
+    conn = sqlite3.connect(src)
+    with conn:  # the entry's rows are lost, its removed form is not
+        conn.execute("PRAGMA foreign_keys = OFF")
+        conn.execute("DELETE FROM term_forms WHERE term_id = ?", (lost.id,))
+        conn.execute("DELETE FROM terms WHERE id = ?", (lost.id,))
+    conn.close()
+    out = tmp_path / "out.db"
+    report = recover_database(src, out, use_sqlite_shell=False)
+    assert report.copied["term_dismissed"] == 1 and report.copied["term_removed_forms"] == 1
+    assert report.rejected["term_removed_forms"] == 1
+    with open_store(out) as store:
+        assert store.glossary.dismissed("ja") == {"今回"}
+        assert store.glossary.removed(kept.id) == {("en", "harbor")}

@@ -1,38 +1,20 @@
 """The backend contract of the glossary area (:class:`taiyaku.store.glossary.GlossaryArea`).
 
-Every backend must pass these; they are parametrised by backend (today only ``sqlite``).
-They go through the area's methods only: what a backend stores is its own business, what it
-gives back is the contract.
+Every backend must pass these: they take the ``backend`` fixture of tests/store/conftest.py
+(today only ``sqlite``) and go through the areas' methods only: what a backend stores is its
+own business, what it gives back is the contract.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 from taiyaku.core.terms import TermEntry, TermForm
+from taiyaku.store import NewSegment, Store
 from taiyaku.store.glossary import EntryState, GlossaryArea, KeyedForm
-from taiyaku.tm.store import Store
-
-BACKENDS = ["sqlite"]
-
-
-@pytest.fixture(params=BACKENDS)
-def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
-    """A fresh, empty store of each backend."""
-    if request.param == "sqlite":
-        store = Store.open(tmp_path / "contract.db")
-    else:  # pragma: no cover - a backend listed without a way to open it
-        raise AssertionError(f"no fixture for backend {request.param}")
-    yield store
-    store.close()
 
 
 def _area(store: Store) -> GlossaryArea:
-    from taiyaku.store.sqlite.glossary import glossary_of
-
-    return glossary_of(store)
+    return store.glossary
 
 
 def _kf(text: str, lang: str, norm: str | None = None, reading: str | None = None,
@@ -43,7 +25,7 @@ def _kf(text: str, lang: str, norm: str | None = None, reading: str | None = Non
 def _add(store: Store, *forms: KeyedForm, origin: str = "extracted", edited: bool = False,
          evidence: dict[str, object] | None = None, **fields: object) -> int:
     entry = TermEntry(ja=(), **fields)  # type: ignore[arg-type]
-    with store.atomic():
+    with store.transaction():
         return _area(store).add(entry, list(forms), origin=origin, edited=edited,
                                 evidence=evidence)
 
@@ -93,7 +75,7 @@ def test_ranked_ids_count_standing_and_max_id(backend: Store) -> None:
 
 def test_evidence_is_kept_and_replace_keeps_what_extraction_found(backend: Store) -> None:
     area = _area(backend)
-    with backend.atomic():
+    with backend.transaction():
         term_id = area.add(TermEntry(ja=(), evidence=(10, 11)), [_kf("関税", "ja")],
                            origin="extracted",
                            evidence={"units": [3, 4], "pairing": {"method": "aligned"}})
@@ -101,12 +83,12 @@ def test_evidence_is_kept_and_replace_keeps_what_extraction_found(backend: Store
                                       "pairing": {"method": "aligned"}}
     (e,) = area.get([term_id])
     assert e.evidence == (10, 11)
-    with backend.atomic():
+    with backend.transaction():
         area.replace(term_id, TermEntry(ja=(), evidence=(12,), note="n"),
                      [_kf("関税", "ja"), _kf("tariff", "en")], origin="extracted")
     assert area.evidence(term_id) == {"segments": [12], "units": [3, 4],
                                       "pairing": {"method": "aligned"}}
-    with backend.atomic():
+    with backend.transaction():
         area.replace(term_id, TermEntry(ja=()), [_kf("関税", "ja")], origin="manual",
                      edited=True, evidence={"units": [5]})
     assert area.evidence(term_id) == {"segments": [], "units": [5]}
@@ -116,13 +98,13 @@ def test_evidence_is_kept_and_replace_keeps_what_extraction_found(backend: Store
 def test_replace_overwrites_fields_and_forms_and_edited_only_when_asked(backend: Store) -> None:
     area = _area(backend)
     term_id = _add(backend, _kf("港湾", "ja"), _kf("harbor", "en"), note="old", edited=True)
-    with backend.atomic():
+    with backend.transaction():
         area.replace(term_id, TermEntry(ja=(), status="approved", note=None, pos="noun"),
                      [_kf("港", "ja"), _kf("port", "en")], origin="import")
     (e,) = area.get([term_id])
     assert ([f.text for f in (*e.ja, *e.en)], e.note, e.pos) == (["港", "port"], None, "noun")
     assert area.state(term_id) == EntryState("approved", "import", True)
-    with backend.atomic():
+    with backend.transaction():
         area.replace(term_id, e, [_kf("港", "ja")], origin="import", edited=False)
     state = area.state(term_id)
     assert state is not None and not state.edited
@@ -132,7 +114,7 @@ def test_replace_overwrites_fields_and_forms_and_edited_only_when_asked(backend:
 def test_set_status_marks_edited_and_keeps_form_statuses(backend: Store) -> None:
     area = _area(backend)
     term_id = _add(backend, _kf("港湾", "ja"), _kf("harbor", "en", status="forbidden"))
-    with backend.atomic():
+    with backend.transaction():
         assert area.set_status(term_id, "approved")
         assert not area.set_status(999, "approved")
     (e,) = area.get([term_id])
@@ -148,10 +130,10 @@ def test_delete_and_delete_extracted_candidates(backend: Store) -> None:
     manual = _add(backend, _kf("四", "ja"), origin="manual")
     imported = _add(backend, _kf("五", "ja"), origin="import")
     gone = _add(backend, _kf("六", "ja"), _kf("six", "en"))
-    with backend.atomic():
+    with backend.transaction():
         assert area.delete([gone, 999]) == 1
     assert area.match_forms("norm", "en", "six", "exact") == []
-    with backend.atomic():
+    with backend.transaction():
         assert area.delete_extracted_candidates() == 1
     assert sorted(area.ranked_ids()) == sorted([edited, approved, manual, imported])
     assert area.get([plain]) == []
@@ -164,7 +146,7 @@ def test_a_failed_transaction_leaves_the_glossary_as_it_was(backend: Store) -> N
     area = _area(backend)
     term_id = _add(backend, _kf("港湾", "ja"), _kf("port", "en"))
     before = area.get([term_id])
-    with pytest.raises(RuntimeError), backend.atomic():
+    with pytest.raises(RuntimeError), backend.transaction():
         area.replace(term_id, TermEntry(ja=(), note="x"), [_kf("港", "ja")], origin="manual")
         area.delete([term_id])
         raise RuntimeError("stop")
@@ -208,42 +190,54 @@ def test_match_forms_and_fuzzy_pool(backend: Store) -> None:
         area.match_forms("text; DROP TABLE terms", None, "x", "exact")
 
 
-def test_what_extraction_reads(backend: Store, tmp_path: Path) -> None:
-    from taiyaku.tm.ingest import IngestOptions, ingest_file
-    from taiyaku.tm.units import NewUnit, add_units
+def test_forget_document_takes_its_evidence_and_name_out_and_keeps_the_entries(
+        backend: Store) -> None:
+    from taiyaku.core.model import NewUnit
 
-    src = tmp_path / "mono.txt"
-    src.write_text("輸出規制が強化された。\n\n関税の影響が広がる。\n", encoding="utf-8")
-    ingest_file(backend, src, IngestOptions(layout="mono", name="mono-doc"))
-    with backend.atomic():
-        doc = backend.add_document("tmx-doc", layout="tmx", kind="tmx")
-        (uid,) = add_units(backend, doc, [NewUnit("港湾を整備する。", "Ports are built.", 0)])
     area = _area(backend)
-    names = area.document_names()
-    assert sorted(names.values()) == ["mono-doc", "tmx-doc"] and names[doc] == "tmx-doc"
-    texts = list(area.source_texts())
-    segs = [t for t in texts if t.id > 0]
-    assert segs and all(t.lang == "ja" and t.unit_id is None for t in segs)
-    assert "".join(t.text for t in segs).count("輸出規制") == 1
-    units = [(t.id, t.doc_id, t.lang, t.text, t.unit_id) for t in texts if t.id < 0]
-    assert units == [(-uid, doc, "ja", "港湾を整備する。", uid),
-                     (-uid, doc, "en", "Ports are built.", uid)]
-    # segments come first, each document's in order
-    assert texts.index(segs[-1]) < len(segs)
+    with backend.transaction():
+        gone = backend.documents.add("gone", layout="pair", kind="bilingual")
+        stays = backend.documents.add("stays", layout="pair", kind="bilingual")
+        (u1,) = backend.units.add(gone, [NewUnit("港湾を整備する。", "Ports are built.", 0)])
+        (u2,) = backend.units.add(stays, [NewUnit("港湾の話。", "About ports.", 0)])
+        assert u1 is not None and u2 is not None
+        backend.segments.add(gone, [NewSegment("ja", 0, "港湾を整備する。", unit_id=u1)])
+        backend.segments.add(stays, [NewSegment("ja", 0, "港湾の話。", unit_id=u2)])
+    s1, s2 = (backend.segments.of_document(d)[0].id for d in (gone, stays))
+    with backend.transaction():
+        both = area.add(TermEntry(ja=(), sources=("gone", "stays"), evidence=(s1, s2)),
+                        [_kf("港湾", "ja")], origin="extracted",
+                        evidence={"units": [u1, u2], "pairing": "x"})
+        only = area.add(TermEntry(ja=(), sources=("gone",), evidence=(s1,)),
+                        [_kf("整備", "ja")], origin="manual", evidence={"units": [u1]})
+        other = area.add(TermEntry(ja=(), sources=("stays",), evidence=(s2,)),
+                         [_kf("話", "ja")], origin="manual")
+    before_other = area.get([other])
+    with backend.transaction():
+        assert area.forget_document(gone) == 2
+        assert backend.documents.remove(gone) is not None
+    (e_both, e_only, e_other) = area.get([both, only, other])
+    assert e_both.sources == ("stays",) and e_both.evidence == (s2,)
+    assert area.evidence(both)["units"] == [u2] and area.evidence(both)["pairing"] == "x"
+    assert e_only.sources == () and e_only.evidence == () and not area.evidence(only).get("units")
+    assert [e_other] == before_other
+    assert area.state(only) == EntryState("candidate", "manual", False)
+    with backend.transaction():
+        assert area.forget_document(999) == 0
 
 
 def test_what_a_person_removed_is_remembered(backend: Store) -> None:
     area = _area(backend)
     term_id = _add(backend, _kf("港湾", "ja"), _kf("port", "en"))
     other = _add(backend, _kf("港", "ja"))
-    with backend.atomic():
+    with backend.transaction():
         area.dismiss("ja", ["今回", "今回", "問題"])
         area.note_removed(term_id, [("en", "harbor"), ("en", "harbour")])
         area.note_removed(other, [("en", "harbor")])
     assert area.dismissed("ja") == {"今回", "問題"} and area.dismissed("en") == set()
-    with backend.atomic():
+    with backend.transaction():
         area.forget_removed(term_id, [("en", "harbour"), ("en", "never")])
     assert area.removed(term_id) == {("en", "harbor")}
-    with backend.atomic():
+    with backend.transaction():
         area.delete([term_id])
     assert area.removed(term_id) == set() and area.removed(other) == {("en", "harbor")}
