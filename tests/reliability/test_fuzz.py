@@ -147,7 +147,7 @@ def _consume(result: Iterable[Any] | Any) -> list[Any]:
 
 def reader(module: str, attr: str, **kwargs: Any) -> Callable[[bytes, str], list[Any]]:
     def read(data: bytes, name: str) -> list[Any]:
-        mod = importlib.import_module(f"taiyaku.{module}")
+        mod = importlib.import_module(module)
         return _consume(getattr(mod, attr)(io.BytesIO(data), name, **kwargs))
     return read
 

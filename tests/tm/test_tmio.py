@@ -385,7 +385,7 @@ def test_export_writes_an_identical_pair_once_and_names_the_other_documents(
 # -- the index worker dying mid-import (16.8) ---------------------------------------------------
 KILL_THE_WORKER = """
 import os, signal, sys
-import taiyaku.tm.index as index
+import taiyaku.store.sqlite.index as index
 
 index.WORKER_AFTER = 50
 start = index._Bulk._start
