@@ -582,14 +582,11 @@ def terms_add(ctx: click.Context, ja: str, en: str | None, note: str | None, sta
     Example:
       taiyaku terms add 戦略的曖昧さ "strategic ambiguity" --note "US policy on Taiwan"
     """
-    from taiyaku.glossary.store import add_term
+    from taiyaku.glossary.store import add_or_update_term
 
     store = open_store(ctx, db_path)
-    entry = add_term(store, ja, en, note=note, status=status)
-    from taiyaku.core.printable import visible
-
-    emit(entry.to_json()) if as_json else click.echo(
-        f"added term {entry.id}: {visible(ja)} = {visible(en or '')}")
+    done = add_or_update_term(store, ja, en, note=note, status=status)
+    emit(done.to_json()) if as_json else click.echo(done.summary())
 
 
 @terms.command("set-status")
@@ -611,6 +608,103 @@ def terms_set_status(ctx: click.Context, term_id: int, status: str, db_path: Pat
     store = open_store(ctx, db_path, create=False)
     entry = set_status(store, term_id, status)
     emit(entry.to_json()) if as_json else click.echo(f"term {term_id}: {status}")
+
+
+@terms.command("edit")
+@click.argument("term_id", type=int)
+@click.option("--ja", help="The preferred Japanese form (an existing form moves first; the "
+                           "previous one stays as a variant).")
+@click.option("--en", help="The preferred English form (likewise).")
+@click.option("--add-ja", multiple=True, help="Add a Japanese variant (repeatable).")
+@click.option("--add-en", multiple=True, help="Add an English variant (repeatable).")
+@click.option("--remove", multiple=True, help="Remove the form with this text (repeatable).")
+@click.option("--form-status", "form_status", multiple=True, metavar="FORM=STATUS",
+              help="Give one form a status of its own, e.g. harbor=forbidden (repeatable).")
+@click.option("--status", type=click.Choice(["candidate", "approved", "forbidden"]),
+              help="The entry's status (forms with a status of their own keep it).")
+@click.option("--note", help='The note ("" removes it).')
+@click.option("--definition", help='The definition ("" removes it).')
+@click.option("--pos", help='The part of speech ("" removes it).')
+@db_option
+@json_option
+@click.pass_context
+def terms_edit(ctx: click.Context, term_id: int, ja: str | None, en: str | None,
+               add_ja: tuple[str, ...], add_en: tuple[str, ...], remove: tuple[str, ...],
+               form_status: tuple[str, ...], status: str | None, note: str | None,
+               definition: str | None, pos: str | None, db_path: Path | None,
+               as_json: bool) -> None:
+    """Edit a term: forms, preferred form, variants, statuses, note, definition, POS.
+
+    One transaction: an unknown id or form changes nothing. The entry is marked
+    edited, so `terms extract` and imports leave it as it is.
+
+    \b
+    Examples:
+      taiyaku terms edit 12 --en "U.S.–Japan alliance" --remove "U.S. Japan"
+      taiyaku terms edit 7 --en port --form-status harbor=forbidden --status approved
+    """
+    from taiyaku.glossary.lookup import render_entries
+    from taiyaku.glossary.store import TermEdit, edit_term
+
+    pairs = tuple(tuple(item.rsplit("=", 1)) for item in form_status)
+    if any(len(p) != 2 for p in pairs):
+        raise click.BadParameter("use FORM=STATUS, e.g. harbor=forbidden",
+                                 param_hint="--form-status")
+    store = open_store(ctx, db_path, create=False)
+    entry = edit_term(store, term_id, TermEdit(
+        ja=ja, en=en, add_ja=add_ja, add_en=add_en, remove=remove,
+        form_status=tuple((a, b.strip().lower()) for a, b in pairs), note=note,
+        definition=definition, pos=pos, status=status))
+    emit(entry.to_json()) if as_json else click.echo(render_entries([entry]))
+
+
+@terms.command("delete")
+@click.argument("term_ids", type=int, nargs=-1, required=True)
+@db_option
+@json_option
+@click.pass_context
+def terms_delete(ctx: click.Context, term_ids: tuple[int, ...], db_path: Path | None,
+                 as_json: bool) -> None:
+    """Delete terms (with their forms and evidence); an unknown id deletes nothing.
+
+    \b
+    Example:
+      taiyaku terms delete 12 13
+    """
+    from taiyaku.glossary.store import delete_terms
+
+    store = open_store(ctx, db_path, create=False)
+    gone = delete_terms(store, term_ids)
+    emit([e.to_json() for e in gone]) if as_json else click.echo(
+        f"deleted {len(gone)} term{'s' if len(gone) != 1 else ''}: "
+        + ", ".join(str(e.id) for e in gone))
+
+
+@terms.command("merge")
+@click.argument("term_ids", type=int, nargs=-1, required=True)
+@db_option
+@json_option
+@click.pass_context
+def terms_merge(ctx: click.Context, term_ids: tuple[int, ...], db_path: Path | None,
+                as_json: bool) -> None:
+    """Merge terms into the first one given; the others are deleted.
+
+    \b
+    The merged entry keeps: the first entry's id, status and preferred forms;
+    every other form it lacks, each with the status it had (a forbidden form
+    stays forbidden); all notes and definitions (one per line); the first
+    part of speech and context; all evidence and sources; the summed frequency
+    and the highest score. It is marked edited.
+
+    \b
+    Example:
+      taiyaku terms merge 4 17 23
+    """
+    from taiyaku.glossary.store import merge_terms
+
+    store = open_store(ctx, db_path, create=False)
+    done = merge_terms(store, term_ids)
+    emit(done.to_json()) if as_json else click.echo(done.summary())
 
 
 @terms.command("import")

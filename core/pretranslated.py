@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from taiyaku.core.analysis import Analysis, analyze
 from taiyaku.core.model import Match
+from taiyaku.core.terms import usable_en
 
 if TYPE_CHECKING:
     from taiyaku.core.terms import TermEntry
@@ -61,7 +62,8 @@ class TermFound:
 
     @classmethod
     def from_hit(cls, hit: TermHitLike) -> TermFound:
-        """Build from a term index hit; the English shown is the first form not deprecated.
+        """Build from a term index hit; the English shown is the first form not deprecated,
+        and the status is that form's own where it has one (else the entry's).
 
         >>> from taiyaku.core.terms import TermEntry, TermForm
         >>> class Hit:
@@ -74,16 +76,19 @@ class TermFound:
         ('輸出規制', 'export controls', ('export ctrl',))
         """
         e = hit.entry
-        usable = [f.text for f in e.en if f.status not in ("forbidden", "deprecated")]
+        usable = list(usable_en(e))
         others = [f.text for f in e.en if f.text not in usable]
         en = usable[0] if usable else None
+        # the status reported is the English shown's own where it has one: an approved term
+        # whose only English is the machine's candidate pairing says "candidate"
+        own = next((f.status for f in e.en if f.text == en), None)
         return cls(
             start=hit.start,
             end=hit.end,
             surface=hit.surface,
             ja=e.ja[0].text if e.ja else hit.surface,
             en=en,
-            status=e.status,
+            status=e.status if e.status == "forbidden" or own is None else own,
             entry_id=e.id,
             en_alternatives=tuple(usable[1:] + others),
         )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-__all__ = ["TermForm", "TermEntry", "STATUSES", "FORM_KINDS"]
+__all__ = ["TermForm", "TermEntry", "STATUSES", "FORM_KINDS", "usable_en"]
 
 STATUSES = ("candidate", "approved", "forbidden")
 #: a form is the main term, a spelling/inflection variant, an abbreviation, a synonym,
@@ -65,3 +65,18 @@ class TermEntry:
                 for f in (*self.ja, *self.en)
             ],
         }
+
+
+#: form statuses that say "do not use this translation" (TBX deprecated is taiyaku's forbidden)
+_UNUSABLE = ("forbidden", "deprecated")
+
+
+def usable_en(entry: TermEntry) -> tuple[str, ...]:
+    """The English forms a translator may use, preferred first (forms whose own status
+    forbids them left out): what pre-translation offers for a term hit.
+
+    >>> usable_en(TermEntry(ja=(TermForm("港湾", "ja"),), en=(
+    ...     TermForm("harbor", "en", status="forbidden"), TermForm("port", "en"))))
+    ('port',)
+    """
+    return tuple(f.text for f in entry.en if f.status not in _UNUSABLE)

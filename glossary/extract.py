@@ -29,7 +29,7 @@ from taiyaku.glossary.store import delete_extracted_candidates, insert_entry, pr
 
 if TYPE_CHECKING:
     from taiyaku.core.japanese import Analyzer
-    from taiyaku.store import SqliteStore as Store
+    from taiyaku.store.interface import Store
 
 __all__ = ["ExtractOptions", "ExtractResult", "extract_terms"]
 
@@ -114,34 +114,32 @@ class _Draft:
 def _load_segments(store: Store) -> tuple[list[SegmentText], list[SegmentText], dict[int, str]]:
     """JA and EN running-text segments (documents without segments give their units),
     each text once per document, and the document names."""
-    names = {int(i): str(n) for i, n in store.conn.execute("SELECT id, name FROM documents")}
+    names = {d.id: d.name for d in store.documents.all()}
     ja: list[SegmentText] = []
     en: list[SegmentText] = []
     seen: set[tuple[int, str, str]] = set()
     with_segments: set[int] = set()
-    for sid, doc_id, lang, text, kind, unit_id in store.conn.execute(
-        "SELECT id, doc_id, lang, text, kind, unit_id FROM segments ORDER BY doc_id, position"
-    ):
-        with_segments.add(int(doc_id))
-        if kind in SKIP_KINDS:
-            continue
-        key = (int(doc_id), lang, normalize(text))
-        if key in seen:
-            continue
-        seen.add(key)
-        seg = SegmentText(int(sid), int(doc_id), text, None if unit_id is None else int(unit_id),
-                          heading=kind == "heading")
-        (ja if lang == "ja" else en).append(seg)
-    for uid, doc_id, ja_text, en_text in store.conn.execute(
-        "SELECT id, doc_id, ja, en FROM units ORDER BY doc_id, position"
-    ):
-        if int(doc_id) in with_segments:
-            continue
-        # TMX imports: no segments, so the units are the text (negative ids mark them)
-        if ja_text.strip():
-            ja.append(SegmentText(-int(uid), int(doc_id), ja_text, int(uid)))
-        if en_text.strip():
-            en.append(SegmentText(-int(uid), int(doc_id), en_text, int(uid)))
+    for doc_id in names:
+        for t in store.segments.of_document(doc_id):
+            with_segments.add(doc_id)
+            if t.kind in SKIP_KINDS:
+                continue
+            key = (doc_id, t.lang, normalize(t.text))
+            if key in seen:
+                continue
+            seen.add(key)
+            seg = SegmentText(t.id, doc_id, t.text, t.unit_id, heading=t.kind == "heading")
+            (ja if t.lang == "ja" else en).append(seg)
+    if len(with_segments) < len(names):
+        for u in store.units.iterate():
+            if u.doc_id in with_segments:
+                continue
+            # a unit of a document without segments (a TMX import): the unit is the text
+            # (a negative id marks it as a unit, not a segment)
+            if u.ja.strip():
+                ja.append(SegmentText(-u.id, u.doc_id, u.ja, u.id))
+            if u.en.strip():
+                en.append(SegmentText(-u.id, u.doc_id, u.en, u.id))
     return ja, en, names
 
 
@@ -153,7 +151,7 @@ def extract_terms(
 
     Runs in one transaction. The candidates of an earlier run are replaced; approved,
     forbidden, imported, hand-added and hand-edited entries are never touched, and a
-    candidate whose term they already hold is not stored again.
+    candidate whose term they already hold, or that a person deleted, is not stored again.
 
     >>> from taiyaku.store import open_store
     >>> s = open_store(":memory:")
@@ -184,10 +182,9 @@ def extract_terms(
     with store.transaction():
         replaced = delete_extracted_candidates(store)
         pj, pe = protected_keys(store)
-        kept = store.conn.execute(
-            "SELECT count(*) FROM terms WHERE status != 'candidate' OR origin != 'extracted' "
-            "OR edited = 1"
-        ).fetchone()[0]
+        # terms a person deleted stay deleted
+        pj |= store.glossary.dismissed("ja")
+        kept = store.glossary.count(protected=True)
         stored: list[TermEntry] = []
         skipped: list[str] = []
         for entry, evidence in entries:

@@ -16,7 +16,7 @@ from taiyaku.core.terms import TermEntry, TermForm
 
 if TYPE_CHECKING:
     from taiyaku.glossary.store import ImportOutcome
-    from taiyaku.store import SqliteStore as Store
+    from taiyaku.store.interface import Store
 
 __all__ = ["ImportResult", "ExportResult", "import_glossary", "export_glossary", "group_rows"]
 

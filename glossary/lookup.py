@@ -4,21 +4,23 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from taiyaku.core.normalize import has_japanese, normalize
 from taiyaku.core.printable import visible
+from taiyaku.core.terms import usable_en
 from taiyaku.glossary.keys import en_key, is_kana, ja_key, reading_key, singular
-from taiyaku.glossary.store import iter_entries, load_entries
+from taiyaku.glossary.store import iter_entries
 
 if TYPE_CHECKING:
     from taiyaku.core.japanese import Analyzer
     from taiyaku.core.terms import TermEntry
-    from taiyaku.store import SqliteStore as Store
+    from taiyaku.store.glossary import GlossaryArea
+    from taiyaku.store.interface import Store
 
-__all__ = ["search_terms", "render_entries", "TermIndex", "TermHit"]
+__all__ = ["search_terms", "render_entries", "TermIndex", "TermHit", "choose_hits"]
 
 #: tiers of a search hit: lower is better
 EXACT, PREFIX, CONTAINS, FUZZY = 0, 1, 2, 3
@@ -26,68 +28,40 @@ _FUZZY_CUTOFF = 60.0
 _FUZZY_POOL = 20000
 
 
-def _range_end(prefix: str) -> str:
-    return prefix + "\U0010ffff"
-
-
-def _collect(
-    found: dict[int, tuple[int, float]], rows: Any, tier: int, sim: float = 100.0
-) -> None:
+def _collect(found: dict[int, tuple[int, float]], ids: Iterable[int], tier: int,
+             sim: float = 100.0) -> None:
     """Keep each entry's best (tier, similarity)."""
-    for row in rows:
-        term_id = int(row[0])
+    for term_id in ids:
         best = found.get(term_id)
         if best is None or (tier, -sim) < (best[0], -best[1]):
             found[term_id] = (tier, sim)
 
 
 def _search_column(
-    store: Store, found: dict[int, tuple[int, float]], column: str, lang: str | None,
+    area: GlossaryArea, found: dict[int, tuple[int, float]], column: str, lang: str | None,
     key: str, *, fuzzy: bool, enough: int = 1_000_000,
 ) -> None:
-    conn = store.conn
-    where = f"{column} IS NOT NULL" + ("" if lang is None else " AND lang = ?")
-    base: tuple[Any, ...] = () if lang is None else (lang,)
-    _collect(found, conn.execute(
-        f"SELECT term_id FROM term_forms WHERE {where} AND {column} = ?", (*base, key)), EXACT)
-    _collect(found, conn.execute(
-        f"SELECT term_id FROM term_forms WHERE {where} AND {column} > ? AND {column} < ?",
-        (*base, key, _range_end(key))), PREFIX)
+    _collect(found, area.match_forms(column, lang, key, "exact"), EXACT)
+    _collect(found, area.match_forms(column, lang, key, "prefix"), PREFIX)
     if len(key) >= 2:
-        # instr() on lower() is what LIKE '%key%' does (ASCII-only case folding) with no limit
-        # on the query's length: LIKE refuses patterns over 50,000 bytes ("too complex")
-        _collect(found, conn.execute(
-            f"SELECT term_id FROM term_forms WHERE {where} AND instr(lower({column}), lower(?))",
-            (*base, key)), CONTAINS)
+        _collect(found, area.match_forms(column, lang, key, "contains"), CONTAINS)
     if not fuzzy or len(found) >= enough:
         return  # the better tiers already fill the page: skip the fuzzy pass
-    from rapidfuzz import fuzz, process
-
-    # Prefilter in SQL: a length window (as CAT tools do) and at least one shared character
-    # (Japanese) or word start (English), so the scorer sees a small pool.
-    lo, hi = max(1, int(len(key) * 0.5)), int(len(key) * 2) + 2
-    if column == "norm" and lang == "en":
-        grams = sorted({w[:3] for w in key.split() if len(w) >= 3})[:6]
-        likes = [f"{column} LIKE ?" for _ in grams] + [f"{column} LIKE ?" for _ in grams]
-        args = [g + "%" for g in grams] + ["% " + g + "%" for g in grams]
-    else:
-        chars = sorted(set(key) - {" "})[:8]
-        likes = [f"instr({column}, ?) > 0" for _ in chars]
-        args = chars
-    if not likes:
-        return
-    pool = conn.execute(
-        f"SELECT term_id, {column} FROM term_forms WHERE {where} "
-        f"AND length({column}) BETWEEN ? AND ? AND ({' OR '.join(likes)}) LIMIT {_FUZZY_POOL}",
-        (*base, lo, hi, *args),
-    ).fetchall()
+    pool = area.fuzzy_pool(column, lang, key, _FUZZY_POOL)
     if not pool:
         return
+    from rapidfuzz import fuzz, process
+
     for _text, sim, i in process.extract(
-        key, [row[1] for row in pool], scorer=fuzz.ratio,
+        key, [text for _, text in pool], scorer=fuzz.ratio,
         score_cutoff=_FUZZY_CUTOFF + (10.0 if column == "reading" else 0.0), limit=200
     ):
-        _collect(found, [pool[i]], FUZZY, float(sim))
+        _collect(found, [pool[i][0]], FUZZY, float(sim))
+
+
+#: equal hits of a search (same tier and similarity) rank a human decision first: an approved
+#: entry before a forbidden one (which a translator must also see) before a candidate
+_STATUS_RANK = {"approved": 0, "forbidden": 1, "candidate": 2}
 
 
 def search_terms(store: Store, query: str, *, limit: int = 10) -> list[TermEntry]:
@@ -110,33 +84,29 @@ def search_terms(store: Store, query: str, *, limit: int = 10) -> list[TermEntry
     q = normalize(query)
     if not q:
         return []
+    area = store.glossary
     found: dict[int, tuple[int, float]] = {}
     if has_japanese(q):
         kana = is_kana(q)
-        _search_column(store, found, "norm", "ja", ja_key(q), fuzzy=not kana, enough=limit)
+        _search_column(area, found, "norm", "ja", ja_key(q), fuzzy=not kana, enough=limit)
         if kana:
-            _search_column(store, found, "reading", None, reading_key(q), fuzzy=True,
+            _search_column(area, found, "reading", None, reading_key(q), fuzzy=True,
                            enough=limit)
     else:
-        _search_column(store, found, "norm", "en", en_key(q), fuzzy=True, enough=limit)
+        _search_column(area, found, "norm", "en", en_key(q), fuzzy=True, enough=limit)
         # Latin forms of Japanese entries (AI, G20, IMF) and case-insensitive JA forms
-        _search_column(store, found, "norm", "ja", q, fuzzy=False)
+        _search_column(area, found, "norm", "ja", q, fuzzy=False)
     if not found:
         return []
     ids = list(found)
-    scores = {int(r[0]): float(r[1]) for r in _entry_scores(store, ids)}
-    ids.sort(key=lambda i: (found[i][0], -found[i][1], -scores.get(i, 0.0), i))
-    return load_entries(store, ids[:limit])
+    standing = area.standing(ids)
 
+    def rank(i: int) -> tuple[int, float, int, float, int]:
+        status, score = standing.get(i, ("candidate", 0.0))
+        return (found[i][0], -found[i][1], _STATUS_RANK.get(status, 2), -score, i)
 
-def _entry_scores(store: Store, ids: Sequence[int]) -> list[Any]:
-    rows: list[Any] = []
-    for start in range(0, len(ids), 500):
-        part = list(ids[start : start + 500])
-        marks = ",".join("?" * len(part))
-        rows.extend(store.conn.execute(
-            f"SELECT id, score FROM terms WHERE id IN ({marks})", part).fetchall())
-    return rows
+    ids.sort(key=rank)
+    return area.get(ids[:limit])
 
 
 def _width(text: str) -> int:
@@ -165,7 +135,9 @@ def render_entries(entries: Sequence[TermEntry]) -> str:
         ja_cells.append(main + (f" ({', '.join(others)})" if others else ""))
     w = min(max(_width(c) for c in ja_cells), 40)
     for e, ja in zip(entries, ja_cells, strict=True):
-        en = "; ".join(visible(f.text) for f in e.en) or "—"
+        # a form whose own status differs from its entry's says so (harbor [forbidden])
+        en = "; ".join(visible(f.text) + (f" [{f.status}]" if f.status not in (None, e.status)
+                                          else "") for f in e.en) or "—"
         lines.append(
             f"{e.id if e.id is not None else '-':>4}  {_pad(ja, w)}  {en}  {e.status}  "
             f"{e.score:.2f}  ×{e.frequency}"
@@ -225,32 +197,37 @@ class TermIndex:
     def __init__(self, analyzer: Analyzer, entries: Sequence[TermEntry]) -> None:
         self.analyzer = analyzer
         self.entries = list(entries)
-        #: first normalized token -> [(token key tuple, entry)], longest first
-        self._ja: dict[str, list[tuple[tuple[str, ...], TermEntry]]] = {}
-        #: first character -> [(normalised surface, entry)], longest first
-        self._ja_surface: dict[str, list[tuple[str, TermEntry]]] = {}
-        #: first word -> [(word tuple with the last word singular, entry)], longest first
-        self._en: dict[str, list[tuple[tuple[str, ...], TermEntry]]] = {}
+        #: first normalized token -> [(token key tuple, entry, precedence)], best first
+        self._ja: dict[str, list[tuple[tuple[str, ...], TermEntry, tuple[int, int]]]] = {}
+        #: first character -> [(normalised surface, entry, precedence)], best first
+        self._ja_surface: dict[str, list[tuple[str, TermEntry, tuple[int, int]]]] = {}
+        #: first word -> [(word tuple with the last word singular, entry, precedence)]
+        self._en: dict[str, list[tuple[tuple[str, ...], TermEntry, tuple[int, int]]]] = {}
         for entry in self.entries:
-            for f in entry.ja:
+            for rank, f in enumerate(entry.ja):
                 surface = ja_key(f.text)
                 if not surface:
                     continue
+                prec = _precedence(entry, rank)
                 toks = tuple(self._tok_key(t.normalized, t.surface)
                              for t in analyzer.tokenize(surface) if t.surface.strip())
                 if toks:
-                    self._ja.setdefault(toks[0], []).append((toks, entry))
-                self._ja_surface.setdefault(surface[0], []).append((surface, entry))
-            for f in entry.en:
+                    self._ja.setdefault(toks[0], []).append((toks, entry, prec))
+                self._ja_surface.setdefault(surface[0], []).append((surface, entry, prec))
+            for rank, f in enumerate(entry.en):
                 words = tuple(w for w, _, _ in _en_words(normalize(f.text)))
                 if words:
                     words = (*words[:-1], singular(words[-1]))
-                    self._en.setdefault(words[0], []).append((words, entry))
+                    self._en.setdefault(words[0], []).append(
+                        (words, entry, _precedence(entry, rank)))
+        # the longest term first; among equally long ones, a human decision before a
+        # candidate, and an entry whose preferred form it is before one listing it as a
+        # variant (the sort is stable: then the glossary's own order, best score first)
         for table in (self._ja, self._en):
             for lst in table.values():
-                lst.sort(key=lambda p: -len(p[0]))
+                lst.sort(key=lambda p: (-len(p[0]), p[2]))
         for slst in self._ja_surface.values():
-            slst.sort(key=lambda p: -len(p[0]))
+            slst.sort(key=lambda p: (-len(p[0]), p[2]))
 
     @staticmethod
     def _tok_key(normalized: str, surface: str) -> str:
@@ -265,7 +242,10 @@ class TermIndex:
         return len(self.entries)
 
     def find(self, text: str) -> list[TermHit]:
-        """Terms in *text*, left to right, without overlaps (the longest wins).
+        """Terms in *text*, left to right. Where terms overlap the longest wins, except that
+        a term with English inside a longer one without English is reported too (合成麻薬
+        フェンタニル, no English yet, and フェンタニル = fentanyl): lookup never hides a
+        translation.
 
         >>> from taiyaku.core.terms import TermEntry, TermForm
         >>> from taiyaku.core.japanese import Analyzer
@@ -273,44 +253,29 @@ class TermIndex:
         >>> [h.surface for h in TermIndex(Analyzer(), [e]).find("Rare Earths and レアアースが")]
         ['Rare Earths', 'レアアース']
         """
-        hits = self._find_ja(text) + self._find_en(text)
-        hits.sort(key=lambda h: (h.start, -(h.end - h.start)))
-        out: list[TermHit] = []
-        last_end = -1
-        for h in hits:
-            if h.start >= last_end:
-                out.append(h)
-                last_end = h.end
-        return out
+        return choose_hits(self._find_ja(text) + self._find_en(text))
 
     def _find_ja(self, text: str) -> list[TermHit]:
         if not self._ja or not has_japanese(text) and not any(c.isalnum() for c in text):
             return []
         tokens = [t for t in self.analyzer.tokenize(text) if t.surface.strip()]
         keys = [self._tok_key(t.normalized, t.surface) for t in tokens]
-        starts = {t.begin for t in tokens}
         ends = {t.end for t in tokens}
         hits: list[TermHit] = []
         for i, k in enumerate(keys):
-            best: TermHit | None = None
-            for seq, entry in self._ja.get(k, ()):
+            found: list[tuple[int, tuple[int, int], TermHit]] = []
+            for seq, entry, prec in self._ja.get(k, ()):
                 n = len(seq)
                 if tuple(keys[i : i + n]) == seq:
                     start, end = tokens[i].begin, tokens[i + n - 1].end
-                    best = TermHit(start, end, text[start:end], entry, "ja")
-                    break
-            # Sudachi may cut a term differently in context: fall back to the surface on
-            # token boundaries.
+                    found.append((end, prec, TermHit(start, end, text[start:end], entry, "ja")))
+            # Sudachi may cut a term differently in context: the surface on token boundaries
             begin = tokens[i].begin
-            for surface, entry in self._ja_surface.get(text[begin], ()):
+            for surface, entry, prec in self._ja_surface.get(text[begin], ()):
                 end = begin + len(surface)
-                if best is not None and end <= best.end:
-                    break
                 if end in ends and normalize(text[begin:end]) == surface:
-                    best = TermHit(begin, end, text[begin:end], entry, "ja")
-                    break
-            if best is not None and best.start in starts:
-                hits.append(best)
+                    found.append((end, prec, TermHit(begin, end, text[begin:end], entry, "ja")))
+            hits.extend(_best_at(found))
         return hits
 
     def _find_en(self, text: str) -> list[TermHit]:
@@ -320,7 +285,8 @@ class TermIndex:
             else _en_words(text)
         hits: list[TermHit] = []
         for i, (w, start, _) in enumerate(words):
-            for seq, entry in self._en.get(w, ()) or self._en.get(singular(w), ()):
+            found: list[tuple[int, tuple[int, int], TermHit]] = []
+            for seq, entry, prec in self._en.get(w, ()) or self._en.get(singular(w), ()):
                 n = len(seq)
                 cand = [x[0] for x in words[i : i + n]]
                 if len(cand) < n:
@@ -328,9 +294,57 @@ class TermIndex:
                 cand[-1] = singular(cand[-1])
                 if tuple(cand) == seq and _contiguous(text, words[i : i + n]):
                     end = words[i + n - 1][2]
-                    hits.append(TermHit(start, end, text[start:end], entry, "en"))
-                    break
+                    found.append((end, prec, TermHit(start, end, text[start:end], entry, "en")))
+            hits.extend(_best_at(found))
         return hits
+
+
+def _precedence(entry: TermEntry, rank: int) -> tuple[int, int]:
+    """How an entry ranks among entries matching the same words: its status (approved, then
+    forbidden, then candidate), then whether the matched form is its preferred one."""
+    return _STATUS_RANK.get(entry.status, 2), 0 if rank == 0 else 1
+
+
+def _best_at(found: list[tuple[int, tuple[int, int], TermHit]]) -> list[TermHit]:
+    """Of the terms starting at one place, the longest (best by precedence among equally
+    long ones), and, when it has no English, also the longest one that has."""
+    if not found:
+        return []
+    found.sort(key=lambda f: (-f[0], f[1]))
+    best = found[0][2]
+    if usable_en(best.entry):
+        return [best]
+    shorter = next((f[2] for f in found if f[0] < best.end and usable_en(f[2].entry)), None)
+    return [best] if shorter is None else [best, shorter]
+
+
+def choose_hits(hits: list[TermHit]) -> list[TermHit]:
+    """Hits without overlaps, left to right, the longest winning; and the hits with English
+    inside a kept hit without English (not overlapping each other).
+
+    >>> from taiyaku.core.terms import TermEntry, TermForm
+    >>> long = TermEntry(ja=(TermForm("米財務長官", "ja"),))
+    >>> inner = TermEntry(ja=(TermForm("財務長官", "ja"),),
+    ...                   en=(TermForm("Treasury Secretary", "en"),))
+    >>> [h.surface for h in choose_hits([TermHit(0, 5, "米財務長官", long),
+    ...                                  TermHit(1, 5, "財務長官", inner)])]
+    ['米財務長官', '財務長官']
+    """
+    hits.sort(key=lambda h: (h.start, -(h.end - h.start)))
+    out: list[TermHit] = []
+    last_end = -1
+    host_end = -1  # the end of the last kept hit that has no English
+    inner_end = -1
+    for h in hits:
+        if h.start >= last_end:
+            out.append(h)
+            last_end = h.end
+            host_end = -1 if usable_en(h.entry) else h.end
+            inner_end = h.start
+        elif h.end <= host_end and h.start >= inner_end and usable_en(h.entry):
+            out.append(h)
+            inner_end = h.end
+    return out
 
 
 def _contiguous(text: str, words: Sequence[tuple[str, int, int]]) -> bool:

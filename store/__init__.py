@@ -2,7 +2,7 @@
 
 :func:`open_store` opens the database (the SQLite backend, :mod:`taiyaku.store.sqlite`; a
 PostgreSQL backend will be the second). Outside this package nothing runs SQL or imports
-``sqlite3``: ``tm/`` (and ``glossary/``) take a :class:`Store` and call its areas.
+``sqlite3``: ``tm/`` and ``glossary/`` take a :class:`Store` and call its areas.
 """
 
 from __future__ import annotations
@@ -63,8 +63,7 @@ def open_store(path: str | os.PathLike[str] | None = None, **options: Any) -> Sq
     default, :func:`default_db_path`); *options* are those of :meth:`SqliteStore.open`
     (``create``, ``readonly``, ``on_wait``, ``command``).
 
-    It returns the SQLite store, which is a :class:`Store`; the glossary modules still take
-    it as such until their SQL moves into this package.
+    It returns the SQLite store, which is a :class:`Store`.
 
     :raises taiyaku.core.errors.StoreError: the file cannot be opened (the message says why)
     """

@@ -1,13 +1,13 @@
-"""The storage interface: what ``tm/`` (and, at merge, ``glossary/``) may ask of a store.
+"""The storage interface: what ``tm/`` and ``glossary/`` may ask of a store.
 
 A backend (today :class:`taiyaku.store.sqlite.SqliteStore`; PostgreSQL next) gives a
 :class:`Store` whose areas — :attr:`Store.documents`, :attr:`Store.segments`,
 :attr:`Store.units`, :attr:`Store.fuzzy`, :attr:`Store.meta`, :attr:`Store.beads`
-(:class:`~taiyaku.store.beads.BeadsArea`) — take and return the frozen
+(:class:`~taiyaku.store.beads.BeadsArea`), :attr:`Store.glossary`
+(:mod:`taiyaku.store.glossary`) — take and return the frozen
 records below. Every write goes through one of these methods inside
 :meth:`Store.transaction`; the backend keeps its fuzzy index exact in that same transaction.
-No SQL (and no connection) crosses this boundary. The glossary and QA areas are added
-the same way (``store.glossary`` …).
+No SQL (and no connection) crosses this boundary. The QA area is added the same way.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from typing import Any, Protocol
 from taiyaku.core.model import NewUnit
 from taiyaku.core.progress import Progress
 from taiyaku.store.beads import BeadsArea
+from taiyaku.store.glossary import GlossaryArea
 
 __all__ = [
     "Store",
@@ -274,6 +275,9 @@ class Store(Protocol):
 
     @property
     def beads(self) -> BeadsArea: ...
+
+    @property
+    def glossary(self) -> GlossaryArea: ...
 
     def transaction(self) -> contextlib.AbstractContextManager[None]: ...
 

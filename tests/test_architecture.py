@@ -25,16 +25,6 @@ SQL_ALLOWED = (
     "tests/benchmarks/bench_dbcheck.py",  # times SQLite's own check
     "tests/test_architecture.py",  # this file names what it looks for
 )
-#: the glossary's SQL moves into store/sqlite/glossary.py in a branch of its own (issue 17,
-#: glossary area): until that merges these files keep theirs. Remove them from this list then.
-GLOSSARY_PENDING = (
-    "glossary/store.py",
-    "glossary/lookup.py",
-    "glossary/extract.py",
-    "tests/glossary/test_glossary_store.py",
-    "tests/glossary/test_term_extract.py",
-)
-
 _SQL = re.compile(
     r"\b(?:SELECT\b.*\bFROM|INSERT\s+(?:OR\s+\w+\s+)?INTO|UPDATE\s+\w+\s+SET|DELETE\s+FROM"
     r"|CREATE\s+(?:TABLE|INDEX)|ALTER\s+TABLE|DROP\s+TABLE|PRAGMA\s+\w+|BEGIN\s+IMMEDIATE)\b",
@@ -174,7 +164,7 @@ def test_no_sql_outside_the_storage_package() -> None:
     offenders = {}
     for path in _python_files():
         rel = path.relative_to(ROOT).as_posix()
-        if rel.startswith("store/") or rel.startswith(SQL_ALLOWED + GLOSSARY_PENDING):
+        if rel.startswith("store/") or rel.startswith(SQL_ALLOWED):
             continue
         found = _sql_findings(path)
         if found:

@@ -140,21 +140,18 @@ def show_document(store: Store, doc_id: int) -> DocumentDetail:
 def remove_document(store: Store, doc_id: int) -> DocumentRemoval:
     """Remove document *doc_id*: its segments, its units and their index entries, in one
     transaction. Units another document holds too stay, with that document. Terms extracted
-    from it stay; their evidence from it goes where the glossary area supports that.
+    from it stay; their evidence from it (segments, units, the document's name) goes.
 
     :raises NotFoundError: no document has that id (nothing is changed)
     """
     with store.transaction():
+        # terms keep their entries but lose the evidence this document gave them; the
+        # glossary reads that evidence (the document's segments and units) before they go
+        store.glossary.forget_document(doc_id)
         removed = store.documents.remove(doc_id)
         if removed is None:
             raise NotFoundError(
                 f"document {doc_id}: no such document (`taiyaku documents` lists them)")
-        # CALL SITE for the glossary area (issue 17): terms keep their entries but lose the
-        # evidence this document gave them. The glossary helper adds store.glossary; until
-        # it merges, stores have no such area and nothing is called.
-        glossary = getattr(store, "glossary", None)
-        if glossary is not None and hasattr(glossary, "forget_document"):
-            glossary.forget_document(doc_id)
     return DocumentRemoval(removed)
 
 

@@ -11,7 +11,7 @@ writer in :mod:`exports.registry`).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
@@ -30,6 +30,7 @@ from taiyaku.core.pretranslated import (
 )
 from taiyaku.core.printable import name_text, path_text, visible
 from taiyaku.core.progress import Progress, no_progress
+from taiyaku.core.terms import usable_en
 
 if TYPE_CHECKING:
     from taiyaku.core.japanese import Analyzer
@@ -407,8 +408,7 @@ def _load_terms(store: Store, analyzer: Analyzer | None) -> TermFinder:
     from taiyaku.glossary.lookup import TermIndex
     from taiyaku.glossary.store import iter_entries
 
-    # the glossary functions take the SQLite store until their SQL moves into store/
-    entries = list(iter_entries(store))  # type: ignore[arg-type]
+    entries = list(iter_entries(store))
     coarse = TermIndex(analyzer or _Analyzer(), entries)
     # Split mode C keeps compounds whole (トランプ大統領 is one token), hiding the glossary's
     # トランプ inside it; a second index on mode A's short units finds such occurrences.
@@ -417,16 +417,20 @@ def _load_terms(store: Store, analyzer: Analyzer | None) -> TermFinder:
     surfaces = {normalize(f.text) for e in entries for f in e.ja}
     readings = {f.reading for e in entries for f in e.ja if f.reading and len(f.reading) > 2}
     surfaces |= readings | {hiragana_to_katakana(r) for r in readings}
-    return LayeredTermFinder(coarse, fine, sorted(surfaces))
+    english = {normalize(f.text) for e in entries if usable_en(e) for f in e.ja}
+    return LayeredTermFinder(coarse, fine, sorted(surfaces), english)
 
 
 class LayeredTermFinder:
     """Term hits of a primary finder, plus those of a finer-grained one that overlap none of
-    them (the primary's longest-term-wins choice always stands).
+    them (the primary's longest-term-wins choice always stands), or that have English and lie
+    inside a primary hit without English (lookup never hides a translation).
 
     :param surfaces: the normalised Japanese forms of the glossary; when given, the finer
         finder runs only for texts holding more occurrences of them than the primary hits
         account for (most texts do not, and tokenizing twice is the slow part)
+    :param english: those of *surfaces* whose entries have English: a hit without English
+        does not account for them
 
     >>> from taiyaku.core.terms import TermEntry, TermForm
     >>> from taiyaku.glossary.lookup import TermIndex
@@ -439,9 +443,11 @@ class LayeredTermFinder:
     """
 
     def __init__(self, primary: TermFinder, finer: TermFinder,
-                 surfaces: Sequence[str] | None = None) -> None:
+                 surfaces: Sequence[str] | None = None,
+                 english: Collection[str] | None = None) -> None:
         self.primary = primary
         self.finer = finer
+        self._english = frozenset(english or ())
         self._by_first: dict[str, set[str]] | None = None
         if surfaces is not None:
             self._by_first = {}
@@ -450,7 +456,8 @@ class LayeredTermFinder:
                     self._by_first.setdefault(sf[0], set()).add(sf)
 
     def _hidden_terms(self, text: str, hits: Sequence[TermHitLike]) -> bool:
-        """Whether *text* holds a glossary surface that the primary hits do not cover."""
+        """Whether *text* holds a glossary surface that the primary hits do not cover (a hit
+        without English does not cover the surfaces with English inside it)."""
         if self._by_first is None:
             return True
         norm = normalize(text)
@@ -461,19 +468,28 @@ class LayeredTermFinder:
                     found[sf] = found.get(sf, 0) + 1
         if not found:
             return False
-        hit_texts = [normalize(h.surface) for h in hits]
-        return any(n > sum(t.count(sf) for t in hit_texts) for sf, n in found.items())
+        hit_texts = [(normalize(h.surface), bool(usable_en(h.entry))) for h in hits]
+        return any(
+            n > sum(t.count(sf) for t, has_en in hit_texts if has_en or sf not in self._english)
+            for sf, n in found.items())
 
     def find(self, text: str) -> list[TermHitLike]:
         """Hits in text order."""
         hits: list[TermHitLike] = list(self.primary.find(text))
         if not self._hidden_terms(text, hits):
             return hits
-        taken = [(h.start, h.end) for h in hits]
+        taken = [(h.start, h.end) for h in hits if usable_en(h.entry)]
+        hosts = [(h.start, h.end) for h in hits if not usable_en(h.entry)]
         for h in self.finer.find(text):
-            if all(h.end <= a or h.start >= b for a, b in taken):
+            free = all(h.end <= a or h.start >= b for a, b in taken)
+            if not free:
+                continue
+            outside = all(h.end <= a or h.start >= b for a, b in hosts)
+            inside = usable_en(h.entry) and any(
+                a <= h.start and h.end <= b and (h.start, h.end) != (a, b) for a, b in hosts)
+            if outside or inside:
                 hits.append(h)
-                taken.append((h.start, h.end))
+                (taken if usable_en(h.entry) else hosts).append((h.start, h.end))
         hits.sort(key=lambda h: (h.start, -h.end))
         return hits
 

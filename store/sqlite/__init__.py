@@ -2,10 +2,10 @@
 glossary. :class:`SqliteStore` opens it (creating and migrating it, read-only where it cannot
 be written), takes the write lock, refuses a damaged file, and runs each command's writes in
 one transaction; its areas (:attr:`SqliteStore.documents`, ``.segments``, ``.units``,
-``.fuzzy``, ``.meta``, ``.beads``) hold the SQL of :mod:`taiyaku.store.interface`.
+``.fuzzy``, ``.meta``, ``.beads``, ``.glossary``) hold the SQL of :mod:`taiyaku.store.interface`.
 
 ``conn`` and ``atomic()`` stay on the store object for the areas written in this package
-(glossary, beads, QA); nothing outside ``taiyaku.store`` uses them.
+(beads, glossary, QA); nothing outside ``taiyaku.store`` uses them.
 """
 
 from __future__ import annotations
@@ -39,6 +39,7 @@ from taiyaku.store.sqlite.schema import MIGRATIONS, SCHEMA_VERSION, now_iso
 if TYPE_CHECKING:
     from taiyaku.store.sqlite.beads import SqliteBeads
     from taiyaku.store.sqlite.documents import SqliteDocuments
+    from taiyaku.store.sqlite.glossary import SqliteGlossary
     from taiyaku.store.sqlite.index import SqliteFuzzy
     from taiyaku.store.sqlite.meta import SqliteMeta
     from taiyaku.store.sqlite.segments import SqliteSegments
@@ -163,7 +164,7 @@ class SqliteStore:
         #: the file's first write was prepared (its quick check done or judged too costly)
         self._checked = path is None
         self._depth = 0
-        #: the areas, created on first use (``glossary``, ``qa`` join at merge)
+        #: the areas, created on first use
         self._areas: dict[str, object] = {}
 
     # -- lifecycle ---------------------------------------------------------------------------
@@ -500,6 +501,12 @@ class SqliteStore:
     def beads(self) -> SqliteBeads:
         """Stored alignments and their edit history (:class:`~taiyaku.store.beads.BeadsArea`)."""
         return cast("SqliteBeads", self._area("beads", "beads", "SqliteBeads"))
+
+    @property
+    def glossary(self) -> SqliteGlossary:
+        """The glossary: entries, forms, statuses, evidence
+        (:class:`~taiyaku.store.glossary.GlossaryArea`)."""
+        return cast("SqliteGlossary", self._area("glossary", "glossary", "SqliteGlossary"))
 
     def transaction(self) -> contextlib.AbstractContextManager[None]:
         """One transaction (:meth:`atomic` with the write lock taken up front)."""

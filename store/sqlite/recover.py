@@ -24,7 +24,7 @@ from taiyaku.store.sqlite.schema import now_iso
 
 #: tables copied by :func:`recover_database`, parents first; the fuzzy index is rebuilt instead
 _RECOVER_TABLES = ("meta", "documents", "units", "segments", "terms", "term_forms", "beads",
-                   "bead_revisions", "bead_edits")
+                   "bead_revisions", "bead_edits", "term_dismissed", "term_removed_forms")
 
 
 @dataclass(frozen=True)
@@ -72,6 +72,16 @@ class RecoverReport:
 PROBE_BUDGET = 200_000
 
 
+def _without_rowid(conn: sqlite3.Connection, table: str) -> bool:
+    """Whether *table* was created ``WITHOUT ROWID`` (read from its CREATE statement)."""
+    try:
+        row = conn.execute("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?",
+                           (table,)).fetchone()
+    except sqlite3.DatabaseError:
+        return False
+    return row is not None and "WITHOUT ROWID" in str(row[0]).upper()
+
+
 def _readable_rows(
     conn: sqlite3.Connection, table: str, columns: list[str]
 ) -> tuple[list[tuple[Any, ...]], int]:
@@ -81,8 +91,17 @@ def _readable_rows(
     the rows and the number of rowid ranges given up.
 
     When the first or last rowid cannot be read, the range scanned is 1 to a bound taken
-    from the file size (taiyaku's ids count up from 1).
+    from the file size (taiyaku's ids count up from 1). A table ``WITHOUT ROWID`` is read
+    whole (one range: all or nothing).
     """
+    if _without_rowid(conn, table):
+        # no rowid to range over (the glossary's small tables of what a person removed):
+        # read whole or give up whole
+        try:
+            whole = conn.execute(f"SELECT 0, {', '.join(columns)} FROM {table}").fetchall()
+        except sqlite3.DatabaseError:
+            return [], 1
+        return whole, 0
     select = f"SELECT rowid, {', '.join(columns)} FROM {table} WHERE rowid >= ? AND rowid < ?"
     try:
         lo, hi = conn.execute(f"SELECT min(rowid), max(rowid) FROM {table}").fetchone()
@@ -240,6 +259,13 @@ def _copy_readable(
                 if progress is not None:
                     progress(copied[table], None, f"recovered {table}")
             placeholders = _make_up_parents(store)
+            if "term_removed_forms" in copied:
+                # a removed form of an entry that was lost entirely says nothing any more
+                gone = store.conn.execute(
+                    "DELETE FROM term_removed_forms "
+                    "WHERE term_id NOT IN (SELECT id FROM terms)").rowcount
+                copied["term_removed_forms"] -= max(gone, 0)
+                rejected["term_removed_forms"] += max(gone, 0)
             store.fuzzy.rebuild()
         store.conn.execute("PRAGMA foreign_keys = ON")
         problems = quick_check(store.conn, full=True)

@@ -209,6 +209,22 @@ def m006_beads(conn: sqlite3.Connection) -> None:
     )
 
 
+def m007_term_dismissed(conn: sqlite3.Connection) -> None:
+    """What a person removed, so that no machine brings it back (a removal is a human
+    decision): the keys of deleted terms (term extraction does not propose them again), and
+    the forms removed from an entry (an import does not add them to it again)."""
+    conn.execute(
+        "CREATE TABLE term_dismissed (lang TEXT NOT NULL, norm TEXT NOT NULL, "
+        "created TEXT NOT NULL, PRIMARY KEY (lang, norm)) WITHOUT ROWID"
+    )
+    conn.execute(
+        "CREATE TABLE term_removed_forms (term_id INTEGER NOT NULL REFERENCES terms(id) "
+        "ON DELETE CASCADE, lang TEXT NOT NULL, norm TEXT NOT NULL, created TEXT NOT NULL, "
+        "PRIMARY KEY (term_id, lang, norm)) WITHOUT ROWID"
+    )
+
+
 MIGRATIONS: list[Migration] = [m001_initial, m002_term_form_pos, m003_fuzzy_index,
-                               m004_fuzzy_tokens, m005_unit_holders, m006_beads]
+                               m004_fuzzy_tokens, m005_unit_holders, m006_beads,
+                               m007_term_dismissed]
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -45,8 +45,8 @@ def test_set_status_and_unknown_id(store: Store) -> None:
     e = add_term(store, "習会", status="candidate")
     assert e.id is not None
     assert set_status(store, e.id, "forbidden").status == "forbidden"
-    edited = store.conn.execute("SELECT edited FROM terms WHERE id=?", (e.id,)).fetchone()[0]
-    assert edited == 1
+    state = store.glossary.state(e.id)
+    assert state is not None and state.edited
     with pytest.raises(InputError, match="no term with id 999"):
         set_status(store, 999, "approved")
     with pytest.raises(InputError):

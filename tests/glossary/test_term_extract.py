@@ -54,8 +54,9 @@ def test_extract_stores_candidates_with_pairs(filled: Store, analyzer: Analyzer)
     entry = next(e for e in list_terms(filled, limit=500) if e.ja[0].text == "休止期間")
     assert entry.status == "candidate" and entry.evidence and entry.context
     assert entry.sources == ("pair-b",)
-    raw = filled.conn.execute("SELECT evidence FROM terms WHERE id=?", (entry.id,)).fetchone()
-    assert '"pairing"' in raw[0] and '"confidence"' in raw[0] and '"units"' in raw[0]
+    evidence = filled.glossary.evidence(entry.id)
+    assert {"pairing", "units", "segments"} <= set(evidence)
+    assert {"method", "confidence"} <= set(evidence["pairing"])
 
 
 def test_rerun_replaces_candidates_but_never_approved_or_edited(

@@ -102,9 +102,16 @@ def test_index_matches_on_token_boundaries_and_longest_wins(
         assert [h.surface for h in hits] == ["輸出規制"]
         assert text[hits[0].start : hits[0].end] == "輸出規制"
     hits = index.find("レアアース輸出規制の行方")
-    assert [h.entry.ja[0].text for h in hits] == ["レアアース輸出規制"]
-    # no hit inside a longer word
-    assert index.find("輸出規制緩和") and index.find("輸出規制緩和")[0].surface == "輸出規制緩和"
+    # the longest term wins; the terms inside it are reported too because it has no English
+    # and they have (issue 19: lookup never hides a translation)
+    assert [h.entry.ja[0].text for h in hits] == ["レアアース輸出規制", "レアアース", "輸出規制"]
+    assert index.find("輸出規制緩和")[0].surface == "輸出規制緩和"
+    # no hit inside a longer term that has English of its own
+    with store.transaction():
+        upsert_entries(store, [TermEntry(ja=(TermForm("輸出規制緩和", "ja"),),
+                                         en=(TermForm("export deregulation", "en"),))])
+    index = TermIndex.load(store, analyzer)
+    assert [h.surface for h in index.find("輸出規制緩和")] == ["輸出規制緩和"]
 
 
 def test_index_english_words_case_and_plural(store: Store, analyzer: Analyzer) -> None:

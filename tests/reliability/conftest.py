@@ -17,7 +17,7 @@ def _add_terms(store: Store) -> None:
     from taiyaku.glossary.store import add_term
 
     for ja, en in TERMS:
-        add_term(store, ja, en, note=None, status="approved")  # type: ignore[arg-type]
+        add_term(store, ja, en, note=None, status="approved")
 
 
 def build_seed_db(path: Path, units: int = SEED_UNITS) -> SeedContent:

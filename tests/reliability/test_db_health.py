@@ -451,3 +451,34 @@ def test_db_recover_refuses_another_programs_database(tmp_path: Path) -> None:
     proc = run_cli(["db", "recover", str(other), "-o", str(out), "--no-sqlite3"])
     assert_one_line_error(proc, str(other), "not a taiyaku database")
     assert not out.exists() and not list(tmp_path.glob(".out.db*"))
+
+
+def test_db_recover_keeps_what_a_person_removed_from_the_glossary(tmp_path: Path) -> None:
+    """The deleted terms' keys and the forms removed from an entry are human decisions: a
+    recovered copy keeps them (else extraction and imports would bring them back); a removed
+    form of an entry that was itself lost is left out."""
+    from taiyaku.glossary.store import add_term
+    from taiyaku.store import open_store, recover_database
+
+    src = tmp_path / "src.db"
+    with open_store(src) as store:
+        kept = add_term(store, "港湾", "port")
+        lost = add_term(store, "港", "harbour")
+        assert kept.id is not None and lost.id is not None
+        with store.transaction():
+            store.glossary.dismiss("ja", ["今回"])
+            store.glossary.note_removed(kept.id, [("en", "harbor")])
+            store.glossary.note_removed(lost.id, [("en", "haven")])
+    conn = sqlite3.connect(src)
+    with conn:  # the entry's rows are lost, its removed form is not
+        conn.execute("PRAGMA foreign_keys = OFF")
+        conn.execute("DELETE FROM term_forms WHERE term_id = ?", (lost.id,))
+        conn.execute("DELETE FROM terms WHERE id = ?", (lost.id,))
+    conn.close()
+    out = tmp_path / "out.db"
+    report = recover_database(src, out, use_sqlite_shell=False)
+    assert report.copied["term_dismissed"] == 1 and report.copied["term_removed_forms"] == 1
+    assert report.rejected["term_removed_forms"] == 1
+    with open_store(out) as store:
+        assert store.glossary.dismissed("ja") == {"今回"}
+        assert store.glossary.removed(kept.id) == {("en", "harbor")}

@@ -114,6 +114,24 @@ def test_document_remove_is_seen_at_once(tm: Store) -> None:
     _sees_exactly_what_is_stored(tm, PAIRS)
 
 
+def test_document_remove_keeps_terms_and_takes_their_evidence_from_it(tm: Store) -> None:
+    from taiyaku.core.terms import TermEntry, TermForm
+    from taiyaku.store.glossary import KeyedForm
+
+    (doc,) = tm.documents.all()
+    seg = tm.segments.of_document(doc.id)[1]
+    with tm.transaction():
+        term_id = tm.glossary.add(
+            TermEntry(ja=(), sources=("article",), evidence=(seg.id,)),
+            [KeyedForm(TermForm("日米同盟", "ja"), "日米同盟", None)], origin="extracted",
+            evidence={"units": [seg.unit_id]})
+    remove_document(tm, doc.id)
+    (entry,) = tm.glossary.get([term_id])
+    assert [f.text for f in entry.ja] == ["日米同盟"]
+    assert entry.sources == () and entry.evidence == ()
+    assert not tm.glossary.evidence(term_id).get("units")
+
+
 @pytest.mark.parametrize("call", [
     lambda s: edit_unit(s, 999, en="x"),
     lambda s: delete_unit(s, 999),
