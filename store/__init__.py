@@ -1,0 +1,1 @@
+"""Persistence: the SQL of taiyaku's rooms, behind typed classes (one module per backend)."""
