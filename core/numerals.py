@@ -63,6 +63,16 @@ class Quantity:
     style: str = "digits"
 
 
+class _Found(list[Quantity]):
+    """Quantities found so far; the earlier patterns (eras, scales) keep their characters."""
+
+    def free(self, a: int, b: int) -> bool:
+        return all(b <= q.start or a >= q.end for q in self)
+
+    def add(self, q: Quantity) -> None:
+        self.append(q)
+
+
 # -- Japanese ----------------------------------------------------------------------------------
 _KANJI_DIGITS = {c: i for i, c in enumerate("〇一二三四五六七八九")} | {"零": 0}
 _SMALL = {"十": 10, "百": 100, "千": 1000}
@@ -126,10 +136,10 @@ _COUNTERS = (
     "ヵ所", "ヶ所", "箇所", "世紀", "週間", "年度", "年間", "時間", "分の", "パーセント", "キロ",
     "メートル", "トン", "ドル", "ユーロ", "人", "年", "月", "日", "倍", "回", "件", "つ", "個",
     "歳", "才", "割", "国", "社", "台", "本", "枚", "位", "番", "度", "時", "分", "秒", "円", "週",
-    "期", "条", "項", "名", "匹", "頭", "隻", "機", "発", "基", "軒", "戸", "点", "号", "%", "percent",
+    "期", "条", "項", "名", "匹", "頭", "隻", "機", "発", "基", "軒", "戸", "点", "号", "%",
 )
-_ERA = re.compile(r"(" + "|".join(sorted(
-    ("明治", "大正", "昭和", "平成", "令和"), key=len, reverse=True)) + r")(元|[0-9〇一二三四五六七八九十]+)年")
+# Only the modern eras: older names (文化, 天文, 元和) are ordinary words too often.
+_ERA = re.compile(r"(明治|大正|昭和|平成|令和)(元|[0-9〇一二三四五六七八九十]+)年")
 _FRACTION_JA = re.compile(rf"([{_NUM_CHARS}.]+)分の([{_NUM_CHARS}.]+)")
 _PERCENT_JA = ("%", "パーセント")
 
@@ -151,15 +161,8 @@ def ja_quantities(text: str) -> list[Quantity]:
     [('一人', False), ('第三者', True), ('2倍', True)]
     """
     norm = unicodedata.normalize("NFKC", text)
-    found: list[Quantity] = []
-    taken: list[tuple[int, int]] = []
-
-    def free(a: int, b: int) -> bool:
-        return all(b <= s or a >= e for s, e in taken)
-
-    def add(q: Quantity) -> None:
-        found.append(q)
-        taken.append((q.start, q.end))
+    found = _Found()
+    free, add = found.free, found.add
 
     for m in _ERA.finditer(norm):
         n = 1 if m.group(2) == "元" else parse_kanji(m.group(2))
@@ -223,8 +226,7 @@ def ja_quantities(text: str) -> list[Quantity]:
         # "on the other hand" as "one"
         strong = not (value == 1 and not ordinal)
         add(Quantity(norm[start:end], start, end, value, frozenset(values), kind, strong))
-    found.sort(key=lambda q: q.start)
-    return found
+    return sorted(found, key=lambda q: q.start)
 
 
 # -- English -----------------------------------------------------------------------------------
@@ -272,12 +274,10 @@ _FRACTION_EN = re.compile(
 _MULT = re.compile(rf"\b(?:{'|'.join(_MULTIPLIERS)}|{'|'.join(_DECADES)})\b", re.IGNORECASE)
 _MONTH_RE = re.compile(
     r"\b(?:January|February|March|April|May|June|July|August|September|October|November"
-    r"|December|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec)\b\.?")
+    r"|December)\b|\b(?:Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec)\b\.?")
 # "May" is a month only beside a day or after a word that introduces a date
 _MAY_BEFORE = re.compile(r"(?:\d\s|\b(?:in|of|since|until|by|from|early|late|mid|last|next|"
                          r"this|through)[\s-])$")
-_A_SCALE = re.compile(r"\b(a|one)\s+(hundred|thousand|million|billion|trillion)\b",
-                      re.IGNORECASE)
 
 
 def parse_english(text: str) -> Fraction | None:
@@ -327,15 +327,8 @@ def en_quantities(text: str) -> list[Quantity]:
     norm = unicodedata.normalize("NFKC", text)
     if len(norm) != len(text):
         norm = text
-    found: list[Quantity] = []
-    taken: list[tuple[int, int]] = []
-
-    def free(a: int, b: int) -> bool:
-        return all(b <= s or a >= e for s, e in taken)
-
-    def add(q: Quantity) -> None:
-        found.append(q)
-        taken.append((q.start, q.end))
+    found = _Found()
+    free, add = found.free, found.add
 
     for m in _DIGITS.finditer(norm):
         base = Fraction(m.group(1).replace(",", ""))
@@ -355,11 +348,6 @@ def en_quantities(text: str) -> list[Quantity]:
         value = min(values) if style != "scaled" else next(iter(values))
         add(Quantity(m.group(), m.start(), m.end(), base if style != "scaled" else value,
                      frozenset(values), kind, True, style))
-    for m in _A_SCALE.finditer(norm):
-        if free(m.start(), m.end()):
-            v = Fraction(_SCALES[m.group(2).lower()])
-            add(Quantity(m.group(), m.start(), m.end(), v, frozenset({v}), "number", True,
-                         "words"))
     for m in _FRACTION_EN.finditer(norm):
         if free(m.start(), m.end()):
             num_word = m.group(1).lower()
@@ -376,13 +364,10 @@ def en_quantities(text: str) -> list[Quantity]:
         if ordinal:
             head = words[:-1]
             last = _ORDINALS[words[-1]]
-            base = _words_value(head) if head else Fraction(0)
-            if base is None:
+            head_value = _words_value(head) if head else Fraction(0)
+            if head_value is None:
                 continue
-            if last >= 100:
-                v = (base or 1) * last
-            else:
-                v = base + last
+            v = (head_value or Fraction(1)) * last if last >= 100 else head_value + last
             add(Quantity(m.group(), m.start(), m.end(), v, frozenset({v}), "ordinal", False,
                          "ordinal-words"))
             continue
@@ -400,15 +385,15 @@ def en_quantities(text: str) -> list[Quantity]:
                          "times" if w in _MULTIPLIERS else "number", False,
                          "multiplier" if w in _MULTIPLIERS else "words"))
     for m in _MONTH_RE.finditer(norm):
-        if m.group() == "May" and not (re.match(r"\s*\d", norm[m.end():])
-                                       or _MAY_BEFORE.search(norm[max(0, m.start() - 8):m.start()])):
+        before = norm[max(0, m.start() - 8) : m.start()]
+        if m.group() == "May" and not (re.match(r"\s*\d", norm[m.end() :])
+                                       or _MAY_BEFORE.search(before)):
             continue
         if free(m.start(), m.end()):
             v = Fraction(_MONTH[m.group().rstrip(".").lower()])
             add(Quantity(m.group(), m.start(), m.end(), v, frozenset({v}), "month", False,
                          "month"))
-    found.sort(key=lambda q: q.start)
-    return found
+    return sorted(found, key=lambda q: q.start)
 
 
 def quantities(text: str, lang: str) -> list[Quantity]:

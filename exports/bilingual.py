@@ -32,7 +32,8 @@ def inline_codes(elem: Any) -> tuple[str, ...]:
     """The inline codes inside *elem*, in order, as ``name:id``.
 
     >>> import xml.etree.ElementTree as ET
-    >>> inline_codes(ET.fromstring('<t>a <bpt id="1">&lt;b&gt;</bpt>b<ept id="1"/> <x id="2"/></t>'))
+    >>> t = '<t>a <bpt id="1">&lt;b&gt;</bpt>b<ept id="1"/> <x id="2"/></t>'
+    >>> inline_codes(ET.fromstring(t))
     ('bpt:1', 'ept:1', 'x:2')
     """
     from taiyaku.exports.xmlutil import local_name

@@ -329,16 +329,20 @@ def pretranslate_segment(
     >>> pretranslate_segment(seg, [m], options=opts).target
     'The talks were held on the 13th.'
     """
+    from taiyaku.tm.qa import numbers_agree, repair_match
+
     opts = options or PretranslateOptions(output=Path("-"))
     kept = sorted((m for m in matches if m.score >= opts.min_score), key=lambda m: -m.score)
-    kept = kept[: max(opts.limit, 1)]
+    # numbers written as words or month names are substituted too, or the match is flagged
+    kept = [repair_match(segment.text, m, segment.lang) for m in kept[: max(opts.limit, 1)]]
     target: str | None = None
     state = "new"
     if kept:
         best = kept[0]
         if best.score >= 100.0:
             target, state = best.target, "translated"
-        elif opts.fill_fuzzy:
+        elif opts.fill_fuzzy and numbers_agree(segment.text, suggested_target(best),
+                                               segment.lang):
             target, state = suggested_target(best), "needs-review"
     terms = tuple(sorted((TermFound.from_hit(h) for h in hits), key=lambda t: (t.start, -t.end)))
     band = band_of(kept[0].score if kept else None, repetition=repetition_of is not None)

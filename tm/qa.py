@@ -409,7 +409,7 @@ class QaResult:
                 lines.append(f"  {'':<{width}}  {'':<7}  {visible(_short(f.source))} → "
                              f"{visible(_short(f.target))}")
         summary = (f"{self.name}: {self.units} units, {len(self.findings)} findings "
-                   f"({self.errors} errors)")
+                   f"({self.errors} error{'' if self.errors == 1 else 's'})")
         if self.remembered:
             summary += f", {self.remembered} known false positives left out"
         if self.marked:
@@ -434,7 +434,8 @@ def _load_term_check(store: Store) -> TermCheck | None:
 
 
 def _finish(store: Store | None, name: str, file_id: str, units: list[QaUnit],
-            ignore: Iterable[str], false_positives: Iterable[str]) -> QaResult:
+            ignore: Iterable[str], false_positives: Iterable[str],
+            output: Path | None) -> QaResult:
     terms = _load_term_check(store) if store is not None else None
     found = check_units(units, terms=terms, ignore=ignore)
     marks = [_parse_mark(m) for m in false_positives]
@@ -446,9 +447,8 @@ def _finish(store: Store | None, name: str, file_id: str, units: list[QaUnit],
         memory = qa_memory_of(store)
         if marks:
             chosen = [f for f in found if (f.unit, f.check) in marks or (f.unit, "") in marks]
-            wanted = {m for m in marks}
             hit = {(f.unit, f.check) for f in chosen} | {(f.unit, "") for f in chosen}
-            missing = [m for m in wanted if m not in hit]
+            missing = [m for m in marks if m not in hit]
             if missing:
                 unit, check = missing[0]
                 raise InputError(f"{name}: no finding {unit}:{check} to mark as a false positive"
@@ -458,7 +458,21 @@ def _finish(store: Store | None, name: str, file_id: str, units: list[QaUnit],
         kept = [f for f in found if (f.unit, f.check, f.source, f.target) not in known]
         remembered = len(found) - len(kept)
         found = kept
-    return QaResult(name, file_id, len(units), tuple(found), remembered, marked)
+    result = QaResult(name, file_id, len(units), tuple(found), remembered, marked)
+    if output is not None:
+        from taiyaku.exports.qa_report import write_report
+
+        write_report(result.findings, output, title=f"QA report: {name}",
+                     summary=result.render().rsplit("\n", 1)[-1])
+    return result
+
+
+def _check_output(output: Path | None) -> None:
+    from taiyaku.exports.qa_report import REPORT_SUFFIXES
+
+    if output is not None and output.suffix.lower() not in REPORT_SUFFIXES:
+        raise InputError(f"{output}: unsupported report format "
+                         f"{output.suffix or '(no extension)'!r} (use .html or .xlsx)")
 
 
 def _parse_mark(text: str) -> tuple[str, str]:
@@ -470,28 +484,31 @@ def _parse_mark(text: str) -> tuple[str, str]:
 
 
 def qa_file(store: Store | None, path: Path, *, ignore: Iterable[str] = (),
-            false_positives: Iterable[str] = ()) -> QaResult:
+            false_positives: Iterable[str] = (), output: Path | None = None) -> QaResult:
     """Check a bilingual file: XLIFF 1.2/2.x (and the CAT flavours), TMX, or the XLSX that
     ``pretranslate -o X.xlsx`` writes once filled in.
 
     :param store: the database (glossary, remembered false positives); None for no terms
     :param false_positives: ``UNIT:CHECK`` (or ``UNIT``) findings to remember as false
         positives for this file (stored in one transaction)
+    :param output: a report to write (``.html`` or ``.xlsx``)
     :raises InputError: not a bilingual JA–EN file, unknown check, no such finding to mark
     :raises ParseError: a damaged file
     """
     from taiyaku.exports.bilingual import read_bilingual
 
+    _check_output(output)
     file_id, units = read_bilingual(Path(path))
-    return _finish(store, str(path), file_id, units, ignore, false_positives)
+    return _finish(store, str(path), file_id, units, ignore, false_positives, output)
 
 
-def qa_tm(store: Store, *, ignore: Iterable[str] = (), false_positives: Iterable[str] = ()
-          ) -> QaResult:
+def qa_tm(store: Store, *, ignore: Iterable[str] = (), false_positives: Iterable[str] = (),
+          output: Path | None = None) -> QaResult:
     """Check every unit stored in the TM (Japanese → English; unit ids are their order)."""
     from taiyaku.tm.tmio import iter_units
 
+    _check_output(output)
     units = [QaUnit(str(i), u.ja, u.en, "ja") for i, u in enumerate(iter_units(store), 1)]
     if not units:
         raise InputError("the TM is empty: nothing to check")
-    return _finish(store, "TM", "tm", units, ignore, false_positives)
+    return _finish(store, "TM", "tm", units, ignore, false_positives, output)
