@@ -6,7 +6,7 @@ import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from taiyaku.core.normalize import has_japanese, normalize
 from taiyaku.core.printable import visible
@@ -251,6 +251,11 @@ class TermIndex:
                 lst.sort(key=lambda p: -len(p[0]))
         for slst in self._ja_surface.values():
             slst.sort(key=lambda p: -len(p[0]))
+        # The same tables as (lengths, longest first; key → its first entry): a text is then
+        # matched with one dict look-up per length instead of a comparison per term (a
+        # 10,000-term glossary has a hundred terms per first token or character).
+        self._ja_by_len = {k: _by_length(lst) for k, lst in self._ja.items()}
+        self._surface_by_len = {c: _by_length(lst) for c, lst in self._ja_surface.items()}
 
     @staticmethod
     def _tok_key(normalized: str, surface: str) -> str:
@@ -290,23 +295,33 @@ class TermIndex:
         keys = [self._tok_key(t.normalized, t.surface) for t in tokens]
         starts = {t.begin for t in tokens}
         ends = {t.end for t in tokens}
+        # Normalising the text once and slicing it is the same as normalising each slice when
+        # normalisation keeps the length (the usual case): normalize() per candidate surface was
+        # most of the time of a lookup with a 10,000-term glossary.
+        whole = normalize(text)
+        sliced = len(whole) == len(text)
         hits: list[TermHit] = []
         for i, k in enumerate(keys):
             best: TermHit | None = None
-            for seq, entry in self._ja.get(k, ()):
-                n = len(seq)
-                if tuple(keys[i : i + n]) == seq:
+            lengths, seqs = self._ja_by_len.get(k, _NO_TERMS)
+            for n in lengths:
+                entry = seqs.get(tuple(keys[i : i + n]))
+                if entry is not None:
                     start, end = tokens[i].begin, tokens[i + n - 1].end
                     best = TermHit(start, end, text[start:end], entry, "ja")
                     break
             # Sudachi may cut a term differently in context: fall back to the surface on
             # token boundaries.
             begin = tokens[i].begin
-            for surface, entry in self._ja_surface.get(text[begin], ()):
-                end = begin + len(surface)
+            lengths, surfaces = self._surface_by_len.get(text[begin], _NO_TERMS)
+            for n in lengths:
+                end = begin + n
                 if best is not None and end <= best.end:
                     break
-                if end in ends and normalize(text[begin:end]) == surface:
+                if end not in ends:
+                    continue
+                entry = surfaces.get(whole[begin:end] if sliced else normalize(text[begin:end]))
+                if entry is not None:
                     best = TermHit(begin, end, text[begin:end], entry, "ja")
                     break
             if best is not None and best.start in starts:
@@ -331,6 +346,18 @@ class TermIndex:
                     hits.append(TermHit(start, end, text[start:end], entry, "en"))
                     break
         return hits
+
+
+_Key = TypeVar("_Key", str, tuple[str, ...])
+_NO_TERMS: tuple[list[int], dict[Any, TermEntry]] = ([], {})
+
+
+def _by_length(pairs: Sequence[tuple[_Key, TermEntry]]) -> tuple[list[int], dict[_Key, TermEntry]]:
+    """(the lengths of the keys, longest first; each key → its first entry in *pairs*)."""
+    table: dict[_Key, TermEntry] = {}
+    for key, entry in pairs:
+        table.setdefault(key, entry)
+    return sorted({len(key) for key in table}, reverse=True), table
 
 
 def _contiguous(text: str, words: Sequence[tuple[str, int, int]]) -> bool:

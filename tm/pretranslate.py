@@ -642,11 +642,17 @@ class LayeredTermFinder:
         self.primary = primary
         self.finer = finer
         self._by_first: dict[str, set[str]] | None = None
+        # first character → the lengths of the surfaces that start with it, longest first: a
+        # text is scanned with one set look-up per length (there are few) instead of one
+        # startswith per surface (a 10,000-term glossary has a hundred per character)
+        self._lengths: dict[str, list[int]] = {}
         if surfaces is not None:
             self._by_first = {}
             for sf in surfaces:
                 if sf:
                     self._by_first.setdefault(sf[0], set()).add(sf)
+            for ch, group in self._by_first.items():
+                self._lengths[ch] = sorted({len(sf) for sf in group}, reverse=True)
 
     def _hidden_terms(self, text: str, hits: Sequence[TermHitLike]) -> bool:
         """Whether *text* holds a glossary surface that the primary hits do not cover."""
@@ -655,9 +661,13 @@ class LayeredTermFinder:
         norm = normalize(text)
         found: dict[str, int] = {}
         for k, ch in enumerate(norm):
-            for sf in self._by_first.get(ch, ()):
-                if norm.startswith(sf, k):
-                    found[sf] = found.get(sf, 0) + 1
+            group = self._by_first.get(ch)
+            if group is None:
+                continue
+            for n in self._lengths[ch]:
+                piece = norm[k : k + n]
+                if piece in group:
+                    found[piece] = found.get(piece, 0) + 1
         if not found:
             return False
         hit_texts = [normalize(h.surface) for h in hits]

@@ -158,10 +158,9 @@ def _en_form_pattern(text: str) -> str:
     if not parts:
         return r"(?!x)x"
     last = singular(parts[-1].lower())
+    last_pat = re.escape(last) + r"(?:e?s)?"
     if last.endswith("y") and len(last) > 2:
-        last_pat = re.escape(last[:-1]) + r"(?:y|ies)"
-    else:
-        last_pat = re.escape(last) + r"(?:e?s)?"
+        last_pat = f"(?:{last_pat}|{re.escape(last[:-1])}ies)"
     body = _SEP.join([*(re.escape(p) for p in parts[:-1]), last_pat])
     return rf"(?<![\w]){body}(?:['’]s?)?(?![\w])"
 
