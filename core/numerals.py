@@ -459,12 +459,13 @@ def compare(source: Sequence[Quantity], target: Sequence[Quantity]) -> NumberDif
 def show_value(q: Quantity) -> str:
     """*q* as written, with its value when that says more: ``3億 (300,000,000)``.
 
-    >>> show_value(ja_quantities("3億")[0]), show_value(en_quantities("7")[0])
-    ('3億 (300,000,000)', '7')
+    >>> [show_value(q) for q in ja_quantities("3億、4月") + en_quantities("7 in October")]
+    ['3億 (300,000,000)', '4月', '7', 'October (10)']
     """
     v = q.value
     shown = f"{int(v):,}" if v.denominator == 1 else f"{float(v):g}"
-    return q.text if q.text.replace(",", "") == shown.replace(",", "") else f"{q.text} ({shown})"
+    digits = re.sub(r"[^\d.]", "", unicodedata.normalize("NFKC", q.text))
+    return q.text if digits == shown.replace(",", "") else f"{q.text} ({shown})"
 
 
 # -- writing and substituting ------------------------------------------------------------------

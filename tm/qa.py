@@ -175,9 +175,15 @@ class TermCheck:
     def __init__(self, finder: TermFinder, entries: Sequence[TermEntry]) -> None:
         self.finder = finder
         self._patterns: dict[str, re.Pattern[str]] = {}
-        forbidden_en = sorted({f.text for e in entries for f in e.en
-                               if e.status == "forbidden" or f.status in _UNUSABLE},
-                              key=len, reverse=True)
+        #: forbidden English form → the form to use instead (None for a forbidden entry)
+        self._instead: dict[str, str | None] = {}
+        for e in entries:
+            usable = [f.text for f in e.en if f.status not in _UNUSABLE]
+            for f in e.en:
+                if e.status == "forbidden" or f.status in _UNUSABLE:
+                    self._instead.setdefault(f.text, usable[0] if usable and
+                                             e.status != "forbidden" else None)
+        forbidden_en = sorted(self._instead, key=len, reverse=True)
         self._forbidden_en = (re.compile("|".join(f"(?:{_en_form_pattern(t)})"
                                                   for t in forbidden_en), re.IGNORECASE)
                               if forbidden_en else None)
@@ -216,8 +222,11 @@ class TermCheck:
                                                    "the target"))
         if to_en and self._forbidden_en is not None:
             for m in self._forbidden_en.finditer(norm_target):
-                out.append(_finding(unit, "forbidden", f"forbidden form {m.group()!r} in the "
-                                                       "target"))
+                form = next((f for f in self._instead if self._present_en(f, m.group())), None)
+                use = self._instead.get(form or "")
+                hint = f"; use {use!r}" if use else ""
+                out.append(_finding(unit, "forbidden",
+                                    f"forbidden form {m.group()!r} in the target{hint}"))
         elif not to_en:
             for form in self._forbidden_ja:
                 if form and form in norm_target:
@@ -396,12 +405,12 @@ class QaResult:
         from taiyaku.core.printable import visible
 
         lines = []
+        width = max((len(visible(f.unit)) for f in self.findings), default=0)
         for check in CHECKS:
             group = [f for f in self.findings if f.check == check]
             if not group:
                 continue
             lines.append(f"{check} ({len(group)}) — {CHECKS[check][1]}")
-            width = max(len(f.unit) for f in group)
             for f in group:
                 lines.append(f"  {visible(f.unit):<{width}}  {f.severity:<7}  "
                              f"{visible(f.message)}")

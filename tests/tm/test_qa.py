@@ -230,3 +230,26 @@ def test_report_writer_escapes() -> None:
     buf = io.BytesIO()
     write_html([Finding("<1>", "tags", "error", "<script>", "x", "m")], buf)
     assert b"<script>" not in buf.getvalue().split(b"<script>\nfunction")[0]
+
+
+@pytest.mark.parametrize(("target", "found"), [
+    ("Export controls were tightened.", False),
+    ("The export control's scope widened.", False),
+    ("EXPORT CONTROL rules", False),
+    ("export-control rules", False),
+    ("Railways were tightened.", False),
+    ("Export restrictions were tightened.", True),
+    ("Exporting controllers", True),
+])
+def test_terms_any_inflection(store: Store, target: str, found: bool) -> None:
+    from taiyaku.core.findings import QaUnit
+    from taiyaku.glossary.store import add_term
+    from taiyaku.tm.qa import _load_term_check
+
+    add_term(store, "輸出規制", "export control")
+    add_term(store, "鉄道", "railway")
+    check = _load_term_check(store)
+    assert check is not None
+    source = "輸出規制が強化された。" if "ail" not in target else "鉄道が強化された。"
+    got = check.findings(QaUnit("1", source, target))
+    assert bool(got) is found, got
