@@ -21,6 +21,7 @@ from taiyaku.core.model import Match, Segment, TMUnit
 from taiyaku.core.normalize import has_japanese, normalize, script_of
 from taiyaku.core.printable import name_text, path_text, visible
 from taiyaku.core.progress import Progress, no_progress
+from taiyaku.tm.qa import NOT_SUBSTITUTED, numbers_agree, repair_match
 from taiyaku.tm.report import BAND_LABELS, BAND_TINTS, REPORT_SUFFIXES, Analysis, analyze, band_of
 from taiyaku.tm.units import match_key, text_hash
 
@@ -329,8 +330,6 @@ def pretranslate_segment(
     >>> pretranslate_segment(seg, [m], options=opts).target
     'The talks were held on the 13th.'
     """
-    from taiyaku.tm.qa import numbers_agree, repair_match
-
     opts = options or PretranslateOptions(output=Path("-"))
     kept = sorted((m for m in matches if m.score >= opts.min_score), key=lambda m: -m.score)
     # numbers written as words or month names are substituted too, or the match is flagged
@@ -820,9 +819,12 @@ def write_xliff(doc: PretranslatedDocument, fp: IO[bytes], *, version: str = "2.
         term_records = tuple(
             xliff.TermRef(ja=t.ja, en=t.en, status=t.status) for t in s.terms
         )
-        note = None
+        notes = []
         if s.repetition_of is not None:
-            note = f"repetition of segment {s.repetition_of + 1}"
+            notes.append(f"repetition of segment {s.repetition_of + 1}")
+        if s.best is not None and NOT_SUBSTITUTED in s.best.flags:
+            notes.append(f"best match ({s.best.score:g}): numbers differ, not substituted")
+        note = "; ".join(notes) or None
         records.append(
             xliff.XliffSegment(
                 id=str(s.index + 1), source=s.source, target=s.target,

@@ -253,3 +253,15 @@ def test_terms_any_inflection(store: Store, target: str, found: bool) -> None:
     source = "輸出規制が強化された。" if "ail" not in target else "鉄道が強化された。"
     got = check.findings(QaUnit("1", source, target))
     assert bool(got) is found, got
+
+
+def test_pretranslation_xliff_says_numbers_differ_not_substituted() -> None:
+    from taiyaku.exports.xliffin import read_segments
+    from taiyaku.tm.pretranslate import PretranslatedDocument, write_xliff
+
+    m = Match(1, 99.0, "2人が2日に来た。", "Two came on the second, two left.", flags=("numbers",))
+    seg = pretranslate_segment(Segment("3人が2日に来た。", "ja"), [m])
+    buf = io.BytesIO()
+    write_xliff(PretranslatedDocument("new.txt", "ja", "en", (seg,)), buf)
+    (read,) = read_segments(io.BytesIO(buf.getvalue()), "new.xlf")
+    assert read.note is not None and "numbers differ, not substituted" in read.note
