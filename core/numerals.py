@@ -98,18 +98,25 @@ def parse_kanji(text: str) -> Fraction | None:
     section = Fraction(0)  # the part below the next 万/億/兆
     buf = ""
     last_big = None
+    ascii_digits = kanji_digits = False  # within the current group of digits
     for ch in text:
         if ch.isdigit() and ch.isascii() or ch == ".":
+            if kanji_digits:
+                return None  # 四1: not a number as anyone writes one
             buf += ch
+            ascii_digits = True
         elif ch in _KANJI_DIGITS:
+            if ascii_digits and buf:
+                return None  # 1四 (第1四半期): the digits end where the kanji begin
             buf += str(_KANJI_DIGITS[ch])
+            kanji_digits = True
         elif ch in _SMALL:
             try:
                 n = Fraction(buf) if buf else Fraction(1)
             except ValueError:
                 return None
             section += n * _SMALL[ch]
-            buf = ""
+            buf, ascii_digits, kanji_digits = "", False, False
         elif ch in _BIG:
             if last_big is not None and _BIG[ch] >= last_big:
                 return None  # 万億: scales must fall
@@ -121,6 +128,7 @@ def parse_kanji(text: str) -> Fraction | None:
                 return None
             total += n * _BIG[ch]
             section, buf, last_big = Fraction(0), "", _BIG[ch]
+            ascii_digits = kanji_digits = False
         else:
             return None
     try:
@@ -140,6 +148,10 @@ _COUNTERS = (
 )
 # Only the modern eras: older names (文化, 天文, 元和) are ordinary words too often.
 _ERA = re.compile(r"(明治|大正|昭和|平成|令和)(元|[0-9〇一二三四五六七八九十]+)年")
+#: kanji numbers with a counter that are words (十分 "enough") or place names (四日市, 六本木)
+_JA_WORDS = ("四国", "十分", "十二分")
+_PLACES = ("四日市", "八日市", "廿日市", "五日市", "十日町", "六本木", "二本松", "三本木", "一本松",
+           "八戸", "二戸", "三戸", "七戸", "九戸", "一戸", "五所川原", "三軒茶屋", "八丁堀")
 _FRACTION_JA = re.compile(rf"([{_NUM_CHARS}.]+)分の([{_NUM_CHARS}.]+)")
 _PERCENT_JA = ("%", "パーセント")
 
@@ -181,10 +193,11 @@ def ja_quantities(text: str) -> list[Quantity]:
         raw = m.group()
         while raw and raw[0] in _BIG:  # 万一, 億万長者: a scale cannot start a number
             raw, a = raw[1:], a + 1
-        if not raw or not free(a, b):
-            continue
         value = parse_kanji(raw)
-        if value is None:
+        while raw and value is None:  # 1四半期: the number is what parses from the left
+            raw, b = raw[:-1], b - 1
+            value = parse_kanji(raw)
+        if value is None or not free(a, b):
             continue
         before, after = norm[a - 1 : a], norm[b : b + 5]
         kanji_only = not any(c.isascii() and c.isdigit() for c in raw)
@@ -192,7 +205,8 @@ def ja_quantities(text: str) -> list[Quantity]:
         counter = next((c for c in _COUNTERS if after.startswith(c)), "")
         if before in "数何幾" and before or after.startswith("数"):
             continue  # 数百人, 十数人: "several hundred" is not a number to check
-        if kanji_only and not ordinal and (not counter or raw + counter in ("四国", "十分")):
+        if kanji_only and not ordinal and (not counter or raw + counter in _JA_WORDS
+                                           or norm.startswith(_PLACES, a)):
             continue
         end = b + len(counter) if counter in ("%", "パーセント", "倍", "割") else b
         start = a - 1 if ordinal else a
@@ -250,7 +264,9 @@ _MULTIPLIERS = {"double": 2, "doubled": 2, "doubling": 2, "doubles": 2, "twice":
                 "twofold": 2, "triple": 3, "tripled": 3, "tripling": 3, "triples": 3,
                 "treble": 3, "trebled": 3, "thrice": 3, "threefold": 3, "quadruple": 4,
                 "quadrupled": 4, "fourfold": 4, "fivefold": 5, "tenfold": 10, "both": 2,
-                "dozen": 12, "pair": 2, "couple": 2, "once": 1, "decade": 10}
+                "dozen": 12, "pair": 2, "couple": 2, "once": 1, "decade": 10,
+                "bilateral": 2, "trilateral": 3, "II": 2, "III": 3, "IV": 4, "VI": 6, "VII": 7,
+                "VIII": 8, "IX": 9, "XI": 11, "XII": 12}
 _DECADES = {w: 10 * (i + 2) for i, w in enumerate(
     "twenties thirties forties fifties sixties seventies eighties nineties".split())}
 MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
@@ -271,13 +287,16 @@ _DIGITS = re.compile(
     re.IGNORECASE)
 _FRACTION_EN = re.compile(
     rf"\b(a|one|{'|'.join(_UNITS)})[\s-]+({'|'.join(_DENOMS)})\b", re.IGNORECASE)
-_MULT = re.compile(rf"\b(?:{'|'.join(_MULTIPLIERS)}|{'|'.join(_DECADES)})\b", re.IGNORECASE)
+_ROMAN = {w for w in _MULTIPLIERS if w.isupper()}  # World War II, Phase III
+_MULT = re.compile(rf"\b(?:{'|'.join(w for w in _MULTIPLIERS if w not in _ROMAN)}"
+                   rf"|{'|'.join(_DECADES)})\b", re.IGNORECASE)
+_MULT_ROMAN = re.compile(rf"(?<=[A-Za-z] )(?:{'|'.join(sorted(_ROMAN, key=len, reverse=True))})\b")
 _MONTH_RE = re.compile(
     r"\b(?:January|February|March|April|May|June|July|August|September|October|November"
     r"|December)\b|\b(?:Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec)\b\.?")
 # "May" is a month only beside a day or after a word that introduces a date
 _MAY_BEFORE = re.compile(r"(?:\d\s|\b(?:in|of|since|until|by|from|early|late|mid|last|next|"
-                         r"this|through)[\s-])$")
+                         r"this|the|through)[\s-])$")
 
 
 def parse_english(text: str) -> Fraction | None:
@@ -377,9 +396,9 @@ def en_quantities(text: str) -> list[Quantity]:
         scaled = any(w in _SCALES and w != "hundred" for w in words)
         add(Quantity(m.group(), m.start(), m.end(), wv, frozenset({wv}), "number", scaled,
                      "words"))
-    for m in _MULT.finditer(norm):
+    for m in [*_MULT.finditer(norm), *_MULT_ROMAN.finditer(norm)]:
         if free(m.start(), m.end()):
-            w = m.group().lower()
+            w = m.group() if m.group() in _ROMAN else m.group().lower()
             v = Fraction(_MULTIPLIERS.get(w) or _DECADES[w])
             add(Quantity(m.group(), m.start(), m.end(), v, frozenset({v}),
                          "times" if w in _MULTIPLIERS else "number", False,

@@ -125,6 +125,11 @@ def test_the_module_writer_reads_back(n: int) -> None:
     ("一部の", "some", False),
     ("数百人", "hundreds", False),
     ("１２人", "12", False),
+    ("第1四半期", "first quarter", False),  # 1四 is 1 and then 四半期 (a quarter), not 14
+    ("5月の連休", "the May holidays", False),
+    ("第2次世界大戦", "World War II", False),
+    ("2国間", "bilateral", False),
+    ("四日市と六本木で3人", "three in Yokkaichi and Roppongi", False),
 ])
 def test_known_pairs(source: str, target: str, differs: bool) -> None:
     assert bool(compare(ja_quantities(source), en_quantities(target))) is differs
