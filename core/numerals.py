@@ -18,6 +18,7 @@ All functions are pure (no database, no analyser).
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Sequence
@@ -137,29 +138,36 @@ def parse_kanji(text: str) -> Fraction | None:
         return None
 
 
-#: what may follow a number written in kanji only for it to count as one (一部, 三菱, 九州
-#: are words, not numbers)
+#: what may follow a number written in kanji only for it to count as one for sure (三菱,
+#: 九州, 三十三間堂 are names: a kanji number without a counter is weak, a lone digit ignored)
 _COUNTERS = (
     "か国", "カ国", "ヵ国", "ヶ国", "ケ国", "か月", "カ月", "ヵ月", "ヶ月", "ケ月", "か所", "カ所",
     "ヵ所", "ヶ所", "箇所", "世紀", "週間", "年度", "年間", "時間", "分の", "パーセント", "キロ",
     "メートル", "トン", "ドル", "ユーロ", "人", "年", "月", "日", "倍", "回", "件", "つ", "個",
     "歳", "才", "割", "国", "社", "台", "本", "枚", "位", "番", "度", "時", "分", "秒", "円", "週",
-    "期", "条", "項", "名", "匹", "頭", "隻", "機", "発", "基", "軒", "戸", "点", "号", "%",
+    "期", "項", "名", "匹", "頭", "隻", "機", "発", "基", "軒", "戸", "点", "号", "%", "世",
 )
-# Only the modern eras: older names (文化, 天文, 元和) are ordinary words too often.
-_ERA = re.compile(r"(明治|大正|昭和|平成|令和)(元|[0-9〇一二三四五六七八九十]+)年")
 #: kanji numbers with a counter that are words (十分 "enough") or place names (四日市, 六本木)
 _JA_WORDS = ("四国", "十分", "十二分")
 _PLACES = ("四日市", "八日市", "廿日市", "五日市", "十日町", "六本木", "二本松", "三本木", "一本松",
-           "八戸", "二戸", "三戸", "七戸", "九戸", "一戸", "五所川原", "三軒茶屋", "八丁堀")
+           "八戸", "二戸", "三戸", "七戸", "九戸", "一戸", "五所川原", "三軒茶屋", "八丁堀",
+           "百人一首")
 _FRACTION_JA = re.compile(rf"([{_NUM_CHARS}.]+)分の([{_NUM_CHARS}.]+)")
 _PERCENT_JA = ("%", "パーセント")
 
 
-def _era_start(name: str) -> int:
+@functools.cache
+def _eras() -> tuple[re.Pattern[str], dict[str, int]]:
+    """Every era name followed by its year (天正10年, 令和元年) and the eras' first years.
+
+    An era name counts only right before a year: names such as 文化, 天文 or 元和 are ordinary
+    words too.
+    """
     from taiyaku.tm.eras import ERA_START
 
-    return ERA_START[name]
+    names = "|".join(sorted(ERA_START, key=len, reverse=True))
+    # 寛元2年, and 寛元2 in brackets: 1244年(寛元2)
+    return re.compile(rf"({names})(元|[0-9〇一二三四五六七八九十]+)(?:年|(?=[)）]))"), ERA_START
 
 
 def ja_quantities(text: str) -> list[Quantity]:
@@ -169,6 +177,8 @@ def ja_quantities(text: str) -> list[Quantity]:
     [('令和8年', 2026, 'year'), ('4月', 4, 'month'), ('3億5000万', 350000000, 'number')]
     >>> [q.text for q in ja_quantities("一部の三菱の社員が九州に十分な")]
     []
+    >>> [(q.text, q.strong) for q in ja_quantities("三十六歌仙")]
+    [('三十六', False)]
     >>> [(q.text, q.strong) for q in ja_quantities("一人が第三者に2倍")]
     [('一人', False), ('第三者', True), ('2倍', True)]
     """
@@ -176,11 +186,12 @@ def ja_quantities(text: str) -> list[Quantity]:
     found = _Found()
     free, add = found.free, found.add
 
-    for m in _ERA.finditer(norm):
+    era, era_start = _eras()
+    for m in era.finditer(norm):
         n = 1 if m.group(2) == "元" else parse_kanji(m.group(2))
         if n is None:
             continue
-        year = Fraction(_era_start(m.group(1)) + int(n) - 1)
+        year = Fraction(era_start[m.group(1)] + int(n) - 1)
         add(Quantity(m.group(), m.start(), m.end(), year, frozenset({year, Fraction(n)}),
                      "year"))
     for m in _FRACTION_JA.finditer(norm):
@@ -205,8 +216,8 @@ def ja_quantities(text: str) -> list[Quantity]:
         counter = next((c for c in _COUNTERS if after.startswith(c)), "")
         if before in "数何幾" and before or after.startswith("数"):
             continue  # 数百人, 十数人: "several hundred" is not a number to check
-        if kanji_only and not ordinal and (not counter or raw + counter in _JA_WORDS
-                                           or norm.startswith(_PLACES, a)):
+        if kanji_only and not ordinal and (raw + counter in _JA_WORDS or not counter and
+                                           len(raw) == 1 or norm.startswith(_PLACES, a)):
             continue
         end = b + len(counter) if counter in ("%", "パーセント", "倍", "割") else b
         start = a - 1 if ordinal else a
@@ -236,9 +247,18 @@ def ja_quantities(text: str) -> list[Quantity]:
         if counter in ("年", "月", "日", "時", "人", "つ", "回", "度", "か月", "カ月", "ヶ月",
                        "ヵ月", "年間", "時間", "週間"):
             end = b + len(counter)
+        elif counter == "世":
+            kind = "ordinal"  # 十三世: the 13th (head of a school, generation)
+        if counter == "年" and (norm[max(0, a - 2) : a] == "天皇" or before == "同"):
+            # 推古天皇28年, 同41年 (明治41年): a reign or era year, given as the Western year
+            kind = "reign"
+        if counter == "位" and before in "従正":
+            continue  # 従五位下: a court rank, a name
         # one (一人, 一方, 唯一, 1ドル=150円) is as often "a", "alone", "the dollar" or
-        # "on the other hand" as "one"
-        strong = not (value == 1 and not ordinal)
+        # "on the other hand" as "one"; kanji without a counter (三菱, 九州, 三十三間堂) are
+        # as often names as numbers: they may answer for a number but are never missed
+        strong = not (value == 1 and not ordinal) and not (kanji_only and not counter
+                                                           and not ordinal) and kind != "reign"
         add(Quantity(norm[start:end], start, end, value, frozenset(values), kind, strong))
     return sorted(found, key=lambda q: q.start)
 
@@ -393,7 +413,9 @@ def en_quantities(text: str) -> list[Quantity]:
         wv = _words_value(words)
         if wv is None:
             continue
-        scaled = any(w in _SCALES and w != "hundred" for w in words)
+        # "two million" is a number; "a Thousand Years", "hundreds" may be a manner of speaking
+        scaled = any(w in _SCALES and w != "hundred" for w in words) and any(
+            w in _UNITS or w in _TENS for w in words)
         add(Quantity(m.group(), m.start(), m.end(), wv, frozenset({wv}), "number", scaled,
                      "words"))
     for m in [*_MULT.finditer(norm), *_MULT_ROMAN.finditer(norm)]:
@@ -465,8 +487,18 @@ def compare(source: Sequence[Quantity], target: Sequence[Quantity]) -> NumberDif
     def elsewhere(q: Quantity, others: Sequence[Quantity]) -> bool:
         return any(q.values & o.values for o in others)
 
+    def restated(i: int) -> bool:
+        """The source gives a year twice, side by side, in an era and in the Western
+        calendar: 慶長14年（1609年）, 1244年(寛元2)."""
+        q = source[i]
+        return any(j in paired_s and q.values & source[j].values and
+                   "year" == q.kind == source[j].kind and
+                   len(q.values) + len(source[j].values) > 2 and
+                   (0 <= source[j].start - q.end <= 2 or 0 <= q.start - source[j].end <= 2)
+                   for j in range(len(source)))
+
     missing = [i for i in strong_left_s
-               if not (elsewhere(source[i], target) and not left_t)]
+               if not (elsewhere(source[i], target) and (not left_t or restated(i)))]
     extra = [j for j in strong_left_t
              if not (elsewhere(target[j], source) and not strong_left_s)]
     if missing and not extra:
@@ -482,7 +514,8 @@ def show_value(q: Quantity) -> str:
     ['3億 (300,000,000)', '4月', '7', 'October (10)']
     """
     v = q.value
-    shown = f"{int(v):,}" if v.denominator == 1 else f"{float(v):g}"
+    shown = f"{int(v):{',' if q.kind != 'year' else ''}}" if v.denominator == 1 \
+        else f"{float(v):g}"
     digits = re.sub(r"[^\d.]", "", unicodedata.normalize("NFKC", q.text))
     return q.text if digits == shown.replace(",", "") else f"{q.text} ({shown})"
 

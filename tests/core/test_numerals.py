@@ -130,6 +130,13 @@ def test_the_module_writer_reads_back(n: int) -> None:
     ("第2次世界大戦", "World War II", False),
     ("2国間", "bilateral", False),
     ("四日市と六本木で3人", "three in Yokkaichi and Roppongi", False),
+    ("天正10年（1582年）", "in 1582", False),  # any era, said twice side by side
+    ("1244年(寛元2)6月13日", "June 13, 1244", False),
+    ("推古天皇28年（620年）", "in 620", False),
+    ("従五位下に叙された", "was appointed Jugoinoge", False),
+    ("三十六歌仙", "the 36 immortal poets", False),  # a kanji number without a counter, weak
+    ("三十六歌仙", "the Thirty-Six Immortals", False),
+    ("3人と3社", "three people and four companies", True),
 ])
 def test_known_pairs(source: str, target: str, differs: bool) -> None:
     assert bool(compare(ja_quantities(source), en_quantities(target))) is differs
