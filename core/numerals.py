@@ -139,7 +139,7 @@ def parse_kanji(text: str) -> Fraction | None:
 
 
 #: what may follow a number written in kanji only for it to count as one for sure (三菱,
-#: 九州, 三十三間堂 are names: a kanji number without a counter is weak, a lone digit ignored)
+#: 九州, 三十三間堂 are names: a kanji number without a counter is weak)
 _COUNTERS = (
     "か国", "カ国", "ヵ国", "ヶ国", "ケ国", "か月", "カ月", "ヵ月", "ヶ月", "ケ月", "か所", "カ所",
     "ヵ所", "ヶ所", "箇所", "世紀", "週間", "年度", "年間", "時間", "分の", "パーセント", "キロ",
@@ -147,11 +147,12 @@ _COUNTERS = (
     "歳", "才", "割", "国", "社", "台", "本", "枚", "位", "番", "度", "時", "分", "秒", "円", "週",
     "期", "項", "名", "匹", "頭", "隻", "機", "発", "基", "軒", "戸", "点", "号", "%", "世",
 )
-#: kanji numbers with a counter that are words (十分 "enough") or place names (四日市, 六本木)
+#: kanji numbers with a counter that are words (十分 "enough", 二度と "never again",
+#: 五月雨) or place names (四日市, 六本木)
 _JA_WORDS = ("四国", "十分", "十二分")
-_PLACES = ("四日市", "八日市", "廿日市", "五日市", "十日町", "六本木", "二本松", "三本木", "一本松",
-           "八戸", "二戸", "三戸", "七戸", "九戸", "一戸", "五所川原", "三軒茶屋", "八丁堀",
-           "百人一首")
+_NOT_NUMBERS = ("四日市", "八日市", "廿日市", "五日市", "十日町", "六本木", "二本松", "三本木",
+                "一本松", "八戸", "二戸", "三戸", "七戸", "九戸", "一戸", "五所川原", "三軒茶屋",
+                "八丁堀", "百人一首", "二度と", "五月雨", "五月晴")
 _FRACTION_JA = re.compile(rf"([{_NUM_CHARS}.]+)分の([{_NUM_CHARS}.]+)")
 _PERCENT_JA = ("%", "パーセント")
 
@@ -175,7 +176,7 @@ def ja_quantities(text: str) -> list[Quantity]:
 
     >>> [(q.text, int(q.value), q.kind) for q in ja_quantities("令和8年4月の売上高は3億5000万円")]
     [('令和8年', 2026, 'year'), ('4月', 4, 'month'), ('3億5000万', 350000000, 'number')]
-    >>> [q.text for q in ja_quantities("一部の三菱の社員が九州に十分な")]
+    >>> [q.text for q in ja_quantities("一部の三菱の社員が九州に十分な") if q.strong]
     []
     >>> [(q.text, q.strong) for q in ja_quantities("三十六歌仙")]
     [('三十六', False)]
@@ -202,6 +203,10 @@ def ja_quantities(text: str) -> list[Quantity]:
     for m in _KANJI_NUM.finditer(norm):
         a, b = m.start(), m.end()
         raw = m.group()
+        if raw in _BIG and free(a, b):  # 万葉集, 万両: ten thousand as a name or a manner
+            v = Fraction(_BIG[raw])
+            add(Quantity(raw, a, b, v, frozenset({v}), "number", False))
+            continue
         while raw and raw[0] in _BIG:  # 万一, 億万長者: a scale cannot start a number
             raw, a = raw[1:], a + 1
         value = parse_kanji(raw)
@@ -214,10 +219,11 @@ def ja_quantities(text: str) -> list[Quantity]:
         kanji_only = not any(c.isascii() and c.isdigit() for c in raw)
         ordinal = before == "第"
         counter = next((c for c in _COUNTERS if after.startswith(c)), "")
-        if before in "数何幾" and before or after.startswith("数"):
-            continue  # 数百人, 十数人: "several hundred" is not a number to check
-        if kanji_only and not ordinal and (raw + counter in _JA_WORDS or not counter and
-                                           len(raw) == 1 or norm.startswith(_PLACES, a)):
+        # 数百人, 十数人, 40数カ所: "several hundred", "some 40" may answer for a number but
+        # are not one to check
+        vague = bool(before) and before in "数何幾" or after.startswith("数")
+        if kanji_only and not ordinal and (raw + counter in _JA_WORDS
+                                           or norm.startswith(_NOT_NUMBERS, a)):
             continue
         end = b + len(counter) if counter in ("%", "パーセント", "倍", "割") else b
         start = a - 1 if ordinal else a
@@ -258,7 +264,8 @@ def ja_quantities(text: str) -> list[Quantity]:
         # "on the other hand" as "one"; kanji without a counter (三菱, 九州, 三十三間堂) are
         # as often names as numbers: they may answer for a number but are never missed
         strong = not (value == 1 and not ordinal) and not (kanji_only and not counter
-                                                           and not ordinal) and kind != "reign"
+                                                           and not ordinal) and kind != "reign" \
+            and not vague
         add(Quantity(norm[start:end], start, end, value, frozenset(values), kind, strong))
     return sorted(found, key=lambda q: q.start)
 

@@ -137,6 +137,10 @@ def test_the_module_writer_reads_back(n: int) -> None:
     ("三十六歌仙", "the 36 immortal poets", False),  # a kanji number without a counter, weak
     ("三十六歌仙", "the Thirty-Six Immortals", False),
     ("3人と3社", "three people and four companies", True),
+    ("二度と戻らない", "will never return", False),
+    ("万葉集", "Collection of Ten Thousand Leaves", False),
+    ("40数カ所", "some 40 places", False),
+    ("六畳の部屋", "a 6-tatami room", False),
 ])
 def test_known_pairs(source: str, target: str, differs: bool) -> None:
     assert bool(compare(ja_quantities(source), en_quantities(target))) is differs
