@@ -434,7 +434,7 @@ def en_quantities(text: str) -> list[Quantity]:
                          "multiplier" if w in _MULTIPLIERS else "words"))
     for m in _MONTH_RE.finditer(norm):
         before = norm[max(0, m.start() - 8) : m.start()]
-        if m.group() == "May" and not (re.match(r"\s*\d", norm[m.end() :])
+        if m.group() == "May" and not (re.match(r"\s*(?:\d|[),;]|$)", norm[m.end() :])
                                        or _MAY_BEFORE.search(before)):
             continue
         if free(m.start(), m.end()):

@@ -141,6 +141,7 @@ def test_the_module_writer_reads_back(n: int) -> None:
     ("万葉集", "Collection of Ten Thousand Leaves", False),
     ("40数カ所", "some 40 places", False),
     ("六畳の部屋", "a 6-tatami room", False),
+    ("（36歳5月）", "(age 36, May)", False),
 ])
 def test_known_pairs(source: str, target: str, differs: bool) -> None:
     assert bool(compare(ja_quantities(source), en_quantities(target))) is differs
@@ -148,6 +149,7 @@ def test_known_pairs(source: str, target: str, differs: bool) -> None:
 
 def test_words_that_are_not_numbers() -> None:
     assert en_quantities("Someone may decide") == []
+    assert en_quantities("May we go? May I?") == []
     assert [q.text for q in ja_quantities("一方、三菱と九州と四国の十分な")] == ["一方"] or \
         all(not q.strong for q in ja_quantities("一方、三菱と九州と四国の十分な"))
 
