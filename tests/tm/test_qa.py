@@ -265,3 +265,12 @@ def test_pretranslation_xliff_says_numbers_differ_not_substituted() -> None:
     write_xliff(PretranslatedDocument("new.txt", "ja", "en", (seg,)), buf)
     (read,) = read_segments(io.BytesIO(buf.getvalue()), "new.xlf")
     assert read.note is not None and "numbers differ, not substituted" in read.note
+
+
+def test_tm_spreadsheet_through_the_registry(tmp_path: Path, db: Path) -> None:
+    f = tmp_path / "m.tsv"
+    f.write_text("ja\ten\n会談は4月に\tTalks in April\n会談は5月に\tTalks in June\n",
+                 encoding="utf-8")
+    code, out, _ = invoke(db, "qa", str(f), "--json")
+    assert code == 1
+    assert [(x["unit"], x["check"]) for x in json.loads(out)] == [("2", "numbers")]
