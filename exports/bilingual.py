@@ -93,7 +93,9 @@ def read_pretranslated_xlsx(fp: IO[bytes], name: str) -> list[QaUnit] | None:
     """The units of a filled-in pre-translation sheet, or None when the workbook has no
     sheet with "Segment" and "Target" columns."""
     from openpyxl import load_workbook
+    from taiyaku.exports.xlsx import _check_zip
 
+    _check_zip(fp, name)  # damaged archives and zip bombs are refused before openpyxl
     try:
         wb = load_workbook(fp, read_only=True, data_only=False)
     except Exception as e:  # openpyxl raises many kinds on a damaged archive
@@ -108,6 +110,8 @@ def read_pretranslated_xlsx(fp: IO[bytes], name: str) -> list[QaUnit] | None:
             ni = header.index("#") if "#" in header else None
             units = []
             for r, row in enumerate(rows, 2):
+                if row is None:
+                    continue
                 source = str(row[si] or "") if si < len(row) else ""
                 target = row[ti] if ti < len(row) else None
                 if not source.strip():

@@ -274,3 +274,10 @@ def test_tm_spreadsheet_through_the_registry(tmp_path: Path, db: Path) -> None:
     code, out, _ = invoke(db, "qa", str(f), "--json")
     assert code == 1
     assert [(x["unit"], x["check"]) for x in json.loads(out)] == [("2", "numbers")]
+
+
+def test_damaged_xlsx_is_one_line(tmp_path: Path, db: Path) -> None:
+    f = tmp_path / "p.xlsx"
+    f.write_bytes(b"PK\x03\x04 not really a workbook")
+    code, _, err = invoke(db, "qa", str(f))
+    assert code == 1 and err.startswith("Error: ") and err.count("\n") == 1 and "p.xlsx" in err
