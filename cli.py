@@ -150,27 +150,20 @@ def _environment_error(e: Exception, db: Path | None = None,
                        command: str = "taiyaku") -> str | None:
     """One line for failures caused by the machine rather than by taiyaku, else None.
 
-    sqlite3 is looked up in sys.modules (not imported) so this costs nothing at start-up.
-    A damaged database (found mid-command) is named with *db*, the command's database, and
+    Database errors are the store's to explain (:func:`taiyaku.store.explain_error`). A
+    damaged database (found mid-command) is named with *db*, the command's database, and
     remembered beside it so that writers refuse it (*command* is noted as the finder).
     """
     hint = " (run with --traceback for details)"
     if isinstance(e, OSError) and not isinstance(e, click.ClickException):
         where = f"{e.filename}: " if e.filename else ""
         return _one_line(f"{where}{e.strerror or e}{hint}")
-    sqlite3 = sys.modules.get("sqlite3")
-    if sqlite3 is not None and isinstance(e, sqlite3.DatabaseError) and db is not None:
-        from taiyaku.tm.store import describe_database_error, remember_damage
+    if "taiyaku.store" in sys.modules:  # no store opened: no database error to explain
+        from taiyaku.store import explain_error
 
-        known = remember_damage(db, e, command) or describe_database_error(db, e, fallback=False)
+        known = explain_error(e, db, command, hint=hint)
         if known is not None:
             return _one_line(known)
-    if sqlite3 is not None and isinstance(e, sqlite3.OperationalError):
-        text = str(e)
-        if "locked" in text or "busy" in text:
-            return f"the database is locked: another taiyaku is writing to it; try again{hint}"
-        if any(k in text for k in ("readonly", "disk", "full", "unable to open")):
-            return _one_line(f"database error: {text}{hint}")
     return None
 
 
@@ -213,10 +206,10 @@ def open_store(ctx: click.Context, db_path: Path | None, *, create: bool = True,
     :param readonly: the command only reads: a missing database is refused, and read-only
         media are read
     """
-    from taiyaku.tm.store import Store
+    from taiyaku.store import open_store as open_database
 
     ctx.meta["taiyaku.command"] = ctx.command_path
-    store = Store.open(db_path, create=create, readonly=readonly, on_wait=info,
+    store = open_database(db_path, create=create, readonly=readonly, on_wait=info,
                        command=ctx.command_path)
     ctx.meta["taiyaku.db"] = store.path
     ctx.call_on_close(store.close)
@@ -796,6 +789,106 @@ def qa(ctx: click.Context, file: Path | None, check_tm: bool, output: Path | Non
         ctx.exit(1)
 
 
+# -- correcting what is stored: documents, TM units (issue 17) ---------------------------------
+@cli.group(invoke_without_command=True)
+@db_option
+@json_option
+@click.pass_context
+def documents(ctx: click.Context, db_path: Path | None, as_json: bool) -> None:
+    """List the stored documents (id, name, layout, segments, units, added), or show or
+    remove one.
+
+    \b
+    Examples:
+      taiyaku documents
+      taiyaku documents show 3
+      taiyaku documents remove 3
+    """
+    if ctx.invoked_subcommand is not None:
+        return
+    from taiyaku.tm.edit import list_documents
+
+    result = list_documents(open_store(ctx, db_path, readonly=True))
+    emit(result.to_json()) if as_json else click.echo(result.render())
+
+
+@documents.command("show")
+@click.argument("doc_id", metavar="ID", type=int)
+@db_option
+@json_option
+@click.pass_context
+def documents_show(ctx: click.Context, doc_id: int, db_path: Path | None, as_json: bool) -> None:
+    """Show document ID: its source, counts and segments (with the unit each went into).
+
+    \b
+    Example:
+      taiyaku documents show 3 --json
+    """
+    from taiyaku.tm.edit import show_document
+
+    result = show_document(open_store(ctx, db_path, readonly=True), doc_id)
+    emit(result.to_json()) if as_json else click.echo(result.render())
+
+
+@documents.command("remove")
+@click.argument("doc_id", metavar="ID", type=int)
+@db_option
+@json_option
+@click.pass_context
+def documents_remove(ctx: click.Context, doc_id: int, db_path: Path | None,
+                     as_json: bool) -> None:
+    """Remove document ID: its segments, its TM units and their search-index entries. A unit
+    another document holds too stays, with that document.
+
+    \b
+    Example:
+      taiyaku documents remove 3
+    """
+    from taiyaku.tm.edit import remove_document
+
+    result = remove_document(open_store(ctx, db_path, create=False), doc_id)
+    emit(result.to_json()) if as_json else click.echo(result.render())
+
+
+@tm.command("edit")
+@click.argument("unit_id", metavar="ID", type=int)
+@click.option("--ja", help="The new Japanese text.")
+@click.option("--en", help="The new English text.")
+@db_option
+@json_option
+@click.pass_context
+def tm_edit(ctx: click.Context, unit_id: int, ja: str | None, en: str | None,
+            db_path: Path | None, as_json: bool) -> None:
+    """Correct TM unit ID (`tm search --json` shows ids): new Japanese and/or English text.
+
+    \b
+    Example:
+      taiyaku tm edit 17 --en "while Washington and Beijing explore a thaw"
+    """
+    from taiyaku.tm.edit import edit_unit
+
+    result = edit_unit(open_store(ctx, db_path, create=False), unit_id, ja=ja, en=en)
+    emit(result.to_json()) if as_json else click.echo(result.render())
+
+
+@tm.command("delete")
+@click.argument("unit_id", metavar="ID", type=int)
+@db_option
+@json_option
+@click.pass_context
+def tm_delete(ctx: click.Context, unit_id: int, db_path: Path | None, as_json: bool) -> None:
+    """Delete TM unit ID; the segments it was made from become unaligned.
+
+    \b
+    Example:
+      taiyaku tm delete 17
+    """
+    from taiyaku.tm.edit import delete_unit
+
+    result = delete_unit(open_store(ctx, db_path, create=False), unit_id)
+    emit(result.to_json()) if as_json else click.echo(result.render())
+
+
 # -- the database file -------------------------------------------------------------------------
 @cli.group()
 def db() -> None:
@@ -810,7 +903,7 @@ def db() -> None:
 
 @db.command("check")
 @click.option("--quick", is_flag=True,
-              help="PRAGMA quick_check: skip comparing each index with its table (faster).")
+              help="Quick check: skip comparing each index with its table (faster).")
 @db_option
 @json_option
 @click.pass_context
@@ -824,7 +917,7 @@ def db_check(ctx: click.Context, quick: bool, db_path: Path | None, as_json: boo
       taiyaku db check
       taiyaku db check --db client.db --quick --json
     """
-    from taiyaku.tm.store import check_database, default_db_path
+    from taiyaku.store import check_database, default_db_path
 
     report = check_database(db_path or default_db_path(), full=not quick)
     emit(report.to_json()) if as_json else click.echo(report.render())
@@ -850,7 +943,7 @@ def db_recover(source: Path, output: Path, no_shell: bool, as_json: bool) -> Non
     Example:
       taiyaku db recover ~/.config/taiyaku/taiyaku.db -o recovered.db
     """
-    from taiyaku.tm.store import recover_database
+    from taiyaku.store import recover_database
 
     result = recover_database(source, output, use_sqlite_shell=not no_shell,
                               progress=progress_reporter())

@@ -6,6 +6,7 @@ __all__ = [
     "TaiyakuError",
     "InputError",
     "ParseError",
+    "NotFoundError",
     "StoreError",
     "DamagedDatabaseError",
     "ExportError",
@@ -38,6 +39,10 @@ class ParseError(InputError):
         self.path = path
         self.problem = problem
         self.line = line
+
+
+class NotFoundError(InputError):
+    """An id given on the command line (a document, a unit, a term) names nothing stored."""
 
 
 class StoreError(TaiyakuError):

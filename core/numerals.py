@@ -3,7 +3,7 @@
 Japanese: ASCII and full-width digits, 漢数字 (三, 十二, 二十一, 二〇二六), the scales
 万/億/兆 alone or mixed with digits (3億5000万, 1.2兆), percentages (%, パーセント, 割),
 倍, ordinals (第2), fractions (3分の1), dates (2026年4月10日) and eras (令和8年 → 2026, through
-:data:`tm.eras.ERA_START`). English: digits with thousands separators, scale words
+:data:`taiyaku.core.eras.ERA_START`). English: digits with thousands separators, scale words
 (350 million, $1.2 trillion, 3.5bn), number words (twenty-one, three hundred and five),
 ordinals (2nd, second), fractions (a third, two-thirds), multipliers (double, twice, triple,
 threefold), month names and decades (thirties).
@@ -164,7 +164,7 @@ def _eras() -> tuple[re.Pattern[str], dict[str, int]]:
     An era name counts only right before a year: names such as 文化, 天文 or 元和 are ordinary
     words too.
     """
-    from taiyaku.tm.eras import ERA_START
+    from taiyaku.core.eras import ERA_START
 
     names = "|".join(sorted(ERA_START, key=len, reverse=True))
     # 寛元2年, and 寛元2 in brackets: 1244年(寛元2)

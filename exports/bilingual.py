@@ -1,6 +1,6 @@
 """Bilingual files read for quality checks: one :class:`core.findings.QaUnit` per segment.
 
-XLIFF 1.2/2.x and the CAT flavours through :mod:`exports.xliffin` (with the inline codes of
+XLIFF 1.2/2.x and the CAT flavours through :mod:`taiyaku.exports.xliff` (with the inline codes of
 each side, for the ``tags`` check), TMX through :mod:`exports.tmx`, the XLSX that
 ``pretranslate -o X.xlsx`` writes (columns "#", "Segment" … "Target") once a translator has
 filled its Target column, and the TM spreadsheets (ja/en columns) through
@@ -52,7 +52,7 @@ def read_xliff(fp: IO[bytes], name: str) -> tuple[str | None, list[QaUnit]]:
 
     :raises InputError: not Japanese–English
     """
-    from taiyaku.exports.xliffin import read_segments
+    from taiyaku.exports.xliff import read_segments
 
     data = fp.read()
     segments = list(read_segments(io.BytesIO(data), name))

@@ -1,6 +1,7 @@
 """Reports of ``taiyaku qa`` for translators and reviewers: HTML (one page, filterable by check,
-severity and text) and XLSX (one sheet, header frozen and filtered, through
-:mod:`exports.xlsx`)."""
+severity and text) and XLSX (:func:`taiyaku.exports.xlsx.write_findings`, the one sheet
+writer's rows). The extensions are those of the ``qa report`` kind in
+:data:`taiyaku.exports.registry.OUTPUT_FORMATS`."""
 
 from __future__ import annotations
 
@@ -10,14 +11,24 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import IO
 
-from taiyaku.core.errors import ExportError
 from taiyaku.core.findings import Finding
 
-__all__ = ["REPORT_SUFFIXES", "write_report", "write_html", "write_xlsx"]
+__all__ = ["REPORT_KIND", "report_suffixes", "write_report", "write_html"]
 
-REPORT_SUFFIXES = (".html", ".htm", ".xlsx")
+#: the kind of output in :data:`taiyaku.exports.registry.OUTPUT_FORMATS`
+REPORT_KIND = "qa report"
 _COLUMNS = ("unit", "check", "severity", "source", "target", "message")
-_WIDTHS = {"unit": 10, "check": 16, "severity": 10, "source": 60, "target": 60, "message": 60}
+
+
+def report_suffixes() -> tuple[str, ...]:
+    """The extensions a report can be written in (the registry's ``qa report`` kind).
+
+    >>> report_suffixes()
+    ('.htm', '.html', '.xlsx')
+    """
+    from taiyaku.exports.registry import OUTPUT_FORMATS
+
+    return tuple(OUTPUT_FORMATS[REPORT_KIND])
 
 _PAGE = """<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>{title}</title>
@@ -101,30 +112,12 @@ def _lang(text: str) -> str:
     return "ja" if has_japanese(text) else "en"
 
 
-def write_xlsx(findings: Sequence[Finding], fp: IO[bytes], *,
-               meta: dict[str, str] | None = None) -> None:
-    """One sheet "QA" (a row per finding; header frozen and filtered; user text never a
-    formula) and the "About" sheet of every taiyaku workbook."""
-    from taiyaku.exports.xlsx import _write_book
-
-    _write_book("QA", _COLUMNS, _WIDTHS, (f.to_json() for f in findings), fp, meta,
-                status_list=False, layout="taiyaku qa findings (one row per finding)",
-                describe=lambda row, n: f"finding {n} (unit {row.get('unit')})")
-
-
 def write_report(findings: Sequence[Finding], path: Path, *, title: str, summary: str) -> None:
-    """Write the report *path* asks for by its extension (to a temporary file, renamed).
+    """Write the report *path* asks for by its extension (through the registry: a temporary
+    file, renamed).
 
-    :raises ExportError: an extension other than .html/.htm/.xlsx
+    :raises ExportError: an extension no report is written in
     """
-    from taiyaku.exports.outfile import atomic_output
+    from taiyaku.exports.registry import write_output
 
-    suffix = path.suffix.lower()
-    if suffix not in REPORT_SUFFIXES:
-        raise ExportError(f"{path}: unsupported report format {suffix or '(no extension)'!r} "
-                          "(use .html or .xlsx)")
-    with atomic_output(path) as fp:
-        if suffix == ".xlsx":
-            write_xlsx(findings, fp, meta={"report": title})
-        else:
-            write_html(findings, fp, title=title, summary=summary)
+    write_output(REPORT_KIND, list(findings), path, title=title, summary=summary)

@@ -1,4 +1,7 @@
-"""Which module reads and writes a file: extension → ``"module:attr"``, resolved lazily.
+"""Which module reads and writes a file: extension → ``"module:attr"``, resolved lazily. This is
+the one place that maps an extension to its reader or writer, for every file taiyaku reads or
+writes; an unknown output extension is refused here, the same way for every output option
+(:func:`unknown_output`).
 
 Formats are named by strings and imported only when used (openpyxl loads only for ``.xlsx``).
 Unknown extensions fall back to sniffing the first bytes (for XML, the root element:
@@ -7,7 +10,11 @@ the first line → TSV, a comma → CSV).
 
 Glossary formats offer ``read(fp, name)`` / ``write(entries, fp, **opts)``; TM formats
 ``read_units(fp, name)`` / ``write_units(units, fp, **opts)``; XLIFF is a TM format for
-reading only (:mod:`exports.xliffin`, finished bilingual files into the TM).
+reading only (:func:`exports.xliff.read_segments`, finished bilingual files into the TM).
+
+:data:`OUTPUT_FORMATS` names, per kind of output (``glossary``, ``TM``, ``pre-translation``,
+``report``, ``review``, ``qa report``), the extensions that work and their writer
+``writer(record, fp, **opts)``; :func:`write_output` writes a record to a path through it.
 """
 
 from __future__ import annotations
@@ -18,13 +25,17 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from taiyaku.core.errors import ExportError, InputError
 
+if TYPE_CHECKING:
+    from taiyaku.exports.outfile import OutputSet
+
 __all__ = [
     "GlossaryFormat", "TMFormat", "GLOSSARY_FORMATS", "TM_FORMATS", "glossary_format_for",
-    "tm_format_for", "sniff", "resolve", "xml_root", "XML_ROOTS",
+    "tm_format_for", "sniff", "resolve", "xml_root", "XML_ROOTS", "OUTPUT_FORMATS",
+    "OutputFormat", "output_format_for", "unknown_output", "write_output",
 ]
 
 #: extension → (format name, "module" or "module:attr" that has read/write)
@@ -42,8 +53,35 @@ TM_FORMATS: dict[str, tuple[str, str, str, str]] = {
     ".xlsx": ("XLSX", "taiyaku.exports.xlsx", "read_units", "write_units"),
     ".csv": ("CSV", "taiyaku.exports.delimited:CSV", "read_units", "write_units"),
     ".tsv": ("TSV", "taiyaku.exports.delimited:TSV", "read_units", "write_units"),
-    **{ext: ("XLIFF", "taiyaku.exports.xliffin", "read_segments", "")
+    **{ext: ("XLIFF", "taiyaku.exports.xliff", "read_segments", "")
        for ext in (".xlf", ".xliff", ".sdlxliff", ".mqxliff", ".mxliff")},
+}
+#: kind of output → extension → (format name, ``"module:function"`` that writes it). The
+#: order of the extensions is the order an error lists them in. The review writers live in
+#: ``tm/review.py`` until they move into exports/ (no spec yet: the extensions are checked here).
+OUTPUT_FORMATS: dict[str, dict[str, tuple[str, str]]] = {
+    "glossary": {ext: (name, f"{spec}:write" if ":" not in spec else f"{spec}.write")
+                 for ext, (name, spec) in GLOSSARY_FORMATS.items()},
+    "TM": {ext: (name, f"{spec}:{writer}" if ":" not in spec else f"{spec}.{writer}")
+           for ext, (name, spec, _reader, writer) in TM_FORMATS.items() if writer},
+    "pre-translation": {
+        ".xlf": ("XLIFF", "taiyaku.exports.xliff:write_pretranslation"),
+        ".xliff": ("XLIFF", "taiyaku.exports.xliff:write_pretranslation"),
+        ".xlsx": ("XLSX", "taiyaku.exports.xlsx:write_pretranslation"),
+        ".json": ("JSON", "taiyaku.exports.jsonfile:write_pretranslation"),
+        ".tmx": ("TMX", "taiyaku.exports.tmx:write_pretranslation"),
+    },
+    "report": {
+        ".htm": ("HTML", "taiyaku.exports.html:write_report"),
+        ".html": ("HTML", "taiyaku.exports.html:write_report"),
+        ".json": ("JSON", "taiyaku.exports.jsonfile:write_report"),
+    },
+    "review": {".htm": ("HTML", ""), ".html": ("HTML", ""), ".xlsx": ("XLSX", "")},
+    "qa report": {
+        ".htm": ("HTML", "taiyaku.exports.qa_report:write_html"),
+        ".html": ("HTML", "taiyaku.exports.qa_report:write_html"),
+        ".xlsx": ("XLSX", "taiyaku.exports.xlsx:write_findings"),
+    },
 }
 _SNIFF_EXT = {"tbx": ".tbx", "tmx": ".tmx", "xliff": ".xliff", "xlsx": ".xlsx", "csv": ".csv",
               "tsv": ".tsv"}
@@ -56,10 +94,14 @@ def resolve(spec: str) -> Any:
 
     >>> resolve("taiyaku.exports.delimited:TSV").delimiter
     '\\t'
+    >>> resolve("taiyaku.exports.delimited:TSV.write_units").__name__
+    'write_units'
     """
     module_name, _, attr = spec.partition(":")
-    module = importlib.import_module(module_name)
-    return getattr(module, attr) if attr else module
+    found: Any = importlib.import_module(module_name)
+    for name in attr.split(".") if attr else ():
+        found = getattr(found, name)
+    return found
 
 
 @dataclass(frozen=True)
@@ -92,7 +134,7 @@ class TMFormat:
                    one_sided: Callable[[int | None, str], None] | None = None,
                    skipped: Callable[[int | None, str, tuple[str, ...]], None] | None = None,
                    ) -> Iterator[Any]:
-        """TM units from *fp* (for XLIFF: :class:`exports.xliffin.BilingualSegment` records).
+        """TM units from *fp* (for XLIFF: :class:`exports.xliff.BilingualSegment` records).
 
         :param one_sided: for the spreadsheet formats (XLSX, CSV, TSV): called with (line,
             missing side) for a row with text in one language only, which is then skipped;
@@ -195,9 +237,10 @@ def glossary_format_for(path: str | os.PathLike[str], *, for_writing: bool = Fal
     if ext in GLOSSARY_FORMATS:
         name, spec = GLOSSARY_FORMATS[ext]
         return GlossaryFormat(name, spec)
-    message = (f"{path}: unsupported glossary format {ext or '(no extension)'!r} "
-               "(use .tbx, .xlsx, .csv, .tsv)")
-    raise ExportError(message) if for_writing else InputError(message)
+    if for_writing:
+        raise unknown_output("glossary", path)
+    raise InputError(f"{path}: unsupported glossary format {ext or '(no extension)'!r} "
+                     "(use .tbx, .xlsx, .csv, .tsv)")
 
 
 def tm_format_for(path: str | os.PathLike[str], *, for_writing: bool = False) -> TMFormat:
@@ -218,10 +261,82 @@ def tm_format_for(path: str | os.PathLike[str], *, for_writing: bool = False) ->
     if sniffed in TM_FORMATS and (TM_FORMATS[sniffed][3] or not for_writing):
         return TMFormat(*TM_FORMATS[sniffed])
     if for_writing:
-        raise ExportError(f"{path}: unsupported TM format {ext or '(no extension)'!r} for "
-                          "export (use .tmx, .xlsx, .csv, .tsv)")
+        raise unknown_output("TM", path)
     what = f"{ext!r}" if ext else "(no extension)"
     if sniffed != ext:
         what += f", content looks like {sniffed.lstrip('.').upper()}"
     raise InputError(f"{path}: unsupported TM format {what} (use .tmx, .xlsx, .csv, .tsv, or "
                      "XLIFF: .xlf, .xliff, .sdlxliff, .mqxliff, .mxliff)")
+
+
+# -- outputs -----------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class OutputFormat:
+    """An output format: the kind of output, the format's name and its lazily imported writer."""
+
+    kind: str
+    name: str
+    spec: str
+
+    def write(self, record: Any, fp: IO[bytes], **opts: Any) -> None:
+        """Write *record* (what the kind of output holds: entries, units, a pre-translated
+        document, an analysis) to *fp*; options the format does not know are ignored.
+
+        :raises NotImplementedError: the format's writer is not in exports/ yet (the review's)
+        """
+        if not self.spec:
+            raise NotImplementedError(f"the {self.kind} {self.name} writer is not in exports/ yet")
+        writer: Callable[..., None] = resolve(self.spec)
+        writer(record, fp, **opts)
+
+
+def unknown_output(kind: str, path: str | os.PathLike[str]) -> ExportError:
+    """The one-line error for an output whose extension no writer of *kind* takes, listing the
+    extensions that work.
+
+    >>> print(unknown_output("report", "r.pdf"))
+    r.pdf: unknown report format '.pdf'; use .htm, .html or .json
+    """
+    ext = _ext(path)
+    works = list(OUTPUT_FORMATS[kind])
+    listed = ", ".join(works[:-1]) + " or " + works[-1] if len(works) > 1 else works[0]
+    return ExportError(f"{path}: unknown {kind} format {ext or '(no extension)'!r}; "
+                       f"use {listed}")
+
+
+def output_format_for(kind: str, path: str | os.PathLike[str]) -> OutputFormat:
+    """The writer of *kind* (a key of :data:`OUTPUT_FORMATS`) for *path*, by its extension.
+
+    :raises ExportError: the extension is not one *kind* is written in (:func:`unknown_output`)
+
+    >>> output_format_for("pre-translation", "new.XLF").name
+    'XLIFF'
+    """
+    formats = OUTPUT_FORMATS[kind]
+    ext = _ext(path)
+    if ext not in formats:
+        raise unknown_output(kind, path)
+    return OutputFormat(kind, *formats[ext])
+
+
+def write_output(kind: str, record: Any, path: str | os.PathLike[str], *,
+                 outputs: OutputSet | None = None, **opts: Any) -> None:
+    """Write *record* to *path* in the format of *kind* its extension names, through a
+    temporary file renamed into place (:mod:`exports.outfile`).
+
+    :param outputs: the set of files this output belongs to (renamed into place together);
+        by default the file stands alone
+    :param opts: passed to the writer (e.g. ``xliff_version``, ``meta``)
+    :raises ExportError: unknown extension (before anything is written), or the file cannot
+        be written
+    """
+    import contextlib
+
+    from taiyaku.exports.outfile import OutputSet
+
+    fmt = output_format_for(kind, path)
+    with contextlib.ExitStack() as stack:
+        if outputs is None:
+            outputs = stack.enter_context(OutputSet())
+        fp = stack.enter_context(outputs.open(path))
+        fmt.write(record, fp, **opts)

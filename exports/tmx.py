@@ -14,6 +14,7 @@ from typing import IO, Any
 
 from taiyaku.core.errors import ParseError
 from taiyaku.core.model import TMUnit
+from taiyaku.core.pretranslated import PretranslatedDocument
 from taiyaku.exports.numbers import parse_float, parse_int
 from taiyaku.exports.xmlutil import (
     MAX_XML_DEPTH,
@@ -23,7 +24,7 @@ from taiyaku.exports.xmlutil import (
     utf8_stream,
 )
 
-__all__ = ["read", "write", "lang_code", "NAME", "EXTENSIONS"]
+__all__ = ["read", "write", "write_pretranslation", "lang_code", "NAME", "EXTENSIONS"]
 
 NAME = "TMX 1.4b"
 EXTENSIONS = (".tmx",)
@@ -339,3 +340,18 @@ def write(units: Iterable[TMUnit], fp: IO[bytes], *, meta: Mapping[str, str]) ->
             buf = []
     buf.append("  </body>\n</tmx>\n")
     fp.write("".join(buf).encode("utf-8"))
+
+
+def write_pretranslation(doc: PretranslatedDocument, fp: IO[bytes], **_opts: Any) -> None:
+    """The filled segments of a pre-translated document (source + target) as TMX 1.4b units,
+    with their state and band as props."""
+    from taiyaku.core.signature import static_meta
+
+    units = []
+    for s in doc.segments:
+        if s.target is None:
+            continue
+        ja, en = (s.source, s.target) if doc.src_lang == "ja" else (s.target, s.source)
+        units.append(TMUnit(ja=ja, en=en, document=doc.name, position=s.index,
+                            props={"state": s.state, "band": s.band}))
+    write(units, fp, meta=static_meta())

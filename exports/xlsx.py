@@ -1,12 +1,16 @@
-"""XLSX glossaries and TMs (openpyxl, imported only when used): one sheet of rows plus "About".
+"""XLSX glossaries, TMs and pre-translations (openpyxl, imported only when used).
 
-The data sheet ("Glossary" or "TM") has one bold header row (columns of
-:mod:`exports.tabular`), frozen and filtered, sensible column widths, wrapped text, and for
-glossaries a drop-down list on the status column. User text never becomes a formula: every
-text cell is written as a string cell, even when it starts with ``=``, ``+``, ``-`` or ``@``;
+Every sheet is written by the one sheet writer, :mod:`exports.sheet`: one bold header row,
+frozen and filtered, sensible column widths, wrapped text; user text never becomes a formula
+(every text cell is a string cell, even when it starts with ``=``, ``+``, ``-`` or ``@``);
 characters XML cannot carry are removed; a text longer than a cell holds (32,767 characters)
-is refused with the entry or unit named, never cut. The "About" sheet says how and when the file was
-produced (taiyaku version, date, database meta).
+is refused with the record and column named, never cut.
+
+- Glossary ("Glossary" sheet, columns of :mod:`exports.tabular`, a drop-down list on the status
+  column) and TM ("TM" sheet), each with an "About" sheet that says how and when the file was
+  produced (taiyaku version, date, database meta); both are read back.
+- Pre-translation ("Pretranslation" sheet, :func:`write_pretranslation`): one row per segment,
+  tinted by its match band; written only.
 
 The readers match columns by header name (case-insensitive, any order, extra columns ignored),
 skip the "About" sheet, and refuse damaged or oversized archives (zip bombs) before openpyxl
@@ -16,19 +20,26 @@ text, never evaluated and never replaced by a possibly missing cached value.
 
 from __future__ import annotations
 
-import contextlib
-import errno
 import io
-import os
 import zipfile
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import IO, TYPE_CHECKING, Any
 
+from taiyaku.core.analysis import BAND_LABELS, BAND_TINTS
 from taiyaku.core.errors import ParseError
+from taiyaku.core.findings import Finding
 from taiyaku.core.model import TMUnit
+from taiyaku.core.pretranslated import PretranslatedDocument, suggested_target
 from taiyaku.core.terms import STATUSES, TermEntry
-from taiyaku.exports.cells import XLSX_CELL_LIMIT, check_xlsx_text
+from taiyaku.exports.sheet import (
+    Column,
+    Describe,
+    save_workbook,
+    text_cell,
+    write_rows,
+    write_workbook,
+)
 from taiyaku.exports.tabular import (
     GLOSSARY_COLUMNS,
     GLOSSARY_KNOWN,
@@ -47,8 +58,9 @@ from taiyaku.exports.xmlutil import clean_xml_text
 if TYPE_CHECKING:
     from openpyxl import Workbook
 
-__all__ = ["read", "write", "read_units", "write_units", "save_workbook", "NAME", "EXTENSIONS",
-           "MAX_UNCOMPRESSED", "MAX_RATIO"]
+__all__ = ["read", "write", "read_units", "write_units", "write_pretranslation",
+           "save_workbook", "NAME", "EXTENSIONS", "MAX_UNCOMPRESSED", "MAX_RATIO",
+           "PRETRANSLATION_COLUMNS", "write_findings"]
 
 NAME = "XLSX"
 EXTENSIONS = (".xlsx",)
@@ -93,10 +105,6 @@ def write_units(units: Iterable[TMUnit], fp: IO[bytes], *,
                 describe=_unit_label)
 
 
-#: names a record in a message: (row, its number counted from 1) → "entry 12 (港湾)"
-Describe = Callable[[Mapping[str, Any], int], str]
-
-
 def _short(value: Any) -> str:
     text = " ".join(str(value or "").split())
     return text if len(text) <= 20 else text[:20] + "…"
@@ -114,155 +122,35 @@ def _unit_label(row: Mapping[str, Any], n: int) -> str:
     return f"unit {n} ({_short(row.get('ja'))}{doc})"
 
 
+def _columns(names: Sequence[str], widths: Mapping[str, int]) -> list[Column]:
+    return [Column(c, width=widths.get(c, 14), wrap=c in _WRAPPED) for c in names]
+
+
 def _write_book(title: str, columns: Sequence[str], widths: Mapping[str, int],
                 rows: Iterable[Mapping[str, Any]], fp: IO[bytes],
                 meta: Mapping[str, str] | None, *, status_list: bool, layout: str,
                 describe: Describe) -> None:
-    from openpyxl import Workbook
+    def build(wb: Workbook) -> None:
+        ws, n = write_rows(wb, title, _columns(columns, widths), rows, describe=describe)
+        if status_list and "status" in columns:
+            _status_list(ws, columns.index("status") + 1, n)
+        _about_sheet(wb, meta, layout, n, columns)
 
-    wb = Workbook(write_only=True)
-    try:
-        _fill_book(wb, title, columns, widths, rows, status_list=status_list, layout=layout,
-                   meta=meta, describe=describe)
-    except BaseException as e:
-        _failed(wb, e)
-        raise
-    save_workbook(wb, fp)
+    write_workbook(fp, build)
 
 
-def save_workbook(wb: Workbook, fp: IO[bytes]) -> None:
-    """Save *wb* into *fp*: into memory first, then one write.
-
-    openpyxl's zip writer, saving straight into a file that then fails (a full disk), is left
-    half-closed; when it is garbage-collected it tries again and Python prints "Exception
-    ignored in: ZipFile.__del__ … seek of closed file" after taiyaku's own one-line error.
-    In memory nothing can fail that way, and an I/O failure of openpyxl's own temporary files
-    comes out as an :class:`OSError` (see :func:`_as_os_error`).
-
-    >>> from openpyxl import Workbook
-    >>> buf = io.BytesIO()
-    >>> save_workbook(Workbook(), buf)
-    >>> buf.getvalue()[:2]
-    b'PK'
-    """
-    buf = io.BytesIO()
-    try:
-        wb.save(buf)
-    except BaseException as e:
-        _failed(wb, e)
-        raise
-    fp.write(buf.getvalue())
-
-
-def _failed(wb: Workbook, e: BaseException) -> None:
-    """After *e* stopped a workbook: close its streams, and raise *e* as an :class:`OSError`
-    when it is an I/O failure (the caller re-raises any other error as it is)."""
-    _discard(wb)
-    io_error = _as_os_error(e)
-    if io_error is not None:
-        raise io_error from None
-
-
-def _fill_book(wb: Workbook, title: str, columns: Sequence[str], widths: Mapping[str, int],
-               rows: Iterable[Mapping[str, Any]], *, status_list: bool, layout: str,
-               meta: Mapping[str, str] | None, describe: Describe) -> None:
-    """Append the header and the rows (text cells as strings, never formulas).
-
-    :raises CellTooLong: a text longer than an XLSX cell holds (openpyxl would cut it)
-    """
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Alignment, Font, PatternFill
+def _status_list(ws: Any, column: int, n: int) -> None:
+    """A drop-down list of the statuses on the status column (and 1,000 rows more for
+    entries a reviewer adds)."""
     from openpyxl.utils import get_column_letter
     from openpyxl.worksheet.datavalidation import DataValidation
-    from openpyxl.worksheet.filters import AutoFilter
 
-    ws: Any = wb.create_sheet(title)
-    ws.freeze_panes = "A2"
-    for i, col in enumerate(columns, 1):
-        ws.column_dimensions[get_column_letter(i)].width = widths.get(col, 14)
-    wrap = Alignment(wrap_text=True, vertical="top")
-    top = Alignment(vertical="top")
-    bold = Font(bold=True)
-    fill = PatternFill("solid", start_color="DDE6F0", end_color="DDE6F0")
-
-    def header_cell(text: str) -> Any:
-        c = WriteOnlyCell(ws, value=text)
-        c.font = bold
-        c.fill = fill
-        return c
-
-    ws.append([header_cell(c) for c in columns])
-    n = 0
-    for row in rows:
-        cells: list[Any] = []
-        for col in columns:
-            value = row.get(col)
-            if value is None or value == "":
-                cells.append(None)
-                continue
-            cell = WriteOnlyCell(ws)
-            if isinstance(value, str):
-                text = clean_xml_text(value)
-                if len(text) > XLSX_CELL_LIMIT:
-                    check_xlsx_text(text, f"{describe(row, n + 1)}, column {col}")
-                cell.value = text
-                cell.data_type = "s"  # never a formula, whatever the text starts with
-            else:
-                cell.value = value
-            cell.alignment = wrap if col in _WRAPPED else top
-            cells.append(cell)
-        ws.append(cells)
-        n += 1
-    last = get_column_letter(len(columns))
-    ws.auto_filter = AutoFilter(ref=f"A1:{last}{n + 1}")
-    if status_list and "status" in columns:
-        letter = get_column_letter(columns.index("status") + 1)
-        dv = DataValidation(type="list", formula1='"' + ",".join(STATUSES) + '"',
-                            allow_blank=True, showErrorMessage=True,
-                            errorTitle="status", error="Use candidate, approved or forbidden.")
-        dv.add(f"{letter}2:{letter}{max(n + 1, 2) + 1000}")
-        ws.data_validations.append(dv)
-    _about_sheet(wb, meta, layout, n, columns)
-
-
-def _discard(wb: Workbook) -> None:
-    """After a failed write: close openpyxl's half-written sheet streams (else their generators
-    report the same I/O error again when garbage-collected) and remove its temporary files."""
-    for ws in list(getattr(wb, "_sheets", [])):
-        writer = getattr(ws, "_writer", None)
-        for gen in (getattr(ws, "_rows", None), getattr(writer, "xf", None)):
-            if gen is not None:
-                with contextlib.suppress(Exception):
-                    gen.close()
-        if writer is not None and isinstance(getattr(writer, "out", None), str):
-            with contextlib.suppress(Exception):
-                writer.cleanup()
-
-
-def _as_os_error(e: BaseException) -> OSError | None:
-    """The I/O failure behind an openpyxl write error as an :class:`OSError` (which
-    :func:`exports.outfile.atomic_output` reports as "cannot write"), or ``None`` when *e* is
-    not an I/O failure.
-
-    openpyxl streams write-only sheets through lxml into temporary files, so a full disk or a
-    file-size limit surfaces as ``lxml.etree.SerialisationError: IO_EFBIG`` / ``IO_ENOSPC``.
-
-    >>> _as_os_error(OSError(28, "No space left on device")).strerror
-    'No space left on device'
-    >>> _as_os_error(ValueError("x")) is None
-    True
-    """
-    if isinstance(e, OSError):
-        return e
-    if isinstance(e, (zipfile.BadZipFile, zipfile.LargeZipFile)):
-        return OSError(f"zip archive: {e}")
-    if type(e).__name__ != "SerialisationError":
-        return None
-    message = str(e).strip()
-    code = getattr(errno, message[3:], None) if message.startswith("IO_") else None
-    if isinstance(code, int):
-        return OSError(code, os.strerror(code))
-    return OSError(message or "serialisation error")
+    letter = get_column_letter(column)
+    dv = DataValidation(type="list", formula1='"' + ",".join(STATUSES) + '"',
+                        allow_blank=True, showErrorMessage=True,
+                        errorTitle="status", error="Use candidate, approved or forbidden.")
+    dv.add(f"{letter}2:{letter}{max(n + 1, 2) + 1000}")
+    ws.data_validations.append(dv)
 
 
 def _about_sheet(wb: Workbook, meta: Mapping[str, str] | None, layout: str, n: int,
@@ -282,13 +170,70 @@ def _about_sheet(wb: Workbook, meta: Mapping[str, str] | None, layout: str, n: i
     for key, value in rows:
         k = WriteOnlyCell(ws, value=clean_xml_text(str(key)))
         k.font = bold
-        v = WriteOnlyCell(ws)
-        v.value = clean_xml_text(str(value))
-        v.data_type = "s"
-        ws.append([k, v])
+        ws.append([k, text_cell(ws, str(value), f"About sheet, {key}")])
+
+
+# -- the pre-translation sheet -----------------------------------------------------------------
+#: the pre-translation sheet's columns: (key, header, width)
+PRETRANSLATION_COLUMNS = (
+    Column("index", "#", 6, wrap=True), Column("source", "Segment", 60, wrap=True),
+    Column("match", "Best match", 60, wrap=True), Column("score", "Score", 8, wrap=True),
+    Column("match_target", "Its translation", 60, wrap=True),
+    Column("terms", "Terms", 40, wrap=True), Column("band", "Band", 12, wrap=True),
+    Column("target", "Target", 60, wrap=True),
+)
+
+
+def write_pretranslation(doc: PretranslatedDocument, fp: IO[bytes], **_opts: Any) -> None:
+    """A pre-translated document as one sheet ("Pretranslation"): segment, best match, score,
+    its translation (numbers put in where only numbers differ), terms, band, target; each row
+    tinted by its band (:data:`core.analysis.BAND_TINTS`)."""
+
+    def rows() -> Iterator[dict[str, Any]]:
+        for s in doc.segments:
+            best = s.best
+            yield {
+                "index": s.index + 1, "source": s.source,
+                "match": best.source if best else None,
+                "score": round(best.score, 1) if best else None,
+                "match_target": suggested_target(best) if best else None,
+                "terms": "\n".join(t.describe() for t in s.terms),
+                "band": BAND_LABELS[s.band], "target": s.target, "_band": s.band,
+            }
+
+    def build(wb: Workbook) -> None:
+        write_rows(wb, "Pretranslation", PRETRANSLATION_COLUMNS, rows(),
+                   describe=lambda row, _n: f"segment {row['index']}",
+                   instead=".xlf or .json", tint=lambda row: BAND_TINTS[row["_band"]])
+
+    write_workbook(fp, build)
 
 
 # -- reader ------------------------------------------------------------------------------------
+# -- the findings of taiyaku qa ----------------------------------------------------------------
+#: the QA sheet's columns (the JSON keys of a finding)
+FINDING_COLUMNS = (
+    Column("unit", width=10), Column("check", width=16), Column("severity", width=10),
+    Column("source", width=60, wrap=True), Column("target", width=60, wrap=True),
+    Column("message", width=60, wrap=True),
+)
+#: row tints by severity (RGB hex)
+SEVERITY_TINTS = {"error": "F8D7D7", "warning": "FFF2CC"}
+
+
+def write_findings(findings: Sequence[Finding], fp: IO[bytes], *, title: str = "QA report",
+                   **_opts: Any) -> None:
+    """The findings of ``taiyaku qa`` as one sheet "QA": a row per finding, tinted by severity;
+    header frozen and filtered; user text never a formula."""
+
+    def build(wb: Workbook) -> None:
+        write_rows(wb, "QA", FINDING_COLUMNS, (f.to_json() for f in findings),
+                   describe=lambda row, n: f"finding {n} (unit {row.get('unit')})",
+                   instead=".html", tint=lambda row: SEVERITY_TINTS.get(str(row["severity"])))
+
+    write_workbook(fp, build, title=title)
+
+
 def _check_zip(data: IO[bytes], name: str) -> None:
     try:
         with zipfile.ZipFile(data) as zf:

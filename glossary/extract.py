@@ -29,7 +29,7 @@ from taiyaku.glossary.store import delete_extracted_candidates, insert_entry, pr
 
 if TYPE_CHECKING:
     from taiyaku.core.japanese import Analyzer
-    from taiyaku.tm.store import Store
+    from taiyaku.store import SqliteStore as Store
 
 __all__ = ["ExtractOptions", "ExtractResult", "extract_terms"]
 
@@ -155,8 +155,8 @@ def extract_terms(
     forbidden, imported, hand-added and hand-edited entries are never touched, and a
     candidate whose term they already hold is not stored again.
 
-    >>> from taiyaku.tm.store import Store
-    >>> s = Store.open(":memory:")
+    >>> from taiyaku.store import open_store
+    >>> s = open_store(":memory:")
     >>> extract_terms(s).summary().splitlines()[0][:31]
     'extracted 0 candidate terms fro'
     """
@@ -181,7 +181,7 @@ def extract_terms(
     drafts = _build(ja_cands, en_cands, glosses, pairs, ja_segs, analyzer, options)
     entries = _finish(drafts, texts, names, options)
 
-    with store.atomic():
+    with store.transaction():
         replaced = delete_extracted_candidates(store)
         pj, pe = protected_keys(store)
         kept = store.conn.execute(

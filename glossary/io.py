@@ -16,7 +16,7 @@ from taiyaku.core.terms import TermEntry, TermForm
 
 if TYPE_CHECKING:
     from taiyaku.glossary.store import ImportOutcome
-    from taiyaku.tm.store import Store
+    from taiyaku.store import SqliteStore as Store
 
 __all__ = ["ImportResult", "ExportResult", "import_glossary", "export_glossary", "group_rows"]
 
@@ -182,10 +182,10 @@ def import_glossary(store: Store, path: str | os.PathLike[str],
     :raises ParseError: malformed or unsafe file (one line, with the line number where known)
 
     >>> import tempfile, pathlib
-    >>> from taiyaku.tm.store import Store
+    >>> from taiyaku.store import open_store
     >>> p = pathlib.Path(tempfile.mkdtemp()) / "g.csv"
     >>> _ = p.write_text("ja,en,status\\n川習会,Kawashu meeting,approved\\n", encoding="utf-8")
-    >>> import_glossary(Store.open(":memory:"), p).count("added")
+    >>> import_glossary(open_store(":memory:"), p).count("added")
     1
     """
     from taiyaku.exports.registry import glossary_format_for
@@ -222,7 +222,7 @@ def import_glossary(store: Store, path: str | os.PathLike[str],
     for entry in entries:
         by_status[entry.status] = by_status.get(entry.status, 0) + 1
     progress(0, len(entries), "importing")
-    with store.atomic():
+    with store.transaction():
         outcomes = import_entries(store, entries)
     progress(len(entries), len(entries), "importing")
     return ImportResult(p, fmt.name, len(entries), rows, tuple(outcomes), by_status)
@@ -243,9 +243,9 @@ def export_glossary(store: Store, path: str | os.PathLike[str], *, tbx_version: 
     :raises ExportError: unsupported extension, unwritable folder, unknown TBX version
 
     >>> import tempfile, pathlib
-    >>> from taiyaku.tm.store import Store
+    >>> from taiyaku.store import open_store
     >>> from taiyaku.glossary.store import add_term
-    >>> s = Store.open(":memory:")
+    >>> s = open_store(":memory:")
     >>> _ = add_term(s, "戦略的曖昧さ", "strategic ambiguity")
     >>> out = pathlib.Path(tempfile.mkdtemp()) / "g.tbx"
     >>> export_glossary(s, out).entries
@@ -273,7 +273,7 @@ def export_glossary(store: Store, path: str | os.PathLike[str], *, tbx_version: 
             count += 1
             yield entry
 
-    meta = {f"db {k}": v for k, v in store.meta().items()}
+    meta = {f"db {k}": v for k, v in store.meta.all().items()}
     with atomic_output(p) as fp:
         fmt.write(counted(), fp, version=tbx_version, meta=meta)
     return ExportResult(p, fmt.name, count, tbx_version if fmt.name == "TBX" else None,

@@ -16,7 +16,7 @@ from taiyaku.glossary.store import iter_entries, load_entries
 if TYPE_CHECKING:
     from taiyaku.core.japanese import Analyzer
     from taiyaku.core.terms import TermEntry
-    from taiyaku.tm.store import Store
+    from taiyaku.store import SqliteStore as Store
 
 __all__ = ["search_terms", "render_entries", "TermIndex", "TermHit"]
 
@@ -98,8 +98,8 @@ def search_terms(store: Store, query: str, *, limit: int = 10) -> list[TermEntry
     queries are compared with the readings stored with each Japanese form.
 
     >>> from taiyaku.glossary.store import add_term
-    >>> from taiyaku.tm.store import Store
-    >>> s = Store.open(":memory:")
+    >>> from taiyaku.store import open_store
+    >>> s = open_store(":memory:")
     >>> _ = add_term(s, "戦略的曖昧さ", "strategic ambiguity")
     >>> _ = add_term(s, "レアアース", "rare earth")
     >>> [e.ja[0].text for e in search_terms(s, "せんりゃく")]
@@ -214,8 +214,8 @@ class TermIndex:
 
     >>> from taiyaku.glossary.store import add_term
     >>> from taiyaku.core.japanese import Analyzer
-    >>> from taiyaku.tm.store import Store
-    >>> s = Store.open(":memory:")
+    >>> from taiyaku.store import open_store
+    >>> s = open_store(":memory:")
     >>> _ = add_term(s, "輸出規制", "export controls")
     >>> index = TermIndex.load(s, Analyzer())
     >>> [(h.surface, h.start) for h in index.find("中国が輸出規制を発表")]

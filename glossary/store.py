@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING, Any
 from taiyaku.core.errors import InputError
 from taiyaku.core.terms import FORM_KINDS, STATUSES, TermEntry, TermForm
 from taiyaku.glossary.keys import en_key, ja_key, reading_key
-from taiyaku.tm.store import Store, dumps, now_iso
+from taiyaku.store import SqliteStore as Store
+from taiyaku.store.sqlite.schema import dumps, now_iso
 
 if TYPE_CHECKING:
     from taiyaku.core.japanese import Analyzer
@@ -261,10 +262,10 @@ def upsert_entries(
     is inserted. Japanese forms without a reading get one from Sudachi.
 
     >>> s = Store.open(":memory:")
-    >>> with s.atomic():
+    >>> with s.transaction():
     ...     upsert_entries(s, [TermEntry(ja=(TermForm("台湾有事", "ja"),), status="approved")])
     1
-    >>> with s.atomic():
+    >>> with s.transaction():
     ...     upsert_entries(s, [TermEntry(ja=(TermForm("台湾有事", "ja"),),
     ...                                  en=(TermForm("Taiwan contingency", "en"),))])
     1
@@ -275,7 +276,7 @@ def upsert_entries(
         raise InputError(f"unknown term origin {origin!r}")
     analyzer: Analyzer | None = None
     count = 0
-    with store.atomic():
+    with store.transaction():
         for entry in entries:
             if not entry.ja and not entry.en:
                 continue
@@ -316,7 +317,7 @@ def add_term(
     new_en = (TermForm(en.strip(), "en"),) if en and en.strip() else ()
     entry = TermEntry(ja=(TermForm(ja, "ja"),), en=new_en, status=status, note=note,
                       origin="manual")
-    with store.atomic():
+    with store.transaction():
         existing = find_entry_id(store, entry)
         if existing is None:
             term_id = insert_entry(store, entry, origin="manual", edited=True, analyzer=analyzer)
@@ -353,7 +354,7 @@ def set_status(store: Store, term_id: int, status: str) -> TermEntry:
     'forbidden'
     """
     _check_status(status)
-    with store.atomic():
+    with store.transaction():
         cur = store.conn.execute(
             "UPDATE terms SET status=?, edited=1, updated=? WHERE id=?",
             (status, now_iso(), term_id),
@@ -536,7 +537,7 @@ def import_entries(store: Store, entries: Iterable[TermEntry]) -> list[ImportOut
 
     >>> s = Store.open(":memory:")
     >>> port = add_term(s, "港湾", "port", note="our house style")
-    >>> with s.atomic():
+    >>> with s.transaction():
     ...     done = import_entries(s, [TermEntry(ja=(TermForm("港湾", "ja"),),
     ...                                          en=(TermForm("port", "en"),
     ...                                              TermForm("harbour", "en")))])

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from taiyaku.core.japanese import Analyzer
-from taiyaku.tm.store import Store
+from taiyaku.store import Store, open_store
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -42,7 +42,7 @@ def analyzer() -> Analyzer:
 @pytest.fixture
 def store(tmp_path: Path) -> Iterator[Store]:
     """A fresh on-disk store in a temporary folder."""
-    s = Store.open(tmp_path / "test.db")
+    s = open_store(tmp_path / "test.db")
     yield s
     s.close()
 
@@ -58,15 +58,15 @@ def pt_tm_store(store: Store) -> Store:
     """The store with tests/data/pt_tm.tsv's units (the pre-translation TM: exact, fuzzy and
     number-only matches for pt_new_ja.txt) and a small glossary (one forbidden term, one
     candidate, one nested pair)."""
+    from taiyaku.core.model import NewUnit
     from taiyaku.glossary.store import add_term
-    from taiyaku.tm.units import NewUnit, add_units
 
     data = ROOT / "tests" / "data" / "pt_tm.tsv"
     rows = [line.split("\t") for line in data.read_text("utf-8").splitlines()
             if line and not line.startswith("#")]
-    with store.atomic():
-        doc = store.add_document("pt_tm", layout="pair", kind="bilingual")
-        add_units(store, doc, [NewUnit(ja, en, i) for i, (ja, en) in enumerate(rows)])
+    with store.transaction():
+        doc = store.documents.add("pt_tm", layout="pair", kind="bilingual")
+        store.units.add(doc, [NewUnit(ja, en, i) for i, (ja, en) in enumerate(rows)])
     add_term(store, "港湾", "port")
     add_term(store, "環境", "environment")
     add_term(store, "環境影響評価", "environmental impact assessment")

@@ -13,7 +13,7 @@ import pkgutil
 import pytest
 import taiyaku
 
-PACKAGES = ("taiyaku.core", "taiyaku.tm", "taiyaku.glossary", "taiyaku.exports", "taiyaku.store")
+PACKAGES = ("taiyaku.core", "taiyaku.store", "taiyaku.tm", "taiyaku.glossary", "taiyaku.exports")
 
 
 def _modules() -> list[str]:

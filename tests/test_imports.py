@@ -33,9 +33,9 @@ print(json.dumps({{"import": after_import, "help": after_help, "codes": codes}})
 
 LIBRARY_PROBE = """
 import json, sys
-import taiyaku.core.errors, taiyaku.tm.store, taiyaku.tm.textio, taiyaku.core.normalize
+import taiyaku.core.errors, taiyaku.store, taiyaku.tm.textio, taiyaku.core.normalize
 import taiyaku.tm.stats, taiyaku.core.signature, taiyaku.core.progress
-import taiyaku.core.japanese, taiyaku.tm.index, taiyaku.tm.search
+import taiyaku.core.japanese, taiyaku.store.sqlite.index, taiyaku.tm.search
 print(json.dumps(sorted(m for m in {heavy} + ["click"] if m in sys.modules)))
 """
 

@@ -25,7 +25,7 @@ from pathlib import Path
 
 from taiyaku.core.errors import InputError
 from taiyaku.core.printable import name_text, path_text, quoted
-from taiyaku.tm.store import Store
+from taiyaku.store.interface import Store
 
 __all__ = ["Source", "Placement", "source_of", "place"]
 
@@ -90,20 +90,27 @@ def source_of(paths: Sequence[str | os.PathLike[str]], sha256: str) -> Source:
 
 
 def _free_name(store: Store, source: Source) -> str:
-    if store.document_id(source.name) is None:
+    if store.documents.find(source.name) is None:
         return source.name
     # The shortest tail of the path that no other document's source ends with: every OmegaT
     # project keeps omegat/project_save.tmx, so the folder that tells projects apart is
     # further up (a/omegat/… and b/omegat/… give b/omegat/project_save.tmx).
     for depth in range(1, len(source.folders) + 1):
         candidate = "/".join((*source.folders[-depth:], source.name))
-        if store.document_id(candidate) is None and not store.source_ends_with(
+        if store.documents.find(candidate) is None and not store.documents.source_ends_with(
                 os.sep + os.path.join(*source.folders[-depth:], source.name)):
             return candidate
     n = 2
-    while store.document_id(f"{source.name} ({n})") is not None:
+    while store.documents.find(f"{source.name} ({n})") is not None:
         n += 1
     return f"{source.name} ({n})"
+
+
+def remove_named(store: Store, name: str) -> bool:
+    """Remove the document called *name* before a file replaces it (inside the caller's
+    transaction); True if there was one."""
+    doc = store.documents.find(name)
+    return doc is not None and store.documents.remove(doc.id) is not None
 
 
 def place(store: Store, source: Source, *, name: str | None = None,
@@ -117,10 +124,10 @@ def place(store: Store, source: Source, *, name: str | None = None,
     """
     wanted = name if name is not None else source.name
     if name is not None or replace:
-        row = store.document_origin(wanted)
-        if row is None:
+        doc = store.documents.find(wanted)
+        if doc is None:
             return Placement("new", wanted)
-        source_path, sha = row
+        source_path, sha = doc.source_path, doc.sha256
         if source_path == source.key and sha == source.sha256:
             return Placement("unchanged", wanted)
         if replace or (source_path == source.key and source.by_path):
@@ -129,10 +136,10 @@ def place(store: Store, source: Source, *, name: str | None = None,
             f"{source.key}: a document named {quoted(wanted)} is already stored (from "
             f"{source_path or 'elsewhere'}); give another --name, or add --replace to replace it"
         )
-    earlier = store.documents_from(source.key)
-    for _, doc_name, sha in earlier:
-        if sha == source.sha256:
-            return Placement("unchanged", doc_name)
+    earlier = store.documents.from_source(source.key)
+    for doc in earlier:
+        if doc.sha256 == source.sha256:
+            return Placement("unchanged", doc.name)
     if earlier and source.by_path:
-        return Placement("replace", earlier[0][1])
+        return Placement("replace", earlier[0].name)
     return Placement("new", _free_name(store, source))

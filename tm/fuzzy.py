@@ -29,6 +29,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from taiyaku.core.matchkeys import EN_TOKEN
 from taiyaku.core.normalize import has_japanese, normalize
 
 __all__ = [
@@ -46,7 +47,7 @@ __all__ = [
 # possessive (nothing after a word could make giving characters back match): the same tokens
 # as ``\w+(?:['\-]\w+)*|[^\w\s]``, a quarter faster, and English fuzzy search tokenises
 # every candidate it rescores.
-_EN_TOKEN = re.compile(r"\w++(?:['\-]\w++)*+|[^\w\s]")
+_EN_TOKEN = EN_TOKEN
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 # Everything that is neither a letter, a digit nor a Japanese character: punctuation and space.
 _PUNCT_OR_SPACE = re.compile(r"[\W_]+")
@@ -77,7 +78,7 @@ def raw_similarity(
     """100 × (1 − Levenshtein distance / longer length); 0 when below *score_cutoff*.
 
     Pass normalised strings (Japanese) or token lists (English; or their codes,
-    :func:`tm.index.en_codes`).
+    :func:`taiyaku.core.matchkeys.en_codes`).
 
     >>> raw_similarity("東京都の人口", "京都の人口")
     83.33333333333334

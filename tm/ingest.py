@@ -3,20 +3,18 @@
 from __future__ import annotations
 
 import hashlib
-import json
 import os
-from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from taiyaku.core.errors import ExportError, InputError
-from taiyaku.core.model import Bead, Segment
+from taiyaku.core.errors import InputError
+from taiyaku.core.model import Alignment, join_segments
 from taiyaku.core.printable import path_text, quoted, visible
 from taiyaku.core.progress import Progress, no_progress
+from taiyaku.store.interface import NewSegment, Store
 from taiyaku.tm.layout import LAYOUTS, Sides, split_document, split_presegmented
-from taiyaku.tm.store import Store
 from taiyaku.tm.textio import decode_bytes, read_bytes, read_text
 
 if TYPE_CHECKING:
@@ -30,11 +28,8 @@ __all__ = [
     "align_sides",
     "ingest_file",
     "join_segments",
-    "REVIEW_FORMATS",
 ]
 
-#: review file extensions ingest accepts (checked before any work is done)
-REVIEW_FORMATS = (".html", ".htm", ".xlsx")
 #: beads under this confidence are counted as "weak" in summaries
 WEAK_CONFIDENCE = 0.5
 
@@ -57,101 +52,6 @@ class IngestOptions:
     name: str | None = None
     review: str | os.PathLike[str] | None = None
     replace: bool = False
-
-
-def join_segments(texts: Sequence[str], lang: str) -> str:
-    """Join segment texts of one bead: English with spaces, Japanese without.
-
-    Japanese pieces get a space only where two Latin words would otherwise run together.
-
-    >>> join_segments(["一文目。", "二文目。"], "ja"), join_segments(["One.", "Two."], "en")
-    ('一文目。二文目。', 'One. Two.')
-    >>> join_segments(["He said", "yes"], "ja")
-    'He said yes'
-    """
-    if lang == "en":
-        return " ".join(t for t in texts if t)
-    out = ""
-    for t in texts:
-        if not t:
-            continue
-        if out and out[-1].isascii() and out[-1].isalnum() and t[0].isascii() and t[0].isalnum():
-            out += " "
-        out += t
-    return out
-
-
-def _clean_cell(text: str) -> str:
-    return text.replace("\t", " ").replace("\r", " ").replace("\n", " ")
-
-
-@dataclass(frozen=True)
-class Alignment:
-    """Segments of both sides and the beads that pair them.
-
-    :ivar layout: ``halves``, ``interleaved``, ``pair`` or ``presegmented``
-    :ivar message: what the layout step decided
-    """
-
-    ja: list[Segment]
-    en: list[Segment]
-    beads: list[Bead]
-    layout: str
-    message: str = ""
-
-    def texts(self, bead: Bead) -> tuple[str, str]:
-        """The joined Japanese and English text of *bead*."""
-        return (
-            join_segments([self.ja[i].text for i in bead.ja_ids], "ja"),
-            join_segments([self.en[j].text for j in bead.en_ids], "en"),
-        )
-
-    def bead_counts(self) -> dict[str, int]:
-        """Number of beads per type (``"1-1"``, ``"1-0"`` …), most common first."""
-        return dict(Counter(b.kind for b in self.beads).most_common())
-
-    def mean_confidence(self) -> float:
-        """Mean confidence over the beads that pair both languages (0.0 when none)."""
-        paired = [b.score for b in self.beads if b.ja_ids and b.en_ids]
-        return sum(paired) / len(paired) if paired else 0.0
-
-    def to_tsv(self) -> str:
-        """TSV with header ``ja_ids, en_ids, score, ja_text, en_text``.
-
-        Ids are 0-based and comma-separated (empty for 1-0 / 0-1 beads); the score has four
-        decimals; tabs and newlines inside texts become spaces.
-        """
-        rows = ["ja_ids\ten_ids\tscore\tja_text\ten_text"]
-        for b in self.beads:
-            ja, en = self.texts(b)
-            rows.append("\t".join([
-                ",".join(map(str, b.ja_ids)), ",".join(map(str, b.en_ids)),
-                f"{b.score:.4f}", _clean_cell(ja), _clean_cell(en),
-            ]))
-        return "\n".join(rows) + "\n"
-
-    def to_json(self) -> dict[str, Any]:
-        """A JSON-ready dict: layout, counts, segments and beads."""
-        beads = []
-        for b in self.beads:
-            ja, en = self.texts(b)
-            beads.append({
-                "ja_ids": list(b.ja_ids), "en_ids": list(b.en_ids), "type": b.kind,
-                "score": round(b.score, 4), "ja_text": ja, "en_text": en,
-            })
-        return {
-            "layout": self.layout,
-            "message": self.message,
-            "bead_counts": self.bead_counts(),
-            "mean_confidence": round(self.mean_confidence(), 4),
-            "ja": [{"text": s.text, "kind": s.kind} for s in self.ja],
-            "en": [{"text": s.text, "kind": s.kind} for s in self.en],
-            "beads": beads,
-        }
-
-    def to_json_text(self) -> str:
-        """:meth:`to_json` as indented UTF-8 JSON text ending in a newline."""
-        return json.dumps(self.to_json(), ensure_ascii=False, indent=2) + "\n"
 
 
 def align_sides(sides: Sides, *, analyzer: Analyzer | None = None,
@@ -325,14 +225,11 @@ def _sha256(contents: Sequence[bytes]) -> str:
 
 
 def _check_review_path(review: str | os.PathLike[str] | None) -> None:
-    if review is None:
-        return
-    suffix = Path(review).suffix.lower()
-    if suffix not in REVIEW_FORMATS:
-        raise ExportError(
-            f"{review}: unknown review format {suffix or '(no extension)'!r}; "
-            "use .html or .xlsx"
-        )
+    """Refuse a review file whose extension no review writer takes, before any work is done."""
+    if review is not None:
+        from taiyaku.exports.registry import output_format_for
+
+        output_format_for("review", review)
 
 
 def ingest_file(
@@ -358,12 +255,12 @@ def ingest_file(
 
     Example::
 
-        with Store.open("tm.db") as store:
+        with open_store("tm.db") as store:
             result = ingest_file(store, "article.txt", IngestOptions(review="review.html"))
             print(result.summary())
     """
     from taiyaku.exports.outfile import check_outputs
-    from taiyaku.tm.docident import place, source_of
+    from taiyaku.tm.docident import place, remove_named, source_of
 
     check_outputs({"review": options.review},
                   inputs={"input": path, "English": options.en_path},
@@ -394,14 +291,14 @@ def ingest_file(
 
         alignment = align_sides(sides, analyzer=Analyzer())
     progress(2, 3, "storing")
-    with store.atomic():
+    with store.transaction():
         # decided again under the write lock: another process may have stored it meanwhile
         placement = place(store, source, name=options.name, replace=options.replace)
         if placement.action == "unchanged":
             return _unchanged(store, placement.name, path)
         name = placement.name
-        replaced = placement.action == "replace" and store.delete_document(name)
-        doc_id = store.add_document(
+        replaced = placement.action == "replace" and remove_named(store, name)
+        doc_id = store.documents.add(
             name, layout=sides.layout, kind="mono" if mono else "bilingual",
             source_path=source.key, sha256=source.sha256,
         )
@@ -410,13 +307,9 @@ def ingest_file(
         n_units = 0
         if alignment is not None:
             n_units = _store_units(store, doc_id, alignment, ja_unit, en_unit)
-        rows = [(doc_id, "ja", i, s.text, s.kind, ja_unit[i]) for i, s in enumerate(sides.ja)]
-        rows += [(doc_id, "en", i, s.text, s.kind, en_unit[i]) for i, s in enumerate(sides.en)]
-        store.conn.executemany(
-            "INSERT INTO segments(doc_id, lang, position, text, kind, unit_id) "
-            "VALUES (?, ?, ?, ?, ?, ?)",
-            rows,
-        )
+        rows = [NewSegment("ja", i, s.text, s.kind, ja_unit[i]) for i, s in enumerate(sides.ja)]
+        rows += [NewSegment("en", i, s.text, s.kind, en_unit[i]) for i, s in enumerate(sides.en)]
+        store.segments.add(doc_id, rows)
         if alignment is not None and options.review is not None:
             from taiyaku.tm.review import write_review
 
@@ -428,7 +321,7 @@ def ingest_file(
 
 def _unchanged(store: Store, name: str, path: str | os.PathLike[str]) -> IngestResult:
     """The result for a file already stored as document *name*: nothing was done."""
-    doc = next(d for d in store.documents() if d.name == name)
+    doc = next(d for d in store.documents.all() if d.name == name)
     return IngestResult(document=name, doc_id=doc.id, kind=doc.kind, layout=doc.layout,
                         message="already stored; nothing to do", source=path_text(path),
                         ja_segments=0, en_segments=0, units=0, unaligned_ja=0, unaligned_en=0,
@@ -437,7 +330,7 @@ def _unchanged(store: Store, name: str, path: str | os.PathLike[str]) -> IngestR
 
 def _store_units(store: Store, doc_id: int, alignment: Alignment,
                  ja_unit: list[int | None], en_unit: list[int | None]) -> int:
-    from taiyaku.tm.units import NewUnit, add_units
+    from taiyaku.core.model import NewUnit
 
     paired = [b for b in alignment.beads if b.ja_ids and b.en_ids]
     units = []
@@ -445,7 +338,7 @@ def _store_units(store: Store, doc_id: int, alignment: Alignment,
         ja, en = alignment.texts(bead)
         units.append(NewUnit(ja=ja, en=en, position=position, bead=bead.kind,
                              confidence=min(1.0, max(0.0, float(bead.score)))))
-    ids = add_units(store, doc_id, units)
+    ids = store.units.add(doc_id, units)
     for bead, uid in zip(paired, ids, strict=True):
         for i in bead.ja_ids:
             ja_unit[i] = uid

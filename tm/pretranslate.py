@@ -4,32 +4,38 @@ Stacked by size so each layer tests alone (as Translate Toolkit's pretranslate d
 :func:`pretranslate_segment` turns one segment's matches and term hits into a
 :class:`PretranslatedSegment`; :func:`pretranslate_document` looks up a whole list of segments in
 one batch and marks repetitions; :func:`pretranslate_file` reads, segments, writes the output
-(XLIFF, XLSX, JSON or TMX, by extension) and the analysis report.
+(XLIFF, XLSX, JSON or TMX, by extension) and the analysis report. The records are
+:mod:`core.pretranslated`'s; the files are written by :mod:`exports` (the extension picks the
+writer in :mod:`exports.registry`).
 """
 
 from __future__ import annotations
 
-import contextlib
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Protocol
 
+from taiyaku.core.analysis import Analysis, band_of
 from taiyaku.core.errors import ExportError, InputError
-from taiyaku.core.model import Match, Segment, TMUnit
+from taiyaku.core.matchkeys import match_key, text_hash
+from taiyaku.core.model import Match, Segment
 from taiyaku.core.normalize import has_japanese, normalize, script_of
+from taiyaku.core.pretranslated import (
+    PretranslatedDocument,
+    PretranslatedSegment,
+    TermFound,
+    TermHitLike,
+    suggested_target,
+)
 from taiyaku.core.printable import name_text, path_text, visible
 from taiyaku.core.progress import Progress, no_progress
-from taiyaku.tm.qa import NOT_SUBSTITUTED, numbers_agree, repair_match
-from taiyaku.tm.report import BAND_LABELS, BAND_TINTS, REPORT_SUFFIXES, Analysis, analyze, band_of
-from taiyaku.tm.units import match_key, text_hash
+from taiyaku.tm.numbercheck import numbers_agree, repair_match
 
 if TYPE_CHECKING:
     from taiyaku.core.japanese import Analyzer
-    from taiyaku.core.terms import TermEntry
     from taiyaku.exports.outfile import OutputSet
-    from taiyaku.tm.store import Store
+    from taiyaku.store.interface import Store
 
 __all__ = [
     "PretranslateOptions",
@@ -37,17 +43,12 @@ __all__ = [
     "PretranslatedSegment",
     "PretranslatedDocument",
     "PretranslateResult",
-    "OUTPUT_SUFFIXES",
     "pretranslate_segment",
     "pretranslate_document",
     "pretranslate_file",
     "write_output",
     "detect_language",
 ]
-
-#: output formats by extension
-OUTPUT_SUFFIXES = (".xlf", ".xliff", ".xlsx", ".json", ".tmx")
-
 
 @dataclass(frozen=True)
 class PretranslateOptions:
@@ -69,195 +70,10 @@ class PretranslateOptions:
     limit: int = 3
 
 
-class TermHitLike(Protocol):
-    """What a term finder returns per hit (``glossary.lookup.TermHit``)."""
-
-    @property
-    def start(self) -> int: ...
-    @property
-    def end(self) -> int: ...
-    @property
-    def surface(self) -> str: ...
-    @property
-    def entry(self) -> TermEntry: ...
-
-
 class TermFinder(Protocol):
     """Finds glossary terms in a text (``glossary.lookup.TermIndex``)."""
 
     def find(self, text: str) -> Sequence[TermHitLike]: ...
-
-
-@dataclass(frozen=True, slots=True)
-class TermFound:
-    """A glossary term found in a segment.
-
-    :ivar ja: the entry's preferred Japanese term
-    :ivar en: its preferred usable English term (None when the entry has no English)
-    :ivar status: the entry's status: ``approved``, ``candidate`` or ``forbidden``
-    :ivar en_alternatives: further English forms, preferred first
-    """
-
-    start: int
-    end: int
-    surface: str
-    ja: str
-    en: str | None
-    status: str
-    entry_id: int | None = None
-    en_alternatives: tuple[str, ...] = ()
-
-    @property
-    def forbidden(self) -> bool:
-        """True when the term must not be used (its entry is marked forbidden)."""
-        return self.status == "forbidden"
-
-    @classmethod
-    def from_hit(cls, hit: TermHitLike) -> TermFound:
-        """Build from a term index hit; the English shown is the first form not deprecated.
-
-        >>> from taiyaku.core.terms import TermEntry, TermForm
-        >>> class Hit:
-        ...     start, end, surface = 0, 4, "輸出規制"
-        ...     entry = TermEntry(ja=(TermForm("輸出規制", "ja"),),
-        ...                       en=(TermForm("export ctrl", "en", status="forbidden"),
-        ...                           TermForm("export controls", "en")), status="approved")
-        >>> t = TermFound.from_hit(Hit())
-        >>> t.ja, t.en, t.en_alternatives
-        ('輸出規制', 'export controls', ('export ctrl',))
-        """
-        e = hit.entry
-        usable = [f.text for f in e.en if f.status not in ("forbidden", "deprecated")]
-        others = [f.text for f in e.en if f.text not in usable]
-        en = usable[0] if usable else None
-        return cls(
-            start=hit.start,
-            end=hit.end,
-            surface=hit.surface,
-            ja=e.ja[0].text if e.ja else hit.surface,
-            en=en,
-            status=e.status,
-            entry_id=e.id,
-            en_alternatives=tuple(usable[1:] + others),
-        )
-
-    def describe(self) -> str:
-        """One line for a spreadsheet cell or a note: ``輸出規制 → export controls``.
-
-        >>> TermFound(0, 2, "曖昧", "曖昧さ", None, "forbidden").describe()
-        '曖昧さ → (no English) [forbidden]'
-        """
-        text = f"{self.ja} → {self.en or '(no English)'}"
-        if self.status != "approved":
-            text += f" [{self.status}]"
-        return text
-
-    def to_json(self) -> dict[str, object]:
-        """``ja``, ``en`` (strings; ``en`` may be null), where it was found, and the status."""
-        return {
-            "ja": self.ja,
-            "en": self.en,
-            "surface": self.surface,
-            "start": self.start,
-            "end": self.end,
-            "status": self.status,
-            "forbidden": self.forbidden,
-            "id": self.entry_id,
-            "en_alternatives": list(self.en_alternatives),
-        }
-
-
-@dataclass(frozen=True, slots=True)
-class PretranslatedSegment:
-    """One segment with its matches (best first), terms, target and band.
-
-    :ivar index: 0-based position in the document
-    :ivar target: filled for exact (100) matches, and from the best fuzzy match with
-        ``fill_fuzzy``; None otherwise
-    :ivar state: ``translated`` (exact), ``needs-review`` (fuzzy fill) or ``new``
-    :ivar repetition_of: index of the first occurrence when this segment repeats an earlier one
-    :ivar parts: how many input segments were joined into this one to meet an exact TM unit
-    """
-
-    index: int
-    source: str
-    lang: str
-    matches: tuple[Match, ...] = ()
-    terms: tuple[TermFound, ...] = ()
-    target: str | None = None
-    state: str = "new"
-    band: str = "no-match"
-    kind: str = "text"
-    repetition_of: int | None = None
-    parts: int = 1
-
-    @property
-    def best(self) -> Match | None:
-        """The best match, or None."""
-        return self.matches[0] if self.matches else None
-
-    @property
-    def score(self) -> float | None:
-        """The best match's score, or None."""
-        return self.matches[0].score if self.matches else None
-
-    def to_json(self) -> dict[str, object]:
-        """The DESIGN.md shape: ``source``, ``matches`` best first (``score``, ``source``,
-        ``target``), ``terms`` (``ja``, ``en``), plus target, state, band and repetition."""
-        return {
-            "id": self.index + 1,
-            "source": self.source,
-            "lang": self.lang,
-            "kind": self.kind,
-            "target": self.target,
-            "state": self.state,
-            "band": self.band,
-            "score": self.score,
-            "repetition_of": None if self.repetition_of is None else self.repetition_of + 1,
-            "joined": self.parts,
-            "matches": [match_json(m) for m in self.matches],
-            "terms": [t.to_json() for t in self.terms],
-        }
-
-
-def match_json(m: Match) -> dict[str, object]:
-    """A match in the DESIGN.md shape (``score``, ``source``, ``target``) with its extras."""
-    return {
-        "score": round(m.score, 2),
-        "source": m.source,
-        "target": m.target,
-        "target_substituted": m.target_substituted,
-        "flags": list(m.flags),
-        "id": m.id,
-        "document": m.document,
-    }
-
-
-def suggested_target(m: Match) -> str:
-    """The target a translator gets from *m*: with the query's numbers put in when only
-    numbers differ, the stored target otherwise."""
-    return m.target_substituted if m.target_substituted else m.target
-
-
-@dataclass(frozen=True, slots=True)
-class PretranslatedDocument:
-    """A whole pre-translated document."""
-
-    name: str
-    src_lang: str
-    trg_lang: str
-    segments: tuple[PretranslatedSegment, ...]
-
-    def analysis(self) -> Analysis:
-        """Counts by match band (repetitions, 100%, 95–99 … no match)."""
-        return analyze(
-            ((s.source, s.band) for s in self.segments),
-            document=self.name, src_lang=self.src_lang, trg_lang=self.trg_lang,
-        )
-
-    def to_json(self) -> list[dict[str, object]]:
-        """One object per segment (the ``-o X.json`` content)."""
-        return [s.to_json() for s in self.segments]
 
 
 @dataclass(frozen=True)
@@ -404,19 +220,18 @@ def pretranslate_document(
         (``glossary.lookup.TermIndex.load(store, analyzer)``)
     :param analyzer: the Sudachi analyzer to share (one is built when needed)
 
-    >>> from taiyaku.tm.store import Store
-    >>> store = Store.open(":memory:")
+    >>> from taiyaku.store import open_store
+    >>> store = open_store(":memory:")
     >>> doc = pretranslate_document(store, [Segment("新しい文", "ja"), Segment("新しい文", "ja")],
     ...                             PretranslateOptions(output=Path("out.json")))
     >>> [s.band for s in doc.segments]
     ['no-match', 'repetition']
     """
-    from taiyaku.tm.index import ensure_current
     from taiyaku.tm.search import find_matches_many
 
     src_lang = detect_language(segments)
     trg_lang = "en" if src_lang == "ja" else "ja"
-    ensure_current(store, progress)  # an index an older version built is rebuilt, shown
+    store.fuzzy.prepare(progress)  # an index an older version built is rebuilt, shown
     progress(0, len(segments), "pretranslating")
 
     exact = ExactMatcher(store, src_lang, limit=options.limit)
@@ -521,23 +336,12 @@ class ExactMatcher:
     def lookup(self, hashes: Sequence[int]) -> None:
         """Fetch the units of every hash not looked up yet (in chunks of 500)."""
         todo = [h for h in dict.fromkeys(hashes) if h not in self._cache]
-        column = f"{self.lang}_hash"
-        source, target = ("u.ja", "u.en") if self.lang == "ja" else ("u.en", "u.ja")
-        for k in range(0, len(todo), 500):
-            part = todo[k : k + 500]
-            for h in part:
-                self._cache[h] = []
-            marks = ",".join("?" * len(part))
-            rows = self.store.conn.execute(
-                f"SELECT u.{column}, u.id, {source}, {target}, d.name FROM units u "
-                f"JOIN documents d ON d.id = u.doc_id WHERE u.{column} IN ({marks}) "
-                "ORDER BY u.id DESC",
-                part,
-            )
-            for h, uid, src, trg, doc in rows:
-                found = self._cache[int(h)]
-                if len(found) < self.limit and all(m.target != trg for m in found):
-                    found.append(Match(int(uid), 100.0, src, trg, document=doc))
+        for h in todo:
+            self._cache[h] = []
+        for h, uid, src, trg, doc in self.store.units.by_hashes(self.lang, todo):
+            found = self._cache[int(h)]
+            if len(found) < self.limit and all(m.target != trg for m in found):
+                found.append(Match(int(uid), 100.0, src, trg, document=doc))
 
     def matches(self, text: str) -> list[Match]:
         """The exact matches of *text* (most recent unit first), or ``[]``."""
@@ -556,12 +360,12 @@ class ExactMatcher:
         CAT tool's "join segments" would). A segment with an exact match of its own is never
         joined. Returns the segments and, for each, how many input segments it holds.
 
-        >>> from taiyaku.tm.store import Store
-        >>> from taiyaku.tm.units import NewUnit, add_units
-        >>> s = Store.open(":memory:")
-        >>> with s.atomic():
-        ...     doc = s.add_document("d", layout="pair", kind="bilingual")
-        ...     _ = add_units(s, doc, [NewUnit("一般的に、会談は続く。", "Talks go on.", 0)])
+        >>> from taiyaku.store import open_store
+        >>> from taiyaku.core.model import NewUnit
+        >>> s = open_store(":memory:")
+        >>> with s.transaction():
+        ...     doc = s.documents.add("d", layout="pair", kind="bilingual")
+        ...     _ = s.units.add(doc, [NewUnit("一般的に、会談は続く。", "Talks go on.", 0)])
         >>> segs, parts = ExactMatcher(s, "ja").join_segments(
         ...     [Segment("一般的に、", "ja"), Segment("会談は続く。", "ja")])
         >>> [x.text for x in segs], parts
@@ -606,7 +410,8 @@ def _load_terms(store: Store, analyzer: Analyzer | None) -> TermFinder:
     from taiyaku.glossary.lookup import TermIndex
     from taiyaku.glossary.store import iter_entries
 
-    entries = list(iter_entries(store))
+    # the glossary functions take the SQLite store until their SQL moves into store/
+    entries = list(iter_entries(store))  # type: ignore[arg-type]
     coarse = TermIndex(analyzer or _Analyzer(), entries)
     # Split mode C keeps compounds whole (トランプ大統領 is one token), hiding the glossary's
     # トランプ inside it; a second index on mode A's short units finds such occurrences.
@@ -692,17 +497,11 @@ def check_paths(options: PretranslateOptions) -> None:
 
     :raises ExportError: naming the file and the formats that work
     """
-    suffix = options.output.suffix.lower()
-    if suffix not in OUTPUT_SUFFIXES:
-        raise ExportError(
-            f"{options.output}: unknown output format {suffix or '(none)'!r}; "
-            "use .xlf, .xliff, .xlsx, .json or .tmx"
-        )
-    if options.report is not None and options.report.suffix.lower() not in REPORT_SUFFIXES:
-        raise ExportError(
-            f"{options.report}: unknown report format "
-            f"{options.report.suffix.lower() or '(none)'!r}; use .html or .json"
-        )
+    from taiyaku.exports.registry import output_format_for
+
+    output_format_for("pre-translation", options.output)
+    if options.report is not None:
+        output_format_for("report", options.report)
     if options.xliff_version not in ("2.1", "1.2"):
         raise ExportError(f"XLIFF version {options.xliff_version!r} is not supported; "
                           "use 2.1 or 1.2")
@@ -727,6 +526,7 @@ def pretranslate_file(
         print(result.summary())
     """
     from taiyaku.core.japanese import Analyzer
+    from taiyaku.exports import registry
     from taiyaku.exports.outfile import OutputSet, check_outputs
     from taiyaku.tm.segment import segment_text
     from taiyaku.tm.textio import read_text
@@ -748,155 +548,21 @@ def pretranslate_file(
     with OutputSet() as outputs:
         write_output(doc, options, outputs=outputs)
         if options.report is not None:
-            from taiyaku.tm.report import write_report
-
-            write_report(analysis, options.report, outputs=outputs)
+            registry.write_output("report", analysis, options.report, outputs=outputs)
     return PretranslateResult(path, options.output, options.report, doc, analysis)
 
 
-# -- writers -----------------------------------------------------------------------------------
+# -- the output file ---------------------------------------------------------------------------
 def write_output(doc: PretranslatedDocument, options: PretranslateOptions, *,
                  outputs: OutputSet | None = None) -> None:
-    """Write *doc* to ``options.output`` in the format its extension names (atomically).
+    """Write *doc* to ``options.output`` in the format its extension names (atomically), through
+    :func:`exports.registry.write_output`.
 
     :param outputs: the set of files this output belongs to (renamed into place together);
         by default the file stands alone
     """
-    from taiyaku.exports.outfile import OutputSet
+    from taiyaku.exports import registry
 
     check_paths(options)
-    suffix = options.output.suffix.lower()
-    with contextlib.ExitStack() as stack:
-        if outputs is None:
-            outputs = stack.enter_context(OutputSet())
-        fp = stack.enter_context(outputs.open(options.output))
-        if suffix == ".json":
-            write_json(doc, fp)
-        elif suffix == ".xlsx":
-            write_xlsx(doc, fp)
-        elif suffix == ".tmx":
-            write_tmx(doc, fp)
-        else:
-            write_xliff(doc, fp, version=options.xliff_version)
-
-
-def write_json(doc: PretranslatedDocument, fp: IO[bytes]) -> None:
-    """A JSON array, one object per segment (see :meth:`PretranslatedSegment.to_json`)."""
-    fp.write(json.dumps(doc.to_json(), ensure_ascii=False, indent=2).encode("utf-8"))
-    fp.write(b"\n")
-
-
-def write_tmx(doc: PretranslatedDocument, fp: IO[bytes]) -> None:
-    """The filled segments (source + target) as TMX 1.4b units."""
-    from taiyaku.exports import tmx
-
-    units = []
-    for s in doc.segments:
-        if s.target is None:
-            continue
-        ja, en = (s.source, s.target) if doc.src_lang == "ja" else (s.target, s.source)
-        units.append(TMUnit(ja=ja, en=en, document=doc.name, position=s.index,
-                            props={"state": s.state, "band": s.band}))
-    from taiyaku.core.signature import static_meta
-
-    tmx.write(units, fp, meta=static_meta())
-
-
-def write_xliff(doc: PretranslatedDocument, fp: IO[bytes], *, version: str = "2.1") -> None:
-    """XLIFF 2.1 (matches as translation candidates, terms as glossary entries) or 1.2
-    (``alt-trans``), through ``exports.xliff``."""
-    from taiyaku.exports import xliff
-
-    records = []
-    for s in doc.segments:
-        candidates = tuple(
-            xliff.Candidate(
-                score=round(m.score, 2), source=m.source, target=suggested_target(m),
-                origin=m.document or "tm",
-            )
-            for m in s.matches
-        )
-        term_records = tuple(
-            xliff.TermRef(ja=t.ja, en=t.en, status=t.status) for t in s.terms
-        )
-        notes = []
-        if s.repetition_of is not None:
-            notes.append(f"repetition of segment {s.repetition_of + 1}")
-        if s.best is not None and NOT_SUBSTITUTED in s.best.flags:
-            notes.append(f"best match ({s.best.score:g}): numbers differ, not substituted")
-        note = "; ".join(notes) or None
-        records.append(
-            xliff.XliffSegment(
-                id=str(s.index + 1), source=s.source, target=s.target,
-                state=_xliff_state(s.state), candidates=candidates, terms=term_records,
-                note=note,
-            )
-        )
-    xliff.write(records, fp, version=version, src_lang=doc.src_lang, trg_lang=doc.trg_lang,
-                original=doc.name or "document")
-
-
-def _xliff_state(state: str) -> str:
-    return {"translated": "translated", "needs-review": "initial"}.get(state, "initial")
-
-
-XLSX_HEADERS = ("#", "Segment", "Best match", "Score", "Its translation", "Terms", "Band",
-                "Target")
-XLSX_WIDTHS = (6, 60, 60, 8, 60, 40, 12, 60)
-
-
-def write_xlsx(doc: PretranslatedDocument, fp: IO[bytes]) -> None:
-    """One sheet: segment, best match, score, its translation, terms, band, target; rows
-    tinted by band; header frozen and filtered; user text never becomes a formula."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Font, PatternFill
-    from openpyxl.utils import get_column_letter
-    from taiyaku.exports.xlsx import save_workbook
-
-    wb = Workbook()
-    ws: Any = wb.active
-    ws.title = "Pretranslation"[:31]
-    ws.append(list(XLSX_HEADERS))
-    for cell in ws[1]:
-        cell.font = Font(bold=True)
-    wrap = Alignment(wrap_text=True, vertical="top")
-    fills = {band: PatternFill("solid", start_color=tint, end_color=tint)
-             for band, tint in BAND_TINTS.items()}
-    for s in doc.segments:
-        best = s.best
-        row = [
-            s.index + 1,
-            s.source,
-            best.source if best else "",
-            round(best.score, 1) if best else None,
-            suggested_target(best) if best else "",
-            "\n".join(t.describe() for t in s.terms),
-            BAND_LABELS[s.band],
-            s.target or "",
-        ]
-        ws.append([_xlsx_value(v, f"segment {s.index + 1}, column {XLSX_HEADERS[c]!r}")
-                   for c, v in enumerate(row)])
-        r = ws.max_row
-        for c in range(1, len(row) + 1):
-            cell = ws.cell(row=r, column=c)
-            cell.fill = fills[s.band]
-            cell.alignment = wrap
-            if isinstance(cell.value, str):
-                # Typed as text: "=SUM(A1)" or "-3%" in an article stays what it says.
-                cell.data_type = "s"
-    for i, width in enumerate(XLSX_WIDTHS, start=1):
-        ws.column_dimensions[get_column_letter(i)].width = width
-    ws.freeze_panes = "A2"
-    ws.auto_filter.ref = f"A1:{get_column_letter(len(XLSX_HEADERS))}{ws.max_row}"
-    save_workbook(wb, fp)
-
-
-def _xlsx_value(value: object, what: str) -> object:
-    if not isinstance(value, str):
-        return value
-    if not value:
-        return None  # an empty cell, not an empty string
-    from taiyaku.exports.cells import check_xlsx_text
-    from taiyaku.exports.xmlutil import clean_xml_text
-
-    return check_xlsx_text(clean_xml_text(value), what, instead=".xlf or .json")
+    registry.write_output("pre-translation", doc, options.output, outputs=outputs,
+                          xliff_version=options.xliff_version)

@@ -13,7 +13,7 @@ from taiyaku.exports.outfile import atomic_output
 from taiyaku.exports.xmlutil import clean_xml_text
 
 if TYPE_CHECKING:
-    from taiyaku.tm.ingest import Alignment
+    from taiyaku.core.model import Alignment
 
 __all__ = ["write_review", "review_rows", "ReviewRow", "confidence_colour"]
 

@@ -9,14 +9,23 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from taiyaku.core.matchkeys import (
+    EN_WORD,
+    SHORT_LEN,
+    codes_of,
+    en_codes,
+    en_keys,
+    en_token_keys,
+    ja_keys,
+    match_key,
+    text_hash,
+)
 from taiyaku.core.model import Match
 from taiyaku.core.normalize import normalize
 from taiyaku.core.printable import visible
 from taiyaku.core.progress import Progress, no_progress
-from taiyaku.tm import index
+from taiyaku.store.interface import Store, UnitText
 from taiyaku.tm.fuzzy import _EN_TOKEN, diff_spans, query_lang, raw_similarity, score_match
-from taiyaku.tm.store import Store
-from taiyaku.tm.units import match_key, text_hash
 
 __all__ = [
     "SearchOptions",
@@ -54,7 +63,8 @@ class _Query:
     hash: int
     #: keys the wide pass counts (English adds its words to its token bigrams)
     wide_keys: frozenset[str]
-    #: English: the tokens as codes (:func:`tm.index.en_codes`), what candidates are scored on
+    #: English: the tokens as codes (:func:`taiyaku.core.matchkeys.en_codes`), what candidates
+    #: are scored on
     codes: array[int] = field(default_factory=lambda: array("I"))
 
 
@@ -62,26 +72,16 @@ def _prepare(query: str) -> _Query:
     norm = normalize(query)
     lang = query_lang(norm)
     if lang == "ja":
-        keys = frozenset(index.ja_keys(norm))
+        keys = frozenset(ja_keys(norm))
         return _Query(query, norm, lang, norm, keys, text_hash(match_key(query, "ja")), keys)
     tokens = _EN_TOKEN.findall(norm.lower())
-    keys = frozenset(index.en_token_keys(tokens))
+    keys = frozenset(en_token_keys(tokens))
     return _Query(query, norm, lang, tokens, keys, text_hash(match_key(query, "en")),
-                  keys | index.en_keys(norm), index.en_codes(tokens))
+                  keys | en_keys(norm), en_codes(tokens))
 
 
-_ROW_SQL = (
-    "SELECT u.id, u.ja, u.en, u.ja_norm, u.en_norm, d.name FROM units u "
-    "JOIN documents d ON d.id = u.doc_id WHERE u.id IN ({marks})"
-)
-
-
-def _fetch(store: Store, ids: Sequence[int]) -> list[tuple[int, str, str, str, str, str]]:
-    rows: list[tuple[int, str, str, str, str, str]] = []
-    for i in range(0, len(ids), 500):
-        part = list(ids[i : i + 500])
-        rows.extend(store.conn.execute(_ROW_SQL.format(marks=",".join("?" * len(part))), part))
-    return rows
+def _fetch(store: Store, ids: Sequence[int]) -> list[UnitText]:
+    return store.units.texts(ids)
 
 
 #: a query whose best candidate scores below this gets a second, wider candidate pass
@@ -90,7 +90,7 @@ WIDE_BELOW = {"ja": 70.0, "en": 90.0}
 #: ... which counts up to this many postings of keys held by at most so many units. English
 #: needs more: its keys (token bigrams and words) are fewer and commoner than Japanese
 #: character bigrams, and a template sentence's best match shares only common ones.
-WIDE_LIMITS = {"ja": (index.WIDE_BUDGET, index.WIDE_MAX_DF), "en": (250_000, 120_000)}
+WIDE_LIMITS = {"ja": (150_000, 60_000), "en": (250_000, 120_000)}
 
 
 def _score_rows(
@@ -109,21 +109,20 @@ def _score_rows(
     cutoff = min(min_score, 40.0)
     close: dict[int, float] = {}
     query: str | list[str] | array[int]
+    values: Any
     if q.lang == "ja":
-        sql, query = "SELECT id, ja_norm FROM units WHERE id IN ({})", q.cmp
+        values, query = store.units.ja_norms(ids), q.cmp
     else:
-        sql, query = "SELECT id, codes FROM fuzzy_tokens WHERE id IN ({})", q.codes
-    for i in range(0, len(ids), 500):
-        part = list(ids[i : i + 500])
-        for uid, value in store.conn.execute(sql.format(",".join("?" * len(part))), part):
-            n = len(value) if q.lang == "ja" else len(value) // 4
-            # Levenshtein similarity can't exceed shorter/longer: skip hopeless lengths early
-            if 100.0 * min(qlen, n) / (max(qlen, n) or 1) < cutoff:
-                continue
-            cmp: str | array[int] = value if q.lang == "ja" else index.codes_of(value)
-            raw = raw_similarity(query, cmp, score_cutoff=cutoff)
-            if raw > 0.0 or cmp == query:
-                close[uid] = raw
+        values, query = store.fuzzy.token_codes(ids), q.codes
+    for uid, value in values:
+        n = len(value) if q.lang == "ja" else len(value) // 4
+        # Levenshtein similarity can't exceed shorter/longer: skip hopeless lengths early
+        if 100.0 * min(qlen, n) / (max(qlen, n) or 1) < cutoff:
+            continue
+        cmp: str | array[int] = value if q.lang == "ja" else codes_of(value)
+        raw = raw_similarity(query, cmp, score_cutoff=cutoff)
+        if raw > 0.0 or cmp == query:
+            close[uid] = raw
     if not close:
         return best_raw
     for uid, ja, en, ja_norm, en_norm, doc in _fetch(store, list(close)):
@@ -143,13 +142,11 @@ def _score_rows(
     return best_raw
 
 
-def _wide_is_futile(q: _Query, best_raw: float, min_score: float, unseen: list[int]) -> bool:
+def _wide_is_futile(best_raw: float, min_score: float, bound: float) -> bool:
     """True when no unit the first pass left out can beat *best_raw* (or reach the minimum
-    score): the bigram bound (:func:`tm.index.bigram_similarity_bound`) over the query's
-    characters (Japanese) or tokens (English)."""
-    if not unseen:
-        return False
-    bound = index.bigram_similarity_bound(len(q.keys), unseen[0], len(q.cmp))
+    score): *bound* is the candidates' bound on the raw similarity of the units left out
+    (:func:`taiyaku.core.matchkeys.bigram_similarity_bound` over the query's characters or
+    tokens)."""
     return bound <= max(best_raw, min(min_score, 40.0))
 
 
@@ -163,33 +160,31 @@ def _match_one(
 ) -> list[Match]:
     if not q.norm:
         return []
-    short = len(q.norm) if q.lang == "ja" and 2 * len(q.norm) <= index.SHORT_LEN else 0
-    unseen: list[int] = []
-    ids = index.candidates(store, q.keys, top=SHORT_CANDIDATES if short else CANDIDATES,
-                           df_cache=df_cache, postings_cache=postings_cache, short=short,
-                           unseen=unseen)
-    col = "ja_hash" if q.lang == "ja" else "en_hash"
-    exact = [r[0] for r in store.conn.execute(f"SELECT id FROM units WHERE {col} = ?", (q.hash,))]
+    short = len(q.norm) if q.lang == "ja" and 2 * len(q.norm) <= SHORT_LEN else 0
+    found = store.fuzzy.candidates(q.keys, length=len(q.cmp),
+                                   top=SHORT_CANDIDATES if short else CANDIDATES,
+                                   df_cache=df_cache, postings_cache=postings_cache, short=short)
+    ids = found.ids
+    exact = store.units.ids_by_hash(q.lang, q.hash)
     wanted = list(dict.fromkeys(exact + ids))
     scored: list[tuple[float, float, int, Match]] = []
     best_raw = _score_rows(store, q, wanted, min_score, scored)
     if (best_raw < WIDE_BELOW[q.lang] and len(ids) >= CANDIDATES and not short
-            and not _wide_is_futile(q, best_raw, min_score, unseen)):
+            and not _wide_is_futile(best_raw, min_score, found.bound)):
         # Weak matches often share only common bigrams with the query, which the first pass
         # (rarest keys only) does not count: count those too and score the new candidates.
         budget, max_df = WIDE_LIMITS[q.lang]
-        more = index.wide_candidates(store, q.wide_keys, exclude=wanted, df_cache=df_cache,
-                                     budget=budget, max_df=max_df)
+        more = store.fuzzy.wide_candidates(q.wide_keys, exclude=wanted, df_cache=df_cache,
+                                           budget=budget, max_df=max_df)
         _score_rows(store, q, more, min_score, scored)
     scored.sort(key=lambda t: (-t[0], -t[1], -t[2]))
     return [t[3] for t in scored[:limit]]
 
 
 def _ready(store: Store, progress: Progress = no_progress) -> None:
-    """Before searching: index what the hooks missed (or rebuild an index an older version
-    built, shown through *progress*); read the file through a memory map."""
-    index.ensure_current(store, progress)
-    store.map_for_reading()
+    """Before searching: the backend readies its index (rebuilding one an older version
+    built, shown through *progress*)."""
+    store.fuzzy.prepare(progress)
 
 
 def find_matches(
@@ -200,12 +195,12 @@ def find_matches(
     A Japanese query (any kana or kanji) is compared with the Japanese side, character by
     character; an English query with the English side, word by word.
 
-    >>> from taiyaku.tm.store import Store
-    >>> from taiyaku.tm.units import NewUnit, add_units
-    >>> s = Store.open(":memory:")
-    >>> with s.atomic():
-    ...     doc = s.add_document("d", layout="pair", kind="bilingual")
-    ...     _ = add_units(s, doc, [NewUnit("2019年に会った。", "We met in 2019.", 0)])
+    >>> from taiyaku.store import open_store
+    >>> from taiyaku.core.model import NewUnit
+    >>> s = open_store(":memory:")
+    >>> with s.transaction():
+    ...     doc = s.documents.add("d", layout="pair", kind="bilingual")
+    ...     _ = s.units.add(doc, [NewUnit("2019年に会った。", "We met in 2019.", 0)])
     >>> m = find_matches(s, "2021年に会った。")[0]
     >>> m.score, m.flags, m.target_substituted
     (99.0, ('numbers',), 'We met in 2021.')
@@ -220,8 +215,8 @@ def find_matches_many(
     """:func:`find_matches` for many queries, sharing index reads (document frequencies and
     the posting lists of common keys) across the batch.
 
-    >>> from taiyaku.tm.store import Store
-    >>> find_matches_many(Store.open(":memory:"), ["一つ", "two"])
+    >>> from taiyaku.store import open_store
+    >>> find_matches_many(open_store(":memory:"), ["一つ", "two"])
     [[], []]
     """
     _ready(store)
@@ -268,8 +263,8 @@ def _find_spans(text: str, needle: str, *, ignore_case: bool) -> tuple[tuple[int
 
 def _verify_ids(
     store: Store, ids: Sequence[int], test: Any, limit: int
-) -> list[tuple[int, str, str, str, str, str]]:
-    hits: list[tuple[int, str, str, str, str, str]] = []
+) -> list[UnitText]:
+    hits: list[UnitText] = []
     for i in range(0, len(ids), 200):
         for row in sorted(_fetch(store, ids[i : i + 200])):
             if test(row):
@@ -279,36 +274,36 @@ def _verify_ids(
     return hits
 
 
-def _ja_side(store: Store, q: str, limit: int) -> list[tuple[int, str, str, str, str, str]]:
+def _ja_side(store: Store, q: str, limit: int) -> list[UnitText]:
     if len(q) == 1:
-        ids: Sequence[int] = index.prefix_posting_ids(store, "j" + q, 4 * limit + 50)
+        ids: Sequence[int] = store.fuzzy.first_holders("j" + q, 4 * limit + 50)
     else:
         keys = {"j" + q[i : i + 2] for i in range(len(q) - 1)}
-        dfs = index._dfs(store, keys)
+        dfs = store.fuzzy.key_counts(keys)
         if len(dfs) < len(keys):
             return []  # some bigram never occurs
         order = sorted(keys, key=lambda k: dfs[k])
-        first = index.posting_ids(store, order[0])
+        first = store.fuzzy.holders(order[0])
         if len(order) > 1 and len(first) > 5000:
-            second = set(index.posting_ids(store, order[1]))
+            second = set(store.fuzzy.holders(order[1]))
             ids = [i for i in first if i in second]
         else:
             ids = first
     return _verify_ids(store, ids, lambda row: q in row[3], limit)
 
 
-def _en_side(store: Store, q: str, limit: int) -> list[tuple[int, str, str, str, str, str]]:
-    words = index._EN_WORD.findall(q.lower())
+def _en_side(store: Store, q: str, limit: int) -> list[UnitText]:
+    words = EN_WORD.findall(q.lower())
     if not words:
         return []
     keys = {"e" + w for w in words}
-    dfs = index._dfs(store, keys)
+    dfs = store.fuzzy.key_counts(keys)
     if len(dfs) < len(keys):
         return []
     order = sorted(keys, key=lambda k: dfs[k])
-    ids: Sequence[int] = index.posting_ids(store, order[0])
+    ids: Sequence[int] = store.fuzzy.holders(order[0])
     if len(order) > 1 and len(ids) > 5000:
-        second = set(index.posting_ids(store, order[1]))
+        second = set(store.fuzzy.holders(order[1]))
         ids = [i for i in ids if i in second]
     pattern = re.compile(r"(?<!\w)" + re.escape(q.lower()) + r"(?!\w)")
     return _verify_ids(store, ids, lambda row: pattern.search(row[4].lower()) is not None, limit)
@@ -321,12 +316,12 @@ def concordance(store: Store, query: str, *, limit: int = 20) -> list[Concordanc
     Japanese is matched on normalised text through the bigram index (a one-character query
     reads every bigram starting with it), English through the word index and a check.
 
-    >>> from taiyaku.tm.store import Store
-    >>> from taiyaku.tm.units import NewUnit, add_units
-    >>> s = Store.open(":memory:")
-    >>> with s.atomic():
-    ...     doc = s.add_document("d", layout="pair", kind="bilingual")
-    ...     _ = add_units(s, doc, [NewUnit("米国の政策", "US policy", 0)])
+    >>> from taiyaku.store import open_store
+    >>> from taiyaku.core.model import NewUnit
+    >>> s = open_store(":memory:")
+    >>> with s.transaction():
+    ...     doc = s.documents.add("d", layout="pair", kind="bilingual")
+    ...     _ = s.units.add(doc, [NewUnit("米国の政策", "US policy", 0)])
     >>> [h.spans for h in concordance(s, "米")], [h.side for h in concordance(s, "Policy")]
     ([((0, 1),)], ['en'])
     """
@@ -459,8 +454,8 @@ def run_search(
 ) -> SearchResult:
     """Run ``taiyaku tm search``: one query or every non-empty line of *queries_file*.
 
-    >>> from taiyaku.tm.store import Store
-    >>> r = run_search(Store.open(":memory:"), query="台湾", queries_file=None,
+    >>> from taiyaku.store import open_store
+    >>> r = run_search(open_store(":memory:"), query="台湾", queries_file=None,
     ...                options=SearchOptions())
     >>> r.to_json()
     {'query': '台湾', 'matches': []}

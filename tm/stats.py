@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from taiyaku.core.printable import path_text, visible
-from taiyaku.tm.store import Store
+from taiyaku.store.interface import Store
 
 __all__ = ["Stats", "collect_stats"]
 
@@ -44,7 +44,8 @@ class Stats:
 def collect_stats(store: Store) -> Stats:
     """Gather :class:`Stats` for *store*.
 
-    >>> s = collect_stats(Store.open(":memory:"))
+    >>> from taiyaku.store import open_store
+    >>> s = collect_stats(open_store(":memory:"))
     >>> s.counts["units"], s.schema_version >= 1
     (0, True)
     """
@@ -52,5 +53,5 @@ def collect_stats(store: Store) -> Stats:
         path=path_text(store.path) if store.path else ":memory:",
         schema_version=store.schema_version,
         counts=store.counts(),
-        meta=store.meta(),
+        meta=store.meta.all(),
     )

@@ -4,7 +4,6 @@ TSV) and out (TMX, XLSX, CSV, TSV)."""
 from __future__ import annotations
 
 import hashlib
-import json
 from collections import Counter
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
@@ -12,12 +11,10 @@ from pathlib import Path
 from typing import Any
 
 from taiyaku.core.errors import InputError
-from taiyaku.core.model import TMUnit
+from taiyaku.core.model import NewUnit, TMUnit
 from taiyaku.core.printable import path_text, quoted, visible
 from taiyaku.core.progress import Progress, no_progress
-from taiyaku.tm import index
-from taiyaku.tm.store import Store
-from taiyaku.tm.units import NewUnit, add_units
+from taiyaku.store.interface import Store, StoredUnit
 
 __all__ = ["import_tm", "export_tm", "ImportResult", "ExportResult", "iter_units",
            "export_units", "ALSO_IN",
@@ -220,19 +217,19 @@ def import_tm(store: Store, path: Path, progress: Progress = no_progress, *,
     :raises ParseError: malformed or unsafe file (the database is left unchanged)
 
     >>> import tempfile, pathlib
-    >>> from taiyaku.tm.store import Store
+    >>> from taiyaku.store import open_store
     >>> p = pathlib.Path(tempfile.mkdtemp()) / "m.tmx"
     >>> _ = p.write_text('<tmx version="1.4"><header/><body><tu><tuv xml:lang="ja">'
     ...                  '<seg>対訳</seg></tuv><tuv xml:lang="en"><seg>parallel</seg></tuv>'
     ...                  '</tu></body></tmx>')
-    >>> import_tm(Store.open(":memory:"), p).added
+    >>> import_tm(open_store(":memory:"), p).added
     1
     """
     path = Path(path)
     if not path.is_file():
         raise InputError(f"{path}: no such file")
     from taiyaku.exports.registry import tm_format_for
-    from taiyaku.tm.docident import place, source_of
+    from taiyaku.tm.docident import place, remove_named, source_of
 
     fmt = tm_format_for(path)  # by extension, else sniffed; InputError when nothing fits
     source = source_of([path], file_sha256(path))
@@ -241,32 +238,25 @@ def import_tm(store: Store, path: Path, progress: Progress = no_progress, *,
         fp = open(path, "rb")
     except OSError as e:
         raise InputError(f"{path}: cannot read ({e.strerror})") from None
-    # The units table's hash indexes take random inserts: with SQLite's default 2 MB page
-    # cache a large import thrashes (100k units took 90 s); 256 MB keeps them in memory.
-    (cache,) = store.conn.execute("PRAGMA cache_size").fetchone()
-    store.conn.execute("PRAGMA cache_size = -262144")
-    try:
-        with fp, store.atomic():
-            placement = place(store, source)
-            if placement.action == "unchanged":
-                return ImportResult(path_text(path), placement.name, 0, 0, 0, status="unchanged",
-                                    format=fmt.name)
-            if placement.action == "replace":
-                store.delete_document(placement.name)
-            # documents.kind allows 'tmx' for any imported TM file; layout names the format.
-            doc_id = store.add_document(placement.name, layout=fmt.name.lower(), kind="tmx",
-                                        source_path=source.key, sha256=source.sha256)
-            records = fmt.read_units(fp, str(path), one_sided=tally.one_sided,
-                                     skipped=tally.skip)
-            if fmt.name == "XLIFF":
-                records = _xliff_units(records, tally, include_drafts)
-            with index.deferred(store, progress):
-                ids = add_units(store, doc_id, _new_units(records, tally, progress),
-                                skip_duplicates=True)
-                if not ids:
-                    raise _nothing_to_import(str(path), tally)
-    finally:
-        store.conn.execute(f"PRAGMA cache_size = {int(cache)}")
+    with fp, store.transaction():
+        placement = place(store, source)
+        if placement.action == "unchanged":
+            return ImportResult(path_text(path), placement.name, 0, 0, 0, status="unchanged",
+                                format=fmt.name)
+        if placement.action == "replace":
+            remove_named(store, placement.name)
+        # documents.kind allows 'tmx' for any imported TM file; layout names the format.
+        doc_id = store.documents.add(placement.name, layout=fmt.name.lower(), kind="tmx",
+                                     source_path=source.key, sha256=source.sha256)
+        records = fmt.read_units(fp, str(path), one_sided=tally.one_sided,
+                                 skipped=tally.skip)
+        if fmt.name == "XLIFF":
+            records = _xliff_units(records, tally, include_drafts)
+        with store.units.bulk(progress):
+            ids = store.units.add(doc_id, _new_units(records, tally, progress),
+                                  skip_duplicates=True)
+            if not ids:
+                raise _nothing_to_import(str(path), tally)
     added = sum(1 for i in ids if i is not None)
     progress(tally.units, tally.units, "imported")
     status = "replaced" if placement.action == "replace" else "added"
@@ -274,12 +264,6 @@ def import_tm(store: Store, path: Path, progress: Progress = no_progress, *,
                         dict(tally.skipped), status, fmt.name)
 
 
-_EXPORT_SQL = (
-    "SELECT u.ja, u.en, d.name, u.position, u.confidence, u.bead, u.created, u.props, {holders} "
-    "FROM units u JOIN documents d ON d.id = u.doc_id ORDER BY u.doc_id, u.position, u.id"
-)
-_HOLDERS_SQL = ("(SELECT json_group_array(hd.name) FROM unit_holders h JOIN documents hd "
-                "ON hd.id = h.doc_id WHERE h.unit_id = u.id)")
 #: the prop that lists the other documents that hold a unit (one name per line)
 ALSO_IN = "x-also-in"
 
@@ -294,14 +278,14 @@ def _with_holders(props: dict[str, str], names: list[str], own: str) -> None:
         props[ALSO_IN] = "\n".join(known)
 
 
-def _unit(row: tuple[Any, ...]) -> TMUnit:
-    ja, en, doc, position, confidence, bead, created, props_json, holders = row
-    props: dict[str, str] = json.loads(props_json) if props_json else {}
-    document = props.pop("x-document", doc)
+def _unit(stored: StoredUnit) -> TMUnit:
+    props = dict(stored.props)
+    document = props.pop("x-document", stored.document)
     note = props.pop("x-note", None)
-    _with_holders(props, json.loads(holders or "[]"), document)
-    return TMUnit(ja=ja, en=en, document=document, position=position, confidence=confidence,
-                  bead=bead, created=created, note=note, props=props)
+    _with_holders(props, list(stored.also_in), document)
+    return TMUnit(ja=stored.ja, en=stored.en, document=document, position=stored.position,
+                  confidence=stored.confidence, bead=stored.bead, created=stored.created,
+                  note=note, props=props)
 
 
 def iter_units(store: Store) -> Iterator[TMUnit]:
@@ -311,12 +295,8 @@ def iter_units(store: Store) -> Iterator[TMUnit]:
     name. Documents that hold the unit too (they were skipped as its duplicates on import) are
     listed in its ``x-also-in`` prop, one name per line.
     """
-    # the per-unit look-up of holders costs a fifth of an export; most TMs have none
-    (any_held,) = store.conn.execute("SELECT EXISTS (SELECT 1 FROM unit_holders)").fetchone()
-    cur = store.conn.execute(_EXPORT_SQL.format(holders=_HOLDERS_SQL if any_held else "NULL"))
-    while rows := cur.fetchmany(5000):
-        for row in rows:
-            yield _unit(row)
+    for stored in store.units.iterate():
+        yield _unit(stored)
 
 
 def export_units(store: Store, merged: list[int] | None = None) -> Iterator[TMUnit]:
@@ -331,13 +311,7 @@ def export_units(store: Store, merged: list[int] | None = None) -> Iterator[TMUn
     # Pairs stored more than once are few (tm import skips duplicates; only ingest and
     # pre-existing data repeat them), so only those are held in memory.
     documents: dict[tuple[str, str], list[str]] = {}
-    for ja, en, name in store.conn.execute(
-        "SELECT u.ja, u.en, d.name FROM units u JOIN documents d ON d.id = u.doc_id "
-        # grouped by the Japanese hash alone: its index answers without sorting the table
-        # (0.03 s at 100k units, where grouping by both hashes took 1.3 s)
-        "WHERE u.ja_hash IN (SELECT ja_hash FROM units GROUP BY ja_hash HAVING count(*) > 1) "
-        "ORDER BY u.doc_id, u.position, u.id"
-    ):
+    for ja, en, name in store.units.repeated_pairs():
         documents.setdefault((ja, en), []).append(name)
     repeated = {key: names for key, names in documents.items() if len(names) > 1}
     written: set[tuple[str, str]] = set()
@@ -363,9 +337,9 @@ def export_tm(store: Store, path: Path) -> ExportResult:
     :raises ExportError: unsupported extension or unwritable destination
 
     >>> import tempfile, pathlib
-    >>> from taiyaku.tm.store import Store
+    >>> from taiyaku.store import open_store
     >>> out = pathlib.Path(tempfile.mkdtemp()) / "tm.tmx"
-    >>> export_tm(Store.open(":memory:"), out).units
+    >>> export_tm(open_store(":memory:"), out).units
     0
     """
     from taiyaku.exports.outfile import atomic_output, check_outputs
@@ -383,6 +357,6 @@ def export_tm(store: Store, path: Path) -> ExportResult:
             yield u
 
     with atomic_output(path) as fp:
-        meta = {k: v for k, v in store.meta().items() if not k.startswith("fuzzy_")}
+        meta = {k: v for k, v in store.meta.all().items() if not k.startswith("fuzzy_")}
         fmt.write_units(counted(), fp, meta=meta)
     return ExportResult(path_text(path), count[0], fmt.name, merged[0])

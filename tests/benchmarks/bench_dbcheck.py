@@ -70,7 +70,7 @@ def measure(path: Path) -> tuple[float, float]:
 def main(argv: list[str] | None = None) -> int:
     """Build databases of a few sizes, time the check on each, print the verdict at the
     limit."""
-    from taiyaku.tm.store import CHECK_BEFORE_WRITE_MAX_BYTES
+    from taiyaku.store.sqlite import CHECK_BEFORE_WRITE_MAX_BYTES
 
     from tests.reliability.conftest import build_seed_db
 

@@ -71,25 +71,21 @@ def _variants(pairs: list[tuple[str, str]], n: int) -> Iterator[tuple[str, str]]
 
 def build_tm(path: Path, size: int, pairs: list[tuple[str, str]]) -> None:
     """Create the benchmark TM at *path* with *size* units (one document)."""
-    from taiyaku.tm import index
-    from taiyaku.tm.store import Store
-    from taiyaku.tm.units import NewUnit, add_units
+    from taiyaku.core.model import NewUnit
+    from taiyaku.store import open_store
 
     tmp = path.with_suffix(".building")
     for p in (tmp, Path(f"{tmp}-wal"), Path(f"{tmp}-shm")):
         p.unlink(missing_ok=True)
-    store = Store.open(tmp)
+    store = open_store(tmp)
     t0 = time.perf_counter()
     # One pass of index building at the end, as a bulk TMX import does.
-    with store.atomic(), index.deferred(store):
-        doc_id = store.add_document("kyoto-bench", layout="tsv", kind="tmx")
-        add_units(
-            store, doc_id,
-            (NewUnit(ja, en, i) for i, (ja, en) in enumerate(_variants(pairs, size))),
+    with store.transaction(), store.units.bulk():
+        doc_id = store.documents.add("kyoto-bench", layout="tsv", kind="tmx")
+        store.units.add(
+            doc_id, (NewUnit(ja, en, i) for i, (ja, en) in enumerate(_variants(pairs, size))),
         )
-    index.ensure_current(store)
-    store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    store.close()
+    store.close()  # the last connection's close checkpoints the WAL into the file
     os.replace(tmp, path)
     print(f"built {size:,}-unit TM in {time.perf_counter() - t0:.1f} s: {path}")
 
@@ -145,8 +141,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     size = args.size or (100_000 if args.quick else 1_000_000)
 
+    from taiyaku.store import SCHEMA_VERSION, open_store
     from taiyaku.tm.pretranslate import PretranslateOptions, pretranslate_file
-    from taiyaku.tm.store import SCHEMA_VERSION, Store
 
     cache = Path(os.environ.get("TAIYAKU_BENCH_DIR", Path(tempfile.gettempdir()) / "taiyaku-bench"))
     cache.mkdir(parents=True, exist_ok=True)
@@ -158,11 +154,11 @@ def main(argv: list[str] | None = None) -> int:
     article = work / "article.txt"
     article.write_text("\n".join(make_queries(pairs, size)) + "\n", encoding="utf-8")
 
-    store = Store.open(db)
-    units = store.conn.execute("SELECT count(*) FROM units").fetchone()[0]
-    if not store.conn.execute("SELECT count(*) FROM terms").fetchone()[0]:
+    store = open_store(db)
+    units = store.counts()["units"]
+    if not store.counts()["terms"]:
         add_glossary(store)
-    terms = store.conn.execute("SELECT count(*) FROM terms").fetchone()[0]
+    terms = store.counts()["terms"]
     # Two runs: the first reads the database from wherever the page cache left it (cold
     # after a reboot, when the TM was built by an earlier run); the second is the steady
     # state the target is judged on. Both are printed.

@@ -69,11 +69,7 @@ def main(argv: list[str] | None = None) -> int:
     runs = 1 if args.quick else 3
     with tempfile.TemporaryDirectory() as tmp:
         db, xlf = Path(tmp) / "qa.db", Path(tmp) / "job.xlf"
-        n = build_glossary(db)
-        import sqlite3
-
-        with sqlite3.connect(db) as conn:  # the synthetic glossary is made of candidates
-            conn.execute("UPDATE terms SET status = 'approved'")
+        n = build_glossary(db, status="approved")
         planted = build_xliff(xlf)
         print(f"glossary: {n} approved entries; XLIFF: {UNITS} units, {planted} planted errors")
         env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}

@@ -34,11 +34,11 @@ IMPORT_SNIPPET = """
 import json, resource, sys, time
 sys.path.insert(0, {root!r})
 from pathlib import Path
-from taiyaku.tm.store import Store
+from taiyaku.store import open_store
 from taiyaku.tm.tmio import import_tm
 t = time.perf_counter()
 c = time.process_time()
-with Store.open(Path({db!r})) as store:
+with open_store(Path({db!r})) as store:
     r = import_tm(store, Path({tmx!r}))
 secs = time.perf_counter() - t
 cpu = time.process_time() - c
@@ -181,8 +181,7 @@ def english_agreement(store: object, queries: list[str], results: list[list[obje
             out.append(ch)
         return "".join(out)
 
-    conn = store.conn  # type: ignore[attr-defined]
-    choices = [encode(en_tokens(t)) for (t,) in conn.execute("SELECT en_norm FROM units")]
+    choices = [encode(en_tokens(u.en_norm)) for u in store.units.iterate()]
     tally = Agreement()
     for q, found in zip(queries, results, strict=True):
         if query_lang(normalize(q)) != "en":
@@ -208,9 +207,9 @@ def bench_size(size: int, pairs: list[tuple[str, str]], held: list[tuple[str, st
     from rapidfuzz import process
     from rapidfuzz.distance import Levenshtein
     from taiyaku.core.normalize import normalize
+    from taiyaku.store import open_store
     from taiyaku.tm.fuzzy import query_lang, raw_similarity
     from taiyaku.tm.search import concordance, find_matches, find_matches_many
-    from taiyaku.tm.store import Store
 
     rng = random.Random(size)
     units = build_units(pairs, size, rng)
@@ -242,7 +241,7 @@ def bench_size(size: int, pairs: list[tuple[str, str]], held: list[tuple[str, st
         if not keep:
             tmx_path.unlink()
     res["db_mb"] = round(db.stat().st_size / 1e6)
-    store = Store.open(db)
+    store = open_store(db)
     half = n_queries // 2
     queries = [ja for ja, _ in held[:half]]
     queries += [edit(ja, rng, rng.choice((0.1, 0.2, 0.3))) for ja, _ in rng.sample(units, half)]
@@ -276,7 +275,7 @@ def bench_size(size: int, pairs: list[tuple[str, str]], held: list[tuple[str, st
     res.update(en_tally.figures("_en"))
 
     # agreement with an exhaustive scan of every stored segment
-    choices = [r[0] for r in store.conn.execute("SELECT ja_norm FROM units")]
+    choices = [u.ja_norm for u in store.units.iterate()]
     idx = list(range(len(queries)))
     rng.shuffle(idx)
     idx = idx[:n_exhaustive]

@@ -6,7 +6,7 @@ from __future__ import annotations
 from fractions import Fraction
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from taiyaku.core.numerals import (
     compare,
@@ -77,16 +77,19 @@ def write_en(n: int, joiner: str) -> str:
     return " ".join(parts)
 
 
+@settings(deadline=None)  # a property, not a timing: the machine may be loaded
 @given(st.integers(min_value=0, max_value=10**16 - 1), st.sampled_from(["kanji", "mixed"]))
 def test_any_integer_in_kanji_with_scales_reads_back(n: int, style: str) -> None:
     assert parse_kanji(write_ja(n, style)) == n
 
 
+@settings(deadline=None)  # a property, not a timing: the machine may be loaded
 @given(st.integers(min_value=0, max_value=10**15 - 1), st.sampled_from([" ", " and "]))
 def test_any_integer_in_english_words_reads_back(n: int, joiner: str) -> None:
     assert parse_english(write_en(n, joiner)) == n
 
 
+@settings(deadline=None)  # a property, not a timing: the machine may be loaded
 @given(st.integers(min_value=1, max_value=999_999), st.sampled_from(
     [("thousand", 10**3), ("million", 10**6), ("billion", 10**9), ("trillion", 10**12)]))
 def test_digits_with_a_scale_word_read_back(n: int, scale: tuple[str, int]) -> None:
@@ -94,6 +97,7 @@ def test_digits_with_a_scale_word_read_back(n: int, scale: tuple[str, int]) -> N
     assert parse_english(f"{n / 10:g} {scale[0]}") == Fraction(n, 10) * scale[1]
 
 
+@settings(deadline=None)  # a property, not a timing: the machine may be loaded
 @given(st.integers(min_value=0, max_value=10**15 - 1))
 def test_the_module_writer_reads_back(n: int) -> None:
     assert parse_english(english_words(n)) == n

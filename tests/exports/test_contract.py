@@ -473,3 +473,21 @@ def test_bom_option_writes_a_bom() -> None:
 
 def test_clean_xml_text_is_what_formats_use() -> None:
     assert clean_xml_text("a\x00\x1fb") == "ab"
+
+
+def test_pretranslation_xlsx_opens_in_libreoffice(shared: Path, tmp_path: Path) -> None:
+    """The pre-translation sheet (written by the one sheet writer) is a workbook a real
+    spreadsheet program opens, every cell as openpyxl reads it, '=' text included."""
+    from taiyaku.core.model import Match, Segment
+    from taiyaku.tm.pretranslate import PretranslatedDocument, pretranslate_segment
+
+    segs = (pretranslate_segment(Segment("=SUM(A1:A3)", "ja"), []),
+            pretranslate_segment(Segment("港湾の整備。", "ja"),
+                                 [Match(1, 80.0, "港湾の整備が遅れた。", "-3% port works")],
+                                 index=1))
+    path = tmp_path / "pretranslation.xlsx"
+    with open(path, "wb") as fp:
+        xlsx.write_pretranslation(PretranslatedDocument("d.txt", "ja", "en", segs), fp)
+    proc = run_validator(Fmt("XLSX pre-translation", ".xlsx", xlsx.write, xlsx.read,
+                             "validate_xlsx.sh"), shared, path)
+    assert proc.returncode == 0, proc.stdout + proc.stderr

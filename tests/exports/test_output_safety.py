@@ -19,7 +19,7 @@ from taiyaku.core.model import TMUnit
 from taiyaku.core.terms import TermEntry, TermForm
 from taiyaku.exports import delimited
 from taiyaku.exports.cells import FORMULA_TRIGGERS, guard_cell, unguard_cell
-from taiyaku.tm.store import Store
+from taiyaku.store import Store, open_store
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 DANGEROUS = ["=HYPERLINK(\"http://example.invalid\",\"quay\")", "+81 3 1234", "-3% year on year",
@@ -210,12 +210,12 @@ def test_pretranslate_whose_report_fails_midway_keeps_the_old_output(
     place, the old one stays, and no temporary file is left."""
     import errno
 
-    import taiyaku.tm.report as tm_report
+    import taiyaku.exports.html as report_html
 
     def full(*_: object) -> None:
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
-    monkeypatch.setattr(tm_report, "write_report_html", full)
+    monkeypatch.setattr(report_html, "write_report", full)
     out, rep = tmp_path / "o.json", tmp_path / "rep.html"
     out.write_text("old pre-translation", encoding="utf-8")
     before = _files(tmp_path)
@@ -261,12 +261,11 @@ LONG = "長" * 32_768
 
 
 def test_tm_xlsx_export_refuses_a_unit_too_long_for_a_cell(tm_db: Path, tmp_path: Path) -> None:
-    from taiyaku.tm.store import Store
-    from taiyaku.tm.units import NewUnit, add_units
+    from taiyaku.core.model import NewUnit
 
-    with Store.open(tm_db) as store, store.atomic():
-        doc = store.add_document("long.txt", layout="pair", kind="bilingual")
-        add_units(store, doc, [NewUnit(LONG, "A very long unit.", 0)])
+    with open_store(tm_db) as store, store.transaction():
+        doc = store.documents.add("long.txt", layout="pair", kind="bilingual")
+        store.units.add(doc, [NewUnit(LONG, "A very long unit.", 0)])
     out = tmp_path / "memory.xlsx"
     code, _, err = _invoke("tm", "export", "-o", str(out), "--db", str(tm_db))
     _one_error_line(code, err, "memory.xlsx", "long.txt", "32,768 characters", "32,767")
@@ -277,9 +276,8 @@ def test_tm_xlsx_export_refuses_a_unit_too_long_for_a_cell(tm_db: Path, tmp_path
 def test_glossary_xlsx_export_names_the_entry_too_long_for_a_cell(tm_db: Path,
                                                                    tmp_path: Path) -> None:
     from taiyaku.glossary.store import add_term
-    from taiyaku.tm.store import Store
 
-    with Store.open(tm_db) as store:
+    with open_store(tm_db) as store:
         entry = add_term(store, "岸壁", "quay", note=LONG)
     out = tmp_path / "glossary.xlsx"
     out.write_bytes(b"previous")

@@ -36,7 +36,8 @@ def test_sniff(head: bytes, kind: str | None) -> None:
 
 
 def test_unknown_extensions(tmp_path: Path) -> None:
-    with pytest.raises(ExportError, match=r"unsupported glossary format '\.pdf'"):
+    with pytest.raises(ExportError, match=r"unknown glossary format '\.pdf'; use \.tbx, "
+                                          r"\.xlsx, \.csv or \.tsv$"):
         glossary_format_for("x.pdf", for_writing=True)
     with pytest.raises(InputError, match=r"\(use \.tmx, \.xlsx, \.csv, \.tsv, or XLIFF: "):
         tm_format_for(tmp_path / "missing.bin")
@@ -45,8 +46,9 @@ def test_unknown_extensions(tmp_path: Path) -> None:
 
 
 def test_registry_does_not_import_openpyxl() -> None:
-    code = ("import sys, exports.registry as r; r.glossary_format_for('a.csv');"
-            "r.tm_format_for('a.tsv').spec; print('openpyxl' in sys.modules)")
+    code = ("import sys, taiyaku.exports.registry as r; r.glossary_format_for('a.csv');"
+            "r.tm_format_for('a.tsv').spec; r.output_format_for('pre-translation', 'a.xlsx');"
+            "r.output_format_for('review', 'a.xlsx'); print('openpyxl' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          cwd=Path(__file__).resolve().parents[2], check=True)
     assert out.stdout.strip() == "False"

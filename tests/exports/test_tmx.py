@@ -191,12 +191,12 @@ def test_notes_of_another_language_and_empty_notes_are_left_out() -> None:
 
 def test_notes_reach_the_store_and_the_export(tmp_path: Path) -> None:
     """Every note survives tm import → store → tm export → read."""
-    from taiyaku.tm.store import Store
+    from taiyaku.store import open_store
     from taiyaku.tm.tmio import export_tm, import_tm
 
     src = tmp_path / "in.tmx"
     src.write_bytes(one_tu("港湾", "harbour", "<note>checked</note><note>by the office</note>"))
-    store = Store.open(str(tmp_path / "t.db"))
+    store = open_store(str(tmp_path / "t.db"))
     import_tm(store, src)
     out = tmp_path / "out.tmx"
     export_tm(store, out)
@@ -207,7 +207,7 @@ def test_notes_reach_the_store_and_the_export(tmp_path: Path) -> None:
 def test_units_that_differ_only_in_tags_are_counted_as_duplicates(tmp_path: Path) -> None:
     """Markup is dropped, so two TUs that differ only in inline codes become one unit; the
     import says so in its duplicate count (README, File formats)."""
-    from taiyaku.tm.store import Store
+    from taiyaku.store import open_store
     from taiyaku.tm.tmio import import_tm
 
     body = ('<tu><tuv xml:lang="ja"><seg>開始する</seg></tuv><tuv xml:lang="en"><seg>'
@@ -216,7 +216,7 @@ def test_units_that_differ_only_in_tags_are_counted_as_duplicates(tmp_path: Path
             '<ph>&lt;icon/&gt;</ph>Start</seg></tuv></tu>')
     src = tmp_path / "tags.tmx"
     src.write_bytes(tmx_bytes(body))
-    result = import_tm(Store.open(str(tmp_path / "t.db")), src)
+    result = import_tm(open_store(str(tmp_path / "t.db")), src)
     assert (result.read, result.added, result.duplicates) == (2, 1, 1)
 
 

@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 from taiyaku.exports import xliff
+from taiyaku.store import Store
 from taiyaku.tm.pretranslate import PretranslateOptions, PretranslateResult, pretranslate_file
-from taiyaku.tm.store import Store
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 

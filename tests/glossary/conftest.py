@@ -5,33 +5,26 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import pytest
-from taiyaku.tm.store import Store
-from taiyaku.tm.units import NewUnit, add_units
+from taiyaku.core.model import NewUnit
+from taiyaku.store import NewSegment, Store
 
 
 def add_mono(store: Store, name: str, sentences: Sequence[str], lang: str = "ja") -> int:
     """A one-language document of *sentences* (one segment each); returns its id."""
-    with store.atomic():
-        doc = store.add_document(name, layout="mono", kind="mono")
-        store.conn.executemany(
-            "INSERT INTO segments(doc_id, lang, position, text, kind) VALUES (?,?,?,?, 'text')",
-            [(doc, lang, i, s) for i, s in enumerate(sentences)],
-        )
+    with store.transaction():
+        doc = store.documents.add(name, layout="mono", kind="mono")
+        store.segments.add(doc, [NewSegment(lang, i, s) for i, s in enumerate(sentences)])
     return doc
 
 
 def add_bilingual(store: Store, name: str, pairs: Sequence[tuple[str, str]]) -> int:
     """A bilingual document: each (ja, en) pair is one aligned unit and two linked segments."""
-    with store.atomic():
-        doc = store.add_document(name, layout="pair", kind="bilingual")
-        ids = add_units(store, doc, [NewUnit(ja, en, i) for i, (ja, en) in enumerate(pairs)])
-        for i, ((ja, en), uid) in enumerate(zip(pairs, ids, strict=True)):
-            store.conn.execute(
-                "INSERT INTO segments(doc_id, lang, position, text, kind, unit_id) "
-                "VALUES (?, 'ja', ?, ?, 'text', ?)", (doc, i, ja, uid))
-            store.conn.execute(
-                "INSERT INTO segments(doc_id, lang, position, text, kind, unit_id) "
-                "VALUES (?, 'en', ?, ?, 'text', ?)", (doc, i, en, uid))
+    with store.transaction():
+        doc = store.documents.add(name, layout="pair", kind="bilingual")
+        ids = store.units.add(doc, [NewUnit(ja, en, i) for i, (ja, en) in enumerate(pairs)])
+        store.segments.add(doc, [NewSegment(lang, i, text, unit_id=uid)
+                                 for i, ((ja, en), uid) in enumerate(zip(pairs, ids, strict=True))
+                                 for lang, text in (("ja", ja), ("en", en))])
     return doc
 
 

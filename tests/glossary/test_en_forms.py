@@ -15,7 +15,7 @@ from taiyaku.glossary.extract_ja import SegmentText
 from taiyaku.glossary.keys import display_singular, en_key
 from taiyaku.glossary.pairing import associate, transliterates
 from taiyaku.glossary.store import list_terms
-from taiyaku.tm.store import Store
+from taiyaku.store import Store
 
 Forms = dict[str, list[TermForm]]
 

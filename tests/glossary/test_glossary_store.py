@@ -15,7 +15,7 @@ from taiyaku.glossary.store import (
     set_status,
     upsert_entries,
 )
-from taiyaku.tm.store import Store
+from taiyaku.store import Store, open_store
 
 
 def test_add_term_stores_reading_and_is_approved_manual(store: Store) -> None:
@@ -54,7 +54,7 @@ def test_set_status_and_unknown_id(store: Store) -> None:
 
 
 def test_list_terms_best_first_and_by_status(store: Store) -> None:
-    with store.atomic():
+    with store.transaction():
         upsert_entries(store, [
             TermEntry(ja=(TermForm("低い語", "ja"),), score=1.0),
             TermEntry(ja=(TermForm("高い語", "ja"),), score=9.0, status="approved"),
@@ -75,7 +75,7 @@ FULL = TermEntry(
 
 
 def test_upsert_keeps_every_field(store: Store) -> None:
-    with store.atomic():
+    with store.transaction():
         assert upsert_entries(store, [FULL]) == 1
     [got] = list(iter_entries(store))
     assert got.en == FULL.en
@@ -89,9 +89,9 @@ def test_upsert_keeps_every_field(store: Store) -> None:
 
 
 def test_upsert_matches_by_japanese_then_english(store: Store) -> None:
-    with store.atomic():
+    with store.transaction():
         upsert_entries(store, [FULL, TermEntry(ja=(), en=(TermForm("pause", "en"),))])
-    with store.atomic():
+    with store.transaction():
         n = upsert_entries(store, [
             TermEntry(ja=(TermForm("人工知能", "ja"),), en=(TermForm("AI", "en"),), note="new"),
             TermEntry(ja=(), en=(TermForm("Pauses", "en"),), note="plural matches"),
@@ -106,7 +106,7 @@ def test_upsert_matches_by_japanese_then_english(store: Store) -> None:
 
 
 def test_upsert_runs_inside_callers_transaction(store: Store) -> None:
-    with pytest.raises(RuntimeError), store.atomic():
+    with pytest.raises(RuntimeError), store.transaction():
         upsert_entries(store, [FULL])
         raise RuntimeError("abort")
     assert list(iter_entries(store)) == []
@@ -128,10 +128,10 @@ texts = st.text(
 @settings(max_examples=100, deadline=None)
 @given(ja=texts, en=texts, note=st.none() | texts)
 def test_upsert_round_trips_any_text(ja: str, en: str, note: str | None) -> None:
-    s = Store.open(":memory:")
+    s = open_store(":memory:")
     entry = TermEntry(ja=(TermForm(ja, "ja", reading="よみ"),), en=(TermForm(en, "en"),),
                       note=note)
-    with s.atomic():
+    with s.transaction():
         upsert_entries(s, [entry])
     [got] = list(iter_entries(s))
     assert got.ja[0].text == ja and got.en[0].text == en and got.note == note

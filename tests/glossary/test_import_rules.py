@@ -14,7 +14,7 @@ from taiyaku.core.terms import TermEntry, TermForm
 from taiyaku.exports import tbx
 from taiyaku.glossary.io import export_glossary, import_glossary
 from taiyaku.glossary.store import add_term, get_entry, iter_entries, set_status, upsert_entries
-from taiyaku.tm.store import Store
+from taiyaku.store import Store, open_store
 
 
 def _martif(*concepts: dict[str, list[str]]) -> bytes:
@@ -41,7 +41,7 @@ def test_english_german_tbx_is_refused_naming_the_languages(tmp_path: Path) -> N
     path = tmp_path / "en-de.tbx"
     path.write_bytes(_martif({"en": ["bank"], "de": ["Bank"]},
                              {"en-US": ["river bank"], "de": ["Ufer"]}))
-    s = Store.open(tmp_path / "a.db")
+    s = open_store(tmp_path / "a.db")
     with pytest.raises(InputError) as info:
         import_glossary(s, path)
     message = str(info.value)
@@ -78,7 +78,7 @@ def test_concepts_sharing_a_term_stay_apart(tmp_path: Path) -> None:
         {"ja": ["ＡＢＣ会社"], "en": ["ABC Corporation"]},
         {"ja": ["ABC会社"], "en": ["ABC Corporation"]},
     ))
-    s = Store.open(tmp_path / "a.db")
+    s = open_store(tmp_path / "a.db")
     done = import_glossary(s, path)
     assert (done.read, done.count("added"), done.written) == (6, 6, 6)
     assert _all(s) == sorted([
@@ -97,7 +97,7 @@ def test_one_row_per_translation_is_one_entry(tmp_path: Path) -> None:
     path = tmp_path / "g.csv"
     path.write_text("ja,en\n港湾,port\n港湾,harbour\n港湾,harbor\n倉庫,warehouse\n",
                     encoding="utf-8")
-    s = Store.open(tmp_path / "a.db")
+    s = open_store(tmp_path / "a.db")
     done = import_glossary(s, path)
     assert (done.rows, done.read, done.count("added")) == (4, 2, 2)
     assert "4 rows" in done.summary()
@@ -107,7 +107,7 @@ def test_one_row_per_translation_is_one_entry(tmp_path: Path) -> None:
 
 
 def test_import_never_overwrites_an_approved_entry(tmp_path: Path) -> None:
-    s = Store.open(tmp_path / "a.db")
+    s = open_store(tmp_path / "a.db")
     port = add_term(s, "港湾", "port", note="house style")
     other = tmp_path / "other.csv"
     other.write_text("ja,en\n港湾,harbour\n", encoding="utf-8")
@@ -134,8 +134,8 @@ def test_import_never_overwrites_an_approved_entry(tmp_path: Path) -> None:
 
 
 def test_forbidden_and_edited_entries_are_skipped(tmp_path: Path) -> None:
-    s = Store.open(tmp_path / "a.db")
-    with s.atomic():
+    s = open_store(tmp_path / "a.db")
+    with s.transaction():
         upsert_entries(s, [TermEntry(ja=(TermForm("禁句", "ja"),), en=(TermForm("taboo", "en"),),
                                      status="forbidden", origin="import"),
                            TermEntry(ja=(TermForm("候補", "ja"),),
@@ -155,8 +155,8 @@ def test_forbidden_and_edited_entries_are_skipped(tmp_path: Path) -> None:
 
 
 def test_unreviewed_candidate_takes_the_file(tmp_path: Path) -> None:
-    s = Store.open(tmp_path / "a.db")
-    with s.atomic():
+    s = open_store(tmp_path / "a.db")
+    with s.transaction():
         upsert_entries(s, [TermEntry(ja=(TermForm("港湾", "ja"),), en=(TermForm("harbor", "en"),),
                                      origin="extracted")], origin="extracted")
     path = tmp_path / "g.csv"
@@ -193,7 +193,7 @@ def test_other_tools_cells_are_verbatim(tmp_path: Path, suffix: str) -> None:
         for row in _ODD:
             ws.append(list(row))
         wb.save(path)
-    s = Store.open(tmp_path / "a.db")
+    s = open_store(tmp_path / "a.db")
     import_glossary(s, path)
     got = sorted((e.ja[0].text, e.en[0].text, e.note or "") for e in iter_entries(s))
     assert got == sorted(_ODD)
@@ -208,8 +208,8 @@ RICH = TermEntry(ja=(TermForm("トランプ", "ja", reading="とらんぷ", pos=
 
 @pytest.mark.parametrize("suffix", [".csv", ".xlsx"])
 def test_term_cells_hold_only_the_term(tmp_path: Path, suffix: str) -> None:
-    s = Store.open(tmp_path / "a.db")
-    with s.atomic():
+    s = open_store(tmp_path / "a.db")
+    with s.transaction():
         upsert_entries(s, [RICH], origin="manual")
     path = tmp_path / f"g{suffix}"
     export_glossary(s, path)
@@ -231,7 +231,7 @@ def test_term_cells_hold_only_the_term(tmp_path: Path, suffix: str) -> None:
         "とらんぷ", "noun", "proper noun", "abbreviation")
     assert row["ja_variants"] == "トランプ氏 [reading: とらんぷし]"
     assert row["note"] == "the person, not the cards"
-    b = Store.open(tmp_path / "b.db")
+    b = open_store(tmp_path / "b.db")
     import_glossary(b, path)
     [back] = list(iter_entries(b))
     assert back.ja == RICH.ja and back.en == RICH.en and back.note == RICH.note
@@ -244,7 +244,7 @@ def test_files_of_the_earlier_layout_still_read(tmp_path: Path) -> None:
         "frequency,score,origin\n"
         "3,トランプ [pos: noun],トランプ氏,とらんぷ,Trump,,approved,,,,,a\\;b,2,0.5,manual\n",
         encoding="utf-8")
-    s = Store.open(tmp_path / "a.db")
+    s = open_store(tmp_path / "a.db")
     import_glossary(s, path)
     [e] = list(iter_entries(s))
     assert (e.ja[0].text, e.ja[0].pos, e.ja[0].reading) == ("トランプ", "noun", "とらんぷ")
@@ -253,7 +253,7 @@ def test_files_of_the_earlier_layout_still_read(tmp_path: Path) -> None:
 
 # -- 15.11 and 15.13: what CAT tools get -----------------------------------------------------
 def _seed_mixed(store: Store) -> None:
-    with store.atomic():
+    with store.transaction():
         upsert_entries(store, [
             TermEntry(ja=(TermForm("港湾", "ja"),), en=(TermForm("port", "en"),),
                       status="approved"),
@@ -264,7 +264,7 @@ def _seed_mixed(store: Store) -> None:
 
 
 def test_default_tbx_is_2008_with_both_languages_only(tmp_path: Path) -> None:
-    s = Store.open(tmp_path / "a.db")
+    s = open_store(tmp_path / "a.db")
     _seed_mixed(s)
     out = tmp_path / "g.tbx"
     result = export_glossary(s, out)
@@ -282,7 +282,7 @@ def test_default_tbx_is_2008_with_both_languages_only(tmp_path: Path) -> None:
 
 
 def test_candidates_are_not_exported_as_admitted_terms(tmp_path: Path) -> None:
-    s = Store.open(tmp_path / "a.db")
+    s = open_store(tmp_path / "a.db")
     _seed_mixed(s)
     out = tmp_path / "g.tbx"
     export_glossary(s, out)

@@ -9,7 +9,7 @@ import pytest
 from taiyaku.core.japanese import Analyzer
 from taiyaku.glossary.extract import ExtractOptions, extract_terms
 from taiyaku.glossary.store import add_term, list_terms, set_status
-from taiyaku.tm.store import Store
+from taiyaku.store import Store, open_store
 
 MONO = [
     "新制度では「一般輸出許可」が必要になる。",
@@ -88,7 +88,7 @@ def test_seeds_acceptance(shared: Path, tmp_path: Path, analyzer: Analyzer) -> N
     from taiyaku.tm.ingest import IngestOptions, ingest_file
 
     seeds = sorted((shared / "seeds").glob("*.txt"))
-    s = Store.open(tmp_path / "seeds.db")
+    s = open_store(tmp_path / "seeds.db")
     for path in seeds:
         mono = not path.name.startswith("004")
         ingest_file(s, path, IngestOptions(layout="mono") if mono else IngestOptions())

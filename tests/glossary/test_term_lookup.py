@@ -10,13 +10,13 @@ from taiyaku.core.japanese import Analyzer
 from taiyaku.core.terms import TermEntry, TermForm
 from taiyaku.glossary.lookup import TermIndex, render_entries, search_terms
 from taiyaku.glossary.store import add_term, set_status, upsert_entries
-from taiyaku.tm.store import Store
+from taiyaku.store import Store, open_store
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def _glossary(store: Store) -> None:
-    with store.atomic():
+    with store.transaction():
         upsert_entries(store, [
             TermEntry(ja=(TermForm("輸出規制", "ja", reading="ゆしゅつきせい"),),
                       en=(TermForm("export controls", "en"),), score=5.0),
@@ -75,12 +75,13 @@ def test_render_entries(store: Store) -> None:
 
 def test_search_loads_neither_sudachi_nor_polars(tmp_path: Path) -> None:
     db = tmp_path / "g.db"
-    s = Store.open(db)
+    s = open_store(db)
     _glossary(s)
     s.close()
     code = (
-        "import sys; from tm.store import Store; from glossary.lookup import search_terms;"
-        f"s = Store.open({str(db)!r}); r = search_terms(s, 'せんりゃく');"
+        "import sys; from taiyaku.store import open_store; "
+        "from taiyaku.glossary.lookup import search_terms;"
+        f"s = open_store({str(db)!r}); r = search_terms(s, 'せんりゃく');"
         "assert r and r[0].ja[0].text == '戦略的曖昧さ';"
         "print(sorted(m for m in ('sudachipy', 'polars') if m in sys.modules))"
     )

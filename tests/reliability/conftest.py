@@ -2,68 +2,36 @@
 
 from __future__ import annotations
 
-import contextlib
-import importlib
 import shutil
 from pathlib import Path
 
 import pytest
-from taiyaku.tm.store import Store, now_iso
-from taiyaku.tm.units import NewUnit, add_units
+from taiyaku.core.model import NewUnit
+from taiyaku.store import NewSegment, Store, open_store
 
 from .support import TERMS, SeedContent, checkpoint, sentence_pairs
 
 SEED_UNITS = 40
 
-# Modules that register index-maintenance hooks on import: load those that exist so the
-# seeded database looks like one the CLI built.
-_HOOK_MODULES = ("tm.index", "tm.search", "tm.ingest", "glossary.store", "glossary.lookup")
-
-
-def _load_hooks() -> None:
-    for name in _HOOK_MODULES:
-        with contextlib.suppress(Exception):
-            importlib.import_module(f"taiyaku.{name}")
-
-
 def _add_terms(store: Store) -> None:
-    try:
-        from taiyaku.glossary.store import add_term
-    except ImportError:
-        add_term = None
+    from taiyaku.glossary.store import add_term
+
     for ja, en in TERMS:
-        if add_term is not None:
-            add_term(store, ja, en, note=None, status="approved")
-            continue
-        now = now_iso()
-        cur = store.conn.execute(
-            "INSERT INTO terms(status, origin, created, updated) "
-            "VALUES ('approved', 'manual', ?, ?)",
-            (now, now),
-        )
-        for lang, text in (("ja", ja), ("en", en)):
-            store.conn.execute(
-                "INSERT INTO term_forms(term_id, lang, text, norm) VALUES (?, ?, ?, ?)",
-                (cur.lastrowid, lang, text, text.lower()),
-            )
+        add_term(store, ja, en, note=None, status="approved")  # type: ignore[arg-type]
 
 
 def build_seed_db(path: Path, units: int = SEED_UNITS) -> SeedContent:
     """Create a database holding one aligned document and a few approved terms."""
-    _load_hooks()
     pairs = sentence_pairs(units, start=10_000)
-    with Store.open(path) as store:
-        with store.atomic():
-            doc = store.add_document("seed-article", layout="pair", kind="bilingual")
-            ids = add_units(store, doc, [NewUnit(ja, en, i) for i, (ja, en) in enumerate(pairs)])
-            for i, ((ja, en), uid) in enumerate(zip(pairs, ids, strict=True)):
-                for lang, text in (("ja", ja), ("en", en)):
-                    store.conn.execute(
-                        "INSERT INTO segments(doc_id, lang, position, text, unit_id) "
-                        "VALUES (?, ?, ?, ?, ?)",
-                        (doc, lang, i, text, uid),
-                    )
-        with store.atomic():
+    with open_store(path) as store:
+        with store.transaction():
+            doc = store.documents.add("seed-article", layout="pair", kind="bilingual")
+            ids = store.units.add(doc, [NewUnit(ja, en, i) for i, (ja, en) in enumerate(pairs)])
+            store.segments.add(doc, [
+                NewSegment(lang, i, text, unit_id=uid)
+                for i, ((ja, en), uid) in enumerate(zip(pairs, ids, strict=True))
+                for lang, text in (("ja", ja), ("en", en))])
+        with store.transaction():
             _add_terms(store)
         terms = store.counts()["terms"]
     checkpoint(path)

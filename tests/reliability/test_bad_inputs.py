@@ -517,10 +517,10 @@ def test_export_dying_midway_in_process_keeps_the_old_file(
     out = out_dir / target
     out.write_bytes(b"previous export")
     from taiyaku.core.errors import ExportError
-    from taiyaku.tm.store import Store
+    from taiyaku.store import open_store
 
     expected: type[BaseException] = ExportError if failure == "disk-full" else RuntimeError
-    with Store.open(seeded_db) as store, pytest.raises(expected) as info:
+    with open_store(seeded_db) as store, pytest.raises(expected) as info:
         if what == "tm":
             from taiyaku.tm.tmio import export_tm
 

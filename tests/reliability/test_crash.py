@@ -2,8 +2,8 @@
 
 A subprocess is killed (SIGKILL), interrupted (SIGINT, Ctrl-C) or terminated (SIGTERM) while
 it writes. The trigger is the database's write-ahead log growing past a threshold, so the
-signal lands inside the write phase. Afterwards ``PRAGMA integrity_check`` is ``ok`` and the
-database holds all of the document or none of it, and the next command works.
+signal lands inside the write phase. Afterwards the integrity check (``db check``) is ``ok``
+and the database holds all of the document or none of it, and the next command works.
 """
 
 from __future__ import annotations
@@ -263,4 +263,88 @@ def test_signal_during_large_tmx_import_keeps_all_or_nothing(
         + outcome.info())
     if after["units"] == before["units"]:
         assert after == before, outcome.info()
+    assert_next_command_works(seeded_db, after)
+
+
+# -- corrections: tm edit, tm delete, documents remove (issue 17) ------------------------------
+#: runs the CLI with the store's write for the command wrapped so that, once the write is done
+#: inside the transaction (units, segments and index entries changed, nothing committed), the
+#: process kills itself: a SIGKILL in the middle of the command, at a known point
+_KILL_AFTER_WRITE = """
+import os, signal, sys
+from taiyaku.store.sqlite.documents import SqliteDocuments
+from taiyaku.store.sqlite.units import SqliteUnits
+
+def dying(write):
+    def run(*args, **kwargs):
+        result = write(*args, **kwargs)
+        os.kill(os.getpid(), signal.SIGKILL)
+        return result
+    return run
+
+SqliteUnits.update = dying(SqliteUnits.update)
+SqliteUnits.delete = dying(SqliteUnits.delete)
+SqliteDocuments.remove = dying(SqliteDocuments.remove)
+from taiyaku.cli import cli
+cli(sys.argv[1:], prog_name="taiyaku")
+"""
+
+CORRECTIONS = {
+    "tm edit": ["tm", "edit", "3", "--en", "A corrected translation of the third sentence."],
+    "tm delete": ["tm", "delete", "3"],
+    "documents remove": ["documents", "remove", "1"],
+}
+
+
+def _search_units(db: Path) -> list[tuple[int, float, str]]:
+    """What a search for every seeded unit's Japanese finds (id, score, English)."""
+    from taiyaku.store import open_store
+    from taiyaku.tm.search import find_matches_many
+
+    with open_store(db, readonly=True) as store:
+        units = sorted(store.units.iterate(), key=lambda u: u.id)
+        found = find_matches_many(store, [u.ja for u in units], limit=1)
+    return [(m[0].id, m[0].score, m[0].target) if m else (0, 0.0, "") for m in found]
+
+
+@pytest.mark.parametrize("command", list(CORRECTIONS))
+def test_sigkill_in_the_middle_of_a_correction_leaves_the_old_state_whole(
+    seeded_db: Path, command: str
+) -> None:
+    import sys
+
+    require("tm.edit")
+    before_hash = db_hash(seeded_db)
+    before_search = _search_units(seeded_db)
+    proc = subprocess.run([sys.executable, "-c", _KILL_AFTER_WRITE, *CORRECTIONS[command],
+                           "--db", str(seeded_db)], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == -signal.SIGKILL, describe(proc)
+    assert integrity(seeded_db) == "ok"
+    assert db_hash(seeded_db) == before_hash  # byte for byte the committed old state
+    assert _search_units(seeded_db) == before_search
+    # and the same command, not killed, then does its work
+    done = run_cli(CORRECTIONS[command], db=seeded_db)
+    assert done.returncode == 0, describe(done)
+    assert integrity(seeded_db) == "ok"
+    assert _search_units(seeded_db) != before_search
+
+
+@pytest.mark.parametrize("command", list(CORRECTIONS))
+def test_sigkill_at_the_commit_of_a_correction_keeps_old_or_new(
+    seeded_db: Path, command: str
+) -> None:
+    """Killed as its COMMIT writes the log: the old state or the new one, whole."""
+    require("tm.edit")
+    before = db_counts(seeded_db)
+    outcome = run_until(CORRECTIONS[command], seeded_db, trigger=lambda _t, size: size > 0,
+                        sig=signal.SIGKILL)
+    assert integrity(seeded_db) == "ok", outcome.info()
+    after = db_counts(seeded_db)
+    if command == "tm edit":
+        assert after == before, outcome.info()
+    elif command == "tm delete":
+        assert after["units"] in (before["units"], before["units"] - 1), outcome.info()
+    else:
+        assert (after["documents"], after["units"]) in (
+            (before["documents"], before["units"]), (0, 0)), outcome.info()
     assert_next_command_works(seeded_db, after)

@@ -304,36 +304,37 @@ def test_a_long_running_process_sees_a_mark_left_by_another(healthy: Path,
     """A workbench or server keeps its store open: a mark left meanwhile by another process
     stops its next write (the mark is looked at in every write transaction)."""
     from taiyaku.core.errors import DamagedDatabaseError
-    from taiyaku.tm.store import Store, mark_damaged
+    from taiyaku.store import open_store
+    from taiyaku.store.sqlite.health import mark_damaged
 
     monkeypatch.delenv("TAIYAKU_CHECK_BEFORE_WRITE", raising=False)
-    with Store.open(healthy) as store:
-        with store.atomic():
-            store.set_meta("probe", "1")
+    with open_store(healthy) as store:
+        with store.transaction():
+            store.meta.set("probe", "1")
         assert mark_damaged(healthy, "database disk image is malformed", "another") is None
         with pytest.raises(DamagedDatabaseError, match="found this database damaged"):
-            with store.atomic():
-                store.set_meta("probe", "2")
-        assert store.get_meta("probe") == "1"
+            with store.transaction():
+                store.meta.set("probe", "2")
+        assert store.meta.get("probe") == "1"
 
 
 @pytest.mark.parametrize(("limit", "refused"), [(0, False), (1 << 40, True)],
                          ids=["file above the limit", "file below the limit"])
 def test_auto_checks_only_files_up_to_the_limit(
         damaged: Path, monkeypatch: pytest.MonkeyPatch, limit: int, refused: bool) -> None:
-    import taiyaku.tm.store as tm_store
+    import taiyaku.store.sqlite as tm_store
     from taiyaku.core.errors import DamagedDatabaseError
 
     monkeypatch.setenv("TAIYAKU_CHECK_BEFORE_WRITE", "auto")
     monkeypatch.setattr(tm_store, "CHECK_BEFORE_WRITE_MAX_BYTES", limit)
-    with tm_store.Store.open(damaged) as store:
+    with tm_store.SqliteStore.open(damaged) as store:
         if refused:
             with pytest.raises(DamagedDatabaseError):
-                with store.atomic():
-                    store.set_meta("probe", "1")
+                with store.transaction():
+                    store.meta.set("probe", "1")
         else:
-            with store.atomic():
-                store.set_meta("probe", "1")
+            with store.transaction():
+                store.meta.set("probe", "1")
     assert (mark_of(damaged) is not None) is refused
 
 

@@ -153,16 +153,18 @@ def reader(module: str, attr: str, **kwargs: Any) -> Callable[[bytes, str], list
 
 
 READERS: dict[str, tuple[str, Callable[[bytes, str], list[Any]], str]] = {
-    # name: (module that must exist, reader, file name given to it)
-    "tmx": ("exports.tmx", reader("exports.tmx", "read"), "fuzz.tmx"),
-    "tbx": ("exports.tbx", reader("exports.tbx", "read"), "fuzz.tbx"),
-    "xliff": ("exports.xliff", reader("exports.xliff", "read"), "fuzz.xlf"),
-    "xlsx-glossary": ("exports.xlsx", reader("exports.xlsx", "read"), "fuzz.xlsx"),
-    "xlsx-tm": ("exports.xlsx", reader("exports.xlsx", "read_units"), "fuzz.xlsx"),
-    "csv-glossary": ("exports.delimited", reader("exports.delimited", "read"), "fuzz.csv"),
+    # name: (module that must exist, under taiyaku; reader; file name given to it)
+    "tmx": ("exports.tmx", reader("taiyaku.exports.tmx", "read"), "fuzz.tmx"),
+    "tbx": ("exports.tbx", reader("taiyaku.exports.tbx", "read"), "fuzz.tbx"),
+    "xliff": ("exports.xliff", reader("taiyaku.exports.xliff", "read"), "fuzz.xlf"),
+    "xlsx-glossary": ("exports.xlsx", reader("taiyaku.exports.xlsx", "read"), "fuzz.xlsx"),
+    "xlsx-tm": ("exports.xlsx", reader("taiyaku.exports.xlsx", "read_units"), "fuzz.xlsx"),
+    "csv-glossary": ("exports.delimited", reader("taiyaku.exports.delimited", "read"),
+                     "fuzz.csv"),
     "tsv-tm": ("exports.delimited",
-               reader("exports.delimited", "read_units", delimiter="\t"), "fuzz.tsv"),
-    "csv-tm": ("exports.delimited", reader("exports.delimited", "read_units"), "fuzz.csv"),
+               reader("taiyaku.exports.delimited", "read_units", delimiter="\t"), "fuzz.tsv"),
+    "csv-tm": ("exports.delimited", reader("taiyaku.exports.delimited", "read_units"),
+               "fuzz.csv"),
 }
 
 

@@ -11,25 +11,21 @@ from click.testing import CliRunner
 from taiyaku.cli import cli
 from taiyaku.core.errors import ExportError, InputError
 from taiyaku.core.japanese import Analyzer
+from taiyaku.store import Store, open_store
 from taiyaku.tm.ingest import IngestOptions, align_document, ingest_file, join_segments
-from taiyaku.tm.store import Store
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 HALVES = DATA / "seg_halves.txt"
 PAIR_JA, PAIR_EN = DATA / "ingest_pair_ja.txt", DATA / "ingest_pair_en.txt"
 
 
-def _rows(store: Store, sql: str, *params: object) -> list[tuple[object, ...]]:
-    return [tuple(r) for r in store.query(sql, params)]
+def _segments(store: Store) -> list[object]:
+    return [s for d in store.documents.all() for s in store.segments.of_document(d.id)]
 
 
 def _snapshot(store: Store) -> tuple[object, ...]:
-    return (
-        _rows(store, "SELECT id, name, layout, kind, sha256 FROM documents ORDER BY id"),
-        _rows(store, "SELECT id, doc_id, position, ja, en, bead FROM units ORDER BY id"),
-        _rows(store, "SELECT doc_id, lang, position, text, kind, unit_id FROM segments "
-              "ORDER BY id"),
-    )
+    return (store.documents.all(), sorted(store.units.iterate(), key=lambda u: u.id),
+            _segments(store))
 
 
 def test_ingest_halves_round_trip(store: Store) -> None:
@@ -42,24 +38,21 @@ def test_ingest_halves_round_trip(store: Store) -> None:
     assert counts["units"] == result.units > 0
     assert sum(result.bead_counts.values()) >= result.units
     assert result.unaligned_ja + result.unaligned_en == counts["unaligned_segments"]
-    (doc,) = store.documents()
+    (doc,) = store.documents.all()
     assert (doc.name, doc.layout, doc.kind) == ("tram", "halves", "bilingual")
-    (sha,) = store.query("SELECT sha256 FROM documents")[0]
+    sha = doc.sha256
     assert isinstance(sha, str) and len(sha) == 64
     # Every unit is the join of exactly the segments that point at it, in order.
-    for uid, ja, en, bead in _rows(store, "SELECT id, ja, en, bead FROM units"):
-        ja_parts = [t for (t,) in store.query(
-            "SELECT text FROM segments WHERE unit_id = ? AND lang = 'ja' ORDER BY position",
-            (uid,))]
-        en_parts = [t for (t,) in store.query(
-            "SELECT text FROM segments WHERE unit_id = ? AND lang = 'en' ORDER BY position",
-            (uid,))]
-        assert ja == join_segments(ja_parts, "ja") and en == join_segments(en_parts, "en")
-        assert bead == f"{len(ja_parts)}-{len(en_parts)}"
+    segments = store.segments.of_document(doc.id)
+    for unit in store.units.iterate():
+        ja_parts = [s.text for s in segments if s.unit_id == unit.id and s.lang == "ja"]
+        en_parts = [s.text for s in segments if s.unit_id == unit.id and s.lang == "en"]
+        assert unit.ja == join_segments(ja_parts, "ja")
+        assert unit.en == join_segments(en_parts, "en")
+        assert unit.bead == f"{len(ja_parts)}-{len(en_parts)}"
     # Segment positions are 0..n-1 per language.
     for lang, n in (("ja", 20), ("en", 11)):
-        positions = [p for (p,) in store.query(
-            "SELECT position FROM segments WHERE lang = ? ORDER BY position", (lang,))]
+        positions = [s.position for s in segments if s.lang == lang]
         assert positions == list(range(n))
     summary = result.summary()
     assert "halves" in summary and "TM units" in summary and "mean confidence" in summary
@@ -89,7 +82,7 @@ def test_ingest_identity_is_path_and_content_not_the_name(store: Store, tmp_path
     assert changed.replaced and changed.document == "article.txt"
     assert "Replaced" in changed.summary()
     assert changed.to_json()["status"] == "replaced"
-    assert sorted(d.name for d in store.documents()) == ["article.txt", "b/article.txt"]
+    assert sorted(d.name for d in store.documents.all()) == ["article.txt", "b/article.txt"]
     # a --name another file holds is refused (database unchanged) unless --replace is given
     before = _snapshot(store)
     with pytest.raises(InputError, match="already stored.*--replace"):
@@ -115,7 +108,7 @@ def test_ingest_mono_stores_segments_only(store: Store) -> None:
     assert result.kind == "mono" and result.units == 0
     counts = store.counts()
     assert counts["units"] == 0 and counts["segments"] == 5
-    assert store.documents()[0].kind == "mono"
+    assert store.documents.all()[0].kind == "mono"
     assert "segments: 4 Japanese, 1 English" in result.summary()
 
 
@@ -260,15 +253,14 @@ def test_cli_segment_show_rules() -> None:
 
 def test_seed_004_ingest(shared: Path, tmp_path: Path) -> None:
     (path,) = sorted((shared / "seeds").glob("004_*.txt"))
-    with Store.open(tmp_path / "seed.db") as store:
+    with open_store(tmp_path / "seed.db") as store:
         result = ingest_file(store, path, IngestOptions(review=tmp_path / "r.xlsx"))
         assert result.layout == "halves"
         assert (result.ja_segments, result.en_segments) == (163, 106)
         # Every segment is stored; units link back to the segments they were made from.
         counts = store.counts()
         assert counts["segments"] == 269 and counts["units"] == result.units
-        linked = store.query("SELECT count(DISTINCT unit_id) FROM segments WHERE unit_id "
-                             "IS NOT NULL")[0][0]
+        linked = len({s.unit_id for s in _segments(store) if s.unit_id is not None})
         assert linked == result.units
 
 
@@ -307,8 +299,8 @@ def test_ingest_by_extension_when_the_xml_root_is_unknown(store: Store, tmp_path
 
 # --- every input read once (16.7) ----------------------------------------------------------------
 def _stored_sha(db: Path) -> list[str]:
-    with Store.open(db) as s:
-        return [sha for (sha,) in s.query("SELECT sha256 FROM documents ORDER BY id")]
+    with open_store(db) as s:
+        return [str(d.sha256) for d in s.documents.all()]
 
 
 def _sha_of(*contents: bytes) -> str:

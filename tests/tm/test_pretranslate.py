@@ -8,10 +8,11 @@ from pathlib import Path
 import pytest
 from taiyaku.core.errors import ExportError, InputError
 from taiyaku.core.japanese import Analyzer
-from taiyaku.core.model import Match, Segment
+from taiyaku.core.model import Match, NewUnit, Segment
 from taiyaku.core.normalize import normalize
 from taiyaku.core.terms import TermEntry, TermForm
 from taiyaku.glossary.store import add_term
+from taiyaku.store import Store
 from taiyaku.tm.pretranslate import (
     PretranslatedDocument,
     PretranslatedSegment,
@@ -23,8 +24,6 @@ from taiyaku.tm.pretranslate import (
     pretranslate_segment,
     write_output,
 )
-from taiyaku.tm.store import Store
-from taiyaku.tm.units import NewUnit, add_units
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 
@@ -174,7 +173,7 @@ def test_write_json(tmp_path: Path) -> None:
 
 def test_write_xlsx_colours_bands_and_keeps_text_as_text(tmp_path: Path) -> None:
     from openpyxl import load_workbook
-    from taiyaku.tm.report import BAND_TINTS
+    from taiyaku.core.analysis import BAND_TINTS
 
     write_output(small_document(), opts(tmp_path, "o.xlsx"))
     ws = load_workbook(tmp_path / "o.xlsx").active
@@ -273,9 +272,9 @@ def test_file_english_article(tm_store: Store, tmp_path: Path) -> None:
 
 
 def test_segments_of_a_two_sentence_unit_are_joined(store: Store, tmp_path: Path) -> None:
-    with store.atomic():
-        doc = store.add_document("d", layout="halves", kind="bilingual")
-        add_units(store, doc, [NewUnit("一般に、港は夜も動く。", "Ports run at night.", 0),
+    with store.transaction():
+        doc = store.documents.add("d", layout="halves", kind="bilingual")
+        store.units.add(doc, [NewUnit("一般に、港は夜も動く。", "Ports run at night.", 0),
                                NewUnit("船が着いた。", "A ship arrived.", 1)])
     src = tmp_path / "a.txt"
     src.write_text("一般に、\n港は夜も動く。\n船が着いた。\n", encoding="utf-8")
@@ -288,9 +287,9 @@ def test_segments_of_a_two_sentence_unit_are_joined(store: Store, tmp_path: Path
 def test_a_sentence_spread_over_a_list_meets_its_four_line_unit(store: Store,
                                                                  tmp_path: Path) -> None:
     # the aligner stores such a sentence as one 4-1 unit; pre-translation joins the lines back
-    with store.atomic():
-        doc = store.add_document("d", layout="halves", kind="bilingual")
-        add_units(store, doc, [NewUnit("この計画の狙いは、交通の便を良くすること"
+    with store.transaction():
+        doc = store.documents.add("d", layout="halves", kind="bilingual")
+        store.units.add(doc, [NewUnit("この計画の狙いは、交通の便を良くすること"
                                        "住民の暮らしを守ることという二点だ。",
                                        "The plan aims to improve transport and to protect "
                                        "residents.", 0)])
@@ -340,7 +339,7 @@ def test_xlsx_output_end_to_end(tm_store: Store, tmp_path: Path) -> None:
 
 
 def test_bad_inputs(tm_store: Store, tmp_path: Path) -> None:
-    with pytest.raises(ExportError, match="unknown output format"):
+    with pytest.raises(ExportError, match="unknown pre-translation format"):
         pretranslate_file(tm_store, DATA / "pt_new_ja.txt",
                           PretranslateOptions(output=tmp_path / "o.pdf"))
     with pytest.raises(ExportError, match="unknown report format"):
@@ -374,7 +373,7 @@ def test_cli_pretranslate(tm_store: Store, tmp_path: Path) -> None:
     bad = CliRunner().invoke(cli, ["pretranslate", str(DATA / "pt_new_ja.txt"), "-o",
                                    str(tmp_path / "o.doc"), "--db", str(db)])
     assert bad.exit_code == 1
-    assert "unknown output format" in bad.stderr
+    assert "unknown pre-translation format" in bad.stderr
 
 
 # -- the seeds (skips without ../shared) -------------------------------------------------------
@@ -383,9 +382,8 @@ def test_japanese_half_of_004_is_all_exact(shared: Path, store: Store, tmp_path:
 
     seed = next((shared / "seeds").glob("004_*.txt"))
     ingest_file(store, seed, IngestOptions())
-    rows = store.conn.execute(
-        "SELECT s.text, s.unit_id FROM segments s WHERE s.lang = 'ja' ORDER BY s.position"
-    ).fetchall()
+    (doc,) = store.documents.all()
+    rows = [(s.text, s.unit_id) for s in store.segments.of_document(doc.id) if s.lang == "ja"]
     aligned = [text for text, unit in rows if unit is not None]
     assert len(aligned) > 50
     half = tmp_path / "004-ja.txt"  # written at test time: seed text never enters the repo

@@ -13,9 +13,9 @@ import pytest
 from click.testing import CliRunner
 from taiyaku.cli import cli
 from taiyaku.core.model import Match, Segment
+from taiyaku.core.pretranslated import NOT_SUBSTITUTED
+from taiyaku.store import SqliteStore as Store
 from taiyaku.tm.pretranslate import PretranslateOptions, pretranslate_segment
-from taiyaku.tm.qa import NOT_SUBSTITUTED
-from taiyaku.tm.store import Store
 
 XLIFF12 = """<?xml version="1.0" encoding="UTF-8"?>
 <xliff version="1.2" xmlns="urn:oasis:names:tc:xliff:document:1.2">
@@ -100,10 +100,13 @@ def test_marking_a_finding_that_does_not_exist_changes_nothing(tmp_path: Path, d
                                                                ) -> None:
     f = tmp_path / "job.xlf"
     f.write_text(XLIFF12, encoding="utf-8")
-    code, _, err = invoke(db, "qa", str(f), "--false-positive", "a1:numbers")
+    code, _, err = invoke(db, "qa", str(f), "--false-positive", "a2:numbers",
+                          "--false-positive", "a1:numbers")
     assert code == 1 and "no finding a1:numbers" in err
     with Store.open(db) as s:
-        assert s.conn.execute("SELECT count(*) FROM qa_false_positives").fetchone() == (0,)
+        assert s.qa.known("budget.docx") == set()  # a2:numbers was not remembered either
+    code, out, _ = invoke(db, "qa", str(f), "--json")
+    assert ("a2", "numbers") in {(x["unit"], x["check"]) for x in json.loads(out)}
 
 
 def test_xliff20_english_to_japanese(tmp_path: Path, db: Path) -> None:
@@ -157,18 +160,29 @@ def test_tmx_and_the_stored_tm(tmp_path: Path, db: Path) -> None:
                  '<seg>It doubled</seg></tuv></tu></body></tmx>', encoding="utf-8")
     code, out, _ = invoke(db, "qa", str(f), "--json")
     assert [(x["unit"], x["check"]) for x in json.loads(out)] == [("1", "numbers")]
+    # a unit stored first and deleted again: the findings name stored unit ids (those `tm
+    # edit` and `tm delete` take), which then differ from positions
+    first = tmp_path / "first.tsv"
+    first.write_text("ja\ten\n首相が会見した。\tThe prime minister spoke.\n", encoding="utf-8")
+    invoke(db, "tm", "import", str(first))
     invoke(db, "tm", "import", str(f))
+    with Store.open(db) as s:
+        ids = {u.ja: u.id for u in s.units.iterate()}
+    assert invoke(db, "tm", "delete", str(ids["首相が会見した。"]))[0] == 0
     code, out, _ = invoke(db, "qa", "--tm", "--json")
-    assert code == 1 and [x["check"] for x in json.loads(out)] == ["numbers"]
+    assert code == 1
+    assert [(x["unit"], x["check"]) for x in json.loads(out)] == [
+        (str(ids["4月に会談"]), "numbers")]
+    assert ids["4月に会談"] != 1  # its position
 
 
 def test_filled_pretranslation_xlsx(tmp_path: Path, db: Path) -> None:
     from openpyxl import Workbook
-    from taiyaku.tm.pretranslate import XLSX_HEADERS
+    from taiyaku.exports.xlsx import PRETRANSLATION_COLUMNS
 
     wb = Workbook()
     ws = wb.active
-    ws.append(list(XLSX_HEADERS))
+    ws.append([c.title for c in PRETRANSLATION_COLUMNS])
     ws.append([1, "令和8年度の予算", None, None, None, None, "new", "The fiscal 2026 budget"])
     ws.append([2, "令和8年度の予算", None, None, None, None, "new", "The fiscal 2025 budget"])
     ws.append([3, "首相が会見した。", None, None, None, None, "new", None])
@@ -256,13 +270,13 @@ def test_terms_any_inflection(store: Store, target: str, found: bool) -> None:
 
 
 def test_pretranslation_xliff_says_numbers_differ_not_substituted() -> None:
-    from taiyaku.exports.xliffin import read_segments
-    from taiyaku.tm.pretranslate import PretranslatedDocument, write_xliff
+    from taiyaku.core.pretranslated import PretranslatedDocument
+    from taiyaku.exports.xliff import read_segments, write_pretranslation
 
     m = Match(1, 99.0, "2人が2日に来た。", "Two came on the second, two left.", flags=("numbers",))
     seg = pretranslate_segment(Segment("3人が2日に来た。", "ja"), [m])
     buf = io.BytesIO()
-    write_xliff(PretranslatedDocument("new.txt", "ja", "en", (seg,)), buf)
+    write_pretranslation(PretranslatedDocument("new.txt", "ja", "en", (seg,)), buf)
     (read,) = read_segments(io.BytesIO(buf.getvalue()), "new.xlf")
     assert read.note is not None and "numbers differ, not substituted" in read.note
 

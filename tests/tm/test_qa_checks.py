@@ -10,8 +10,8 @@ import pytest
 from taiyaku.core.findings import QaUnit
 from taiyaku.core.terms import TermEntry, TermForm
 from taiyaku.glossary.store import insert_entry
+from taiyaku.store import SqliteStore as Store
 from taiyaku.tm.qa import CHECKS, _load_term_check, check_units
-from taiyaku.tm.store import Store
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "qa_units.tsv"
 

@@ -9,18 +9,24 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from taiyaku.core.errors import ExportError
-from taiyaku.tm.report import (
+from taiyaku.core.analysis import (
     BAND_COLOURS,
     BAND_LABELS,
     BANDS,
+    Analysis,
     analyze,
     band_of,
     count_characters,
     count_words,
-    render_html,
-    write_report,
 )
+from taiyaku.core.errors import ExportError
+from taiyaku.exports.html import render_html
+from taiyaku.exports.registry import write_output
+
+
+def write_report(analysis: Analysis, path: Path) -> None:
+    """The report as ``pretranslate --report`` writes it: the extension picks the writer."""
+    write_output("report", analysis, path)
 
 BAND_CASES = [
     (100.0, "100"),

@@ -1,4 +1,5 @@
-"""Fuzzy lookup through the index agrees with exhaustive scoring; concordance; upkeep on delete."""
+"""Fuzzy lookup through the index agrees with exhaustive scoring; concordance; deleted units
+are not found (the SQLite index's own tests: tests/store/test_sqlite_index.py)."""
 
 from __future__ import annotations
 
@@ -8,8 +9,10 @@ import random
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from taiyaku.core import matchkeys as index
+from taiyaku.core.model import NewUnit
 from taiyaku.core.normalize import normalize
-from taiyaku.tm import index
+from taiyaku.store import Store
 from taiyaku.tm.fuzzy import en_tokens, raw_similarity
 from taiyaku.tm.search import (
     SearchOptions,
@@ -19,8 +22,6 @@ from taiyaku.tm.search import (
     match_to_json,
     run_search,
 )
-from taiyaku.tm.store import Store
-from taiyaku.tm.units import NewUnit, add_units
 
 SUBJECTS = ["市の委員会", "新しい研究所", "地元の学校", "古い寺院", "若い画家", "県の図書館",
             "小さな港町", "北部の農家", "大学の研究者", "川沿いの工場"]
@@ -46,9 +47,9 @@ def generated_units(n: int, seed: int = 7) -> list[NewUnit]:
 
 
 def load(store: Store, units: list[NewUnit], name: str = "gen") -> int:
-    with store.atomic():
-        doc = store.add_document(name, layout="pair", kind="bilingual")
-        add_units(store, doc, units)
+    with store.transaction():
+        doc = store.documents.add(name, layout="pair", kind="bilingual")
+        store.units.add(doc, units)
     return doc
 
 
@@ -61,8 +62,8 @@ def filled(store: Store) -> Store:
 def exhaustive_best(store: Store, query: str, lang: str) -> float:
     qn = normalize(query)
     best = 0.0
-    col = "ja_norm" if lang == "ja" else "en_norm"
-    for (text,) in store.conn.execute(f"SELECT {col} FROM units"):
+    for unit in store.units.iterate():
+        text = unit.ja_norm if lang == "ja" else unit.en_norm
         if lang == "ja":
             best = max(best, raw_similarity(qn, text))
         else:
@@ -74,7 +75,7 @@ def test_index_agrees_with_exhaustive_search(filled: Store) -> None:
     rng = random.Random(3)
     queries = [u.ja for u in generated_units(60, seed=99)]
     # edited copies of stored segments: a character dropped or replaced
-    stored = [r[0] for r in filled.conn.execute("SELECT ja FROM units ORDER BY id LIMIT 60")]
+    stored = [u.ja for u in filled.units.iterate()][:60]
     for s in stored:
         i = rng.randrange(len(s))
         queries.append(s[:i] + rng.choice("のをがへ") + s[i + 1:])
@@ -98,7 +99,9 @@ def test_english_query_searches_english_side(filled: Store) -> None:
 
 
 def test_exact_match_found_by_hash_and_scores_100(filled: Store) -> None:
-    (ja, en) = filled.conn.execute("SELECT ja, en FROM units WHERE id = 17").fetchone()
+    unit = filled.units.get(17)
+    assert unit is not None
+    ja, en = unit.ja, unit.en
     matches = find_matches(filled, ja, limit=1)
     assert matches[0].score == 100.0
     assert matches[0].source == ja and matches[0].target == en
@@ -122,88 +125,36 @@ def test_units_added_later_are_found_and_deleted_ones_are_not(filled: Store) -> 
     doc = load(filled, [unit], name="extra")
     assert find_matches(filled, "鴨川の河原で珍しい鳥を観察した。")[0].source == unit.ja
     assert concordance(filled, "鴨川")[0].ja == unit.ja
-    with filled.atomic():
-        filled.delete_document("extra")
-    assert doc not in {d.id for d in filled.documents()}
+    with filled.transaction():
+        filled.documents.remove(doc)
+    assert doc not in {d.id for d in filled.documents.all()}
     after = find_matches(filled, "鴨川の河原で珍しい鳥を観察した。")
     assert all(m.source != unit.ja for m in after)
     assert concordance(filled, "鴨川") == []
 
 
-def test_rebuild_after_deleting_most_units_keeps_the_rest_searchable(store: Store) -> None:
-    load(store, generated_units(50), name="big")
-    keep = NewUnit("嵐山の竹林を歩いた。", "We walked through the bamboo grove.", 0)
-    load(store, [keep], name="small")
-    with store.atomic():
-        store.delete_document("big")  # > 1/4 of the units: the index is rebuilt
-    (keys,) = store.conn.execute("SELECT count(*) FROM fuzzy_keys").fetchone()
-    assert 0 < keys < 40
-    assert find_matches(store, "嵐山の竹林を歩く。")[0].target == keep.en
-
-
-def test_adding_units_in_many_chunks_writes_each_posting_list_once(
-        tmp_path: object, monkeypatch: pytest.MonkeyPatch) -> None:
-    # Issue 16.14: the index used to append each chunk's postings to the lists the chunks
-    # before it had written, rewriting them: ids serialised grew with the square of the
-    # units added in one call (4x the units, ~16x the ids). Now linear, and still searchable.
-    from pathlib import Path
-
-    written = [0]
-    to_blob = index._to_blob
-
-    def counting(ids: object) -> bytes:
-        written[0] += len(ids)  # type: ignore[arg-type]
-        return to_blob(ids)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(index, "_to_blob", counting)
-    cost = {}
-    for n in (250, 1000):
-        written[0] = 0
-        with Store.open(Path(str(tmp_path)) / f"chunks{n}.db") as s:
-            with s.atomic():
-                doc = s.add_document("gen", layout="pair", kind="bilingual")
-                ids = add_units(s, doc, generated_units(n), chunk_size=50)
-            assert len(ids) == n
-            cost[n] = written[0]
-            unit = generated_units(n)[n - 1]
-            hits = find_matches(s, unit.ja, limit=1)
-            assert hits and hits[0].score == 100
-    assert cost[1000] / cost[250] < 5.0, cost
-
-
 def test_concordance_one_and_two_character_japanese(filled: Store) -> None:
-    expected = {r[0] for r in filled.conn.execute("SELECT id FROM units WHERE ja LIKE '%寺%'")}
+    units = list(filled.units.iterate())
+    expected = {u.id for u in units if "寺" in u.ja}
     hits = concordance(filled, "寺", limit=1000)
     assert {h.id for h in hits} == expected
     assert all(h.ja[h.spans[0][0]:h.spans[0][1]] == "寺" for h in hits)
-    two = {r[0] for r in filled.conn.execute("SELECT id FROM units WHERE ja LIKE '%港町%'")}
+    two = {u.id for u in units if "港町" in u.ja}
     assert {h.id for h in concordance(filled, "港町", limit=1000)} == two
-    sql = "SELECT id FROM units WHERE ja LIKE '%の学校が記録%'"
-    long = {r[0] for r in filled.conn.execute(sql)}
+    long = {u.id for u in units if "の学校が記録" in u.ja}
     assert {h.id for h in concordance(filled, "の学校が記録", limit=1000)} == long
     assert concordance(filled, "鯨") == []
 
 
 def test_concordance_english_whole_words_any_case(filled: Store) -> None:
     hits = concordance(filled, "young PAINTER", limit=1000)
-    expected = {r[0] for r in filled.conn.execute(
-        "SELECT id FROM units WHERE lower(en) LIKE '%young painter%'")}
+    expected = {u.id for u in filled.units.iterate() if "young painter" in u.en.lower()}
     assert {h.id for h in hits} == expected and expected
     assert concordance(filled, "paint", limit=10) == []  # not a whole word
 
 
-def test_units_written_without_the_hooks_are_indexed_on_first_search(store: Store) -> None:
-    load(store, generated_units(30))
-    with store.atomic():
-        store.conn.execute("DELETE FROM fuzzy_postings")
-        store.conn.execute("DELETE FROM fuzzy_keys")
-        store.set_meta("fuzzy_max_id", "0")
-    (ja,) = store.conn.execute("SELECT ja FROM units WHERE id = 3").fetchone()
-    assert find_matches(store, ja)[0].score == 100.0
-
-
 def test_json_and_render_show_the_difference(filled: Store, tmp_path: object) -> None:
-    (ja,) = filled.conn.execute("SELECT ja FROM units WHERE id = 5").fetchone()
+    ja = filled.units.get(5).ja  # type: ignore[union-attr]
     query = ja.replace("。", "だった。", 1)
     result = run_search(filled, query=query, queries_file=None, options=SearchOptions(limit=1))
     obj = result.to_json()
@@ -237,19 +188,6 @@ def test_index_keys() -> None:
     assert {"eu", "es", "epolicy"} < index.unit_keys("米国の政策", normalize("U.S. Policy"))
 
 
-def test_wide_candidates_rank_by_shared_keys_including_common_ones(filled: Store) -> None:
-    query = normalize("昨年、市の委員会が計画を発表した。")
-    keys = index.ja_keys(query)
-    rows = filled.conn.execute("SELECT id, ja_norm FROM units").fetchall()
-    shared = {uid: len(keys & index.ja_keys(ja)) for uid, ja in rows}
-    got = index.wide_candidates(filled, keys, top=20, exclude=[rows[0][0]], max_df=10**9)
-    assert got and rows[0][0] not in got
-    counts = [shared[u] for u in got]
-    assert counts == sorted(counts, reverse=True)
-    best_others = sorted((n for u, n in shared.items() if u != rows[0][0]), reverse=True)
-    assert counts == best_others[: len(counts)]
-
-
 def test_short_query_prefers_units_of_a_near_length(store: Store) -> None:
     # Many longer units start with the query's characters; the best match is a short one
     # that shares fewer index keys (its last bigram differs).
@@ -258,89 +196,6 @@ def test_short_query_prefers_units_of_a_near_length(store: Store) -> None:
     load(store, units)
     best = find_matches(store, "主。")[0]
     assert best.source == "主殿。" and best.score == round(raw_similarity("主。", "主殿。"), 1)
-
-
-def test_index_of_an_older_version_is_rebuilt_on_first_search(store: Store) -> None:
-    load(store, generated_units(30) + [NewUnit("京都", "Kyoto", 99)])
-    with store.atomic():
-        store.conn.execute("DELETE FROM fuzzy_postings WHERE key LIKE '#%'")
-        store.conn.execute("DELETE FROM fuzzy_keys WHERE key LIKE '#%'")
-        store.set_meta("fuzzy_version", "1")
-    (ja,) = store.conn.execute("SELECT ja FROM units WHERE id = 3").fetchone()
-    assert find_matches(store, ja)[0].score == 100.0
-    assert store.get_meta("fuzzy_version") == index.INDEX_VERSION
-    assert store.conn.execute("SELECT count(*) FROM fuzzy_keys WHERE key LIKE '#%'").fetchone()[0]
-
-
-@settings(max_examples=200, deadline=None)
-@given(st.lists(st.lists(st.integers(1, 60), max_size=40), min_size=1, max_size=8),
-       st.integers(1, 12))
-def test_numpy_counting_picks_the_same_units_as_the_counter(lists: list[list[int]],
-                                                             top: int) -> None:
-    # candidates() counts large posting sets in numpy and small ones in a Counter: the two
-    # must choose the same units (ties going to the unit met first, i.e. holding the rarer
-    # key) and report the highest count left out
-    from array import array
-    from collections import Counter
-
-    arrays = [array("I", sorted(set(xs))) for xs in lists]
-    counter: Counter[int] = Counter()
-    for a in arrays:
-        counter.update(a)
-    want, left_bound = index._top_counted(counter, top)
-    got, left = index._top_counted_numpy(arrays, top)
-    assert got == want
-    rest = [c for u, c in counter.items() if u not in set(got)]
-    assert left == max(rest, default=0)
-    assert left <= left_bound
-
-
-@settings(max_examples=300, deadline=None)
-@given(st.lists(st.integers(0, 80), max_size=300), st.integers(1, 20),
-       st.booleans(), st.sampled_from([1, 8]))
-def test_most_counted_orders_ids_by_count_then_id(ids: list[int], want: int,
-                                                  sparse: bool, repeat: int) -> None:
-    # wide_candidates() ranks by numpy counting; checked against a Counter, for dense ids
-    # (counted with bincount; repeated 8 times the postings are many enough for the sampled
-    # threshold) and sparse ones (sorted and counted with unique)
-    from array import array
-    from collections import Counter
-
-    ids = ids * repeat * (250 if repeat > 1 else 1)
-    if sparse:
-        ids = [i * 50_000 + 7 for i in ids]
-    got = index.most_counted(array("I", ids).tobytes(), want)
-    counts = Counter(ids)
-    ranked = sorted(counts, key=lambda u: (-counts[u], u))
-    assert got == ranked[: len(got)]
-    if len(ranked) <= want:
-        assert len(got) == len(ranked)
-    else:  # the first `want` and every id tied with the last of them (more may follow)
-        last = counts[ranked[want - 1]]
-        assert len(got) >= sum(1 for u in ranked if counts[u] >= last)
-
-
-@settings(max_examples=60, deadline=None)
-@given(st.lists(st.tuples(st.text("京都市のはが。", max_size=12),
-                          st.text("ab c.,", max_size=20)), max_size=40),
-       st.integers(1, 40))
-def test_bulk_posting_builder_equals_one_key_at_a_time(texts: list[tuple[str, str]],
-                                                       flush: int) -> None:
-    # _Postings moves Japanese bigrams and English bigram buckets into their lists by sorting
-    # batches (flush sizes from 1 to 40 postings here): the lists must be exactly those of
-    # appending each unit to each of its keys, ids ascending
-    from array import array
-
-    rows = [(i + 1, normalize(ja), normalize(en)) for i, (ja, en) in enumerate(texts)]
-    want: dict[str, array[int]] = {}
-    for uid, ja, en in rows:
-        for key in index.unit_keys(ja, en):
-            want.setdefault(key, array("I")).append(uid)
-    builder = index._Postings()
-    builder.FLUSH = flush
-    builder.add(rows[: len(rows) // 2])
-    builder.add(rows[len(rows) // 2 :])
-    assert builder.result() == want
 
 
 @settings(max_examples=400, deadline=None)
@@ -376,8 +231,8 @@ def test_rebuild_after_an_upgrade_reports_progress(store: Store) -> None:
     # an index built by an older version is rebuilt by the first search: on a large TM that
     # takes a while, so the command's progress callback hears about it
     load(store, generated_units(30))
-    with store.atomic():
-        store.set_meta("fuzzy_version", "1")
+    with store.transaction():
+        store.meta.set("fuzzy_version", "1")
     seen: list[tuple[int, int | None, str]] = []
     run_search(store, query="京都", queries_file=None, options=SearchOptions(),
                progress=lambda done, total=None, label="": seen.append((done, total, label)))

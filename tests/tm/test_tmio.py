@@ -6,9 +6,8 @@ from pathlib import Path
 
 import pytest
 from taiyaku.core.errors import ExportError, InputError, ParseError
-from taiyaku.tm.fuzzy import en_tokens
+from taiyaku.store import Store, open_store
 from taiyaku.tm.search import find_matches
-from taiyaku.tm.store import Store
 from taiyaku.tm.tmio import export_tm, import_tm, iter_units
 
 TU = ('<tu{date}><prop type="x-document">{doc}</prop><prop type="x-position">{pos}</prop>'
@@ -36,8 +35,8 @@ PAIRS = [("朝の市場はにぎやかだ。", "The morning market is lively."),
 def test_import_skips_duplicates_and_makes_one_document(store: Store, tmp_path: Path) -> None:
     result = import_tm(store, write_tmx(tmp_path / "mem.tmx", PAIRS))
     assert (result.read, result.added, result.duplicates) == (4, 3, 1)
-    assert [d.name for d in store.documents()] == ["mem.tmx"]
-    assert [(d.kind, d.layout) for d in store.documents()] == [("tmx", "tmx")]
+    assert [d.name for d in store.documents.all()] == ["mem.tmx"]
+    assert [(d.kind, d.layout) for d in store.documents.all()] == [("tmx", "tmx")]
     assert result.to_json()["duplicates_skipped"] == 1 and "3 units added" in result.summary()
     assert find_matches(store, "夕方には店が閉まった。")[0].target == PAIRS[1][1]
 
@@ -53,17 +52,17 @@ def test_reimport_of_the_same_file_is_unchanged_or_replaces_it(store: Store,
     changed = import_tm(store, path)
     assert (changed.status, changed.document, changed.added) == ("replaced", "mem.tmx", 2)
     assert "replacing" in changed.summary()
-    assert [d.name for d in store.documents()] == ["mem.tmx"]
+    assert [d.name for d in store.documents.all()] == ["mem.tmx"]
     assert store.counts()["units"] == 2
     assert len(find_matches(store, "夕方には店が閉まる。", limit=5, min_score=90)) == 1
 
 
 def test_round_trip_keeps_every_unit_and_property(tmp_path: Path) -> None:
-    first = Store.open(tmp_path / "a.db")
+    first = open_store(tmp_path / "a.db")
     import_tm(first, write_tmx(tmp_path / "in.tmx", PAIRS))
     out1 = tmp_path / "out1.tmx"
     assert export_tm(first, out1).units == 3
-    second = Store.open(tmp_path / "b.db")
+    second = open_store(tmp_path / "b.db")
     import_tm(second, out1)
     out2 = tmp_path / "out2.tmx"
     export_tm(second, out2)
@@ -87,13 +86,13 @@ EXTERNAL = (b'<?xml version="1.0"?><!DOCTYPE tmx [<!ENTITY x SYSTEM "file:///etc
 def test_bad_tmx_is_refused_and_the_db_is_unchanged(store: Store, tmp_path: Path,
                                                     data: bytes) -> None:
     import_tm(store, write_tmx(tmp_path / "good.tmx", PAIRS[:2]))
-    before = (store.counts(), store.conn.execute("SELECT count(*) FROM fuzzy_keys").fetchone())
+    before = (store.counts(), store.fuzzy.key_counts_all())
     bad = tmp_path / "good.tmx"  # same name: a successful import would replace the document
     bad.write_bytes(data)
     with pytest.raises(ParseError) as exc:
         import_tm(store, bad)
     assert "\n" not in str(exc.value) and str(bad) in str(exc.value)
-    after = (store.counts(), store.conn.execute("SELECT count(*) FROM fuzzy_keys").fetchone())
+    after = (store.counts(), store.fuzzy.key_counts_all())
     assert after == before
     assert find_matches(store, PAIRS[1][0])[0].score == 100.0
 
@@ -101,7 +100,7 @@ def test_bad_tmx_is_refused_and_the_db_is_unchanged(store: Store, tmp_path: Path
 def test_missing_file_and_unknown_formats(store: Store, tmp_path: Path) -> None:
     with pytest.raises(InputError):
         import_tm(store, tmp_path / "none.tmx")
-    with pytest.raises(ExportError, match="unsupported TM format"):
+    with pytest.raises(ExportError, match="unknown TM format"):
         export_tm(store, tmp_path / "tm.docx")
     assert not (tmp_path / "tm.docx").exists()
 
@@ -112,73 +111,9 @@ def test_tabular_formats_go_through_the_registry(store: Store, tmp_path: Path,
     import_tm(store, write_tmx(tmp_path / "mem.tmx", PAIRS))
     out = tmp_path / f"tm{suffix}"
     assert export_tm(store, out).units == 3
-    other = Store.open(tmp_path / "other.db")
+    other = open_store(tmp_path / "other.db")
     assert import_tm(other, out).added == 3
     assert sorted((u.ja, u.en) for u in iter_units(other)) == sorted(set(PAIRS))
-
-
-def _postings(store: Store) -> dict[str, list[int]]:
-    from taiyaku.tm import index
-
-    out: dict[str, list[int]] = {}
-    for key, blob in store.conn.execute("SELECT key, ids FROM fuzzy_postings ORDER BY key, chunk"):
-        out.setdefault(key, []).extend(index._from_blob(blob))
-    return out
-
-
-def test_bulk_import_index_built_by_the_worker_equals_a_rebuild(
-    store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    from taiyaku.tm import index
-    from taiyaku.tm import units as units_mod
-
-    monkeypatch.setattr(index, "WORKER_AFTER", 5)  # the worker starts after the first chunk
-    monkeypatch.setattr(index, "SPILL_UNITS", 8)  # and moves token codes to its file often
-    monkeypatch.setattr(units_mod.add_units, "__kwdefaults__", {"skip_duplicates": False,
-                                                                 "chunk_size": 4})
-    pairs = [(f"港の{i}番目の倉庫を開けた。", f"Opened warehouse number {i} at the port.")
-             for i in range(40)]
-    import_tm(store, write_tmx(tmp_path / "big.tmx", pairs))
-    built = _postings(store)
-    dfs = dict(store.conn.execute("SELECT key, df FROM fuzzy_keys"))
-    codes = dict(store.conn.execute("SELECT id, codes FROM fuzzy_tokens"))
-    with store.atomic():
-        index.rebuild(store)
-    assert built == _postings(store) and dfs == dict(store.conn.execute(
-        "SELECT key, df FROM fuzzy_keys"))
-    # the worker sends back every unit's English token codes, the same a rebuild writes
-    assert codes == dict(store.conn.execute("SELECT id, codes FROM fuzzy_tokens"))
-    for uid, en_norm in store.conn.execute("SELECT id, en_norm FROM units"):
-        assert list(index.codes_of(codes[uid])) == list(index.en_codes(en_tokens(en_norm)))
-    assert len(built["j港の"]) == 40
-    assert find_matches(store, "港の7番目の倉庫を開けた。")[0].score == 100.0
-
-
-def _worker_that_dies(conn: object, parent_end: object = None) -> None:
-    import os
-
-    os._exit(3)
-
-
-def test_import_whose_index_worker_dies_is_a_store_error_and_rolls_back(
-    store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    from taiyaku.core.errors import StoreError
-    from taiyaku.tm import index
-    from taiyaku.tm import units as units_mod
-
-    import_tm(store, write_tmx(tmp_path / "before.tmx", PAIRS))
-    before = store.counts()
-    monkeypatch.setattr(index, "WORKER_AFTER", 5)
-    monkeypatch.setattr(index, "_postings_worker", _worker_that_dies)
-    monkeypatch.setattr(units_mod.add_units, "__kwdefaults__", {"skip_duplicates": False,
-                                                                 "chunk_size": 4})
-    pairs = [(f"駅の{i}番線に電車が来た。", f"A train came to platform {i}.") for i in range(40)]
-    with pytest.raises(StoreError, match="indexing process stopped.*exit code 3"):
-        import_tm(store, write_tmx(tmp_path / "big.tmx", pairs))
-    assert store.counts() == before
-    assert [d.name for d in store.documents()] == ["before.tmx"]
-    assert find_matches(store, "夕方には店が閉まる。")[0].score == 100.0
 
 
 # -- document identity (issue 15.1) -------------------------------------------------------------
@@ -187,9 +122,8 @@ DATA = Path(__file__).resolve().parent.parent / "data"
 
 def _doc_units(store: Store) -> dict[str, set[str]]:
     out: dict[str, set[str]] = {}
-    for name, en in store.query("SELECT d.name, u.en FROM units u JOIN documents d "
-                                "ON d.id = u.doc_id"):
-        out.setdefault(name, set()).add(en)
+    for unit in store.units.iterate():
+        out.setdefault(unit.document, set()).add(unit.en)
     return out
 
 
@@ -260,14 +194,14 @@ def test_a_tmx_without_a_japanese_english_pair_is_refused(store: Store, tmp_path
                                                            langs: tuple[str, ...],
                                                            found: str) -> None:
     import_tm(store, write_tmx(tmp_path / "keep.tmx", PAIRS[:2]))
-    before = (store.counts(), store.documents())
+    before = (store.counts(), store.documents.all())
     path = _tmx_langs(tmp_path / "other.tmx",
                       [[(lang, f"text {i} {lang}") for lang in langs] for i in range(3)])
     with pytest.raises(InputError) as exc:
         import_tm(store, path)
     assert str(exc.value) == (f"{path}: no Japanese–English pair (languages found: {found}; "
                               "taiyaku keeps ja and en)")
-    assert (store.counts(), store.documents()) == before
+    assert (store.counts(), store.documents.all()) == before
 
 
 def test_a_tmx_with_ja_and_en_among_other_languages_imports_those_two(store: Store,
@@ -295,9 +229,7 @@ def test_every_tmx_unit_read_is_accounted_for(store: Store, tmp_path: Path) -> N
 
 # -- other CAT tools' files (15.10) -------------------------------------------------------------
 def _pairs(store: Store, document: str) -> set[tuple[str, str]]:
-    return {(ja, en) for ja, en in store.query(
-        "SELECT u.ja, u.en FROM units u JOIN documents d ON d.id = u.doc_id WHERE d.name = ?",
-        (document,))}
+    return {(u.ja, u.en) for u in store.units.iterate() if u.document == document}
 
 
 def test_omegat_project_save_tmx(store: Store) -> None:
@@ -319,8 +251,8 @@ def test_trados_sdlxliff_keeps_confirmed_segments_per_mrk(store: Store) -> None:
     }
     assert (result.read, result.added, result.format) == (7, 3, "XLIFF")
     assert result.skipped == {"not_translatable": 1, "unconfirmed": 2, "no_target": 1}
-    (props,) = store.query("SELECT props FROM units WHERE ja = '土曜日は休みです。'")[0]
-    assert '"x-xliff-state":"ApprovedSignOff"' in props
+    (props,) = [u.props for u in store.units.iterate() if u.ja == "土曜日は休みです。"]
+    assert props["x-xliff-state"] == "ApprovedSignOff"
 
 
 FLAVOURS = [
@@ -352,8 +284,8 @@ def test_cat_tool_xliff_keeps_exactly_the_confirmed_segments(
 
 def test_xliff2_notes_and_file_travel_as_props(store: Store) -> None:
     import_tm(store, DATA / "tmimport_web.xlf")
-    (props,) = store.query("SELECT props FROM units WHERE en = 'Welcome back!'")[0]
-    assert "Home screen title" in props and "app/strings.json" in props
+    (props,) = [u.props for u in store.units.iterate() if u.en == "Welcome back!"]
+    assert "Home screen title" in str(props) and "app/strings.json" in str(props)
 
 
 def test_include_drafts_adds_the_unconfirmed_translated_segments(store: Store) -> None:
@@ -416,7 +348,7 @@ def test_an_xliff_is_found_by_its_content_and_xliff_is_not_called_xlf(store: Sto
     path = tmp_path / "job.txt"
     path.write_bytes((DATA / "tmimport_job.mxliff").read_bytes())
     assert import_tm(store, path).added == 2
-    with pytest.raises(ExportError, match=r"'\.xliff' for export"):
+    with pytest.raises(ExportError, match=r"unknown TM format '\.xliff'; use \.tmx"):
         export_tm(store, tmp_path / "tm.xliff")
 
 
@@ -424,12 +356,12 @@ def test_an_xliff_is_found_by_its_content_and_xliff_is_not_called_xlf(store: Sto
 def test_export_writes_an_identical_pair_once_and_names_the_other_documents(
     store: Store, tmp_path: Path
 ) -> None:
-    from taiyaku.tm.units import NewUnit, add_units
+    from taiyaku.core.model import NewUnit
 
-    with store.atomic():  # as two ingested documents would store it: one unit each
+    with store.transaction():  # as two ingested documents would store it: one unit each
         for name in ("one.txt", "two.txt"):
-            doc = store.add_document(name, layout="pair", kind="bilingual")
-            add_units(store, doc, [NewUnit(PAIRS[0][0], PAIRS[0][1], 0),
+            doc = store.documents.add(name, layout="pair", kind="bilingual")
+            store.units.add(doc, [NewUnit(PAIRS[0][0], PAIRS[0][1], 0),
                                    NewUnit(f"{name}だけの文。", f"Only in {name}.", 1)])
     a, b = tmp_path / "a" / "m.tmx", tmp_path / "b" / "m.tmx"
     for p in (a, b):
@@ -446,14 +378,14 @@ def test_export_writes_an_identical_pair_once_and_names_the_other_documents(
     assert text.count(f"<seg>{PAIRS[1][1]}</seg>") == 1
     assert '<prop type="x-also-in">two.txt</prop>' in text
     assert '<prop type="x-also-in">b/m.tmx</prop>' in text
-    other = Store.open(tmp_path / "other.db")
+    other = open_store(tmp_path / "other.db")
     assert import_tm(other, out).added == 4
 
 
 # -- the index worker dying mid-import (16.8) ---------------------------------------------------
 KILL_THE_WORKER = """
 import os, signal, sys
-import taiyaku.tm.index as index
+import taiyaku.store.sqlite.index as index
 
 index.WORKER_AFTER = 50
 start = index._Bulk._start
@@ -479,7 +411,7 @@ def test_a_dead_index_worker_is_one_line_and_a_rollback(tmp_path: Path) -> None:
     import sys
 
     db = tmp_path / "t.db"
-    with Store.open(db) as store:
+    with open_store(db) as store:
         import_tm(store, write_tmx(tmp_path / "before.tmx", PAIRS))
     pairs = [(f"倉庫{i}番の鍵を返した。", f"Returned the key of warehouse {i}.")
              for i in range(300)]
@@ -491,6 +423,6 @@ def test_a_dead_index_worker_is_one_line_and_a_rollback(tmp_path: Path) -> None:
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("Error: the indexing process stopped")
     assert "Traceback" not in proc.stderr
-    with Store.open(db) as store:
-        assert [d.name for d in store.documents()] == ["before.tmx"]
+    with open_store(db) as store:
+        assert [d.name for d in store.documents.all()] == ["before.tmx"]
         assert store.counts()["units"] == 3

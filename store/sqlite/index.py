@@ -1,219 +1,81 @@
-"""The fuzzy-search candidate index: JA character bigrams, EN token bigrams and EN words →
-unit ids, in SQLite.
+"""The SQLite backend's fuzzy-search candidate index: JA character bigrams, EN token bigrams
+and EN words → unit ids.
 
-Each key (``j`` + a character bigram of the padded normalised Japanese text, ``b`` + the hash
-bucket of a bigram of the padded English scoring tokens, or ``e`` + a lowercased English word,
-for concordance) has a document frequency in ``fuzzy_keys`` and its posting list in
-``fuzzy_postings`` as uint32 little-endian blobs, split into chunks so that appending a few
-units never rewrites a long list. A query reads only its rarest keys (up to a budget of
-postings), counts how many of them each unit shares, and hands the best-counted units to the
-rapidfuzz rescoring in :mod:`tm.search`. English sides are also kept as token codes
-(``fuzzy_tokens``, :func:`en_codes`), which that rescoring compares instead of the text.
+Each key (:mod:`taiyaku.core.matchkeys`: ``j`` + a character bigram of the padded normalised
+Japanese text, ``b`` + the hash bucket of a bigram of the padded English scoring tokens, or
+``e`` + a lowercased English word, for concordance) has a document frequency in
+``fuzzy_keys`` and its posting list in ``fuzzy_postings`` as uint32 little-endian blobs, split
+into chunks so that appending a few units never rewrites a long list. A query reads only its
+rarest keys (up to a budget of postings), counts how many of them each unit shares, and hands
+the best-counted units to the rapidfuzz rescoring in :mod:`taiyaku.tm.search`. English sides
+are also kept as token codes (``fuzzy_tokens``, :func:`~taiyaku.core.matchkeys.en_codes`),
+which that rescoring compares instead of the text.
 
-The index follows the units table through two hooks: :func:`tm.units.on_units_added` (same
-transaction as the insert) and :func:`tm.store.on_document_delete`. Deleted units' postings are
-left in place (a candidate that no longer exists is dropped when its row is fetched) until they
-make up a quarter of the index, when it is rebuilt. :func:`deferred` turns per-chunk upkeep off
-during a bulk import: a second process builds the posting lists while units are inserted, and
-they are written in one pass at the end.
+The store owns this index: the units and documents areas call :func:`units_added` and
+:func:`units_removed` in the transaction of every write (add, edit, delete, document removal),
+so the posting lists hold exactly the stored units at every commit. :func:`deferred` turns
+per-chunk upkeep off during a bulk import: a second process builds the posting lists while
+units are inserted, and they are written in one pass at the end of the same transaction.
 """
 
 from __future__ import annotations
 
+import bisect
 import contextlib
 import contextvars
 import itertools
-import re
-import sys
-import zlib
 from array import array
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from itertools import repeat
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from taiyaku.core.errors import StoreError
+from taiyaku.core.matchkeys import (
+    bigram_similarity_bound,
+    bucket_names,
+    ids_from_blob,
+    ids_to_blob,
+    ja_key,
+    text_keys,
+    unit_keys,
+)
 from taiyaku.core.progress import Progress, no_progress
-from taiyaku.tm.fuzzy import _EN_TOKEN
-from taiyaku.tm.store import Store, on_document_delete
-from taiyaku.tm.units import on_units_added
+from taiyaku.store.interface import Candidates
+
+if TYPE_CHECKING:
+    from taiyaku.store.sqlite import SqliteStore as Store
 
 __all__ = [
-    "ja_keys",
-    "en_keys",
     "candidates",
     "posting_ids",
     "prefix_posting_ids",
     "rebuild",
     "deferred",
-    "ensure_current",
+    "prepare",
+    "units_added",
+    "units_removed",
     "DEFAULT_BUDGET",
     "wide_candidates",
-    "unit_keys",
     "short_ids",
-    "SHORT_LEN",
-    "bigram_similarity_bound",
-    "en_token_keys",
-    "en_codes",
-    "codes_of",
-    "EN_BUCKETS",
+    "SqliteFuzzy",
 ]
 
 #: at most this many postings are counted per query (rarest keys first)
 DEFAULT_BUDGET = 15_000
 #: appends go into a chunk row until it holds this many ids
 CHUNK_IDS = 2048
-_PAD_START, _PAD_END = "\x02", "\x03"
-_PAD_CODE_START, _PAD_CODE_END = ord(_PAD_START), ord(_PAD_END)
-_EN_WORD = re.compile(r"\w++(?:['\-]\w++)*+")
 _META_DEFERRED = "fuzzy_deferred"
 _META_MAX_ID = "fuzzy_max_id"
-_META_STALE = "fuzzy_stale"
 _META_VERSION = "fuzzy_version"
 #: 2: adds length keys (``#`` + length) for units whose normalised Japanese is this short;
 #: 3: adds English token-bigram keys (``b`` + bucket); 4: adds English token codes
 INDEX_VERSION = "4"
-#: Japanese sides up to this many characters are also indexed by their length, so a short
-#: query (up to half of it) can prefer units of a near length among equally-counted ones
-SHORT_LEN = 8
-
-
-def ja_keys(norm: str) -> set[str]:
-    """Index keys of normalised Japanese text: its character bigrams, padded at both ends.
-
-    >>> sorted(ja_keys("京都"))
-    ['j\\x02京', 'j京都', 'j都\\x03']
-    """
-    p = _PAD_START + norm + _PAD_END
-    return {"j" + p[i : i + 2] for i in range(len(p) - 1)}
-
-
-def en_keys(norm: str) -> set[str]:
-    """Index keys of normalised English text: its lowercased words (punctuation left out).
-
-    >>> sorted(en_keys("The policy, the U.S. policy"))
-    ['epolicy', 'es', 'ethe', 'eu']
-    """
-    return {"e" + w for w in _EN_WORD.findall(norm.lower())}
-
-
-#: English token bigrams are hashed into this many buckets (``b`` + 5 hex digits): a million
-#: units hold about two million distinct bigrams, which as keys of their own would cost the
-#: import hundreds of megabytes. Bigrams sharing a bucket only add candidates (the rescoring
-#: drops them), and the similarity bound stays valid: a unit holding a bigram holds its bucket.
-EN_BUCKETS = 1 << 18
-_BUCKET_MASK = EN_BUCKETS - 1
-_BUCKET_NAMES: list[str] = []
-
-
-def _bucket_names() -> list[str]:
-    if not _BUCKET_NAMES:  # built on first use, not at import (start-up time)
-        _BUCKET_NAMES.extend(f"b{i:05x}" for i in range(EN_BUCKETS))
-    return _BUCKET_NAMES
-
-
-def _token_codes(tokens: Sequence[str]) -> list[int]:
-    crc = zlib.crc32
-    return [crc(t.encode()) for t in tokens]
-
-
-def _buckets_of_codes(codes: Sequence[int]) -> set[int]:
-    h = [1, *codes, 2]
-    return {(a * 0x9E3779B1 + b) & _BUCKET_MASK for a, b in zip(h, h[1:], strict=False)}
-
-
-def en_token_keys(tokens: Sequence[str]) -> set[str]:
-    """Fuzzy-search keys of English text given as its scoring tokens (:func:`tm.fuzzy.en_tokens`,
-    words and punctuation marks): the hash buckets of its token bigrams, padded at both ends,
-    so that, as with Japanese character bigrams, one token edit breaks at most two of them.
-
-    Bigrams carry the word order that ranks template sentences ("He was also known as …")
-    above the thousands of units that merely share their common words. The hash is CRC-32,
-    the same in every process and on every platform (unlike ``hash``).
-
-    >>> sorted(en_token_keys(["kyoto", "."]))
-    ['b18c22', 'b20b63', 'b3a1a4']
-    >>> en_token_keys(["kyoto", "."]) == en_token_keys(["kyoto", "!"])
-    False
-    """
-    names = _bucket_names()
-    return {names[b] for b in _buckets_of_codes(_token_codes(tokens))}
-
-
-def en_codes(tokens: Sequence[str]) -> array[int]:
-    """English scoring tokens as numbers (CRC-32 of each), the form English candidates are
-    rescored in: Levenshtein over these equals Levenshtein over the tokens unless two
-    different tokens share a code, which can only raise a similarity (the matches finally
-    shown are scored on their tokens again).
-
-    >>> list(en_codes(["kyoto", "."])) == [zlib.crc32(b"kyoto"), zlib.crc32(b".")]
-    True
-    """
-    return array("I", _token_codes(tokens))
-
-
-def codes_of(blob: bytes) -> array[int]:
-    """The token codes stored as *blob* (see :func:`en_codes`)."""
-    return _from_blob(blob)
 
 
 def _write_code_rows(store: Store, rows: Iterable[tuple[int, bytes]]) -> None:
     """Store units' token codes, given as (id, blob) rows."""
     store.conn.executemany("INSERT OR REPLACE INTO fuzzy_tokens(id, codes) VALUES (?, ?)", rows)
-
-
-def _text_keys(ja_norm: str, en_norm: str
-               ) -> tuple[set[str], set[int], set[int], list[int]]:
-    """A unit's keys in three parts: English words and the length key (as strings), its
-    Japanese bigrams as integers (the two code points, 21 bits each) and its English bigram
-    buckets' numbers; and its English token codes (:func:`en_codes`)."""
-    codes = [_PAD_CODE_START, *map(ord, ja_norm), _PAD_CODE_END]
-    ja = {a << 21 | b for a, b in zip(codes, codes[1:], strict=False)}
-    keys: set[str] = set()
-    buckets: set[int] = set()
-    tokens = _EN_TOKEN.findall(en_norm.lower())
-    en: list[int] = []
-    if tokens:
-        # words (tokens starting with a \w character: what _EN_WORD finds) for concordance
-        keys.update(["e" + t for t in tokens if t[0].isalnum() or t[0] == "_"])
-        en = _token_codes(tokens)
-        buckets = _buckets_of_codes(en)
-    if len(ja_norm) <= SHORT_LEN and ja_norm:
-        keys.add(f"#{len(ja_norm)}")
-    return keys, ja, buckets, en
-
-
-def _ja_key(code: int) -> str:
-    return "j" + chr(code >> 21) + chr(code & 0x1FFFFF)
-
-
-def unit_keys(ja_norm: str, en_norm: str) -> set[str]:
-    """Every index key of a unit: :func:`ja_keys`, :func:`en_token_keys`, :func:`en_keys`
-    and, for a short Japanese side, its length key (``#`` + length).
-
-    >>> sorted(k for k in unit_keys("京都", "Kyoto") if k[0] != "b")
-    ['#2', 'ekyoto', 'j\\x02京', 'j京都', 'j都\\x03']
-    """
-    keys, ja, buckets, _ = _text_keys(ja_norm, en_norm)
-    names = _bucket_names()
-    keys.update([_ja_key(c) for c in ja])
-    keys.update([names[b] for b in buckets])
-    return keys
-
-
-def _to_blob(ids: array[int]) -> bytes:
-    if sys.byteorder == "big":
-        ids = array("I", ids)
-        ids.byteswap()
-    return ids.tobytes()
-
-
-def _from_blob(blob: bytes) -> array[int]:
-    a = array("I")
-    a.frombytes(blob)
-    if sys.byteorder == "big":
-        a.byteswap()
-    return a
 
 
 class _Postings:
@@ -241,7 +103,7 @@ class _Postings:
         lists = self.lists
         codes, ends, owners = self._codes, self._code_ends, self._code_units
         for uid, ja_norm, en_norm in rows:
-            keys, ja, buckets, en = _text_keys(ja_norm, en_norm)
+            keys, ja, buckets, en = text_keys(ja_norm, en_norm)
             codes.extend(en)
             ends.append(len(codes))
             owners.append(uid)
@@ -259,8 +121,8 @@ class _Postings:
                 self._flush()
 
     def _flush(self) -> None:
-        names = _bucket_names()
-        self._move(self._ja, self._ja_units, "uint64", _ja_key)
+        names = bucket_names()
+        self._move(self._ja, self._ja_units, "uint64", ja_key)
         self._move(self._en, self._en_units, "uint32", names.__getitem__)
         self._ja, self._ja_units = array("Q"), array("I")
         self._en, self._en_units = array("I"), array("I")
@@ -296,7 +158,7 @@ class _Postings:
         are dropped from the builder as they go."""
         codes, ends, owners = self._codes, self._code_ends, self._code_units
         self._codes, self._code_ends, self._code_units = array("I"), array("L"), array("I")
-        data = _to_blob(codes)
+        data = ids_to_blob(codes)
         del codes
         start = 0
         for i in range(0, len(owners), batch):
@@ -331,30 +193,30 @@ def _write_postings(store: Store, postings: dict[str, array[int]], *, append_sma
     for key, ids in postings.items():
         prev = last.get(key)
         if prev is None:
-            inserts.append((key, 0, len(ids), _to_blob(ids)))
+            inserts.append((key, 0, len(ids), ids_to_blob(ids)))
         elif append_small and prev[1] + len(ids) <= CHUNK_IDS:
             (blob,) = conn.execute(
                 "SELECT ids FROM fuzzy_postings WHERE key = ? AND chunk = ?", (key, prev[0])
             ).fetchone()
-            merged = _from_blob(blob)
+            merged = ids_from_blob(blob)
             merged.extend(ids)
             conn.execute(
                 "UPDATE fuzzy_postings SET n = ?, ids = ? WHERE key = ? AND chunk = ?",
-                (len(merged), _to_blob(merged), key, prev[0]),
+                (len(merged), ids_to_blob(merged), key, prev[0]),
             )
         else:
-            inserts.append((key, prev[0] + 1, len(ids), _to_blob(ids)))
+            inserts.append((key, prev[0] + 1, len(ids), ids_to_blob(ids)))
     conn.executemany(
         "INSERT INTO fuzzy_postings(key, chunk, n, ids) VALUES (?, ?, ?, ?)", inserts
     )
 
 
 def _set_max_id(store: Store, max_id: int) -> None:
-    current = int(store.get_meta(_META_MAX_ID) or 0)
+    current = int(store.meta.get(_META_MAX_ID) or 0)
     if not current:
-        store.set_meta(_META_VERSION, INDEX_VERSION)  # a new index: this version's keys
+        store.meta.set(_META_VERSION, INDEX_VERSION)  # a new index: this version's keys
     if max_id > current:
-        store.set_meta(_META_MAX_ID, str(max_id))
+        store.meta.set(_META_MAX_ID, str(max_id))
 
 
 #: a bulk import past this many units builds its posting lists in a second process, in
@@ -529,7 +391,7 @@ def _postings_worker(conn: Any, parent_end: Any = None) -> None:
         del builder
         batch: list[tuple[str, bytes]] = []
         for key in list(postings):
-            batch.append((key, _to_blob(postings.pop(key))))
+            batch.append((key, ids_to_blob(postings.pop(key))))
             if len(batch) >= 50_000:
                 conn.send(("postings", batch))
                 batch = []
@@ -563,15 +425,16 @@ def _write_blobs(store: Store, batch: list[tuple[str, bytes]]) -> None:
     )
 
 
-@on_units_added
-def _on_units_added(store: Store, rows: Sequence[tuple[int, str, str]]) -> None:
+def units_added(store: Store, rows: Sequence[tuple[int, str, str]]) -> None:
+    """Index units just inserted, as (id, ja_norm, en_norm) rows in ascending id order, each
+    id above every id indexed before (inside the insert's transaction)."""
     if not rows:
         return
     bulk = _BULK.get()
     if bulk is not None and bulk.store is store:
         bulk.add(rows)
         return
-    if store.get_meta(_META_DEFERRED):
+    if store.meta.get(_META_DEFERRED):
         return
     builder = _Postings()
     _add_and_store_codes(store, builder, rows)
@@ -579,20 +442,103 @@ def _on_units_added(store: Store, rows: Sequence[tuple[int, str, str]]) -> None:
     _set_max_id(store, max(r[0] for r in rows))
 
 
-@on_document_delete
-def _on_document_delete(store: Store, doc_id: int) -> None:
+#: a removal of at least this share of the stored units rebuilds the index from what stays,
+#: rather than taking each removed id out of its posting lists
+REBUILD_SHARE = 0.25
+
+
+def units_removed(store: Store, rows: Sequence[tuple[int, str, str]]) -> bool:
+    """Take units about to be deleted, as (id, ja_norm, en_norm) rows, out of the index
+    (inside the delete's transaction): every posting of theirs and their token codes.
+
+    :return: True when they are so many (:data:`REBUILD_SHARE` of the units) that the caller
+        is to :func:`rebuild` the index once their rows are deleted, instead
+    """
+    if not rows:
+        return False
+    (total,) = store.conn.execute("SELECT count(*) FROM units").fetchone()
+    if len(rows) > 100 and len(rows) >= REBUILD_SHARE * int(total):
+        return True
+    by_key: dict[str, list[int]] = {}
+    for uid, ja_norm, en_norm in rows:
+        for key in unit_keys(ja_norm, en_norm):
+            by_key.setdefault(key, []).append(uid)
+    _take_out(store, by_key)
+    store.conn.executemany("DELETE FROM fuzzy_tokens WHERE id = ?", [(r[0],) for r in rows])
+    return False
+
+
+def units_changed(store: Store, old: tuple[int, str, str], new: tuple[int, str, str]) -> None:
+    """Re-index a unit whose texts were edited in place (same id): its postings move from the
+    keys of *old* to those of *new*, each list kept ascending, and its token codes change."""
+    uid = old[0]
+    before, after = unit_keys(old[1], old[2]), unit_keys(new[1], new[2])
+    _take_out(store, {k: [uid] for k in before - after})
+    _put_in(store, uid, after - before)
+    builder = _Postings()
+    builder.add([new])
+    for code_rows in builder.take_codes():
+        _write_code_rows(store, code_rows)
+
+
+def _chunks(store: Store, key: str) -> list[tuple[int, array[int]]]:
+    return [(int(c), ids_from_blob(b)) for c, b in store.conn.execute(
+        "SELECT chunk, ids FROM fuzzy_postings WHERE key = ? ORDER BY chunk", (key,))]
+
+
+def _take_out(store: Store, by_key: dict[str, list[int]]) -> None:
+    """Remove the ids listed per key from those keys' posting lists (and their counts).
+
+    Lists are ascending: a few ids come out by binary search (a common key's list holds
+    hundreds of thousands), many by one filtering pass; chunks whose range holds none of them
+    are not rewritten."""
     conn = store.conn
-    (n_doc,) = conn.execute("SELECT count(*) FROM units WHERE doc_id = ?", (doc_id,)).fetchone()
-    if not n_doc:
-        return
-    conn.execute("DELETE FROM fuzzy_tokens WHERE id IN (SELECT id FROM units WHERE doc_id = ?)",
-                 (doc_id,))
-    (total,) = conn.execute("SELECT count(*) FROM units").fetchone()
-    stale = int(store.get_meta(_META_STALE) or 0) + int(n_doc)
-    if stale * 4 >= total:
-        rebuild(store, exclude_doc=doc_id)
-    else:
-        store.set_meta(_META_STALE, str(stale))
+    for key, ids in by_key.items():
+        gone = sorted(set(ids))
+        removed = 0
+        for chunk, got in _chunks(store, key):
+            if not got or got[0] > gone[-1] or got[-1] < gone[0]:
+                continue
+            n_before = len(got)
+            if len(gone) * 16 < n_before:
+                kept = got
+                for uid in reversed(gone):
+                    at = bisect.bisect_left(kept, uid)
+                    if at < len(kept) and kept[at] == uid:
+                        del kept[at]
+            else:
+                drop = set(gone)
+                kept = array("I", (i for i in got if i not in drop))
+            if len(kept) == n_before:
+                continue
+            removed += n_before - len(kept)
+            if kept:
+                conn.execute("UPDATE fuzzy_postings SET n = ?, ids = ? WHERE key = ? AND "
+                             "chunk = ?", (len(kept), ids_to_blob(kept), key, chunk))
+            else:
+                conn.execute("DELETE FROM fuzzy_postings WHERE key = ? AND chunk = ?",
+                             (key, chunk))
+        if removed:
+            conn.execute("UPDATE fuzzy_keys SET df = df - ? WHERE key = ?", (removed, key))
+            conn.execute("DELETE FROM fuzzy_keys WHERE key = ? AND df <= 0", (key,))
+
+
+def _put_in(store: Store, uid: int, keys: Iterable[str]) -> None:
+    """Add *uid* to the posting lists of *keys* at its place (lists stay ascending)."""
+    conn = store.conn
+    for key in keys:
+        chunks = _chunks(store, key)
+        if not chunks:
+            conn.execute("INSERT INTO fuzzy_postings(key, chunk, n, ids) VALUES (?, 0, 1, ?)",
+                         (key, ids_to_blob(array("I", [uid]))))
+        else:
+            # the first chunk whose last id is above uid holds its place (else the last one)
+            chunk, got = next(((c, g) for c, g in chunks if g and g[-1] > uid), chunks[-1])
+            got.insert(bisect.bisect_left(got, uid), uid)
+            conn.execute("UPDATE fuzzy_postings SET n = ?, ids = ? WHERE key = ? AND chunk = ?",
+                         (len(got), ids_to_blob(got), key, chunk))
+        conn.execute("INSERT INTO fuzzy_keys(key, df) VALUES (?, 1) "
+                     "ON CONFLICT(key) DO UPDATE SET df = df + 1", (key,))
 
 
 def _iter_units(
@@ -632,54 +578,40 @@ def _index_rows(store: Store, rows: Iterator[tuple[int, str, str]], total: int,
     progress(done, total, label)
 
 
-def rebuild(
-    store: Store, *, exclude_doc: int | None = None, progress: Progress = no_progress
-) -> None:
-    """Drop and rebuild the whole index from the units table (call inside ``store.atomic()``).
+def rebuild(store: Store, *, progress: Progress = no_progress) -> None:
+    """Drop and rebuild the whole index from the units table (inside the caller's
+    transaction).
 
-    :param exclude_doc: leave this document's units out (it is about to be deleted)
-
-    >>> from taiyaku.tm.store import Store
-    >>> s = Store.open(":memory:")
-    >>> with s.atomic():
+    >>> from taiyaku.store import open_store
+    >>> s = open_store(":memory:")
+    >>> with s.transaction():
     ...     rebuild(s)
     """
     conn = store.conn
     conn.execute("DELETE FROM fuzzy_postings")
     conn.execute("DELETE FROM fuzzy_keys")
     conn.execute("DELETE FROM fuzzy_tokens")
-    store.set_meta(_META_STALE, "0")
-    store.set_meta(_META_MAX_ID, "0")
-    store.set_meta(_META_VERSION, INDEX_VERSION)
-    where, params = ("doc_id != ?", (exclude_doc,)) if exclude_doc is not None else ("1", ())
-    (total,) = conn.execute(f"SELECT count(*) FROM units WHERE {where}", params).fetchone()
-    _index_rows(store, _iter_units(store, where, params), int(total), progress,
+    conn.execute("DELETE FROM meta WHERE key = 'fuzzy_stale'")  # an older version's count
+    store.meta.set(_META_MAX_ID, "0")
+    store.meta.set(_META_VERSION, INDEX_VERSION)
+    (total,) = conn.execute("SELECT count(*) FROM units").fetchone()
+    _index_rows(store, _iter_units(store, "1", ()), int(total), progress,
                 "rebuilding the search index")
 
 
-def ensure_current(store: Store, progress: Progress = no_progress) -> None:
-    """Index units the hooks did not see (a database from before the index, or units written
-    by a process that did not load this module), or rebuild an index an older version built.
-    Cheap when nothing is missing; a rebuild of a million units takes about a minute, shown
-    through *progress*."""
-    (max_id,) = store.conn.execute("SELECT coalesce(max(id), 0) FROM units").fetchone()
-    if store.get_meta(_META_DEFERRED):
+def prepare(store: Store, progress: Progress = no_progress) -> None:
+    """Before a search: rebuild an index that an older taiyaku built (its keys changed, or it
+    left deleted units' postings in place), shown through *progress* (a million units take
+    about a minute). Nothing to do for an index this version keeps: every write keeps it
+    exact. A read-only file is searched as it is."""
+    meta = store.meta
+    if meta.get(_META_DEFERRED) or store.mode != "rw":
         return
-    if store.get_meta(_META_VERSION) != INDEX_VERSION:
-        with store.atomic():
-            if int(max_id) and store.get_meta(_META_VERSION) != INDEX_VERSION:
-                rebuild(store, progress=progress)  # built by an older version: keys changed
-            store.set_meta(_META_VERSION, INDEX_VERSION)
-        return
-    indexed = int(store.get_meta(_META_MAX_ID) or 0)
-    if int(max_id) <= indexed:
+    if meta.get(_META_VERSION) == INDEX_VERSION and not int(meta.get("fuzzy_stale") or 0):
         return
     with store.atomic():
-        (total,) = store.conn.execute(
-            "SELECT count(*) FROM units WHERE id > ?", (indexed,)
-        ).fetchone()
-        _index_rows(store, _iter_units(store, "id > ?", (indexed,)), int(total), progress,
-                    "indexing")
+        if meta.get(_META_VERSION) != INDEX_VERSION or int(meta.get("fuzzy_stale") or 0):
+            rebuild(store, progress=progress)
 
 
 @contextlib.contextmanager
@@ -687,9 +619,9 @@ def deferred(store: Store, progress: Progress = no_progress) -> Iterator[None]:
     """Within the caller's transaction, skip per-chunk index upkeep and index every unit added
     inside the block in one pass at its end (bulk TMX import).
 
-    >>> from taiyaku.tm.store import Store
-    >>> s = Store.open(":memory:")
-    >>> with s.atomic(), deferred(s):
+    >>> from taiyaku.store import open_store
+    >>> s = open_store(":memory:")
+    >>> with s.transaction(), deferred(s):
     ...     pass
     """
     outer = _BULK.get()
@@ -697,9 +629,9 @@ def deferred(store: Store, progress: Progress = no_progress) -> Iterator[None]:
         yield  # inside a deferred block already (a TMX import): its end indexes these too
         return
     (mark,) = store.conn.execute("SELECT coalesce(max(id), 0) FROM units").fetchone()
-    indexed = int(store.get_meta(_META_MAX_ID) or 0)
+    indexed = int(store.meta.get(_META_MAX_ID) or 0)
     start = min(int(mark), indexed)
-    store.set_meta(_META_DEFERRED, "1")
+    store.meta.set(_META_DEFERRED, "1")
     bulk = _Bulk(store, start)
     token = _BULK.set(bulk)
     try:
@@ -729,7 +661,7 @@ def deferred(store: Store, progress: Progress = no_progress) -> Iterator[None]:
         bulk.close()
 
 
-def _dfs(store: Store, keys: Iterable[str]) -> dict[str, int]:
+def _read_dfs(store: Store, keys: Iterable[str]) -> dict[str, int]:
     keys = list(keys)
     out: dict[str, int] = {}
     for i in range(0, len(keys), 500):
@@ -747,7 +679,7 @@ def posting_ids(store: Store, key: str) -> array[int]:
     for (blob,) in store.conn.execute(
         "SELECT ids FROM fuzzy_postings WHERE key = ? ORDER BY chunk", (key,)
     ):
-        out.extend(_from_blob(blob))
+        out.extend(ids_from_blob(blob))
     return out
 
 
@@ -759,7 +691,7 @@ def prefix_posting_ids(store: Store, prefix: str, first: int) -> list[int]:
         "SELECT ids FROM fuzzy_postings WHERE key >= ? AND key < ?",
         (prefix, prefix + "\U0010ffff"),
     ):
-        a = _from_blob(blob[: 4 * first])
+        a = ids_from_blob(blob[: 4 * first])
         best.update(a)
         if len(best) > 4 * first:
             best = set(sorted(best)[:first])
@@ -845,11 +777,11 @@ def candidates(
     """
     keys = list(keys)
     if df_cache is None:
-        dfs = _dfs(store, keys)
+        dfs = _read_dfs(store, keys)
     else:
         missing = [k for k in keys if k not in df_cache]
         if missing:
-            found = _dfs(store, missing)
+            found = _read_dfs(store, missing)
             for k in missing:
                 df_cache[k] = found.get(k, 0)
         dfs = {k: df_cache[k] for k in keys if df_cache[k]}
@@ -874,7 +806,7 @@ def candidates(
             f"SELECT key, ids FROM fuzzy_postings WHERE key IN ({marks}) ORDER BY key, chunk",
             uncached,
         ):
-            a = _from_blob(blob)
+            a = ids_from_blob(blob)
             if key in lists:
                 lists[key].extend(a)
             else:
@@ -902,29 +834,6 @@ def candidates(
     if unseen is not None:
         unseen.append(left + len(dfs) - len(chosen))
     return out
-
-
-def bigram_similarity_bound(n_keys: int, shared: int, length: int) -> float:
-    """The highest raw similarity (:func:`tm.fuzzy.raw_similarity`) a text can have with a
-    query of *length* symbols (Japanese characters, English tokens) and *n_keys* distinct
-    padded-bigram keys (:func:`ja_keys`, :func:`en_token_keys`) when it holds at most
-    *shared* of them.
-
-    A substitution or deletion breaks at most two of the query's padded bigrams, an insertion
-    one (the bigram it splits); a hash bucket is lost only when every bigram in it is. So a
-    text missing ``B = n_keys - shared`` keys is at least ``B / 2`` edits away at the query's
-    length (similarity at most ``1 - B / (2 * length)``) or, made longer by ``B``
-    insertions, at most ``length / (length + B)``; mixtures fall in between.
-
-    >>> bigram_similarity_bound(21, 1, 20)
-    50.0
-    >>> round(bigram_similarity_bound(21, 0, 20), 1)  # B > length: insertions win
-    48.8
-    """
-    if length <= 0:
-        return 100.0
-    missing = max(0, n_keys - shared)
-    return 100.0 * max(1.0 - missing / (2.0 * length), length / (length + missing))
 
 
 #: the wide second pass counts up to this many postings (keys rarest first) ...
@@ -996,7 +905,7 @@ def wide_candidates(
     if df_cache is not None and all(k in df_cache for k in keys):
         dfs = {k: df_cache[k] for k in keys if df_cache[k]}
     else:
-        dfs = _dfs(store, keys)
+        dfs = _read_dfs(store, keys)
     chosen: list[str] = []
     total = 0
     for df, k in sorted((df, k) for k, df in dfs.items() if df and df <= max_df):
@@ -1017,3 +926,93 @@ def wide_candidates(
     skip = set(exclude)
     found = most_counted(b"".join(blobs), top + len(skip))
     return [u for u in found if u not in skip][:top]
+
+
+class SqliteFuzzy:
+    """The fuzzy-candidates area of :class:`~taiyaku.store.sqlite.SqliteStore`: posting-list
+    look-ups over :mod:`taiyaku.core.matchkeys` keys (see :mod:`taiyaku.store.interface`).
+
+    :param store: the open SQLite store
+    """
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+
+    def prepare(self, progress: Progress = no_progress) -> None:
+        """:func:`prepare`, then read the file through a memory map (searches make many small
+        random reads)."""
+        prepare(self._store, progress)
+        self._store.map_for_reading()
+
+    def candidates(
+        self, keys: Iterable[str], *, length: int, top: int = 150, budget: int = DEFAULT_BUDGET,
+        df_cache: dict[str, int] | None = None,
+        postings_cache: dict[str, array[int]] | None = None, short: int = 0,
+    ) -> Candidates:
+        """:func:`candidates`, with the bound (:func:`~taiyaku.core.matchkeys.
+        bigram_similarity_bound`) on the raw similarity of any unit left out, for a query of
+        *length* symbols (100 when unknown)."""
+        keys = list(keys)
+        unseen: list[int] = []
+        ids = candidates(self._store, keys, top=top, budget=budget, df_cache=df_cache,
+                         postings_cache=postings_cache, short=short, unseen=unseen)
+        bound = 100.0 if not unseen else bigram_similarity_bound(
+            len(set(keys)), unseen[0], length)
+        return Candidates(ids, bound)
+
+    def wide_candidates(
+        self, keys: Iterable[str], *, top: int = 300, exclude: Iterable[int] = (),
+        budget: int = WIDE_BUDGET, max_df: int = WIDE_MAX_DF,
+        df_cache: dict[str, int] | None = None,
+    ) -> list[int]:
+        """:func:`wide_candidates`."""
+        return wide_candidates(self._store, keys, top=top, exclude=exclude, budget=budget,
+                               max_df=max_df, df_cache=df_cache)
+
+    def key_counts(self, keys: Iterable[str]) -> dict[str, int]:
+        """How many units hold each of *keys* (keys no unit holds are left out)."""
+        return _read_dfs(self._store, keys)
+
+    def holders(self, key: str) -> array[int]:
+        """Every unit id holding *key*, ascending."""
+        return posting_ids(self._store, key)
+
+    def first_holders(self, prefix: str, first: int) -> list[int]:
+        """The *first* smallest unit ids holding a key that starts with *prefix*."""
+        return prefix_posting_ids(self._store, prefix, first)
+
+    def token_codes(self, ids: Sequence[int]) -> Iterator[tuple[int, bytes]]:
+        """(id, English token codes as a uint32 blob) of the units *ids* (any order)."""
+        conn = self._store.conn
+        for i in range(0, len(ids), 500):
+            part = list(ids[i : i + 500])
+            yield from conn.execute(
+                f"SELECT id, codes FROM fuzzy_tokens WHERE id IN ({','.join('?' * len(part))})",
+                part)
+
+    def rebuild(self, progress: Progress = no_progress) -> None:
+        """:func:`rebuild` (inside the caller's transaction)."""
+        rebuild(self._store, progress=progress)
+
+    def deferred(self, progress: Progress = no_progress) -> contextlib.AbstractContextManager[
+            None]:
+        """:func:`deferred`."""
+        return deferred(self._store, progress)
+
+    def postings(self) -> dict[str, list[int]]:
+        """Every key's posting list as stored (tests compare it with an exhaustive scan)."""
+        out: dict[str, list[int]] = {}
+        for key, blob in self._store.conn.execute(
+                "SELECT key, ids FROM fuzzy_postings ORDER BY key, chunk"):
+            out.setdefault(str(key), []).extend(ids_from_blob(blob))
+        return out
+
+    def key_counts_all(self) -> dict[str, int]:
+        """Every key's stored count."""
+        return {str(k): int(n) for k, n in self._store.conn.execute(
+            "SELECT key, df FROM fuzzy_keys")}
+
+    def codes_all(self) -> dict[int, bytes]:
+        """Every unit's stored token codes."""
+        return {int(i): bytes(b) for i, b in self._store.conn.execute(
+            "SELECT id, codes FROM fuzzy_tokens")}

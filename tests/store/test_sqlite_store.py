@@ -1,4 +1,4 @@
-"""The SQLite store: opening, migrations from every earlier version, atomic(), refusals."""
+"""The SQLite backend: opening, migrations from every earlier version, atomic(), refusals."""
 
 from __future__ import annotations
 
@@ -8,13 +8,15 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-import taiyaku.tm.store as tm_store
+import taiyaku.store.sqlite as tm_store
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from taiyaku.core.errors import StoreError
 from taiyaku.core.normalize import NORMALIZER_NAME
+from taiyaku.store import open_store
+from taiyaku.store.sqlite import MIGRATIONS, SCHEMA_VERSION, default_db_path
+from taiyaku.store.sqlite import SqliteStore as Store
 from taiyaku.tm.search import find_matches
-from taiyaku.tm.store import MIGRATIONS, SCHEMA_VERSION, Store, default_db_path, on_document_delete
 
 META_KEYS = {"created", "taiyaku_version", "sudachipy_version", "sudachi_dictionary",
              "split_mode", "normalizer", "scorer"}
@@ -43,10 +45,10 @@ def schema_of(path: Path) -> list[tuple[str, str, str]]:
 
 # -- opening --------------------------------------------------------------------------------
 def test_fresh_store_is_migrated_and_signed(tmp_path: Path) -> None:
-    with Store.open(tmp_path / "new.db") as store:
+    with open_store(tmp_path / "new.db") as store:
         assert store.schema_version == SCHEMA_VERSION
-        assert META_KEYS <= set(store.meta())
-        assert store.get_meta("normalizer") == NORMALIZER_NAME
+        assert META_KEYS <= set(store.meta.all())
+        assert store.meta.get("normalizer") == NORMALIZER_NAME
         assert store.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
         assert store.conn.execute("PRAGMA foreign_keys").fetchone()[0] == 1
         assert store.conn.execute("PRAGMA busy_timeout").fetchone()[0] >= 1000
@@ -54,36 +56,36 @@ def test_fresh_store_is_migrated_and_signed(tmp_path: Path) -> None:
 
 
 def test_memory_store() -> None:
-    with Store.open(":memory:") as store:
+    with open_store(":memory:") as store:
         assert store.schema_version == SCHEMA_VERSION
         assert store.path is None
 
 
 def test_creates_missing_folder(tmp_path: Path) -> None:
     path = tmp_path / "a" / "b" / "tm.db"
-    Store.open(path).close()
+    open_store(path).close()
     assert path.is_file()
 
 
 def test_create_false_refuses_a_missing_file(tmp_path: Path) -> None:
     path = tmp_path / "absent.db"
     with pytest.raises(StoreError, match="no database here"):
-        Store.open(path, create=False)
+        open_store(path, create=False)
     assert not path.exists()
 
 
 def test_directory_is_refused(tmp_path: Path) -> None:
     with pytest.raises(StoreError, match="is a directory"):
-        Store.open(tmp_path)
+        open_store(tmp_path)
 
 
 def test_reopen_keeps_created_and_runs_nothing(tmp_path: Path) -> None:
     path = tmp_path / "tm.db"
-    with Store.open(path) as store:
-        created = store.get_meta("created")
-    with Store.open(path) as store:
+    with open_store(path) as store:
+        created = store.meta.get("created")
+    with open_store(path) as store:
         assert store.migrate() == []
-        assert store.get_meta("created") == created
+        assert store.meta.get("created") == created
 
 
 @pytest.mark.parametrize(
@@ -96,7 +98,7 @@ def test_non_database_file_is_refused_unchanged(tmp_path: Path, content: bytes) 
     path.write_bytes(content)
     before = digest(path)
     with pytest.raises(StoreError, match="not a taiyaku database"):
-        Store.open(path)
+        open_store(path)
     assert digest(path) == before
     assert not (tmp_path / "article.txt-wal").exists()
 
@@ -109,18 +111,18 @@ def test_other_programs_database_is_refused_unchanged(tmp_path: Path) -> None:
     conn.close()
     before = digest(path)
     with pytest.raises(StoreError, match="another program"):
-        Store.open(path)
+        open_store(path)
     assert digest(path) == before
 
 
 def test_newer_database_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "future.db"
-    Store.open(path).close()
+    open_store(path).close()
     conn = sqlite3.connect(path)
     conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
     conn.close()
     with pytest.raises(StoreError, match="newer than this taiyaku"):
-        Store.open(path)
+        open_store(path)
 
 
 def test_default_path_honours_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -146,7 +148,7 @@ def test_migrations_from_empty_database(tmp_path: Path) -> None:
 def _fresh(tmp_path: Path) -> Path:
     path = tmp_path / "reference.db"
     if not path.exists():
-        Store.open(path).close()
+        open_store(path).close()
     return path
 
 
@@ -159,17 +161,17 @@ def test_migrations_from_each_earlier_version(tmp_path: Path, version: int) -> N
     assert old.schema_version == version
     if version >= 1:
         # Data written under the old schema survives the upgrade.
-        with old.atomic():
+        with old.transaction():
             old.conn.execute(
                 "INSERT INTO documents(name, layout, kind, created) "
                 "VALUES ('old-doc', 'halves', 'bilingual', '2025-01-01T00:00:00Z')"
             )
     conn.close()
 
-    with Store.open(path) as store:
+    with open_store(path) as store:
         assert store.schema_version == SCHEMA_VERSION
-        assert META_KEYS <= set(store.meta())
-        names = [d.name for d in store.documents()]
+        assert META_KEYS <= set(store.meta.all())
+        names = [d.name for d in store.documents.all()]
         assert names == (["old-doc"] if version >= 1 else [])
     assert schema_of(path) == schema_of(_fresh(tmp_path))
 
@@ -181,7 +183,7 @@ def test_migrate_upto_out_of_range(store: Store) -> None:
 
 def test_failing_migration_rolls_back(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     path = tmp_path / "half.db"
-    Store.open(path).close()
+    open_store(path).close()
 
     def broken(conn: sqlite3.Connection) -> None:
         conn.execute("CREATE TABLE half_done (x)")
@@ -190,7 +192,7 @@ def test_failing_migration_rolls_back(tmp_path: Path, monkeypatch: pytest.Monkey
     monkeypatch.setattr(tm_store, "MIGRATIONS", [*MIGRATIONS, broken])
     monkeypatch.setattr(tm_store, "SCHEMA_VERSION", SCHEMA_VERSION + 1)
     with pytest.raises(StoreError, match="simulated failure"):
-        Store.open(path)
+        open_store(path)
     conn = sqlite3.connect(path)
     assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
     assert conn.execute(
@@ -201,12 +203,12 @@ def test_failing_migration_rolls_back(tmp_path: Path, monkeypatch: pytest.Monkey
 
 # -- atomic() -------------------------------------------------------------------------------
 def _docs(store: Store) -> list[str]:
-    return [d.name for d in store.documents()]
+    return [d.name for d in store.documents.all()]
 
 
 def test_atomic_commits(store: Store, tmp_path: Path) -> None:
-    with store.atomic():
-        store.add_document("a", layout="halves", kind="bilingual")
+    with store.transaction():
+        store.documents.add("a", layout="halves", kind="bilingual")
     other = sqlite3.connect(tmp_path / "test.db")
     assert other.execute("SELECT name FROM documents").fetchall() == [("a",)]
     other.close()
@@ -215,61 +217,61 @@ def test_atomic_commits(store: Store, tmp_path: Path) -> None:
 @pytest.mark.parametrize("error", [ValueError, KeyboardInterrupt])
 def test_atomic_rolls_back_on_error(store: Store, tmp_path: Path,
                                     error: type[BaseException]) -> None:
-    with store.atomic():
-        store.add_document("kept", layout="halves", kind="bilingual")
+    with store.transaction():
+        store.documents.add("kept", layout="halves", kind="bilingual")
     store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     before = digest(tmp_path / "test.db")
-    with pytest.raises(error), store.atomic():
-        store.add_document("lost", layout="halves", kind="bilingual")
-        store.set_meta("normalizer", "changed")
-        store.delete_document("kept")
+    with pytest.raises(error), store.transaction():
+        store.documents.add("lost", layout="halves", kind="bilingual")
+        store.meta.set("normalizer", "changed")
+        store.documents.remove(store.documents.find("kept").id)
         raise error()
     assert _docs(store) == ["kept"]
-    assert store.get_meta("normalizer") != "changed"
+    assert store.meta.get("normalizer") != "changed"
     assert not store.conn.in_transaction
     store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     assert digest(tmp_path / "test.db") == before
     # The helper is usable again afterwards.
-    with store.atomic():
-        store.add_document("after", layout="halves", kind="bilingual")
+    with store.transaction():
+        store.documents.add("after", layout="halves", kind="bilingual")
     assert _docs(store) == ["kept", "after"]
 
 
 def test_nested_savepoint_rolls_back_alone(store: Store) -> None:
-    with store.atomic():
-        store.add_document("outer", layout="halves", kind="bilingual")
-        with pytest.raises(RuntimeError), store.atomic():
-            store.add_document("inner", layout="halves", kind="bilingual")
+    with store.transaction():
+        store.documents.add("outer", layout="halves", kind="bilingual")
+        with pytest.raises(RuntimeError), store.transaction():
+            store.documents.add("inner", layout="halves", kind="bilingual")
             raise RuntimeError("inner fails")
         assert _docs(store) == ["outer"]
-        with store.atomic(), store.atomic():
-            store.add_document("deep", layout="halves", kind="bilingual")
+        with store.transaction(), store.transaction():
+            store.documents.add("deep", layout="halves", kind="bilingual")
     assert _docs(store) == ["outer", "deep"]
 
 
 def test_outer_failure_undoes_committed_savepoints(store: Store) -> None:
-    with pytest.raises(RuntimeError), store.atomic():
-        with store.atomic():
-            store.add_document("inner", layout="halves", kind="bilingual")
+    with pytest.raises(RuntimeError), store.transaction():
+        with store.transaction():
+            store.documents.add("inner", layout="halves", kind="bilingual")
         raise RuntimeError("outer fails")
     assert _docs(store) == []
 
 
 def test_atomic_takes_the_write_lock_up_front(tmp_path: Path) -> None:
     path = tmp_path / "lock.db"
-    first = Store.open(path)
-    second = Store.open(path)
+    first = open_store(path)
+    second = open_store(path)
     second.conn.execute("PRAGMA busy_timeout = 50")
     second.lock_timeout = 0.3
     waits: list[str] = []
     second.on_wait = waits.append
     try:
-        with first.atomic():
-            with pytest.raises(StoreError, match="writing to this database"), second.atomic():
+        with first.transaction():
+            with pytest.raises(StoreError, match="writing to this database"), second.transaction():
                 pass
         assert len(waits) == 1 and "waiting" in waits[0]
-        with second.atomic():
-            second.add_document("now", layout="halves", kind="bilingual")
+        with second.transaction():
+            second.documents.add("now", layout="halves", kind="bilingual")
         assert _docs(first) == ["now"]
     finally:
         first.close()
@@ -279,7 +281,7 @@ def test_atomic_takes_the_write_lock_up_front(tmp_path: Path) -> None:
 def test_failed_commit_is_rolled_back(store: Store) -> None:
     # A deferred foreign key fails at COMMIT time: the transaction must not stay open.
     store.conn.execute("PRAGMA defer_foreign_keys = ON")
-    with pytest.raises(sqlite3.IntegrityError), store.atomic():
+    with pytest.raises(sqlite3.IntegrityError), store.transaction():
         store.conn.execute(
             "INSERT INTO segments(doc_id, lang, position, text) VALUES (999, 'ja', 0, 'x')"
         )
@@ -288,76 +290,68 @@ def test_failed_commit_is_rolled_back(store: Store) -> None:
 
 
 # -- documents ------------------------------------------------------------------------------
-def test_add_document_refuses_a_taken_name_and_delete_cascades(store: Store) -> None:
-    deleted: list[int] = []
-
-    def hook(s: Store, doc_id: int) -> None:
-        deleted.append(doc_id)
-
-    on_document_delete(hook)
-    try:
-        with store.atomic():
-            first = store.add_document("article", layout="halves", kind="bilingual")
-            store.conn.execute(
-                "INSERT INTO segments(doc_id, lang, position, text) VALUES (?, 'ja', 0, '米中')",
-                (first,),
-            )
-        # nothing is replaced as a side effect: a taken name is refused, the document kept
-        with pytest.raises(StoreError, match="already stored"), store.atomic():
-            store.add_document("article", layout="halves", kind="bilingual")
-        assert deleted == [] and store.counts()["segments"] == 1
-        with store.atomic():
-            assert store.delete_document("article") is True
-            assert store.delete_document("article") is False
-        assert deleted == [first]
-        assert store.counts()["segments"] == 0
-        assert _docs(store) == []
-    finally:
-        tm_store._DELETE_HOOKS.remove(hook)
+def test_add_document_refuses_a_taken_name_and_remove_cascades(store: Store) -> None:
+    with store.transaction():
+        first = store.documents.add("article", layout="halves", kind="bilingual")
+        store.conn.execute(
+            "INSERT INTO segments(doc_id, lang, position, text) VALUES (?, 'ja', 0, '米中')",
+            (first,),
+        )
+    # nothing is replaced as a side effect: a taken name is refused, the document kept
+    with pytest.raises(StoreError, match="already stored"), store.transaction():
+        store.documents.add("article", layout="halves", kind="bilingual")
+    assert store.counts()["segments"] == 1
+    with store.transaction():
+        removed = store.documents.remove(first)
+        assert removed is not None and removed.segments == 1
+        assert store.documents.remove(first) is None
+    assert store.counts()["segments"] == 0
+    assert _docs(store) == []
 
 
 def test_deleting_a_document_hands_shared_units_to_the_others_that_hold_them(
     store: Store,
 ) -> None:
-    from taiyaku.tm.units import NewUnit, add_units
+    from taiyaku.core.model import NewUnit
 
     shared = NewUnit("港に船が着いた。", "A ship arrived at the port.", 0)
     own = NewUnit("雨が降った。", "It rained.", 1)
-    with store.atomic():
-        a = store.add_document("a.tmx", layout="tmx", kind="tmx")
-        add_units(store, a, [shared, own], skip_duplicates=True)
-        b = store.add_document("b.tmx", layout="tmx", kind="tmx")
+    with store.transaction():
+        a = store.documents.add("a.tmx", layout="tmx", kind="tmx")
+        store.units.add(a, [shared, own], skip_duplicates=True)
+        b = store.documents.add("b.tmx", layout="tmx", kind="tmx")
         # b holds the shared unit too: it is skipped as a duplicate and b recorded as holder
-        assert add_units(store, b, [NewUnit(shared.ja, shared.en, 7)],
+        assert store.units.add(b, [NewUnit(shared.ja, shared.en, 7)],
                          skip_duplicates=True) == [None]
-    with store.atomic():
-        store.delete_document("a.tmx")
-    rows = store.query("SELECT u.ja, d.name, u.position FROM units u "
-                       "JOIN documents d ON d.id = u.doc_id")
+    with store.transaction():
+        removed = store.documents.remove(a)
+    assert removed is not None and (removed.units, removed.units_kept) == (1, 1)
+    rows = store.conn.execute("SELECT u.ja, d.name, u.position FROM units u "
+                              "JOIN documents d ON d.id = u.doc_id").fetchall()
     assert rows == [(shared.ja, "b.tmx", 7)]
-    assert store.query("SELECT count(*) FROM unit_holders") == [(0,)]
+    assert store.conn.execute("SELECT count(*) FROM unit_holders").fetchall() == [(0,)]
     assert find_matches(store, shared.ja)[0].score == 100.0
 
 
 def test_document_kind_is_checked(store: Store) -> None:
-    with pytest.raises(sqlite3.IntegrityError), store.atomic():
-        store.add_document("x", layout="halves", kind="nonsense")
+    with pytest.raises(sqlite3.IntegrityError), store.transaction():
+        store.documents.add("x", layout="halves", kind="nonsense")
 
 
 @settings(max_examples=40, deadline=None)
 @given(st.text(), st.text())
 def test_meta_round_trips_any_text(key: str, value: str) -> None:
-    with Store.open(":memory:") as store:
-        with store.atomic():
-            store.set_meta(key, value)
-        assert store.get_meta(key) == value
+    with open_store(":memory:") as store:
+        with store.transaction():
+            store.meta.set(key, value)
+        assert store.meta.get(key) == value
 
 
 # -- read-only opening, the lock timeout (issues 15.17, 16.3, 16.11) ------------------------
 def test_readonly_refuses_a_missing_file_even_with_create(tmp_path: Path) -> None:
     path = tmp_path / "typo" / "absent.db"
     with pytest.raises(StoreError, match="no database here"):
-        Store.open(path, readonly=True)
+        open_store(path, readonly=True)
     assert not path.parent.exists()
 
 
@@ -366,7 +360,7 @@ def test_unwritable_file_is_read_without_writing(tmp_path: Path,
     """A folder the user may not write (root ignores permissions, so os.access stands in):
     the store opens read-only and still sees changes committed to the -wal file only."""
     path = tmp_path / "tm.db"
-    Store.open(path).close()
+    open_store(path).close()
     writer = sqlite3.connect(path, isolation_level=None)
     writer.execute("PRAGMA wal_autocheckpoint = 0")
     writer.execute("INSERT INTO documents(name, layout, kind, created) "
@@ -379,11 +373,11 @@ def test_unwritable_file_is_read_without_writing(tmp_path: Path,
 
     monkeypatch.setattr(os, "access", no_write)
     try:
-        with Store.open(path, readonly=True) as store:
+        with open_store(path, readonly=True) as store:
             assert store.mode == "ro"
             assert _docs(store) == ["in the wal"]
             with pytest.raises(StoreError, match="opened read-only.*needs to write"), \
-                    store.atomic():
+                    store.transaction():
                 pass
     finally:
         writer.close()
@@ -394,7 +388,22 @@ def test_lock_timeout_from_env(monkeypatch: pytest.MonkeyPatch, value: str) -> N
     monkeypatch.setenv("TAIYAKU_LOCK_TIMEOUT", value)
     if value in ("abc", "-1", "nan"):
         with pytest.raises(StoreError, match="TAIYAKU_LOCK_TIMEOUT.*number of seconds"):
-            Store.open(":memory:")
+            open_store(":memory:")
     else:
-        with Store.open(":memory:") as store:
+        with open_store(":memory:") as store:
             assert store.lock_timeout == (float(value) if value else 3600.0)
+
+
+def test_newer_database_gives_one_line(tmp_path: Path) -> None:
+    db_path = tmp_path / "newer.db"
+    open_store(db_path).close()
+    conn = sqlite3.connect(db_path)
+    conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 5}")
+    conn.close()
+    from click.testing import CliRunner
+    from taiyaku.cli import cli
+
+    result = CliRunner().invoke(cli, ["stats", "--db", str(db_path)])
+    assert result.exit_code == 1
+    assert "newer than this taiyaku" in result.stderr
+    assert result.stderr.count("\n") == 1

@@ -1,0 +1,196 @@
+"""Correcting what is stored: listing, showing and removing documents, editing and deleting TM
+units. The same functions serve the CLI and (later) the web workbench; each write is one
+transaction, and an unknown id is a one-line :class:`~taiyaku.core.errors.NotFoundError`
+that leaves the database as it was."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from taiyaku.core.errors import InputError, NotFoundError
+from taiyaku.core.normalize import normalize
+from taiyaku.core.printable import visible
+from taiyaku.store.interface import (
+    DocumentSummary,
+    RemovedDocument,
+    Store,
+    StoredSegment,
+    StoredUnit,
+)
+
+__all__ = [
+    "list_documents",
+    "show_document",
+    "remove_document",
+    "edit_unit",
+    "delete_unit",
+    "DocumentList",
+    "DocumentDetail",
+    "DocumentRemoval",
+    "UnitChange",
+]
+
+
+def _summary_line(s: DocumentSummary) -> str:
+    d = s.document
+    units = f"{s.units} units" + (f" (+{s.shared_units} shared)" if s.shared_units else "")
+    return (f"{d.id:>5}  {visible(d.name)}  {d.layout}  {s.segments_ja}+{s.segments_en} "
+            f"segments  {units}  added {d.created}  from {visible(d.source_path or '-')}")
+
+
+@dataclass(frozen=True)
+class DocumentList:
+    """What ``taiyaku documents`` prints."""
+
+    documents: list[DocumentSummary]
+
+    def to_json(self) -> list[dict[str, Any]]:
+        return [s.to_json() for s in self.documents]
+
+    def render(self) -> str:
+        if not self.documents:
+            return "no documents stored"
+        return "\n".join(_summary_line(s) for s in self.documents)
+
+
+@dataclass(frozen=True)
+class DocumentDetail:
+    """What ``taiyaku documents show ID`` prints: the document and its segments."""
+
+    summary: DocumentSummary
+    segments: list[StoredSegment] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return {**self.summary.to_json(), "sha256": self.summary.document.sha256,
+                "segment_list": [{"id": s.id, "lang": s.lang, "position": s.position,
+                                  "text": s.text, "kind": s.kind, "unit_id": s.unit_id}
+                                 for s in self.segments]}
+
+    def render(self) -> str:
+        d = self.summary.document
+        lines = [_summary_line(self.summary), f"kind: {d.kind}, sha256: {d.sha256 or '-'}"]
+        for s in self.segments:
+            unit = f"unit {s.unit_id}" if s.unit_id is not None else "unaligned"
+            lines.append(f"  {s.lang} {s.position:>4}  [{unit}]  {visible(s.text)}")
+        return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class DocumentRemoval:
+    """What ``taiyaku documents remove ID`` did."""
+
+    removed: RemovedDocument
+
+    def to_json(self) -> dict[str, Any]:
+        r = self.removed
+        return {"id": r.document.id, "name": r.document.name, "segments_removed": r.segments,
+                "units_removed": r.units, "units_kept": r.units_kept}
+
+    def render(self) -> str:
+        r = self.removed
+        kept = (f"; {r.units_kept} units other documents hold stay with them"
+                if r.units_kept else "")
+        return (f"removed document {r.document.id} ({visible(r.document.name)}): "
+                f"{r.segments} segments, {r.units} units{kept}")
+
+
+@dataclass(frozen=True)
+class UnitChange:
+    """A unit as it was and as it is (None after a delete)."""
+
+    before: StoredUnit
+    after: StoredUnit | None
+
+    def to_json(self) -> dict[str, Any]:
+        def unit(u: StoredUnit | None) -> dict[str, Any] | None:
+            return None if u is None else {"id": u.id, "ja": u.ja, "en": u.en,
+                                           "document": u.document}
+        return {"id": self.before.id, "before": unit(self.before), "after": unit(self.after),
+                "deleted": self.after is None}
+
+    def render(self) -> str:
+        if self.after is None:
+            return (f"deleted unit {self.before.id}: {visible(self.before.ja)} → "
+                    f"{visible(self.before.en)}")
+        return (f"edited unit {self.after.id}: {visible(self.after.ja)} → "
+                f"{visible(self.after.en)}")
+
+
+def list_documents(store: Store) -> DocumentList:
+    """Every document with its segment and unit counts, oldest first."""
+    return DocumentList(store.documents.summaries())
+
+
+def _summary(store: Store, doc_id: int) -> DocumentSummary:
+    for s in store.documents.summaries():
+        if s.document.id == doc_id:
+            return s
+    raise NotFoundError(f"document {doc_id}: no such document (`taiyaku documents` lists them)")
+
+
+def show_document(store: Store, doc_id: int) -> DocumentDetail:
+    """Document *doc_id* with its segments.
+
+    :raises NotFoundError: no document has that id
+    """
+    return DocumentDetail(_summary(store, doc_id), store.segments.of_document(doc_id))
+
+
+def remove_document(store: Store, doc_id: int) -> DocumentRemoval:
+    """Remove document *doc_id*: its segments, its units and their index entries, in one
+    transaction. Units another document holds too stay, with that document. Terms extracted
+    from it stay; their evidence from it goes where the glossary area supports that.
+
+    :raises NotFoundError: no document has that id (nothing is changed)
+    """
+    with store.transaction():
+        removed = store.documents.remove(doc_id)
+        if removed is None:
+            raise NotFoundError(
+                f"document {doc_id}: no such document (`taiyaku documents` lists them)")
+        # CALL SITE for the glossary area (issue 17): terms keep their entries but lose the
+        # evidence this document gave them. The glossary helper adds store.glossary; until
+        # it merges, stores have no such area and nothing is called.
+        glossary = getattr(store, "glossary", None)
+        if glossary is not None and hasattr(glossary, "forget_document"):
+            glossary.forget_document(doc_id)
+    return DocumentRemoval(removed)
+
+
+def _unit_not_found(unit_id: int) -> NotFoundError:
+    return NotFoundError(f"unit {unit_id}: no such TM unit (`taiyaku tm search --json` shows ids)")
+
+
+def edit_unit(store: Store, unit_id: int, *, ja: str | None = None, en: str | None = None
+              ) -> UnitChange:
+    """Change the Japanese and/or English text of unit *unit_id* in one transaction; searches
+    and pre-translation see the new text at once.
+
+    :raises InputError: neither text given, or a text that is empty once normalised
+    :raises NotFoundError: no unit has that id (nothing is changed)
+    """
+    if ja is None and en is None:
+        raise InputError(f"unit {unit_id}: give --ja and/or --en, the new text")
+    for lang, text in (("ja", ja), ("en", en)):
+        if text is not None and not normalize(text):
+            raise InputError(f"unit {unit_id}: the new --{lang} text is empty")
+    with store.transaction():
+        before = store.units.get(unit_id)
+        if before is None:
+            raise _unit_not_found(unit_id)
+        after = store.units.update(unit_id, ja=ja, en=en)
+    return UnitChange(before, after)
+
+
+def delete_unit(store: Store, unit_id: int) -> UnitChange:
+    """Delete unit *unit_id* (and its index entries) in one transaction; the segments it was
+    made from become unaligned.
+
+    :raises NotFoundError: no unit has that id (nothing is changed)
+    """
+    with store.transaction():
+        before = store.units.delete(unit_id)
+        if before is None:
+            raise _unit_not_found(unit_id)
+    return UnitChange(before, None)
