@@ -839,6 +839,50 @@ def stats(ctx: click.Context, db_path: Path | None, as_json: bool) -> None:
     emit(result.to_json()) if as_json else click.echo(result.render())
 
 
+# -- quality checks ----------------------------------------------------------------------------
+@cli.command(name="qa")
+@click.argument("file", required=False, type=click.Path(path_type=Path))
+@click.option("--tm", "check_tm", is_flag=True, help="Check the stored TM instead of a file.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Also write a report: .html or .xlsx.")
+@click.option("--ignore", multiple=True, metavar="CHECK",
+              help="Leave out a check (numbers, terms, forbidden, untranslated, same-as-source, "
+                   "inconsistent, tags, punctuation); repeatable.")
+@click.option("--false-positive", "false_positives", multiple=True, metavar="UNIT[:CHECK]",
+              help="Remember a finding (or all of a unit's) as a false positive for this file; "
+                   "later runs leave it out. Repeatable.")
+@db_option
+@json_option
+@click.pass_context
+def qa(ctx: click.Context, file: Path | None, check_tm: bool, output: Path | None,
+       ignore: tuple[str, ...], false_positives: tuple[str, ...], db_path: Path | None,
+       as_json: bool) -> None:
+    """Check a finished bilingual file (XLIFF, TMX, filled pre-translation XLSX) or the TM:
+    numbers (万/億, 漢数字, dates, eras), glossary terms, consistency, tags, punctuation.
+    Exits 1 when an error finding remains.
+
+    \b
+    Examples:
+      taiyaku qa job.xlf -o report.html
+      taiyaku qa job.xlf --false-positive 12:numbers
+      taiyaku qa --tm --ignore inconsistent --json
+    """
+    from taiyaku.tm.qa import qa_file, qa_tm
+
+    if (file is None) == (not check_tm):
+        raise click.UsageError("give a FILE or --tm (one of them)")
+    store = open_store(ctx, db_path, readonly=not false_positives)
+    if check_tm:
+        result = qa_tm(store, ignore=ignore, false_positives=false_positives, output=output)
+    else:
+        assert file is not None
+        result = qa_file(store, file, ignore=ignore, false_positives=false_positives,
+                         output=output)
+    emit(result.to_json()) if as_json else click.echo(result.render())
+    if result.errors:
+        ctx.exit(1)
+
+
 # -- correcting what is stored: documents, TM units (issue 17) ---------------------------------
 @cli.group(invoke_without_command=True)
 @db_option

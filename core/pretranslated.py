@@ -18,7 +18,11 @@ if TYPE_CHECKING:
     from taiyaku.core.terms import TermEntry
 
 __all__ = ["TermHitLike", "TermFound", "PretranslatedSegment", "PretranslatedDocument",
-           "match_json", "suggested_target"]
+           "match_json", "suggested_target", "NOT_SUBSTITUTED"]
+
+#: the flag a pre-translation match gets when its numbers could not be put right
+#: (:func:`taiyaku.tm.numbercheck.repair_match`); the XLIFF note says so
+NOT_SUBSTITUTED = "numbers-not-substituted"
 
 
 class TermHitLike(Protocol):

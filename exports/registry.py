@@ -13,7 +13,7 @@ Glossary formats offer ``read(fp, name)`` / ``write(entries, fp, **opts)``; TM f
 reading only (:func:`exports.xliff.read_segments`, finished bilingual files into the TM).
 
 :data:`OUTPUT_FORMATS` names, per kind of output (``glossary``, ``TM``, ``pre-translation``,
-``report``, ``review``), the extensions that work and their writer
+``report``, ``review``, ``qa report``), the extensions that work and their writer
 ``writer(record, fp, **opts)``; :func:`write_output` writes a record to a path through it.
 """
 
@@ -79,6 +79,11 @@ OUTPUT_FORMATS: dict[str, dict[str, tuple[str, str]]] = {
         ".htm": ("HTML", "taiyaku.exports.review:write_review_html"),
         ".html": ("HTML", "taiyaku.exports.review:write_review_html"),
         ".xlsx": ("XLSX", "taiyaku.exports.review:write_review_xlsx"),
+    },
+    "qa report": {
+        ".htm": ("HTML", "taiyaku.exports.qa_report:write_html"),
+        ".html": ("HTML", "taiyaku.exports.qa_report:write_html"),
+        ".xlsx": ("XLSX", "taiyaku.exports.xlsx:write_findings"),
     },
 }
 _SNIFF_EXT = {"tbx": ".tbx", "tmx": ".tmx", "xliff": ".xliff", "xlsx": ".xlsx", "csv": ".csv",

@@ -91,7 +91,11 @@ from dataclasses import dataclass
 from typing import IO, Any
 
 from taiyaku.core.errors import ExportError, ParseError
-from taiyaku.core.pretranslated import PretranslatedDocument, suggested_target
+from taiyaku.core.pretranslated import (
+    NOT_SUBSTITUTED,
+    PretranslatedDocument,
+    suggested_target,
+)
 from taiyaku.exports.xmlutil import inline_text, local_name, namespace_uri, safe_iterparse
 from taiyaku.exports.xmlwriter import XmlWriter
 
@@ -219,7 +223,8 @@ def write_pretranslation(doc: PretranslatedDocument, fp: IO[bytes], *,
                          xliff_version: str = "2.1", **_opts: Any) -> None:
     """A pre-translated document as XLIFF 2.1 (matches as translation candidates, terms as
     glossary entries) or 1.2 (``alt-trans``): one :class:`XliffSegment` per segment, its
-    candidates with the query's numbers put in where only numbers differ."""
+    candidates with the query's numbers put in where only numbers differ (the note says so
+    where the best match's numbers could not be put right)."""
     records = []
     for s in doc.segments:
         candidates = tuple(
@@ -228,9 +233,12 @@ def write_pretranslation(doc: PretranslatedDocument, fp: IO[bytes], *,
             for m in s.matches
         )
         terms = tuple(TermRef(ja=t.ja, en=t.en, status=t.status) for t in s.terms)
-        note = None
+        notes = []
         if s.repetition_of is not None:
-            note = f"repetition of segment {s.repetition_of + 1}"
+            notes.append(f"repetition of segment {s.repetition_of + 1}")
+        if s.best is not None and NOT_SUBSTITUTED in s.best.flags:
+            notes.append(f"best match ({s.best.score:g}): numbers differ, not substituted")
+        note = "; ".join(notes) or None
         records.append(XliffSegment(
             id=str(s.index + 1), source=s.source, target=s.target,
             state=_PRETRANSLATION_STATES.get(s.state, "initial"), candidates=candidates,

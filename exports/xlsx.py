@@ -28,6 +28,7 @@ from typing import IO, TYPE_CHECKING, Any
 
 from taiyaku.core.analysis import BAND_LABELS, BAND_TINTS
 from taiyaku.core.errors import ParseError
+from taiyaku.core.findings import Finding
 from taiyaku.core.model import TMUnit
 from taiyaku.core.pretranslated import PretranslatedDocument, suggested_target
 from taiyaku.core.terms import STATUSES, TermEntry
@@ -59,7 +60,7 @@ if TYPE_CHECKING:
 
 __all__ = ["read", "write", "read_units", "write_units", "write_pretranslation",
            "save_workbook", "NAME", "EXTENSIONS", "MAX_UNCOMPRESSED", "MAX_RATIO",
-           "PRETRANSLATION_COLUMNS"]
+           "PRETRANSLATION_COLUMNS", "write_findings"]
 
 NAME = "XLSX"
 EXTENSIONS = (".xlsx",)
@@ -209,6 +210,30 @@ def write_pretranslation(doc: PretranslatedDocument, fp: IO[bytes], **_opts: Any
 
 
 # -- reader ------------------------------------------------------------------------------------
+# -- the findings of taiyaku qa ----------------------------------------------------------------
+#: the QA sheet's columns (the JSON keys of a finding)
+FINDING_COLUMNS = (
+    Column("unit", width=10), Column("check", width=16), Column("severity", width=10),
+    Column("source", width=60, wrap=True), Column("target", width=60, wrap=True),
+    Column("message", width=60, wrap=True),
+)
+#: row tints by severity (RGB hex)
+SEVERITY_TINTS = {"error": "F8D7D7", "warning": "FFF2CC"}
+
+
+def write_findings(findings: Sequence[Finding], fp: IO[bytes], *, title: str = "QA report",
+                   **_opts: Any) -> None:
+    """The findings of ``taiyaku qa`` as one sheet "QA": a row per finding, tinted by severity;
+    header frozen and filtered; user text never a formula."""
+
+    def build(wb: Workbook) -> None:
+        write_rows(wb, "QA", FINDING_COLUMNS, (f.to_json() for f in findings),
+                   describe=lambda row, n: f"finding {n} (unit {row.get('unit')})",
+                   instead=".html", tint=lambda row: SEVERITY_TINTS.get(str(row["severity"])))
+
+    write_workbook(fp, build, title=title)
+
+
 def _check_zip(data: IO[bytes], name: str) -> None:
     try:
         with zipfile.ZipFile(data) as zf:

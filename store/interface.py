@@ -4,10 +4,10 @@ A backend (today :class:`taiyaku.store.sqlite.SqliteStore`; PostgreSQL next) giv
 :class:`Store` whose areas — :attr:`Store.documents`, :attr:`Store.segments`,
 :attr:`Store.units`, :attr:`Store.fuzzy`, :attr:`Store.meta`, :attr:`Store.beads`
 (:class:`~taiyaku.store.beads.BeadsArea`), :attr:`Store.glossary`
-(:mod:`taiyaku.store.glossary`) — take and return the frozen
+(:mod:`taiyaku.store.glossary`), :attr:`Store.qa` — take and return the frozen
 records below. Every write goes through one of these methods inside
 :meth:`Store.transaction`; the backend keeps its fuzzy index exact in that same transaction.
-No SQL (and no connection) crosses this boundary. The QA area is added the same way.
+No SQL (and no connection) crosses this boundary.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+from taiyaku.core.findings import Finding
 from taiyaku.core.model import NewUnit
 from taiyaku.core.progress import Progress
 from taiyaku.store.beads import BeadsArea
@@ -31,6 +32,7 @@ __all__ = [
     "Units",
     "Fuzzy",
     "Meta",
+    "QaMemory",
     "DocumentInfo",
     "DocumentSummary",
     "RemovedDocument",
@@ -248,6 +250,14 @@ class Fuzzy(Protocol):
     def rebuild(self, progress: Progress = ...) -> None: ...
 
 
+class QaMemory(Protocol):
+    """Findings of ``taiyaku qa`` a reviewer marked as false positives, per checked file."""
+
+    def known(self, file_id: str) -> set[tuple[str, str, str, str]]: ...
+
+    def remember(self, file_id: str, findings: Iterable[Finding]) -> int: ...
+
+
 class Store(Protocol):
     """An open store. Writes happen inside :meth:`transaction` (one per command: all or
     nothing); nested transactions are savepoints."""
@@ -278,6 +288,9 @@ class Store(Protocol):
 
     @property
     def glossary(self) -> GlossaryArea: ...
+
+    @property
+    def qa(self) -> QaMemory: ...
 
     def transaction(self) -> contextlib.AbstractContextManager[None]: ...
 

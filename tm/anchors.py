@@ -97,7 +97,7 @@ def _kanji_number(run: str) -> float | None:
 
 
 def _era_re() -> re.Pattern[str]:
-    from taiyaku.tm.eras import ERA_START
+    from taiyaku.core.eras import ERA_START
 
     names = "|".join(sorted(ERA_START, key=len, reverse=True))
     # re caches compiled patterns, so this costs one compilation per process
@@ -128,7 +128,7 @@ def ja_numbers(text: str) -> list[str]:
             value += 0.5
         out.append(f"n:{_fmt(value)}")
     for m in _era_re().finditer(s):
-        from taiyaku.tm.eras import ERA_START
+        from taiyaku.core.eras import ERA_START
 
         num = m.group(2)
         if num == "元":

@@ -31,6 +31,7 @@ from taiyaku.core.pretranslated import (
 from taiyaku.core.printable import name_text, path_text, visible
 from taiyaku.core.progress import Progress, no_progress
 from taiyaku.core.terms import usable_en
+from taiyaku.tm.numbercheck import numbers_agree, repair_match
 
 if TYPE_CHECKING:
     from taiyaku.core.japanese import Analyzer
@@ -148,14 +149,16 @@ def pretranslate_segment(
     """
     opts = options or PretranslateOptions(output=Path("-"))
     kept = sorted((m for m in matches if m.score >= opts.min_score), key=lambda m: -m.score)
-    kept = kept[: max(opts.limit, 1)]
+    # numbers written as words or month names are substituted too, or the match is flagged
+    kept = [repair_match(segment.text, m, segment.lang) for m in kept[: max(opts.limit, 1)]]
     target: str | None = None
     state = "new"
     if kept:
         best = kept[0]
         if best.score >= 100.0:
             target, state = best.target, "translated"
-        elif opts.fill_fuzzy:
+        elif opts.fill_fuzzy and numbers_agree(segment.text, suggested_target(best),
+                                               segment.lang):
             target, state = suggested_target(best), "needs-review"
     terms = tuple(sorted((TermFound.from_hit(h) for h in hits), key=lambda t: (t.start, -t.end)))
     band = band_of(kept[0].score if kept else None, repetition=repetition_of is not None)
@@ -449,11 +452,17 @@ class LayeredTermFinder:
         self.finer = finer
         self._english = frozenset(english or ())
         self._by_first: dict[str, set[str]] | None = None
+        # first character → the lengths of the surfaces that start with it, longest first: a
+        # text is scanned with one set look-up per length (there are few) instead of one
+        # startswith per surface (a 10,000-term glossary has a hundred per character)
+        self._lengths: dict[str, list[int]] = {}
         if surfaces is not None:
             self._by_first = {}
             for sf in surfaces:
                 if sf:
                     self._by_first.setdefault(sf[0], set()).add(sf)
+            for ch, group in self._by_first.items():
+                self._lengths[ch] = sorted({len(sf) for sf in group}, reverse=True)
 
     def _hidden_terms(self, text: str, hits: Sequence[TermHitLike]) -> bool:
         """Whether *text* holds a glossary surface that the primary hits do not cover (a hit
@@ -463,9 +472,13 @@ class LayeredTermFinder:
         norm = normalize(text)
         found: dict[str, int] = {}
         for k, ch in enumerate(norm):
-            for sf in self._by_first.get(ch, ()):
-                if norm.startswith(sf, k):
-                    found[sf] = found.get(sf, 0) + 1
+            group = self._by_first.get(ch)
+            if group is None:
+                continue
+            for n in self._lengths[ch]:
+                piece = norm[k : k + n]
+                if piece in group:
+                    found[piece] = found.get(piece, 0) + 1
         if not found:
             return False
         hit_texts = [(normalize(h.surface), bool(usable_en(h.entry))) for h in hits]

@@ -2,7 +2,8 @@
 glossary. :class:`SqliteStore` opens it (creating and migrating it, read-only where it cannot
 be written), takes the write lock, refuses a damaged file, and runs each command's writes in
 one transaction; its areas (:attr:`SqliteStore.documents`, ``.segments``, ``.units``,
-``.fuzzy``, ``.meta``, ``.beads``, ``.glossary``) hold the SQL of :mod:`taiyaku.store.interface`.
+``.fuzzy``, ``.meta``, ``.beads``, ``.glossary``, ``.qa``) hold the SQL of
+:mod:`taiyaku.store.interface`.
 
 ``conn`` and ``atomic()`` stay on the store object for the areas written in this package
 (beads, glossary, QA); nothing outside ``taiyaku.store`` uses them.
@@ -42,6 +43,7 @@ if TYPE_CHECKING:
     from taiyaku.store.sqlite.glossary import SqliteGlossary
     from taiyaku.store.sqlite.index import SqliteFuzzy
     from taiyaku.store.sqlite.meta import SqliteMeta
+    from taiyaku.store.sqlite.qa import SqliteQaMemory
     from taiyaku.store.sqlite.segments import SqliteSegments
     from taiyaku.store.sqlite.units import SqliteUnits
 
@@ -507,6 +509,11 @@ class SqliteStore:
         """The glossary: entries, forms, statuses, evidence
         (:class:`~taiyaku.store.glossary.GlossaryArea`)."""
         return cast("SqliteGlossary", self._area("glossary", "glossary", "SqliteGlossary"))
+
+    @property
+    def qa(self) -> SqliteQaMemory:
+        """False positives of ``taiyaku qa`` (:class:`~taiyaku.store.interface.QaMemory`)."""
+        return cast("SqliteQaMemory", self._area("qa", "qa", "SqliteQaMemory"))
 
     def transaction(self) -> contextlib.AbstractContextManager[None]:
         """One transaction (:meth:`atomic` with the write lock taken up front)."""

@@ -224,7 +224,19 @@ def m007_term_dismissed(conn: sqlite3.Connection) -> None:
     )
 
 
+def m008_qa_false_positives(conn: sqlite3.Connection) -> None:
+    """Findings of ``taiyaku qa`` a reviewer marked as false positives, per checked file (its
+    id), unit, check and the texts they were found in: a later run of the same file leaves
+    them out until the source or the target changes (store/sqlite/qa.py)."""
+    conn.execute(
+        "CREATE TABLE qa_false_positives (file_id TEXT NOT NULL, unit TEXT NOT NULL, "
+        "check_name TEXT NOT NULL, source TEXT NOT NULL, target TEXT NOT NULL, "
+        "created TEXT NOT NULL, PRIMARY KEY (file_id, unit, check_name, source, target)"
+        ") WITHOUT ROWID"
+    )
+
+
 MIGRATIONS: list[Migration] = [m001_initial, m002_term_form_pos, m003_fuzzy_index,
                                m004_fuzzy_tokens, m005_unit_holders, m006_beads,
-                               m007_term_dismissed]
+                               m007_term_dismissed, m008_qa_false_positives]
 SCHEMA_VERSION = len(MIGRATIONS)

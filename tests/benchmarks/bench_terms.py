@@ -18,6 +18,7 @@ a fuzzy (misspelt) English query.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import statistics
 import subprocess
@@ -62,8 +63,9 @@ def taiyaku() -> list[str]:
     return [sys.executable, "-m", "taiyaku.cli"]
 
 
-def build_glossary(db: Path, size: int = 10_000) -> int:
-    """Store *size* synthetic entries in *db*; return how many were written."""
+def build_glossary(db: Path, size: int = 10_000, *, status: str | None = None) -> int:
+    """Store *size* synthetic entries in *db* (candidates, or all of *status*); return how
+    many were written."""
     from taiyaku.core.japanese import Analyzer
     from taiyaku.core.terms import TermEntry, TermForm
     from taiyaku.glossary.store import upsert_entries
@@ -97,6 +99,8 @@ def build_glossary(db: Path, size: int = 10_000) -> int:
                                               + "あん"),),
                                  en=(TermForm(f"{ea} {eb} {ec} plan {k}", "en"),)))
         k += 1
+    if status is not None:
+        entries = [dataclasses.replace(e, status=status) for e in entries]
     store = open_store(db)
     with store.transaction():
         n = upsert_entries(store, entries)
