@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -24,7 +24,15 @@ from taiyaku.glossary.extract_en import (
 )
 from taiyaku.glossary.extract_ja import JaCandidate, SegmentText, extract_ja, is_katakana, score_ja
 from taiyaku.glossary.keys import display_singular, en_key, ja_key
-from taiyaku.glossary.pairing import Gloss, Pair, associate, find_glosses, transliterates
+from taiyaku.glossary.pairing import (
+    Gloss,
+    Pair,
+    associate,
+    find_glosses,
+    kana_spelling_key,
+    spelling_keys,
+    transliterates,
+)
 from taiyaku.glossary.store import delete_extracted_candidates, insert_entry, protected_keys
 
 if TYPE_CHECKING:
@@ -166,20 +174,27 @@ def extract_terms(
 
         analyzer = Analyzer()
     ja_segs, en_segs, names = _load_segments(store)
-    total = len(ja_segs) + len(en_segs)
+    # progress counts segments read twice (candidates, then glosses) plus one pairing step
+    total = 2 * len(ja_segs) + len(en_segs) + 1
     progress(0, total, "reading segments")
-    ja_cands = extract_ja(ja_segs, analyzer)
-    progress(len(ja_segs), total, "Japanese candidates")
-    en_cands = extract_en(en_segs)
-    progress(total, total, "English candidates")
-    n_docs = max(1, len({s.doc_id for s in ja_segs + en_segs}))
+    ja_cands = extract_ja(_reporting(ja_segs, progress, 0, total, "Japanese terms"), analyzer)
+    n_docs = max(1, len({s.doc_id for s in ja_segs} | {s.doc_id for s in en_segs}))
     score_ja(ja_cands, n_docs)
+    # a candidate scored 0 (a fragment of longer ones: 習会) is never stored nor paired: it
+    # is dropped before the English is read, so both never take memory at the same time
+    ja_cands = {k: c for k, c in ja_cands.items() if c.score > 0}
+    # an English n-gram met once pairs only by its spelling: as a name or a single word
+    en_cands = extract_en(_reporting(en_segs, progress, len(ja_segs), total, "English terms"),
+                          keep_once=lambda c: c.words == 1 or is_name(c))
     score_en(en_cands)
-    glosses = find_glosses(ja_segs, analyzer)
+    done = len(ja_segs) + len(en_segs)
+    glosses = find_glosses(_reporting(ja_segs, progress, done, total, "glosses"), analyzer)
+    progress(total - 1, total, "pairing")
     texts = {s.id: s.text for s in ja_segs}
     pairs = _associate(ja_cands, en_cands, glosses, analyzer)
     drafts = _build(ja_cands, en_cands, glosses, pairs, ja_segs, analyzer, options)
     entries = _finish(drafts, texts, names, options)
+    progress(total, total, "storing")
 
     with store.atomic():
         replaced = delete_extracted_candidates(store)
@@ -200,6 +215,18 @@ def extract_terms(
                          len(glosses), skipped)
 
 
+def _reporting(
+    segs: list[SegmentText], progress: Progress, done: int, total: int, label: str,
+    every: int = 2000,
+) -> Iterator[SegmentText]:
+    """The segments, telling *progress* every *every* of them."""
+    for i, seg in enumerate(segs):
+        if i % every == 0:
+            progress(done + i, total, label)
+        yield seg
+    progress(done + len(segs), total, label)
+
+
 def _with_id(e: TermEntry, term_id: int) -> TermEntry:
     return TermEntry(ja=e.ja, en=e.en, id=term_id, status=e.status, pos=e.pos, note=e.note,
                      definition=e.definition, context=e.context, sources=e.sources,
@@ -218,13 +245,16 @@ def _associate(
     en_units = {k: set(c.unit_ids) for k, c in en_cands.items() if c.unit_ids and _head(c)}
     all_units = set().union(*ja_units.values(), *en_units.values()) if ja_units else set()
     synthetic = -10_000_000
+    longest = max((len(k) for k in ja_units), default=0)
     for g in glosses:
         if g.kind != "sentence":
             continue
         synthetic -= 1
         ja_text, en_text = (g.outer, g.inner) if g.outer_lang == "ja" else (g.inner, g.outer)
-        for k in ja_cands:
-            if k in ja_units and k in ja_text:
+        # the candidates inside the glossed sentence: its substrings looked up, not every
+        # candidate searched for in it (which grew with the corpus times the glosses)
+        for k in _substrings(ja_text, longest):
+            if k in ja_units:
                 ja_units[k].add(synthetic)
         for k, c in extract_en([SegmentText(synthetic, 0, en_text, synthetic)]).items():
             if k in en_units:
@@ -240,6 +270,16 @@ def _associate(
                      en_sub={k: c.subkeys for k, c in en_cands.items() if k in en_units})
 
 
+def _substrings(text: str, longest: int) -> set[str]:
+    """Every substring of *text* of at most *longest* characters.
+
+    >>> sorted(_substrings("米中", 2))
+    ['中', '米', '米中']
+    """
+    return {text[i:j] for i in range(len(text)) for j in range(i + 1, min(len(text), i + longest)
+                                                               + 1)}
+
+
 def _head(c: EnCandidate) -> bool:
     """The candidate can translate a term alone: it ends its phrase at least once (or is a
     name, which a verb may follow: "Bessent spoke") and is not a general word."""
@@ -253,14 +293,42 @@ def _new_draft(c: JaCandidate) -> _Draft:
                   set(c.unit_ids), c.proper, person=c.person, bonus=6.0 * min(c.quoted, 2))
 
 
-def _gloss_draft(text: str, ja_segs: list[SegmentText], analyzer: Analyzer) -> _Draft:
-    """An entry for a glossed phrase that is not a compound noun (非常に前向きな枠組み)."""
-    segs = [s for s in ja_segs if text in normalize(s.text)]
-    freq = sum(normalize(s.text).count(text) for s in segs) or 1
-    reading = katakana_to_hiragana(analyzer.reading(text))
-    return _Draft(text, reading, math.log2(2 + len(text)) * freq, freq,
-                  {s.doc_id for s in segs}, [s.id for s in segs][:50],
-                  {s.unit_id for s in segs if s.unit_id is not None}, False)
+class _PhraseFinder:
+    """Where glossed phrases occur in the Japanese segments, found in one pass.
+
+    Each segment is normalised once and scanned once for the first characters of the phrases
+    asked for; searching every segment again for each phrase grew with the corpus times the
+    glosses.
+    """
+
+    def __init__(self, ja_segs: list[SegmentText], phrases: Iterable[str]) -> None:
+        by_first: dict[str, list[str]] = {}
+        for p in set(phrases):
+            if p:
+                by_first.setdefault(p[0], []).append(p)
+        self.hits: dict[str, list[tuple[SegmentText, int]]] = {}
+        if not by_first:
+            return
+        starts = re.compile("[" + "".join(re.escape(c) for c in by_first) + "]")
+        for seg in ja_segs:
+            text = normalize(seg.text)
+            found: dict[str, int] = {}
+            for m in starts.finditer(text):
+                for p in by_first[m.group(0)]:
+                    if text.startswith(p, m.start()):
+                        found[p] = found.get(p, 0) + 1
+            for p, n in found.items():
+                self.hits.setdefault(p, []).append((seg, n))
+
+    def draft(self, text: str, analyzer: Analyzer) -> _Draft:
+        """An entry for a glossed phrase that is not a compound noun (非常に前向きな枠組み)."""
+        hits = self.hits.get(text, [])
+        segs = [s for s, _ in hits]
+        freq = sum(n for _, n in hits) or 1
+        reading = katakana_to_hiragana(analyzer.reading(text))
+        return _Draft(text, reading, math.log2(2 + len(text)) * freq, freq,
+                      {s.doc_id for s in segs}, [s.id for s in segs][:50],
+                      {s.unit_id for s in segs if s.unit_id is not None}, False)
 
 
 def _en_form(text: str, kind: str = "term") -> TermForm:
@@ -321,13 +389,18 @@ def _build(
             continue
         drafts[k] = _new_draft(c)
 
+    # the glossed Japanese phrases that are no candidate, found in the segments at once
+    finder = _PhraseFinder(ja_segs, (
+        k for g in glosses if g.kind != "sentence"
+        for k in (ja_key(g.outer), ja_key(g.inner))
+        if not (k in ja_cands and ja_cands[k].score > 0)))
+
     def draft_for(text: str) -> _Draft:
         key = ja_key(text)
         d = drafts.get(key)
         if d is None:
             c = ja_cands.get(key)
-            d = _new_draft(c) if c is not None and c.score > 0 else _gloss_draft(
-                key, ja_segs, analyzer)
+            d = _new_draft(c) if c is not None and c.score > 0 else finder.draft(key, analyzer)
             drafts[key] = d
         return d
 
@@ -407,13 +480,22 @@ def _pair_by_spelling(
 ) -> None:
     """ホワイトハウス ↔ White House: transliteration within a document, no alignment needed."""
     names = [c for c in en_cands.values() if c.words <= 4 and (is_name(c) or c.freq >= 2)]
+    # names indexed by document and by the first sound of their spelling, so a katakana term
+    # is compared only with the names of its own documents that can match (not with all)
+    index: dict[tuple[int, str], list[int]] = {}
+    for i, c in enumerate(names):
+        for letter in {k[:1] for k in spelling_keys(c.surface)}:
+            for doc in c.docs:
+                index.setdefault((doc, letter), []).append(i)
     taken = {en_key(f.text) for d in drafts.values() for f in d.en}
     for k, d in sorted(drafts.items(), key=lambda kv: -kv[1].score):
         if d.en or not is_katakana(k.replace("・", "")):
             continue
+        letter = kana_spelling_key(k)[:1]
+        near = sorted({i for doc in d.docs for i in index.get((doc, letter), ())})
         best: EnCandidate | None = None
-        for c in names:
-            if c.key in taken or not (c.docs & d.docs) or not transliterates(k, c.surface):
+        for c in (names[i] for i in near):
+            if c.key in taken or not transliterates(k, c.surface):
                 continue
             if best is None or c.freq > best.freq:
                 best = c

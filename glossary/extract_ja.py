@@ -7,6 +7,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from taiyaku.core.japanese import katakana_to_hiragana
@@ -37,6 +38,7 @@ TITLES = frozenset(
     総統 報道官 研究員 教授 会長 総裁 議長 院長 代表 通商代表 大使 外相 主任 委員長 大臣 氏
     元首相 前首相 新首相 CEO 社長 首席 補佐官 外務大臣 国防相 外交部長 副主席""".split()
 )
+_LONGEST_TITLE = max(map(len, TITLES))
 #: words that may stand between a name and its title (米財務長官, 習近平国家主席)
 TITLE_PARTS = TITLES | frozenset("財務 国務 商務 国家 外務 通商 国防 米 中 日 英 副 首席".split())
 #: heads that refer to participants, not concepts (米中両国, 両国首脳, 日米首脳)
@@ -205,7 +207,7 @@ def compound_units(tokens: Sequence[Token]) -> list[list[Unit]]:
         proper = tok.pos[1] == "固有名詞"
         place = proper and tok.pos[2] == "地名"
         person = proper and tok.pos[2] == "人名"
-        general = s in GENERAL_NOUNS or normalize(tok.normalized) in GENERAL_NOUNS
+        general = s in GENERAL_NOUNS or _general(tok.normalized)
         if (person and tok.pos[3] == "姓" and nxt is not None and nxt.begin == tok.end
                 and nxt.pos[2:4] == ("人名", "名")):
             # 高市+早苗: one name
@@ -218,6 +220,12 @@ def compound_units(tokens: Sequence[Token]) -> list[list[Unit]]:
         i += 1
     flush()
     return runs
+
+
+@lru_cache(maxsize=65536)
+def _general(normalized: str) -> bool:
+    """Sudachi's normalised form of a token is a general noun (normalised once per form)."""
+    return normalize(normalized) in GENERAL_NOUNS
 
 
 def _latin_ok(text: str) -> bool:
@@ -243,8 +251,9 @@ def title_with_name(units: Sequence[Unit]) -> bool:
     """True for a person's name with a title (ベッセント財務長官, 財務長官スコット・ベッセント)."""
     if len(units) == 1:
         s = units[0].surface
-        return any(s.endswith(t) and len(s) > len(t) and is_katakana(s[: -len(t)])
-                   for t in TITLES)
+        # the title's possible lengths are few: look its suffixes up instead of trying each title
+        return any(s[-k:] in TITLES and is_katakana(s[:-k])
+                   for k in range(1, min(len(s), _LONGEST_TITLE + 1)))
     if units[-1].surface in TITLES and len(units[0].surface) == 1 and len(units) == 2:
         return True  # 習主席, 林報道官
     has_title = any(u.surface in TITLES for u in units)
@@ -295,7 +304,7 @@ def candidate_spans(run: Sequence[Unit], max_units: int = 7) -> Iterable[tuple[i
             yield i, j
 
 
-@dataclass
+@dataclass(slots=True)
 class JaCandidate:
     """A Japanese candidate term with its corpus statistics."""
 

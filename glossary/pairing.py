@@ -7,6 +7,7 @@ import math
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from taiyaku.core.normalize import has_japanese, normalize
@@ -17,7 +18,8 @@ if TYPE_CHECKING:
     from taiyaku.core.japanese import Analyzer
     from taiyaku.glossary.extract_ja import SegmentText
 
-__all__ = ["Gloss", "find_glosses", "Pair", "associate", "transliterates"]
+__all__ = ["Gloss", "find_glosses", "Pair", "associate", "transliterates", "kana_spelling_key",
+           "spelling_keys"]
 
 #: what a parenthesis holds when it is page furniture, a date or a credit, not a gloss
 _NOISE = re.compile(
@@ -226,18 +228,33 @@ def transliterates(katakana: str, english: str) -> bool:
     """
     if not is_katakana(katakana.replace("・", "")) or not english.strip():
         return False
-    a = _fold(skeleton(name_key(kana_to_romaji(katakana))))
-    eng = name_key(english)
-    # katakana follows the sound: no r after a vowel (Hartwell → ハートウェル), th → s
-    spoken = re.sub(r"th", "s", re.sub(r"([aeiou])r(?![aeiouy])", r"\1", eng))
+    a = kana_spelling_key(katakana)
+    if len(a) < 3:
+        return False
     from rapidfuzz.fuzz import ratio
 
-    for b in {_fold(skeleton(eng)), _fold(skeleton(spoken))}:
-        if len(a) < 3 or len(b) < 3 or a[0] != b[0]:
+    for b in spelling_keys(english):
+        if len(b) < 3 or a[0] != b[0]:
             continue
         if ratio(a, b) >= (80.0 if len(a) >= 4 else 100.0):
             return True
     return False
+
+
+@lru_cache(maxsize=65536)
+def kana_spelling_key(katakana: str) -> str:
+    """The folded consonant skeleton of a katakana word's romanisation (computed once per word:
+    pairing compares one word with many English phrases)."""
+    return _fold(skeleton(name_key(kana_to_romaji(katakana))))
+
+
+@lru_cache(maxsize=262144)
+def spelling_keys(english: str) -> frozenset[str]:
+    """The folded skeletons of an English word as written and as katakana hears it."""
+    eng = name_key(english)
+    # katakana follows the sound: no r after a vowel (Hartwell → ハートウェル), th → s
+    spoken = re.sub(r"th", "s", re.sub(r"([aeiou])r(?![aeiouy])", r"\1", eng))
+    return frozenset({_fold(skeleton(eng)), _fold(skeleton(spoken))})
 
 
 def associate(
@@ -256,44 +273,84 @@ def associate(
         "rare earth"), unless the longer one has more words than the JA term has parts + 1
         (財務長官 stays "Treasury Secretary", not "Treasury Secretary Scott Bessent")
     """
+    import numpy as np
     import polars as pl
 
-    ja_rows = [(k, u) for k, us in ja_units.items() for u in us]
-    en_rows = [(k, u) for k, us in en_units.items() for u in us]
-    if not ja_rows or not en_rows:
+    ja_keys, en_keys = list(ja_units), list(en_units)
+    fj = np.fromiter((len(ja_units[k]) for k in ja_keys), dtype=np.int64, count=len(ja_keys))
+    fe = np.fromiter((len(en_units[k]) for k in en_keys), dtype=np.int64, count=len(en_keys))
+    if not fj.sum() or not fe.sum():
         return []
-    ja_df = pl.DataFrame(ja_rows, schema=["ja", "unit"], orient="row")
-    en_df = pl.DataFrame(en_rows, schema=["en", "unit"], orient="row")
-    fj = ja_df.group_by("ja").agg(pl.len().alias("fj"))
-    fe = en_df.group_by("en").agg(pl.len().alias("fe"))
-    pairs = (
-        ja_df.join(en_df, on="unit")
-        .group_by(["ja", "en"])
-        .agg(pl.len().alias("c"), pl.col("unit").alias("units"))
-        .join(fj, on="ja")
-        .join(fe, on="en")
-        .with_columns((2.0 * pl.col("c") / (pl.col("fj") + pl.col("fe"))).alias("dice"))
-    )
+    # Terms are counted as integer ids over unit ids: a Python object per co-occurrence would
+    # make time and memory grow with the square of the TM (see bench_terms.py).
+    en_df = pl.DataFrame({
+        "en": np.repeat(np.arange(len(en_keys), dtype=np.int32), fe),
+        "unit": np.fromiter((u for k in en_keys for u in en_units[k]), dtype=np.int64,
+                            count=int(fe.sum())),
+        "fe": np.repeat(fe, fe),
+    })
+    # a katakana term may pair on its spelling alone, with a name or as a long word
+    kata = np.fromiter((is_katakana(k.replace("・", "")) for k in ja_keys), dtype=np.bool_,
+                       count=len(ja_keys))
+    long_ja = np.fromiter((len(k) >= 6 for k in ja_keys), dtype=np.bool_, count=len(ja_keys))
+    named = np.fromiter((en_names is None or k in en_names for k in en_keys), dtype=np.bool_,
+                        count=len(en_keys))
+    en_df = en_df.with_columns(nm=pl.Series(named[en_df["en"].to_numpy()]))
+    # Dice ≥ d needs (2 − d)·min(fj, fe) ≥ d·max(fj, fe) (the pair is seen at most min times),
+    # so a rare term is never joined with a frequent phrase unless it may spell it; and the
+    # JA terms are joined a block at a time, so no more than ~1M rows are ever held at once.
+    ratio = (2.0 - min_dice) / max(min_dice, 1e-9)
+    parts = []
+    order = np.argsort(fj, kind="stable")
+    start = 0
+    while start < len(order):
+        stop, rows = start, 0
+        while stop < len(order) and (rows < 40_000 or stop == start):
+            rows += int(fj[order[stop]])
+            stop += 1
+        block = order[start:stop]
+        start = stop
+        ja_df = pl.DataFrame({
+            "ja": np.repeat(block.astype(np.int32), fj[block]),
+            "unit": np.fromiter((u for i in block for u in ja_units[ja_keys[i]]),
+                                dtype=np.int64, count=int(fj[block].sum())),
+            "fj": np.repeat(fj[block], fj[block]),
+            "spell": np.repeat(kata[block], fj[block]),
+            "lj": np.repeat(long_ja[block], fj[block]),
+        })
+        spells = pl.col("spell") & (pl.col("nm") | pl.col("lj"))
+        low, high = pl.min_horizontal("fj", "fe"), pl.max_horizontal("fj", "fe")
+        parts.append(
+            ja_df.join(en_df, on="unit")
+            .filter(spells | (low * ratio >= high))
+            .group_by(["ja", "en"])
+            .agg(pl.len().alias("c"), pl.first("fj"), pl.first("fe"), spells.first().alias("sp"))
+            .with_columns((2.0 * pl.col("c") / (pl.col("fj") + pl.col("fe"))).alias("dice"))
+            .filter(((pl.col("c") >= min_cooc) & (pl.col("dice") >= min_dice)) | pl.col("sp"))
+        )
+    counts = pl.concat(parts)
     scored = []
-    for row in pairs.iter_rows(named=True):
-        c, fj_, fe_ = int(row["c"]), int(row["fj"]), int(row["fe"])
-        size = (ja_size or {}).get(row["ja"], 1)
-        words = len(row["en"].split())
-        translit = transliterates(row["ja"], row["en"]) and (
-            en_names is None or row["en"] in en_names or len(row["ja"]) >= 6)
-        if not translit and (c < min_cooc or row["dice"] < min_dice):
+    for ja_i, en_i, c, fj_, fe_, dice in counts.select(
+            "ja", "en", "c", "fj", "fe", "dice").iter_rows():
+        ja, en = ja_keys[ja_i], en_keys[en_i]
+        size = (ja_size or {}).get(ja, 1)
+        words = len(en.split())
+        translit = bool(kata[ja_i]) and bool(named[en_i] or long_ja[ja_i]) and transliterates(
+            ja, en)
+        if not translit and (c < min_cooc or dice < min_dice):
             continue
         if not translit and size >= 2 and words == 1 and c < 3:
             continue  # a compound rarely translates as one common word: ask for more evidence
         llr = _llr(c, fj_ - c, fe_ - c, max(0, n_units - fj_ - fe_ + c))
-        conf = min(0.95, row["dice"] * (1.0 - math.exp(-llr / 4.0)))
+        conf = min(0.95, dice * (1.0 - math.exp(-llr / 4.0)))
         if translit:
             conf = max(conf, 0.85)
-        scored.append((translit, row["dice"], llr, -abs(words - size), row["ja"], row["en"], c,
-                       conf, tuple(sorted(row["units"]))))
+        scored.append((translit, dice, llr, -abs(words - size), ja, en, c, conf,
+                       tuple(sorted(ja_units[ja] & en_units[en]))))
     if en_sub:
         scored = _prefer_longer(scored, en_sub, ja_size or {})
     # competitive linking: best association first (closest size on ties), each term used once
+    scored.sort(key=lambda t: (t[4], t[5]))  # ties broken the same way on every run
     scored.sort(key=lambda t: (t[0], t[1], t[2], t[3]), reverse=True)
     used_ja: set[str] = set()
     used_en: set[str] = set()

@@ -106,3 +106,47 @@ def test_seeds_acceptance(shared: Path, tmp_path: Path, analyzer: Analyzer) -> N
     for bad in ("電話", "問題", "今回", "習会", "政権内の"):
         assert bad not in top100
     s.close()
+
+
+_KANA = "カキクケコサシスセソタチツテトナニヌネノ"
+
+
+def _work(n: int, analyzer: Analyzer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+          bilingual: Callable[..., int]) -> int:
+    """Calls of the normaliser and of the spelling test made by extracting from *n* units,
+    each with a glossed phrase of its own and a katakana word next to an English name."""
+    import taiyaku.glossary.extract as extract_mod
+    import taiyaku.glossary.pairing as pairing_mod
+
+    calls = [0]
+
+    def counted(fn: Callable[..., object]) -> Callable[..., object]:
+        def wrapper(*args: object) -> object:
+            calls[0] += 1
+            return fn(*args)
+        return wrapper
+
+    monkeypatch.setattr(extract_mod, "normalize", counted(extract_mod.normalize))
+    monkeypatch.setattr(extract_mod, "transliterates", counted(pairing_mod.transliterates))
+    pairs = []
+    for i in range(n):
+        word = _KANA[i % 20] + _KANA[(i // 20) % 20] + "ロー"
+        pairs.append((f"{word}は「とても{word}な取り組み(a very bold step)」を示した。",
+                      f"Mr Dalton{i} described a very bold step."))
+    s = Store.open(tmp_path / f"work{n}.db")
+    bilingual(s, f"doc{n}", pairs)
+    extract_terms(s, ExtractOptions(min_freq=1), analyzer=analyzer)
+    s.close()
+    monkeypatch.undo()
+    return calls[0]
+
+
+def test_extraction_work_grows_linearly(
+    analyzer: Analyzer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    bilingual: Callable[..., int],
+) -> None:
+    # Twice the units, about twice the work: every glossed phrase once searched through every
+    # segment, or every katakana term spelled against every English name, made it four times.
+    small = _work(40, analyzer, tmp_path, monkeypatch, bilingual)
+    large = _work(80, analyzer, tmp_path, monkeypatch, bilingual)
+    assert large / small < 2.6, (small, large)
