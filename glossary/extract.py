@@ -22,14 +22,17 @@ from taiyaku.glossary.extract_en import (
     is_name,
     score_en,
 )
+from taiyaku.glossary.dictionary import open_dictionary
 from taiyaku.glossary.extract_ja import JaCandidate, SegmentText, extract_ja, is_katakana, score_ja
 from taiyaku.glossary.keys import display_singular, en_key, ja_key
 from taiyaku.glossary.pairing import (
     Gloss,
     Pair,
     associate,
+    COUNTRY_KANJI,
     find_glosses,
     kana_spelling_key,
+    pair_in_context,
     spelling_keys,
     transliterates,
 )
@@ -37,6 +40,7 @@ from taiyaku.glossary.store import delete_extracted_candidates, insert_entry, pr
 
 if TYPE_CHECKING:
     from taiyaku.core.japanese import Analyzer
+    from taiyaku.glossary.dictionary import Dictionary
     from taiyaku.tm.store import Store
 
 __all__ = ["ExtractOptions", "ExtractResult", "extract_terms"]
@@ -54,10 +58,12 @@ class ExtractOptions:
     :ivar min_freq: a candidate seen fewer times is dropped, unless a gloss or quotation
         marks it as a term
     :ivar limit: store at most this many candidates (best first)
+    :ivar dictionary: use the bilingual dictionary when the ``dict`` extra is installed
     """
 
     min_freq: int = 2
     limit: int = 500
+    dictionary: bool = True
 
 
 @dataclass
@@ -193,6 +199,9 @@ def extract_terms(
     texts = {s.id: s.text for s in ja_segs}
     pairs = _associate(ja_cands, en_cands, glosses, analyzer)
     drafts = _build(ja_cands, en_cands, glosses, pairs, ja_segs, analyzer, options)
+    dictionary = open_dictionary() if options.dictionary else None
+    _pair_in_units(drafts, ja_segs, en_segs, analyzer, options, dictionary)
+    _suggest(drafts, en_cands, analyzer, options, dictionary)
     entries = _finish(drafts, texts, names, options)
     progress(total, total, "storing")
 
@@ -472,6 +481,109 @@ def _build(
             d.en.append(_en_form(cand.surface if cand and is_name(cand) else k))
     _merge_name_variants(drafts)
     return drafts
+
+
+def _pair_in_units(
+    drafts: dict[str, _Draft], ja_segs: list[SegmentText], en_segs: list[SegmentText],
+    analyzer: Analyzer, options: ExtractOptions, dictionary: Dictionary | None = None,
+) -> None:
+    """Terms still without English look for it in their own aligned units (米国産大豆 ↔ U.S.
+    soybeans, met once): see :func:`glossary.pairing.pair_in_context`. Only the drafts that
+    may be stored are tried, so the work stays bounded on a large TM."""
+    ranked = sorted(drafts.values(), key=lambda d: -(10.0 * math.log2(1.0 + d.score) + d.bonus))
+    todo = {d.ja: sorted(u for u in d.units if u > 0)[:20]
+            for d in ranked[: 2 * options.limit] if not d.en and not _LATIN.match(d.ja)}
+    todo = {k: us for k, us in todo.items() if us}
+    if not todo:
+        return
+    wanted = {u for us in todo.values() for u in us}
+    # the word statistics are counted over every aligned unit when there are few (one
+    # article: a few dozen units say little about how often two words meet), else over the
+    # units of the terms tried, so a large TM costs no more than its best terms
+    every = {s.unit_id for s in ja_segs if s.unit_id is not None and s.unit_id > 0}
+    if len(every) <= 5000:
+        wanted |= every
+    ja_texts: dict[int, str] = {}
+    en_texts: dict[int, str] = {}
+    for segs, texts in ((ja_segs, ja_texts), (en_segs, en_texts)):
+        for seg in segs:
+            if seg.unit_id in wanted:
+                texts[seg.unit_id] = (texts.get(seg.unit_id, "") + " " + seg.text).strip()
+    found = pair_in_context(todo, ja_texts, en_texts, analyzer,
+                            readings={k: drafts[k].reading or "" for k in todo
+                                      if drafts[k].person}, dictionary=dictionary)
+    for k, p in found.items():
+        d = drafts[k]
+        d.en.extend(_en_forms(p.en))
+        d.pairing = {"method": p.method, "confidence": p.confidence, "en": p.en,
+                     "units": list(p.units)}
+        d.bonus += 10.0 * p.confidence
+
+
+def _suggest(
+    drafts: dict[str, _Draft], en_cands: dict[str, EnCandidate], analyzer: Analyzer,
+    options: ExtractOptions, dictionary: Dictionary | None,
+) -> None:
+    """English suggested for terms the material leaves without any (Japanese-only articles):
+
+    - ``dictionary`` (0.6): the dictionary's romanised name of a person (習近平 → Xi Jinping) or
+      the first gloss of the whole term;
+    - ``composed``: the parts' English joined in order (一般 + 輸出 + 許可 → general export
+      license), a part's English being its own entry's English or its dictionary glosses;
+      0.75 when the TM's English side holds the composition, else 0.45 (its first choices).
+
+    Suggestions are stored as candidates like everything extracted: never approved.
+    """
+    ranked = sorted(drafts.values(), key=lambda d: -(10.0 * math.log2(1.0 + d.score) + d.bonus))
+    known = {k: d.en[0].text for k, d in drafts.items() if d.en}
+    for d in ranked[: 2 * options.limit]:
+        if d.en or _LATIN.match(d.ja):
+            continue
+        found = _compose(d.ja, known, en_cands, analyzer, dictionary)
+        if found is None or (found[2] < 0.75 and any(u > 0 for u in d.units)):
+            continue  # aligned English that does not hold the suggestion argues against it
+        text, method, confidence = found
+        d.en.extend(_en_forms(text))
+        d.pairing = {"method": method, "confidence": confidence, "en": text}
+
+
+def _compose(
+    ja: str, known: dict[str, str], en_cands: dict[str, EnCandidate], analyzer: Analyzer,
+    dictionary: Dictionary | None,
+) -> tuple[str, str, float] | None:
+    """The suggestion for one term: (English, method, confidence), or None."""
+    if dictionary is not None:
+        name = dictionary.name(ja)
+        if name and " " in name:
+            return name, "dictionary", 0.6
+    parts = [t.surface for t in analyzer.tokenize(ja) if t.surface.strip()]
+    if dictionary is not None and len(parts) == 1:
+        whole = dictionary.glosses(ja)
+        if whole:
+            return whole[0], "dictionary", 0.6
+    if len(parts) < 2:
+        return None
+    options: list[list[str]] = []
+    for p in parts:
+        choices = [known[p]] if p in known else []
+        if len(p) <= 2 and all(c in COUNTRY_KANJI for c in p):
+            # 米中 → U.S.–China: newspapers' country kanji, not the dictionary's "rice"
+            choices.append("–".join(COUNTRY_KANJI[c] for c in p))
+        if dictionary is not None:
+            choices += [g for g in dictionary.glosses(p)[:4] if len(g.split()) <= 2]
+        if not choices:
+            return None
+        options.append(choices)
+    import itertools
+
+    tried = 0
+    for combo in itertools.product(*options):
+        tried += 1
+        if tried > 256:
+            break
+        if en_key(" ".join(combo)) in en_cands:
+            return en_cands[en_key(" ".join(combo))].surface, "composed", 0.75
+    return " ".join(o[0] for o in options), "composed", 0.45
 
 
 def _pair_by_spelling(

@@ -232,10 +232,12 @@ def extract_en(
     # With *keep_once*, an n-gram met once waits as one tuple and becomes a candidate at its
     # second occurrence: most n-grams of a large TM occur once, and a full candidate each made
     # memory grow far faster than the TM.
-    once: dict[str, _Occurrence] = {}
+    once: dict[str, int | tuple[str, int]] = {}
+    seen: list[SegmentText] = []
     lower_words: Counter[str] = Counter()
     cap_words: Counter[str] = Counter()
     for seg in segments:
+        seen.append(seg)
         text = normalize(seg.text)
         tokens = en_tokens(text)
         heading = seg.heading or _title_tokens(tokens)
@@ -252,38 +254,45 @@ def extract_en(
             starts = not before or before[-1] in _SENTENCE_PUNCT
             informative = [not heading and (k > 0 or not starts) for k in range(n)]
             bad_end = [_bad_edge(w, True) for w in words]
+            # a word that a following noun modifies: in a heading every word is capitalised,
+            # so "U.S.–Japan" of "the U.S.–Japan Alliance" modifies "Alliance" too
+            modified = [(heading or w[0].islower()) and not w.endswith(("ed", "s"))
+                        for w in words]
             for k, w in enumerate(words):
                 if informative[k] and w[:1].isalpha():
                     (lower_words if w[0].islower() else cap_words)[lows[k]] += 1
             for i in range(n):
+                if i > 0 and joins[i - 1] == "-":
+                    continue  # a dash-joined compound is not cut: no "Japan alliance"
                 for j in range(i + 1, min(n, i + max_words) + 1):
-                    if bad_end[j - 1]:
+                    if bad_end[j - 1] or j < n and joins[j - 1] == "-":
                         continue
                     key = _key_of(lows, i, j)
                     if len(key) < 2:
                         continue
                     surface = words[i] + "".join(
                         joins[k - 1] + words[k] for k in range(i + 1, j))
-                    occ = (surface, informative[i], i == 0 and j == n, j == n,
-                           j < n and words[j][0].islower() and not words[j].endswith(
-                               ("ed", "s")),
-                           all(w[0].isupper() for w in words[i:j]), seg.doc_id, seg.id,
-                           seg.unit_id, j - i)
+                    flags = (informative[i] | (i == 0 and j == n) << 1 | (j == n) << 2
+                             | (j < n and modified[j]) << 3
+                             | all(w[0].isupper() for w in words[i:j]) << 4)
+                    packed = (len(seen) - 1) << 12 | (j - i) << 8 | flags
                     cand = out.get(key)
                     if cand is None:
                         if keep_once is not None:
                             first = once.pop(key, None)
                             if first is None:
-                                once[key] = occ
+                                # one int when the surface is the key, as most are
+                                once[key] = packed if surface == key else (surface, packed)
                                 continue
                             cand = out[key] = EnCandidate(key, j - i)
-                            _count(cand, first)
+                            _count(cand, *_unpack(key, first, seen))
                         else:
                             cand = out[key] = EnCandidate(key, j - i)
-                    _count(cand, occ)
-    for key, occ in once.items():
-        cand = EnCandidate(key, occ[9])
-        _count(cand, occ)
+                    _count(cand, surface, flags, seg)
+    for key, first in once.items():
+        surface, flags, seg = _unpack(key, first, seen)
+        cand = EnCandidate(key, (first if isinstance(first, int) else first[1]) >> 8 & 15)
+        _count(cand, surface, flags, seg)
         if keep_once is not None and keep_once(cand):
             out[key] = cand
     for cand in out.values():
@@ -292,26 +301,29 @@ def extract_en(
     return out
 
 
-#: one occurrence of an n-gram: surface, informative casing, alone in its chunk, ends its
-#: chunk, modifies a following word, all capitalised, document, segment, unit, words
-_Occurrence = tuple[str, bool, bool, bool, bool, bool, int, int, "int | None", int]
+def _unpack(key: str, first: int | tuple[str, int], seen: list[SegmentText],
+            ) -> tuple[str, int, SegmentText]:
+    """Surface, flags and segment of an occurrence kept by :func:`extract_en` as one int."""
+    surface, packed = (key, first) if isinstance(first, int) else first
+    return surface, packed & 255, seen[packed >> 12]
 
 
-def _count(cand: EnCandidate, occ: _Occurrence) -> None:
-    surface, informative, alone, final, modifier, caps, doc, seg, unit, _ = occ
+def _count(cand: EnCandidate, surface: str, flags: int, seg: SegmentText) -> None:
+    """Count one occurrence. *flags*: 1 informative casing, 2 alone in its chunk, 4 ends its
+    chunk, 8 modifies a following word, 16 all capitalised."""
     cand.forms[surface] += 1
-    if informative:
+    if flags & 1:
         cand.plain[surface] += 1
     cand.freq += 1
-    cand.indep += alone
-    cand.final += final
-    cand.modifier += modifier  # "U.S. Japan" of "U.S.–Japan security treaty"
-    cand.capitalized += caps
-    cand.docs.add(doc)
+    cand.indep += flags >> 1 & 1
+    cand.final += flags >> 2 & 1
+    cand.modifier += flags >> 3 & 1  # "U.S. Japan" of "U.S.–Japan security treaty"
+    cand.capitalized += flags >> 4 & 1
+    cand.docs.add(seg.doc_id)
     if len(cand.segments) < 50:
-        cand.segments.append(seg)
-    if unit is not None:
-        cand.unit_ids.add(unit)
+        cand.segments.append(seg.id)
+    if seg.unit_id is not None:
+        cand.unit_ids.add(seg.unit_id)
 
 
 def _key_of(lows: Sequence[str], i: int, j: int) -> str:

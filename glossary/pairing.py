@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING
@@ -16,10 +16,11 @@ from taiyaku.tm.translit import kana_to_romaji, name_key, skeleton
 
 if TYPE_CHECKING:
     from taiyaku.core.japanese import Analyzer
+    from taiyaku.glossary.dictionary import Dictionary
     from taiyaku.glossary.extract_ja import SegmentText
 
 __all__ = ["Gloss", "find_glosses", "Pair", "associate", "transliterates", "kana_spelling_key",
-           "spelling_keys"]
+           "spelling_keys", "ContextPair", "pair_in_context"]
 
 #: what a parenthesis holds when it is page furniture, a date or a credit, not a gloss
 _NOISE = re.compile(
@@ -387,3 +388,208 @@ def _prefer_longer(
             continue
         out.append(row)
     return out
+
+
+# -- pairing inside the aligned units of one term ------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class ContextPair:
+    """The English phrase found for a term in its own aligned units."""
+
+    ja: str
+    en: str
+    confidence: float
+    units: tuple[int, ...]
+    method: str = "aligned"
+
+
+#: parts of speech whose tokens carry a term's meaning (particles and endings do not)
+_CONTENT_POS = ("名詞", "接頭辞", "接尾辞", "形状詞")
+
+
+def pair_in_context(
+    terms: Mapping[str, Iterable[int]], ja_texts: Mapping[int, str],
+    en_texts: Mapping[int, str], analyzer: Analyzer, *, readings: Mapping[str, str] | None = None,
+    min_score: float = 0.55, max_words: int = 5, dictionary: Dictionary | None = None,
+) -> dict[str, ContextPair]:
+    """The English of each term from the units it is aligned in, one occurrence being enough.
+
+    Every English phrase (a run of content words, dash-joined compounds such as U.S.–Japan
+    kept whole) of a term's units is scored against the term's parts (its Sudachi tokens):
+
+    - a part and a word are *similar* by 1.0 when they are spelt the same (Latin), when a
+      katakana part spells the word, or, for a word met elsewhere too, by their Dice
+      coefficient over the given units (how often they share a unit, 0–1);
+    - *coverage* is the mean over the parts of their best word, *explanation* the mean over
+      the phrase's words of their best part; a phrase scores their harmonic mean, so it must
+      hold the translation of every part and nothing else;
+    - with the dictionary (extra ``dict``), a word among a part's glosses is similar by 1.0
+      (大豆 → soybean), whatever the counts;
+    - a name read by Sudachi (高市早苗, たかいちさなえ), or romanised by the dictionary's names
+      (習近平 → Xi Jinping), scores 1.0 against that romanisation in either order.
+
+    A phrase scores its best unit (units of a loosely translated article may miss it); ties go
+    to the phrase met in more units, then to the longer one. The best phrase at or above
+    *min_score* wins, and its confidence is 0.9 × its score (a pair found this way is never as
+    sure as a gloss, 0.95).
+
+    :param terms: Japanese term → ids of the units it occurs in
+    :param ja_texts: unit id → its Japanese text (the Dice counts are made over these units)
+    :param en_texts: unit id → its English text
+    :param readings: term → its reading (kana), for names written in kanji
+    """
+    from taiyaku.glossary.extract_en import _breaks, _chunks, en_tokens
+    from taiyaku.glossary.keys import en_key, singular
+
+    tok_units: dict[str, set[int]] = {}
+    unit_toks: dict[int, set[str]] = {}
+    for u, text in ja_texts.items():
+        toks = {t.surface for t in analyzer.tokenize(normalize(text))
+                if t.pos[0] in _CONTENT_POS and t.pos[1] != "数詞"}
+        unit_toks[u] = toks
+        for t in toks:
+            tok_units.setdefault(t, set()).add(u)
+    word_units: dict[str, set[int]] = {}
+    unit_words: dict[int, set[str]] = {}
+    phrases: dict[int, list[tuple[str, list[str]]]] = {}
+    for u, text in en_texts.items():
+        norm = normalize(text)
+        tokens = en_tokens(norm)
+        words_here = {singular(w.lower()) for w, _, _, _ in tokens if not _breaks(w)}
+        unit_words[u] = words_here
+        for w in words_here:
+            word_units.setdefault(w, set()).add(u)
+        found = []
+        for chunk in _chunks(tokens):
+            dash = [norm[chunk[k - 1][2] : chunk[k][1]].strip() != "" for k in range(1, len(chunk))]
+            for i in range(len(chunk)):
+                if i > 0 and dash[i - 1]:
+                    continue  # "Japan alliance" is no phrase of "U.S.–Japan alliance"
+                for j in range(i + 1, min(len(chunk), i + max_words) + 1):
+                    if j < len(chunk) and dash[j - 1]:
+                        continue  # nor is "U.S."
+                    surface = norm[chunk[i][1] : chunk[j - 1][2]]
+                    words = [singular(w.lower()) for w, _, _ in chunk[i:j]]
+                    found.append((surface, words))
+        phrases[u] = found
+
+    def sim(part: str, word: str) -> float:
+        if part.lower() == word:
+            return 1.0
+        if is_katakana(part) and transliterates(part, word):
+            return 1.0
+        if dictionary is not None and _alias(word) in _gloss_words(dictionary, part):
+            return 1.0
+        a, b = tok_units.get(part, set()), word_units.get(word, set())
+        if not a or not b:
+            return 0.0
+        return 2.0 * len(a & b) / (len(a) + len(b))
+
+    def links(u: int) -> tuple[dict[str, dict[str, float]], dict[str, dict[str, float]]]:
+        """Within unit *u*: for each word, its most similar tokens (ties share the credit),
+        and for each token its most similar words: a competitive alignment of the unit."""
+        toks, words = unit_toks.get(u, set()), unit_words.get(u, set())
+        table = {(t, w): sim(t, w) for t in toks for w in words}
+        by_word: dict[str, dict[str, float]] = {}
+        for w in words:
+            best = max((table[t, w] for t in toks), default=0.0)
+            tied = [t for t in toks if best > 0 and table[t, w] == best]
+            by_word[w] = {t: best / len(tied) for t in tied}
+        by_tok: dict[str, dict[str, float]] = {}
+        for t in toks:
+            best = max((table[t, w] for w in words), default=0.0)
+            tied = [w for w in words if best > 0 and table[t, w] == best]
+            by_tok[t] = {w: best / len(tied) for w in tied}
+        return by_word, by_tok
+
+    out: dict[str, ContextPair] = {}
+    for term, units in terms.items():
+        unit_list = [u for u in units if u in phrases]
+        if not unit_list:
+            continue
+        toks = [t for t in analyzer.tokenize(term)
+                if t.pos[0] in _CONTENT_POS and t.pos[1] != "数詞"]
+        parts = [t.surface for t in toks] or [term]
+        # the parts every phrase must translate (a prefix or suffix such as 産 may stay silent)
+        heads = [t.surface for t in toks if t.pos[0] in ("名詞", "形状詞")] or parts
+        whole = [] if dictionary is None else [
+            {_alias(singular(w.lower())) for w in g.replace("-", " ").split()}
+            for g in dictionary.glosses(term)]
+        names = {name_key(kana_to_romaji((readings or {}).get(term, "")))}
+        known = dictionary.name(term) if dictionary is not None else None
+        if known:
+            names.add(name_key(known))
+        scores: dict[str, float] = {}
+        support: dict[str, int] = {}
+        shown: dict[str, str] = {}
+        for u in unit_list:
+            by_word, by_tok = links(u)
+            best_here: dict[str, float] = {}
+            for surface, words in phrases[u]:
+                if len(words) > len(parts) + 3 or _clause_end(words[-1]):
+                    continue
+                cover = sum(sum(v for w, v in by_tok.get(p, {}).items() if w in words)
+                            for p in parts) / len(parts)
+                explain = sum(sum(v for t, v in by_word.get(w, {}).items() if t in parts)
+                              for w in words) / len(words)
+                score = 2 * cover * explain / (cover + explain) if cover and explain else 0.0
+                if {_alias(w) for w in words} in whole:
+                    score = max(score, 1.0)  # the dictionary's gloss of the whole term
+                elif len(words) < len(heads) or any(
+                        not any(w in words for w in by_tok.get(p, {})) for p in heads):
+                    score = 0.0  # a part left untranslated: "Taiwan" is not 台湾有事
+                if 1 <= len(words) <= 3 and any(len(n) >= 4 for n in names) and names & {
+                        name_key("".join(words)), name_key("".join(reversed(words)))}:
+                    score = 1.01  # 高市早苗 ↔ Sanae Takaichi: the reading beats any count
+                key = en_key(surface)
+                if score > best_here.get(key, 0.0):
+                    best_here[key] = score
+                    shown.setdefault(key, surface)
+            for key, score in best_here.items():
+                scores[key] = max(scores.get(key, 0.0), score)
+                support[key] = support.get(key, 0) + 1
+        if not scores:
+            continue
+        # the best unit decides (the others may be loosely aligned); then the phrase met in
+        # more of the term's units; then the longer phrase (the full form: Xi Jinping, not Xi)
+        key = max(scores, key=lambda k: (round(scores[k], 6), support[k], len(k.split()), k))
+        mean = min(1.0, scores[key])
+        if mean >= min_score:
+            units_with = tuple(sorted(u for u in unit_list if any(
+                en_key(s) == key for s, _ in phrases[u])))
+            out[term] = ContextPair(term, shown[key], round(0.9 * mean, 3), units_with)
+    return out
+
+
+#: the one-kanji country names of compounds (米中, 日米, 対中), as newspapers abbreviate them
+COUNTRY_KANJI = {"米": "U.S.", "中": "China", "日": "Japan", "英": "U.K.", "露": "Russia",
+                 "韓": "South Korea", "朝": "North Korea", "独": "Germany", "仏": "France",
+                 "欧": "Europe", "印": "India", "豪": "Australia", "台": "Taiwan"}
+
+
+def _clause_end(word: str) -> bool:
+    """A lowercase -ing or -ed word ends a clause, not a term ("struggle involving")."""
+    return word.islower() and len(word) > 5 and word.endswith(("ing", "ed"))
+
+
+def _alias(word: str) -> str:
+    """One spelling for the United States (U.S., US, USA, America), others unchanged."""
+    w = word.replace(".", "")
+    return "us" if w in ("us", "usa", "america") else word
+
+
+def _gloss_words(dictionary: Dictionary, part: str) -> frozenset[str]:
+    """The words of a part's dictionary glosses, as :func:`pair_in_context` compares them."""
+    from taiyaku.glossary.keys import singular
+
+    if len(part) <= 2 and all(c in COUNTRY_KANJI for c in part):
+        glosses = tuple(COUNTRY_KANJI[c] for c in part)  # 米中 → U.S., China (not "rice")
+        return frozenset(_alias(g.lower()) for g in glosses)
+    glosses = dictionary.glosses(part)
+    # a word the dictionary lacks (米国産) is read by its longest known beginning (米国)
+    for cut in range(len(part) - 1, 1, -1):
+        if glosses:
+            break
+        glosses = dictionary.glosses(part[:cut])
+    return frozenset(_alias(singular(w.lower())) for g in glosses
+                     for w in g.replace("-", " ").split())

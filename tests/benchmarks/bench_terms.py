@@ -16,6 +16,13 @@ reports its wall and CPU time and its own peak resident memory (``ru_maxrss``, S
 dictionary included). CPU time is printed because wall time on a shared machine says more
 about the other processes than about the code.
 
+Gold (``--only gold``): the five seed articles (``../shared/seeds``) are ingested as the
+acceptance test does (004 bilingual, the others Japanese-only), terms are extracted, and the
+result is scored against ``tests/data/seed_terms_gold.tsv``, a gold list written by reading the
+seeds: the share of found bilingual gold terms whose preferred English is right, and the
+share of the top 50 entries that are gold terms with the right English (the others are
+printed for judging by hand).
+
 Search:The glossary is synthetic: 10,000 two-word compounds built from 100 Japanese words × 100
 others (readings from Sudachi, computed once per word) with English made the same way, stored
 through ``upsert_entries``. Each timed run is a new process (spawn to exit), so the figure
@@ -205,6 +212,83 @@ def bench_extract(sizes: tuple[int, ...]) -> bool:
     return ok
 
 
+GOLD = ROOT / "tests" / "data" / "seed_terms_gold.tsv"
+SEEDS = ROOT.parent / "shared" / "seeds"
+
+
+def _en_match(got: str, wanted: str) -> bool:
+    """The same English up to case, number, dashes and a leading article."""
+    from taiyaku.glossary.keys import en_key
+
+    def key(text: str) -> str:
+        k = en_key(text.replace("–", "-").replace("—", "-"))
+        return k.removeprefix("the ")
+
+    return key(got) == key(wanted)
+
+
+def bench_gold() -> bool:
+    """Extract from the seeds and score against the gold list; print the figures."""
+    from taiyaku.glossary.extract import ExtractOptions, extract_terms
+    from taiyaku.glossary.keys import ja_key
+    from taiyaku.glossary.store import list_terms
+    from taiyaku.tm.ingest import IngestOptions, ingest_file
+    from taiyaku.tm.store import Store
+
+    if not SEEDS.exists():
+        print(f"gold: skipped, {SEEDS} not found")
+        return True
+    gold: dict[str, tuple[list[str], str]] = {}
+    for line in GOLD.read_text(encoding="utf-8").splitlines()[1:]:
+        if line.startswith("#") or line.startswith("ja\t") or not line.strip():
+            continue
+        ja, en, kind = line.split("\t")
+        gold[ja_key(ja)] = ([e.strip() for e in en.split(" | ")], kind)
+    with tempfile.TemporaryDirectory() as tmp:
+        store = Store.open(Path(tmp) / "seeds.db")
+        for path in sorted(SEEDS.glob("*.txt")):
+            mono = not path.name.startswith("004")
+            ingest_file(store, path, IngestOptions(layout="mono") if mono else IngestOptions())
+        extract_terms(store, ExtractOptions())
+        entries = list_terms(store, limit=500)
+        store.close()
+    found: dict[str, tuple[str, bool]] = {}
+    top: list[tuple[str, str, str]] = []
+    for rank, e in enumerate(entries):
+        en = e.en[0].text if e.en else ""
+        verdict = ""
+        for f in e.ja:
+            g = gold.get(ja_key(f.text))
+            if g is None or (f.kind != "term" and ja_key(f.text) in found):
+                continue
+            right = bool(en) and any(_en_match(en, w) for w in g[0])
+            if f.kind == "term" or ja_key(f.text) not in found:
+                found[ja_key(f.text)] = (en, right)
+            verdict = verdict or ("right" if right else "wrong")
+        if rank < 50:
+            top.append((e.ja[0].text, en, verdict or "not in gold"))
+    bi = {k: v for k, v in found.items() if gold[k][1] == "bilingual"}
+    right = sum(1 for _, r in bi.values() if r)
+    share = right / len(bi) if bi else 0.0
+    print(f"gold: {len(bi)} of {sum(1 for g in gold.values() if g[1] == 'bilingual')} "
+          f"bilingual gold terms found, {right} with the right preferred English: "
+          f"{share:.0%} (target ≥ 85% with ≥ 40 found)")
+    for k, (en, r) in sorted(bi.items()):
+        if not r:
+            print(f"  wrong or none: {k} = {en or '(none)'}  (gold: {gold[k][0][0]})")
+    missed = sorted(k for k, g in gold.items() if g[1] == "bilingual" and k not in found)
+    print(f"  not found: {' '.join(missed)}")
+    ja_only = {k: v for k, v in found.items() if gold[k][1] == "ja-only"}
+    print(f"gold: {len(ja_only)} Japanese-only gold terms found, "
+          f"{sum(1 for _, r in ja_only.values() if r)} with a right English suggestion")
+    good = sum(1 for _, _, v in top if v == "right")
+    print(f"top 50: {good} gold terms with the right English; the rest, to judge by hand:")
+    for ja, en, v in top:
+        if v != "right":
+            print(f"  [{v}] {ja} = {en or '(none)'}")
+    return len(bi) >= 40 and share >= 0.85
+
+
 def time_runs(cmd: list[str], runs: int, env: dict[str, str]) -> list[float]:
     """Wall-clock seconds of *runs* fresh processes (after one warm-up)."""
     subprocess.run(cmd, stdout=subprocess.DEVNULL, env=env, check=True)
@@ -223,13 +307,15 @@ def main(argv: list[str] | None = None) -> int:
                         help="extraction at 10k and 30k only, 5 search runs")
     parser.add_argument("--size", type=int, default=10_000, help="glossary size for search")
     parser.add_argument("--sizes", type=int, nargs="+", help="TM sizes for extraction")
-    parser.add_argument("--only", choices=("extract", "search"))
+    parser.add_argument("--only", choices=("extract", "search", "gold"))
     args = parser.parse_args(argv)
     ok = True
-    if args.only != "search":
+    if args.only in (None, "gold"):
+        ok = bench_gold() and ok
+    if args.only in (None, "extract"):
         sizes = tuple(args.sizes or (EXTRACT_SIZES[:2] if args.quick else EXTRACT_SIZES))
         ok = bench_extract(sizes) and ok
-    if args.only != "extract":
+    if args.only in (None, "search"):
         ok = bench_search(args.size, 5 if args.quick else 10) and ok
     return 0 if ok else 1
 
