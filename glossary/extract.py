@@ -494,9 +494,12 @@ def _pair_in_units(
     todo = {d.ja: sorted(u for u in d.units if u > 0)[:20]
             for d in ranked[: 2 * options.limit] if not d.en and not _LATIN.match(d.ja)}
     todo = {k: us for k, us in todo.items() if us}
-    if not todo:
+    # and the terms whose English is an acronym (IMF): their units may spell it out
+    short = {u for d in drafts.values() if d.en and _ACRONYM.match(d.en[0].text)
+             for u in d.units if u > 0}
+    if not todo and not short:
         return
-    wanted = {u for us in todo.values() for u in us}
+    wanted = {u for us in todo.values() for u in us} | short
     # the word statistics are counted over every aligned unit when there are few (one
     # article: a few dozen units say little about how often two words meet), else over the
     # units of the terms tried, so a large TM costs no more than its best terms
@@ -509,6 +512,7 @@ def _pair_in_units(
         for seg in segs:
             if seg.unit_id in wanted:
                 texts[seg.unit_id] = (texts.get(seg.unit_id, "") + " " + seg.text).strip()
+    _expand_acronyms(drafts, en_texts)
     found = pair_in_context(todo, ja_texts, en_texts, analyzer,
                             readings={k: drafts[k].reading or "" for k in todo
                                       if drafts[k].person}, dictionary=dictionary)
@@ -518,6 +522,43 @@ def _pair_in_units(
         d.pairing = {"method": p.method, "confidence": p.confidence, "en": p.en,
                      "units": list(p.units)}
         d.bonus += 10.0 * p.confidence
+
+
+_SMALL_WORDS = frozenset("of and for the on in to de".split())
+
+
+def initials(phrase: str) -> str:
+    """The acronym a name makes: first letters of its words but the small ones.
+
+    >>> initials("International Monetary Fund"), initials("Asia-Pacific Economic Cooperation")
+    ('IMF', 'APEC')
+    """
+    words = phrase.replace("-", " ").split()
+    return "".join(w[0].upper() for w in words if w.lower() not in _SMALL_WORDS)
+
+
+def _expand_acronyms(drafts: dict[str, _Draft], en_texts: dict[int, str]) -> None:
+    """国際通貨基金 glossed "IMF" takes the full form its aligned English spells out
+    (International Monetary Fund); the acronym stays as a variant."""
+    name = re.compile(r"(?:[A-Z][\w-]*(?:\s+(?:of|and|for|the|on|de)\s+|\s+))+[A-Z][\w-]*")
+    for d in drafts.values():
+        if not d.en or not _ACRONYM.match(d.en[0].text):
+            continue
+        acronym = d.en[0].text.replace(".", "")
+        for u in sorted(u for u in d.units if u > 0):
+            text = normalize(en_texts.get(u, ""))
+            full = next((m.group(0) for m in name.finditer(text)
+                         for m2 in [m] if initials(m2.group(0)) == acronym), None)
+            if full is None:
+                # the name may start after a leading word ("The International …")
+                full = next((" ".join(m.group(0).split()[k:]) for m in name.finditer(text)
+                             for k in range(1, 3) if initials(
+                                 " ".join(m.group(0).split()[k:])) == acronym), None)
+            if full:
+                full = re.sub(r"^(?:The|the)\s+", "", full)
+                d.en = [TermForm(full, "en"), TermForm(d.en[0].text, "en", "abbreviation"),
+                        *[f for f in d.en[1:] if en_key(f.text) != en_key(full)]]
+                break
 
 
 def _suggest(

@@ -451,16 +451,18 @@ def pair_in_context(
             tok_units.setdefault(t, set()).add(u)
     word_units: dict[str, set[int]] = {}
     unit_words: dict[int, set[str]] = {}
-    phrases: dict[int, list[tuple[str, list[str]]]] = {}
     for u, text in en_texts.items():
-        norm = normalize(text)
-        tokens = en_tokens(norm)
-        words_here = {singular(w.lower()) for w, _, _, _ in tokens if not _breaks(w)}
+        words_here = {singular(w.lower()) for w, _, _, _ in en_tokens(normalize(text))
+                      if not _breaks(w)}
         unit_words[u] = words_here
         for w in words_here:
             word_units.setdefault(w, set()).add(u)
+
+    def phrases(u: int) -> list[tuple[str, list[str]]]:
+        """The phrases of unit *u*'s English, made when a term asks (not kept for all)."""
+        norm = normalize(en_texts[u])
         found = []
-        for chunk in _chunks(tokens):
+        for chunk in _chunks(en_tokens(norm)):
             dash = [norm[chunk[k - 1][2] : chunk[k][1]].strip() != "" for k in range(1, len(chunk))]
             for i in range(len(chunk)):
                 if i > 0 and dash[i - 1]:
@@ -471,14 +473,14 @@ def pair_in_context(
                     surface = norm[chunk[i][1] : chunk[j - 1][2]]
                     words = [singular(w.lower()) for w, _, _ in chunk[i:j]]
                     found.append((surface, words))
-        phrases[u] = found
+        return found
 
     def sim(part: str, word: str) -> float:
         if part.lower() == word:
             return 1.0
         if is_katakana(part) and transliterates(part, word):
             return 1.0
-        if dictionary is not None and _alias(word) in _gloss_words(dictionary, part):
+        if _alias(word) in _gloss_words(dictionary, part):
             return 1.0
         a, b = tok_units.get(part, set()), word_units.get(word, set())
         if not a or not b:
@@ -504,7 +506,7 @@ def pair_in_context(
 
     out: dict[str, ContextPair] = {}
     for term, units in terms.items():
-        unit_list = [u for u in units if u in phrases]
+        unit_list = [u for u in units if u in en_texts]
         if not unit_list:
             continue
         toks = [t for t in analyzer.tokenize(term)
@@ -525,7 +527,7 @@ def pair_in_context(
         for u in unit_list:
             by_word, by_tok = links(u)
             best_here: dict[str, float] = {}
-            for surface, words in phrases[u]:
+            for surface, words in phrases(u):
                 if len(words) > len(parts) + 3 or _clause_end(words[-1]):
                     continue
                 cover = sum(sum(v for w, v in by_tok.get(p, {}).items() if w in words)
@@ -556,7 +558,7 @@ def pair_in_context(
         mean = min(1.0, scores[key])
         if mean >= min_score:
             units_with = tuple(sorted(u for u in unit_list if any(
-                en_key(s) == key for s, _ in phrases[u])))
+                en_key(s) == key for s, _ in phrases(u))))
             out[term] = ContextPair(term, shown[key], round(0.9 * mean, 3), units_with)
     return out
 
@@ -578,13 +580,18 @@ def _alias(word: str) -> str:
     return "us" if w in ("us", "usa", "america") else word
 
 
-def _gloss_words(dictionary: Dictionary, part: str) -> frozenset[str]:
-    """The words of a part's dictionary glosses, as :func:`pair_in_context` compares them."""
+@lru_cache(maxsize=65536)
+def _gloss_words(dictionary: Dictionary | None, part: str) -> frozenset[str]:
+    """The words of a part's dictionary glosses, as :func:`pair_in_context` compares them
+    (without the dictionary, only the country kanji are known)."""
     from taiyaku.glossary.keys import singular
 
-    if len(part) <= 2 and all(c in COUNTRY_KANJI for c in part):
-        glosses = tuple(COUNTRY_KANJI[c] for c in part)  # 米中 → U.S., China (not "rice")
-        return frozenset(_alias(g.lower()) for g in glosses)
+    country = part.removesuffix("産").removesuffix("製").removesuffix("国")  # 米国産 → 米
+    if country and len(country) <= 2 and all(c in COUNTRY_KANJI for c in country):
+        glosses = tuple(COUNTRY_KANJI[c] for c in country)  # 米中 → U.S., China (not rice)
+        return frozenset(_alias(w.lower()) for g in glosses for w in g.split())
+    if dictionary is None:
+        return frozenset()
     glosses = dictionary.glosses(part)
     # a word the dictionary lacks (米国産) is read by its longest known beginning (米国)
     for cut in range(len(part) - 1, 1, -1):
