@@ -13,6 +13,7 @@ from taiyaku.core.normalize import normalize
 from taiyaku.core.printable import visible
 from taiyaku.core.progress import Progress, no_progress
 from taiyaku.core.terms import TermEntry, TermForm
+from taiyaku.glossary.dictionary import open_dictionary
 from taiyaku.glossary.extract_en import (
     GENERAL_EN,
     EnCandidate,
@@ -22,14 +23,13 @@ from taiyaku.glossary.extract_en import (
     is_name,
     score_en,
 )
-from taiyaku.glossary.dictionary import open_dictionary
 from taiyaku.glossary.extract_ja import JaCandidate, SegmentText, extract_ja, is_katakana, score_ja
 from taiyaku.glossary.keys import display_singular, en_key, ja_key
 from taiyaku.glossary.pairing import (
+    COUNTRY_KANJI,
     Gloss,
     Pair,
     associate,
-    COUNTRY_KANJI,
     find_glosses,
     kana_spelling_key,
     pair_in_context,

@@ -270,7 +270,8 @@ def bench_gold(dictionary: bool = True) -> bool:
     bi = {k: v for k, v in found.items() if gold[k][1] == "bilingual"}
     right = sum(1 for _, r in bi.values() if r)
     share = right / len(bi) if bi else 0.0
-    print(f"gold ({'with' if dictionary else 'without'} the dictionary): {len(bi)} of {sum(1 for g in gold.values() if g[1] == 'bilingual')} "
+    n_bi = sum(1 for g in gold.values() if g[1] == "bilingual")
+    print(f"gold ({'with' if dictionary else 'without'} the dictionary): {len(bi)} of {n_bi} "
           f"bilingual gold terms found, {right} with the right preferred English: "
           f"{share:.0%} (target ≥ 85% with ≥ 40 found)")
     for k, (en, r) in sorted(bi.items()):
