@@ -495,7 +495,9 @@ def _pair_in_units(
             for d in ranked[: 2 * options.limit] if not d.en and not _LATIN.match(d.ja)}
     todo = {k: us for k, us in todo.items() if us}
     # and the terms whose English is an acronym (IMF): their units may spell it out
-    short = {u for d in drafts.values() if d.en and _ACRONYM.match(d.en[0].text)
+    # and the people paired with one word (Lifeng): their units may write the whole name
+    short = {u for d in drafts.values() if d.en and (
+        _ACRONYM.match(d.en[0].text) or d.person and " " not in d.en[0].text)
              for u in d.units if u > 0}
     if not todo and not short:
         return
@@ -513,7 +515,8 @@ def _pair_in_units(
             if seg.unit_id in wanted:
                 texts[seg.unit_id] = (texts.get(seg.unit_id, "") + " " + seg.text).strip()
     _expand_acronyms(drafts, en_texts)
-    found = pair_in_context(todo, ja_texts, en_texts, analyzer,
+    _full_names(drafts, en_texts)
+    found = {} if not todo else pair_in_context(todo, ja_texts, en_texts, analyzer,
                             readings={k: drafts[k].reading or "" for k in todo
                                       if drafts[k].person}, dictionary=dictionary)
     for k, p in found.items():
@@ -522,6 +525,7 @@ def _pair_in_units(
         d.pairing = {"method": p.method, "confidence": p.confidence, "en": p.en,
                      "units": list(p.units)}
         d.bonus += 10.0 * p.confidence
+    _full_names(drafts, en_texts)
 
 
 _SMALL_WORDS = frozenset("of and for the on in to de".split())
@@ -559,6 +563,42 @@ def _expand_acronyms(drafts: dict[str, _Draft], en_texts: dict[int, str]) -> Non
                 d.en = [TermForm(full, "en"), TermForm(d.en[0].text, "en", "abbreviation"),
                         *[f for f in d.en[1:] if en_key(f.text) != en_key(full)]]
                 break
+
+
+#: capitalised words before a name that are titles or descriptions, not a given name
+_NOT_GIVEN = frozenset(
+    """President Premier Minister Secretary Chairman Chair Vice Prime Foreign Treasury Defense
+    Finance Trade State Mr Ms Mrs Dr Sir General Leader Chief Ambassador Governor Senator
+    Representative Speaker Spokesman Spokeswoman Commerce Deputy Chinese Japanese American
+    Korean Taiwanese Russian British The A An In On At By For Of And But When While""".split()
+)
+
+
+def _full_names(drafts: dict[str, _Draft], en_texts: dict[int, str]) -> None:
+    """A person paired with one word (Lifeng, Xi) takes the two-word name its units write
+    (He Lifeng, Xi Jinping) when at least half of them write it; the word alone is kept as a
+    variant."""
+    for d in drafts.values():
+        if not d.person or not d.en or " " in d.en[0].text or not d.en[0].text[:1].isupper():
+            continue
+        word = d.en[0].text
+        pattern = re.compile(rf"\b([A-Z][a-z]+) {re.escape(word)}\b|\b{re.escape(word)} "
+                             rf"([A-Z][a-z]+)\b")
+        counts: dict[str, int] = {}
+        units = [u for u in d.units if u > 0 and u in en_texts]
+        for u in units:
+            seen = set()
+            for m in pattern.finditer(normalize(en_texts[u])):
+                other = m.group(1) or m.group(2)
+                if other not in _NOT_GIVEN:
+                    seen.add(f"{other} {word}" if m.group(1) else f"{word} {other}")
+            for full in seen:
+                counts[full] = counts.get(full, 0) + 1
+        if counts:
+            full, n = max(counts.items(), key=lambda kv: (kv[1], kv[0]))
+            if 2 * n >= len(units):
+                d.en = [TermForm(full, "en"), TermForm(word, "en", "variant"),
+                        *[f for f in d.en[1:] if f.text != full]]
 
 
 def _suggest(

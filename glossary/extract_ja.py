@@ -178,6 +178,14 @@ def compound_units(tokens: Sequence[Token]) -> list[list[Unit]]:
                 flush()
             i = j
             continue
+        k = _split_name(tokens, i)
+        if k:
+            # 何+立+峰 副首相: a Chinese or Korean name Sudachi cut into single kanji
+            cur.append(Unit(text_of(tokens, i, i + k), "".join(
+                t.reading or t.surface for t in tokens[i : i + k]), "N", True, True, False,
+                False, tok.begin, tokens[i + k - 1].end))
+            i += k
+            continue
         nxt = tokens[i + 1] if i + 1 < n else None
         prev = tokens[i - 1] if i > 0 else None
         if (s == "第" and i + 2 < n and _is_number(tokens[i + 1])
@@ -226,6 +234,39 @@ def compound_units(tokens: Sequence[Token]) -> list[list[Unit]]:
 def _general(normalized: str) -> bool:
     """Sudachi's normalised form of a token is a general noun (normalised once per form)."""
     return normalize(normalized) in GENERAL_NOUNS
+
+
+#: common Chinese and Korean family names (one kanji) that begin a name Sudachi may not know
+NAME_SURNAMES = frozenset(
+    "何 王 李 張 劉 陳 楊 趙 黄 周 呉 徐 孫 胡 朱 郭 馬 羅 梁 宋 鄭 謝 韓 唐 馮 于 董 蕭 程 曹 袁 "
+    "鄧 許 傅 沈 曾 彭 呂 蘇 盧 蒋 蔡 賈 丁 魏 薛 葉 閻 潘 杜 戴 夏 鍾 汪 任 姜 范 姚 譚 廖 鄒 "
+    "熊 陸 郝 孔 崔 康 毛 邱 秦 侯 邵 孟 龍 段 雷 銭 湯 尹 黎 常 喬 賀 龔 習 温 文 朴 金 "
+    "柯 卓 蔣 游 洪".split()
+)
+_KANJI = re.compile(r"^[一-鿿]$")
+
+
+def _split_name(tokens: Sequence[Token], i: int) -> int:
+    """How many tokens from *i* make a name Sudachi cut into single kanji (何|立|峰 before a
+    title such as 副首相 or 氏), or 0. Only a known family name followed by one or two single
+    kanji and then a title or 氏 counts: elsewhere such kanji are ordinary words."""
+    tok = tokens[i]
+    if tok.surface not in NAME_SURNAMES:
+        return 0
+    for k in (3, 2):
+        if i + k >= len(tokens):
+            continue
+        given = tokens[i + 1 : i + k]
+        after = tokens[i + k]
+        if not all(_KANJI.match(t.surface) and t.pos[0] in ("名詞", "接尾辞", "接頭辞")
+                   for t in given):
+            continue
+        if all(t.end == u.begin for t, u in zip(tokens[i : i + k], tokens[i + 1 : i + k + 1],
+                                                   strict=True)) and (
+                after.surface in TITLES or after.surface in ("氏", "副首相", "副主席")
+                or after.surface[:1] == "副" and after.surface[1:] in TITLES):
+            return k
+    return 0
 
 
 def _latin_ok(text: str) -> bool:

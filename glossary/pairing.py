@@ -438,7 +438,7 @@ def pair_in_context(
     :param en_texts: unit id → its English text
     :param readings: term → its reading (kana), for names written in kanji
     """
-    from taiyaku.glossary.extract_en import _breaks, _chunks, en_tokens
+    from taiyaku.glossary.extract_en import _breaks, en_tokens
     from taiyaku.glossary.keys import en_key, singular
 
     tok_units: dict[str, set[int]] = {}
@@ -449,11 +449,37 @@ def pair_in_context(
         unit_toks[u] = toks
         for t in toks:
             tok_units.setdefault(t, set()).add(u)
+    def content(tokens: list[tuple[str, int, int, bool]]) -> list[tuple[str, int, int, bool]]:
+        """The tokens without stopwords, but a capitalised one before another capitalised
+        word is a name's (He Lifeng, Ma Zhaoxu), marked as no phrase boundary."""
+        out = []
+        for k, (w, a, b, boundary) in enumerate(tokens):
+            nxt = tokens[k + 1][0] if k + 1 < len(tokens) else ""
+            if not _breaks(w) or (w[:1].isupper() and w.isalpha() and nxt[:1].isupper()
+                                  and not _breaks(nxt)):
+                out.append((w, a, b, boundary))
+            elif out:
+                out.append(("", a, b, True))  # a break: the next word starts a chunk
+        return out
+
+    def chunks(norm: str) -> list[list[tuple[str, int, int]]]:
+        found: list[list[tuple[str, int, int]]] = []
+        cur: list[tuple[str, int, int]] = []
+        for w, a, b, boundary in content(en_tokens(norm)):
+            if (boundary or not w) and cur:
+                found.append(cur)
+                cur = []
+            if w:
+                cur.append((w, a, b))
+        if cur:
+            found.append(cur)
+        return found
+
     word_units: dict[str, set[int]] = {}
     unit_words: dict[int, set[str]] = {}
     for u, text in en_texts.items():
-        words_here = {singular(w.lower()) for w, _, _, _ in en_tokens(normalize(text))
-                      if not _breaks(w)}
+        words_here = {singular(w.lower()) for w, _, _, _ in content(en_tokens(normalize(text)))
+                      if w}
         unit_words[u] = words_here
         for w in words_here:
             word_units.setdefault(w, set()).add(u)
@@ -462,7 +488,7 @@ def pair_in_context(
         """The phrases of unit *u*'s English, made when a term asks (not kept for all)."""
         norm = normalize(en_texts[u])
         found = []
-        for chunk in _chunks(en_tokens(norm)):
+        for chunk in chunks(norm):
             dash = [norm[chunk[k - 1][2] : chunk[k][1]].strip() != "" for k in range(1, len(chunk))]
             for i in range(len(chunk)):
                 if i > 0 and dash[i - 1]:
@@ -509,11 +535,19 @@ def pair_in_context(
         unit_list = [u for u in units if u in en_texts]
         if not unit_list:
             continue
-        toks = [t for t in analyzer.tokenize(term)
-                if t.pos[0] in _CONTENT_POS and t.pos[1] != "数詞"]
-        parts = [t.surface for t in toks] or [term]
+        term_toks = [t for t in analyzer.tokenize(term)
+                     if t.pos[0] in _CONTENT_POS and t.pos[1] != "数詞"]
+        parts = [t.surface for t in term_toks] or [term]
+        if term in (readings or {}):
+            # a person's name is one part, however Sudachi cut it (何|立|峰): its units hold it
+            parts = [term]
+            tok_units[term] = set(unit_list)
+            for u in unit_list:
+                unit_toks.setdefault(u, set()).add(term)
         # the parts every phrase must translate (a prefix or suffix such as 産 may stay silent)
-        heads = [t.surface for t in toks if t.pos[0] in ("名詞", "形状詞")] or parts
+        heads = [t.surface for t in term_toks if t.pos[0] in ("名詞", "形状詞")] or parts
+        if parts == [term]:
+            heads = parts
         whole = [] if dictionary is None else [
             {_alias(singular(w.lower())) for w in g.replace("-", " ").split()}
             for g in dictionary.glosses(term)]

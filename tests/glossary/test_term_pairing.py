@@ -121,3 +121,34 @@ def test_a_phrase_must_translate_every_part(analyzer: Analyzer) -> None:
           2: "Taiwan's election is near."}
     got = pair_in_context({"台湾有事": [1]}, units, en, analyzer)
     assert "台湾有事" not in got or got["台湾有事"].en.lower() != "taiwan"
+
+
+# -- names (issue 19, point 3) -------------------------------------------------------------------
+
+NAMES = [
+    ("何立峰副首相が訪米した。", "Vice Premier He Lifeng visited the United States."),
+    ("何立峰氏は交渉を率いる。", "He Lifeng leads the talks."),
+    ("王毅外相は会見で語った。", "Foreign Minister Wang Yi spoke at a press conference."),
+    ("王毅氏は慎重だった。", "Wang Yi was cautious."),
+    ("財務長官が来日した。", "The Treasury Secretary arrived in Japan."),
+    ("ベッセント財務長官は合意を歓迎した。", "Treasury Secretary Bessent welcomed the deal."),
+    ("ベッセント氏は楽観的だ。", "Bessent is optimistic."),
+]
+
+
+def test_names_sudachi_splits_are_names_paired_with_their_romanisation(
+    store: Store, analyzer: Analyzer
+) -> None:
+    got = _extracted(store, NAMES, analyzer)
+    assert got["何立峰"][0] == "He Lifeng"
+    assert got["王毅"][0] == "Wang Yi"
+    entries = {e.ja[0].text: e for e in list_terms(store, limit=500)}
+    assert entries["何立峰"].pos == "properNoun"
+
+
+def test_a_name_with_its_title_gives_name_and_title_entries(store: Store, analyzer: Analyzer
+                                                             ) -> None:
+    got = _extracted(store, NAMES, analyzer)
+    assert "ベッセント財務長官" not in got and "何立峰副首相" not in got
+    assert got["ベッセント"] == ["Bessent"]
+    assert en_key(got["財務長官"][0]) == en_key("Treasury Secretary")
