@@ -41,6 +41,8 @@ class Dictionary:
     def glosses(self, ja: str, senses: int = 2) -> tuple[str, ...]:
         """English glosses of a word (its first entry's first *senses* senses), best first;
         verbs' "to …" glosses left out (a term is a noun)."""
+        if not ja.strip():
+            return ()
         result = self._jam.lookup(ja, strict_lookup=True, lookup_chars=False)
         out: list[str] = []
         for entry in result.entries[:1]:
@@ -54,6 +56,8 @@ class Dictionary:
     @lru_cache(maxsize=65536)  # noqa: B019 - as above
     def name(self, ja: str) -> str | None:
         """The romanised full name JMnedict gives a person's name (習近平 → Xi Jinping)."""
+        if not ja.strip():
+            return None
         result = self._jam.lookup(ja, strict_lookup=True, lookup_chars=False)
         for n in result.names:
             for t in n.senses:

@@ -299,14 +299,14 @@ def associate(
     en_df = en_df.with_columns(nm=pl.Series(named[en_df["en"].to_numpy()]))
     # Dice ≥ d needs (2 − d)·min(fj, fe) ≥ d·max(fj, fe) (the pair is seen at most min times),
     # so a rare term is never joined with a frequent phrase unless it may spell it; and the
-    # JA terms are joined a block at a time, so no more than ~1M rows are ever held at once.
+    # JA terms are joined a block at a time, so no more than a few 100k rows are held at once.
     ratio = (2.0 - min_dice) / max(min_dice, 1e-9)
     parts = []
     order = np.argsort(fj, kind="stable")
     start = 0
     while start < len(order):
         stop, rows = start, 0
-        while stop < len(order) and (rows < 40_000 or stop == start):
+        while stop < len(order) and (rows < 10_000 or stop == start):
             rows += int(fj[order[stop]])
             stop += 1
         block = order[start:stop]
@@ -501,22 +501,32 @@ def pair_in_context(
                     found.append((surface, words))
         return found
 
+    asked = {t.surface for term in terms for t in analyzer.tokenize(term)} | set(terms)
+
     def sim(part: str, word: str) -> float:
         if part.lower() == word:
             return 1.0
         if is_katakana(part) and transliterates(part, word):
             return 1.0
-        if _alias(word) in _gloss_words(dictionary, part):
+        # the dictionary is asked about the terms' own parts only: a look-up costs ~1 ms
+        if _alias(word) in _gloss_words(dictionary if part in asked else None, part):
             return 1.0
         a, b = tok_units.get(part, set()), word_units.get(word, set())
         if not a or not b:
             return 0.0
         return 2.0 * len(a & b) / (len(a) + len(b))
 
+    linked: dict[int, tuple[dict[str, dict[str, float]], dict[str, dict[str, float]]]] = {}
+    linked_size: dict[int, int] = {}
+
     def links(u: int) -> tuple[dict[str, dict[str, float]], dict[str, dict[str, float]]]:
         """Within unit *u*: for each word, its most similar tokens (ties share the credit),
-        and for each token its most similar words: a competitive alignment of the unit."""
+        and for each token its most similar words: a competitive alignment of the unit
+        (made once per unit; a person's name added to a unit makes it again)."""
         toks, words = unit_toks.get(u, set()), unit_words.get(u, set())
+        key = len(toks)
+        if u in linked and linked_size.get(u) == key:
+            return linked[u]
         table = {(t, w): sim(t, w) for t in toks for w in words}
         by_word: dict[str, dict[str, float]] = {}
         for w in words:
@@ -528,6 +538,7 @@ def pair_in_context(
             best = max((table[t, w] for w in words), default=0.0)
             tied = [w for w in words if best > 0 and table[t, w] == best]
             by_tok[t] = {w: best / len(tied) for w in tied}
+        linked[u], linked_size[u] = (by_word, by_tok), key
         return by_word, by_tok
 
     out: dict[str, ContextPair] = {}

@@ -150,3 +150,28 @@ def test_extraction_work_grows_linearly(
     small = _work(40, analyzer, tmp_path, monkeypatch, bilingual)
     large = _work(80, analyzer, tmp_path, monkeypatch, bilingual)
     assert large / small < 2.6, (small, large)
+
+
+def test_dictionary_is_optional_and_never_approves(
+    filled: Store, analyzer: Analyzer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import taiyaku.glossary.extract as extract_mod
+    from taiyaku.glossary.dictionary import open_dictionary
+
+    monkeypatch.setattr(extract_mod, "open_dictionary", lambda: None)  # the extra absent
+    extract_terms(filled, ExtractOptions(min_freq=1), analyzer=analyzer)
+    without = _by_ja(filled)
+    assert without["休止期間"] == ["pause"]
+    if open_dictionary() is None:
+        pytest.skip("the dict extra is not installed")
+    monkeypatch.undo()
+    d = open_dictionary()
+    assert d is not None and d.glosses("") == () and d.name("") is None
+    extract_terms(filled, ExtractOptions(min_freq=1), analyzer=analyzer)
+    entries = list_terms(filled, limit=500)
+    # 一般輸出許可 has no English in the material: a suggestion composed from its parts
+    entry = next(e for e in entries if e.ja[0].text == "一般輸出許可")
+    raw = filled.conn.execute("SELECT evidence FROM terms WHERE id=?", (entry.id,)).fetchone()
+    assert '"method":"composed"' in raw[0].replace(" ", "")
+    assert entry.en and entry.en[0].text.startswith("general export")
+    assert all(e.status == "candidate" for e in entries)
