@@ -514,7 +514,8 @@ def pair_in_context(
         a, b = tok_units.get(part, set()), word_units.get(word, set())
         if not a or not b:
             return 0.0
-        return 2.0 * len(a & b) / (len(a) + len(b))
+        # counts never quite equal a dictionary or a spelling: on a tie those win
+        return 0.95 * 2.0 * len(a & b) / (len(a) + len(b))
 
     linked: dict[int, tuple[dict[str, dict[str, float]], dict[str, dict[str, float]]]] = {}
     linked_size: dict[int, int] = {}
@@ -581,7 +582,7 @@ def pair_in_context(
                               for w in words) / len(words)
                 score = 2 * cover * explain / (cover + explain) if cover and explain else 0.0
                 if {_alias(w) for w in words} in whole:
-                    score = max(score, 1.0)  # the dictionary's gloss of the whole term
+                    score = 1.005  # the dictionary's gloss of the whole term
                 elif len(words) < len(heads) or any(
                         not any(w in words for w in by_tok.get(p, {})) for p in heads):
                     score = 0.0  # a part left untranslated: "Taiwan" is not 台湾有事
@@ -637,11 +638,11 @@ def _gloss_words(dictionary: Dictionary | None, part: str) -> frozenset[str]:
         return frozenset(_alias(w.lower()) for g in glosses for w in g.split())
     if dictionary is None:
         return frozenset()
-    glosses = dictionary.glosses(part)
+    glosses = dictionary.glosses(part, 3)
     # a word the dictionary lacks (米国産) is read by its longest known beginning (米国)
     for cut in range(len(part) - 1, 1, -1):
         if glosses:
             break
-        glosses = dictionary.glosses(part[:cut])
+        glosses = dictionary.glosses(part[:cut], 3)
     return frozenset(_alias(singular(w.lower())) for g in glosses
                      for w in g.replace("-", " ").split())
