@@ -491,8 +491,8 @@ def _pair_in_units(
     soybeans, met once): see :func:`glossary.pairing.pair_in_context`. Only the drafts that
     may be stored are tried, so the work stays bounded on a large TM."""
     ranked = sorted(drafts.values(), key=lambda d: -(10.0 * math.log2(1.0 + d.score) + d.bonus))
-    todo = {d.ja: sorted(u for u in d.units if u > 0)[:20]
-            for d in ranked[: 2 * options.limit] if not d.en and not _LATIN.match(d.ja)}
+    todo = {d.ja: sorted(u for u in d.units if u > 0)[:8]
+            for d in ranked[: options.limit] if not d.en and not _LATIN.match(d.ja)}
     todo = {k: us for k, us in todo.items() if us}
     # and the terms whose English is an acronym (IMF): their units may spell it out
     # and the people paired with one word (Lifeng): their units may write the whole name

@@ -365,7 +365,7 @@ class JaCandidate:
     unit_ids: set[int] = field(default_factory=set)
     quoted: int = 0
     indep: int = 0
-    subkeys: set[str] = field(default_factory=set)
+    subkeys: frozenset[str] = frozenset()
     cvalue: float = 0.0
     score: float = 0.0
 
@@ -456,10 +456,11 @@ def extract_ja(
                         single_general=j - i == 1 and units[0].general,
                         person=j - i == 1 and units[0].person,
                     )
-                    cand.subkeys = {
+                    # a frozenset: the many one-unit candidates share the one empty one
+                    cand.subkeys = frozenset(
                         text[units[a].begin : units[b - 1].end]
                         for a, b in candidate_spans(units) if (a, b) != (0, j - i)
-                    }
+                    )
                     out[key] = cand
                 cand.freq += 1
                 cand.docs.add(seg.doc_id)
