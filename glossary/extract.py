@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -13,6 +13,7 @@ from taiyaku.core.normalize import normalize
 from taiyaku.core.printable import visible
 from taiyaku.core.progress import Progress, no_progress
 from taiyaku.core.terms import TermEntry, TermForm
+from taiyaku.glossary.dictionary import open_dictionary
 from taiyaku.glossary.extract_en import (
     GENERAL_EN,
     EnCandidate,
@@ -24,11 +25,22 @@ from taiyaku.glossary.extract_en import (
 )
 from taiyaku.glossary.extract_ja import JaCandidate, SegmentText, extract_ja, is_katakana, score_ja
 from taiyaku.glossary.keys import display_singular, en_key, ja_key
-from taiyaku.glossary.pairing import Gloss, Pair, associate, find_glosses, transliterates
+from taiyaku.glossary.pairing import (
+    COUNTRY_KANJI,
+    Gloss,
+    Pair,
+    associate,
+    find_glosses,
+    kana_spelling_key,
+    pair_in_context,
+    spelling_keys,
+    transliterates,
+)
 from taiyaku.glossary.store import delete_extracted_candidates, insert_entry, protected_keys
 
 if TYPE_CHECKING:
     from taiyaku.core.japanese import Analyzer
+    from taiyaku.glossary.dictionary import Dictionary
     from taiyaku.store.interface import Store
 
 __all__ = ["ExtractOptions", "ExtractResult", "extract_terms"]
@@ -46,10 +58,12 @@ class ExtractOptions:
     :ivar min_freq: a candidate seen fewer times is dropped, unless a gloss or quotation
         marks it as a term
     :ivar limit: store at most this many candidates (best first)
+    :ivar dictionary: use the bilingual dictionary when the ``dict`` extra is installed
     """
 
     min_freq: int = 2
     limit: int = 500
+    dictionary: bool = True
 
 
 @dataclass
@@ -164,20 +178,30 @@ def extract_terms(
 
         analyzer = Analyzer()
     ja_segs, en_segs, names = _load_segments(store)
-    total = len(ja_segs) + len(en_segs)
+    # progress counts segments read twice (candidates, then glosses) plus one pairing step
+    total = 2 * len(ja_segs) + len(en_segs) + 1
     progress(0, total, "reading segments")
-    ja_cands = extract_ja(ja_segs, analyzer)
-    progress(len(ja_segs), total, "Japanese candidates")
-    en_cands = extract_en(en_segs)
-    progress(total, total, "English candidates")
-    n_docs = max(1, len({s.doc_id for s in ja_segs + en_segs}))
+    ja_cands = extract_ja(_reporting(ja_segs, progress, 0, total, "Japanese terms"), analyzer)
+    n_docs = max(1, len({s.doc_id for s in ja_segs} | {s.doc_id for s in en_segs}))
     score_ja(ja_cands, n_docs)
+    # a candidate scored 0 (a fragment of longer ones: 習会) is never stored nor paired: it
+    # is dropped before the English is read, so both never take memory at the same time
+    ja_cands = {k: c for k, c in ja_cands.items() if c.score > 0}
+    # an English n-gram met once pairs only by its spelling: as a name or a single word
+    en_cands = extract_en(_reporting(en_segs, progress, len(ja_segs), total, "English terms"),
+                          keep_once=lambda c: c.words == 1 or is_name(c))
     score_en(en_cands)
-    glosses = find_glosses(ja_segs, analyzer)
+    done = len(ja_segs) + len(en_segs)
+    glosses = find_glosses(_reporting(ja_segs, progress, done, total, "glosses"), analyzer)
+    progress(total - 1, total, "pairing")
     texts = {s.id: s.text for s in ja_segs}
     pairs = _associate(ja_cands, en_cands, glosses, analyzer)
     drafts = _build(ja_cands, en_cands, glosses, pairs, ja_segs, analyzer, options)
+    dictionary = open_dictionary() if options.dictionary else None
+    _pair_in_units(drafts, ja_segs, en_segs, analyzer, options, dictionary)
+    _suggest(drafts, en_cands, analyzer, options, dictionary)
     entries = _finish(drafts, texts, names, options)
+    progress(total, total, "storing")
 
     with store.transaction():
         replaced = delete_extracted_candidates(store)
@@ -195,6 +219,18 @@ def extract_terms(
             stored.append(_with_id(entry, term_id))
     return ExtractResult(stored, int(kept), replaced, len(ja_segs) + len(en_segs), len(pairs),
                          len(glosses), skipped)
+
+
+def _reporting(
+    segs: list[SegmentText], progress: Progress, done: int, total: int, label: str,
+    every: int = 2000,
+) -> Iterator[SegmentText]:
+    """The segments, telling *progress* every *every* of them."""
+    for i, seg in enumerate(segs):
+        if i % every == 0:
+            progress(done + i, total, label)
+        yield seg
+    progress(done + len(segs), total, label)
 
 
 def _with_id(e: TermEntry, term_id: int) -> TermEntry:
@@ -215,13 +251,16 @@ def _associate(
     en_units = {k: set(c.unit_ids) for k, c in en_cands.items() if c.unit_ids and _head(c)}
     all_units = set().union(*ja_units.values(), *en_units.values()) if ja_units else set()
     synthetic = -10_000_000
+    longest = max((len(k) for k in ja_units), default=0)
     for g in glosses:
         if g.kind != "sentence":
             continue
         synthetic -= 1
         ja_text, en_text = (g.outer, g.inner) if g.outer_lang == "ja" else (g.inner, g.outer)
-        for k in ja_cands:
-            if k in ja_units and k in ja_text:
+        # the candidates inside the glossed sentence: its substrings looked up, not every
+        # candidate searched for in it (which grew with the corpus times the glosses)
+        for k in _substrings(ja_text, longest):
+            if k in ja_units:
                 ja_units[k].add(synthetic)
         for k, c in extract_en([SegmentText(synthetic, 0, en_text, synthetic)]).items():
             if k in en_units:
@@ -237,6 +276,16 @@ def _associate(
                      en_sub={k: c.subkeys for k, c in en_cands.items() if k in en_units})
 
 
+def _substrings(text: str, longest: int) -> set[str]:
+    """Every substring of *text* of at most *longest* characters.
+
+    >>> sorted(_substrings("米中", 2))
+    ['中', '米', '米中']
+    """
+    return {text[i:j] for i in range(len(text)) for j in range(i + 1, min(len(text), i + longest)
+                                                               + 1)}
+
+
 def _head(c: EnCandidate) -> bool:
     """The candidate can translate a term alone: it ends its phrase at least once (or is a
     name, which a verb may follow: "Bessent spoke") and is not a general word."""
@@ -250,14 +299,42 @@ def _new_draft(c: JaCandidate) -> _Draft:
                   set(c.unit_ids), c.proper, person=c.person, bonus=6.0 * min(c.quoted, 2))
 
 
-def _gloss_draft(text: str, ja_segs: list[SegmentText], analyzer: Analyzer) -> _Draft:
-    """An entry for a glossed phrase that is not a compound noun (非常に前向きな枠組み)."""
-    segs = [s for s in ja_segs if text in normalize(s.text)]
-    freq = sum(normalize(s.text).count(text) for s in segs) or 1
-    reading = katakana_to_hiragana(analyzer.reading(text))
-    return _Draft(text, reading, math.log2(2 + len(text)) * freq, freq,
-                  {s.doc_id for s in segs}, [s.id for s in segs][:50],
-                  {s.unit_id for s in segs if s.unit_id is not None}, False)
+class _PhraseFinder:
+    """Where glossed phrases occur in the Japanese segments, found in one pass.
+
+    Each segment is normalised once and scanned once for the first characters of the phrases
+    asked for; searching every segment again for each phrase grew with the corpus times the
+    glosses.
+    """
+
+    def __init__(self, ja_segs: list[SegmentText], phrases: Iterable[str]) -> None:
+        by_first: dict[str, list[str]] = {}
+        for p in set(phrases):
+            if p:
+                by_first.setdefault(p[0], []).append(p)
+        self.hits: dict[str, list[tuple[SegmentText, int]]] = {}
+        if not by_first:
+            return
+        starts = re.compile("[" + "".join(re.escape(c) for c in by_first) + "]")
+        for seg in ja_segs:
+            text = normalize(seg.text)
+            found: dict[str, int] = {}
+            for m in starts.finditer(text):
+                for p in by_first[m.group(0)]:
+                    if text.startswith(p, m.start()):
+                        found[p] = found.get(p, 0) + 1
+            for p, n in found.items():
+                self.hits.setdefault(p, []).append((seg, n))
+
+    def draft(self, text: str, analyzer: Analyzer) -> _Draft:
+        """An entry for a glossed phrase that is not a compound noun (非常に前向きな枠組み)."""
+        hits = self.hits.get(text, [])
+        segs = [s for s, _ in hits]
+        freq = sum(n for _, n in hits) or 1
+        reading = katakana_to_hiragana(analyzer.reading(text))
+        return _Draft(text, reading, math.log2(2 + len(text)) * freq, freq,
+                      {s.doc_id for s in segs}, [s.id for s in segs][:50],
+                      {s.unit_id for s in segs if s.unit_id is not None}, False)
 
 
 def _en_form(text: str, kind: str = "term") -> TermForm:
@@ -318,13 +395,18 @@ def _build(
             continue
         drafts[k] = _new_draft(c)
 
+    # the glossed Japanese phrases that are no candidate, found in the segments at once
+    finder = _PhraseFinder(ja_segs, (
+        k for g in glosses if g.kind != "sentence"
+        for k in (ja_key(g.outer), ja_key(g.inner))
+        if not (k in ja_cands and ja_cands[k].score > 0)))
+
     def draft_for(text: str) -> _Draft:
         key = ja_key(text)
         d = drafts.get(key)
         if d is None:
             c = ja_cands.get(key)
-            d = _new_draft(c) if c is not None and c.score > 0 else _gloss_draft(
-                key, ja_segs, analyzer)
+            d = _new_draft(c) if c is not None and c.score > 0 else finder.draft(key, analyzer)
             drafts[key] = d
         return d
 
@@ -398,19 +480,212 @@ def _build(
     return drafts
 
 
+def _pair_in_units(
+    drafts: dict[str, _Draft], ja_segs: list[SegmentText], en_segs: list[SegmentText],
+    analyzer: Analyzer, options: ExtractOptions, dictionary: Dictionary | None = None,
+) -> None:
+    """Terms still without English look for it in their own aligned units (米国産大豆 ↔ U.S.
+    soybeans, met once): see :func:`glossary.pairing.pair_in_context`. Only the drafts that
+    may be stored are tried, so the work stays bounded on a large TM."""
+    ranked = sorted(drafts.values(), key=lambda d: -(10.0 * math.log2(1.0 + d.score) + d.bonus))
+    todo = {d.ja: sorted(u for u in d.units if u > 0)[:8]
+            for d in ranked[: options.limit] if not d.en and not _LATIN.match(d.ja)}
+    todo = {k: us for k, us in todo.items() if us}
+    # and the terms whose English is an acronym (IMF): their units may spell it out
+    # and the people paired with one word (Lifeng): their units may write the whole name
+    short = {u for d in drafts.values() if d.en and (
+        _ACRONYM.match(d.en[0].text) or d.person and " " not in d.en[0].text)
+             for u in d.units if u > 0}
+    if not todo and not short:
+        return
+    wanted = {u for us in todo.values() for u in us} | short
+    # the word statistics are counted over every aligned unit when there are few (one
+    # article: a few dozen units say little about how often two words meet), else over the
+    # units of the terms tried, so a large TM costs no more than its best terms
+    every = {s.unit_id for s in ja_segs if s.unit_id is not None and s.unit_id > 0}
+    if len(every) <= 5000:
+        wanted |= every
+    ja_texts: dict[int, str] = {}
+    en_texts: dict[int, str] = {}
+    for segs, texts in ((ja_segs, ja_texts), (en_segs, en_texts)):
+        for seg in segs:
+            if seg.unit_id in wanted:
+                texts[seg.unit_id] = (texts.get(seg.unit_id, "") + " " + seg.text).strip()
+    _expand_acronyms(drafts, en_texts)
+    _full_names(drafts, en_texts)
+    found = {} if not todo else pair_in_context(todo, ja_texts, en_texts, analyzer,
+                            readings={k: drafts[k].reading or "" for k in todo
+                                      if drafts[k].person}, dictionary=dictionary)
+    for k, p in found.items():
+        d = drafts[k]
+        d.en.extend(_en_forms(p.en))
+        d.pairing = {"method": p.method, "confidence": p.confidence, "en": p.en,
+                     "units": list(p.units)}
+        d.bonus += 10.0 * p.confidence
+    _full_names(drafts, en_texts)
+
+
+_SMALL_WORDS = frozenset("of and for the on in to de".split())
+
+
+def initials(phrase: str) -> str:
+    """The acronym a name makes: first letters of its words but the small ones.
+
+    >>> initials("International Monetary Fund"), initials("Asia-Pacific Economic Cooperation")
+    ('IMF', 'APEC')
+    """
+    words = phrase.replace("-", " ").split()
+    return "".join(w[0].upper() for w in words if w.lower() not in _SMALL_WORDS)
+
+
+def _expand_acronyms(drafts: dict[str, _Draft], en_texts: dict[int, str]) -> None:
+    """国際通貨基金 glossed "IMF" takes the full form its aligned English spells out
+    (International Monetary Fund); the acronym stays as a variant."""
+    name = re.compile(r"(?:[A-Z][\w-]*(?:\s+(?:of|and|for|the|on|de)\s+|\s+))+[A-Z][\w-]*")
+    for d in drafts.values():
+        if not d.en or not _ACRONYM.match(d.en[0].text):
+            continue
+        acronym = d.en[0].text.replace(".", "")
+        for u in sorted(u for u in d.units if u > 0):
+            text = normalize(en_texts.get(u, ""))
+            full = next((m.group(0) for m in name.finditer(text)
+                         for m2 in [m] if initials(m2.group(0)) == acronym), None)
+            if full is None:
+                # the name may start after a leading word ("The International …")
+                full = next((" ".join(m.group(0).split()[k:]) for m in name.finditer(text)
+                             for k in range(1, 3) if initials(
+                                 " ".join(m.group(0).split()[k:])) == acronym), None)
+            if full:
+                full = re.sub(r"^(?:The|the)\s+", "", full)
+                d.en = [TermForm(full, "en"), TermForm(d.en[0].text, "en", "abbreviation"),
+                        *[f for f in d.en[1:] if en_key(f.text) != en_key(full)]]
+                break
+
+
+#: capitalised words before a name that are titles or descriptions, not a given name
+_NOT_GIVEN = frozenset(
+    """President Premier Minister Secretary Chairman Chair Vice Prime Foreign Treasury Defense
+    Finance Trade State Mr Ms Mrs Dr Sir General Leader Chief Ambassador Governor Senator
+    Representative Speaker Spokesman Spokeswoman Commerce Deputy Chinese Japanese American
+    Korean Taiwanese Russian British The A An In On At By For Of And But When While""".split()
+)
+
+
+def _full_names(drafts: dict[str, _Draft], en_texts: dict[int, str]) -> None:
+    """A person paired with one word (Lifeng, Xi) takes the two-word name its units write
+    (He Lifeng, Xi Jinping) when at least half of them write it; the word alone is kept as a
+    variant."""
+    for d in drafts.values():
+        if not d.person or not d.en or " " in d.en[0].text or not d.en[0].text[:1].isupper():
+            continue
+        word = d.en[0].text
+        pattern = re.compile(rf"\b([A-Z][a-z]+) {re.escape(word)}\b|\b{re.escape(word)} "
+                             rf"([A-Z][a-z]+)\b")
+        counts: dict[str, int] = {}
+        units = [u for u in d.units if u > 0 and u in en_texts]
+        for u in units:
+            seen = set()
+            for m in pattern.finditer(normalize(en_texts[u])):
+                other = m.group(1) or m.group(2)
+                if other not in _NOT_GIVEN:
+                    seen.add(f"{other} {word}" if m.group(1) else f"{word} {other}")
+            for full in seen:
+                counts[full] = counts.get(full, 0) + 1
+        if counts:
+            full, n = max(counts.items(), key=lambda kv: (kv[1], kv[0]))
+            if 2 * n >= len(units):
+                d.en = [TermForm(full, "en"), TermForm(word, "en", "variant"),
+                        *[f for f in d.en[1:] if f.text != full]]
+
+
+def _suggest(
+    drafts: dict[str, _Draft], en_cands: dict[str, EnCandidate], analyzer: Analyzer,
+    options: ExtractOptions, dictionary: Dictionary | None,
+) -> None:
+    """English suggested for terms the material leaves without any (Japanese-only articles):
+
+    - ``dictionary`` (0.6): the dictionary's romanised name of a person (習近平 → Xi Jinping) or
+      the first gloss of the whole term;
+    - ``composed``: the parts' English joined in order (一般 + 輸出 + 許可 → general export
+      license), a part's English being its own entry's English or its dictionary glosses;
+      0.75 when the TM's English side holds the composition, else 0.45 (its first choices).
+
+    Suggestions are stored as candidates like everything extracted: never approved.
+    """
+    ranked = sorted(drafts.values(), key=lambda d: -(10.0 * math.log2(1.0 + d.score) + d.bonus))
+    known = {k: d.en[0].text for k, d in drafts.items() if d.en}
+    for d in ranked[: 2 * options.limit]:
+        if d.en or _LATIN.match(d.ja):
+            continue
+        found = _compose(d.ja, known, en_cands, analyzer, dictionary)
+        if found is None or (found[2] < 0.75 and any(u > 0 for u in d.units)):
+            continue  # aligned English that does not hold the suggestion argues against it
+        text, method, confidence = found
+        d.en.extend(_en_forms(text))
+        d.pairing = {"method": method, "confidence": confidence, "en": text}
+
+
+def _compose(
+    ja: str, known: dict[str, str], en_cands: dict[str, EnCandidate], analyzer: Analyzer,
+    dictionary: Dictionary | None,
+) -> tuple[str, str, float] | None:
+    """The suggestion for one term: (English, method, confidence), or None."""
+    if dictionary is not None:
+        name = dictionary.name(ja)
+        if name and " " in name:
+            return name, "dictionary", 0.6
+    parts = [t.surface for t in analyzer.tokenize(ja) if t.surface.strip()]
+    if dictionary is not None and len(parts) == 1:
+        whole = dictionary.glosses(ja)
+        if whole:
+            return whole[0], "dictionary", 0.6
+    if len(parts) < 2:
+        return None
+    options: list[list[str]] = []
+    for p in parts:
+        choices = [known[p]] if p in known else []
+        if len(p) <= 2 and all(c in COUNTRY_KANJI for c in p):
+            # 米中 → U.S.–China: newspapers' country kanji, not the dictionary's "rice"
+            choices.append("–".join(COUNTRY_KANJI[c] for c in p))
+        if dictionary is not None:
+            choices += [g for g in dictionary.glosses(p)[:4] if len(g.split()) <= 2]
+        if not choices:
+            return None
+        options.append(choices)
+    import itertools
+
+    tried = 0
+    for combo in itertools.product(*options):
+        tried += 1
+        if tried > 256:
+            break
+        if en_key(" ".join(combo)) in en_cands:
+            return en_cands[en_key(" ".join(combo))].surface, "composed", 0.75
+    return " ".join(o[0] for o in options), "composed", 0.45
+
+
 def _pair_by_spelling(
     drafts: dict[str, _Draft], ja_cands: dict[str, JaCandidate],
     en_cands: dict[str, EnCandidate],
 ) -> None:
     """ホワイトハウス ↔ White House: transliteration within a document, no alignment needed."""
     names = [c for c in en_cands.values() if c.words <= 4 and (is_name(c) or c.freq >= 2)]
+    # names indexed by document and by the first sound of their spelling, so a katakana term
+    # is compared only with the names of its own documents that can match (not with all)
+    index: dict[tuple[int, str], list[int]] = {}
+    for i, c in enumerate(names):
+        for letter in {k[:1] for k in spelling_keys(c.surface)}:
+            for doc in c.docs:
+                index.setdefault((doc, letter), []).append(i)
     taken = {en_key(f.text) for d in drafts.values() for f in d.en}
     for k, d in sorted(drafts.items(), key=lambda kv: -kv[1].score):
         if d.en or not is_katakana(k.replace("・", "")):
             continue
+        letter = kana_spelling_key(k)[:1]
+        near = sorted({i for doc in d.docs for i in index.get((doc, letter), ())})
         best: EnCandidate | None = None
-        for c in names:
-            if c.key in taken or not (c.docs & d.docs) or not transliterates(k, c.surface):
+        for c in (names[i] for i in near):
+            if c.key in taken or not transliterates(k, c.surface):
                 continue
             if best is None or c.freq > best.freq:
                 best = c

@@ -5,12 +5,13 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from taiyaku.core.normalize import normalize
 from taiyaku.glossary.extract_ja import SegmentText
-from taiyaku.glossary.keys import containers_of, en_key
+from taiyaku.glossary.keys import containers_of, singular
 
 __all__ = ["EnCandidate", "extract_en", "score_en", "en_tokens", "en_chunks", "is_title_line",
            "STOPWORDS", "GENERAL_EN"]
@@ -75,6 +76,7 @@ def en_tokens(text: str) -> list[tuple[str, int, int, bool]]:
     return out
 
 
+@lru_cache(maxsize=65536)
 def _breaks(word: str) -> bool:
     low = word.lower().replace("’", "'")
     if low == "'s":
@@ -93,9 +95,14 @@ def en_chunks(text: str) -> list[list[tuple[str, int, int]]]:
     >>> [[w for w, _, _ in c] for c in en_chunks("Bessent said the rare earths deal is near.")]
     [['Bessent'], ['rare', 'earths', 'deal']]
     """
+    return _chunks(en_tokens(normalize(text)))
+
+
+def _chunks(tokens: Iterable[tuple[str, int, int, bool]]) -> list[list[tuple[str, int, int]]]:
+    """:func:`en_chunks` of a text already split by :func:`en_tokens`."""
     chunks: list[list[tuple[str, int, int]]] = []
     cur: list[tuple[str, int, int]] = []
-    for word, start, end, boundary in en_tokens(normalize(text)):
+    for word, start, end, boundary in tokens:
         if boundary and cur:
             chunks.append(cur)
             cur = []
@@ -110,7 +117,7 @@ def en_chunks(text: str) -> list[list[tuple[str, int, int]]]:
     return chunks
 
 
-@dataclass
+@dataclass(slots=True)
 class EnCandidate:
     """An English candidate: its key (lowercase, singular), the forms seen and statistics.
 
@@ -158,7 +165,8 @@ def _bad_edge(word: str, final: bool) -> bool:
     return False
 
 
-_SENTENCE_START = re.compile(r"(?:^|[.!?:;\"“”‘(\[•・▶●■◆*])\s*$")
+#: what ends the text before a word that starts a sentence (its capital says nothing)
+_SENTENCE_PUNCT = frozenset('.!?:;"“”‘([•・▶●■◆*')
 
 
 def is_title_line(text: str) -> bool:
@@ -169,7 +177,12 @@ def is_title_line(text: str) -> bool:
     >>> is_title_line("The Finance Minister met exporters in Osaka on Monday.")
     False
     """
-    words = [w for w, _, _, _ in en_tokens(normalize(text)) if w[:1].isalpha()]
+    return _title_tokens(en_tokens(normalize(text)))
+
+
+def _title_tokens(tokens: Sequence[tuple[str, int, int, bool]]) -> bool:
+    """:func:`is_title_line` of a text already split by :func:`en_tokens`."""
+    words = [w for w, _, _, _ in tokens if w[:1].isalpha()]
     content = [w for w in words if w.lower() not in STOPWORDS and len(w) > 1]
     if len(content) < 2 or len(words) > 25:
         return False
@@ -195,8 +208,14 @@ def _display(cand: EnCandidate, lower_words: Counter[str], cap_words: Counter[st
     return " ".join(out)
 
 
-def extract_en(segments: Iterable[SegmentText], max_words: int = 5) -> dict[str, EnCandidate]:
+def extract_en(
+    segments: Iterable[SegmentText], max_words: int = 5, *,
+    keep_once: Callable[[EnCandidate], bool] | None = None,
+) -> dict[str, EnCandidate]:
     """Count every n-gram of every content-word chunk (capitalised names included).
+
+    :param keep_once: when given, an n-gram seen only once is kept only if this says so
+        (names, single words); the others could never pair and only cost memory
 
     The form shown (:attr:`EnCandidate.surface`) is the casing of running text: a heading's
     "Taiwan Contingency" shows as the body's "Taiwan contingency".
@@ -210,57 +229,123 @@ def extract_en(segments: Iterable[SegmentText], max_words: int = 5) -> dict[str,
     ('export ban', 'Osaka firms')
     """
     out: dict[str, EnCandidate] = {}
+    # With *keep_once*, an n-gram met once waits as one tuple and becomes a candidate at its
+    # second occurrence: most n-grams of a large TM occur once, and a full candidate each made
+    # memory grow far faster than the TM.
+    once: dict[str, int | tuple[str, int]] = {}
+    seen: list[SegmentText] = []
     lower_words: Counter[str] = Counter()
     cap_words: Counter[str] = Counter()
     for seg in segments:
+        seen.append(seg)
         text = normalize(seg.text)
-        heading = seg.heading or is_title_line(text)
-        for chunk in en_chunks(text):
+        tokens = en_tokens(text)
+        heading = seg.heading or _title_tokens(tokens)
+        for chunk in _chunks(tokens):
             words = [w for w, _, _ in chunk]
+            # what joins each word to the previous one: a space, or the hyphen or dash of
+            # U.S.–Japan, kept in the surface ("U.S.-Japan alliance", not "U.S. Japan")
+            joins = [" " if text[chunk[k - 1][2] : chunk[k][1]].strip() == "" else "-"
+                     for k in range(1, len(chunk))]
+            lows = [w.lower() for w in words]
             n = len(words)
             # casing evidence: not a heading, not the first word of a sentence
-            informative = [not heading and (k > 0 or not _SENTENCE_START.search(
-                text[: chunk[0][1]])) for k in range(n)]
+            before = text[: chunk[0][1]].rstrip()
+            starts = not before or before[-1] in _SENTENCE_PUNCT
+            informative = [not heading and (k > 0 or not starts) for k in range(n)]
+            bad_end = [_bad_edge(w, True) for w in words]
+            # a word that a following noun modifies: in a heading every word is capitalised,
+            # so "U.S.–Japan" of "the U.S.–Japan Alliance" modifies "Alliance" too
+            modified = [(heading or w[0].islower()) and not w.endswith(("ed", "s"))
+                        for w in words]
             for k, w in enumerate(words):
                 if informative[k] and w[:1].isalpha():
-                    (lower_words if w[0].islower() else cap_words)[w.lower()] += 1
+                    (lower_words if w[0].islower() else cap_words)[lows[k]] += 1
             for i in range(n):
+                if i > 0 and joins[i - 1] == "-":
+                    continue  # a dash-joined compound is not cut: no "Japan alliance"
                 for j in range(i + 1, min(n, i + max_words) + 1):
-                    if _bad_edge(words[j - 1], True):
+                    if bad_end[j - 1] or j < n and joins[j - 1] == "-":
                         continue
-                    surface = " ".join(words[i:j])
-                    key = en_key(surface)
-                    if not key or len(key) < 2:
+                    key = _key_of(lows, i, j)
+                    if len(key) < 2:
                         continue
+                    surface = words[i] + "".join(
+                        joins[k - 1] + words[k] for k in range(i + 1, j))
+                    flags = (informative[i] | (i == 0 and j == n) << 1 | (j == n) << 2
+                             | (j < n and modified[j]) << 3
+                             | all(w[0].isupper() for w in words[i:j]) << 4)
+                    packed = (len(seen) - 1) << 12 | (j - i) << 8 | flags
                     cand = out.get(key)
                     if cand is None:
-                        cand = EnCandidate(key, j - i)
-                        cand.subkeys = {
-                            en_key(" ".join(words[a:b]))
-                            for a in range(i, j) for b in range(a + 1, j + 1)
-                            if (a, b) != (i, j)
-                        }
-                        out[key] = cand
-                    cand.forms[surface] += 1
-                    if informative[i]:
-                        cand.plain[surface] += 1
-                    cand.freq += 1
-                    if i == 0 and j == n:
-                        cand.indep += 1
-                    if j == n:
-                        cand.final += 1
-                    elif words[j][0].islower() and not words[j].endswith(("ed", "s")):
-                        cand.modifier += 1  # "U.S. Japan" of "U.S.–Japan security treaty"
-                    if all(w[0].isupper() for w in words[i:j]):
-                        cand.capitalized += 1
-                    cand.docs.add(seg.doc_id)
-                    if len(cand.segments) < 50:
-                        cand.segments.append(seg.id)
-                    if seg.unit_id is not None:
-                        cand.unit_ids.add(seg.unit_id)
+                        if keep_once is not None:
+                            first = once.pop(key, None)
+                            if first is None:
+                                # one int when the surface is the key, as most are
+                                once[key] = packed if surface == key else (surface, packed)
+                                continue
+                            cand = out[key] = EnCandidate(key, j - i)
+                            _count(cand, *_unpack(key, first, seen))
+                        else:
+                            cand = out[key] = EnCandidate(key, j - i)
+                    _count(cand, surface, flags, seg)
+    for key, first in once.items():
+        surface, flags, seg = _unpack(key, first, seen)
+        cand = EnCandidate(key, (first if isinstance(first, int) else first[1]) >> 8 & 15)
+        _count(cand, surface, flags, seg)
+        if keep_once is not None and keep_once(cand):
+            out[key] = cand
     for cand in out.values():
+        cand.subkeys = _subkeys(cand.forms.most_common(1)[0][0])
         cand.display = _display(cand, lower_words, cap_words)
     return out
+
+
+def _unpack(key: str, first: int | tuple[str, int], seen: list[SegmentText],
+            ) -> tuple[str, int, SegmentText]:
+    """Surface, flags and segment of an occurrence kept by :func:`extract_en` as one int."""
+    surface, packed = (key, first) if isinstance(first, int) else first
+    return surface, packed & 255, seen[packed >> 12]
+
+
+def _count(cand: EnCandidate, surface: str, flags: int, seg: SegmentText) -> None:
+    """Count one occurrence. *flags*: 1 informative casing, 2 alone in its chunk, 4 ends its
+    chunk, 8 modifies a following word, 16 all capitalised."""
+    cand.forms[surface] += 1
+    if flags & 1:
+        cand.plain[surface] += 1
+    cand.freq += 1
+    cand.indep += flags >> 1 & 1
+    cand.final += flags >> 2 & 1
+    cand.modifier += flags >> 3 & 1  # "U.S. Japan" of "U.S.–Japan security treaty"
+    cand.capitalized += flags >> 4 & 1
+    cand.docs.add(seg.doc_id)
+    if len(cand.segments) < 50:
+        cand.segments.append(seg.id)
+    if seg.unit_id is not None:
+        cand.unit_ids.add(seg.unit_id)
+
+
+def _key_of(lows: Sequence[str], i: int, j: int) -> str:
+    """:func:`en_key` of words ``[i, j)`` of a normalised chunk (given in lowercase)."""
+    words = " ".join(lows[i:j]).replace("-", " ").split()
+    if not words:
+        return ""
+    words[-1] = singular(words[-1])
+    return " ".join(words)
+
+
+def _subkeys(surface: str) -> set[str]:
+    """The keys of the shorter n-grams inside a surface (any surface of a key gives the same).
+
+    >>> sorted(_subkeys("rare earth magnets"))
+    ['earth', 'earth magnet', 'magnet', 'rare', 'rare earth']
+    """
+    words = surface.replace("-", " ").split()
+    lows = [w.lower() for w in words]
+    n = len(words)
+    return {_key_of(lows, a, b) for a in range(n) for b in range(a + 1, n + 1)
+            if (a, b) != (0, n)}
 
 
 def score_en(cands: dict[str, EnCandidate]) -> None:

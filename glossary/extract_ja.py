@@ -7,6 +7,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from taiyaku.core.japanese import katakana_to_hiragana
@@ -37,6 +38,7 @@ TITLES = frozenset(
     総統 報道官 研究員 教授 会長 総裁 議長 院長 代表 通商代表 大使 外相 主任 委員長 大臣 氏
     元首相 前首相 新首相 CEO 社長 首席 補佐官 外務大臣 国防相 外交部長 副主席""".split()
 )
+_LONGEST_TITLE = max(map(len, TITLES))
 #: words that may stand between a name and its title (米財務長官, 習近平国家主席)
 TITLE_PARTS = TITLES | frozenset("財務 国務 商務 国家 外務 通商 国防 米 中 日 英 副 首席".split())
 #: heads that refer to participants, not concepts (米中両国, 両国首脳, 日米首脳)
@@ -176,6 +178,14 @@ def compound_units(tokens: Sequence[Token]) -> list[list[Unit]]:
                 flush()
             i = j
             continue
+        k = _split_name(tokens, i)
+        if k:
+            # 何+立+峰 副首相: a Chinese or Korean name Sudachi cut into single kanji
+            cur.append(Unit(text_of(tokens, i, i + k), "".join(
+                t.reading or t.surface for t in tokens[i : i + k]), "N", True, True, False,
+                False, tok.begin, tokens[i + k - 1].end))
+            i += k
+            continue
         nxt = tokens[i + 1] if i + 1 < n else None
         prev = tokens[i - 1] if i > 0 else None
         if (s == "第" and i + 2 < n and _is_number(tokens[i + 1])
@@ -205,7 +215,7 @@ def compound_units(tokens: Sequence[Token]) -> list[list[Unit]]:
         proper = tok.pos[1] == "固有名詞"
         place = proper and tok.pos[2] == "地名"
         person = proper and tok.pos[2] == "人名"
-        general = s in GENERAL_NOUNS or normalize(tok.normalized) in GENERAL_NOUNS
+        general = s in GENERAL_NOUNS or _general(tok.normalized)
         if (person and tok.pos[3] == "姓" and nxt is not None and nxt.begin == tok.end
                 and nxt.pos[2:4] == ("人名", "名")):
             # 高市+早苗: one name
@@ -218,6 +228,45 @@ def compound_units(tokens: Sequence[Token]) -> list[list[Unit]]:
         i += 1
     flush()
     return runs
+
+
+@lru_cache(maxsize=65536)
+def _general(normalized: str) -> bool:
+    """Sudachi's normalised form of a token is a general noun (normalised once per form)."""
+    return normalize(normalized) in GENERAL_NOUNS
+
+
+#: common Chinese and Korean family names (one kanji) that begin a name Sudachi may not know
+NAME_SURNAMES = frozenset(
+    "何 王 李 張 劉 陳 楊 趙 黄 周 呉 徐 孫 胡 朱 郭 馬 羅 梁 宋 鄭 謝 韓 唐 馮 于 董 蕭 程 曹 袁 "
+    "鄧 許 傅 沈 曾 彭 呂 蘇 盧 蒋 蔡 賈 丁 魏 薛 葉 閻 潘 杜 戴 夏 鍾 汪 任 姜 范 姚 譚 廖 鄒 "
+    "熊 陸 郝 孔 崔 康 毛 邱 秦 侯 邵 孟 龍 段 雷 銭 湯 尹 黎 常 喬 賀 龔 習 温 文 朴 金 "
+    "柯 卓 蔣 游 洪".split()
+)
+_KANJI = re.compile(r"^[一-鿿]$")
+
+
+def _split_name(tokens: Sequence[Token], i: int) -> int:
+    """How many tokens from *i* make a name Sudachi cut into single kanji (何|立|峰 before a
+    title such as 副首相 or 氏), or 0. Only a known family name followed by one or two single
+    kanji and then a title or 氏 counts: elsewhere such kanji are ordinary words."""
+    tok = tokens[i]
+    if tok.surface not in NAME_SURNAMES:
+        return 0
+    for k in (3, 2):
+        if i + k >= len(tokens):
+            continue
+        given = tokens[i + 1 : i + k]
+        after = tokens[i + k]
+        if not all(_KANJI.match(t.surface) and t.pos[0] in ("名詞", "接尾辞", "接頭辞")
+                   for t in given):
+            continue
+        if all(t.end == u.begin for t, u in zip(tokens[i : i + k], tokens[i + 1 : i + k + 1],
+                                                   strict=True)) and (
+                after.surface in TITLES or after.surface in ("氏", "副首相", "副主席")
+                or after.surface[:1] == "副" and after.surface[1:] in TITLES):
+            return k
+    return 0
 
 
 def _latin_ok(text: str) -> bool:
@@ -243,8 +292,9 @@ def title_with_name(units: Sequence[Unit]) -> bool:
     """True for a person's name with a title (ベッセント財務長官, 財務長官スコット・ベッセント)."""
     if len(units) == 1:
         s = units[0].surface
-        return any(s.endswith(t) and len(s) > len(t) and is_katakana(s[: -len(t)])
-                   for t in TITLES)
+        # the title's possible lengths are few: look its suffixes up instead of trying each title
+        return any(s[-k:] in TITLES and is_katakana(s[:-k])
+                   for k in range(1, min(len(s), _LONGEST_TITLE + 1)))
     if units[-1].surface in TITLES and len(units[0].surface) == 1 and len(units) == 2:
         return True  # 習主席, 林報道官
     has_title = any(u.surface in TITLES for u in units)
@@ -295,7 +345,7 @@ def candidate_spans(run: Sequence[Unit], max_units: int = 7) -> Iterable[tuple[i
             yield i, j
 
 
-@dataclass
+@dataclass(slots=True)
 class JaCandidate:
     """A Japanese candidate term with its corpus statistics."""
 
@@ -315,7 +365,7 @@ class JaCandidate:
     unit_ids: set[int] = field(default_factory=set)
     quoted: int = 0
     indep: int = 0
-    subkeys: set[str] = field(default_factory=set)
+    subkeys: frozenset[str] = frozenset()
     cvalue: float = 0.0
     score: float = 0.0
 
@@ -406,10 +456,11 @@ def extract_ja(
                         single_general=j - i == 1 and units[0].general,
                         person=j - i == 1 and units[0].person,
                     )
-                    cand.subkeys = {
+                    # a frozenset: the many one-unit candidates share the one empty one
+                    cand.subkeys = frozenset(
                         text[units[a].begin : units[b - 1].end]
                         for a, b in candidate_spans(units) if (a, b) != (0, j - i)
-                    }
+                    )
                     out[key] = cand
                 cand.freq += 1
                 cand.docs.add(seg.doc_id)

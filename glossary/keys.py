@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
+from functools import lru_cache
 
 from taiyaku.core.japanese import katakana_to_hiragana
 from taiyaku.core.normalize import normalize
@@ -16,6 +17,7 @@ _KANA_ONLY = re.compile(r"^[\u3041-\u3096\u30a1-\u30fa\u30fc\u30fb\s]+$")
 _KEEP_S = ("ss", "us", "is", "ous", "ics", "sis")
 
 
+@lru_cache(maxsize=65536)
 def singular(word: str) -> str:
     """A cheap English singular for matching keys (both sides use it, so it only has to agree).
 

@@ -7,6 +7,7 @@ import math
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from taiyaku.core.normalize import has_japanese, normalize
@@ -15,9 +16,11 @@ from taiyaku.tm.translit import kana_to_romaji, name_key, skeleton
 
 if TYPE_CHECKING:
     from taiyaku.core.japanese import Analyzer
+    from taiyaku.glossary.dictionary import Dictionary
     from taiyaku.glossary.extract_ja import SegmentText
 
-__all__ = ["Gloss", "find_glosses", "Pair", "associate", "transliterates"]
+__all__ = ["Gloss", "find_glosses", "Pair", "associate", "transliterates", "kana_spelling_key",
+           "spelling_keys", "ContextPair", "pair_in_context"]
 
 #: what a parenthesis holds when it is page furniture, a date or a credit, not a gloss
 _NOISE = re.compile(
@@ -226,18 +229,33 @@ def transliterates(katakana: str, english: str) -> bool:
     """
     if not is_katakana(katakana.replace("・", "")) or not english.strip():
         return False
-    a = _fold(skeleton(name_key(kana_to_romaji(katakana))))
-    eng = name_key(english)
-    # katakana follows the sound: no r after a vowel (Hartwell → ハートウェル), th → s
-    spoken = re.sub(r"th", "s", re.sub(r"([aeiou])r(?![aeiouy])", r"\1", eng))
+    a = kana_spelling_key(katakana)
+    if len(a) < 3:
+        return False
     from rapidfuzz.fuzz import ratio
 
-    for b in {_fold(skeleton(eng)), _fold(skeleton(spoken))}:
-        if len(a) < 3 or len(b) < 3 or a[0] != b[0]:
+    for b in spelling_keys(english):
+        if len(b) < 3 or a[0] != b[0]:
             continue
         if ratio(a, b) >= (80.0 if len(a) >= 4 else 100.0):
             return True
     return False
+
+
+@lru_cache(maxsize=65536)
+def kana_spelling_key(katakana: str) -> str:
+    """The folded consonant skeleton of a katakana word's romanisation (computed once per word:
+    pairing compares one word with many English phrases)."""
+    return _fold(skeleton(name_key(kana_to_romaji(katakana))))
+
+
+@lru_cache(maxsize=262144)
+def spelling_keys(english: str) -> frozenset[str]:
+    """The folded skeletons of an English word as written and as katakana hears it."""
+    eng = name_key(english)
+    # katakana follows the sound: no r after a vowel (Hartwell → ハートウェル), th → s
+    spoken = re.sub(r"th", "s", re.sub(r"([aeiou])r(?![aeiouy])", r"\1", eng))
+    return frozenset({_fold(skeleton(eng)), _fold(skeleton(spoken))})
 
 
 def associate(
@@ -256,44 +274,84 @@ def associate(
         "rare earth"), unless the longer one has more words than the JA term has parts + 1
         (財務長官 stays "Treasury Secretary", not "Treasury Secretary Scott Bessent")
     """
+    import numpy as np
     import polars as pl
 
-    ja_rows = [(k, u) for k, us in ja_units.items() for u in us]
-    en_rows = [(k, u) for k, us in en_units.items() for u in us]
-    if not ja_rows or not en_rows:
+    ja_keys, en_keys = list(ja_units), list(en_units)
+    fj = np.fromiter((len(ja_units[k]) for k in ja_keys), dtype=np.int64, count=len(ja_keys))
+    fe = np.fromiter((len(en_units[k]) for k in en_keys), dtype=np.int64, count=len(en_keys))
+    if not fj.sum() or not fe.sum():
         return []
-    ja_df = pl.DataFrame(ja_rows, schema=["ja", "unit"], orient="row")
-    en_df = pl.DataFrame(en_rows, schema=["en", "unit"], orient="row")
-    fj = ja_df.group_by("ja").agg(pl.len().alias("fj"))
-    fe = en_df.group_by("en").agg(pl.len().alias("fe"))
-    pairs = (
-        ja_df.join(en_df, on="unit")
-        .group_by(["ja", "en"])
-        .agg(pl.len().alias("c"), pl.col("unit").alias("units"))
-        .join(fj, on="ja")
-        .join(fe, on="en")
-        .with_columns((2.0 * pl.col("c") / (pl.col("fj") + pl.col("fe"))).alias("dice"))
-    )
+    # Terms are counted as integer ids over unit ids: a Python object per co-occurrence would
+    # make time and memory grow with the square of the TM (see bench_terms.py).
+    en_df = pl.DataFrame({
+        "en": np.repeat(np.arange(len(en_keys), dtype=np.int32), fe),
+        "unit": np.fromiter((u for k in en_keys for u in en_units[k]), dtype=np.int64,
+                            count=int(fe.sum())),
+        "fe": np.repeat(fe, fe),
+    })
+    # a katakana term may pair on its spelling alone, with a name or as a long word
+    kata = np.fromiter((is_katakana(k.replace("・", "")) for k in ja_keys), dtype=np.bool_,
+                       count=len(ja_keys))
+    long_ja = np.fromiter((len(k) >= 6 for k in ja_keys), dtype=np.bool_, count=len(ja_keys))
+    named = np.fromiter((en_names is None or k in en_names for k in en_keys), dtype=np.bool_,
+                        count=len(en_keys))
+    en_df = en_df.with_columns(nm=pl.Series(named[en_df["en"].to_numpy()]))
+    # Dice ≥ d needs (2 − d)·min(fj, fe) ≥ d·max(fj, fe) (the pair is seen at most min times),
+    # so a rare term is never joined with a frequent phrase unless it may spell it; and the
+    # JA terms are joined a block at a time, so no more than a few 100k rows are held at once.
+    ratio = (2.0 - min_dice) / max(min_dice, 1e-9)
+    parts = []
+    order = np.argsort(fj, kind="stable")
+    start = 0
+    while start < len(order):
+        stop, rows = start, 0
+        while stop < len(order) and (rows < 10_000 or stop == start):
+            rows += int(fj[order[stop]])
+            stop += 1
+        block = order[start:stop]
+        start = stop
+        ja_df = pl.DataFrame({
+            "ja": np.repeat(block.astype(np.int32), fj[block]),
+            "unit": np.fromiter((u for i in block for u in ja_units[ja_keys[i]]),
+                                dtype=np.int64, count=int(fj[block].sum())),
+            "fj": np.repeat(fj[block], fj[block]),
+            "spell": np.repeat(kata[block], fj[block]),
+            "lj": np.repeat(long_ja[block], fj[block]),
+        })
+        spells = pl.col("spell") & (pl.col("nm") | pl.col("lj"))
+        low, high = pl.min_horizontal("fj", "fe"), pl.max_horizontal("fj", "fe")
+        parts.append(
+            ja_df.join(en_df, on="unit")
+            .filter(spells | (low * ratio >= high))
+            .group_by(["ja", "en"])
+            .agg(pl.len().alias("c"), pl.first("fj"), pl.first("fe"), spells.first().alias("sp"))
+            .with_columns((2.0 * pl.col("c") / (pl.col("fj") + pl.col("fe"))).alias("dice"))
+            .filter(((pl.col("c") >= min_cooc) & (pl.col("dice") >= min_dice)) | pl.col("sp"))
+        )
+    counts = pl.concat(parts)
     scored = []
-    for row in pairs.iter_rows(named=True):
-        c, fj_, fe_ = int(row["c"]), int(row["fj"]), int(row["fe"])
-        size = (ja_size or {}).get(row["ja"], 1)
-        words = len(row["en"].split())
-        translit = transliterates(row["ja"], row["en"]) and (
-            en_names is None or row["en"] in en_names or len(row["ja"]) >= 6)
-        if not translit and (c < min_cooc or row["dice"] < min_dice):
+    for ja_i, en_i, c, fj_, fe_, dice in counts.select(
+            "ja", "en", "c", "fj", "fe", "dice").iter_rows():
+        ja, en = ja_keys[ja_i], en_keys[en_i]
+        size = (ja_size or {}).get(ja, 1)
+        words = len(en.split())
+        translit = bool(kata[ja_i]) and bool(named[en_i] or long_ja[ja_i]) and transliterates(
+            ja, en)
+        if not translit and (c < min_cooc or dice < min_dice):
             continue
         if not translit and size >= 2 and words == 1 and c < 3:
             continue  # a compound rarely translates as one common word: ask for more evidence
         llr = _llr(c, fj_ - c, fe_ - c, max(0, n_units - fj_ - fe_ + c))
-        conf = min(0.95, row["dice"] * (1.0 - math.exp(-llr / 4.0)))
+        conf = min(0.95, dice * (1.0 - math.exp(-llr / 4.0)))
         if translit:
             conf = max(conf, 0.85)
-        scored.append((translit, row["dice"], llr, -abs(words - size), row["ja"], row["en"], c,
-                       conf, tuple(sorted(row["units"]))))
+        scored.append((translit, dice, llr, -abs(words - size), ja, en, c, conf,
+                       tuple(sorted(ja_units[ja] & en_units[en]))))
     if en_sub:
         scored = _prefer_longer(scored, en_sub, ja_size or {})
     # competitive linking: best association first (closest size on ties), each term used once
+    scored.sort(key=lambda t: (t[4], t[5]))  # ties broken the same way on every run
     scored.sort(key=lambda t: (t[0], t[1], t[2], t[3]), reverse=True)
     used_ja: set[str] = set()
     used_en: set[str] = set()
@@ -330,3 +388,261 @@ def _prefer_longer(
             continue
         out.append(row)
     return out
+
+
+# -- pairing inside the aligned units of one term ------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class ContextPair:
+    """The English phrase found for a term in its own aligned units."""
+
+    ja: str
+    en: str
+    confidence: float
+    units: tuple[int, ...]
+    method: str = "aligned"
+
+
+#: parts of speech whose tokens carry a term's meaning (particles and endings do not)
+_CONTENT_POS = ("名詞", "接頭辞", "接尾辞", "形状詞")
+
+
+def pair_in_context(
+    terms: Mapping[str, Iterable[int]], ja_texts: Mapping[int, str],
+    en_texts: Mapping[int, str], analyzer: Analyzer, *, readings: Mapping[str, str] | None = None,
+    min_score: float = 0.55, max_words: int = 5, dictionary: Dictionary | None = None,
+) -> dict[str, ContextPair]:
+    """The English of each term from the units it is aligned in, one occurrence being enough.
+
+    Every English phrase (a run of content words, dash-joined compounds such as U.S.–Japan
+    kept whole) of a term's units is scored against the term's parts (its Sudachi tokens):
+
+    - a part and a word are *similar* by 1.0 when they are spelt the same (Latin), when a
+      katakana part spells the word, or, for a word met elsewhere too, by their Dice
+      coefficient over the given units (how often they share a unit, 0–1);
+    - *coverage* is the mean over the parts of their best word, *explanation* the mean over
+      the phrase's words of their best part; a phrase scores their harmonic mean, so it must
+      hold the translation of every part and nothing else;
+    - with the dictionary (extra ``dict``), a word among a part's glosses is similar by 1.0
+      (大豆 → soybean), whatever the counts;
+    - a name read by Sudachi (高市早苗, たかいちさなえ), or romanised by the dictionary's names
+      (習近平 → Xi Jinping), scores 1.0 against that romanisation in either order.
+
+    A phrase scores its best unit (units of a loosely translated article may miss it); ties go
+    to the phrase met in more units, then to the longer one. The best phrase at or above
+    *min_score* wins, and its confidence is 0.9 × its score (a pair found this way is never as
+    sure as a gloss, 0.95).
+
+    :param terms: Japanese term → ids of the units it occurs in
+    :param ja_texts: unit id → its Japanese text (the Dice counts are made over these units)
+    :param en_texts: unit id → its English text
+    :param readings: term → its reading (kana), for names written in kanji
+    """
+    from taiyaku.glossary.extract_en import _breaks, en_tokens
+    from taiyaku.glossary.keys import en_key, singular
+
+    tok_units: dict[str, set[int]] = {}
+    unit_toks: dict[int, set[str]] = {}
+    for u, text in ja_texts.items():
+        toks = {t.surface for t in analyzer.tokenize(normalize(text))
+                if t.pos[0] in _CONTENT_POS and t.pos[1] != "数詞"}
+        unit_toks[u] = toks
+        for t in toks:
+            tok_units.setdefault(t, set()).add(u)
+    def content(tokens: list[tuple[str, int, int, bool]]) -> list[tuple[str, int, int, bool]]:
+        """The tokens without stopwords, but a capitalised one before another capitalised
+        word is a name's (He Lifeng, Ma Zhaoxu), marked as no phrase boundary."""
+        out = []
+        for k, (w, a, b, boundary) in enumerate(tokens):
+            nxt = tokens[k + 1][0] if k + 1 < len(tokens) else ""
+            if not _breaks(w) or (w[:1].isupper() and w.isalpha() and nxt[:1].isupper()
+                                  and not _breaks(nxt)):
+                out.append((w, a, b, boundary))
+            elif out:
+                out.append(("", a, b, True))  # a break: the next word starts a chunk
+        return out
+
+    def chunks(norm: str) -> list[list[tuple[str, int, int]]]:
+        found: list[list[tuple[str, int, int]]] = []
+        cur: list[tuple[str, int, int]] = []
+        for w, a, b, boundary in content(en_tokens(norm)):
+            if (boundary or not w) and cur:
+                found.append(cur)
+                cur = []
+            if w:
+                cur.append((w, a, b))
+        if cur:
+            found.append(cur)
+        return found
+
+    word_units: dict[str, set[int]] = {}
+    unit_words: dict[int, set[str]] = {}
+    for u, text in en_texts.items():
+        words_here = {singular(w.lower()) for w, _, _, _ in content(en_tokens(normalize(text)))
+                      if w}
+        unit_words[u] = words_here
+        for w in words_here:
+            word_units.setdefault(w, set()).add(u)
+
+    def phrases(u: int) -> list[tuple[str, list[str]]]:
+        """The phrases of unit *u*'s English, made when a term asks (not kept for all)."""
+        norm = normalize(en_texts[u])
+        found = []
+        for chunk in chunks(norm):
+            dash = [norm[chunk[k - 1][2] : chunk[k][1]].strip() != "" for k in range(1, len(chunk))]
+            for i in range(len(chunk)):
+                if i > 0 and dash[i - 1]:
+                    continue  # "Japan alliance" is no phrase of "U.S.–Japan alliance"
+                for j in range(i + 1, min(len(chunk), i + max_words) + 1):
+                    if j < len(chunk) and dash[j - 1]:
+                        continue  # nor is "U.S."
+                    surface = norm[chunk[i][1] : chunk[j - 1][2]]
+                    words = [singular(w.lower()) for w, _, _ in chunk[i:j]]
+                    found.append((surface, words))
+        return found
+
+    asked = {t.surface for term in terms for t in analyzer.tokenize(term)} | set(terms)
+
+    def sim(part: str, word: str) -> float:
+        if part.lower() == word:
+            return 1.0
+        if is_katakana(part) and transliterates(part, word):
+            return 1.0
+        # the dictionary is asked about the terms' own parts only: a look-up costs ~1 ms
+        if _alias(word) in _gloss_words(dictionary if part in asked else None, part):
+            return 1.0
+        a, b = tok_units.get(part, set()), word_units.get(word, set())
+        if not a or not b:
+            return 0.0
+        # counts never quite equal a dictionary or a spelling: on a tie those win
+        return 0.95 * 2.0 * len(a & b) / (len(a) + len(b))
+
+    linked: dict[int, tuple[dict[str, dict[str, float]], dict[str, dict[str, float]]]] = {}
+    linked_size: dict[int, int] = {}
+
+    def links(u: int) -> tuple[dict[str, dict[str, float]], dict[str, dict[str, float]]]:
+        """Within unit *u*: for each word, its most similar tokens (ties share the credit),
+        and for each token its most similar words: a competitive alignment of the unit
+        (made once per unit; a person's name added to a unit makes it again)."""
+        toks, words = unit_toks.get(u, set()), unit_words.get(u, set())
+        key = len(toks)
+        if u in linked and linked_size.get(u) == key:
+            return linked[u]
+        table = {(t, w): sim(t, w) for t in toks for w in words}
+        by_word: dict[str, dict[str, float]] = {}
+        for w in words:
+            best = max((table[t, w] for t in toks), default=0.0)
+            tied = [t for t in toks if best > 0 and table[t, w] == best]
+            by_word[w] = {t: best / len(tied) for t in tied}
+        by_tok: dict[str, dict[str, float]] = {}
+        for t in toks:
+            best = max((table[t, w] for w in words), default=0.0)
+            tied = [w for w in words if best > 0 and table[t, w] == best]
+            by_tok[t] = {w: best / len(tied) for w in tied}
+        linked[u], linked_size[u] = (by_word, by_tok), key
+        return by_word, by_tok
+
+    out: dict[str, ContextPair] = {}
+    for term, units in terms.items():
+        unit_list = [u for u in units if u in en_texts]
+        if not unit_list:
+            continue
+        term_toks = [t for t in analyzer.tokenize(term)
+                     if t.pos[0] in _CONTENT_POS and t.pos[1] != "数詞"]
+        parts = [t.surface for t in term_toks] or [term]
+        if term in (readings or {}):
+            # a person's name is one part, however Sudachi cut it (何|立|峰): its units hold it
+            parts = [term]
+            tok_units[term] = set(unit_list)
+            for u in unit_list:
+                unit_toks.setdefault(u, set()).add(term)
+        # the parts every phrase must translate (a prefix or suffix such as 産 may stay silent)
+        heads = [t.surface for t in term_toks if t.pos[0] in ("名詞", "形状詞")] or parts
+        if parts == [term]:
+            heads = parts
+        whole = [] if dictionary is None else [
+            {_alias(singular(w.lower())) for w in g.replace("-", " ").split()}
+            for g in dictionary.glosses(term)]
+        names = {name_key(kana_to_romaji((readings or {}).get(term, "")))}
+        known = dictionary.name(term) if dictionary is not None else None
+        if known:
+            names.add(name_key(known))
+        scores: dict[str, float] = {}
+        support: dict[str, int] = {}
+        shown: dict[str, str] = {}
+        for u in unit_list:
+            by_word, by_tok = links(u)
+            best_here: dict[str, float] = {}
+            for surface, words in phrases(u):
+                if len(words) > len(parts) + 3 or _clause_end(words[-1]):
+                    continue
+                cover = sum(sum(v for w, v in by_tok.get(p, {}).items() if w in words)
+                            for p in parts) / len(parts)
+                explain = sum(sum(v for t, v in by_word.get(w, {}).items() if t in parts)
+                              for w in words) / len(words)
+                score = 2 * cover * explain / (cover + explain) if cover and explain else 0.0
+                if {_alias(w) for w in words} in whole:
+                    score = 1.005  # the dictionary's gloss of the whole term
+                elif len(words) < len(heads) or any(
+                        not any(w in words for w in by_tok.get(p, {})) for p in heads):
+                    score = 0.0  # a part left untranslated: "Taiwan" is not 台湾有事
+                if 1 <= len(words) <= 3 and any(len(n) >= 4 for n in names) and names & {
+                        name_key("".join(words)), name_key("".join(reversed(words)))}:
+                    score = 1.01  # 高市早苗 ↔ Sanae Takaichi: the reading beats any count
+                key = en_key(surface)
+                if score > best_here.get(key, 0.0):
+                    best_here[key] = score
+                    shown.setdefault(key, surface)
+            for key, score in best_here.items():
+                scores[key] = max(scores.get(key, 0.0), score)
+                support[key] = support.get(key, 0) + 1
+        if not scores:
+            continue
+        # the best unit decides (the others may be loosely aligned); then the phrase met in
+        # more of the term's units; then the longer phrase (the full form: Xi Jinping, not Xi)
+        key = max(scores, key=lambda k: (round(scores[k], 6), support[k], len(k.split()), k))
+        mean = min(1.0, scores[key])
+        if mean >= min_score:
+            units_with = tuple(sorted(u for u in unit_list if any(
+                en_key(s) == key for s, _ in phrases(u))))
+            out[term] = ContextPair(term, shown[key], round(0.9 * mean, 3), units_with)
+    return out
+
+
+#: the one-kanji country names of compounds (米中, 日米, 対中), as newspapers abbreviate them
+COUNTRY_KANJI = {"米": "U.S.", "中": "China", "日": "Japan", "英": "U.K.", "露": "Russia",
+                 "韓": "South Korea", "朝": "North Korea", "独": "Germany", "仏": "France",
+                 "欧": "Europe", "印": "India", "豪": "Australia", "台": "Taiwan"}
+
+
+def _clause_end(word: str) -> bool:
+    """A lowercase -ing or -ed word ends a clause, not a term ("struggle involving")."""
+    return word.islower() and len(word) > 5 and word.endswith(("ing", "ed"))
+
+
+def _alias(word: str) -> str:
+    """One spelling for the United States (U.S., US, USA, America), others unchanged."""
+    w = word.replace(".", "")
+    return "us" if w in ("us", "usa", "america") else word
+
+
+@lru_cache(maxsize=65536)
+def _gloss_words(dictionary: Dictionary | None, part: str) -> frozenset[str]:
+    """The words of a part's dictionary glosses, as :func:`pair_in_context` compares them
+    (without the dictionary, only the country kanji are known)."""
+    from taiyaku.glossary.keys import singular
+
+    country = part.removesuffix("産").removesuffix("製").removesuffix("国")  # 米国産 → 米
+    if country and len(country) <= 2 and all(c in COUNTRY_KANJI for c in country):
+        glosses = tuple(COUNTRY_KANJI[c] for c in country)  # 米中 → U.S., China (not rice)
+        return frozenset(_alias(w.lower()) for g in glosses for w in g.split())
+    if dictionary is None:
+        return frozenset()
+    glosses = dictionary.glosses(part, 3)
+    # a word the dictionary lacks (米国産) is read by its longest known beginning (米国)
+    for cut in range(len(part) - 1, 1, -1):
+        if glosses:
+            break
+        glosses = dictionary.glosses(part[:cut], 3)
+    return frozenset(_alias(singular(w.lower())) for g in glosses
+                     for w in g.replace("-", " ").split())

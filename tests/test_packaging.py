@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -11,8 +12,13 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_the_wheel_holds_only_the_taiyaku_package(tmp_path: Path) -> None:
+    # built from a copy: setuptools leaves a build/ folder in the tree it builds
+    source = tmp_path / "source"
+    shutil.copytree(ROOT, source, ignore=shutil.ignore_patterns(
+        ".venv", ".git", "build", "*.egg-info", "__pycache__", ".*_cache", ".hypothesis",
+        "demo-output", "bench-output"))
     built = subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps",
-                            "--wheel-dir", str(tmp_path), str(ROOT)],
+                            "--wheel-dir", str(tmp_path), str(source)],
                            capture_output=True, text=True, timeout=600)
     assert built.returncode == 0, built.stderr
     (wheel,) = tmp_path.glob("taiyaku-*.whl")

@@ -107,3 +107,71 @@ def test_seeds_acceptance(shared: Path, tmp_path: Path, analyzer: Analyzer) -> N
     for bad in ("電話", "問題", "今回", "習会", "政権内の"):
         assert bad not in top100
     s.close()
+
+
+_KANA = "カキクケコサシスセソタチツテトナニヌネノ"
+
+
+def _work(n: int, analyzer: Analyzer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+          bilingual: Callable[..., int]) -> int:
+    """Calls of the normaliser and of the spelling test made by extracting from *n* units,
+    each with a glossed phrase of its own and a katakana word next to an English name."""
+    import taiyaku.glossary.extract as extract_mod
+    import taiyaku.glossary.pairing as pairing_mod
+
+    calls = [0]
+
+    def counted(fn: Callable[..., object]) -> Callable[..., object]:
+        def wrapper(*args: object) -> object:
+            calls[0] += 1
+            return fn(*args)
+        return wrapper
+
+    monkeypatch.setattr(extract_mod, "normalize", counted(extract_mod.normalize))
+    monkeypatch.setattr(extract_mod, "transliterates", counted(pairing_mod.transliterates))
+    pairs = []
+    for i in range(n):
+        word = _KANA[i % 20] + _KANA[(i // 20) % 20] + "ロー"
+        pairs.append((f"{word}は「とても{word}な取り組み(a very bold step)」を示した。",
+                      f"Mr Dalton{i} described a very bold step."))
+    s = open_store(tmp_path / f"work{n}.db")
+    bilingual(s, f"doc{n}", pairs)
+    extract_terms(s, ExtractOptions(min_freq=1), analyzer=analyzer)
+    s.close()
+    monkeypatch.undo()
+    return calls[0]
+
+
+def test_extraction_work_grows_linearly(
+    analyzer: Analyzer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    bilingual: Callable[..., int],
+) -> None:
+    # Twice the units, about twice the work: every glossed phrase once searched through every
+    # segment, or every katakana term spelled against every English name, made it four times.
+    small = _work(40, analyzer, tmp_path, monkeypatch, bilingual)
+    large = _work(80, analyzer, tmp_path, monkeypatch, bilingual)
+    assert large / small < 2.6, (small, large)
+
+
+def test_dictionary_is_optional_and_never_approves(
+    filled: Store, analyzer: Analyzer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import taiyaku.glossary.extract as extract_mod
+    from taiyaku.glossary.dictionary import open_dictionary
+
+    monkeypatch.setattr(extract_mod, "open_dictionary", lambda: None)  # the extra absent
+    extract_terms(filled, ExtractOptions(min_freq=1), analyzer=analyzer)
+    without = _by_ja(filled)
+    assert without["休止期間"] == ["pause"]
+    if open_dictionary() is None:
+        pytest.skip("the dict extra is not installed")
+    monkeypatch.undo()
+    d = open_dictionary()
+    assert d is not None and d.glosses("") == () and d.name("") is None
+    extract_terms(filled, ExtractOptions(min_freq=1), analyzer=analyzer)
+    entries = list_terms(filled, limit=500)
+    # 一般輸出許可 has no English in the material: a suggestion composed from its parts
+    entry = next(e for e in entries if e.ja[0].text == "一般輸出許可")
+    assert filled.glossary.evidence(entry.id)["pairing"]["method"] == "composed"
+    assert entry.en and entry.en[0].text.startswith("general export")
+    assert all(e.status == "candidate" for e in entries)

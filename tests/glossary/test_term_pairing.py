@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 from taiyaku.core.japanese import Analyzer
+from taiyaku.glossary.extract import ExtractOptions, extract_terms
 from taiyaku.glossary.extract_ja import SegmentText
-from taiyaku.glossary.pairing import associate, find_glosses, transliterates
+from taiyaku.glossary.keys import en_key
+from taiyaku.glossary.pairing import associate, find_glosses, pair_in_context, transliterates
+from taiyaku.glossary.store import list_terms
+from taiyaku.store import Store
 
 
 def _glosses(analyzer: Analyzer, text: str) -> list[tuple[str, str, str]]:
@@ -64,3 +68,84 @@ def test_association_links_one_to_one() -> None:
     assert pairs["首脳会談"].en == "leader meeting"
     assert "協議" not in pairs
     assert all(0 < p.confidence <= 0.95 for p in pairs.values())
+
+
+# -- English found in a term's own aligned units (issue 19, point 1) -----------------------------
+
+ALIGNED = [
+    ("高市早苗首相が会見を開いた。", "Prime Minister Sanae Takaichi held a press conference."),
+    ("日米同盟は地域の安定の基礎だ。", "The U.S.–Japan alliance underpins regional stability."),
+    ("同盟の将来が話し合われた。", "The future of the alliance was discussed."),
+    ("中国は米国産大豆を大量に買った。", "China bought large amounts of U.S. soybeans."),
+    ("大豆の価格は上がった。", "Soybean prices rose."),
+    ("国際通貨基金(IMF)の会合が始まった。", "The International Monetary Fund meeting began."),
+]
+
+
+def _extracted(store: Store, pairs: list[tuple[str, str]], analyzer: Analyzer
+               ) -> dict[str, list[str]]:
+    from tests.glossary.conftest import add_bilingual
+
+    add_bilingual(store, "aligned", pairs)
+    extract_terms(store, ExtractOptions(min_freq=1, dictionary=False), analyzer=analyzer)
+    return {e.ja[0].text: [f.text for f in e.en] for e in list_terms(store, limit=500)}
+
+
+def test_single_aligned_occurrence_pairs_with_its_phrase(store: Store, analyzer: Analyzer
+                                                         ) -> None:
+    got = _extracted(store, ALIGNED, analyzer)
+    # a dash-joined compound is one phrase, not "U.S. Japan" nor "Japan alliance"
+    assert en_key(got["日米同盟"][0]) == en_key("U.S.-Japan alliance")
+    # the parts' translations (米国 → U.S., 大豆 → soybean) pick the phrase out of the unit
+    assert en_key(got["米国産大豆"][0]) == en_key("U.S. soybeans")
+    # a name in kanji pairs with its romanised reading, either order
+    assert got["高市早苗"][0] == "Sanae Takaichi"
+    # the full form the aligned English spells out is preferred, the gloss's acronym kept
+    assert got["国際通貨基金"][:2] == ["International Monetary Fund", "IMF"]
+
+
+def test_aligned_pairing_says_how_and_how_sure(store: Store, analyzer: Analyzer) -> None:
+    _extracted(store, ALIGNED, analyzer)
+    entry = next(e for e in list_terms(store, limit=500) if e.ja[0].text == "米国産大豆")
+    pairing = store.glossary.evidence(entry.id)["pairing"]
+    assert pairing["method"] == "aligned" and 0.5 <= pairing["confidence"] <= 0.9
+    assert entry.status == "candidate"  # a machine's pair is never approved
+
+
+def test_a_phrase_must_translate_every_part(analyzer: Analyzer) -> None:
+    units = {1: "台湾有事への備えが議論された。", 2: "台湾の選挙が近い。"}
+    en = {1: "Preparations for a Taiwan contingency were discussed.",
+          2: "Taiwan's election is near."}
+    got = pair_in_context({"台湾有事": [1]}, units, en, analyzer)
+    assert "台湾有事" not in got or got["台湾有事"].en.lower() != "taiwan"
+
+
+# -- names (issue 19, point 3) -------------------------------------------------------------------
+
+NAMES = [
+    ("何立峰副首相が訪米した。", "Vice Premier He Lifeng visited the United States."),
+    ("何立峰氏は交渉を率いる。", "He Lifeng leads the talks."),
+    ("王毅外相は会見で語った。", "Foreign Minister Wang Yi spoke at a press conference."),
+    ("王毅氏は慎重だった。", "Wang Yi was cautious."),
+    ("財務長官が来日した。", "The Treasury Secretary arrived in Japan."),
+    ("ベッセント財務長官は合意を歓迎した。", "Treasury Secretary Bessent welcomed the deal."),
+    ("ベッセント氏は楽観的だ。", "Bessent is optimistic."),
+]
+
+
+def test_names_sudachi_splits_are_names_paired_with_their_romanisation(
+    store: Store, analyzer: Analyzer
+) -> None:
+    got = _extracted(store, NAMES, analyzer)
+    assert got["何立峰"][0] == "He Lifeng"
+    assert got["王毅"][0] == "Wang Yi"
+    entries = {e.ja[0].text: e for e in list_terms(store, limit=500)}
+    assert entries["何立峰"].pos == "properNoun"
+
+
+def test_a_name_with_its_title_gives_name_and_title_entries(store: Store, analyzer: Analyzer
+                                                             ) -> None:
+    got = _extracted(store, NAMES, analyzer)
+    assert "ベッセント財務長官" not in got and "何立峰副首相" not in got
+    assert got["ベッセント"] == ["Bessent"]
+    assert en_key(got["財務長官"][0]) == en_key("Treasury Secretary")

@@ -42,7 +42,7 @@ def glossary(store: Store) -> None:
         ("台湾", [en("Taiwan"), en("Formosa", "forbidden")]),
         ("首相", [en("prime minister"), en("Premier", "deprecated")]),
     ]
-    with store.atomic():
+    with store.transaction():
         for ja, forms in entries:
             insert_entry(store, TermEntry(ja=(TermForm(ja, "ja"),), en=tuple(forms),
                                           status="approved"))
