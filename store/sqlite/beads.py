@@ -17,6 +17,7 @@ from taiyaku.core.errors import StoreError
 from taiyaku.core.model import NewUnit
 from taiyaku.store.beads import HISTORY_SIZE, BeadEdit, BeadUnit, StoredBead
 from taiyaku.store.sqlite.schema import now_iso
+from taiyaku.store.sqlite.units import hand_over
 
 if TYPE_CHECKING:
     from taiyaku.store.sqlite import SqliteStore
@@ -226,19 +227,7 @@ def _delete_units(store: SqliteStore, doc_id: int, ids: Sequence[int]) -> None:
     posting lists and token codes, so the index stays exact). A unit another document holds
     too (``unit_holders``) passes to the oldest such document instead: a unit stays as long
     as any document holds it."""
-    if not ids:
-        return
-    conn = store.conn
-    marks = ",".join("?" * len(ids))
-    heirs: dict[int, tuple[int, int]] = {}
-    for uid, holder, position in conn.execute(
-            f"SELECT unit_id, doc_id, position FROM unit_holders WHERE unit_id IN ({marks}) "
-            "AND doc_id != ? ORDER BY unit_id, doc_id", [*ids, doc_id]):
-        heirs.setdefault(int(uid), (int(holder), int(position)))
-    conn.executemany("UPDATE units SET doc_id = ?, position = ? WHERE id = ?",
-                     [(holder, position, uid) for uid, (holder, position) in heirs.items()])
-    conn.executemany("DELETE FROM unit_holders WHERE unit_id = ? AND doc_id = ?",
-                     [(uid, holder) for uid, (holder, _) in heirs.items()])
+    heirs = hand_over(store.conn, doc_id, ids)
     for uid in ids:
         if uid not in heirs:
             store.units.delete(uid)

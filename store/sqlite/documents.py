@@ -13,6 +13,7 @@ from taiyaku.core.errors import StoreError
 from taiyaku.store.interface import DocumentInfo, DocumentSummary, RemovedDocument
 from taiyaku.store.sqlite import index
 from taiyaku.store.sqlite.schema import now_iso
+from taiyaku.store.sqlite.units import hand_over
 
 if TYPE_CHECKING:
     from taiyaku.store.sqlite import SqliteStore
@@ -114,7 +115,7 @@ class SqliteDocuments:
         if doc is None:
             return None
         conn = self._store.conn
-        kept = self._hand_over_units(doc_id)
+        kept = len(hand_over(conn, doc_id))
         rows = [(int(i), str(j), str(e)) for i, j, e in conn.execute(
             "SELECT id, ja_norm, en_norm FROM units WHERE doc_id = ? ORDER BY id", (doc_id,))]
         (segments,) = conn.execute(
@@ -124,25 +125,3 @@ class SqliteDocuments:
         if rebuild:
             index.rebuild(self._store)
         return RemovedDocument(doc, int(segments), len(rows), kept)
-
-    def _hand_over_units(self, doc_id: int) -> int:
-        """Give the units of *doc_id* that other documents hold to the oldest of them."""
-        conn = self._store.conn
-        rows = conn.execute(
-            "SELECT h.unit_id, h.doc_id, h.position FROM unit_holders h "
-            "JOIN units u ON u.id = h.unit_id "
-            "WHERE u.doc_id = ? AND h.doc_id != ? ORDER BY h.unit_id, h.doc_id",
-            (doc_id, doc_id),
-        ).fetchall()
-        heirs: dict[int, tuple[int, int]] = {}
-        for unit_id, holder, position in rows:
-            heirs.setdefault(int(unit_id), (int(holder), int(position)))
-        conn.executemany(
-            "UPDATE units SET doc_id = ?, position = ? WHERE id = ?",
-            [(holder, position, uid) for uid, (holder, position) in heirs.items()],
-        )
-        conn.executemany(
-            "DELETE FROM unit_holders WHERE unit_id = ? AND doc_id = ?",
-            [(uid, holder) for uid, (holder, _) in heirs.items()],
-        )
-        return len(heirs)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import itertools
 import json
+import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -20,7 +21,7 @@ from taiyaku.store.sqlite.schema import dumps, now_iso
 if TYPE_CHECKING:
     from taiyaku.store.sqlite import SqliteStore
 
-__all__ = ["SqliteUnits", "UNIT_CHUNK"]
+__all__ = ["SqliteUnits", "UNIT_CHUNK", "hand_over"]
 
 #: units inserted (and handed to the index) per executemany
 UNIT_CHUNK = 5000
@@ -32,6 +33,35 @@ _UNIT_SQL = (
 )
 _HOLDERS_SQL = ("(SELECT json_group_array(hd.name) FROM unit_holders h JOIN documents hd "
                 "ON hd.id = h.doc_id WHERE h.unit_id = u.id)")
+
+
+def hand_over(conn: sqlite3.Connection, doc_id: int,
+              unit_ids: Sequence[int] | None = None) -> set[int]:
+    """Pass the units *doc_id* lets go of (*unit_ids*, or every unit it owns) that another
+    document holds too (``unit_holders``, migration 5) to the oldest such document, at that
+    document's position: a unit stays as long as any document holds it. Returns the ids
+    handed over; the caller deletes the others."""
+    if unit_ids is None:
+        rows = conn.execute(
+            "SELECT h.unit_id, h.doc_id, h.position FROM unit_holders h "
+            "JOIN units u ON u.id = h.unit_id "
+            "WHERE u.doc_id = ? AND h.doc_id != ? ORDER BY h.unit_id, h.doc_id",
+            (doc_id, doc_id)).fetchall()
+    elif unit_ids:
+        marks = ",".join("?" * len(unit_ids))
+        rows = conn.execute(
+            f"SELECT unit_id, doc_id, position FROM unit_holders WHERE unit_id IN ({marks}) "
+            "AND doc_id != ? ORDER BY unit_id, doc_id", [*unit_ids, doc_id]).fetchall()
+    else:
+        return set()
+    heirs: dict[int, tuple[int, int]] = {}
+    for unit_id, holder, position in rows:
+        heirs.setdefault(int(unit_id), (int(holder), int(position)))
+    conn.executemany("UPDATE units SET doc_id = ?, position = ? WHERE id = ?",
+                     [(holder, position, uid) for uid, (holder, position) in heirs.items()])
+    conn.executemany("DELETE FROM unit_holders WHERE unit_id = ? AND doc_id = ?",
+                     [(uid, holder) for uid, (holder, _) in heirs.items()])
+    return set(heirs)
 
 
 def _stored(row: Sequence[Any]) -> StoredUnit:
