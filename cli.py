@@ -97,6 +97,13 @@ class TaiyakuGroup(click.Group):
             if hasattr(signal, "SIGPIPE"):
                 signal.signal(signal.SIGPIPE, signal.SIG_DFL)
             signal.signal(signal.SIGTERM, _terminate)
+            try:
+                return super().main(args, *pargs, **kwargs)
+            finally:
+                # The work is committed and reported: a Ctrl-C that lands now, while the
+                # interpreter shuts down, would kill the process by SIGINT (exit -2) although
+                # nothing was lost. Ignore it for the last moments instead.
+                signal.signal(signal.SIGINT, signal.SIG_IGN)
         return super().main(args, *pargs, **kwargs)
 
     def invoke(self, ctx: click.Context) -> Any:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import signal
 import subprocess
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -403,3 +404,28 @@ def test_sigkill_at_the_commit_of_a_correction_keeps_old_or_new(
         assert (after["documents"], after["units"]) in (
             (before["documents"], before["units"]), (0, 0)), outcome.info()
     assert_next_command_works(seeded_db, after)
+
+
+def test_ctrl_c_after_the_work_is_done_neither_kills_nor_prints_a_traceback(
+    tmp_path: Path,
+) -> None:
+    """A Ctrl-C that lands once the command has finished (while the interpreter shuts down)
+    must not turn a committed, reported success into death by SIGINT or a traceback.
+
+    CI saw ``exit -2`` after a complete ingest; an ``atexit`` hook sends the signal at that
+    same moment here, deterministically.
+    """
+    script = tmp_path / "late_ctrl_c.py"
+    script.write_text(
+        "import atexit, os, signal, sys\n"
+        "sys.argv = ['taiyaku', '--version']\n"
+        "atexit.register(lambda: os.kill(os.getpid(), signal.SIGINT))\n"
+        "from taiyaku.cli import cli\n"
+        "cli()\n",
+        encoding="utf-8",
+    )
+    proc = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
+                          timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert "Traceback" not in proc.stderr, proc.stderr
+    assert "taiyaku" in proc.stdout
