@@ -70,6 +70,14 @@ class GlossaryArea(Protocol):
         """Entry ids best first (score, then frequency, then id), optionally of one status."""
         ...
 
+    def filtered_ids(self, *, status: str | None = None, has_en: bool | None = None,
+                     source: str | None = None, min_score: float | None = None,
+                     max_score: float | None = None) -> list[int]:
+        """Entry ids best first (as :meth:`ranked_ids`) of the entries that have *status*,
+        have (True) or lack (False) an English form, list the document name *source* among
+        their sources, and score at least *min_score* and at most *max_score* (None: any)."""
+        ...
+
     def standing(self, ids: Sequence[int]) -> dict[int, tuple[str, float]]:
         """(status, score) of each known entry among *ids*: what ranks equal lookup hits."""
         ...

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from taiyaku.core.errors import InputError, NotFoundError
+from taiyaku.core.errors import InputError, NotFoundError, StaleEditError
 from taiyaku.core.normalize import normalize
 from taiyaku.core.printable import visible
 from taiyaku.store.interface import (
@@ -25,6 +25,7 @@ __all__ = [
     "remove_document",
     "edit_unit",
     "delete_unit",
+    "unit_etag",
     "DocumentList",
     "DocumentDetail",
     "DocumentRemoval",
@@ -159,13 +160,34 @@ def _unit_not_found(unit_id: int) -> NotFoundError:
     return NotFoundError(f"unit {unit_id}: no such TM unit (`taiyaku tm search --json` shows ids)")
 
 
-def edit_unit(store: Store, unit_id: int, *, ja: str | None = None, en: str | None = None
-              ) -> UnitChange:
+def unit_etag(ja: str, en: str) -> str:
+    """A short hash of a unit's two texts as a person saw them: an edit made from that view
+    carries it, and is refused once the unit has changed.
+
+    >>> unit_etag("港湾", "port") == unit_etag("港湾", "port") != unit_etag("港湾", "harbor")
+    True
+    """
+    import hashlib
+
+    return hashlib.sha256(f"{ja}\x00{en}".encode("utf-8", "surrogatepass")).hexdigest()[:20]
+
+
+def _check_unit_etag(unit: StoredUnit, etag: str | None) -> None:
+    if etag is not None and etag != unit_etag(unit.ja, unit.en):
+        raise StaleEditError(
+            f"unit {unit.id} was changed since you loaded it (another tab or reviewer); "
+            "nothing was changed: reload it and try again")
+
+
+def edit_unit(store: Store, unit_id: int, *, ja: str | None = None, en: str | None = None,
+              etag: str | None = None) -> UnitChange:
     """Change the Japanese and/or English text of unit *unit_id* in one transaction; searches
     and pre-translation see the new text at once.
 
+    :param etag: :func:`unit_etag` of the unit as the caller saw it (None: no check)
     :raises InputError: neither text given, or a text that is empty once normalised
     :raises NotFoundError: no unit has that id (nothing is changed)
+    :raises StaleEditError: the unit changed since the caller saw it (nothing is changed)
     """
     if ja is None and en is None:
         raise InputError(f"unit {unit_id}: give --ja and/or --en, the new text")
@@ -176,17 +198,25 @@ def edit_unit(store: Store, unit_id: int, *, ja: str | None = None, en: str | No
         before = store.units.get(unit_id)
         if before is None:
             raise _unit_not_found(unit_id)
+        _check_unit_etag(before, etag)
         after = store.units.update(unit_id, ja=ja, en=en)
     return UnitChange(before, after)
 
 
-def delete_unit(store: Store, unit_id: int) -> UnitChange:
+def delete_unit(store: Store, unit_id: int, *, etag: str | None = None) -> UnitChange:
     """Delete unit *unit_id* (and its index entries) in one transaction; the segments it was
     made from become unaligned.
 
+    :param etag: :func:`unit_etag` of the unit as the caller saw it (None: no check)
     :raises NotFoundError: no unit has that id (nothing is changed)
+    :raises StaleEditError: the unit changed since the caller saw it (nothing is changed)
     """
     with store.transaction():
+        if etag is not None:
+            current = store.units.get(unit_id)
+            if current is None:
+                raise _unit_not_found(unit_id)
+            _check_unit_etag(current, etag)
         before = store.units.delete(unit_id)
         if before is None:
             raise _unit_not_found(unit_id)

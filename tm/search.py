@@ -36,6 +36,7 @@ __all__ = [
     "concordance",
     "run_search",
     "match_to_json",
+    "document_units",
 ]
 
 #: candidates rescored per query (after counting shared index keys)
@@ -51,6 +52,8 @@ class SearchOptions:
     limit: int = 5
     min_score: float = 50.0
     concordance: bool = False
+    #: only units this document (by name) holds
+    document: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,9 +160,16 @@ def _match_one(
     min_score: float,
     df_cache: dict[str, int] | None = None,
     postings_cache: dict[str, array[int]] | None = None,
+    within: Sequence[int] | None = None,
 ) -> list[Match]:
     if not q.norm:
         return []
+    if within is not None:
+        # one document's units: score every one of them (the index ranks the whole TM)
+        scored_in: list[tuple[float, float, int, Match]] = []
+        _score_rows(store, q, within, min_score, scored_in)
+        scored_in.sort(key=lambda t: (-t[0], -t[1], -t[2]))
+        return [t[3] for t in scored_in[:limit]]
     short = len(q.norm) if q.lang == "ja" and 2 * len(q.norm) <= SHORT_LEN else 0
     found = store.fuzzy.candidates(q.keys, length=len(q.cmp),
                                    top=SHORT_CANDIDATES if short else CANDIDATES,
@@ -179,6 +189,22 @@ def _match_one(
         _score_rows(store, q, more, min_score, scored)
     scored.sort(key=lambda t: (-t[0], -t[1], -t[2]))
     return [t[3] for t in scored[:limit]]
+
+
+def document_units(store: Store, document: str | None) -> list[int] | None:
+    """The ids of the units the document named *document* holds (None: no document given).
+
+    :raises NotFoundError: no document has that name
+    """
+    if document is None:
+        return None
+    info = store.documents.find(document)
+    if info is None:
+        from taiyaku.core.errors import NotFoundError
+
+        raise NotFoundError(f"document {visible(document)!r}: no such document "
+                            "(`taiyaku documents` lists them)")
+    return store.units.of_document(info.id)
 
 
 def _ready(store: Store, progress: Progress = no_progress) -> None:
@@ -210,7 +236,8 @@ def find_matches(
 
 
 def find_matches_many(
-    store: Store, queries: Sequence[str], *, limit: int = 5, min_score: float = 50.0
+    store: Store, queries: Sequence[str], *, limit: int = 5, min_score: float = 50.0,
+    document: str | None = None,
 ) -> list[list[Match]]:
     """:func:`find_matches` for many queries, sharing index reads (document frequencies and
     the posting lists of common keys) across the batch.
@@ -220,11 +247,13 @@ def find_matches_many(
     [[], []]
     """
     _ready(store)
+    within = document_units(store, document)
     df_cache: dict[str, int] = {}
     postings_cache: dict[str, array[int]] = {}
     out = []
     for text in queries:
-        out.append(_match_one(store, _prepare(text), limit, min_score, df_cache, postings_cache))
+        out.append(_match_one(store, _prepare(text), limit, min_score, df_cache, postings_cache,
+                              within))
         if len(postings_cache) > 300:  # bound the memory a long batch can hold
             postings_cache.clear()
     return out
@@ -274,9 +303,12 @@ def _verify_ids(
     return hits
 
 
-def _ja_side(store: Store, q: str, limit: int) -> list[UnitText]:
-    if len(q) == 1:
-        ids: Sequence[int] = store.fuzzy.first_holders("j" + q, 4 * limit + 50)
+def _ja_side(store: Store, q: str, limit: int, within: set[int] | None = None
+             ) -> list[UnitText]:
+    if len(q) == 1 and within is not None:
+        ids: Sequence[int] = sorted(within)  # one document's units: read them all
+    elif len(q) == 1:
+        ids = store.fuzzy.first_holders("j" + q, 4 * limit + 50)
     else:
         keys = {"j" + q[i : i + 2] for i in range(len(q) - 1)}
         dfs = store.fuzzy.key_counts(keys)
@@ -289,10 +321,13 @@ def _ja_side(store: Store, q: str, limit: int) -> list[UnitText]:
             ids = [i for i in first if i in second]
         else:
             ids = first
+    if within is not None:
+        ids = [i for i in ids if i in within]
     return _verify_ids(store, ids, lambda row: q in row[3], limit)
 
 
-def _en_side(store: Store, q: str, limit: int) -> list[UnitText]:
+def _en_side(store: Store, q: str, limit: int, within: set[int] | None = None
+             ) -> list[UnitText]:
     words = EN_WORD.findall(q.lower())
     if not words:
         return []
@@ -305,11 +340,14 @@ def _en_side(store: Store, q: str, limit: int) -> list[UnitText]:
     if len(order) > 1 and len(ids) > 5000:
         second = set(store.fuzzy.holders(order[1]))
         ids = [i for i in ids if i in second]
+    if within is not None:
+        ids = [i for i in ids if i in within]
     pattern = re.compile(r"(?<!\w)" + re.escape(q.lower()) + r"(?!\w)")
     return _verify_ids(store, ids, lambda row: pattern.search(row[4].lower()) is not None, limit)
 
 
-def concordance(store: Store, query: str, *, limit: int = 20) -> list[ConcordanceHit]:
+def concordance(store: Store, query: str, *, limit: int = 20,
+                document: str | None = None) -> list[ConcordanceHit]:
     """Units whose Japanese side contains *query* (any length, even one character), or whose
     English side contains it as whole words, case-insensitive; oldest first.
 
@@ -329,12 +367,14 @@ def concordance(store: Store, query: str, *, limit: int = 20) -> list[Concordanc
     q = normalize(query)
     if not q:
         return []
+    ids = document_units(store, document)
+    within = None if ids is None else set(ids)
     found: dict[int, ConcordanceHit] = {}
-    for uid, ja, en, _jn, _en, doc in _ja_side(store, q, limit):
+    for uid, ja, en, _jn, _en, doc in _ja_side(store, q, limit, within):
         found[uid] = ConcordanceHit(uid, ja, en, doc, "ja", _find_spans(ja, query.strip(),
                                                                           ignore_case=False))
     if query_lang(q) == "en":
-        for uid, ja, en, _jn, _en, doc in _en_side(store, q, limit):
+        for uid, ja, en, _jn, _en, doc in _en_side(store, q, limit, within):
             if uid not in found:
                 found[uid] = ConcordanceHit(uid, ja, en, doc, "en",
                                             _find_spans(en, query.strip(), ignore_case=True))
@@ -469,7 +509,9 @@ def run_search(
         queries = [query or ""]
     _ready(store, progress)  # a rebuild after an upgrade shows its progress here
     if options.concordance:
-        hits = [concordance(store, q, limit=options.limit) for q in queries]
+        hits = [concordance(store, q, limit=options.limit, document=options.document)
+                for q in queries]
         return SearchResult(queries, hits=hits, batch=batch, concordance=True)
-    matches = find_matches_many(store, queries, limit=options.limit, min_score=options.min_score)
+    matches = find_matches_many(store, queries, limit=options.limit, min_score=options.min_score,
+                                document=options.document)
     return SearchResult(queries, matches=matches, batch=batch)

@@ -139,6 +139,33 @@ class SqliteGlossary:
             params.append(int(limit))
         return [int(r[0]) for r in self.conn.execute(sql, params)]
 
+    def filtered_ids(self, *, status: str | None = None, has_en: bool | None = None,
+                     source: str | None = None, min_score: float | None = None,
+                     max_score: float | None = None) -> list[int]:
+        """Entry ids best first of the entries that pass every filter given."""
+        where = ["1"]
+        params: list[Any] = []
+        if status is not None:
+            where.append("status = ?")
+            params.append(status)
+        if has_en is not None:
+            where.append(("" if has_en else "NOT ") + "EXISTS (SELECT 1 FROM term_forms f "
+                         "WHERE f.term_id = terms.id AND f.lang = 'en')")
+        if source is not None:
+            # sources is a JSON list of document names
+            where.append("sources IS NOT NULL AND EXISTS "
+                         "(SELECT 1 FROM json_each(terms.sources) WHERE value = ?)")
+            params.append(source)
+        if min_score is not None:
+            where.append("score >= ?")
+            params.append(float(min_score))
+        if max_score is not None:
+            where.append("score <= ?")
+            params.append(float(max_score))
+        return [int(r[0]) for r in self.conn.execute(
+            f"SELECT id FROM terms WHERE {' AND '.join(where)} "
+            "ORDER BY score DESC, frequency DESC, id", params)]
+
     def standing(self, ids: Sequence[int]) -> dict[int, tuple[str, float]]:
         """(status, score) of each known entry among *ids*."""
         out: dict[int, tuple[str, float]] = {}

@@ -253,6 +253,13 @@ class SqliteUnits:
             for row in rows:
                 yield _stored(row)
 
+    def of_document(self, doc_id: int) -> list[int]:
+        """Ids of the units document *doc_id* holds (its own and those it shares with a
+        document that stored them first), ascending; empty for an unknown document."""
+        return [int(r[0]) for r in self._store.conn.execute(
+            "SELECT id FROM units WHERE doc_id = ? UNION "
+            "SELECT unit_id FROM unit_holders WHERE doc_id = ? ORDER BY 1", (doc_id, doc_id))]
+
     def repeated_pairs(self) -> Iterator[tuple[str, str, str]]:
         """(ja, en, document name) of every unit whose Japanese text another unit shares, in
         document order (pairs stored more than once are among them)."""

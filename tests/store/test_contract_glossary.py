@@ -241,3 +241,20 @@ def test_what_a_person_removed_is_remembered(backend: Store) -> None:
     with backend.transaction():
         area.delete([term_id])
     assert area.removed(term_id) == set() and area.removed(other) == {("en", "harbor")}
+
+
+def test_filtered_ids_by_status_english_source_and_score(backend: Store) -> None:
+    port = _add(backend, _kf("港湾", "ja"), _kf("port", "en"), status="approved",
+                sources=("doc-a",), score=5.0)
+    summit = _add(backend, _kf("川習会", "ja"), sources=("doc-a", "doc-b"), score=9.0)
+    bare = _add(backend, _kf("台湾有事", "ja"), _kf("Taiwan contingency", "en"), score=1.0)
+    area = _area(backend)
+    assert area.filtered_ids() == [summit, port, bare]  # best first, as ranked_ids
+    assert area.filtered_ids(status="approved") == [port]
+    assert area.filtered_ids(has_en=True) == [port, bare]
+    assert area.filtered_ids(has_en=False) == [summit]
+    assert area.filtered_ids(source="doc-a") == [summit, port]
+    assert area.filtered_ids(source="doc-b") == [summit]
+    assert area.filtered_ids(source="doc") == []  # a whole name, not a part of one
+    assert area.filtered_ids(min_score=2.0, max_score=6.0) == [port]
+    assert area.filtered_ids(status="candidate", has_en=True, min_score=0.5) == [bare]

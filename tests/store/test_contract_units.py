@@ -133,3 +133,16 @@ def test_deleting_from_long_posting_lists_keeps_them_exact(backend: Store) -> No
         backend.documents.remove(other)
     assert_index_exact(backend, unit_keys(normalize("京都の庭1。"),
                                           normalize("Garden 1 in Kyoto.")))
+
+
+def test_of_document_lists_own_and_shared_units(backend: Store) -> None:
+    a, b = _doc(backend, "a"), _doc(backend, "b")
+    with backend.transaction():
+        own = backend.units.add(a, [NewUnit(ja, en, i) for i, (ja, en) in enumerate(PAIRS[:2])])
+        # b repeats a's first pair (held, not stored twice) and adds one of its own
+        theirs = backend.units.add(b, [NewUnit(*PAIRS[0], 0), NewUnit(*PAIRS[3], 1)],
+                                   skip_duplicates=True)
+    assert backend.units.of_document(a) == sorted(i for i in own if i is not None)
+    held = backend.units.of_document(b)
+    assert own[0] in held and theirs[1] in held and own[1] not in held
+    assert backend.units.of_document(999) == []
