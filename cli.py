@@ -1093,6 +1093,37 @@ def review_apply(ctx: click.Context, file: Path, document: str | None, db_path: 
     emit(result.to_json()) if as_json else click.echo(result.summary())
 
 
+# -- the web workbench (issue 18) -------------------------------------------------------------
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on; any other than this computer's needs --token.")
+@click.option("--port", default=8765, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--token", envvar="TAIYAKU_TOKEN",
+              help="Access token the browser is asked for once [env TAIYAKU_TOKEN].")
+@click.option("--open", "open_browser", is_flag=True, help="Open the workbench in a browser.")
+@db_option
+@click.pass_context
+def serve(ctx: click.Context, host: str, port: int, token: str | None, open_browser: bool,
+          db_path: Path | None) -> None:
+    """Start the web workbench: documents, alignment editor, glossary, TM, pre-translation.
+
+    It listens on 127.0.0.1 only unless --host says otherwise, which needs an access token.
+    It runs until Ctrl-C; there is nothing to print as JSON.
+
+    \b
+    Examples:
+      taiyaku serve --open
+      taiyaku serve --db client.db --port 9000
+      taiyaku serve --host 0.0.0.0 --token "$(openssl rand -hex 16)"
+    """
+    from taiyaku.store import default_db_path
+    from taiyaku.web.app import serve as run_server
+
+    ctx.meta["taiyaku.command"] = ctx.command_path
+    run_server(db_path or default_db_path(), host=host, port=port, token=token or None,
+               open_browser=open_browser, announce=info)
+
+
 def main() -> None:  # pragma: no cover - console entry
     """Entry point for ``python cli.py``."""
     cli()

@@ -11,7 +11,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 #: the folders of the installed package (the repository root is ``taiyaku``)
-ROOMS = ("core", "store", "tm", "glossary", "exports")
+ROOMS = ("core", "store", "tm", "glossary", "exports", "web")
 
 #: files outside store/ allowed to hold SQL or import sqlite3: the backend's own tests, and
 #: tests that check what is on disk with a connection of their own (safety, damage, crashes)

@@ -13,7 +13,8 @@ import pkgutil
 import pytest
 import taiyaku
 
-PACKAGES = ("taiyaku.core", "taiyaku.store", "taiyaku.tm", "taiyaku.glossary", "taiyaku.exports")
+PACKAGES = ("taiyaku.core", "taiyaku.store", "taiyaku.tm", "taiyaku.glossary", "taiyaku.exports",
+            "taiyaku.web")
 
 
 def _modules() -> list[str]:

@@ -9,7 +9,8 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-HEAVY = ["sudachipy", "polars", "openpyxl", "rapidfuzz", "numpy"]
+HEAVY = ["sudachipy", "polars", "openpyxl", "rapidfuzz", "numpy", "fastapi", "starlette",
+         "jinja2", "uvicorn"]
 
 PROBE = """
 import json, sys

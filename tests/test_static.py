@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-ROOMS = ("core", "store", "tm", "glossary", "exports")
+ROOMS = ("core", "store", "tm", "glossary", "exports", "web")
 
 
 def _tool(name: str) -> str:

@@ -11,6 +11,7 @@ from typing import Any
 from taiyaku.core.errors import InputError, NotFoundError, StaleEditError
 from taiyaku.core.normalize import normalize
 from taiyaku.core.printable import visible
+from taiyaku.store.beads import StoredBead
 from taiyaku.store.interface import (
     DocumentSummary,
     RemovedDocument,
@@ -27,6 +28,7 @@ __all__ = [
     "delete_unit",
     "unit_etag",
     "DocumentList",
+    "AlignmentStats",
     "DocumentDetail",
     "DocumentRemoval",
     "UnitChange",
@@ -41,18 +43,81 @@ def _summary_line(s: DocumentSummary) -> str:
 
 
 @dataclass(frozen=True)
+class AlignmentStats:
+    """A bilingual document's alignment at a glance: how sure the aligner was and how much
+    of it a person has checked.
+
+    :ivar beads: all beads; :ivar paired: those with both languages (they make TM units)
+    :ivar mean_confidence: mean score of the paired beads (None without any)
+    :ivar confirmed: beads a person confirmed
+    """
+
+    beads: int
+    paired: int
+    mean_confidence: float | None
+    confirmed: int
+
+    @property
+    def confirmed_share(self) -> float:
+        """Review progress: the share of beads confirmed (0.0 for no beads)."""
+        return self.confirmed / self.beads if self.beads else 0.0
+
+    @classmethod
+    def of(cls, beads: list[StoredBead]) -> AlignmentStats:
+        """The stats of a document's *beads*.
+
+        >>> from taiyaku.store.beads import StoredBead
+        >>> s = AlignmentStats.of([StoredBead(0, (0,), (0,), 0.9, True),
+        ...                        StoredBead(1, (1,), (), 0.0), StoredBead(2, (2,), (1,), 0.5)])
+        >>> (s.beads, s.paired, round(s.mean_confidence or 0, 2), s.confirmed_share)
+        (3, 2, 0.7, 0.3333333333333333)
+        """
+        scores = [b.score for b in beads if b.paired]
+        return cls(len(beads), len(scores), sum(scores) / len(scores) if scores else None,
+                   sum(b.confirmed for b in beads))
+
+    def to_json(self) -> dict[str, Any]:
+        return {"beads": self.beads, "paired_beads": self.paired,
+                "mean_confidence": None if self.mean_confidence is None
+                else round(self.mean_confidence, 4),
+                "confirmed_beads": self.confirmed,
+                "confirmed_share": round(self.confirmed_share, 4)}
+
+
+#: the alignment fields of a document that has none (one-language or imported)
+_NO_ALIGNMENT = {"beads": 0, "paired_beads": 0, "mean_confidence": None, "confirmed_beads": 0,
+                 "confirmed_share": None}
+
+
+@dataclass(frozen=True)
 class DocumentList:
-    """What ``taiyaku documents`` prints."""
+    """What ``taiyaku documents`` prints: each document with its counts and, for a bilingual
+    one, its alignment's confidence and review progress."""
 
     documents: list[DocumentSummary]
+    alignment: dict[int, AlignmentStats] = field(default_factory=dict)
 
     def to_json(self) -> list[dict[str, Any]]:
-        return [s.to_json() for s in self.documents]
+        out = []
+        for s in self.documents:
+            stats = self.alignment.get(s.document.id)
+            out.append({**s.to_json(), **(stats.to_json() if stats else _NO_ALIGNMENT)})
+        return out
 
     def render(self) -> str:
         if not self.documents:
             return "no documents stored"
-        return "\n".join(_summary_line(s) for s in self.documents)
+        lines = []
+        for s in self.documents:
+            line = _summary_line(s)
+            stats = self.alignment.get(s.document.id)
+            if stats is not None and stats.beads:
+                mean = ("-" if stats.mean_confidence is None
+                        else f"{stats.mean_confidence:.2f}")
+                line += (f"  confidence {mean}  reviewed {stats.confirmed}/{stats.beads} "
+                         f"({100 * stats.confirmed_share:.0f}%)")
+            lines.append(line)
+        return "\n".join(lines)
 
 
 @dataclass(frozen=True)
@@ -119,8 +184,12 @@ class UnitChange:
 
 
 def list_documents(store: Store) -> DocumentList:
-    """Every document with its segment and unit counts, oldest first."""
-    return DocumentList(store.documents.summaries())
+    """Every document with its segment and unit counts, oldest first; a bilingual one with
+    its alignment's mean confidence and review progress (:class:`AlignmentStats`)."""
+    summaries = store.documents.summaries()
+    alignment = {s.document.id: AlignmentStats.of(store.beads.beads(s.document.id))
+                 for s in summaries if s.document.kind == "bilingual"}
+    return DocumentList(summaries, alignment)
 
 
 def _summary(store: Store, doc_id: int) -> DocumentSummary:

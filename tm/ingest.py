@@ -44,6 +44,9 @@ class IngestOptions:
     :ivar name: document name in the TM (default: the file name; see :mod:`tm.docident`)
     :ivar review: write a side-by-side review here (``.html`` or ``.xlsx``)
     :ivar replace: replace the stored document of that name even if it came from another file
+    :ivar upload: the file came by upload (the web workbench) under this name: it has no
+        lasting path, so, as for standard input, its content identifies it and the name is
+        the document's default name and its source
     """
 
     en_path: str | os.PathLike[str] | None = None
@@ -52,6 +55,7 @@ class IngestOptions:
     name: str | None = None
     review: str | os.PathLike[str] | None = None
     replace: bool = False
+    upload: str | None = None
 
 
 def align_sides(sides: Sides, *, analyzer: Analyzer | None = None,
@@ -279,6 +283,10 @@ def ingest_file(
     for p, data in zip(sources, contents, strict=True):
         _refuse_interchange(p, data)
     source = source_of(sources, _sha256(contents))
+    if options.upload is not None:
+        # an upload's temporary folder is no lasting path: like stdin, known by its content
+        source = replace(source, key=f"upload:{options.upload}", by_path=False,
+                         name=options.upload, folders=())
     placement = place(store, source, name=options.name, replace=options.replace)
     if placement.action == "unchanged":
         return _unchanged(store, placement.name, path)

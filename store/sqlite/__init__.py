@@ -179,6 +179,7 @@ class SqliteStore:
         readonly: bool = False,
         on_wait: Callable[[str], None] | None = None,
         command: str = "taiyaku",
+        any_thread: bool = False,
     ) -> SqliteStore:
         """Open (and create and migrate) the database at *path* (``":memory:"`` works).
 
@@ -188,6 +189,9 @@ class SqliteStore:
             (:func:`_connect_file`); else a file with a damage mark is refused at once
         :param on_wait: told once when a write has to wait for another process
         :param command: the command, as a damage mark names it (:func:`mark_damaged`)
+        :param any_thread: the store may be used from another thread than the one that opened
+            it, one thread at a time (the web server opens a request's store in one worker
+            thread and runs the request in another)
         :raises StoreError: the file is missing (*readonly* or not *create*), cannot be opened
             (the message names the cause: permission, full disk, not a database, damaged),
             is another program's database, or is newer than this taiyaku
@@ -216,11 +220,12 @@ class SqliteStore:
                 except OSError as e:
                     raise StoreError(f"{p.parent}: cannot create folder ({e.strerror})") from None
         if p is None:
-            conn = sqlite3.connect(":memory:", isolation_level=None)
+            conn = sqlite3.connect(":memory:", isolation_level=None,
+                                   check_same_thread=not any_thread)
             mode, version, tables = "rw", 0, 0
         else:
             conn, mode, version, tables = _connect_file(p, readonly=readonly, create=create,
-                                                        command=command)
+                                                        command=command, any_thread=any_thread)
         try:
             if version == 0 and tables:
                 raise StoreError(

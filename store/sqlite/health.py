@@ -64,7 +64,8 @@ def _wal_has_data(p: Path) -> bool:
 
 
 def _connect_file(
-    p: Path, *, readonly: bool, create: bool, command: str | None = "taiyaku"
+    p: Path, *, readonly: bool, create: bool, command: str | None = "taiyaku",
+    any_thread: bool = False,
 ) -> tuple[sqlite3.Connection, str, int, int]:
     """Connect to *p* and read its schema version; return (conn, mode, version, tables).
 
@@ -91,7 +92,7 @@ def _connect_file(
         query = "mode=ro&immutable=1" if mode == "immutable" else f"mode={mode}"
         try:
             conn = sqlite3.connect(_uri(p, query), uri=True, timeout=BUSY_TIMEOUT_MS / 1000,
-                                   isolation_level=None)
+                                   isolation_level=None, check_same_thread=not any_thread)
         except sqlite3.Error as e:
             error = e
             continue

@@ -1,0 +1,147 @@
+"""Fixtures of the web tests: the app on a fresh database through FastAPI's TestClient, the
+same app served by uvicorn on a free port, and Debian's chromium driven by Playwright.
+
+Browser tests are marked ``@pytest.mark.browser`` and take the ``page`` fixture. They skip
+only when ``/usr/bin/chromium`` is missing and ``TAIYAKU_REQUIRE_CHROMIUM`` is unset (.ci/run
+installs chromium and sets it, so in CI they fail rather than skip). Playwright's own browser
+download is not available here: the launcher points ``executable_path`` at Debian's build.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from taiyaku.web.app import create_app
+
+CHROMIUM = Path("/usr/bin/chromium")
+#: the flags every launch uses: headless, no sandbox (root in CI), nothing phoning home
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                 "--no-first-run", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync"]
+#: the window the pages must work in (and the README's screenshots' size)
+VIEWPORT = {"width": 1280, "height": 800}
+#: where the browser tests put the README's screenshots
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+#: the Host a TestClient request carries (the server answers only to its own address)
+BASE_URL = "http://127.0.0.1:8765"
+
+
+@pytest.fixture
+def web_db(tmp_path: Path) -> Path:
+    """The database file of one test's server (created on first open)."""
+    return tmp_path / "web.db"
+
+
+@pytest.fixture
+def app(web_db: Path) -> FastAPI:
+    """The workbench on :func:`web_db` (loopback, no token)."""
+    return create_app(web_db)
+
+
+@pytest.fixture
+def client(app: FastAPI) -> Iterator[TestClient]:
+    """A TestClient whose requests carry the right Host and, on state-changing requests, the
+    CSRF token (``client.headers``); ``csrf`` is the token itself."""
+    with TestClient(app, base_url=BASE_URL) as c:
+        c.headers["X-CSRF-Token"] = app.state.settings.csrf
+        yield c
+
+
+@pytest.fixture
+def bare_client(app: FastAPI) -> Iterator[TestClient]:
+    """A TestClient that sends no CSRF token (for the tests that check it is required)."""
+    with TestClient(app, base_url=BASE_URL) as c:
+        yield c
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+class Served:
+    """A workbench served by uvicorn in a thread: ``url``, ``db`` and ``app``."""
+
+    def __init__(self, db: Path, **options: Any) -> None:
+        import uvicorn
+
+        self.db = db
+        self.port = _free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.app = create_app(db, port=self.port, **options)
+        config = uvicorn.Config(self.app, host="127.0.0.1", port=self.port,
+                                log_level="warning")
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    def __enter__(self) -> Served:
+        self.thread.start()
+        deadline = time.monotonic() + 20
+        while not self.server.started:
+            if time.monotonic() > deadline or not self.thread.is_alive():
+                raise RuntimeError("the test server did not start")
+            time.sleep(0.02)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=10)
+
+
+@pytest.fixture
+def served(web_db: Path) -> Iterator[Served]:
+    """The workbench on :func:`web_db`, served on a free port of 127.0.0.1."""
+    with Served(web_db) as s:
+        yield s
+
+
+def chromium_or_skip() -> Path:
+    """Debian's chromium, or skip (fail when ``TAIYAKU_REQUIRE_CHROMIUM`` is set)."""
+    if CHROMIUM.exists():
+        return CHROMIUM
+    if os.environ.get("TAIYAKU_REQUIRE_CHROMIUM"):
+        pytest.fail(f"{CHROMIUM} is missing and TAIYAKU_REQUIRE_CHROMIUM is set "
+                    "(apt-get install chromium)")
+    pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium)")
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """One headless Debian chromium for the session, driven by Playwright."""
+    path = chromium_or_skip()
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        if os.environ.get("TAIYAKU_REQUIRE_CHROMIUM"):
+            raise
+        pytest.skip("playwright is not installed (pip install -e '.[test]')")
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(path), args=CHROMIUM_ARGS, headless=True)
+        try:
+            yield b
+        finally:
+            b.close()
+
+
+@pytest.fixture
+def page(browser: Any) -> Iterator[Any]:
+    """A fresh 1280×800 page; errors the page's scripts throw fail the test."""
+    context = browser.new_context(viewport=VIEWPORT, locale="en-GB")
+    pg = context.new_page()
+    errors: list[str] = []
+    pg.on("pageerror", lambda e: errors.append(str(e)))
+    pg.set_default_timeout(15_000)
+    yield pg
+    context.close()
+    assert not errors, f"the page's scripts failed: {errors}"

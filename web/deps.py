@@ -1,0 +1,97 @@
+"""What every route shares: the store of the request, the templates and :func:`render`.
+
+A route takes ``store: Store = Depends(get_store)``: a store opened for that request on the
+server's database and closed after it (opening costs about 3 ms); no two requests share a
+connection.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from fastapi import Request
+from fastapi.templating import Jinja2Templates
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup, escape
+from starlette.responses import Response
+from taiyaku.store.interface import Store
+from taiyaku.web.security import CSRF_FIELD, CSRF_HEADER, Settings
+
+__all__ = ["get_store", "settings_of", "templates", "render", "NAV", "TEMPLATES", "shown"]
+
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+
+#: the navigation bar: (path, label)
+NAV: tuple[tuple[str, str], ...] = (
+    ("/", "Home"),
+    ("/documents", "Documents"),
+    ("/glossary", "Glossary"),
+    ("/tm", "TM"),
+    ("/pretranslate", "Pre-translate"),
+    ("/io", "Import/export"),
+)
+
+#: characters that change how the text around them shows without showing themselves:
+#: bidirectional overrides and isolates (U+202E turns "txt.exe" around), zero-width
+#: characters, the BOM. In stored text they are shown as a visible mark.
+_INVISIBLE = frozenset(
+    [*range(0x200B, 0x2010), *range(0x202A, 0x202F), *range(0x2060, 0x2070), 0xFEFF, 0x061C,
+     *range(0x00, 0x09), *range(0x0B, 0x20), *range(0x7F, 0xA0)])
+
+
+def shown(text: object) -> Markup:
+    """Stored text as safe HTML: escaped, with every invisible format or control character
+    shown as a mark (``⟨U+202E⟩``), so a right-to-left override or a zero-width joiner
+    shows as what it is and turns nothing around.
+
+    >>> str(shown('<script>"x"\u202e'))
+    '&lt;script&gt;&#34;x&#34;<span class="ctl" title="U+202E">⟨U+202E⟩</span>'
+    """
+    out: list[str] = []
+    for c in "" if text is None else str(text):
+        code = ord(c)
+        if code in _INVISIBLE:
+            out.append(f'<span class="ctl" title="U+{code:04X}">⟨U+{code:04X}⟩</span>')
+        else:
+            out.append(str(escape(c)))
+    return Markup("".join(out))
+
+
+def _environment() -> Environment:
+    env = Environment(loader=FileSystemLoader(str(TEMPLATES)),
+                      autoescape=select_autoescape(default=True, default_for_string=True))
+    env.filters["shown"] = shown
+    return env
+
+
+templates = Jinja2Templates(env=_environment())
+
+
+def settings_of(request: Request) -> Settings:
+    """The server's :class:`~taiyaku.web.security.Settings`."""
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def get_store(request: Request) -> Iterator[Store]:
+    """A store on the server's database for one request (a FastAPI dependency)."""
+    from taiyaku.store import open_store
+
+    # FastAPI opens it in one worker thread and runs the route in another (never two at once)
+    store = open_store(settings_of(request).db, command="serve", any_thread=True)
+    try:
+        yield store
+    finally:
+        store.close()
+
+
+def render(request: Request, name: str, status_code: int = 200, **context: Any) -> Response:
+    """Render template *name* with the common context: ``csrf_token``, ``csrf_field``,
+    ``csrf_header``, ``nav``, ``db_name``, ``path``."""
+    settings = settings_of(request)
+    common = {"csrf_token": settings.csrf, "csrf_field": CSRF_FIELD, "csrf_header": CSRF_HEADER,
+              "nav": NAV, "db_name": settings.db.name, "path": request.url.path}
+    return templates.TemplateResponse(request, name, {**common, **context},
+                                      status_code=status_code)
