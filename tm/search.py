@@ -37,6 +37,8 @@ __all__ = [
     "run_search",
     "match_to_json",
     "document_units",
+    "diff_pieces",
+    "span_pieces",
 ]
 
 #: candidates rescored per query (after counting shared index keys)
@@ -400,37 +402,68 @@ def match_to_json(query: str, match: Match) -> dict[str, Any]:
 _RED, _GREEN, _BOLD, _DIM, _RESET = "\x1b[31m", "\x1b[32m", "\x1b[1m", "\x1b[2m", "\x1b[0m"
 
 
-def _mark(text: str, spans: Sequence[tuple[int, int]], open_: str, close: str) -> str:
-    out, last = [], 0
+def span_pieces(text: str, spans: Sequence[tuple[int, int]]) -> list[tuple[str, str]]:
+    """*text* cut at *spans* (overlapping ones skipped): ``("same", …)`` and ``("hit", …)``
+    pieces, what a concordance marks (the terminal in colour or brackets, the web page with
+    ``<mark>``).
+
+    >>> span_pieces("米国の政策", [(0, 2)])
+    [('hit', '米国'), ('same', 'の政策')]
+    """
+    out: list[tuple[str, str]] = []
+    last = 0
     for a, b in sorted(spans):
         if a < last:
             continue
-        out += [visible(text[last:a]), open_, visible(text[a:b]), close]
+        if a > last:
+            out.append(("same", text[last:a]))
+        out.append(("hit", text[a:b]))
         last = b
-    out.append(visible(text[last:]))
-    return "".join(out)
+    if last < len(text):
+        out.append(("same", text[last:]))
+    return out
+
+
+def diff_pieces(query: str, source: str) -> list[tuple[str, str]]:
+    """The stored segment *source* of a match cut against *query*: ``("same", …)``,
+    ``("source", …)`` (what only the stored segment has) and, at its place, ``("query", …)``
+    (what the query has instead): the difference marks of ``tm search`` and the web page.
+
+    >>> diff_pieces("2021年に会った。", "2019年に会った。")
+    [('same', '20'), ('source', '19'), ('query', '21'), ('same', '年に会った。')]
+    """
+    out: list[tuple[str, str]] = []
+    last = 0
+    for sp in diff_spans(query, source, query_lang(normalize(query))):
+        sa, sb = sp["source"]
+        qa, qb = sp["query"]
+        if sa > last:
+            out.append(("same", source[last:sa]))
+        if sb > sa:
+            out.append(("source", source[sa:sb]))
+        if qb > qa:
+            out.append(("query", query[qa:qb]))
+        last = sb
+    if last < len(source):
+        out.append(("same", source[last:]))
+    return out
+
+
+def _mark(text: str, spans: Sequence[tuple[int, int]], open_: str, close: str) -> str:
+    return "".join(visible(t) if kind == "same" else f"{open_}{visible(t)}{close}"
+                   for kind, t in span_pieces(text, spans))
 
 
 def _render_match(query: str, m: Match, color: bool) -> list[str]:
-    spans = diff_spans(query, m.source, query_lang(normalize(query)))
     # Show the stored segment with the parts the query lacks marked, and, at the right place,
     # what the query has instead.
-    pieces: list[str] = []
-    last = 0
     src_open, src_close = (_RED, _RESET) if color else ("[", "]")
     q_open, q_close = (_GREEN + "+", _RESET) if color else ("{+", "}")
+    marks = {"same": ("", ""), "source": (src_open, src_close), "query": (q_open, q_close)}
     # Stored text is shown through visible(): an escape sequence imported from a file must
     # not reach the terminal (only our own colour codes do).
-    for sp in spans:
-        sa, sb = sp["source"]
-        qa, qb = sp["query"]
-        pieces.append(visible(m.source[last:sa]))
-        if sb > sa:
-            pieces += [src_open, visible(m.source[sa:sb]), src_close]
-        if qb > qa:
-            pieces += [q_open, visible(query[qa:qb]), q_close]
-        last = sb
-    pieces.append(visible(m.source[last:]))
+    pieces = [f"{marks[kind][0]}{visible(t)}{marks[kind][1]}"
+              for kind, t in diff_pieces(query, m.source)]
     flags = f" ({', '.join(m.flags)})" if m.flags else ""
     score = f"{m.score:5.1f}"
     head = f"{_BOLD}{score}{_RESET}" if color else score

@@ -200,7 +200,7 @@ def file_sha256(path: Path) -> str:
 
 
 def import_tm(store: Store, path: Path, progress: Progress = no_progress, *,
-              include_drafts: bool = False) -> ImportResult:
+              include_drafts: bool = False, upload: str | None = None) -> ImportResult:
     """Import a TM file (TMX; bilingual XLIFF 1.2/2.x incl. .sdlxliff, .mqxliff, .mxliff;
     XLSX/CSV/TSV through :mod:`exports.registry`) as one document, skipping units already in
     the TM; all in one transaction.
@@ -212,6 +212,8 @@ def import_tm(store: Store, path: Path, progress: Progress = no_progress, *,
     keeps them. Every unit read is counted: added, duplicate, or skipped with a reason.
 
     :param include_drafts: XLIFF: also import translated segments that are not confirmed
+    :param upload: the file came by upload (the web workbench) under this name: it has no
+        lasting path, so its content identifies it and the name is the document's name
     :raises InputError: the file is missing, not a supported format, or has no unit with both
         a Japanese and an English side (the languages found are named)
     :raises ParseError: malformed or unsafe file (the database is left unchanged)
@@ -233,6 +235,9 @@ def import_tm(store: Store, path: Path, progress: Progress = no_progress, *,
 
     fmt = tm_format_for(path)  # by extension, else sniffed; InputError when nothing fits
     source = source_of([path], file_sha256(path))
+    if upload is not None:
+        # an upload's temporary folder is no lasting path: known by its content, as ingest does
+        source = replace(source, key=f"upload:{upload}", by_path=False, name=upload, folders=())
     tally = _Tally()
     try:
         fp = open(path, "rb")

@@ -10,4 +10,8 @@ __all__ = ["ROUTERS"]
 ROUTERS: tuple[str, ...] = (
     "documents",
     "align",
+    "glossary",
+    "tm",
+    "pretranslate",
+    "io",
 )
