@@ -11,7 +11,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from taiyaku.core.errors import InputError
+from taiyaku.core.errors import InputError, NotFoundError
 from taiyaku.core.terms import FORM_KINDS, STATUSES, TermEntry, TermForm
 from taiyaku.glossary.keys import en_key, ja_key, reading_key
 from taiyaku.store.glossary import KeyedForm
@@ -39,8 +39,8 @@ def _check_status(status: str) -> None:
         raise InputError(f"unknown term status {status!r}: use one of {', '.join(STATUSES)}")
 
 
-def _no_term(term_id: int) -> InputError:
-    return InputError(f"no term with id {term_id} (see `taiyaku terms list`)")
+def _no_term(term_id: int) -> NotFoundError:
+    return NotFoundError(f"no term with id {term_id} (see `taiyaku terms list`)")
 
 
 def load_entries(store: Store, ids: Sequence[int]) -> list[TermEntry]:
