@@ -196,6 +196,6 @@ def test_page_filters_and_escapes_stored_text(client: TestClient, web_db: Path,
     assert "<script>alert" not in r.text and "<img src=x" not in r.text
     assert "&lt;script&gt;alert(2)&lt;/script&gt;" in r.text and "U+202E" in r.text
     r = client.get("/glossary", params={"q": "港湾"})
-    assert 'data-id="%d"' % terms["港湾"] in r.text
-    assert 'data-id="%d"' % terms["川習会"] not in r.text
+    assert f'data-id="{terms["港湾"]}"' in r.text
+    assert f'data-id="{terms["川習会"]}"' not in r.text
     assert client.get("/glossary", params={"status": "nope"}).status_code == 400

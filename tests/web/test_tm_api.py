@@ -110,4 +110,4 @@ def test_page_marks_differences_and_escapes(client: TestClient, units: list[int]
     assert "<script>alert" not in r.text and "<img src=x" not in r.text
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in r.text
     r = client.get("/tm", params={"q": "京都", "document": "kyoto", "concordance": "true"})
-    assert "&lt;script&gt;" not in r.text and 'data-id="%d"' % units[0] in r.text
+    assert "&lt;script&gt;" not in r.text and f'data-id="{units[0]}"' in r.text
