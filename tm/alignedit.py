@@ -27,7 +27,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from taiyaku.core.errors import InputError, StaleEditError
+from taiyaku.core.errors import InputError, NotFoundError, StaleEditError
 from taiyaku.store.beads import BeadEdit, BeadUnit, StoredBead
 from taiyaku.store.interface import Store
 from taiyaku.tm.ingest import join_segments
@@ -133,7 +133,7 @@ def _doc_id(store: Store, document: str | int) -> tuple[int, str]:
     doc = (store.documents.get(document) if isinstance(document, int)
            else store.documents.find(document))
     if doc is None:
-        raise InputError(f"no document {document!r} is stored (taiyaku documents lists them)")
+        raise NotFoundError(f"no document {document!r} is stored (taiyaku documents lists them)")
     if doc.kind != "bilingual":
         raise InputError(f"document {doc.name!r}: a {doc.kind} document has no "
                          "alignment to edit")
@@ -143,7 +143,8 @@ def _doc_id(store: Store, document: str | int) -> tuple[int, str]:
 def load(store: Store, document: str | int) -> DocumentAlignment:
     """The stored alignment of *document* (its name, or its id as an int).
 
-    :raises InputError: no such document, or a one-language document
+    :raises NotFoundError: no such document
+    :raises InputError: a one-language document
     """
     doc_id, name = _doc_id(store, document)
     area = store.beads

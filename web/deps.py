@@ -7,6 +7,7 @@ connection.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -35,10 +36,15 @@ NAV: tuple[tuple[str, str], ...] = (
 
 #: characters that change how the text around them shows without showing themselves:
 #: bidirectional overrides and isolates (U+202E turns "txt.exe" around), zero-width
-#: characters, the BOM. In stored text they are shown as a visible mark.
-_INVISIBLE = frozenset(
-    [*range(0x200B, 0x2010), *range(0x202A, 0x202F), *range(0x2060, 0x2070), 0xFEFF, 0x061C,
-     *range(0x00, 0x09), *range(0x0B, 0x20), *range(0x7F, 0xA0)])
+#: characters, the BOM, and C0/C1 controls but tab and line feed. In stored text each is
+#: shown as a visible mark.
+_INVISIBLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200b-\u200f\u202a-\u202e"
+                        "\u2060-\u206f\ufeff]")
+
+
+def _mark(m: re.Match[str]) -> str:
+    code = ord(m.group(0))
+    return f'<span class="ctl" title="U+{code:04X}">⟨U+{code:04X}⟩</span>'
 
 
 def shown(text: object) -> Markup:
@@ -49,14 +55,8 @@ def shown(text: object) -> Markup:
     >>> str(shown('<script>"x"\u202e'))
     '&lt;script&gt;&#34;x&#34;<span class="ctl" title="U+202E">⟨U+202E⟩</span>'
     """
-    out: list[str] = []
-    for c in "" if text is None else str(text):
-        code = ord(c)
-        if code in _INVISIBLE:
-            out.append(f'<span class="ctl" title="U+{code:04X}">⟨U+{code:04X}⟩</span>')
-        else:
-            out.append(str(escape(c)))
-    return Markup("".join(out))
+    # escaping leaves these characters alone (none of them is HTML syntax)
+    return Markup(_INVISIBLE.sub(_mark, str(escape("" if text is None else text))))
 
 
 def _environment() -> Environment:
