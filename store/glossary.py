@@ -78,6 +78,12 @@ class GlossaryArea(Protocol):
         their sources, and score at least *min_score* and at most *max_score* (None: any)."""
         ...
 
+    def fingerprint(self) -> str:
+        """A digest of every entry's fields and forms as stored: an unchanged glossary gives
+        the same digest, any change to an entry or a form another one (what a cache built
+        from the glossary, such as pre-translation's term index, checks before reuse)."""
+        ...
+
     def standing(self, ids: Sequence[int]) -> dict[int, tuple[str, float]]:
         """(status, score) of each known entry among *ids*: what ranks equal lookup hits."""
         ...

@@ -47,6 +47,7 @@ __all__ = [
     "pretranslate_segment",
     "pretranslate_document",
     "pretranslate_file",
+    "term_finder",
     "write_output",
     "detect_language",
 ]
@@ -405,6 +406,29 @@ class ExactMatcher:
         return out, parts
 
 
+#: term finders built by :func:`term_finder`, by database: (glossary fingerprint, finder)
+_FINDERS: dict[str, tuple[str, TermFinder]] = {}
+
+
+def term_finder(store: Store) -> TermFinder:
+    """The store's glossary as a term finder, built once and kept while the glossary stays
+    as it is (:meth:`~taiyaku.store.glossary.GlossaryArea.fingerprint`): a long-running
+    caller (the web workbench) pre-translates many articles against one glossary, and
+    building the index (every term through Sudachi) costs far more than a look-up.
+
+    The finder holds Sudachi tokenizers: callers on several threads use it one at a time.
+    """
+    key = str(store.path) if store.path is not None else ""
+    stamp = store.glossary.fingerprint()
+    kept = _FINDERS.get(key)
+    if key and kept is not None and kept[0] == stamp:
+        return kept[1]
+    finder = _load_terms(store, None)
+    if key:
+        _FINDERS[key] = (stamp, finder)
+    return finder
+
+
 def _load_terms(store: Store, analyzer: Analyzer | None) -> TermFinder:
     from taiyaku.core.japanese import Analyzer as _Analyzer
     from taiyaku.core.japanese import hiragana_to_katakana
@@ -528,10 +552,13 @@ def pretranslate_file(
     path: Path,
     options: PretranslateOptions,
     progress: Progress = no_progress,
+    *,
+    terms: TermFinder | None = None,
 ) -> PretranslateResult:
     """Read and segment *path* (Japanese or English, detected), pre-translate it against the
     TM and glossary in *store*, and write ``options.output`` (and ``options.report``).
 
+    :param terms: the glossary's term finder (:func:`term_finder`); by default built now
     :raises InputError: the file cannot be read or holds no text
     :raises ExportError: unknown output extension, or the output cannot be written
 
@@ -557,7 +584,8 @@ def pretranslate_file(
         raise InputError(f"{path}: no text to pre-translate")
     analyzer = Analyzer()
     doc = pretranslate_document(
-        store, segments, options, name=name_text(path), analyzer=analyzer, progress=progress
+        store, segments, options, name=name_text(path), terms=terms, analyzer=analyzer,
+        progress=progress
     )
     analysis = doc.analysis()
     # The output and the report are one change: if either cannot be written, neither is.

@@ -166,6 +166,20 @@ class SqliteGlossary:
             f"SELECT id FROM terms WHERE {' AND '.join(where)} "
             "ORDER BY score DESC, frequency DESC, id", params)]
 
+    def fingerprint(self) -> str:
+        """A digest of every row of ``terms`` (but its evidence) and ``term_forms``."""
+        import hashlib
+
+        digest = hashlib.blake2b(digest_size=16)
+        for sql in (f"SELECT {_ENTRY_COLS.replace('evidence, ', '')}, edited FROM terms "
+                    "ORDER BY id",
+                    "SELECT term_id, lang, text, norm, reading, rank, kind, status, pos "
+                    "FROM term_forms ORDER BY term_id, lang, rank, id"):
+            cur = self.conn.execute(sql)
+            while rows := cur.fetchmany(2000):
+                digest.update(repr(rows).encode("utf-8", "surrogatepass"))
+        return digest.hexdigest()
+
     def standing(self, ids: Sequence[int]) -> dict[int, tuple[str, float]]:
         """(status, score) of each known entry among *ids*."""
         out: dict[int, tuple[str, float]] = {}

@@ -258,3 +258,24 @@ def test_filtered_ids_by_status_english_source_and_score(backend: Store) -> None
     assert area.filtered_ids(source="doc") == []  # a whole name, not a part of one
     assert area.filtered_ids(min_score=2.0, max_score=6.0) == [port]
     assert area.filtered_ids(status="candidate", has_en=True, min_score=0.5) == [bare]
+
+
+def test_fingerprint_changes_with_any_entry_or_form(backend: Store) -> None:
+    area = _area(backend)
+    term_id = _add(backend, _kf("港湾", "ja"), _kf("port", "en"), status="candidate")
+    first = area.fingerprint()
+    assert area.fingerprint() == first  # reading changes nothing
+    with backend.transaction():
+        area.set_status(term_id, "approved")
+    second = area.fingerprint()
+    assert second != first
+    (entry,) = area.get([term_id])
+    with backend.transaction():
+        area.replace(term_id, entry, [_kf("港湾", "ja"), _kf("harbor", "en")], origin="manual")
+    third = area.fingerprint()
+    assert third not in (first, second)
+    other = _add(backend, _kf("川習会", "ja"))
+    assert area.fingerprint() != third
+    with backend.transaction():
+        area.delete([other])
+    assert area.fingerprint() == third

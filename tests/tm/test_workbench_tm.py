@@ -3,6 +3,8 @@ within one document, and unit edits refused when made from a stale view (etag)."
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from taiyaku.core.errors import NotFoundError, StaleEditError
 from taiyaku.core.model import NewUnit
@@ -67,3 +69,28 @@ def test_stale_unit_edit_and_delete_are_refused(store: Store) -> None:
     assert unit is not None and unit.en == "We met Nara's deer."
     delete_unit(store, uid, etag=unit_etag(unit.ja, unit.en))
     assert store.units.get(uid) is None
+
+
+def test_the_kept_term_finder_follows_the_glossary(tmp_path: Path) -> None:
+    from taiyaku.glossary.store import add_term, set_status
+    from taiyaku.store import open_store
+    from taiyaku.tm.pretranslate import PretranslateOptions, pretranslate_file, term_finder
+
+    article = tmp_path / "a.txt"
+    article.write_text("港湾の工事が進む。\n", encoding="utf-8")
+    options = PretranslateOptions(output=tmp_path / "o.json")
+
+    def terms(store: Store) -> list[tuple[str, str | None, str]]:
+        result = pretranslate_file(store, article, options, terms=term_finder(store))
+        return [(t.ja, t.en, t.status) for s in result.document.segments for t in s.terms]
+
+    with open_store(tmp_path / "t.db") as store:
+        e = add_term(store, "港湾", "port", status="candidate")
+        kept = term_finder(store)
+        assert term_finder(store) is kept  # unchanged glossary: the same index
+        assert terms(store) == [("港湾", "port", "candidate")]
+        set_status(store, e.id, "approved")  # type: ignore[arg-type]
+        assert term_finder(store) is not kept
+        assert terms(store) == [("港湾", "port", "approved")]
+        add_term(store, "工事", "construction")
+        assert ("工事", "construction", "approved") in terms(store)

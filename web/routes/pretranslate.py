@@ -52,7 +52,7 @@ class _Job:
 
 
 _jobs: OrderedDict[str, _Job] = OrderedDict()
-_lock = threading.Lock()
+_lock = threading.RLock()
 
 
 def _keep(job: _Job) -> str:
@@ -79,7 +79,7 @@ def _run(store: Store, upload: UploadFile, limit: int) -> tuple[str, Any]:
 
     :raises InputError: the library's one line, naming the file as the user knows it
     """
-    from taiyaku.tm.pretranslate import PretranslateOptions, pretranslate_file
+    from taiyaku.tm.pretranslate import PretranslateOptions, pretranslate_file, term_finder
 
     folder = Path(tempfile.mkdtemp(prefix="taiyaku-pretranslate-"))
     try:
@@ -89,7 +89,10 @@ def _run(store: Store, upload: UploadFile, limit: int) -> tuple[str, Any]:
                 stem = source.stem or "article"
                 options = PretranslateOptions(output=folder / f"{stem}.xlf",
                                               report=folder / f"{stem}-report.html")
-                result = pretranslate_file(store, source, options)
+                # one at a time: the kept term index holds Sudachi tokenizers
+                with _lock:
+                    result = pretranslate_file(store, source, options,
+                                               terms=term_finder(store))
             except TaiyakuError as e:
                 raise InputError(shown_error(e, uploads)) from None
     except BaseException:
