@@ -79,9 +79,9 @@ class GlossaryArea(Protocol):
         ...
 
     def fingerprint(self) -> str:
-        """A digest of every entry's fields and forms as stored: an unchanged glossary gives
-        the same digest, any change to an entry or a form another one (what a cache built
-        from the glossary, such as pre-translation's term index, checks before reuse)."""
+        """A stamp of the glossary's state: the same while no entry or form is written, a
+        new one after any write (what a cache built from the glossary, such as
+        pre-translation's term index, checks before reuse). Cheap: read per request."""
         ...
 
     def standing(self, ids: Sequence[int]) -> dict[int, tuple[str, float]]:

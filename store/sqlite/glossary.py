@@ -30,6 +30,8 @@ _BATCH = 500
 #: what makes an entry protected (:attr:`EntryState.protected`), as SQL on ``terms``
 _PROTECTED = "(status != 'candidate' OR origin != 'extracted' OR edited = 1)"
 _COLUMNS = frozenset({"norm", "reading"})
+#: the meta key counting writes to the glossary (see :meth:`SqliteGlossary.fingerprint`)
+_REVISION = "glossary_revision"
 
 
 def _evidence_data(raw: str | None) -> dict[str, Any]:
@@ -167,18 +169,25 @@ class SqliteGlossary:
             "ORDER BY score DESC, frequency DESC, id", params)]
 
     def fingerprint(self) -> str:
-        """A digest of every row of ``terms`` (but its evidence) and ``term_forms``."""
-        import hashlib
+        """The glossary's revision (bumped by every write of this area, in its transaction)
+        with the tables' counts, largest ids and latest change: a file an older taiyaku
+        wrote to (no revision kept) still shows a new stamp for any added, removed or
+        (a second later) changed entry."""
+        (revision,) = self.conn.execute(
+            f"SELECT COALESCE((SELECT value FROM meta WHERE key = '{_REVISION}'), '0')"
+        ).fetchone()
+        terms = self.conn.execute(
+            "SELECT count(*), COALESCE(max(id), 0), COALESCE(max(updated), '') FROM terms"
+        ).fetchone()
+        forms = self.conn.execute(
+            "SELECT count(*), COALESCE(max(id), 0) FROM term_forms").fetchone()
+        return ":".join(str(v) for v in (revision, *terms, *forms))
 
-        digest = hashlib.blake2b(digest_size=16)
-        for sql in (f"SELECT {_ENTRY_COLS.replace('evidence, ', '')}, edited FROM terms "
-                    "ORDER BY id",
-                    "SELECT term_id, lang, text, norm, reading, rank, kind, status, pos "
-                    "FROM term_forms ORDER BY term_id, lang, rank, id"):
-            cur = self.conn.execute(sql)
-            while rows := cur.fetchmany(2000):
-                digest.update(repr(rows).encode("utf-8", "surrogatepass"))
-        return digest.hexdigest()
+    def _changed(self) -> None:
+        """Bump the glossary's revision (inside the caller's transaction)."""
+        self.conn.execute(
+            f"INSERT INTO meta(key, value) VALUES ('{_REVISION}', '1') ON CONFLICT(key) "
+            "DO UPDATE SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT)")
 
     def standing(self, ids: Sequence[int]) -> dict[int, tuple[str, float]]:
         """(status, score) of each known entry among *ids*."""
@@ -251,6 +260,7 @@ class SqliteGlossary:
         term_id = cur.lastrowid
         assert term_id is not None
         self._write_forms(term_id, forms)
+        self._changed()
         return term_id
 
     def replace(self, term_id: int, entry: TermEntry, forms: Sequence[KeyedForm], *,
@@ -271,6 +281,7 @@ class SqliteGlossary:
         )
         self.conn.execute("DELETE FROM term_forms WHERE term_id = ?", (term_id,))
         self._write_forms(term_id, forms)
+        self._changed()
 
     def set_status(self, term_id: int, status: str) -> bool:
         """Set an entry's status by hand (marks it edited)."""
@@ -278,6 +289,7 @@ class SqliteGlossary:
             "UPDATE terms SET status=?, edited=1, updated=? WHERE id=?",
             (status, now_iso(), term_id),
         )
+        self._changed()
         return cur.rowcount > 0
 
     def delete(self, ids: Sequence[int]) -> int:
@@ -291,6 +303,7 @@ class SqliteGlossary:
             self.conn.execute(
                 f"DELETE FROM term_removed_forms WHERE term_id IN ({marks})", part)
             gone += self.conn.execute(f"DELETE FROM terms WHERE id IN ({marks})", part).rowcount
+        self._changed()
         return gone
 
     def dismiss(self, lang: str, keys: Iterable[str]) -> None:
@@ -329,6 +342,7 @@ class SqliteGlossary:
             "DELETE FROM term_forms WHERE term_id IN "
             f"(SELECT id FROM terms WHERE NOT {_PROTECTED})"
         )
+        self._changed()
         return self.conn.execute(f"DELETE FROM terms WHERE NOT {_PROTECTED}").rowcount
 
     # -- finding ---------------------------------------------------------------------------
@@ -436,4 +450,6 @@ class SqliteGlossary:
                             int(term_id)))
         self.conn.executemany(
             "UPDATE terms SET sources = ?, evidence = ?, updated = ? WHERE id = ?", changed)
+        if changed:
+            self._changed()
         return len(changed)

@@ -100,3 +100,10 @@ def test_bad_uploads_and_downloads(client: TestClient, tm: Path) -> None:
     job = done["job"]
     r = client.get(f"/pretranslate/{job}/docx")
     assert r.status_code == 404 and "no such download" in r.text
+
+
+def test_the_upload_page(client: TestClient) -> None:
+    r = client.get("/pretranslate")
+    assert r.status_code == 200
+    assert 'enctype="multipart/form-data"' in r.text and 'name="csrf_token"' in r.text
+    assert 'id="pt-segments"' not in r.text  # nothing pre-translated yet
