@@ -83,16 +83,29 @@ class TermFilter:
 
 @dataclass(frozen=True)
 class TermPage:
-    """One page of a filtered glossary: the entries, and how many pass the filter in all."""
+    """One page of a filtered glossary: the entries, and how many pass the filter in all.
+
+    :ivar suggestions: by entry id, the machine's pairing its evidence records (``method``,
+        ``confidence``, ``en``), for the entries that have one: shown as a suggestion
+    """
 
     entries: list[TermEntry]
     total: int
     filter: TermFilter = field(default_factory=TermFilter)
+    suggestions: dict[int, dict[str, Any]] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
-        """``{"total", "offset", "entries": [entry JSON + etag]}``."""
+        """``{"total", "offset", "entries": [entry JSON + etag + suggestion]}``."""
         return {"total": self.total, "offset": self.filter.offset,
-                "entries": [{**e.to_json(), "etag": entry_etag(e)} for e in self.entries]}
+                "entries": [{**e.to_json(), "etag": entry_etag(e),
+                             "suggestion": self.suggestions.get(e.id or 0)}
+                            for e in self.entries]}
+
+
+def _suggestion(store: Store, term_id: int) -> dict[str, Any] | None:
+    """The pairing term extraction recorded for an entry (None: none recorded)."""
+    pairing = store.glossary.evidence(term_id).get("pairing")
+    return pairing if isinstance(pairing, dict) else None
 
 
 #: a lookup (``q``) ranks this many hits before the other filters are applied
@@ -127,7 +140,8 @@ def filter_terms(store: Store, flt: TermFilter) -> TermPage:
         ids = [e.id for e in search_terms(store, flt.q, limit=_SEARCH_POOL)
                if e.id is not None and e.id in passing]
     page = ids[flt.offset : flt.offset + flt.limit]
-    return TermPage(load_entries(store, page), len(ids), flt)
+    suggestions = {i: s for i in page if (s := _suggestion(store, i)) is not None}
+    return TermPage(load_entries(store, page), len(ids), flt, suggestions)
 
 
 def edit_term_checked(store: Store, term_id: int, edit: TermEdit,
@@ -263,8 +277,7 @@ def term_evidence(store: Store, term_id: int, *, limit: int = 10) -> TermEvidenc
     """
     entry = get_entry(store, term_id)
     stored = store.glossary.evidence(term_id)
-    pairing = stored.get("pairing")
-    suggestion = pairing if isinstance(pairing, dict) else None
+    suggestion = _suggestion(store, term_id)
     ja_forms = [f.text for f in entry.ja]
     en_forms = [f.text for f in entry.en]
     unit_ids = [i for i in stored.get("units", []) if isinstance(i, int)]

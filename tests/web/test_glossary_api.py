@@ -70,6 +70,12 @@ def test_filters(client: TestClient, terms: dict[str, int]) -> None:
     assert ids(min_score="5") == [terms["台湾有事"]]
     assert ids(q="戦略", status="candidate") == [terms["戦略的曖昧さ"]]
     assert ids(q="戦略", status="approved") == []
+    page = client.get("/api/terms", params={"document": "news"}).json()
+    assert page["entries"][0]["suggestion"]["method"] == "cooccurrence"
+    assert client.get("/api/terms", params={"status": "approved"}).json()["entries"][0][
+        "suggestion"] is None
+    html = client.get("/glossary").text
+    assert "suggested by cooccurrence, confidence 0.62" in html
     page = client.get("/api/terms", params={"limit": "1", "offset": "1"}).json()
     assert page["total"] == 4 and len(page["entries"]) == 1 and page["entries"][0]["etag"]
 

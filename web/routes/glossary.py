@@ -86,7 +86,7 @@ def glossary_page(
                        (page - 1) * PAGE_SIZE, PAGE_SIZE)
     found = filter_terms(store, flt)
     documents = sorted({d.name for d in store.documents.all()})
-    rows = [(e, entry_etag(e)) for e in found.entries]
+    rows = [(e, entry_etag(e), found.suggestions.get(e.id or 0)) for e in found.entries]
     pages = max(1, -(-found.total // PAGE_SIZE))
     return render(request, "glossary.html", rows=rows, total=found.total, page=page,
                   pages=pages, flt=flt, documents=documents,

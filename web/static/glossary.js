@@ -13,6 +13,7 @@
   function extra(kind, id) { return table.querySelector("tr." + kind + '[data-for="' + id + '"]'); }
 
   function fillForms(cell, forms) {
+    const suggested = cell.querySelector(".suggested");  // the machine's pairing stays shown
     cell.textContent = "";
     forms.forEach(function (f, i) {
       if (i) cell.appendChild(document.createTextNode(", "));
@@ -22,6 +23,7 @@
       if (f.reading) span.title = f.reading;
       cell.appendChild(span);
     });
+    if (suggested) cell.appendChild(suggested);
   }
 
   // Show *entry* (API JSON with etag) in its row and reset its editor to it.
@@ -34,6 +36,8 @@
     tr.querySelector(".note").textContent = entry.note || "";
     fillForms(tr.querySelector(".ja"), entry.forms.filter(function (f) { return f.lang === "ja"; }));
     fillForms(tr.querySelector(".en"), entry.forms.filter(function (f) { return f.lang === "en"; }));
+    const suggested = tr.querySelector(".suggested");
+    if (suggested) suggested.hidden = entry.status !== "candidate";
     const form = extra("editor", entry.id).querySelector("form");
     form.elements.ja.value = entry.ja[0] || "";
     form.elements.en.value = entry.en[0] || "";
