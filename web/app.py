@@ -18,6 +18,7 @@ from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from taiyaku.core.errors import NotFoundError, StaleEditError, TaiyakuError
 from taiyaku.core.printable import json_text
 from taiyaku.web import security
@@ -82,14 +83,15 @@ class _Refused(Exception):
 
 
 def create_app(db: str | Path, *, token: str | None = None, host: str = "127.0.0.1",
-               port: int = 8765) -> FastAPI:
+               port: int = 8765, max_upload: int = security.MAX_UPLOAD_BYTES) -> FastAPI:
     """The workbench on database *db*.
 
     :param token: the access token (needed when *host* is not a loopback address)
+    :param max_upload: the largest request body read, in bytes
     :raises InputError: *host* reaches beyond this computer and no (or a short) token is given
     """
     security.check_bind(host, token)
-    settings = Settings(Path(db), host=host, port=port, token=token)
+    settings = Settings(Path(db), host=host, port=port, token=token, max_upload=max_upload)
     app = FastAPI(
         title="taiyaku workbench",
         summary="Documents, alignment editor, glossary, TM and pre-translation over HTTP.",
@@ -129,6 +131,10 @@ def _install_handlers(app: FastAPI) -> None:
     @app.exception_handler(_Refused)
     async def refused(request: Request, exc: _Refused) -> Response:
         return answer(request, exc.status, exc.line)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        return answer(request, exc.status_code, str(exc.detail))
 
     @app.exception_handler(RequestValidationError)
     async def bad_request(request: Request, exc: RequestValidationError) -> Response:

@@ -63,7 +63,8 @@ def bare_client(app: FastAPI) -> Iterator[TestClient]:
         yield c
 
 
-def _free_port() -> int:
+def free_port() -> int:
+    """A port of 127.0.0.1 nothing listens on now."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port: int = s.getsockname()[1]
@@ -77,7 +78,7 @@ class Served:
         import uvicorn
 
         self.db = db
-        self.port = _free_port()
+        self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.app = create_app(db, port=self.port, **options)
         config = uvicorn.Config(self.app, host="127.0.0.1", port=self.port,
