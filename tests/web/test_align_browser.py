@@ -45,6 +45,14 @@ def current(page: Any) -> int:
     return int(page.locator("tr.bead.current").get_attribute("data-pos"))
 
 
+def rows_shown(page: Any) -> list[list[str]]:
+    """Per bead row: id:position:number, its classes but "current", its text."""
+    rows: list[list[str]] = page.locator("tr.bead").evaluate_all(
+        "rs => rs.map(r => [r.id + ':' + r.dataset.pos + ':' + r.cells[0].textContent, "
+        "r.className.replace(' current', ''), r.innerText])")
+    return rows
+
+
 def tm_search(db: Path, query: str, *extra: str) -> list[dict[str, Any]]:
     """``taiyaku tm search QUERY --json`` run as a user runs it."""
     result = subprocess.run([sys.executable, "-m", "taiyaku.cli", "tm", "search", query,
@@ -72,7 +80,12 @@ def test_a_reviewer_merges_unpairs_confirms_and_finds_it_all_saved(
     for revision in (3, 4, 5):
         page.keyboard.press("c")
         wait_revision(page, revision)
+    # the page patched only the rows each change made, renumbering the rest: what it shows
+    # is what the server renders from the database
+    patched = rows_shown(page)
+    assert [r[0] for r in patched] == [f"b{k}:{k}:{k + 1}" for k in range(10)]
     page.reload()
+    assert rows_shown(page) == patched
     beads = page.locator("tr.bead")
     assert beads.count() == 10  # 10 beads: one merge (-1), one unpair (+1)
     assert [page.locator(f"#b{k}").get_attribute("class").split()[1:] for k in range(3)] == [
