@@ -103,6 +103,10 @@ def create_app(db: str | Path, *, token: str | None = None, host: str = "127.0.0
             "`<meta name=\"csrf-token\">`)."),
         version="1",
         default_response_class=JsonResponse,
+        # FastAPI's /docs and /redoc pages load their scripts from a CDN: offline (and under
+        # this app's Content-Security-Policy) they would not work; /openapi.json is the API
+        docs_url=None,
+        redoc_url=None,
         dependencies=[Depends(_csrf_guard)],
     )
     app.state.settings = settings

@@ -230,3 +230,5 @@ def test_the_openapi_description_documents_every_edit(client: TestClient) -> Non
         assert op["summary"] and "409" in op["responses"]
         assert "EditOut" in str(op["responses"]["200"])
     assert "AlignmentOut" in str(spec["paths"]["/api/documents/{doc_id}/alignment"])
+    # no page that would load its scripts from a CDN
+    assert client.get("/docs").status_code == 404 and client.get("/redoc").status_code == 404
