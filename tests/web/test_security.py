@@ -119,6 +119,25 @@ def test_serve_listens_on_loopback_only_by_default(tmp_path: Path) -> None:
     assert db.exists()
 
 
+def test_serve_json_says_where_it_listens(tmp_path: Path) -> None:
+    port = free_port()
+    db = tmp_path / "j.db"
+    process = subprocess.Popen([sys.executable, "-m", "taiyaku.cli", "serve", "--db", str(db),
+                                "--port", str(port), "--json"],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert process.stdout is not None
+        ready, _, _ = select.select([process.stdout], [], [], 60)
+        text = ""
+        while ready and not text.rstrip().endswith("}"):
+            text += process.stdout.readline()
+        assert json.loads(text) == {"url": f"http://127.0.0.1:{port}/", "database": str(db),
+                                    "token_required": False}
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.communicate(timeout=30)
+
+
 def test_serve_with_a_token_from_the_environment_asks_for_it(tmp_path: Path) -> None:
     port = free_port()
     process, line = _start(["--db", str(tmp_path / "t.db"), "--port", str(port),
@@ -239,6 +258,11 @@ def test_the_access_token_is_asked_once(token_client: TestClient) -> None:
     # the cookie now goes with every request
     assert token_client.get("/documents").status_code == 200
     assert token_client.get("/api/documents").json() == []
+
+
+def test_without_a_token_there_is_no_login(client: TestClient) -> None:
+    r = client.post("/login", data={"token": "anything-at-all"}, follow_redirects=False)
+    assert r.status_code == 404 and "set-cookie" not in r.headers
 
 
 def test_the_login_form_needs_the_csrf_token_too(web_db: Path) -> None:
