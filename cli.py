@@ -1102,13 +1102,15 @@ def review_apply(ctx: click.Context, file: Path, document: str | None, db_path: 
               help="Access token the browser is asked for once [env TAIYAKU_TOKEN].")
 @click.option("--open", "open_browser", is_flag=True, help="Open the workbench in a browser.")
 @db_option
+@json_option
 @click.pass_context
 def serve(ctx: click.Context, host: str, port: int, token: str | None, open_browser: bool,
-          db_path: Path | None) -> None:
+          db_path: Path | None, as_json: bool) -> None:
     """Start the web workbench: documents, alignment editor, glossary, TM, pre-translation.
 
     It listens on 127.0.0.1 only unless --host says otherwise, which needs an access token.
-    It runs until Ctrl-C; there is nothing to print as JSON.
+    It runs until Ctrl-C. Once it listens it says where on stderr (--json: as JSON on
+    stdout, {"url", "database", "token_required"}).
 
     \b
     Examples:
@@ -1121,7 +1123,8 @@ def serve(ctx: click.Context, host: str, port: int, token: str | None, open_brow
 
     ctx.meta["taiyaku.command"] = ctx.command_path
     run_server(db_path or default_db_path(), host=host, port=port, token=token or None,
-               open_browser=open_browser, announce=info)
+               open_browser=open_browser,
+               announce=lambda s: emit(s.to_json()) if as_json else info(s.render()))
 
 
 def main() -> None:  # pragma: no cover - console entry

@@ -32,6 +32,10 @@ def test_the_wheel_holds_only_the_taiyaku_package(tmp_path: Path) -> None:
             "taiyaku.exports.tmx"} <= modules
     assert not any(m.startswith(("taiyaku.tests", "taiyaku.samples")) for m in modules)
     assert "taiyaku/tm/data/lexicon.tsv" in names and "taiyaku/py.typed" in names
+    # the workbench's templates and static files (taiyaku serve)
+    assert {"taiyaku/web/templates/base.html", "taiyaku/web/templates/align.html",
+            "taiyaku/web/static/app.js", "taiyaku/web/static/app.css",
+            "taiyaku/web/static/align.js", "taiyaku/web/routes/documents.py"} <= set(names)
     entry_points = zipfile.ZipFile(wheel).read(
         next(n for n in names if n.endswith("entry_points.txt"))).decode()
     assert "taiyaku = taiyaku.cli:cli" in entry_points

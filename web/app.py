@@ -11,6 +11,7 @@ from __future__ import annotations
 import importlib
 import os
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,7 @@ from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from taiyaku.core.errors import NotFoundError, StaleEditError, TaiyakuError
 from taiyaku.core.printable import json_text
 from taiyaku.web import security
@@ -25,7 +27,7 @@ from taiyaku.web.deps import render, settings_of
 from taiyaku.web.routes import ROUTERS
 from taiyaku.web.security import Settings
 
-__all__ = ["create_app", "serve", "JsonResponse", "error_status", "STATIC"]
+__all__ = ["create_app", "serve", "Started", "JsonResponse", "error_status", "STATIC"]
 
 STATIC = Path(__file__).resolve().parent / "static"
 
@@ -82,14 +84,15 @@ class _Refused(Exception):
 
 
 def create_app(db: str | Path, *, token: str | None = None, host: str = "127.0.0.1",
-               port: int = 8765) -> FastAPI:
+               port: int = 8765, max_upload: int = security.MAX_UPLOAD_BYTES) -> FastAPI:
     """The workbench on database *db*.
 
     :param token: the access token (needed when *host* is not a loopback address)
+    :param max_upload: the largest request body read, in bytes
     :raises InputError: *host* reaches beyond this computer and no (or a short) token is given
     """
     security.check_bind(host, token)
-    settings = Settings(Path(db), host=host, port=port, token=token)
+    settings = Settings(Path(db), host=host, port=port, token=token, max_upload=max_upload)
     app = FastAPI(
         title="taiyaku workbench",
         summary="Documents, alignment editor, glossary, TM and pre-translation over HTTP.",
@@ -101,6 +104,10 @@ def create_app(db: str | Path, *, token: str | None = None, host: str = "127.0.0
             "`<meta name=\"csrf-token\">`)."),
         version="1",
         default_response_class=JsonResponse,
+        # FastAPI's /docs and /redoc pages load their scripts from a CDN: offline (and under
+        # this app's Content-Security-Policy) they would not work; /openapi.json is the API
+        docs_url=None,
+        redoc_url=None,
         dependencies=[Depends(_csrf_guard)],
     )
     app.state.settings = settings
@@ -129,6 +136,10 @@ def _install_handlers(app: FastAPI) -> None:
     @app.exception_handler(_Refused)
     async def refused(request: Request, exc: _Refused) -> Response:
         return answer(request, exc.status, exc.line)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        return answer(request, exc.status_code, str(exc.detail))
 
     @app.exception_handler(RequestValidationError)
     async def bad_request(request: Request, exc: RequestValidationError) -> Response:
@@ -169,6 +180,8 @@ def _install_gates(app: FastAPI, settings: Settings) -> None:
 
     @app.post("/login", include_in_schema=False)
     async def login(request: Request) -> Response:
+        if settings.token is None:  # nothing to log in to
+            return _not_found(request)
         form = await request.form()
         given = form.get("token")
         target = form.get("next")
@@ -184,19 +197,43 @@ def _install_gates(app: FastAPI, settings: Settings) -> None:
     app.add_middleware(security.BodyLimit, limit=settings.max_upload)
 
 
+def _not_found(request: Request) -> Response:
+    """404 as every unknown path answers it."""
+    if _is_api(request):
+        return JsonResponse({"error": "Not Found"}, status_code=404)
+    return render(request, "error.html", status_code=404, error="Not Found")
+
+
 def _open_browser(url: str) -> None:
     import webbrowser
 
     webbrowser.open(url)
 
 
+@dataclass(frozen=True)
+class Started:
+    """Where a started workbench listens (what ``serve`` prints, or ``--json`` emits)."""
+
+    url: str
+    database: str
+    token_required: bool
+
+    def to_json(self) -> dict[str, Any]:
+        return {"url": self.url, "database": self.database,
+                "token_required": self.token_required}
+
+    def render(self) -> str:
+        return (f"taiyaku workbench on {self.url} (database {self.database}); Ctrl-C stops it"
+                + ("; access token required" if self.token_required else ""))
+
+
 def serve(db: str | Path, *, host: str = "127.0.0.1", port: int = 8765,
           token: str | None = None, open_browser: bool = False,
-          announce: Callable[[str], None] = print) -> None:
+          announce: Callable[[Started], None] = lambda s: print(s.render())) -> None:
     """Run the workbench until Ctrl-C (what ``taiyaku serve`` calls).
 
     :param token: the access token (default: ``$TAIYAKU_TOKEN``)
-    :param announce: shown once the server is set up: where it listens
+    :param announce: told where the server listens, once its database is open
     :raises InputError: see :func:`create_app`
     """
     import threading
@@ -211,9 +248,7 @@ def serve(db: str | Path, *, host: str = "127.0.0.1", port: int = 8765,
     from taiyaku.store import open_store
 
     open_store(settings.db, command="serve").close()
-    announce(f"taiyaku workbench on {settings.url} (database {settings.db}); Ctrl-C stops it"
-             + ("; access token required" if token else ""))
+    announce(Started(settings.url, str(settings.db), token is not None))
     if open_browser:
         threading.Timer(0.5, _open_browser, args=(settings.url,)).start()
     uvicorn.run(app, host=host, port=port, log_level="warning", server_header=False)
-

@@ -20,7 +20,8 @@ from starlette.responses import Response
 from taiyaku.store.interface import Store
 from taiyaku.web.security import CSRF_FIELD, CSRF_HEADER, Settings
 
-__all__ = ["get_store", "settings_of", "templates", "render", "NAV", "TEMPLATES", "shown"]
+__all__ = ["get_store", "settings_of", "templates", "render", "NAV", "TEMPLATES", "shown",
+           "marked"]
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 
@@ -59,10 +60,21 @@ def shown(text: object) -> Markup:
     return Markup(_INVISIBLE.sub(_mark, str(escape("" if text is None else text))))
 
 
+def marked(text: object) -> str:
+    """Stored text for where no markup may go (a page title): each invisible character as
+    the text ``⟨U+202E⟩`` (the template escapes the rest).
+
+    >>> marked("a\u202eb")
+    'a⟨U+202E⟩b'
+    """
+    return _INVISIBLE.sub(lambda m: f"⟨U+{ord(m.group(0)):04X}⟩", "" if text is None else str(text))
+
+
 def _environment() -> Environment:
     env = Environment(loader=FileSystemLoader(str(TEMPLATES)),
                       autoescape=select_autoescape(default=True, default_for_string=True))
     env.filters["shown"] = shown
+    env.filters["marked"] = marked
     return env
 
 

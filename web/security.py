@@ -212,27 +212,34 @@ class BodyLimit:
                 await self._refuse(scope, send)
                 return
         seen = 0
-        started = False
+        started = exceeded = refused = False
 
         async def counting_receive() -> Message:
-            nonlocal seen
+            nonlocal seen, exceeded
             message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
                 if seen > self.limit:
+                    exceeded = True
                     raise _TooLarge
             return message
 
-        async def tracking_send(message: Message) -> None:
-            nonlocal started
+        async def guarded_send(message: Message) -> None:
+            nonlocal started, refused
+            if exceeded:
+                # the app answered the cut-off body its own way (a parse error): say why
+                if message["type"] == "http.response.start" and not started and not refused:
+                    refused = True
+                    await self._refuse(scope, send)
+                return
             if message["type"] == "http.response.start":
                 started = True
             await send(message)
 
         try:
-            await self.app(scope, counting_receive, tracking_send)
+            await self.app(scope, counting_receive, guarded_send)
         except _TooLarge:
-            if not started:
+            if not started and not refused:
                 await self._refuse(scope, send)
 
     async def _refuse(self, scope: Scope, send: Send) -> None:
@@ -278,7 +285,8 @@ def save_upload(upload: Any, folder: Path, *, limit: int = MAX_UPLOAD_BYTES) -> 
     """Write an uploaded file (a Starlette ``UploadFile``) into *folder* (from
     :func:`upload_folder`) under its own base name, and return its path.
 
-    :raises InputError: no file was chosen, it is empty, or it is larger than *limit*
+    :raises InputError: no file was chosen, or it is larger than *limit* (an empty one is
+        the reader's to refuse, with the CLI's message)
     """
     name = _safe_name(getattr(upload, "filename", None))
     if not getattr(upload, "filename", None):
@@ -294,8 +302,6 @@ def save_upload(upload: Any, folder: Path, *, limit: int = MAX_UPLOAD_BYTES) -> 
                 raise InputError(f"{name}: larger than the upload limit of "
                                  f"{limit / (1 << 20):g} MiB; nothing was stored")
             out.write(chunk)
-    if written == 0:
-        raise InputError(f"{name}: the file is empty")
     return path
 
 

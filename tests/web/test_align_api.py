@@ -4,6 +4,7 @@ revision is refused with 409 and nothing changes, bad input is a one-line 400/40
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -216,6 +217,10 @@ def test_the_editor_page_shows_every_bead_in_order_with_its_colour(
         assert key in html
     rows = client.get(f"/documents/{doc_id}/rows").text
     assert rows.count('<tr id="b') == 10 and 'id="figures"' in rows
+    # after a change the page asks for the rows it made only
+    some = client.get(f"/documents/{doc_id}/rows?start=3&count=2").text
+    assert re.findall(r'<tr id="(b\d+)"', some) == ["b3", "b4"] and 'id="figures"' in some
+    assert 'data-revision="1"' in some and CAPTION in some
 
 
 def test_the_openapi_description_documents_every_edit(client: TestClient) -> None:
@@ -225,3 +230,5 @@ def test_the_openapi_description_documents_every_edit(client: TestClient) -> Non
         assert op["summary"] and "409" in op["responses"]
         assert "EditOut" in str(op["responses"]["200"])
     assert "AlignmentOut" in str(spec["paths"]["/api/documents/{doc_id}/alignment"])
+    # no page that would load its scripts from a CDN
+    assert client.get("/docs").status_code == 404 and client.get("/redoc").status_code == 404

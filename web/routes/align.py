@@ -76,10 +76,15 @@ def align_page(request: Request, doc_id: int, store: StoreDep) -> Response:
 
 
 @router.get("/documents/{doc_id}/rows", include_in_schema=False)
-def align_rows(request: Request, doc_id: int, store: StoreDep) -> Response:
-    """The editor's bead rows and figures as they are now (the page swaps them in after each
-    change, and after a refused stale change)."""
-    return render(request, "align_rows.html", **_context(alignedit.load(store, doc_id)))
+def align_rows(request: Request, doc_id: int, store: StoreDep, start: int = 0,
+               count: int | None = None) -> Response:
+    """The editor's figures and bead rows as they are now: all of them (after a refused stale
+    change the page swaps them all in), or *count* rows from *start* (after a change, the
+    rows it made)."""
+    context = _context(alignedit.load(store, doc_id))
+    if count is not None:
+        context["rows"] = context["rows"][max(0, start):max(0, start) + max(0, count)]
+    return render(request, "align_rows.html", **context)
 
 
 # -- API --------------------------------------------------------------------------------------

@@ -24,13 +24,14 @@
     const all = rows();
     if (!all.length) return;
     pos = Math.max(0, Math.min(all.length - 1, pos));
-    const old = row(current);
-    if (old) old.classList.remove("current");
+    tbody().querySelectorAll("tr.current").forEach(function (old) {
+      old.classList.remove("current");
+      old.removeAttribute("aria-current");
+    });
     current = pos;
     const tr = row(pos);
     tr.classList.add("current");
     tr.setAttribute("aria-current", "true");
-    if (old && old !== tr) old.removeAttribute("aria-current");
     if (focus !== false) {
       tr.focus({ preventScroll: true });
       tr.scrollIntoView({ block: "nearest" });
@@ -48,13 +49,40 @@
     toast("No doubtful bead left: every one is confirmed or confident.");
   }
 
-  async function reload(focusPos) {
-    const response = await fetch("/documents/" + doc + "/rows", { credentials: "same-origin" });
-    if (!response.ok) { toast("Could not reload the document (" + response.status + ")", true); return; }
+  async function fetchRows(query) {
+    const response = await fetch("/documents/" + doc + "/rows" + query, { credentials: "same-origin" });
+    if (!response.ok) throw new Error("Could not reload the document (" + response.status + ")");
     const template = document.createElement("template");
     template.innerHTML = await response.text();   // server-rendered, every text escaped
     document.getElementById("figures").replaceWith(template.content.getElementById("figures"));
-    tbody().replaceWith(template.content.getElementById("beads"));
+    return template.content.getElementById("beads");
+  }
+
+  // every row as stored now (after a stale change was refused)
+  async function reload(focusPos) {
+    tbody().replaceWith(await fetchRows(""));
+    select(focusPos === undefined ? current : focusPos);
+  }
+
+  // only the rows a change replaced: the rest keep their markup, renumbered when the change
+  // made more or fewer beads (a 500-bead document is not laid out again)
+  async function patch(result, focusPos) {
+    const fresh = await fetchRows("?start=" + result.start + "&count=" + result.after.length);
+    const body = tbody();
+    const old = Array.from(body.rows).slice(result.start, result.start + result.before.length);
+    const anchor = old.length ? old[old.length - 1].nextSibling : body.rows[result.start] || null;
+    old.forEach(function (tr) { tr.remove(); });
+    Array.from(fresh.rows).forEach(function (tr) { body.insertBefore(tr, anchor); });
+    if (result.before.length !== result.after.length) {
+      const all = body.rows;
+      for (let k = result.start + result.after.length; k < all.length; k++) {
+        all[k].id = "b" + k;
+        all[k].dataset.pos = k;
+        all[k].cells[0].textContent = k + 1;
+      }
+    }
+    body.dataset.revision = fresh.dataset.revision;
+    body.dataset.undoable = fresh.dataset.undoable;
     select(focusPos === undefined ? current : focusPos);
   }
 
@@ -67,7 +95,7 @@
       const result = await api("POST", "/api/documents/" + doc + "/" + action,
                                 Object.assign({ revision: revision() }, body));
       const next = typeof focusAfter === "function" ? focusAfter(result) : focusAfter;
-      await reload(next);
+      await patch(result, next);
       toast(message || ("Saved: " + result.action + " (revision " + result.revision + ")"));
     } catch (error) {
       if (error.status === 409) {

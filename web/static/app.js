@@ -81,7 +81,8 @@
     table.forEach(function (s) { registered.push(s); });
   }
   document.addEventListener("keydown", function (event) {
-    if (typing(event.target) || event.altKey) return;
+    // keys belong to a field being typed in, or to an open dialog (Esc closes it)
+    if (typing(event.target) || event.altKey || document.querySelector("dialog[open]")) return;
     const name = keyName(event);
     if (name === "?") { event.preventDefault(); showHelp(); return; }
     for (const s of registered) {
