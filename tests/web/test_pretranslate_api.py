@@ -86,7 +86,8 @@ def test_xliff_download_validates(client: TestClient, tm: Path, tmp_path: Path,
 
 def test_bad_uploads_and_downloads(client: TestClient, tm: Path) -> None:
     r = client.post("/api/pretranslate", files={"file": ("empty.txt", b"", "text/plain")})
-    assert r.status_code == 400 and r.json()["error"] == "empty.txt: the file is empty"
+    error = r.json()["error"]
+    assert r.status_code == 400 and error.startswith("empty.txt: ") and "empty" in error
     r = client.post("/api/pretranslate", files={"file": ("blank.txt", b"\n \n", "text/plain")})
     assert r.status_code == 400 and r.json()["error"].startswith("blank.txt: ")
     assert "taiyaku-upload" not in r.json()["error"]
@@ -94,7 +95,7 @@ def test_bad_uploads_and_downloads(client: TestClient, tm: Path) -> None:
     assert r.status_code == 400
     page = client.post("/pretranslate", files={"file": ("empty.txt", b"", "text/plain")},
                        data={"csrf_token": client.headers["X-CSRF-Token"]})
-    assert page.status_code == 400 and "empty.txt: the file is empty" in page.text
+    assert page.status_code == 400 and error in page.text
     assert client.get("/pretranslate/nope/xliff").status_code == 404
     done = _upload(client, ARTICLE)
     job = done["job"]
