@@ -251,9 +251,13 @@ def test_the_access_token_is_asked_once(token_client: TestClient) -> None:
                           follow_redirects=False)
     assert r.status_code == 401 and "not this server&#39;s access token" in r.text
     assert token_client.get("/api/documents").status_code == 401
-    r = token_client.post("/login", data={"token": TOKEN, "next": "//evil.example/"},
+    for elsewhere in ("//evil.example/", "/\\evil.example/", "https://evil.example/"):
+        r = token_client.post("/login", data={"token": TOKEN, "next": elsewhere},
+                              follow_redirects=False)
+        assert r.status_code == 303 and r.headers["location"] == "/"  # never off-site
+    r = token_client.post("/login", data={"token": TOKEN, "next": "/documents"},
                           follow_redirects=False)
-    assert r.status_code == 303 and r.headers["location"] == "/"  # never off-site
+    assert r.headers["location"] == "/documents"
     cookie = r.headers["set-cookie"]
     assert "HttpOnly" in cookie and "SameSite=strict" in cookie
     # the cookie now goes with every request
