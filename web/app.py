@@ -185,8 +185,9 @@ def _install_gates(app: FastAPI, settings: Settings) -> None:
         form = await request.form()
         given = form.get("token")
         target = form.get("next")
+        # back to a path of this server only: "//host" and "/\\host" lead elsewhere
         nxt = target if isinstance(target, str) and target.startswith("/") and not (
-            target.startswith("//")) else "/"
+            target.startswith(("//", "/\\")) or "\\" in target) else "/"
         if not isinstance(given, str) or not security.token_ok(given, None, settings):
             return render(request, "login.html", status_code=401, next=nxt,
                           error="that is not this server's access token")

@@ -136,11 +136,11 @@ def test_a_stale_edit_is_refused_with_409_and_changes_nothing(
     assert r.status_code == 409
     assert "changed since revision 0" in r.json()["error"] and "\n" not in r.json()["error"]
     assert state(client, doc_id) == before
-    for action, body in [("unpair", {"position": 4}), ("split", {"position": 0, "ja_count": 1,
-                                                                 "en_count": 0}),
-                         ("move", {"position": 1, "lang": "en", "direction": "up"}),
-                         ("pair", {"ja_ids": [3], "en_ids": [3]}), ("confirm", {"positions": [2]}),
-                         ("undo", {})]:
+    edits: list[tuple[str, dict[str, Any]]] = [
+        ("unpair", {"position": 4}), ("split", {"position": 0, "ja_count": 1, "en_count": 0}),
+        ("move", {"position": 1, "lang": "en", "direction": "up"}),
+        ("pair", {"ja_ids": [3], "en_ids": [3]}), ("confirm", {"positions": [2]}), ("undo", {})]
+    for action, body in edits:
         r = post(client, doc_id, action, revision=0, **body)
         assert r.status_code == 409, (action, r.text)
     assert state(client, doc_id) == before

@@ -187,7 +187,12 @@ def test_a_hostile_segment_renders_as_text(served: Served, page: Any, tmp_path: 
     doc_id = ingest(served.db, hostile_article(tmp_path), layout="halves",
                     name="<b>x</b>\u202eevil.txt")
     dialogs: list[str] = []
-    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+
+    def refuse(dialog: Any) -> None:
+        dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    page.on("dialog", refuse)
     for path in ("/documents", f"/documents/{doc_id}"):
         page.goto(served.url + path)
         assert page.locator("main img, main script, main b").count() == 0

@@ -15,8 +15,9 @@ import sys
 import tempfile
 import time
 import urllib.request
+from collections.abc import Generator
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from click.testing import CliRunner
@@ -196,7 +197,7 @@ def test_state_changing_requests_need_the_csrf_token(bare_client: TestClient, ap
     before = snapshot(web_db)
     token = app.state.settings.csrf
     files = {"file": ("b.txt", "雨が降った。\n\nIt rained.\n".encode())}
-    attempts = [
+    attempts: list[tuple[str, str, dict[str, Any]]] = [
         ("DELETE", f"/api/documents/{doc_id}", {}),
         ("POST", "/api/documents", {"files": files}),
         ("POST", f"/api/documents/{doc_id}/confirm", {"json": {"revision": 0, "positions": [0]}}),
@@ -250,9 +251,13 @@ def test_the_access_token_is_asked_once(token_client: TestClient) -> None:
                           follow_redirects=False)
     assert r.status_code == 401 and "not this server&#39;s access token" in r.text
     assert token_client.get("/api/documents").status_code == 401
-    r = token_client.post("/login", data={"token": TOKEN, "next": "//evil.example/"},
+    for elsewhere in ("//evil.example/", "/\\evil.example/", "https://evil.example/"):
+        r = token_client.post("/login", data={"token": TOKEN, "next": elsewhere},
+                              follow_redirects=False)
+        assert r.status_code == 303 and r.headers["location"] == "/"  # never off-site
+    r = token_client.post("/login", data={"token": TOKEN, "next": "/documents"},
                           follow_redirects=False)
-    assert r.status_code == 303 and r.headers["location"] == "/"  # never off-site
+    assert r.headers["location"] == "/documents"
     cookie = r.headers["set-cookie"]
     assert "HttpOnly" in cookie and "SameSite=strict" in cookie
     # the cookie now goes with every request
@@ -406,3 +411,22 @@ def test_save_upload_names() -> None:
     assert security._safe_name("..\\..\\boot.ini") == "boot.ini"
     assert security._safe_name(".bashrc") == "bashrc"
     assert re.fullmatch(r"upload", security._safe_name("\x00\x01"))
+
+
+def test_a_request_s_store_may_move_between_threads(app: Any) -> None:
+    # FastAPI enters a sync dependency in one worker thread and may run the route (and close
+    # the dependency) in others; SQLite's same-thread check would refuse that
+    import threading
+    from types import SimpleNamespace
+
+    from taiyaku.web.deps import get_store
+
+    dependency = cast(Generator[Any, None, None], get_store(SimpleNamespace(app=app)))  # type: ignore[arg-type]
+    opened: list[Any] = []
+    worker = threading.Thread(target=lambda: opened.append(next(dependency)))
+    worker.start()
+    worker.join()
+    assert opened[0].counts()["documents"] == 0  # used in this thread
+    closer = threading.Thread(target=dependency.close)
+    closer.start()
+    closer.join()

@@ -14,21 +14,23 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
+from taiyaku.store.beads import StoredBead
 from taiyaku.store.interface import Store
 from taiyaku.tm import alignedit
 from taiyaku.tm.alignedit import DocumentAlignment, EditResult
 from taiyaku.web.deps import get_store, render
 
-__all__ = ["router", "band", "DOUBTFUL_BELOW", "HIGH_FROM"]
+__all__ = ["router", "band", "doubtful", "LOW_BELOW", "HIGH_FROM"]
 
 router = APIRouter()
 
 StoreDep = Annotated[Store, Depends(get_store)]
 
-#: a paired bead scoring at least this is shown green ("high")
+#: a paired bead scoring at least this is shown green ("high"); below it, a bead not yet
+#: confirmed is doubtful ("next doubtful bead" stops at it)
 HIGH_FROM = 0.8
-#: a paired bead scoring below this is "low" (red) and doubtful; from here to HIGH_FROM, amber
-DOUBTFUL_BELOW = 0.5
+#: a paired bead scoring below this is "low" (red); from here to HIGH_FROM, amber ("mid")
+LOW_BELOW = 0.5
 
 
 def band(score: float, paired: bool) -> str:
@@ -39,7 +41,19 @@ def band(score: float, paired: bool) -> str:
     """
     if not paired:
         return "none"
-    return "high" if score >= HIGH_FROM else "mid" if score >= DOUBTFUL_BELOW else "low"
+    return "high" if score >= HIGH_FROM else "mid" if score >= LOW_BELOW else "low"
+
+
+def doubtful(bead: StoredBead) -> bool:
+    """Whether "next doubtful bead" stops at *bead*: not confirmed, and unpaired (a missed
+    pairing?) or not green.
+
+    >>> doubtful(StoredBead(0, (0,), (0,), 0.7)), doubtful(StoredBead(0, (0,), (0,), 0.9))
+    (True, False)
+    >>> doubtful(StoredBead(0, (0,), (), 0.0)), doubtful(StoredBead(0, (0,), (), 0.0, True))
+    (True, False)
+    """
+    return not bead.confirmed and (not bead.paired or bead.score < HIGH_FROM)
 
 
 def _rows(doc: DocumentAlignment) -> list[dict[str, Any]]:
@@ -51,8 +65,7 @@ def _rows(doc: DocumentAlignment) -> list[dict[str, Any]]:
             "position": b.position, "number": b.position + 1, "kind": b.kind,
             "score": b.score, "confirmed": b.confirmed, "paired": paired,
             "band": band(b.score, paired),
-            # what "next doubtful bead" stops at: not yet confirmed, and unpaired or weak
-            "doubtful": not b.confirmed and (not paired or b.score < DOUBTFUL_BELOW),
+            "doubtful": doubtful(b),
             "ja": [(i, doc.ja[i]) for i in b.ja_ids], "en": [(i, doc.en[i]) for i in b.en_ids],
             "ja_ids": ",".join(map(str, b.ja_ids)), "en_ids": ",".join(map(str, b.en_ids)),
         })
@@ -64,8 +77,7 @@ def _context(doc: DocumentAlignment) -> dict[str, Any]:
     confirmed = sum(b.confirmed for b in doc.beads)
     return {"doc": doc, "rows": _rows(doc), "confirmed": confirmed,
             "mean": sum(scores) / len(scores) if scores else None,
-            "doubtful": sum(1 for b in doc.beads if not b.confirmed and (
-                not b.paired or b.score < DOUBTFUL_BELOW))}
+            "doubtful": sum(map(doubtful, doc.beads))}
 
 
 # -- pages ------------------------------------------------------------------------------------
