@@ -177,9 +177,11 @@ def _environment_error(e: Exception, db: Path | None = None,
 def _one_line(message: str) -> str:
     """One line, with control characters and undecodable bytes of quoted file content or
     file names shown visibly (never sent raw to the terminal)."""
+    from taiyaku.core.dburl import mask_text
     from taiyaku.core.printable import visible
 
-    return visible(" ".join(message.split()))
+    # every error message passes here: a database address in it loses its password
+    return visible(mask_text(" ".join(message.split())))
 
 
 def _silence_stdout() -> None:
@@ -1048,6 +1050,39 @@ def db_recover(source: Path, output: Path, no_shell: bool, as_json: bool) -> Non
 
     result = recover_database(source, output, use_sqlite_shell=not no_shell,
                               progress=progress_reporter())
+    emit(result.to_json()) if as_json else click.echo(result.summary())
+
+
+@db.command("copy")
+@click.argument("source")
+@click.argument("destination")
+@click.option("--merge", is_flag=True,
+              help="Add to a destination that already holds data (see below).")
+@json_option
+def db_copy(source: str, destination: str, merge: bool, as_json: bool) -> None:
+    """Copy a whole database (TM, documents, alignments, glossary) into another one.
+
+    SOURCE and DESTINATION are database files or server addresses (postgresql://…), in any
+    combination; SOURCE is only read. Everything is copied in one transaction: the
+    destination gets all of it or nothing. Glossary entries keep their ids; units,
+    documents and segments may get new ones.
+
+    A destination that holds anything is refused unless --merge. With --merge nothing in
+    the destination is overwritten that a person decided: a unit with the same source and
+    target is not stored twice (the copied document holds the existing one); a document
+    whose name is taken is stored as "name (2)"; a term with exactly the same forms as one
+    in the destination is skipped, except that an unreviewed extracted candidate there is
+    replaced by the source's reviewed entry; dismissed terms and QA false positives are
+    added.
+
+    \b
+    Examples:
+      taiyaku db copy ~/.local/share/taiyaku/taiyaku.db postgresql://ann@tmserver/team --merge
+      taiyaku db copy postgresql://ann@tmserver/team backup.db
+    """
+    from taiyaku.store.copy import copy_database
+
+    result = copy_database(source, destination, merge=merge, progress=progress_reporter())
     emit(result.to_json()) if as_json else click.echo(result.summary())
 
 

@@ -263,6 +263,18 @@ class SqliteUnits:
             "WHERE u.ja_hash IN (SELECT ja_hash FROM units GROUP BY ja_hash HAVING count(*) > 1) "
             "ORDER BY u.doc_id, u.position, u.id")
 
+    def holders(self) -> Iterator[tuple[int, int, int]]:
+        """(unit id, document id, position) of every recorded holder, by unit and document."""
+        for u, d, p in self._store.conn.execute(
+                "SELECT unit_id, doc_id, position FROM unit_holders ORDER BY unit_id, doc_id"):
+            yield int(u), int(d), int(p)
+
+    def add_holders(self, rows: Iterable[tuple[int, int, int]]) -> None:
+        """Record (unit id, document id, position) holders (inside a transaction)."""
+        self._store.conn.executemany(
+            "INSERT OR IGNORE INTO unit_holders(unit_id, doc_id, position) VALUES (?, ?, ?)",
+            list(rows))
+
     # -- editing -----------------------------------------------------------------------------
     def update(self, unit_id: int, *, ja: str | None = None, en: str | None = None
                ) -> StoredUnit | None:

@@ -49,3 +49,11 @@ def test_remembered_across_reopening(backend: Store) -> None:
         assert again.qa.known("job.xlf") == {("7", "numbers", "3人", "three")}
     finally:
         again.close()
+
+
+def test_all_lists_every_false_positive_of_every_file_sorted(backend: Store) -> None:
+    backend.qa.remember("b.xlf", [_f("2")])
+    backend.qa.remember("a.xlf", [_f("9", "tags"), _f("1", target="four")])
+    assert backend.qa.all() == [("a.xlf", "1", "numbers", "3人", "four"),
+                                ("a.xlf", "9", "tags", "3人", "three"),
+                                ("b.xlf", "2", "numbers", "3人", "three")]

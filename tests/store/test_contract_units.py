@@ -133,3 +133,17 @@ def test_deleting_from_long_posting_lists_keeps_them_exact(backend: Store) -> No
         backend.documents.remove(other)
     assert_index_exact(backend, unit_keys(normalize("京都の庭1。"),
                                           normalize("Garden 1 in Kyoto.")))
+
+
+def test_holders_read_back_what_add_recorded_and_add_holders_writes(backend: Store) -> None:
+    first, second, third = _doc(backend, "a"), _doc(backend, "b"), _doc(backend, "c")
+    with backend.transaction():
+        (kept, other) = backend.units.add(first, [NewUnit(*PAIRS[0], 0), NewUnit(*PAIRS[1], 1)])
+        assert backend.units.add(second, [NewUnit(*PAIRS[0], 4)], skip_duplicates=True) == [None]
+    assert list(backend.units.holders()) == [(kept, second, 4)]
+    assert kept is not None and other is not None
+    with backend.transaction():  # what db copy does: an existing holder stays as it was
+        backend.units.add_holders([(other, third, 7), (kept, second, 9)])
+    assert list(backend.units.holders()) == sorted([(kept, second, 4), (other, third, 7)])
+    unit = backend.units.get(other)
+    assert unit is not None and unit.also_in == ("c",)
