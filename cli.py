@@ -129,6 +129,8 @@ class TaiyakuGroup(click.Group):
         except Exception as e:
             message = _environment_error(e, ctx.meta.get("taiyaku.db"),
                                          ctx.meta.get("taiyaku.command", "taiyaku"))
+            if message is None and not _want_traceback(ctx):
+                message = _secret_bearing(e)
             if message is None or _want_traceback(ctx):
                 raise
             raise click.ClickException(message) from None
@@ -172,6 +174,17 @@ def _environment_error(e: Exception, db: Path | None = None,
         if known is not None:
             return _one_line(known)
     return None
+
+
+def _secret_bearing(e: Exception) -> str | None:
+    """One line for an unexpected error (a database driver's, say) whose text holds a
+    password: shown masked instead of as a traceback that would print it."""
+    from taiyaku.core.dburl import mask_text
+
+    text = f"{type(e).__name__}: {e}"
+    if mask_text(text) == text:
+        return None
+    return _one_line(f"{text} (run with --traceback for details)")
 
 
 def _one_line(message: str) -> str:
@@ -254,8 +267,10 @@ def progress_reporter() -> Callable[..., None]:
 
 
 def info(message: str) -> None:
-    """A message for the user on stderr."""
-    click.echo(message, err=True)
+    """A message for the user on stderr (a database address in it without its password)."""
+    from taiyaku.core.dburl import mask_text
+
+    click.echo(mask_text(message), err=True)
 
 
 # -- the group ---------------------------------------------------------------------------------

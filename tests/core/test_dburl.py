@@ -1,0 +1,117 @@
+"""Passwords in database addresses never reach the user's screen (issue 21, credentials):
+:mod:`taiyaku.core.dburl` masks them, and every main command given an address with a password
+keeps it out of stdout and stderr, whether the server refuses or (with PostgreSQL) answers."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from taiyaku.cli import cli
+from taiyaku.core.dburl import is_server_address, mask, mask_text
+
+SECRET = "S3cr:t@PW"
+
+#: the forms an address with a password takes: URL, URL query string, libpq key/value
+ADDRESSES = [
+    f"postgresql://ann:{SECRET}@127.0.0.1:1/tm",
+    f"postgres://ann@127.0.0.1:1/tm?sslmode=disable&password={SECRET}",
+    f"host=127.0.0.1 port=1 user=ann password='{SECRET}' dbname=tm",
+]
+
+
+@pytest.mark.parametrize(("text", "shown"), [
+    ("postgresql://ann:pw@h/db", "postgresql://ann:***@h/db"),
+    ("postgresql://ann:p@ss:w0rd@h:5432/db", "postgresql://ann:***@h:5432/db"),
+    ("postgresql:/ann:pw@h/db", "postgresql:/ann:***@h/db"),  # a URL a Path has folded
+    ("postgresql://ann@h/db", "postgresql://ann@h/db"),
+    ("postgresql://h/db?password=pw&sslmode=require",
+     "postgresql://h/db?password=***&sslmode=require"),
+    ("dbname=tm password=pw host=h", "dbname=tm password=*** host=h"),
+    ("dbname=tm PASSWORD = 'p w' host=h", "dbname=tm PASSWORD = *** host=h"),
+    ('connection to "postgresql://a:b@h/d" failed',
+     'connection to "postgresql://a:***@h/d" failed'),
+    ("/home/ann/my tm@work.db", "/home/ann/my tm@work.db"),
+    ("https://example.com/a:b", "https://example.com/a:b"),
+])
+def test_mask_text_hides_every_form_of_a_password(text: str, shown: str) -> None:
+    assert mask_text(text) == shown
+
+
+def test_mask_and_server_addresses() -> None:
+    assert mask(None) == ":memory:" and mask(Path("a.db")) == "a.db"
+    assert is_server_address("postgresql://h/db") and is_server_address("service=team")
+    assert not is_server_address("tm.db") and not is_server_address("file:/tmp/tm.db")
+
+
+def _commands(tmp: Path) -> list[list[str]]:
+    tmx = tmp / "in.tmx"
+    tmx.write_text('<?xml version="1.0"?><tmx version="1.4"><header srclang="ja"/><body><tu>'
+                   '<tuv xml:lang="ja"><seg>京都</seg></tuv><tuv xml:lang="en"><seg>Kyoto</seg>'
+                   "</tuv></tu></body></tmx>", encoding="utf-8")
+    return [["stats"], ["stats", "--json"], ["documents"], ["documents", "--json"],
+            ["db", "check"], ["db", "check", "--json"], ["tm", "search", "京都"],
+            ["terms", "list"], ["terms", "search", "港"],
+            ["tm", "export", "-o", str(tmp / "o.tmx")], ["tm", "import", str(tmx)],
+            ["terms", "export", "-o", str(tmp / "o.tbx")]]
+
+
+def _assert_kept_out(result: object, what: str) -> None:
+    from click.testing import Result
+
+    assert isinstance(result, Result)
+    seen = result.output + (result.stderr or "") + repr(result.exception)
+    assert SECRET not in seen and "S3cr" not in seen, f"{what}: {seen}"
+
+
+@pytest.mark.parametrize("address", ADDRESSES)
+def test_no_command_prints_the_password_of_a_refusing_server(
+        address: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)  # where a backend without the dispatch would put a "file"
+    runner = CliRunner()
+    for args in _commands(tmp_path):
+        for how in ("--db", "env"):
+            if how == "--db":
+                result = runner.invoke(cli, [*args, "--db", address])
+            else:
+                result = runner.invoke(cli, args, env={"TAIYAKU_DB": address})
+            # (refused by the PostgreSQL backend; without it, the address is a file name:
+            # either way the password stays out of what is printed)
+            _assert_kept_out(result, f"{args} {how}")
+    local = tmp_path / "local.db"
+    for args in (["db", "copy", address, str(local)], ["db", "copy", str(local), address]):
+        result = runner.invoke(cli, args)
+        _assert_kept_out(result, str(args))
+
+
+def test_an_unexpected_error_that_carries_a_password_is_one_masked_line(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    import taiyaku.tm.stats as stats
+
+    def fail(store: object) -> object:
+        raise RuntimeError(f"connection to postgresql://ann:{SECRET}@db/tm lost")
+
+    monkeypatch.setattr(stats, "collect_stats", fail)
+    from taiyaku.store import open_store
+
+    open_store(tmp_path / "a.db").close()
+    result = CliRunner().invoke(cli, ["stats", "--db", str(tmp_path / "a.db")],
+                                env={"TAIYAKU_TRACEBACK": ""})
+    _assert_kept_out(result, "stats")
+    assert result.exit_code == 1
+    assert "RuntimeError: connection to postgresql://ann:***@db/tm lost" in result.output
+
+
+def test_a_refused_server_in_a_real_process_prints_no_password(tmp_path: Path) -> None:
+    """The same through a real process (stderr as the terminal sees it)."""
+    import subprocess
+    import sys
+
+    env = {**os.environ, "TAIYAKU_DB": ADDRESSES[0]}
+    env.pop("TAIYAKU_TRACEBACK", None)
+    done = subprocess.run([sys.executable, "-m", "taiyaku.cli", "stats"], cwd=tmp_path,
+                          env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 1
+    assert SECRET not in done.stdout + done.stderr and "***" in done.stderr
