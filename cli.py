@@ -205,14 +205,31 @@ def _silence_stdout() -> None:
         pass
 
 
+class DbAddress(click.ParamType):  # type: ignore[type-arg]  # generic from click 8.2
+    """``--db``: an SQLite file (a Path), or a PostgreSQL address passed on untouched as a
+    string (``postgresql://…``, ``postgres://…``, ``service=…``: a Path would fold its
+    ``//``); :func:`taiyaku.store.open_store` tells them apart by the same rule."""
+
+    name = "PATH|URL"
+
+    def convert(self, value: Any, param: click.Parameter | None,
+                ctx: click.Context | None) -> Any:
+        if isinstance(value, Path):
+            return value
+        from taiyaku.store.postgres import is_postgres_address
+
+        return value if is_postgres_address(value) else Path(value)
+
+
 def db_option(f: F) -> F:
-    """``--db PATH`` (env ``TAIYAKU_DB``); default in the user data folder."""
+    """``--db PATH|URL`` (env ``TAIYAKU_DB``); default in the user data folder."""
     return click.option(
         "--db",
         "db_path",
-        type=click.Path(dir_okay=False, path_type=Path),
+        type=DbAddress(),
         envvar="TAIYAKU_DB",
-        help="SQLite database file [env TAIYAKU_DB; default: taiyaku.db in the user data folder].",
+        help="SQLite database file, or a PostgreSQL address (postgresql://user@host/name, "
+             "service=NAME) [env TAIYAKU_DB; default: taiyaku.db in the user data folder].",
     )(f)
 
 
@@ -1035,9 +1052,9 @@ def db_check(ctx: click.Context, quick: bool, db_path: Path | None, as_json: boo
       taiyaku db check
       taiyaku db check --db client.db --quick --json
     """
-    from taiyaku.store import check_database, default_db_path
+    from taiyaku.store import check_database
 
-    report = check_database(db_path or default_db_path(), full=not quick)
+    report = check_database(db_path, full=not quick)
     emit(report.to_json()) if as_json else click.echo(report.render())
     if not report.ok:
         ctx.exit(1)

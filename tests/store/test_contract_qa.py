@@ -41,7 +41,8 @@ def test_remembered_across_reopening(backend: Store) -> None:
     from taiyaku.store import open_store
 
     backend.qa.remember("job.xlf", [_f("7")])
-    path = backend.path
+    # a file's path, or a server database's address (PgStore.address)
+    path = backend.path if backend.path is not None else getattr(backend, "address", None)
     assert path is not None
     backend.close()
     again = open_store(path)
