@@ -282,6 +282,12 @@ class Store(Protocol):
     def path(self) -> Path | None: ...
 
     @property
+    def name(self) -> str:
+        """How messages name the database: its file, ``:memory:``, or a server's address
+        with the password masked (:func:`taiyaku.core.dburl.mask`)."""
+        ...
+
+    @property
     def schema_version(self) -> int: ...
 
     @property

@@ -51,7 +51,8 @@ def collect_stats(store: Store) -> Stats:
     (0, True)
     """
     return Stats(
-        path=mask(path_text(store.path)) if store.path else ":memory:",
+        # a server's address without its password (a file's path as it is)
+        path=mask(path_text(store.path) if store.path else store.name),
         schema_version=store.schema_version,
         counts=store.counts(),
         meta=store.meta.all(),

@@ -335,6 +335,11 @@ class SqliteStore(SqlAreas):
 
     # -- schema ------------------------------------------------------------------------------
     @property
+    def name(self) -> str:
+        """How messages name the database: its file, or ``:memory:``."""
+        return str(self.path) if self.path is not None else ":memory:"
+
+    @property
     def schema_version(self) -> int:
         """The ``PRAGMA user_version`` of the file."""
         return int(self.conn.execute("PRAGMA user_version").fetchone()[0])

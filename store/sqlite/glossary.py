@@ -238,20 +238,28 @@ class SqliteGlossary:
         if term_id is not None and self.conn.execute(
                 "SELECT 1 FROM terms WHERE id = ?", (term_id,)).fetchone():
             raise StoreError(f"a term with id {term_id} is already stored")
-        cur = self.conn.execute(
-            "INSERT INTO terms(id, status, origin, edited, pos, note, definition, context, "
-            "sources, evidence, frequency, score, created, updated) "
-            "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-            (term_id, entry.status, origin, int(edited), entry.pos, entry.note,
-             entry.definition, entry.context,
-             dumps(list(entry.sources)) if entry.sources else None,
-             _evidence_json(entry, evidence), int(entry.frequency), float(entry.score),
-             created or now, updated or created or now),
-        )
-        term_id = cur.lastrowid
+        values = (entry.status, origin, int(edited), entry.pos, entry.note, entry.definition,
+                  entry.context, dumps(list(entry.sources)) if entry.sources else None,
+                  _evidence_json(entry, evidence), int(entry.frequency), float(entry.score),
+                  created or now, updated or created or now)
+        columns = ("status, origin, edited, pos, note, definition, context, sources, evidence, "
+                   "frequency, score, created, updated")
+        if term_id is None:
+            cur = self.conn.execute(
+                f"INSERT INTO terms({columns}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)", values)
+            term_id = cur.lastrowid
+        else:
+            self.conn.execute(
+                f"INSERT INTO terms(id, {columns}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                (term_id, *values))
+            self._kept_id(term_id)
         assert term_id is not None
         self._write_forms(term_id, forms)
         return term_id
+
+    def _kept_id(self, term_id: int) -> None:
+        """After an entry was given the id *term_id*: a backend whose ids come from a
+        sequence moves it past it. SQLite needs nothing (a new id is the largest + 1)."""
 
     def replace(self, term_id: int, entry: TermEntry, forms: Sequence[KeyedForm], *,
                 origin: str, edited: bool | None = None,

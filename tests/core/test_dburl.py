@@ -5,6 +5,8 @@ keeps it out of stdout and stderr, whether the server refuses or (with PostgreSQ
 from __future__ import annotations
 
 import os
+import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -12,11 +14,12 @@ from click.testing import CliRunner
 from taiyaku.cli import cli
 from taiyaku.core.dburl import is_server_address, mask, mask_text
 
-SECRET = "S3cr:t@PW"
+SECRET = "S3cr:t%40PW"  # a URL's "@" in a password is %40 (libpq splits at a raw "@")
 
 #: the forms an address with a password takes: URL, URL query string, libpq key/value
 ADDRESSES = [
     f"postgresql://ann:{SECRET}@127.0.0.1:1/tm",
+    f"postgresql://ann:{SECRET.replace('%40', '@')}@127.0.0.1:1/tm",
     f"postgres://ann@127.0.0.1:1/tm?sslmode=disable&password={SECRET}",
     f"host=127.0.0.1 port=1 user=ann password='{SECRET}' dbname=tm",
 ]
@@ -77,9 +80,10 @@ def test_no_command_prints_the_password_of_a_refusing_server(
                 result = runner.invoke(cli, [*args, "--db", address])
             else:
                 result = runner.invoke(cli, args, env={"TAIYAKU_DB": address})
-            # (refused by the PostgreSQL backend; without it, the address is a file name:
-            # either way the password stays out of what is printed)
             _assert_kept_out(result, f"{args} {how}")
+            if "://" in address:  # (open_store takes key/value strings only with service=)
+                assert result.exit_code == 1, f"{args} {how}: {result.output}"
+                assert "cannot connect" in result.output and "***" in result.output
     local = tmp_path / "local.db"
     for args in (["db", "copy", address, str(local)], ["db", "copy", str(local), address]):
         result = runner.invoke(cli, args)
@@ -115,3 +119,41 @@ def test_a_refused_server_in_a_real_process_prints_no_password(tmp_path: Path) -
                           env=env, capture_output=True, text=True, timeout=120)
     assert done.returncode == 1
     assert SECRET not in done.stdout + done.stderr and "***" in done.stderr
+
+
+@pytest.fixture
+def pg_address() -> Iterator[str]:
+    """A fresh database on the test server, its address with user and password (the test
+    cluster trusts local connections, so any password gets in)."""
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    import pgcluster
+
+    why = pgcluster.unavailable()
+    if why is not None:
+        if pgcluster.required():
+            pytest.fail(f"PostgreSQL required (TAIYAKU_REQUIRE_POSTGRES) but {why}")
+        pytest.skip(why)
+    address = pgcluster.fresh_database()
+    try:
+        yield address.replace("://", f"://postgres:{SECRET}@", 1) if "@" not in address \
+            else address.replace("@", f":{SECRET}@", 1)
+    finally:
+        pgcluster.drop_database(address)
+
+
+def test_a_good_server_with_a_password_never_shows_it(pg_address: str, tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    runner = CliRunner()
+    for args in _commands(tmp_path):
+        result = runner.invoke(cli, [*args, "--db", pg_address])
+        _assert_kept_out(result, str(args))
+        assert result.exit_code in (0, 1), f"{args}: {result.output}"
+    stats = runner.invoke(cli, ["stats", "--db", pg_address])
+    assert stats.exit_code == 0, stats.output
+    assert "***@" in stats.output and "units:" in stats.output.replace("TM units:", "units:")
+    local = tmp_path / "local.db"
+    for args in (["db", "copy", pg_address, str(local)], ["db", "copy", str(local), pg_address]):
+        result = runner.invoke(cli, args)
+        _assert_kept_out(result, str(args))
+    assert "***" in result.output and "not empty" in result.output
