@@ -50,7 +50,8 @@ def collect_stats(store: Store) -> Stats:
     (0, True)
     """
     return Stats(
-        path=path_text(store.path) if store.path else ":memory:",
+        # a server database has no path: its address, password masked (PgStore.name)
+        path=path_text(store.path) if store.path else getattr(store, "name", ":memory:"),
         schema_version=store.schema_version,
         counts=store.counts(),
         meta=store.meta.all(),
