@@ -292,3 +292,35 @@ def test_an_unreachable_server_is_one_line_without_the_password() -> None:
     assert "s3cret" not in proc.stderr + proc.stdout
     assert "cannot connect to PostgreSQL" in proc.stderr
     assert len(proc.stderr.strip().splitlines()) == 1, proc.stderr
+
+
+def test_a_server_crash_during_an_import_leaves_the_last_committed_state(
+        tmp_path: Path, pg_address: str) -> None:
+    """The server stops as in a crash (immediate shutdown, recovery at the next start) while
+    an import is writing: the import fails with one line, and the database holds exactly what
+    was committed before, its index exact; the next import works."""
+    if not pgcluster.own_cluster():
+        pytest.skip("restarts only the tests' own cluster (not TAIYAKU_TEST_PG)")
+    cli(pg_address, "tm", "import", str(_tmx(tmp_path / "small.tmx", sentence_pairs(20))))
+    big = tmp_path / "big.tmx"
+    with big.open("w", encoding="utf-8") as f:
+        for chunk in iter_tmx_chunks(30_000, start=80_000):
+            f.write(chunk)
+    proc = subprocess.Popen(
+        [*_cli(), "tm", "import", str(big), "--db", pg_address], env=_env(),
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 240
+    while time.monotonic() < deadline and proc.poll() is None:
+        if _uncommitted_writer(pg_address):
+            break
+        time.sleep(0.2)
+    assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
+    pgcluster.crash_restart()
+    _, err = proc.communicate(timeout=300)
+    assert proc.returncode == 1, err
+    assert err.startswith("Error: ") and "Traceback" not in err, err
+    with open_store(pg_address) as store:
+        assert store.counts()["units"] == 20
+        assert_index_exact(store)
+    cli(pg_address, "tm", "import", str(_tmx(tmp_path / "next.tmx", sentence_pairs(5, 900))))
+    assert cli_json(pg_address, "stats")["units"] == 25  # type: ignore[index]
