@@ -324,3 +324,28 @@ def test_a_server_crash_during_an_import_leaves_the_last_committed_state(
         assert_index_exact(store)
     cli(pg_address, "tm", "import", str(_tmx(tmp_path / "next.tmx", sentence_pairs(5, 900))))
     assert cli_json(pg_address, "stats")["units"] == 25  # type: ignore[index]
+
+
+def test_pretranslate_and_qa_give_the_same_answers_on_both_backends(
+        tmp_path: Path, pg_address: str) -> None:
+    """Pre-translation (TM matches and glossary terms) and `qa --tm` (consistency over the
+    TM, a false positive remembered) read the same from both backends."""
+    pairs = sentence_pairs(60, start=3000)
+    tmx = _tmx(tmp_path / "tm.tmx", pairs + [(pairs[0][0], pairs[1][1])])
+    new = tmp_path / "new_ja.txt"
+    new.write_text("\n\n".join(ja.replace("。", "！") for ja, _ in pairs[:8]) + "\n",
+                   encoding="utf-8")
+    sqlite_db = str(tmp_path / "same.db")
+    results = []
+    for n, db in enumerate((sqlite_db, pg_address)):
+        cli(db, "tm", "import", str(tmx))
+        cli(db, "terms", "add", "計画", "plan")
+        cli(db, "terms", "add", "市", "city", "--status", "forbidden")
+        out = tmp_path / f"pt{n}.json"
+        cli(db, "pretranslate", str(new), "-o", str(out))
+        qa = run_cli(["qa", "--tm", "--json", "--db", db])
+        assert qa.returncode in (0, 1), describe(qa)
+        results.append((json.loads(out.read_text("utf-8")), json.loads(qa.stdout)))
+    assert results[0][0] == results[1][0]
+    assert results[0][1] == results[1][1]
+    assert results[0][1], "the TM has an inconsistent pair: qa --tm reports it"
