@@ -66,6 +66,20 @@ def db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     pgcluster.drop_database(address)
 
 
+def assert_stored_there(db: str, units: int) -> None:
+    """The units went where *db* says: for a PostgreSQL address, into the server's ``units``
+    table (read with the driver itself, not through taiyaku), and no file of that name."""
+    if not db.startswith("postgresql://"):
+        assert Path(db).is_file()
+        return
+    import psycopg
+
+    with psycopg.connect(db) as conn:
+        row = conn.execute("SELECT count(*) FROM units").fetchone()
+    assert row is not None and row[0] == units
+    assert not Path("postgresql:").exists()
+
+
 def cli(db: str, *args: str, timeout: float = 300, **env: str) -> subprocess.CompletedProcess[str]:
     """``taiyaku ARGS --db DB``, which must succeed."""
     proc = run_cli([*args, "--db", db], timeout=timeout, env_extra=env)
@@ -122,6 +136,7 @@ def test_ingest_import_search_edit_export_and_stats(db: str, tmp_path: Path) -> 
     assert isinstance(removed, dict) and removed["units_removed"] == 30
     final = cli_json(db, "stats")
     assert isinstance(final, dict) and final["units"] == stats["units"] - 30
+    assert_stored_there(db, final["units"])
 
 
 def test_hostile_text_is_stored_and_found_as_text(db: str) -> None:
@@ -141,6 +156,7 @@ def test_hostile_text_is_stored_and_found_as_text(db: str) -> None:
     assert hit["matches"][0]["source"] == HOSTILE and hit["matches"][0]["score"] == 100
     stats = cli_json(db, "stats")
     assert isinstance(stats, dict) and stats["units"] == 1 and stats["terms"] == 1
+    assert_stored_there(db, 1)
 
 
 def test_terms_edit_status_export(db: str, tmp_path: Path) -> None:
@@ -172,6 +188,7 @@ def test_tm_search_json_is_identical_on_both_backends(tmp_path: Path, pg_address
     sqlite_db = str(tmp_path / "same.db")
     for db in (sqlite_db, pg_address):
         cli(db, "tm", "import", str(tmx))
+    assert_stored_there(pg_address, 400 + 40 + 4)
     for query in QUERIES:
         a = cli_json(sqlite_db, "tm", "search", *query, "--limit", "30", "--min-score", "30")
         b = cli_json(pg_address, "tm", "search", *query, "--limit", "30", "--min-score", "30")
