@@ -120,7 +120,16 @@ def _launch(bins: Path, root: Path, port: int) -> subprocess.Popen[bytes]:
                          "-c", "full_page_writes=off", "-c", "max_connections=200",
                          "-c", "shared_buffers=64MB"]),
         stdout=subprocess.DEVNULL, stderr=(root / "server.log").open("ab"),
-        start_new_session=True)
+        start_new_session=True, preexec_fn=_die_with_parent)
+
+
+def _die_with_parent() -> None:
+    """In the server's launcher (runuser, which passes the signal on): SIGTERM when the test
+    process dies without its exit handlers (killed), so no cluster outlives its tests."""
+    import ctypes
+
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
 
 
 def own_cluster() -> bool:

@@ -17,6 +17,7 @@ none of them matches is sent as it is (after the placeholder change).
 from __future__ import annotations
 
 import functools
+import itertools
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
@@ -50,6 +51,11 @@ _REWRITES: list[tuple[re.Pattern[str], str]] = [
 _COPYABLE = re.compile(
     r"^\s*INSERT INTO (\w+)\s*\(([\w, ]+)\)\s*VALUES\s*\((?:%s\s*,\s*)*%s\)\s*(ON CONFLICT\b.*)?$",
     re.S)
+#: whole-table reads (export, index rebuild, duplicate pairs) that stream from the server
+_STREAMED = re.compile(
+    r"ORDER BY u\.doc_id, u\.position, u\.id$|^SELECT id, ja_norm, en_norm FROM units WHERE "
+    r"|^SELECT key, ids FROM fuzzy_postings ORDER BY key, chunk$")
+_SCANS = itertools.count(1)
 #: executemany() sends at least this many rows of such an INSERT with COPY
 COPY_MIN = 200
 _INSERT_OR_IGNORE = re.compile(r"^\s*INSERT OR IGNORE INTO", re.I)
@@ -115,12 +121,21 @@ def _as_any(query: str, params: list[Any]) -> tuple[str, list[Any]]:
 
 
 class PgCursor:
-    """The result of one statement, read like an :class:`sqlite3.Cursor`."""
+    """The result of one statement, read like an :class:`sqlite3.Cursor`.
 
-    def __init__(self, cursor: Any, lastrowid: int | None = None) -> None:
+    :param streamed: a server-side cursor, closed when read to its end
+    """
+
+    def __init__(self, cursor: Any, lastrowid: int | None = None, *,
+                 streamed: bool = False) -> None:
         self._cursor = cursor
         self.lastrowid = lastrowid
         self.rowcount: int = cursor.rowcount if cursor is not None else -1
+        self._streamed = streamed
+
+    def _done(self) -> None:
+        if self._streamed and not self._cursor.closed:
+            self._cursor.close()
 
     def fetchone(self) -> Any:
         if self._cursor is None or self._cursor.description is None:
@@ -135,12 +150,23 @@ class PgCursor:
     def fetchmany(self, size: int = 1) -> list[Any]:
         if self._cursor is None or self._cursor.description is None:
             return []
-        return list(self._cursor.fetchmany(size))
+        rows = list(self._cursor.fetchmany(size))
+        if len(rows) < size:
+            self._done()
+        return rows
 
     def __iter__(self) -> Iterator[Any]:
         if self._cursor is None or self._cursor.description is None:
             return iter(())
-        return iter(self._cursor)
+        if not self._streamed:
+            return iter(self._cursor)
+        return self._drain()
+
+    def _drain(self) -> Iterator[Any]:
+        try:
+            yield from self._cursor
+        finally:
+            self._done()
 
 
 class PgConnection:
@@ -172,6 +198,8 @@ class PgConnection:
         returning = match is not None and match.group(1) in _ID_TABLES and "RETURNING" not in sql
         if returning:
             query += " RETURNING id"
+        if _STREAMED.search(sql):
+            return self._stream(query, list(params) if params is not None else [])
         cur = self.raw.cursor()
         cur.execute(query, list(params) if params is not None else [])
         lastrowid = None
@@ -179,6 +207,17 @@ class PgConnection:
             row = cur.fetchone()
             lastrowid = None if row is None else int(row[0])
         return PgCursor(cur, lastrowid)
+
+    def _stream(self, query: str, params: list[Any]) -> PgCursor:
+        """Run a whole-table read through a server-side cursor, fetched in batches: a client
+        cursor would hold every row of a million-unit export in memory at once. Outside a
+        transaction the cursor is ``WITH HOLD`` (it outlives the statement's implicit
+        one); it is closed once read to its end."""
+        cur = self.raw.cursor(name=f"taiyaku_scan_{next(_SCANS)}",
+                              withhold=not self.in_transaction)
+        cur.itersize = 5000
+        cur.execute(query, params)
+        return PgCursor(cur, streamed=True)
 
     def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> PgCursor:
         """Run one statement once per row of *rows*: pipelined by psycopg, or, for an
