@@ -32,7 +32,8 @@ import tempfile
 import time
 from pathlib import Path
 
-__all__ = ["server", "fresh_database", "drop_database", "unavailable", "required"]
+__all__ = ["server", "fresh_database", "drop_database", "unavailable", "required",
+           "own_cluster", "crash_restart"]
 
 _TEMPLATE = "taiyaku_template"
 _counter = itertools.count(1)
@@ -97,23 +98,59 @@ def _start_cluster() -> str:
         _as_server_user([str(bins / "initdb"), "-D", str(data), "-A", "trust", "-U", "postgres",
                          "-E", "UTF8", "--locale=C.UTF-8", "--no-sync"]),
         check=True, capture_output=True, timeout=300)
-    log = root / "server.log"
     for _ in range(5):
         port = _free_port()
-        # the server's own process group: a test's SIGINT to its group does not reach it
-        proc = subprocess.Popen(
-            _as_server_user([str(bins / "postgres"), "-D", str(data), "-k", str(root),
-                             "-p", str(port), "-c", "listen_addresses=127.0.0.1",
-                             "-c", "fsync=off", "-c", "synchronous_commit=off",
-                             "-c", "full_page_writes=off", "-c", "max_connections=200",
-                             "-c", "shared_buffers=64MB"]),
-            stdout=subprocess.DEVNULL, stderr=log.open("ab"), start_new_session=True)
+        proc = _launch(bins, root, port)
         address = f"postgresql://postgres@127.0.0.1:{port}/postgres"
         if _wait_ready(address, proc):
-            _state["proc"], _state["root"] = proc, root
+            _state.update(proc=proc, root=root, bins=bins, port=port)
             atexit.register(_stop_cluster)
             return address
+    log = root / "server.log"
     raise RuntimeError(f"the test PostgreSQL server did not start: {log.read_text()[-2000:]}")
+
+
+def _launch(bins: Path, root: Path, port: int) -> subprocess.Popen[bytes]:
+    """Start the server of the cluster in *root* on *port* (its own process group: a test's
+    signal to its group does not reach it)."""
+    return subprocess.Popen(
+        _as_server_user([str(bins / "postgres"), "-D", str(root / "data"), "-k", str(root),
+                         "-p", str(port), "-c", "listen_addresses=127.0.0.1",
+                         "-c", "fsync=off", "-c", "synchronous_commit=off",
+                         "-c", "full_page_writes=off", "-c", "max_connections=200",
+                         "-c", "shared_buffers=64MB"]),
+        stdout=subprocess.DEVNULL, stderr=(root / "server.log").open("ab"),
+        start_new_session=True, preexec_fn=_die_with_parent)
+
+
+def _die_with_parent() -> None:
+    """In the server's launcher (runuser, which passes the signal on): SIGTERM when the test
+    process dies without its exit handlers (killed), so no cluster outlives its tests."""
+    import ctypes
+
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+
+
+def own_cluster() -> bool:
+    """True when the server is this process's own cluster (not ``TAIYAKU_TEST_PG``)."""
+    server()
+    return "proc" in _state
+
+
+def crash_restart() -> None:
+    """Stop this process's cluster as a crash would (SIGQUIT: immediate shutdown, no
+    checkpoint; the next start runs crash recovery) and start it again on the same port."""
+    proc = _state["proc"]
+    assert isinstance(proc, subprocess.Popen)
+    os.killpg(proc.pid, signal.SIGQUIT)
+    proc.wait(timeout=60)
+    bins, root, port = _state["bins"], _state["root"], _state["port"]
+    assert isinstance(bins, Path) and isinstance(root, Path) and isinstance(port, int)
+    proc = _launch(bins, root, port)
+    _state["proc"] = proc
+    if not _wait_ready(str(_state["address"]), proc):
+        raise RuntimeError("the test PostgreSQL server did not come back after a crash")
 
 
 def _wait_ready(address: str, proc: subprocess.Popen[bytes], timeout: float = 60.0) -> bool:

@@ -66,6 +66,20 @@ def db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     pgcluster.drop_database(address)
 
 
+def assert_stored_there(db: str, units: int) -> None:
+    """The units went where *db* says: for a PostgreSQL address, into the server's ``units``
+    table (read with the driver itself, not through taiyaku), and no file of that name."""
+    if not db.startswith("postgresql://"):
+        assert Path(db).is_file()
+        return
+    import psycopg
+
+    with psycopg.connect(db) as conn:
+        row = conn.execute("SELECT count(*) FROM units").fetchone()
+    assert row is not None and row[0] == units
+    assert not Path("postgresql:").exists()
+
+
 def cli(db: str, *args: str, timeout: float = 300, **env: str) -> subprocess.CompletedProcess[str]:
     """``taiyaku ARGS --db DB``, which must succeed."""
     proc = run_cli([*args, "--db", db], timeout=timeout, env_extra=env)
@@ -122,6 +136,7 @@ def test_ingest_import_search_edit_export_and_stats(db: str, tmp_path: Path) -> 
     assert isinstance(removed, dict) and removed["units_removed"] == 30
     final = cli_json(db, "stats")
     assert isinstance(final, dict) and final["units"] == stats["units"] - 30
+    assert_stored_there(db, final["units"])
 
 
 def test_hostile_text_is_stored_and_found_as_text(db: str) -> None:
@@ -141,6 +156,7 @@ def test_hostile_text_is_stored_and_found_as_text(db: str) -> None:
     assert hit["matches"][0]["source"] == HOSTILE and hit["matches"][0]["score"] == 100
     stats = cli_json(db, "stats")
     assert isinstance(stats, dict) and stats["units"] == 1 and stats["terms"] == 1
+    assert_stored_there(db, 1)
 
 
 def test_terms_edit_status_export(db: str, tmp_path: Path) -> None:
@@ -172,6 +188,7 @@ def test_tm_search_json_is_identical_on_both_backends(tmp_path: Path, pg_address
     sqlite_db = str(tmp_path / "same.db")
     for db in (sqlite_db, pg_address):
         cli(db, "tm", "import", str(tmx))
+    assert_stored_there(pg_address, 400 + 40 + 4)
     for query in QUERIES:
         a = cli_json(sqlite_db, "tm", "search", *query, "--limit", "30", "--min-score", "30")
         b = cli_json(pg_address, "tm", "search", *query, "--limit", "30", "--min-score", "30")
@@ -292,3 +309,60 @@ def test_an_unreachable_server_is_one_line_without_the_password() -> None:
     assert "s3cret" not in proc.stderr + proc.stdout
     assert "cannot connect to PostgreSQL" in proc.stderr
     assert len(proc.stderr.strip().splitlines()) == 1, proc.stderr
+
+
+def test_a_server_crash_during_an_import_leaves_the_last_committed_state(
+        tmp_path: Path, pg_address: str) -> None:
+    """The server stops as in a crash (immediate shutdown, recovery at the next start) while
+    an import is writing: the import fails with one line, and the database holds exactly what
+    was committed before, its index exact; the next import works."""
+    if not pgcluster.own_cluster():
+        pytest.skip("restarts only the tests' own cluster (not TAIYAKU_TEST_PG)")
+    cli(pg_address, "tm", "import", str(_tmx(tmp_path / "small.tmx", sentence_pairs(20))))
+    big = tmp_path / "big.tmx"
+    with big.open("w", encoding="utf-8") as f:
+        for chunk in iter_tmx_chunks(30_000, start=80_000):
+            f.write(chunk)
+    proc = subprocess.Popen(
+        [*_cli(), "tm", "import", str(big), "--db", pg_address], env=_env(),
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 240
+    while time.monotonic() < deadline and proc.poll() is None:
+        if _uncommitted_writer(pg_address):
+            break
+        time.sleep(0.2)
+    assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
+    pgcluster.crash_restart()
+    _, err = proc.communicate(timeout=300)
+    assert proc.returncode == 1, err
+    assert err.startswith("Error: ") and "Traceback" not in err, err
+    with open_store(pg_address) as store:
+        assert store.counts()["units"] == 20
+        assert_index_exact(store)
+    cli(pg_address, "tm", "import", str(_tmx(tmp_path / "next.tmx", sentence_pairs(5, 900))))
+    assert cli_json(pg_address, "stats")["units"] == 25  # type: ignore[index]
+
+
+def test_pretranslate_and_qa_give_the_same_answers_on_both_backends(
+        tmp_path: Path, pg_address: str) -> None:
+    """Pre-translation (TM matches and glossary terms) and `qa --tm` (consistency over the
+    TM, a false positive remembered) read the same from both backends."""
+    pairs = sentence_pairs(60, start=3000)
+    tmx = _tmx(tmp_path / "tm.tmx", pairs + [(pairs[0][0], pairs[1][1])])
+    new = tmp_path / "new_ja.txt"
+    new.write_text("\n\n".join(ja.replace("。", "！") for ja, _ in pairs[:8]) + "\n",
+                   encoding="utf-8")
+    sqlite_db = str(tmp_path / "same.db")
+    results = []
+    for n, db in enumerate((sqlite_db, pg_address)):
+        cli(db, "tm", "import", str(tmx))
+        cli(db, "terms", "add", "計画", "plan")
+        cli(db, "terms", "add", "市", "city", "--status", "forbidden")
+        out = tmp_path / f"pt{n}.json"
+        cli(db, "pretranslate", str(new), "-o", str(out))
+        qa = run_cli(["qa", "--tm", "--json", "--db", db])
+        assert qa.returncode in (0, 1), describe(qa)
+        results.append((json.loads(out.read_text("utf-8")), json.loads(qa.stdout)))
+    assert results[0][0] == results[1][0]
+    assert results[0][1] == results[1][1]
+    assert results[0][1], "the TM has an inconsistent pair: qa --tm reports it"

@@ -290,7 +290,8 @@ class PgStore(SqlAreas):
 
     # -- areas -------------------------------------------------------------------------------
     #: areas whose class is this package's own (the others are the SQLite backend's)
-    _OWN = {"units": ("units", "PgUnits"), "qa": ("units", "PgQaMemory")}
+    _OWN = {"units": ("units", "PgUnits"), "qa": ("units", "PgQaMemory"),
+            "fuzzy": ("units", "PgFuzzy")}
 
     def _area(self, name: str, module: str, cls: str) -> object:
         """The area *name*, created on first use: class *cls* of the SQLite backend's

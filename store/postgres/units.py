@@ -1,6 +1,7 @@
-"""What the PostgreSQL backend does its own way in the units and QA areas: unit ids come from
-the ``units`` identity sequence, and unit rows go to the server with ``COPY`` (a bulk import
-sends a chunk in one stream instead of a statement per row)."""
+"""What the PostgreSQL backend does its own way in the units, QA and fuzzy areas: unit ids
+come from the ``units`` identity sequence, unit rows go to the server with ``COPY`` (a bulk
+import sends a chunk in one stream instead of a statement per row), and a search checks the
+index's version once per connection."""
 
 from __future__ import annotations
 
@@ -9,8 +10,9 @@ from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from taiyaku.core.findings import Finding
-from taiyaku.core.progress import Progress
+from taiyaku.core.progress import Progress, no_progress
 from taiyaku.store.sqlite import index
+from taiyaku.store.sqlite.index import SqliteFuzzy
 from taiyaku.store.sqlite.qa import SqliteQaMemory
 from taiyaku.store.sqlite.schema import now_iso
 from taiyaku.store.sqlite.units import SqliteUnits
@@ -18,7 +20,7 @@ from taiyaku.store.sqlite.units import SqliteUnits
 if TYPE_CHECKING:
     from taiyaku.store.postgres import PgStore
 
-__all__ = ["PgUnits", "PgQaMemory"]
+__all__ = ["PgUnits", "PgQaMemory", "PgFuzzy"]
 
 _UNIT_COLUMNS = ("id, doc_id, position, ja, en, ja_norm, en_norm, ja_hash, en_hash, bead, "
                  "confidence, props, created")
@@ -78,3 +80,18 @@ class PgQaMemory(SqliteQaMemory):
                 [(*r, now_iso()) for r in sorted(rows)])
             (after,) = conn.execute(count, (file_id,)).fetchone()
             return int(after) - int(before)
+
+
+class PgFuzzy(SqliteFuzzy):
+    """The fuzzy index on PostgreSQL: the SQLite backend's posting lists and look-ups, with
+    :meth:`prepare` checked once per connection (three reads of ``meta`` are three round
+    trips to the server, on every search otherwise; an index this version built stays
+    exact, as every write keeps it so)."""
+
+    _prepared = False
+
+    def prepare(self, progress: Progress = no_progress) -> None:
+        """:func:`taiyaku.store.sqlite.index.prepare`, once."""
+        if not self._prepared:
+            index.prepare(self._store, progress)
+            self._prepared = not self._store.meta.get("fuzzy_deferred")
