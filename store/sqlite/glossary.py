@@ -259,7 +259,15 @@ class SqliteGlossary:
 
     def _kept_id(self, term_id: int) -> None:
         """After an entry was given the id *term_id*: a backend whose ids come from a
-        sequence moves it past it. SQLite needs nothing (a new id is the largest + 1)."""
+        sequence moves it past it. SQLite needs nothing (a new id is the largest + 1);
+        PostgreSQL, which uses this class too, moves the identity sequence of ``terms`` (a
+        ``PgGlossary`` override in store/postgres would be its tidier home)."""
+        from taiyaku.store.sqlite import SqliteStore
+
+        if isinstance(self.store, SqliteStore):
+            return
+        self.conn.execute("SELECT setval('terms_id_seq', GREATEST(?, "
+                          "(SELECT last_value FROM terms_id_seq)))", (term_id,))
 
     def replace(self, term_id: int, entry: TermEntry, forms: Sequence[KeyedForm], *,
                 origin: str, edited: bool | None = None,
