@@ -218,6 +218,9 @@ def bench_size(size: int, pairs: list[tuple[str, str]], held: list[tuple[str, st
                 "import_peak_mb": round(imp["peak_mb"]),
                 "import_worker_peak_mb": round(imp["child_peak_mb"]),
                 "units_added": imp["added"]})
+    # the import's figures as soon as they are known (a 1M run takes a while after it)
+    print(f"  (import of {size:,} units: {res['import_s']} s, peak {res['import_peak_mb']} MB)",
+          flush=True)
 
     half = n_queries // 2
     queries = [ja for ja, _ in held[:half]]
