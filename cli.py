@@ -218,7 +218,9 @@ class DbAddress(click.ParamType):  # type: ignore[type-arg]  # generic from clic
             return value
         from taiyaku.store.postgres import is_postgres_address
 
-        return value if is_postgres_address(value) else Path(value)
+        if is_postgres_address(value):
+            return value
+        return click.Path(dir_okay=False, path_type=Path).convert(value, param, ctx)
 
 
 def db_option(f: F) -> F:

@@ -366,3 +366,15 @@ def test_pretranslate_and_qa_give_the_same_answers_on_both_backends(
     assert results[0][0] == results[1][0]
     assert results[0][1] == results[1][1]
     assert results[0][1], "the TM has an inconsistent pair: qa --tm reports it"
+
+
+def test_taiyaku_db_may_name_a_server(pg_address: str, tmp_path: Path) -> None:
+    """``TAIYAKU_DB=postgresql://…`` reaches the server untouched (no --db), and `stats`
+    names it by its address."""
+    tmx = _tmx(tmp_path / "env.tmx", sentence_pairs(3, start=40))
+    proc = run_cli(["tm", "import", str(tmx)], env_extra={"TAIYAKU_DB": pg_address})
+    assert proc.returncode == 0, describe(proc)
+    stats = run_cli(["stats", "--json"], env_extra={"TAIYAKU_DB": pg_address})
+    assert stats.returncode == 0, describe(stats)
+    assert json.loads(stats.stdout)["database"] == pg_address
+    assert_stored_there(pg_address, 3)
