@@ -129,6 +129,8 @@ class TaiyakuGroup(click.Group):
         except Exception as e:
             message = _environment_error(e, ctx.meta.get("taiyaku.db"),
                                          ctx.meta.get("taiyaku.command", "taiyaku"))
+            if message is None and not _want_traceback(ctx):
+                message = _secret_bearing(e)
             if message is None or _want_traceback(ctx):
                 raise
             raise click.ClickException(message) from None
@@ -174,12 +176,25 @@ def _environment_error(e: Exception, db: Path | None = None,
     return None
 
 
+def _secret_bearing(e: Exception) -> str | None:
+    """One line for an unexpected error (a database driver's, say) whose text holds a
+    password: shown masked instead of as a traceback that would print it."""
+    from taiyaku.core.dburl import mask_text
+
+    text = f"{type(e).__name__}: {e}"
+    if mask_text(text) == text:
+        return None
+    return _one_line(f"{text} (run with --traceback for details)")
+
+
 def _one_line(message: str) -> str:
     """One line, with control characters and undecodable bytes of quoted file content or
     file names shown visibly (never sent raw to the terminal)."""
+    from taiyaku.core.dburl import mask_text
     from taiyaku.core.printable import visible
 
-    return visible(" ".join(message.split()))
+    # every error message passes here: a database address in it loses its password
+    return visible(mask_text(" ".join(message.split())))
 
 
 def _silence_stdout() -> None:
@@ -190,14 +205,33 @@ def _silence_stdout() -> None:
         pass
 
 
+class DbAddress(click.ParamType):  # type: ignore[type-arg]  # generic from click 8.2
+    """``--db``: an SQLite file (a Path), or a PostgreSQL address passed on untouched as a
+    string (``postgresql://…``, ``postgres://…``, ``service=…``: a Path would fold its
+    ``//``); :func:`taiyaku.store.open_store` tells them apart by the same rule."""
+
+    name = "PATH|URL"
+
+    def convert(self, value: Any, param: click.Parameter | None,
+                ctx: click.Context | None) -> Any:
+        if isinstance(value, Path):
+            return value
+        from taiyaku.store.postgres import is_postgres_address
+
+        if is_postgres_address(value):
+            return value
+        return click.Path(dir_okay=False, path_type=Path).convert(value, param, ctx)
+
+
 def db_option(f: F) -> F:
-    """``--db PATH`` (env ``TAIYAKU_DB``); default in the user data folder."""
+    """``--db PATH|URL`` (env ``TAIYAKU_DB``); default in the user data folder."""
     return click.option(
         "--db",
         "db_path",
-        type=click.Path(dir_okay=False, path_type=Path),
+        type=DbAddress(),
         envvar="TAIYAKU_DB",
-        help="SQLite database file [env TAIYAKU_DB; default: taiyaku.db in the user data folder].",
+        help="SQLite database file, or a PostgreSQL address (postgresql://user@host/name, "
+             "service=NAME) [env TAIYAKU_DB; default: taiyaku.db in the user data folder].",
     )(f)
 
 
@@ -252,8 +286,10 @@ def progress_reporter() -> Callable[..., None]:
 
 
 def info(message: str) -> None:
-    """A message for the user on stderr."""
-    click.echo(message, err=True)
+    """A message for the user on stderr (a database address in it without its password)."""
+    from taiyaku.core.dburl import mask_text
+
+    click.echo(mask_text(message), err=True)
 
 
 # -- the group ---------------------------------------------------------------------------------
@@ -1018,9 +1054,9 @@ def db_check(ctx: click.Context, quick: bool, db_path: Path | None, as_json: boo
       taiyaku db check
       taiyaku db check --db client.db --quick --json
     """
-    from taiyaku.store import check_database, default_db_path
+    from taiyaku.store import check_database
 
-    report = check_database(db_path or default_db_path(), full=not quick)
+    report = check_database(db_path, full=not quick)
     emit(report.to_json()) if as_json else click.echo(report.render())
     if not report.ok:
         ctx.exit(1)
@@ -1048,6 +1084,39 @@ def db_recover(source: Path, output: Path, no_shell: bool, as_json: bool) -> Non
 
     result = recover_database(source, output, use_sqlite_shell=not no_shell,
                               progress=progress_reporter())
+    emit(result.to_json()) if as_json else click.echo(result.summary())
+
+
+@db.command("copy")
+@click.argument("source")
+@click.argument("destination")
+@click.option("--merge", is_flag=True,
+              help="Add to a destination that already holds data (see below).")
+@json_option
+def db_copy(source: str, destination: str, merge: bool, as_json: bool) -> None:
+    """Copy a whole database (TM, documents, alignments, glossary) into another one.
+
+    SOURCE and DESTINATION are database files or server addresses (postgresql://…), in any
+    combination; SOURCE is only read. Everything is copied in one transaction: the
+    destination gets all of it or nothing. Glossary entries keep their ids; units,
+    documents and segments may get new ones.
+
+    A destination that holds anything is refused unless --merge. With --merge nothing in
+    the destination is overwritten that a person decided: a unit with the same source and
+    target is not stored twice (the copied document holds the existing one); a document
+    whose name is taken is stored as "name (2)"; a term with exactly the same forms as one
+    in the destination is skipped, except that an unreviewed extracted candidate there is
+    replaced by the source's reviewed entry; dismissed terms and QA false positives are
+    added.
+
+    \b
+    Examples:
+      taiyaku db copy ~/.local/share/taiyaku/taiyaku.db postgresql://ann@tmserver/team --merge
+      taiyaku db copy postgresql://ann@tmserver/team backup.db
+    """
+    from taiyaku.store.copy import copy_database
+
+    result = copy_database(source, destination, merge=merge, progress=progress_reporter())
     emit(result.to_json()) if as_json else click.echo(result.summary())
 
 

@@ -273,7 +273,9 @@ def export_glossary(store: Store, path: str | os.PathLike[str], *, tbx_version: 
             count += 1
             yield entry
 
-    meta = {f"db {k}": v for k, v in store.meta.all().items()}
+    # the search index's bookkeeping (fuzzy_*) says nothing about the glossary, and differs
+    # between two stores holding the same glossary (as the TMX header leaves it out too)
+    meta = {f"db {k}": v for k, v in store.meta.all().items() if not k.startswith("fuzzy_")}
     with atomic_output(p) as fp:
         fmt.write(counted(), fp, version=tbx_version, meta=meta)
     return ExportResult(p, fmt.name, count, tbx_version if fmt.name == "TBX" else None,

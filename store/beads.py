@@ -140,6 +140,12 @@ class BeadsArea(Protocol):
         """The recorded edits, oldest first (at most :data:`HISTORY_SIZE`)."""
         ...
 
+    def restore(self, doc_id: int, revision: int, history: Sequence[BeadEdit]) -> None:
+        """Set the document's revision and its recorded edits as they were in another store
+        (``db copy``: the beads are written first with :meth:`store_alignment`, and the unit
+        ids inside *history* are already those of this store)."""
+        ...
+
     def drop_last_edit(self, doc_id: int, revision: int) -> None:
         """Forget the recorded edit that produced *revision* (it was undone)."""
         ...

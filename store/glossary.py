@@ -16,7 +16,7 @@ from typing import Any, Literal, Protocol
 
 from taiyaku.core.terms import TermEntry, TermForm
 
-__all__ = ["GlossaryArea", "EntryState", "KeyedForm", "MatchHow", "FORM_COLUMNS"]
+__all__ = ["GlossaryArea", "EntryState", "KeyedForm", "StoredEntry", "MatchHow", "FORM_COLUMNS"]
 
 #: how a key is compared with a stored form's column (see :meth:`GlossaryArea.match_forms`)
 MatchHow = Literal["exact", "prefix", "contains"]
@@ -55,6 +55,24 @@ class KeyedForm:
     form: TermForm
     norm: str
     reading: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class StoredEntry:
+    """Everything stored of one entry, as ``db copy`` moves it between stores.
+
+    :ivar forms: the forms in stored order with the keys stored with them
+    :ivar evidence: as :meth:`GlossaryArea.evidence` gives it
+    :ivar removed: (lang, key) of the forms a person removed (:meth:`GlossaryArea.removed`)
+    """
+
+    entry: TermEntry
+    forms: tuple[KeyedForm, ...]
+    state: EntryState
+    evidence: dict[str, Any]
+    created: str
+    updated: str
+    removed: frozenset[tuple[str, str]] = frozenset()
 
 
 class GlossaryArea(Protocol):
@@ -105,13 +123,22 @@ class GlossaryArea(Protocol):
         """How many entries (of *status*; only the protected ones with *protected*)."""
         ...
 
+    def stored(self, ids: Sequence[int]) -> list[StoredEntry]:
+        """Everything stored of the entries *ids*, in the order given (unknown ids skipped)."""
+        ...
+
     # -- writing ---------------------------------------------------------------------------
     def add(self, entry: TermEntry, forms: Sequence[KeyedForm], *, origin: str,
-            edited: bool = False, evidence: dict[str, Any] | None = None) -> int:
+            edited: bool = False, evidence: dict[str, Any] | None = None,
+            term_id: int | None = None, created: str | None = None,
+            updated: str | None = None) -> int:
         """Store the fields of *entry* as a new entry with *forms* (in this order, each
         language's first preferred; ``entry.ja``/``entry.en`` are not read); return its id.
 
         :param evidence: kept as the entry's evidence (``entry.evidence`` gives the segments)
+        :param term_id: give the entry this id (``db copy`` into an empty store; later ids
+            follow it); taken already: :class:`~taiyaku.core.errors.StoreError`
+        :param created: keep this creation time (default: now); *updated* likewise
         """
         ...
 

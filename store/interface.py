@@ -168,7 +168,9 @@ class Documents(Protocol):
     """Documents: one per ingested file or imported TM file."""
 
     def add(self, name: str, *, layout: str, kind: str, source_path: str | None = None,
-            sha256: str | None = None) -> int: ...
+            sha256: str | None = None, created: str | None = None) -> int:
+        """Store a new document; *created* keeps a copied document's time (default: now)."""
+        ...
 
     def get(self, doc_id: int) -> DocumentInfo | None: ...
 
@@ -216,6 +218,16 @@ class Units(Protocol):
 
     def repeated_pairs(self) -> Iterator[tuple[str, str, str]]: ...
 
+    def holders(self) -> Iterator[tuple[int, int, int]]:
+        """(unit id, document id, position) of every document that holds a unit stored under
+        another document (what :meth:`add` with ``skip_duplicates`` records), by unit id."""
+        ...
+
+    def add_holders(self, rows: Iterable[tuple[int, int, int]]) -> None:
+        """Record (unit id, document id, position) holders as :meth:`holders` reads them
+        (``db copy``); one already recorded stays as it is."""
+        ...
+
     def update(self, unit_id: int, *, ja: str | None = None, en: str | None = None
                ) -> StoredUnit | None: ...
 
@@ -259,6 +271,10 @@ class QaMemory(Protocol):
 
     def remember(self, file_id: str, findings: Iterable[Finding]) -> int: ...
 
+    def all(self) -> list[tuple[str, str, str, str, str]]:
+        """(file id, unit, check, source, target) of every stored false positive, sorted."""
+        ...
+
 
 class Store(Protocol):
     """An open store. Writes happen inside :meth:`transaction` (one per command: all or
@@ -266,6 +282,12 @@ class Store(Protocol):
 
     @property
     def path(self) -> Path | None: ...
+
+    @property
+    def name(self) -> str:
+        """How messages name the database: its file, ``:memory:``, or a server's address
+        with the password masked (:func:`taiyaku.core.dburl.mask`)."""
+        ...
 
     @property
     def schema_version(self) -> int: ...

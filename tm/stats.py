@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from taiyaku.core.dburl import mask
 from taiyaku.core.printable import path_text, visible
 from taiyaku.store.interface import Store
 
@@ -50,7 +51,8 @@ def collect_stats(store: Store) -> Stats:
     (0, True)
     """
     return Stats(
-        path=path_text(store.path) if store.path else ":memory:",
+        # a server's address without its password (a file's path as it is)
+        path=mask(path_text(store.path) if store.path else store.name),
         schema_version=store.schema_version,
         counts=store.counts(),
         meta=store.meta.all(),

@@ -47,7 +47,7 @@ if TYPE_CHECKING:
     from taiyaku.store.sqlite.segments import SqliteSegments
     from taiyaku.store.sqlite.units import SqliteUnits
 
-__all__ = ["SqliteStore", "default_db_path", "MIGRATIONS", "SCHEMA_VERSION"]
+__all__ = ["SqliteStore", "SqlAreas", "default_db_path", "MIGRATIONS", "SCHEMA_VERSION"]
 
 APP_NAME = "taiyaku"
 
@@ -133,7 +133,58 @@ def lock_timeout_from_env() -> float:
     return value
 
 
-class SqliteStore:
+class SqlAreas:
+    """The areas of a store whose SQL is the SQLite backend's, created on first use by
+    :meth:`_area` (SQLite's store, and the PostgreSQL one, which runs the same areas on a
+    connection that speaks their SQL)."""
+
+    def _area(self, name: str, module: str, cls: str) -> object:
+        raise NotImplementedError
+
+    @property
+    def meta(self) -> SqliteMeta:
+        """Key–value settings (:class:`~taiyaku.store.interface.Meta`)."""
+        return cast("SqliteMeta", self._area("meta", "meta", "SqliteMeta"))
+
+    @property
+    def documents(self) -> SqliteDocuments:
+        """Documents (:class:`~taiyaku.store.interface.Documents`)."""
+        return cast("SqliteDocuments", self._area("documents", "documents", "SqliteDocuments"))
+
+    @property
+    def segments(self) -> SqliteSegments:
+        """Segments (:class:`~taiyaku.store.interface.Segments`)."""
+        return cast("SqliteSegments", self._area("segments", "segments", "SqliteSegments"))
+
+    @property
+    def units(self) -> SqliteUnits:
+        """TM units (:class:`~taiyaku.store.interface.Units`)."""
+        return cast("SqliteUnits", self._area("units", "units", "SqliteUnits"))
+
+    @property
+    def fuzzy(self) -> SqliteFuzzy:
+        """Fuzzy-search candidates (:class:`~taiyaku.store.interface.Fuzzy`)."""
+        return cast("SqliteFuzzy", self._area("fuzzy", "index", "SqliteFuzzy"))
+
+    @property
+    def beads(self) -> SqliteBeads:
+        """Stored alignments and their edit history (:class:`~taiyaku.store.beads.BeadsArea`)."""
+        return cast("SqliteBeads", self._area("beads", "beads", "SqliteBeads"))
+
+    @property
+    def glossary(self) -> SqliteGlossary:
+        """The glossary: entries, forms, statuses, evidence
+        (:class:`~taiyaku.store.glossary.GlossaryArea`)."""
+        return cast("SqliteGlossary", self._area("glossary", "glossary", "SqliteGlossary"))
+
+    @property
+    def qa(self) -> SqliteQaMemory:
+        """False positives of ``taiyaku qa`` (:class:`~taiyaku.store.interface.QaMemory`)."""
+        return cast("SqliteQaMemory", self._area("qa", "qa", "SqliteQaMemory"))
+
+
+
+class SqliteStore(SqlAreas):
     """One SQLite file holding documents, segments, TM units and the glossary.
 
     Use as a context manager or call :meth:`close`::
@@ -288,6 +339,11 @@ class SqliteStore:
         self.close()
 
     # -- schema ------------------------------------------------------------------------------
+    @property
+    def name(self) -> str:
+        """How messages name the database: its file, or ``:memory:``."""
+        return str(self.path) if self.path is not None else ":memory:"
+
     @property
     def schema_version(self) -> int:
         """The ``PRAGMA user_version`` of the file."""
@@ -478,47 +534,6 @@ class SqliteStore:
             found = importlib.import_module(f"taiyaku.store.sqlite.{module}")
             area = self._areas[name] = getattr(found, cls)(self)
         return area
-
-    @property
-    def meta(self) -> SqliteMeta:
-        """Key–value settings (:class:`~taiyaku.store.interface.Meta`)."""
-        return cast("SqliteMeta", self._area("meta", "meta", "SqliteMeta"))
-
-    @property
-    def documents(self) -> SqliteDocuments:
-        """Documents (:class:`~taiyaku.store.interface.Documents`)."""
-        return cast("SqliteDocuments", self._area("documents", "documents", "SqliteDocuments"))
-
-    @property
-    def segments(self) -> SqliteSegments:
-        """Segments (:class:`~taiyaku.store.interface.Segments`)."""
-        return cast("SqliteSegments", self._area("segments", "segments", "SqliteSegments"))
-
-    @property
-    def units(self) -> SqliteUnits:
-        """TM units (:class:`~taiyaku.store.interface.Units`)."""
-        return cast("SqliteUnits", self._area("units", "units", "SqliteUnits"))
-
-    @property
-    def fuzzy(self) -> SqliteFuzzy:
-        """Fuzzy-search candidates (:class:`~taiyaku.store.interface.Fuzzy`)."""
-        return cast("SqliteFuzzy", self._area("fuzzy", "index", "SqliteFuzzy"))
-
-    @property
-    def beads(self) -> SqliteBeads:
-        """Stored alignments and their edit history (:class:`~taiyaku.store.beads.BeadsArea`)."""
-        return cast("SqliteBeads", self._area("beads", "beads", "SqliteBeads"))
-
-    @property
-    def glossary(self) -> SqliteGlossary:
-        """The glossary: entries, forms, statuses, evidence
-        (:class:`~taiyaku.store.glossary.GlossaryArea`)."""
-        return cast("SqliteGlossary", self._area("glossary", "glossary", "SqliteGlossary"))
-
-    @property
-    def qa(self) -> SqliteQaMemory:
-        """False positives of ``taiyaku qa`` (:class:`~taiyaku.store.interface.QaMemory`)."""
-        return cast("SqliteQaMemory", self._area("qa", "qa", "SqliteQaMemory"))
 
     def transaction(self) -> contextlib.AbstractContextManager[None]:
         """One transaction (:meth:`atomic` with the write lock taken up front)."""

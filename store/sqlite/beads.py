@@ -177,6 +177,21 @@ class SqliteBeads:
                 (doc_id, doc_id, HISTORY_SIZE))
         return edit
 
+    def restore(self, doc_id: int, revision: int, history: Sequence[BeadEdit]) -> None:
+        conn = self.store.conn
+        conn.execute("DELETE FROM bead_edits WHERE doc_id = ?", (doc_id,))
+        conn.executemany(
+            "INSERT INTO bead_edits(doc_id, revision, action, start, before, after, created)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [(doc_id, e.revision, e.action, e.start, json.dumps([b.to_json() for b in e.before]),
+              json.dumps([b.to_json() for b in e.after]), e.created) for e in history])
+        if revision or conn.execute("SELECT 1 FROM bead_revisions WHERE doc_id = ?",
+                                    (doc_id,)).fetchone():
+            conn.execute(
+                "INSERT INTO bead_revisions(doc_id, revision) VALUES (?, ?) "
+                "ON CONFLICT(doc_id) DO UPDATE SET revision = excluded.revision",
+                (doc_id, revision))
+
     def drop_last_edit(self, doc_id: int, revision: int) -> None:
         self.store.conn.execute("DELETE FROM bead_edits WHERE doc_id = ? AND revision = ?",
                                 (doc_id, revision))

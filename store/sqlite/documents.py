@@ -39,7 +39,7 @@ class SqliteDocuments:
 
     def add(
         self, name: str, *, layout: str, kind: str, source_path: str | None = None,
-        sha256: str | None = None,
+        sha256: str | None = None, created: str | None = None,
     ) -> int:
         """Insert a document row and return its id (inside the caller's transaction).
 
@@ -53,7 +53,7 @@ class SqliteDocuments:
         cur = self._store.conn.execute(
             "INSERT INTO documents(name, source_path, sha256, layout, kind, created) "
             "VALUES (?, ?, ?, ?, ?, ?)",
-            (name, source_path, sha256, layout, kind, now_iso()),
+            (name, source_path, sha256, layout, kind, created or now_iso()),
         )
         assert cur.lastrowid is not None
         return cur.lastrowid

@@ -11,8 +11,9 @@ import json
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
+from taiyaku.core.errors import StoreError
 from taiyaku.core.terms import TermEntry, TermForm
-from taiyaku.store.glossary import EntryState, KeyedForm, MatchHow
+from taiyaku.store.glossary import EntryState, KeyedForm, MatchHow, StoredEntry
 from taiyaku.store.sqlite.schema import dumps, now_iso
 
 if TYPE_CHECKING:
@@ -245,23 +246,79 @@ class SqliteGlossary:
             rows,
         )
 
+    def stored(self, ids: Sequence[int]) -> list[StoredEntry]:
+        """Everything stored of the entries *ids*, in the order given."""
+        entries = self.get(ids)
+        rows: dict[int, Any] = {}
+        keys: dict[tuple[int, str], list[tuple[str, str | None]]] = {}
+        for start in range(0, len(ids), _BATCH):
+            part = list(ids[start : start + _BATCH])
+            marks = ",".join("?" * len(part))
+            for row in self.conn.execute(
+                f"SELECT id, status, origin, edited, evidence, created, updated FROM terms "
+                f"WHERE id IN ({marks})", part
+            ):
+                rows[int(row[0])] = row
+            # the same order as get() reads the forms in, so the keys line up with them
+            for term_id, lang, norm, reading in self.conn.execute(
+                "SELECT term_id, lang, norm, reading FROM term_forms "
+                f"WHERE term_id IN ({marks}) ORDER BY term_id, lang, rank, id", part,
+            ):
+                keys.setdefault((int(term_id), str(lang)), []).append((str(norm), reading))
+        out = []
+        for e in entries:
+            assert e.id is not None
+            row = rows[e.id]
+            # the keys of each language in the order get() gives that language's forms
+            forms = tuple(KeyedForm(f, norm, reading) for f, (norm, reading) in zip(
+                (*e.ja, *e.en), [*keys.get((e.id, "ja"), []), *keys.get((e.id, "en"), [])],
+                strict=True))
+            out.append(StoredEntry(
+                e, forms, EntryState(str(row[1]), str(row[2]), bool(row[3])),
+                _evidence_data(row[4]), str(row[5]), str(row[6]),
+                frozenset(self.removed(e.id))))
+        return out
+
     def add(self, entry: TermEntry, forms: Sequence[KeyedForm], *, origin: str,
-            edited: bool = False, evidence: dict[str, Any] | None = None) -> int:
+            edited: bool = False, evidence: dict[str, Any] | None = None,
+            term_id: int | None = None, created: str | None = None,
+            updated: str | None = None) -> int:
         """Store a new entry with *forms*; return its id."""
         now = now_iso()
-        cur = self.conn.execute(
-            "INSERT INTO terms(status, origin, edited, pos, note, definition, context, sources, "
-            "evidence, frequency, score, created, updated) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
-            (entry.status, origin, int(edited), entry.pos, entry.note, entry.definition,
-             entry.context, dumps(list(entry.sources)) if entry.sources else None,
-             _evidence_json(entry, evidence), int(entry.frequency), float(entry.score), now,
-             now),
-        )
-        term_id = cur.lastrowid
+        if term_id is not None and self.conn.execute(
+                "SELECT 1 FROM terms WHERE id = ?", (term_id,)).fetchone():
+            raise StoreError(f"a term with id {term_id} is already stored")
+        values = (entry.status, origin, int(edited), entry.pos, entry.note, entry.definition,
+                  entry.context, dumps(list(entry.sources)) if entry.sources else None,
+                  _evidence_json(entry, evidence), int(entry.frequency), float(entry.score),
+                  created or now, updated or created or now)
+        columns = ("status, origin, edited, pos, note, definition, context, sources, evidence, "
+                   "frequency, score, created, updated")
+        if term_id is None:
+            cur = self.conn.execute(
+                f"INSERT INTO terms({columns}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)", values)
+            term_id = cur.lastrowid
+        else:
+            self.conn.execute(
+                f"INSERT INTO terms(id, {columns}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                (term_id, *values))
+            self._kept_id(term_id)
         assert term_id is not None
         self._write_forms(term_id, forms)
         self._changed()
         return term_id
+
+    def _kept_id(self, term_id: int) -> None:
+        """After an entry was given the id *term_id*: a backend whose ids come from a
+        sequence moves it past it. SQLite needs nothing (a new id is the largest + 1);
+        PostgreSQL, which uses this class too, moves the identity sequence of ``terms`` (a
+        ``PgGlossary`` override in store/postgres would be its tidier home)."""
+        from taiyaku.store.sqlite import SqliteStore
+
+        if isinstance(self.store, SqliteStore):
+            return
+        self.conn.execute("SELECT setval('terms_id_seq', GREATEST(?, "
+                          "(SELECT last_value FROM terms_id_seq)))", (term_id,))
 
     def replace(self, term_id: int, entry: TermEntry, forms: Sequence[KeyedForm], *,
                 origin: str, edited: bool | None = None,

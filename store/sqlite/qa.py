@@ -59,3 +59,12 @@ class SqliteQaMemory:
                 "target, created) VALUES (?, ?, ?, ?, ?, ?)",
                 [(*r, now_iso()) for r in sorted(rows)])
             return conn.total_changes - before
+
+    def all(self) -> list[tuple[str, str, str, str, str]]:
+        """(file id, unit, check, source, target) of every stored false positive, sorted."""
+        if not self._has_table():
+            return []
+        return [(str(f), str(u), str(c), str(s), str(t)) for f, u, c, s, t in
+                self._store.conn.execute(
+                    "SELECT file_id, unit, check_name, source, target FROM qa_false_positives "
+                    "ORDER BY file_id, unit, check_name, source, target")]

@@ -145,13 +145,13 @@ class SqliteUnits:
         # its own uncommitted rows) come from the hash index; a dict only covers the chunk
         # itself. Each maps a pair to the unit that holds it and that unit's document.
         seen = self._existing_pairs({r[3] for r in rows}) if skip else {}
-        # Ids are given explicitly so one executemany can insert the chunk: the caller holds
-        # the write lock (BEGIN IMMEDIATE), so no other writer can take these ids meanwhile.
-        (next_id,) = conn.execute("SELECT coalesce(max(id), 0) + 1 FROM units").fetchone()
+        # Ids are given explicitly so one statement can insert the chunk: the caller holds
+        # the write lock, so no other writer can take these ids meanwhile.
+        next_id = self._first_new_id()
         ids: list[int | None] = []
         added: list[tuple[int, str, str]] = []
         held: list[tuple[int, int, int]] = []
-        params = []
+        params: list[tuple[Any, ...]] = []
         for u, ja_norm, en_norm, ja_h, en_h in rows:
             if skip:
                 found = seen.get((ja_h, en_h))
@@ -175,13 +175,25 @@ class SqliteUnits:
                 "INSERT OR IGNORE INTO unit_holders(unit_id, doc_id, position) VALUES (?, ?, ?)",
                 held,
             )
-        conn.executemany(
+        self._write_units(params)
+        index.units_added(self._store, added)
+        return ids
+
+    def _first_new_id(self) -> int:
+        """The id the next inserted unit takes (under the write lock): SQLite numbers rows
+        from the largest id; the PostgreSQL backend reads its identity sequence."""
+        (next_id,) = self._store.conn.execute(
+            "SELECT coalesce(max(id), 0) + 1 FROM units").fetchone()
+        return int(next_id)
+
+    def _write_units(self, params: list[tuple[Any, ...]]) -> None:
+        """Insert unit rows (id, doc_id, position, ja, en, ja_norm, en_norm, ja_hash,
+        en_hash, bead, confidence, props, created) in one statement."""
+        self._store.conn.executemany(
             "INSERT INTO units(id, doc_id, position, ja, en, ja_norm, en_norm, ja_hash, "
             "en_hash, bead, confidence, props, created) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
             params,
         )
-        index.units_added(self._store, added)
-        return ids
 
     def _existing_pairs(self, ja_hashes: set[int]) -> dict[tuple[int, int], tuple[int, int]]:
         """Stored pairs among *ja_hashes*: (ja_hash, en_hash) → (oldest unit id, its
@@ -269,6 +281,18 @@ class SqliteUnits:
             # (0.03 s at 100k units, where grouping by both hashes took 1.3 s)
             "WHERE u.ja_hash IN (SELECT ja_hash FROM units GROUP BY ja_hash HAVING count(*) > 1) "
             "ORDER BY u.doc_id, u.position, u.id")
+
+    def holders(self) -> Iterator[tuple[int, int, int]]:
+        """(unit id, document id, position) of every recorded holder, by unit and document."""
+        for u, d, p in self._store.conn.execute(
+                "SELECT unit_id, doc_id, position FROM unit_holders ORDER BY unit_id, doc_id"):
+            yield int(u), int(d), int(p)
+
+    def add_holders(self, rows: Iterable[tuple[int, int, int]]) -> None:
+        """Record (unit id, document id, position) holders (inside a transaction)."""
+        self._store.conn.executemany(
+            "INSERT OR IGNORE INTO unit_holders(unit_id, doc_id, position) VALUES (?, ?, ?)",
+            list(rows))
 
     # -- editing -----------------------------------------------------------------------------
     def update(self, unit_id: int, *, ja: str | None = None, en: str | None = None

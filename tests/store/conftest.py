@@ -1,32 +1,50 @@
 """The backend contract suite's fixture: a fresh, empty store of each backend.
 
 Every test in ``test_contract_*.py`` takes ``backend`` and must pass for every backend listed
-in :data:`BACKENDS` (SQLite now; PostgreSQL will be the second).
+in :data:`BACKENDS`: SQLite (a file in the test's folder) and PostgreSQL (a fresh database on
+the test server of :mod:`tests.pgcluster`; skipped when no server can be had, failed instead
+under ``TAIYAKU_REQUIRE_POSTGRES``).
 """
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from taiyaku.store import Store, open_store
 
-BACKENDS = ["sqlite"]
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+import pgcluster  # noqa: E402
+
+BACKENDS = ["sqlite", "postgres"]
 
 
-def _sqlite(tmp_path: Path) -> Store:
-    return open_store(tmp_path / "contract.db")
+def _sqlite(tmp_path: Path) -> tuple[Store, Callable[[], None]]:
+    return open_store(tmp_path / "contract.db"), lambda: None
 
 
-_OPENERS: dict[str, Callable[[Path], Store]] = {"sqlite": _sqlite}
+def _postgres(tmp_path: Path) -> tuple[Store, Callable[[], None]]:
+    why = pgcluster.unavailable()
+    if why is not None:
+        if pgcluster.required():
+            pytest.fail(f"PostgreSQL required (TAIYAKU_REQUIRE_POSTGRES) but {why}")
+        pytest.skip(why)
+    address = pgcluster.fresh_database()
+    return open_store(address), lambda: pgcluster.drop_database(address)
+
+
+_OPENERS: dict[str, Callable[[Path], tuple[Store, Callable[[], None]]]] = {
+    "sqlite": _sqlite, "postgres": _postgres}
 
 
 @pytest.fixture(params=BACKENDS)
 def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
     """A fresh empty store of the backend named by the parameter."""
-    store = _OPENERS[request.param](tmp_path)
+    store, cleanup = _OPENERS[request.param](tmp_path)
     try:
         yield store
     finally:
         store.close()
+        cleanup()

@@ -101,3 +101,20 @@ def test_an_undone_edit_can_be_dropped_from_the_history(backend: Store) -> None:
     with backend.transaction():
         backend.beads.drop_last_edit(doc, 2)
     assert [e.revision for e in backend.beads.history(doc)] == [first.revision]
+
+
+def test_restore_sets_the_revision_and_history_a_copy_brings(backend: Store) -> None:
+    doc, units = _aligned(backend)
+    before = (StoredBead(1, (1,), (1,), 0.9, unit_id=units[1]),)
+    after = (StoredBead(1, (1,), (1,), 0.9, confirmed=True, unit_id=units[1]),)
+    from taiyaku.store.beads import BeadEdit
+
+    edits = [BeadEdit(doc, 3, "confirm", 1, before, after, "2024-01-02T03:04:05Z"),
+             BeadEdit(doc, 5, "unconfirm", 1, after, before, "2024-01-03T03:04:05Z")]
+    with backend.transaction():
+        backend.beads.restore(doc, 5, edits)
+    assert backend.beads.revision(doc) == 5
+    assert backend.beads.history(doc) == edits
+    with backend.transaction():
+        backend.beads.restore(doc, 6, edits[:1])  # replaces, does not add to, the history
+    assert (backend.beads.revision(doc), backend.beads.history(doc)) == (6, edits[:1])

@@ -106,3 +106,13 @@ def _keys_of_texts(*units: NewUnit) -> set[str]:
     from taiyaku.core.normalize import normalize
 
     return set().union(*(unit_keys(normalize(u.ja), normalize(u.en)) for u in units))
+
+
+def test_a_document_can_keep_the_time_it_was_added_elsewhere(backend: Store) -> None:
+    with backend.transaction():
+        a = backend.documents.add("a", layout="pair", kind="bilingual",
+                                  created="2023-04-05T06:07:08Z")
+        b = backend.documents.add("b", layout="pair", kind="bilingual")
+    kept, now = backend.documents.get(a), backend.documents.get(b)
+    assert kept is not None and kept.created == "2023-04-05T06:07:08Z"
+    assert now is not None and now.created > "2025"

@@ -284,3 +284,36 @@ def test_fingerprint_changes_with_every_write(backend: Store) -> None:
     with backend.transaction():
         area.delete([other])
     assert area.fingerprint() not in (first, second, third, fourth)
+
+
+def test_stored_gives_everything_and_add_can_keep_id_and_times(backend: Store) -> None:
+    from taiyaku.core.errors import StoreError
+
+    area = _area(backend)
+    forms = [_kf("港湾", "ja", reading="こうわん"), _kf("みなと", "ja", "minato", "みなと"),
+             _kf("Port", "en", "port"), _kf("harbor", "en", kind="synonym")]
+    term_id = _add(backend, *forms, origin="import", edited=True, status="approved",
+                   note="n", evidence={"segments": [4], "units": [9], "pairing": "x"})
+    with backend.transaction():
+        area.note_removed(term_id, [("en", "haven")])
+    (got,) = area.stored([term_id, term_id + 50])
+    assert got.entry == area.get([term_id])[0]
+    # each form with its own keys, Japanese first then English, as get() gives the forms
+    assert [(k.form.text, k.form.kind, k.norm, k.reading) for k in got.forms] == [
+        (k.form.text, k.form.kind, k.norm, k.reading) for k in forms]
+    assert got.state == EntryState("approved", "import", True)
+    assert got.evidence == {"segments": [4], "units": [9], "pairing": "x"}
+    assert got.removed == frozenset({("en", "haven")}) and got.created <= got.updated
+    with backend.transaction():
+        copied = area.add(got.entry, got.forms, origin="import", edited=True,
+                          evidence=got.evidence, term_id=term_id + 10,
+                          created="2020-01-01T00:00:00Z", updated="2021-01-01T00:00:00Z")
+    assert copied == term_id + 10
+    (again,) = area.stored([copied])
+    assert (again.created, again.updated) == ("2020-01-01T00:00:00Z", "2021-01-01T00:00:00Z")
+    assert again.forms == got.forms and again.evidence == got.evidence
+    assert area.max_id() == term_id + 10
+    assert _add(backend, _kf("環境", "ja")) > copied  # later ids follow the kept one
+    with pytest.raises(StoreError, match="already stored"), backend.transaction():
+        area.add(got.entry, got.forms, origin="import", term_id=copied)
+    assert area.count() == 3

@@ -41,7 +41,8 @@ def test_remembered_across_reopening(backend: Store) -> None:
     from taiyaku.store import open_store
 
     backend.qa.remember("job.xlf", [_f("7")])
-    path = backend.path
+    # a file's path, or a server database's address (PgStore.address)
+    path = backend.path if backend.path is not None else getattr(backend, "address", None)
     assert path is not None
     backend.close()
     again = open_store(path)
@@ -49,3 +50,11 @@ def test_remembered_across_reopening(backend: Store) -> None:
         assert again.qa.known("job.xlf") == {("7", "numbers", "3人", "three")}
     finally:
         again.close()
+
+
+def test_all_lists_every_false_positive_of_every_file_sorted(backend: Store) -> None:
+    backend.qa.remember("b.xlf", [_f("2")])
+    backend.qa.remember("a.xlf", [_f("9", "tags"), _f("1", target="four")])
+    assert backend.qa.all() == [("a.xlf", "1", "numbers", "3人", "four"),
+                                ("a.xlf", "9", "tags", "3人", "three"),
+                                ("b.xlf", "2", "numbers", "3人", "three")]

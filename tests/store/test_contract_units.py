@@ -146,3 +146,17 @@ def test_of_document_lists_own_and_shared_units(backend: Store) -> None:
     held = backend.units.of_document(b)
     assert own[0] in held and theirs[1] in held and own[1] not in held
     assert backend.units.of_document(999) == []
+
+
+def test_holders_read_back_what_add_recorded_and_add_holders_writes(backend: Store) -> None:
+    first, second, third = _doc(backend, "a"), _doc(backend, "b"), _doc(backend, "c")
+    with backend.transaction():
+        (kept, other) = backend.units.add(first, [NewUnit(*PAIRS[0], 0), NewUnit(*PAIRS[1], 1)])
+        assert backend.units.add(second, [NewUnit(*PAIRS[0], 4)], skip_duplicates=True) == [None]
+    assert list(backend.units.holders()) == [(kept, second, 4)]
+    assert kept is not None and other is not None
+    with backend.transaction():  # what db copy does: an existing holder stays as it was
+        backend.units.add_holders([(other, third, 7), (kept, second, 9)])
+    assert list(backend.units.holders()) == sorted([(kept, second, 4), (other, third, 7)])
+    unit = backend.units.get(other)
+    assert unit is not None and unit.also_in == ("c",)
