@@ -197,6 +197,8 @@ def extract_terms(
     texts = {s.id: s.text for s in ja_segs}
     pairs = _associate(ja_cands, en_cands, glosses, analyzer)
     drafts = _build(ja_cands, en_cands, glosses, pairs, ja_segs, analyzer, options)
+    # the candidates that made no draft are freed before the units are read again
+    del ja_cands
     dictionary = open_dictionary() if options.dictionary else None
     _pair_in_units(drafts, ja_segs, en_segs, analyzer, options, dictionary)
     _suggest(drafts, en_cands, analyzer, options, dictionary)
@@ -245,10 +247,21 @@ def _associate(
     analyzer: Analyzer,
 ) -> list[Pair]:
     """Co-occurrence pairs over aligned units, with glossed sentences as extra tiny units."""
-    ja_units = {k: set(c.unit_ids) for k, c in ja_cands.items()
+    # the candidates' own sets, not copies (a copy of every set took some 100 MB at 100,000
+    # units); a set a glossed sentence adds to is copied first (see below)
+    ja_units = {k: c.unit_ids for k, c in ja_cands.items()
                 if c.score > 0 and c.unit_ids and not c.latin}
     # a modifier that never heads its phrase ("rare" of "rare earths") is no translation
-    en_units = {k: set(c.unit_ids) for k, c in en_cands.items() if c.unit_ids and _head(c)}
+    en_units = {k: c.unit_ids for k, c in en_cands.items() if c.unit_ids and _head(c)}
+    copied: set[int] = set()
+
+    def own(units: dict[str, set[int]], k: str) -> set[int]:
+        """The set of *k* in *units*, copied before its first change."""
+        if id(units[k]) not in copied:
+            units[k] = set(units[k])
+            copied.add(id(units[k]))
+        return units[k]
+
     all_units = set().union(*ja_units.values(), *en_units.values()) if ja_units else set()
     synthetic = -10_000_000
     longest = max((len(k) for k in ja_units), default=0)
@@ -261,10 +274,10 @@ def _associate(
         # candidate searched for in it (which grew with the corpus times the glosses)
         for k in _substrings(ja_text, longest):
             if k in ja_units:
-                ja_units[k].add(synthetic)
+                own(ja_units, k).add(synthetic)
         for k, c in extract_en([SegmentText(synthetic, 0, en_text, synthetic)]).items():
             if k in en_units:
-                en_units[k].add(synthetic)
+                own(en_units, k).add(synthetic)
             elif _head(en_cands.get(k, c)):
                 en_units[k] = {synthetic}
         all_units.add(synthetic)
@@ -295,8 +308,10 @@ def _head(c: EnCandidate) -> bool:
 
 
 def _new_draft(c: JaCandidate) -> _Draft:
-    return _Draft(c.surface, c.reading, c.score, c.freq, set(c.docs), list(c.segments),
-                  set(c.unit_ids), c.proper, person=c.person, bonus=6.0 * min(c.quoted, 2))
+    """A draft that takes over the candidate's sets and list (not copies: the candidates
+    are not read once the drafts are built, and copies doubled the memory of a large TM)."""
+    return _Draft(c.surface, c.reading, c.score, c.freq, c.docs, c.segments, c.unit_ids,
+                  c.proper, person=c.person, bonus=6.0 * min(c.quoted, 2))
 
 
 class _PhraseFinder:
@@ -308,10 +323,16 @@ class _PhraseFinder:
     """
 
     def __init__(self, ja_segs: list[SegmentText], phrases: Iterable[str]) -> None:
-        by_first: dict[str, list[str]] = {}
+        # first character → the lengths of the phrases it starts, and the phrases: a match is
+        # one set look-up per length, not one comparison per phrase (a common first
+        # character such as 日 starts hundreds of glossed phrases in a large TM)
+        by_first: dict[str, set[int]] = {}
+        wanted: set[str] = set()
         for p in set(phrases):
             if p:
-                by_first.setdefault(p[0], []).append(p)
+                by_first.setdefault(p[0], set()).add(len(p))
+                wanted.add(p)
+        lengths = {c: sorted(ns) for c, ns in by_first.items()}
         self.hits: dict[str, list[tuple[SegmentText, int]]] = {}
         if not by_first:
             return
@@ -320,8 +341,10 @@ class _PhraseFinder:
             text = normalize(seg.text)
             found: dict[str, int] = {}
             for m in starts.finditer(text):
-                for p in by_first[m.group(0)]:
-                    if text.startswith(p, m.start()):
+                i = m.start()
+                for n in lengths[m.group(0)]:
+                    p = text[i : i + n]
+                    if p in wanted:
                         found[p] = found.get(p, 0) + 1
             for p, n in found.items():
                 self.hits.setdefault(p, []).append((seg, n))
@@ -503,19 +526,26 @@ def _pair_in_units(
     # article: a few dozen units say little about how often two words meet), else over the
     # units of the terms tried, so a large TM costs no more than its best terms
     every = {s.unit_id for s in ja_segs if s.unit_id is not None and s.unit_id > 0}
+    # the units pair_in_context reads (and Sudachi analyses again): on a large TM only the
+    # tried terms' own; the acronyms' and one-word names' units need their English only
+    # (a TM of 100,000 units has tens of thousands of those, which cost a second analysis)
+    tried = {u for us in todo.values() for u in us}
     if len(every) <= 5000:
         wanted |= every
+        tried = wanted
     ja_texts: dict[int, str] = {}
     en_texts: dict[int, str] = {}
     for segs, texts in ((ja_segs, ja_texts), (en_segs, en_texts)):
         for seg in segs:
-            if seg.unit_id in wanted:
+            if seg.unit_id in (wanted if texts is en_texts else tried):
                 texts[seg.unit_id] = (texts.get(seg.unit_id, "") + " " + seg.text).strip()
     _expand_acronyms(drafts, en_texts)
     _full_names(drafts, en_texts)
-    found = {} if not todo else pair_in_context(todo, ja_texts, en_texts, analyzer,
-                            readings={k: drafts[k].reading or "" for k in todo
-                                      if drafts[k].person}, dictionary=dictionary)
+    found = {} if not todo else pair_in_context(
+        todo, ja_texts, en_texts if tried is wanted else {
+            u: en_texts[u] for u in tried if u in en_texts}, analyzer,
+        readings={k: drafts[k].reading or "" for k in todo if drafts[k].person},
+        dictionary=dictionary)
     for k, p in found.items():
         d = drafts[k]
         d.en.extend(_en_forms(p.en))
@@ -669,7 +699,12 @@ def _pair_by_spelling(
     en_cands: dict[str, EnCandidate],
 ) -> None:
     """ホワイトハウス ↔ White House: transliteration within a document, no alignment needed."""
-    names = [c for c in en_cands.values() if c.words <= 4 and (is_name(c) or c.freq >= 2)]
+    # only the documents of katakana terms still without English can use a name: the
+    # others' names are never spelt out (spelling keys cost a few µs a name)
+    docs = {doc for k, d in drafts.items() if not d.en and is_katakana(k.replace("・", ""))
+            for doc in d.docs}
+    names = [c for c in en_cands.values() if c.words <= 4 and (is_name(c) or c.freq >= 2)
+             and not docs.isdisjoint(c.docs)]
     # names indexed by document and by the first sound of their spelling, so a katakana term
     # is compared only with the names of its own documents that can match (not with all)
     index: dict[tuple[int, str], list[int]] = {}
