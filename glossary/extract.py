@@ -123,6 +123,8 @@ class _Draft:
     note: str | None = None
     person: bool = False
     bonus: float = 0.0
+    #: met once in an aligned unit: kept only if that unit gives it English (see _build)
+    tentative: bool = False
 
 
 def _load_segments(store: Store) -> tuple[list[SegmentText], list[SegmentText], dict[int, str]]:
@@ -201,6 +203,7 @@ def extract_terms(
     del ja_cands
     dictionary = open_dictionary() if options.dictionary else None
     _pair_in_units(drafts, ja_segs, en_segs, analyzer, options, dictionary)
+    _drop_unpaired_once(drafts, en_cands)
     _suggest(drafts, en_cands, analyzer, options, dictionary)
     entries = _finish(drafts, texts, names, options)
     progress(total, total, "storing")
@@ -417,6 +420,22 @@ def _build(
                 and not _specialises(c, established)):
             continue
         drafts[k] = _new_draft(c)
+        # a place name is a glossary term when the English names it (深圳 ↔ Shenzhen)
+        drafts[k].tentative = c.place
+    # A compound met once in an aligned unit is a term when pairing finds its English in that
+    # unit (政治コメンテーター ↔ political commentator): it is tried while the list has room and
+    # dropped after pairing when the unit gives nothing (see _drop_unpaired_once); a large TM
+    # fills the list with frequent terms, so this costs nothing there.
+    room = options.limit - len(drafts)
+    if room > 0:
+        once = sorted((c for k, c in ja_cands.items()
+                       if c.score > 0 and k not in drafts and c.freq == 1
+                       and (c.units >= 2 or c.latin or c.place)
+                       and any(u > 0 for u in c.unit_ids)),
+                      key=lambda c: (-c.score, c.key))
+        for c in once[:room]:
+            drafts[c.key] = _new_draft(c)
+            drafts[c.key].tentative = True
 
     # the glossed Japanese phrases that are no candidate, found in the segments at once
     finder = _PhraseFinder(ja_segs, (
@@ -553,6 +572,22 @@ def _pair_in_units(
                      "units": list(p.units)}
         d.bonus += 10.0 * p.confidence
     _full_names(drafts, en_texts)
+
+
+def _drop_unpaired_once(drafts: dict[str, _Draft], en_cands: dict[str, EnCandidate]) -> None:
+    """Forget the compounds met once and the place names (``tentative``) that their aligned
+    units gave no English, and the Latin ones the unit's English does not hold."""
+    for k in [k for k, d in drafts.items() if d.tentative]:
+        d = drafts[k]
+        if _LATIN.match(k):
+            # a Latin name of several words the unit's English writes too (Fred Gao); one
+            # Latin word met once (Gao, Tokyo) is too often a fragment of a longer one
+            cand = en_cands.get(en_key(k))
+            keep = " " in k and cand is not None and bool(set(cand.unit_ids) & d.units)
+        else:
+            keep = bool(d.en)  # pair_in_context's own threshold said the unit holds it
+        if not keep:
+            del drafts[k]
 
 
 _SMALL_WORDS = frozenset("of and for the on in to de".split())
@@ -779,6 +814,18 @@ def _finish(
     for d in drafts.values():
         d.score = 10.0 * math.log2(1.0 + d.score) + d.bonus
     ordered = sorted(drafts.values(), key=lambda d: (-d.score, d.ja))
+    # ... but the Japanese text writes it (APEC, IMF): a Japanese form of the entry whose
+    # English it is, so look-up finds the entry there too
+    owner: dict[str, _Draft] = {}
+    for d in ordered:
+        if not _LATIN.match(d.ja):
+            for f in d.en:
+                owner.setdefault(en_key(f.text), d)
+    for d in ordered:
+        o = owner.get(en_key(d.ja)) if _LATIN.match(d.ja) else None
+        if o is not None and all(f.text != d.ja for f in o.forms):
+            o.forms.append(TermForm(d.ja, "ja", "abbreviation" if _ACRONYM.match(d.ja)
+                                    else "variant"))
     out: list[tuple[TermEntry, dict[str, Any]]] = []
     for d in ordered:
         if _LATIN.match(d.ja) and en_key(d.ja) in en_of_others:
