@@ -320,37 +320,36 @@ def _new_draft(c: JaCandidate) -> _Draft:
 class _PhraseFinder:
     """Where glossed phrases occur in the Japanese segments, found in one pass.
 
-    Each segment is normalised once and scanned once for the first characters of the phrases
-    asked for; searching every segment again for each phrase grew with the corpus times the
-    glosses.
+    Each segment is normalised once and all phrases are looked for at once (Aho-Corasick,
+    overlapping occurrences counted); searching every segment again for each phrase grew with
+    the corpus times the glosses.
+
+    >>> f = _PhraseFinder([SegmentText(1, 1, "真宗大谷派と大谷派"), SegmentText(2, 1, "大谷")],
+    ...                   ["大谷派", "大谷", "谷派と"])
+    >>> {p: [(s.id, n) for s, n in hits] for p, hits in sorted(f.hits.items())}
+    {'大谷': [(1, 2), (2, 1)], '大谷派': [(1, 2)], '谷派と': [(1, 1)]}
     """
 
     def __init__(self, ja_segs: list[SegmentText], phrases: Iterable[str]) -> None:
-        # first character → the lengths of the phrases it starts, and the phrases: a match is
-        # one set look-up per length, not one comparison per phrase (a common first
-        # character such as 日 starts hundreds of glossed phrases in a large TM)
-        by_first: dict[str, set[int]] = {}
-        wanted: set[str] = set()
-        for p in set(phrases):
-            if p:
-                by_first.setdefault(p[0], set()).add(len(p))
-                wanted.add(p)
-        lengths = {c: sorted(ns) for c, ns in by_first.items()}
         self.hits: dict[str, list[tuple[SegmentText, int]]] = {}
-        if not by_first:
+        wanted = sorted({p for p in phrases if p})
+        if not wanted or not ja_segs:
             return
-        starts = re.compile("[" + "".join(re.escape(c) for c in by_first) + "]")
-        for seg in ja_segs:
-            text = normalize(seg.text)
-            found: dict[str, int] = {}
-            for m in starts.finditer(text):
-                i = m.start()
-                for n in lengths[m.group(0)]:
-                    p = text[i : i + n]
-                    if p in wanted:
-                        found[p] = found.get(p, 0) + 1
-            for p, n in found.items():
-                self.hits.setdefault(p, []).append((seg, n))
+        import polars as pl
+
+        # every occurrence of every phrase, overlapping ones included, found by one
+        # Aho-Corasick pass over the segments (a Python loop over the positions where a
+        # phrase may start took most of the time of _build on a large TM)
+        found = (
+            pl.DataFrame({"seg": pl.int_range(len(ja_segs), dtype=pl.Int32, eager=True),
+                          "p": pl.Series([normalize(s.text) for s in ja_segs]).str
+                          .extract_many(wanted, overlapping=True)})
+            .explode("p").drop_nulls("p")
+            .group_by("p", "seg").len()
+            .sort("p", "seg")
+        )
+        for p, seg, n in found.iter_rows():
+            self.hits.setdefault(p, []).append((ja_segs[seg], n))
 
     def draft(self, text: str, analyzer: Analyzer) -> _Draft:
         """An entry for a glossed phrase that is not a compound noun (非常に前向きな枠組み)."""

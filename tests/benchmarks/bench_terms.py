@@ -13,8 +13,10 @@ corpus's first *n* pairs, one document per Kyoto article, as units without segme
 import) into a cache folder (``$TAIYAKU_BENCH_DIR`` or the system temp folder). Each run is a
 fresh process that opens a copy of the TM and calls :func:`glossary.extract.extract_terms`; it
 reports its wall and CPU time and its own peak resident memory (``ru_maxrss``, Sudachi's
-dictionary included). CPU time is printed because wall time on a shared machine says more
-about the other processes than about the code.
+dictionary included). With the ``dict`` extra installed, every size is extracted with the
+dictionary and the largest once more without it (``--no-dict``: without it only). CPU
+time is printed because wall time on a shared machine says more about the other processes
+than about the code.
 
 Gold (``--only gold``): the five seed articles (``../shared/seeds``) are ingested as the
 acceptance test does (004 bilingual, the others Japanese-only), terms are extracted, and the
@@ -56,11 +58,11 @@ EXTRACT_MB = 1024.0
 #: the child process that extracts: one JSON line with its figures
 EXTRACT_CHILD = """
 import json, resource, sys, time
-from taiyaku.glossary.extract import extract_terms
+from taiyaku.glossary.extract import ExtractOptions, extract_terms
 from taiyaku.store import open_store
 store = open_store(sys.argv[1])
 t0, c0 = time.perf_counter(), time.process_time()
-result = extract_terms(store)
+result = extract_terms(store, ExtractOptions(dictionary=sys.argv[2] == "dict"))
 wall, cpu = time.perf_counter() - t0, time.process_time() - c0
 store.close()
 print(json.dumps({"wall": wall, "cpu": cpu, "stored": len(result.entries),
@@ -174,11 +176,14 @@ def build_kyoto_tm(db: Path, size: int) -> None:
     os.replace(tmp, db)
 
 
-def bench_extract(sizes: tuple[int, ...]) -> bool:
-    """Extract terms from each Kyoto TM in a fresh process; print one line per size."""
+def bench_extract(sizes: tuple[int, ...], dictionary: bool = True) -> bool:
+    """Extract terms from each Kyoto TM in a fresh process; print one line per size, and
+    with the ``dict`` extra installed, the largest size once more without it (the target
+    holds both ways)."""
     import json
     import shutil
 
+    from taiyaku.glossary.dictionary import open_dictionary
     from taiyaku.store import SCHEMA_VERSION
 
     if not CORPUS.exists():
@@ -188,18 +193,25 @@ def bench_extract(sizes: tuple[int, ...]) -> bool:
     cache.mkdir(parents=True, exist_ok=True)
     ok = True
     figures = []
-    for size in sizes:
+    has_dict = dictionary and open_dictionary() is not None
+    runs = [(size, has_dict) for size in sizes]
+    if has_dict and sizes:
+        runs.append((max(sizes), False))
+    for size, with_dict in runs:
         db = cache / f"terms-kyoto-{size}-v{SCHEMA_VERSION}.db"
         if not db.exists():
             build_kyoto_tm(db, size)
         with tempfile.TemporaryDirectory() as tmp:
             work = Path(tmp) / "tm.db"
             shutil.copy(db, work)  # extraction writes candidates: the cached TM stays clean
-            out = subprocess.run([sys.executable, "-c", EXTRACT_CHILD, str(work)], check=True,
+            out = subprocess.run([sys.executable, "-c", EXTRACT_CHILD, str(work),
+                                  "dict" if with_dict else "nodict"], check=True,
                                  capture_output=True, text=True, cwd=ROOT)
         f = json.loads(out.stdout.strip().splitlines()[-1])
-        figures.append((size, f))
-        line = (f"terms extract {size:>7,} Kyoto units: {f['wall']:6.1f} s wall, "
+        if with_dict == has_dict:
+            figures.append((size, f))
+        line = (f"terms extract {size:>7,} Kyoto units "
+                f"({'with' if with_dict else 'without'} the dictionary): {f['wall']:6.1f} s wall, "
                 f"{f['cpu']:6.1f} s CPU, peak {f['mb']:6.0f} MB; {f['stored']} stored, "
                 f"{f['paired']} with English (load average {os.getloadavg()[0]:.1f})")
         if size == 100_000:
@@ -319,7 +331,7 @@ def main(argv: list[str] | None = None) -> int:
         ok = bench_gold(not args.no_dict) and ok
     if args.only in (None, "extract"):
         sizes = tuple(args.sizes or (EXTRACT_SIZES[:2] if args.quick else EXTRACT_SIZES))
-        ok = bench_extract(sizes) and ok
+        ok = bench_extract(sizes, not args.no_dict) and ok
     if args.only in (None, "search"):
         ok = bench_search(args.size, 5 if args.quick else 10) and ok
     return 0 if ok else 1
