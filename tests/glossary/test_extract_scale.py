@@ -1,0 +1,66 @@
+"""Extraction at scale (issue 19 point 5): the faster counting gives the same counts.
+
+The speed itself is measured by ``tests/benchmarks/bench_terms.py --only extract``; these
+tests pin that the shortcuts taken for it (one Aho-Corasick pass for glossed phrases, n-gram
+keys grown a word at a time) count exactly what the plain way counts.
+"""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from taiyaku.glossary.extract import _PhraseFinder
+from taiyaku.glossary.extract_en import _key_of, extract_en
+from taiyaku.glossary.extract_ja import SegmentText
+
+
+def _plain_count(text: str, phrase: str) -> int:
+    """Occurrences of *phrase* in *text*, overlapping ones included."""
+    return sum(1 for i in range(len(text)) if text.startswith(phrase, i))
+
+
+_JA = st.text(alphabet="大谷派と真宗米中関係", max_size=12)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(_JA, min_size=1, max_size=6), st.lists(_JA, min_size=1, max_size=6))
+def test_phrase_finder_counts_every_occurrence(texts: list[str], phrases: list[str]) -> None:
+    # a phrase at the very end of a segment, inside a longer phrase, or overlapping itself
+    # (大大 in 大大大) counts as often as a plain search finds it, no more
+    segs = [SegmentText(i + 1, 1, t) for i, t in enumerate(texts)]
+    finder = _PhraseFinder(segs, phrases)
+    got = {p: [(s.id, n) for s, n in hits] for p, hits in finder.hits.items()}
+    want = {}
+    for p in {p for p in phrases if p}:
+        hits = [(s.id, _plain_count(s.text, p)) for s in segs if _plain_count(s.text, p)]
+        if hits:
+            want[p] = hits
+    assert got == want
+
+
+_WORDS = st.sampled_from(["U.S.", "Japan", "U.S.-Japan", "security", "treaties", "rare",
+                          "earths", "-", "--", "Asia-Pacific", "leaders", "export",
+                          "controls", "Sanae", "Takaichi", "the", "and", "of", "said", "–"])
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.lists(_WORDS, min_size=1, max_size=14), min_size=1, max_size=4))
+def test_en_ngram_keys_are_the_keys_of_their_forms(sentences: list[list[str]]) -> None:
+    # each candidate's key is what _key_of makes of every form it was seen in (the keys are
+    # grown a word at a time in extract_en; a dash or hyphen joins words inside a form)
+    segs = [SegmentText(i + 1, 1, " ".join(ws) + ".", i + 1) for i, ws in enumerate(sentences)]
+    for key, cand in extract_en(segs).items():
+        for form in cand.forms:
+            assert _key_of([form.lower()], 0, 1) == key, (key, form)
+
+
+def test_en_ngrams_of_dash_joined_compounds() -> None:
+    segs = [SegmentText(1, 1, "The U.S.-Japan security treaties were renewed.", 1),
+            SegmentText(2, 1, "Asia-Pacific leaders discussed U.S.–China relations.", 2)]
+    cands = extract_en(segs)
+    forms = {k: sorted(c.forms) for k, c in cands.items()}
+    assert forms["u.s. japan security treaty"] == ["U.S.-Japan security treaties"]
+    assert forms["u.s. china relation"] == ["U.S.-China relations"]
+    assert forms["asia pacific leader"] == ["Asia-Pacific leaders"]
+    # a dash-joined compound is never cut
+    assert "japan security treaty" not in cands and "china relation" not in cands
