@@ -180,8 +180,10 @@ def extract_terms(
 
         analyzer = Analyzer()
     ja_segs, en_segs, names = _load_segments(store)
-    # progress counts segments read twice (candidates, then glosses) plus one pairing step
-    total = 2 * len(ja_segs) + len(en_segs) + 1
+    # progress counts segments read twice (candidates, then glosses), then four pairing steps
+    # weighed as an eighth of the Japanese segments each (what they take on a large TM)
+    step = max(1, len(ja_segs) // 8)
+    total = 2 * len(ja_segs) + len(en_segs) + 4 * step
     progress(0, total, "reading segments")
     ja_cands = extract_ja(_reporting(ja_segs, progress, 0, total, "Japanese terms"), analyzer)
     n_docs = max(1, len({s.doc_id for s in ja_segs} | {s.doc_id for s in en_segs}))
@@ -195,15 +197,19 @@ def extract_terms(
     score_en(en_cands)
     done = len(ja_segs) + len(en_segs)
     glosses = find_glosses(_reporting(ja_segs, progress, done, total, "glosses"), analyzer)
-    progress(total - 1, total, "pairing")
+    done += len(ja_segs)
+    progress(done, total, "pairing by co-occurrence")
     texts = {s.id: s.text for s in ja_segs}
     pairs = _associate(ja_cands, en_cands, glosses, analyzer)
+    progress(done + step, total, "building entries")
     drafts = _build(ja_cands, en_cands, glosses, pairs, ja_segs, analyzer, options)
     # the candidates that made no draft are freed before the units are read again
     del ja_cands
+    progress(done + 2 * step, total, "pairing in aligned units")
     dictionary = open_dictionary() if options.dictionary else None
     _pair_in_units(drafts, ja_segs, en_segs, analyzer, options, dictionary)
     _drop_unpaired_once(drafts, en_cands)
+    progress(done + 3 * step, total, "suggesting English")
     _suggest(drafts, en_cands, analyzer, options, dictionary)
     entries = _finish(drafts, texts, names, options)
     progress(total, total, "storing")

@@ -7,11 +7,15 @@ keys grown a word at a time) count exactly what the plain way counts.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from taiyaku.glossary.extract import _PhraseFinder
+from taiyaku.core.japanese import Analyzer
+from taiyaku.glossary.extract import ExtractOptions, _PhraseFinder, extract_terms
 from taiyaku.glossary.extract_en import _key_of, extract_en
 from taiyaku.glossary.extract_ja import SegmentText
+from taiyaku.store import Store
 
 
 def _plain_count(text: str, phrase: str) -> int:
@@ -64,3 +68,22 @@ def test_en_ngrams_of_dash_joined_compounds() -> None:
     assert forms["asia pacific leader"] == ["Asia-Pacific leaders"]
     # a dash-joined compound is never cut
     assert "japan security treaty" not in cands and "china relation" not in cands
+
+
+def test_extraction_shows_progress_through_pairing(
+    store: Store, bilingual: Callable[..., int], analyzer: Analyzer,
+) -> None:
+    # the pairing steps take a fifth of the time of a large TM: they are shown, in order,
+    # and the count never goes back
+    bilingual(store, "pair", [("両国は休止期間に入った。", "The two countries entered a pause."),
+                              ("休止期間は延長された。", "The pause was extended.")])
+    seen: list[tuple[int, int | None, str]] = []
+    extract_terms(store, ExtractOptions(min_freq=1, dictionary=False),
+                  progress=lambda done, total=None, label="": seen.append((done, total, label)),
+                  analyzer=analyzer)
+    labels = [label for _, _, label in seen]
+    steps = ["pairing by co-occurrence", "building entries", "pairing in aligned units",
+             "suggesting English", "storing"]
+    assert [label for label in labels if label in steps] == steps
+    assert [d for d, _, _ in seen] == sorted(d for d, _, _ in seen)
+    assert seen[-1][0] == seen[-1][1]
