@@ -507,8 +507,11 @@ def _pair_in_units(
     soybeans, met once): see :func:`glossary.pairing.pair_in_context`. Only the drafts that
     may be stored are tried, so the work stays bounded on a large TM."""
     ranked = sorted(drafts.values(), key=lambda d: -(10.0 * math.log2(1.0 + d.score) + d.bonus))
+    # (and the people paired with one word: their own units may write the whole name, which
+    # the reading recognises: 高市早苗 took Takaichi from 高市, one unit says Sanae Takaichi)
     todo = {d.ja: sorted(u for u in d.units if u > 0)[:8]
-            for d in ranked[: options.limit] if not d.en and not _LATIN.match(d.ja)}
+            for d in ranked[: options.limit] if not _LATIN.match(d.ja) and (
+                not d.en or d.person and " " not in d.en[0].text)}
     todo = {k: us for k, us in todo.items() if us}
     # and the terms whose English is an acronym (IMF): their units may spell it out
     # and the people paired with one word (Lifeng): their units may write the whole name
@@ -537,7 +540,13 @@ def _pair_in_units(
                                       if drafts[k].person}, dictionary=dictionary)
     for k, p in found.items():
         d = drafts[k]
-        d.en.extend(_en_forms(p.en))
+        if d.en:
+            word = d.en[0].text
+            if " " not in p.en or word.lower() not in p.en.lower().split():
+                continue  # only the whole name of the word it has
+            d.en = [_en_form(p.en), TermForm(word, "en", "variant"), *d.en[1:]]
+        else:
+            d.en.extend(_en_forms(p.en))
         d.pairing = {"method": p.method, "confidence": p.confidence, "en": p.en,
                      "units": list(p.units)}
         d.bonus += 10.0 * p.confidence
@@ -669,11 +678,13 @@ def _compose(
         name = dictionary.name(ja)
         if name and " " in name:
             return name, "dictionary", 0.6
-    parts = [t.surface for t in analyzer.tokenize(ja) if t.surface.strip()]
-    if dictionary is not None and len(parts) == 1:
+    if dictionary is not None:
+        # the dictionary's own entry for the whole compound (世論調査 → public opinion poll)
+        # beats any composition of its parts' glosses (public opinion investigation)
         whole = dictionary.glosses(ja)
         if whole:
             return whole[0], "dictionary", 0.6
+    parts = [t.surface for t in analyzer.tokenize(ja) if t.surface.strip()]
     if len(parts) < 2:
         return None
     options: list[list[str]] = []
@@ -747,8 +758,8 @@ def _merge_name_variants(drafts: dict[str, _Draft]) -> None:
             continue
         for part in parts:
             short = drafts.get(part)
-            if short is None or short is d:
-                continue
+            if short is None or short is d or short.tentative:
+                continue  # (a place name still unpaired is no name part: アジア・ソサエティー)
             if not (short.proper or short.person or short.en and short.en[0].text[:1].isupper()):
                 continue  # クシュナー・チャンネル: チャンネル is a word, not a name part
             d.forms.append(TermForm(short.ja, "ja", "variant", short.reading))
