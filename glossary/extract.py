@@ -684,17 +684,18 @@ def _compose(
         whole = dictionary.glosses(ja)
         if whole:
             return whole[0], "dictionary", 0.6
-    parts = [t.surface for t in analyzer.tokenize(ja) if t.surface.strip()]
-    if len(parts) < 2:
-        return None
+    parts = _pieces(ja, known, analyzer, dictionary)
+    if not 2 <= len(parts) <= 3:
+        return None  # (four pieces and more compose into word salad: 台湾地位未定論)
     options: list[list[str]] = []
-    for p in parts:
+    for p, affix in parts:
         choices = [known[p]] if p in known else []
-        if len(p) <= 2 and all(c in COUNTRY_KANJI for c in p):
+        if _is_country(p):
             # 米中 → U.S.–China: newspapers' country kanji, not the dictionary's "rice"
             choices.append("–".join(COUNTRY_KANJI[c] for c in p))
-        if dictionary is not None:
-            choices += [g for g in dictionary.glosses(p)[:4] if len(g.split()) <= 2]
+        if dictionary is not None and not (affix and not choices):
+            # (an affix's own glosses are no translation in a compound: 産 is "innocent")
+            choices += [g for g in dictionary.glosses(p)[:4] if len(g.split()) <= 3]
         if not choices:
             return None
         options.append(choices)
@@ -708,6 +709,33 @@ def _compose(
         if en_key(" ".join(combo)) in en_cands:
             return en_cands[en_key(" ".join(combo))].surface, "composed", 0.75
     return " ".join(o[0] for o in options), "composed", 0.45
+
+
+def _is_country(text: str) -> bool:
+    return len(text) <= 2 and all(c in COUNTRY_KANJI for c in text)
+
+
+def _pieces(ja: str, known: dict[str, str], analyzer: Analyzer,
+            dictionary: Dictionary | None) -> list[tuple[str, bool]]:
+    """A compound cut into the fewest pieces the glossary or the dictionary knows, longest
+    first (台湾 + 高速鉄道, not 台湾 + 高速 + 鉄道: "high-speed rail" is the dictionary's own
+    word; 米中 + 首脳会談), else into Sudachi's tokens; each with whether it is an affix
+    token. The whole compound itself is not tried (the caller looked it up)."""
+    toks = [t for t in analyzer.tokenize(ja) if t.surface.strip()]
+    out: list[tuple[str, bool]] = []
+    i = 0
+    while i < len(toks):
+        j = max(i + 1, len(toks) if i > 0 else len(toks) - 1)
+        while j > i + 1:
+            text = ja[toks[i].begin : toks[j - 1].end]
+            if text in known or _is_country(text) or (
+                    dictionary is not None and dictionary.glosses(text)):
+                break
+            j -= 1
+        text = ja[toks[i].begin : toks[j - 1].end]
+        out.append((text, j == i + 1 and toks[i].pos[0] in ("接尾辞", "接頭辞")))
+        i = j
+    return out
 
 
 def _pair_by_spelling(

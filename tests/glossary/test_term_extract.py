@@ -276,3 +276,22 @@ def test_the_dictionary_entry_of_a_whole_compound_beats_a_composition(
     assert entry.en[0].text == "public opinion poll"
     assert entry.suggestion_json() == {"text": "public opinion poll", "method": "dictionary",
                                        "confidence": 0.6}
+
+
+def test_a_composition_uses_the_longest_pieces_the_dictionary_knows(
+    store: Store, mono: Callable[..., int], analyzer: Analyzer
+) -> None:
+    """台湾 + 高速鉄道 (the dictionary's "high-speed rail"), not 台湾 + 高速 + 鉄道; an affix's
+    own gloss (産 "innocent") composes nothing."""
+    from taiyaku.glossary.dictionary import open_dictionary
+
+    if open_dictionary() is None:
+        pytest.skip("the dict extra is not installed (the test extra installs it)")
+    mono(store, "mono", ["台湾高速鉄道が延伸する。", "台湾高速鉄道の利用者が増えた。",
+                         "台湾高速鉄道は好調だ。", "アメリカ産大豆の輸入が増えた。",
+                         "アメリカ産大豆の価格が下がった。"])
+    extract_terms(store, ExtractOptions(), analyzer=analyzer)
+    got = {e.ja[0].text: e for e in list_terms(store, limit=500)}
+    assert got["台湾高速鉄道"].suggestion_json() == {
+        "text": "Taiwan high-speed rail", "method": "composed", "confidence": 0.45}
+    assert not any("innocent" in f.text for f in got["アメリカ産大豆"].en)
