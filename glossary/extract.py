@@ -535,8 +535,11 @@ def _pair_in_units(
     soybeans, met once): see :func:`glossary.pairing.pair_in_context`. Only the drafts that
     may be stored are tried, so the work stays bounded on a large TM."""
     ranked = sorted(drafts.values(), key=lambda d: -(10.0 * math.log2(1.0 + d.score) + d.bonus))
+    # (and the people paired with one word: their own units may write the whole name, which
+    # the reading recognises: 高市早苗 took Takaichi from 高市, one unit says Sanae Takaichi)
     todo = {d.ja: sorted(u for u in d.units if u > 0)[:8]
-            for d in ranked[: options.limit] if not d.en and not _LATIN.match(d.ja)}
+            for d in ranked[: options.limit] if not _LATIN.match(d.ja) and (
+                not d.en or d.person and " " not in d.en[0].text)}
     todo = {k: us for k, us in todo.items() if us}
     # and the terms whose English is an acronym (IMF): their units may spell it out
     # and the people paired with one word (Lifeng): their units may write the whole name
@@ -572,7 +575,13 @@ def _pair_in_units(
         dictionary=dictionary)
     for k, p in found.items():
         d = drafts[k]
-        d.en.extend(_en_forms(p.en))
+        if d.en:
+            word = d.en[0].text
+            if " " not in p.en or word.lower() not in p.en.lower().split():
+                continue  # only the whole name of the word it has
+            d.en = [_en_form(p.en), TermForm(word, "en", "variant"), *d.en[1:]]
+        else:
+            d.en.extend(_en_forms(p.en))
         d.pairing = {"method": p.method, "confidence": p.confidence, "en": p.en,
                      "units": list(p.units)}
         d.bonus += 10.0 * p.confidence
@@ -704,21 +713,24 @@ def _compose(
         name = dictionary.name(ja)
         if name and " " in name:
             return name, "dictionary", 0.6
-    parts = [t.surface for t in analyzer.tokenize(ja) if t.surface.strip()]
-    if dictionary is not None and len(parts) == 1:
+    if dictionary is not None:
+        # the dictionary's own entry for the whole compound (世論調査 → public opinion poll)
+        # beats any composition of its parts' glosses (public opinion investigation)
         whole = dictionary.glosses(ja)
         if whole:
             return whole[0], "dictionary", 0.6
-    if len(parts) < 2:
-        return None
+    parts = _pieces(ja, known, analyzer, dictionary)
+    if not 2 <= len(parts) <= 3:
+        return None  # (four pieces and more compose into word salad: 台湾地位未定論)
     options: list[list[str]] = []
-    for p in parts:
+    for p, affix in parts:
         choices = [known[p]] if p in known else []
-        if len(p) <= 2 and all(c in COUNTRY_KANJI for c in p):
+        if _is_country(p):
             # 米中 → U.S.–China: newspapers' country kanji, not the dictionary's "rice"
             choices.append("–".join(COUNTRY_KANJI[c] for c in p))
-        if dictionary is not None:
-            choices += [g for g in dictionary.glosses(p)[:4] if len(g.split()) <= 2]
+        if dictionary is not None and not (affix and not choices):
+            # (an affix's own glosses are no translation in a compound: 産 is "innocent")
+            choices += [g for g in dictionary.glosses(p)[:4] if len(g.split()) <= 3]
         if not choices:
             return None
         options.append(choices)
@@ -732,6 +744,33 @@ def _compose(
         if en_key(" ".join(combo)) in en_cands:
             return en_cands[en_key(" ".join(combo))].surface, "composed", 0.75
     return " ".join(o[0] for o in options), "composed", 0.45
+
+
+def _is_country(text: str) -> bool:
+    return len(text) <= 2 and all(c in COUNTRY_KANJI for c in text)
+
+
+def _pieces(ja: str, known: dict[str, str], analyzer: Analyzer,
+            dictionary: Dictionary | None) -> list[tuple[str, bool]]:
+    """A compound cut into the fewest pieces the glossary or the dictionary knows, longest
+    first (台湾 + 高速鉄道, not 台湾 + 高速 + 鉄道: "high-speed rail" is the dictionary's own
+    word; 米中 + 首脳会談), else into Sudachi's tokens; each with whether it is an affix
+    token. The whole compound itself is not tried (the caller looked it up)."""
+    toks = [t for t in analyzer.tokenize(ja) if t.surface.strip()]
+    out: list[tuple[str, bool]] = []
+    i = 0
+    while i < len(toks):
+        j = max(i + 1, len(toks) if i > 0 else len(toks) - 1)
+        while j > i + 1:
+            text = ja[toks[i].begin : toks[j - 1].end]
+            if text in known or _is_country(text) or (
+                    dictionary is not None and dictionary.glosses(text)):
+                break
+            j -= 1
+        text = ja[toks[i].begin : toks[j - 1].end]
+        out.append((text, j == i + 1 and toks[i].pos[0] in ("接尾辞", "接頭辞")))
+        i = j
+    return out
 
 
 def _pair_by_spelling(
@@ -787,8 +826,8 @@ def _merge_name_variants(drafts: dict[str, _Draft]) -> None:
             continue
         for part in parts:
             short = drafts.get(part)
-            if short is None or short is d:
-                continue
+            if short is None or short is d or short.tentative:
+                continue  # (a place name still unpaired is no name part: アジア・ソサエティー)
             if not (short.proper or short.person or short.en and short.en[0].text[:1].isupper()):
                 continue  # クシュナー・チャンネル: チャンネル is a word, not a name part
             d.forms.append(TermForm(short.ja, "ja", "variant", short.reading))

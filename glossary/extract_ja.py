@@ -472,6 +472,8 @@ def extract_ja(
                     )
                     out[key] = cand
                 cand.freq += 1
+                # a place only if Sudachi reads it so everywhere (高市 is a person's name too)
+                cand.place = cand.place and (place or j - i > 1) and not units[0].person
                 cand.docs.add(seg.doc_id)
                 if len(cand.segments) < 50:
                     cand.segments.append(seg.id)

@@ -25,7 +25,11 @@ seeds: the share of found bilingual gold terms whose preferred English is right,
 share of the top 50 entries that are gold terms with the right English (the others are
 printed for judging by hand).
 
-Search:The glossary is synthetic: 10,000 two-word compounds built from 100 Japanese words × 100
+Suggestions (``--only suggest``): the same extraction; of the top 100 entries, those met only
+in the Japanese-only articles, the share with an English suggestion (≥ 60%, with the ``dict``
+extra), listed with method and confidence for judging by hand.
+
+Search: the glossary is synthetic: 10,000 two-word compounds built from 100 Japanese words × 100
 others (readings from Sudachi, computed once per word) with English made the same way, stored
 through ``upsert_entries``. Each timed run is a new process (spawn to exit), so the figure
 includes interpreter start-up, imports, opening the store and the search, as a user sees it.
@@ -304,6 +308,45 @@ def bench_gold(dictionary: bool = True) -> bool:
     return len(bi) >= 40 and share >= 0.85
 
 
+def bench_suggest(top: int = 100) -> bool:
+    """Suggestions for Japanese-only terms: among the *top* entries extracted from the seeds
+    (the dictionary extra used when installed), those met only in Japanese-only articles;
+    print the share with an English suggestion (target ≥ 60%) and the list (term, suggestion,
+    method, confidence) for judging by hand whether a translator would accept each."""
+    from taiyaku.glossary.dictionary import open_dictionary
+    from taiyaku.glossary.extract import ExtractOptions, extract_terms
+    from taiyaku.glossary.store import list_terms
+    from taiyaku.store import open_store
+    from taiyaku.tm.ingest import IngestOptions, ingest_file
+
+    if not SEEDS.exists():
+        print(f"suggest: skipped, {SEEDS} not found")
+        return True
+    mono_names = set()
+    with tempfile.TemporaryDirectory() as tmp:
+        store = open_store(Path(tmp) / "seeds.db")
+        for path in sorted(SEEDS.glob("*.txt")):
+            mono = not path.name.startswith("004")
+            if mono:
+                mono_names.add(path.name)
+            ingest_file(store, path, IngestOptions(layout="mono") if mono else IngestOptions())
+        extract_terms(store, ExtractOptions(dictionary=True))
+        entries = list_terms(store, limit=top)
+        store.close()
+    ja_only = [e for e in entries if e.sources and set(e.sources) <= mono_names]
+    with_en = [e for e in ja_only if e.en]
+    share = len(with_en) / len(ja_only) if ja_only else 0.0
+    have = "with" if open_dictionary() is not None else "WITHOUT"
+    print(f"suggest ({have} the dict extra): {len(ja_only)} of the top {top} entries are "
+          f"Japanese-only, {len(with_en)} with an English suggestion: {share:.0%} "
+          f"(target ≥ 60%)")
+    for e in ja_only:
+        s = e.en[0] if e.en else None
+        how = f"{s.method or 'as written'} {s.confidence or 0:.2f}" if s else ""
+        print(f"  {e.ja[0].text}\t{s.text if s else '(none)'}\t{how}")
+    return share >= 0.6
+
+
 def time_runs(cmd: list[str], runs: int, env: dict[str, str]) -> list[float]:
     """Wall-clock seconds of *runs* fresh processes (after one warm-up)."""
     subprocess.run(cmd, stdout=subprocess.DEVNULL, env=env, check=True)
@@ -322,13 +365,15 @@ def main(argv: list[str] | None = None) -> int:
                         help="extraction at 10k and 30k only, 5 search runs")
     parser.add_argument("--size", type=int, default=10_000, help="glossary size for search")
     parser.add_argument("--sizes", type=int, nargs="+", help="TM sizes for extraction")
-    parser.add_argument("--only", choices=("extract", "search", "gold"))
+    parser.add_argument("--only", choices=("extract", "search", "gold", "suggest"))
     parser.add_argument("--no-dict", action="store_true",
                         help="extract without the dictionary even when the extra is installed")
     args = parser.parse_args(argv)
     ok = True
     if args.only in (None, "gold"):
         ok = bench_gold(not args.no_dict) and ok
+    if args.only in (None, "suggest"):
+        ok = bench_suggest() and ok
     if args.only in (None, "extract"):
         sizes = tuple(args.sizes or (EXTRACT_SIZES[:2] if args.quick else EXTRACT_SIZES))
         ok = bench_extract(sizes, not args.no_dict) and ok

@@ -258,3 +258,40 @@ def test_suggestions_are_shown_as_such_everywhere(tmp_path: Path) -> None:
     assert listed["休止期間"]["forms"][1]["method"] == "aligned"
     assert listed["一般輸出許可"]["suggestion"] is None
     assert listed["川習会"]["id"] == hand
+
+
+def test_the_dictionary_entry_of_a_whole_compound_beats_a_composition(
+    store: Store, mono: Callable[..., int], analyzer: Analyzer
+) -> None:
+    """世論調査 is "public opinion poll" in the dictionary: not its parts' first glosses
+    joined ("public opinion investigation")."""
+    from taiyaku.glossary.dictionary import open_dictionary
+
+    if open_dictionary() is None:
+        pytest.skip("the dict extra is not installed (the test extra installs it)")
+    mono(store, "mono", ["最新の世論調査が公表された。", "世論調査の結果は割れた。",
+                         "世論調査によれば支持率は下がった。"])
+    extract_terms(store, ExtractOptions(), analyzer=analyzer)
+    entry = next(e for e in list_terms(store, limit=500) if e.ja[0].text == "世論調査")
+    assert entry.en[0].text == "public opinion poll"
+    assert entry.suggestion_json() == {"text": "public opinion poll", "method": "dictionary",
+                                       "confidence": 0.6}
+
+
+def test_a_composition_uses_the_longest_pieces_the_dictionary_knows(
+    store: Store, mono: Callable[..., int], analyzer: Analyzer
+) -> None:
+    """台湾 + 高速鉄道 (the dictionary's "high-speed rail"), not 台湾 + 高速 + 鉄道; an affix's
+    own gloss (産 "innocent") composes nothing."""
+    from taiyaku.glossary.dictionary import open_dictionary
+
+    if open_dictionary() is None:
+        pytest.skip("the dict extra is not installed (the test extra installs it)")
+    mono(store, "mono", ["台湾高速鉄道が延伸する。", "台湾高速鉄道の利用者が増えた。",
+                         "台湾高速鉄道は好調だ。", "アメリカ産大豆の輸入が増えた。",
+                         "アメリカ産大豆の価格が下がった。"])
+    extract_terms(store, ExtractOptions(), analyzer=analyzer)
+    got = {e.ja[0].text: e for e in list_terms(store, limit=500)}
+    assert got["台湾高速鉄道"].suggestion_json() == {
+        "text": "Taiwan high-speed rail", "method": "composed", "confidence": 0.45}
+    assert not any("innocent" in f.text for f in got["アメリカ産大豆"].en)

@@ -199,6 +199,19 @@ def test_place_names_are_terms_when_the_english_names_them(store: Store, analyze
     assert "慶州" not in got  # the English never names it: nothing a translator can check
 
 
+def test_an_unpaired_place_name_is_no_part_of_a_katakana_name(store: Store, analyzer: Analyzer
+                                                              ) -> None:
+    got = _default_run(store, [
+        ("アジア・ソサエティーの報告が出た。", "The institute's report came out."),
+        ("アジア・ソサエティーは警告した。", "The institute warned."),
+        ("アジアの成長は続く。", "Growth continues."),
+        ("アジアの市場は堅調だ。", "Its markets are firm."),
+        *FILLER,
+    ], analyzer)
+    assert "アジア" not in {f.text for f in got["アジア・ソサエティー"].ja}
+    assert "アジア" not in got
+
+
 def test_a_latin_term_that_is_an_entrys_english_is_a_japanese_form_of_it(
     store: Store, analyzer: Analyzer
 ) -> None:
@@ -247,3 +260,19 @@ def test_dictionary_words_in_other_forms_and_units_cut_otherwise(
     assert got["戦後秩序"].en == "post-war order" and got["戦後秩序"].confidence >= 0.89
     # a place the dictionary names as the English writes it
     assert got["深圳"].en == "Shenzhen"
+
+
+def test_a_person_paired_with_one_word_takes_the_whole_name_its_units_write(
+    store: Store, analyzer: Analyzer
+) -> None:
+    got = _default_run(store, [
+        ("高市早苗氏が就任した。", "Sanae Takaichi took office."),
+        ("高市早苗氏は語った。", "She spoke."),
+        ("高市氏は演説した。", "Takaichi gave a speech."),
+        ("高市氏は慎重だ。", "Takaichi is cautious."),
+        ("高市氏の発言が注目された。", "Takaichi's remarks drew attention."),
+        *FILLER,
+    ], analyzer)
+    # 高市 (Takaichi) is a variant of 高市早苗, whose own unit writes the whole name
+    assert [f.text for f in got["高市早苗"].en][:2] == ["Sanae Takaichi", "Takaichi"]
+    assert "高市" in {f.text for f in got["高市早苗"].ja}
