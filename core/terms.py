@@ -17,6 +17,10 @@ class TermForm:
     """One written form of a term in one language.
 
     :ivar status: per-term status where it differs from the entry (TBX administrativeStatus)
+    :ivar method: how the machine found this English form (``aligned``, ``gloss``,
+        ``cooccurrence``, ``transliteration``, ``dictionary``, ``composed``…); None for a form
+        a person or a file gave
+    :ivar confidence: the machine's confidence in that form, 0–1 (with *method*)
     """
 
     text: str
@@ -25,6 +29,19 @@ class TermForm:
     reading: str | None = None
     status: str | None = None
     pos: str | None = None
+    method: str | None = None
+    confidence: float | None = None
+
+    def suggested(self, entry_status: str) -> bool:
+        """True when this form is the machine's suggestion that no person has approved: it has
+        a method, and neither it nor its entry (*entry_status*) is approved or forbidden.
+
+        >>> f = TermForm("general export license", "en", method="composed", confidence=0.45)
+        >>> f.suggested("candidate"), f.suggested("approved"), TermForm("x", "en").suggested(
+        ...     "candidate")
+        (True, False, False)
+        """
+        return self.method is not None and (self.status or entry_status) == "candidate"
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,10 +78,32 @@ class TermEntry:
             "sources": list(self.sources),
             "forms": [
                 {"text": f.text, "lang": f.lang, "kind": f.kind, "reading": f.reading,
-                 "status": f.status}
+                 "status": f.status, "method": f.method,
+                 "confidence": None if f.confidence is None else round(f.confidence, 4),
+                 "suggestion": f.suggested(self.status)}
                 for f in (*self.ja, *self.en)
             ],
+            "suggestion": self.suggestion_json(),
         }
+
+    def suggestion(self) -> TermForm | None:
+        """The preferred English form when it is the machine's suggestion no person has
+        approved yet (see :meth:`TermForm.suggested`), or None."""
+        return self.en[0] if self.en and self.en[0].suggested(self.status) else None
+
+    def suggestion_json(self) -> dict[str, object] | None:
+        """The suggestion as JSON: its text, method and confidence (None when there is none).
+
+        >>> TermEntry(ja=(TermForm("一般輸出許可", "ja"),), en=(TermForm(
+        ...     "general export license", "en", method="composed", confidence=0.45),)
+        ...     ).suggestion_json()
+        {'text': 'general export license', 'method': 'composed', 'confidence': 0.45}
+        """
+        s = self.suggestion()
+        if s is None:
+            return None
+        return {"text": s.text, "method": s.method,
+                "confidence": None if s.confidence is None else round(s.confidence, 4)}
 
 
 #: form statuses that say "do not use this translation" (TBX deprecated is taiyaku's forbidden)

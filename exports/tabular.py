@@ -4,12 +4,15 @@ Glossary columns as taiyaku writes them (one row per entry)::
 
     taiyaku_id, ja, en, status, reading, ja_variants, en_variants, pos, definition, note,
     context, sources, ja_pos, ja_kind, ja_status, en_pos, en_kind, en_status, en_reading,
-    frequency, score, origin
+    frequency, score, origin, en_suggested, en_method, en_confidence
 
 ``ja``/``en`` hold the preferred term and nothing else (an Excel lookup or a CAT tool's CSV
 import reads the cell as the term); ``reading``, ``ja_pos`` … say what the preferred terms
 have beyond their text (``*_kind`` and ``*_status`` are empty for a plain term with the
-entry's status). ``*_variants`` hold the other forms separated by ``"; "``, each with a
+entry's status). ``en_method`` and ``en_confidence`` say how the machine found the preferred
+English (``aligned``, ``dictionary``, ``composed``…; empty for English a person or a file
+gave), and ``en_suggested`` is ``yes`` while that English is the machine's suggestion nobody
+has approved. ``*_variants`` hold the other forms separated by ``"; "``, each with a
 bracketed annotation for what differs from a plain variant: ``"EAR [abbreviation]"``,
 ``"輸出統制 [synonym, forbidden, reading: ゆしゅつとうせい]"``, ``"export ctrl [pos: noun]"``;
 ``\\``, ``;``, ``[`` (and ``,`` ``]`` inside annotations) are escaped with a backslash.
@@ -46,7 +49,8 @@ __all__ = [
 GLOSSARY_COLUMNS = (
     "taiyaku_id", "ja", "en", "status", "reading", "ja_variants", "en_variants", "pos",
     "definition", "note", "context", "sources", "ja_pos", "ja_kind", "ja_status", "en_pos",
-    "en_kind", "en_status", "en_reading", "frequency", "score", "origin",
+    "en_kind", "en_status", "en_reading", "frequency", "score", "origin", "en_suggested",
+    "en_method", "en_confidence",
 )
 #: the header of taiyaku's files before the term columns held the term only
 LEGACY_GLOSSARY_COLUMNS = (
@@ -223,10 +227,18 @@ def entry_to_row(entry: TermEntry) -> dict[str, Any]:
     ...                              status="approved"))
     >>> row["ja"], row["ja_pos"], row["status"]
     ('トランプ', 'noun', 'approved')
+    >>> row = entry_to_row(TermEntry(ja=(TermForm("追加関税", "ja"),), en=(TermForm(
+    ...     "additional tariff", "en", method="dictionary", confidence=0.6),)))
+    >>> row["en"], row["en_suggested"], row["en_method"], row["en_confidence"]
+    ('additional tariff', 'yes', 'dictionary', 0.6)
     """
     row: dict[str, Any] = {c: "" for c in GLOSSARY_COLUMNS}
     row.update(_main_cells(entry.ja, entry, "ja"))
     row.update(_main_cells(entry.en, entry, "en"))
+    en = next((f for f in entry.en if f.text.strip()), None)
+    if en is not None and en.method is not None:
+        row.update(en_method=en.method, en_suggested="yes" if en.suggested(entry.status) else "",
+                   en_confidence="" if en.confidence is None else round(en.confidence, 4))
     row.update({
         "taiyaku_id": entry.id, "status": entry.status, "pos": entry.pos or "",
         "definition": entry.definition or "", "note": entry.note or "",
@@ -257,15 +269,28 @@ def _own_forms(row: Mapping[str, Any], lang: str) -> tuple[TermForm, ...]:
     if main:
         kind = (_text(row.get(f"{lang}_kind")) or "term").strip().lower()
         status = (_text(row.get(f"{lang}_status")) or "").strip().lower() or None
+        method = (_text(row.get(f"{lang}_method")) or "").strip() or None
+        conf_raw = (_text(row.get(f"{lang}_confidence")) or "").strip()
         out.append(TermForm(
             main, lang, kind=kind if kind in FORM_KINDS else "term",
             reading=_text(row.get("reading" if lang == "ja" else "en_reading")),
-            status=status if status in STATUSES else None, pos=_text(row.get(f"{lang}_pos"))))
+            status=status if status in STATUSES else None, pos=_text(row.get(f"{lang}_pos")),
+            method=method, confidence=_confidence(conf_raw) if method else None))
     for raw, _ in _split(_text(row.get(f"{lang}_variants")) or "", ";"):
         f = _parse_item(raw, lang, "variant")
         if f is not None:
             out.append(f)
     return tuple(out)
+
+
+def _confidence(raw: str) -> float | None:
+    """A machine's confidence read back (informational: a cell that is not a number in
+    0–1 reads as none rather than stopping the import)."""
+    try:
+        value = float(raw)
+    except ValueError:
+        return None
+    return value if 0.0 <= value <= 1.0 else None
 
 
 def _legacy_forms(row: Mapping[str, Any], lang: str, reading: str | None

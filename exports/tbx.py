@@ -21,7 +21,8 @@ Writer, v3 (``version="3"``)::
             termNote termType              variant / abbreviation
             descrip type="context"         (on the first Japanese term)
             <?taiyaku {json}?>             reading, and status, kind or POS when TBX cannot
-                                           say them
+                                           say them; method and confidence of English the
+                                           machine found
 
 Everything is a TBX-Basic data category the Schematron allows. What a CAT tool shows a
 translator is readable text: OmegaT 3.6's glossary pane (``GlossaryReaderTBX``) joins every
@@ -32,7 +33,9 @@ readings, the status of a candidate) is taiyaku's own data and travels in ``taiy
 processing instructions holding a JSON object: XML's place for data meant for one
 application, valid against every TBX schema, and not shown by those tools. The entry's status
 is also written in words (``Status: candidate — not reviewed``, with the terms whose status
-differs), as the entry's first note; the reader recognises that note by its text and does not
+differs, and the English the machine suggests that nobody approved, with its method and
+confidence: ``machine suggestion, not approved: general export license (composed, confidence
+0.45)``), as the entry's first note; the reader recognises that note by its text and does not
 take it for the user's note. Files written by earlier versions carried the JSON in notes whose
 text starts with ``taiyaku:``; the reader still takes those.
 
@@ -187,11 +190,23 @@ def status_text(status: str, forms: Iterable[TermForm]) -> str:
     >>> status_text("approved", [TermForm("港湾", "ja"), TermForm("port area", "en",
     ...                                                           status="candidate")])
     'Status: approved; port area: candidate — not reviewed'
+    >>> for part in status_text("candidate", [TermForm("一般輸出許可", "ja"), TermForm(
+    ...         "general export license", "en", method="composed", confidence=0.45)]
+    ...         ).split("; "):
+    ...     print(part)
+    Status: candidate — not reviewed
+    machine suggestion, not approved: general export license (composed, confidence 0.45)
     """
     parts = [f"Status: {STATUS_WORDS.get(status, status)}"]
+    suggested = []
     for form in forms:
         if form.status is not None and form.status != status:
             parts.append(f"{form.text.strip()}: {STATUS_WORDS.get(form.status, form.status)}")
+        if form.suggested(status):
+            sure = f", confidence {form.confidence:.2f}" if form.confidence is not None else ""
+            suggested.append(f"{form.text.strip()} ({form.method}{sure})")
+    if suggested:
+        parts.append("machine suggestion, not approved: " + ", ".join(suggested))
     return "; ".join(parts)
 
 
@@ -342,6 +357,11 @@ def _write_entry(w: XmlWriter, entry: TermEntry, langs: list[tuple[str, list[Ter
                 fmeta["status"] = form.status
             if ttype is None and form.kind != ("term" if i == 0 else "synonym"):
                 fmeta["kind"] = form.kind
+            if form.method is not None:
+                # how the machine found this English (the note above says it in words)
+                fmeta["method"] = form.method
+                if form.confidence is not None:
+                    fmeta["confidence"] = round(form.confidence, 4)
             if fmeta:
                 w.pi(_meta_pi(fmeta))
             w.end("termSec" if v3 else "tig")
@@ -575,9 +595,14 @@ def _build_entry(cid: str | None, emeta: dict[str, Any], notes: list[str], sourc
         if fstatus == status:
             fstatus = None
         reading = f.meta.get("reading")
+        method = f.meta.get("method")
+        conf = f.meta.get("confidence")
         return TermForm(text=f.text, lang=f.lang, kind=kind,
                         reading=str(reading) if reading else None,
-                        status=fstatus, pos=pos)
+                        status=fstatus, pos=pos,
+                        method=method if isinstance(method, str) else None,
+                        confidence=float(conf) if isinstance(method, str)
+                        and isinstance(conf, int | float) and 0 <= conf <= 1 else None)
 
     m = _CONCEPT_ID.fullmatch(cid or "")
 

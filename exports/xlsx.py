@@ -75,6 +75,7 @@ _GLOSSARY_WIDTHS = {
     "status": 12, "pos": 10, "definition": 40, "note": 40, "context": 50, "sources": 24,
     "frequency": 11, "score": 9, "origin": 11, "ja_pos": 10, "ja_kind": 10, "ja_status": 11,
     "en_pos": 10, "en_kind": 10, "en_status": 11, "en_reading": 14,
+    "en_suggested": 13, "en_method": 14, "en_confidence": 14,
 }
 _TM_WIDTHS = {"ja": 60, "en": 60, "document": 24, "position": 10, "confidence": 12,
               "bead": 8, "created": 20, "note": 30, "props": 30}

@@ -54,15 +54,16 @@ class Dictionary:
         return tuple(out)
 
     @lru_cache(maxsize=65536)  # noqa: B019 - as above
-    def name(self, ja: str) -> str | None:
-        """The romanised full name JMnedict gives a person's name (習近平 → Xi Jinping)."""
+    def name(self, ja: str, places: bool = False) -> str | None:
+        """The romanised full name JMnedict gives a person's name (習近平 → Xi Jinping), and
+        with *places* a place's name too (深圳 → Shenzhen)."""
         if not ja.strip():
             return None
         result = self._jam.lookup(ja, strict_lookup=True, lookup_chars=False)
         for n in result.names:
             for t in n.senses:
                 kinds = " ".join(str(k) for k in getattr(t, "name_type", []))
-                if "person" in kinds or "full" in kinds:
+                if "person" in kinds or "full" in kinds or places and "place" in kinds:
                     return clean_gloss(t.gloss[0].text) if t.gloss else None
         return None
 

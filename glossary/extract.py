@@ -123,6 +123,8 @@ class _Draft:
     note: str | None = None
     person: bool = False
     bonus: float = 0.0
+    #: met once in an aligned unit: kept only if that unit gives it English (see _build)
+    tentative: bool = False
 
 
 def _load_segments(store: Store) -> tuple[list[SegmentText], list[SegmentText], dict[int, str]]:
@@ -178,8 +180,10 @@ def extract_terms(
 
         analyzer = Analyzer()
     ja_segs, en_segs, names = _load_segments(store)
-    # progress counts segments read twice (candidates, then glosses) plus one pairing step
-    total = 2 * len(ja_segs) + len(en_segs) + 1
+    # progress counts segments read twice (candidates, then glosses), then four pairing steps
+    # weighed as an eighth of the Japanese segments each (what they take on a large TM)
+    step = max(1, len(ja_segs) // 8)
+    total = 2 * len(ja_segs) + len(en_segs) + 4 * step
     progress(0, total, "reading segments")
     ja_cands = extract_ja(_reporting(ja_segs, progress, 0, total, "Japanese terms"), analyzer)
     n_docs = max(1, len({s.doc_id for s in ja_segs} | {s.doc_id for s in en_segs}))
@@ -193,12 +197,19 @@ def extract_terms(
     score_en(en_cands)
     done = len(ja_segs) + len(en_segs)
     glosses = find_glosses(_reporting(ja_segs, progress, done, total, "glosses"), analyzer)
-    progress(total - 1, total, "pairing")
+    done += len(ja_segs)
+    progress(done, total, "pairing by co-occurrence")
     texts = {s.id: s.text for s in ja_segs}
     pairs = _associate(ja_cands, en_cands, glosses, analyzer)
+    progress(done + step, total, "building entries")
     drafts = _build(ja_cands, en_cands, glosses, pairs, ja_segs, analyzer, options)
+    # the candidates that made no draft are freed before the units are read again
+    del ja_cands
+    progress(done + 2 * step, total, "pairing in aligned units")
     dictionary = open_dictionary() if options.dictionary else None
     _pair_in_units(drafts, ja_segs, en_segs, analyzer, options, dictionary)
+    _drop_unpaired_once(drafts, en_cands)
+    progress(done + 3 * step, total, "suggesting English")
     _suggest(drafts, en_cands, analyzer, options, dictionary)
     entries = _finish(drafts, texts, names, options)
     progress(total, total, "storing")
@@ -245,10 +256,21 @@ def _associate(
     analyzer: Analyzer,
 ) -> list[Pair]:
     """Co-occurrence pairs over aligned units, with glossed sentences as extra tiny units."""
-    ja_units = {k: set(c.unit_ids) for k, c in ja_cands.items()
+    # the candidates' own sets, not copies (a copy of every set took some 100 MB at 100,000
+    # units); a set a glossed sentence adds to is copied first (see below)
+    ja_units = {k: c.unit_ids for k, c in ja_cands.items()
                 if c.score > 0 and c.unit_ids and not c.latin}
     # a modifier that never heads its phrase ("rare" of "rare earths") is no translation
-    en_units = {k: set(c.unit_ids) for k, c in en_cands.items() if c.unit_ids and _head(c)}
+    en_units = {k: c.unit_ids for k, c in en_cands.items() if c.unit_ids and _head(c)}
+    copied: set[int] = set()
+
+    def own(units: dict[str, set[int]], k: str) -> set[int]:
+        """The set of *k* in *units*, copied before its first change."""
+        if id(units[k]) not in copied:
+            units[k] = set(units[k])
+            copied.add(id(units[k]))
+        return units[k]
+
     all_units = set().union(*ja_units.values(), *en_units.values()) if ja_units else set()
     synthetic = -10_000_000
     longest = max((len(k) for k in ja_units), default=0)
@@ -261,10 +283,10 @@ def _associate(
         # candidate searched for in it (which grew with the corpus times the glosses)
         for k in _substrings(ja_text, longest):
             if k in ja_units:
-                ja_units[k].add(synthetic)
+                own(ja_units, k).add(synthetic)
         for k, c in extract_en([SegmentText(synthetic, 0, en_text, synthetic)]).items():
             if k in en_units:
-                en_units[k].add(synthetic)
+                own(en_units, k).add(synthetic)
             elif _head(en_cands.get(k, c)):
                 en_units[k] = {synthetic}
         all_units.add(synthetic)
@@ -295,36 +317,45 @@ def _head(c: EnCandidate) -> bool:
 
 
 def _new_draft(c: JaCandidate) -> _Draft:
-    return _Draft(c.surface, c.reading, c.score, c.freq, set(c.docs), list(c.segments),
-                  set(c.unit_ids), c.proper, person=c.person, bonus=6.0 * min(c.quoted, 2))
+    """A draft that takes over the candidate's sets and list (not copies: the candidates
+    are not read once the drafts are built, and copies doubled the memory of a large TM)."""
+    return _Draft(c.surface, c.reading, c.score, c.freq, c.docs, c.segments, c.unit_ids,
+                  c.proper, person=c.person, bonus=6.0 * min(c.quoted, 2))
 
 
 class _PhraseFinder:
     """Where glossed phrases occur in the Japanese segments, found in one pass.
 
-    Each segment is normalised once and scanned once for the first characters of the phrases
-    asked for; searching every segment again for each phrase grew with the corpus times the
-    glosses.
+    Each segment is normalised once and all phrases are looked for at once (Aho-Corasick,
+    overlapping occurrences counted); searching every segment again for each phrase grew with
+    the corpus times the glosses.
+
+    >>> f = _PhraseFinder([SegmentText(1, 1, "真宗大谷派と大谷派"), SegmentText(2, 1, "大谷")],
+    ...                   ["大谷派", "大谷", "谷派と"])
+    >>> {p: [(s.id, n) for s, n in hits] for p, hits in sorted(f.hits.items())}
+    {'大谷': [(1, 2), (2, 1)], '大谷派': [(1, 2)], '谷派と': [(1, 1)]}
     """
 
     def __init__(self, ja_segs: list[SegmentText], phrases: Iterable[str]) -> None:
-        by_first: dict[str, list[str]] = {}
-        for p in set(phrases):
-            if p:
-                by_first.setdefault(p[0], []).append(p)
         self.hits: dict[str, list[tuple[SegmentText, int]]] = {}
-        if not by_first:
+        wanted = sorted({p for p in phrases if p})
+        if not wanted or not ja_segs:
             return
-        starts = re.compile("[" + "".join(re.escape(c) for c in by_first) + "]")
-        for seg in ja_segs:
-            text = normalize(seg.text)
-            found: dict[str, int] = {}
-            for m in starts.finditer(text):
-                for p in by_first[m.group(0)]:
-                    if text.startswith(p, m.start()):
-                        found[p] = found.get(p, 0) + 1
-            for p, n in found.items():
-                self.hits.setdefault(p, []).append((seg, n))
+        import polars as pl
+
+        # every occurrence of every phrase, overlapping ones included, found by one
+        # Aho-Corasick pass over the segments (a Python loop over the positions where a
+        # phrase may start took most of the time of _build on a large TM)
+        found = (
+            pl.DataFrame({"seg": pl.int_range(len(ja_segs), dtype=pl.Int32, eager=True),
+                          "p": pl.Series([normalize(s.text) for s in ja_segs]).str
+                          .extract_many(wanted, overlapping=True)})
+            .explode("p").drop_nulls("p")
+            .group_by("p", "seg").len()
+            .sort("p", "seg")
+        )
+        for p, seg, n in found.iter_rows():
+            self.hits.setdefault(p, []).append((ja_segs[seg], n))
 
     def draft(self, text: str, analyzer: Analyzer) -> _Draft:
         """An entry for a glossed phrase that is not a compound noun (非常に前向きな枠組み)."""
@@ -394,6 +425,22 @@ def _build(
                 and not _specialises(c, established)):
             continue
         drafts[k] = _new_draft(c)
+        # a place name is a glossary term when the English names it (深圳 ↔ Shenzhen)
+        drafts[k].tentative = c.place
+    # A compound met once in an aligned unit is a term when pairing finds its English in that
+    # unit (政治コメンテーター ↔ political commentator): it is tried while the list has room and
+    # dropped after pairing when the unit gives nothing (see _drop_unpaired_once); a large TM
+    # fills the list with frequent terms, so this costs nothing there.
+    room = options.limit - len(drafts)
+    if room > 0:
+        once = sorted((c for k, c in ja_cands.items()
+                       if c.score > 0 and k not in drafts and c.freq == 1
+                       and (c.units >= 2 or c.latin or c.place)
+                       and any(u > 0 for u in c.unit_ids)),
+                      key=lambda c: (-c.score, c.key))
+        for c in once[:room]:
+            drafts[c.key] = _new_draft(c)
+            drafts[c.key].tentative = True
 
     # the glossed Japanese phrases that are no candidate, found in the segments at once
     finder = _PhraseFinder(ja_segs, (
@@ -488,8 +535,11 @@ def _pair_in_units(
     soybeans, met once): see :func:`glossary.pairing.pair_in_context`. Only the drafts that
     may be stored are tried, so the work stays bounded on a large TM."""
     ranked = sorted(drafts.values(), key=lambda d: -(10.0 * math.log2(1.0 + d.score) + d.bonus))
+    # (and the people paired with one word: their own units may write the whole name, which
+    # the reading recognises: 高市早苗 took Takaichi from 高市, one unit says Sanae Takaichi)
     todo = {d.ja: sorted(u for u in d.units if u > 0)[:8]
-            for d in ranked[: options.limit] if not d.en and not _LATIN.match(d.ja)}
+            for d in ranked[: options.limit] if not _LATIN.match(d.ja) and (
+                not d.en or d.person and " " not in d.en[0].text)}
     todo = {k: us for k, us in todo.items() if us}
     # and the terms whose English is an acronym (IMF): their units may spell it out
     # and the people paired with one word (Lifeng): their units may write the whole name
@@ -503,26 +553,55 @@ def _pair_in_units(
     # article: a few dozen units say little about how often two words meet), else over the
     # units of the terms tried, so a large TM costs no more than its best terms
     every = {s.unit_id for s in ja_segs if s.unit_id is not None and s.unit_id > 0}
+    # the units pair_in_context reads (and Sudachi analyses again): on a large TM only the
+    # tried terms' own; the acronyms' and one-word names' units need their English only
+    # (a TM of 100,000 units has tens of thousands of those, which cost a second analysis)
+    tried = {u for us in todo.values() for u in us}
     if len(every) <= 5000:
         wanted |= every
+        tried = wanted
     ja_texts: dict[int, str] = {}
     en_texts: dict[int, str] = {}
     for segs, texts in ((ja_segs, ja_texts), (en_segs, en_texts)):
         for seg in segs:
-            if seg.unit_id in wanted:
+            if seg.unit_id in (wanted if texts is en_texts else tried):
                 texts[seg.unit_id] = (texts.get(seg.unit_id, "") + " " + seg.text).strip()
     _expand_acronyms(drafts, en_texts)
     _full_names(drafts, en_texts)
-    found = {} if not todo else pair_in_context(todo, ja_texts, en_texts, analyzer,
-                            readings={k: drafts[k].reading or "" for k in todo
-                                      if drafts[k].person}, dictionary=dictionary)
+    found = {} if not todo else pair_in_context(
+        todo, ja_texts, en_texts if tried is wanted else {
+            u: en_texts[u] for u in tried if u in en_texts}, analyzer,
+        readings={k: drafts[k].reading or "" for k in todo if drafts[k].person},
+        dictionary=dictionary)
     for k, p in found.items():
         d = drafts[k]
-        d.en.extend(_en_forms(p.en))
+        if d.en:
+            word = d.en[0].text
+            if " " not in p.en or word.lower() not in p.en.lower().split():
+                continue  # only the whole name of the word it has
+            d.en = [_en_form(p.en), TermForm(word, "en", "variant"), *d.en[1:]]
+        else:
+            d.en.extend(_en_forms(p.en))
         d.pairing = {"method": p.method, "confidence": p.confidence, "en": p.en,
                      "units": list(p.units)}
         d.bonus += 10.0 * p.confidence
     _full_names(drafts, en_texts)
+
+
+def _drop_unpaired_once(drafts: dict[str, _Draft], en_cands: dict[str, EnCandidate]) -> None:
+    """Forget the compounds met once and the place names (``tentative``) that their aligned
+    units gave no English, and the Latin ones the unit's English does not hold."""
+    for k in [k for k, d in drafts.items() if d.tentative]:
+        d = drafts[k]
+        if _LATIN.match(k):
+            # a Latin name of several words the unit's English writes too (Fred Gao); one
+            # Latin word met once (Gao, Tokyo) is too often a fragment of a longer one
+            cand = en_cands.get(en_key(k))
+            keep = " " in k and cand is not None and bool(set(cand.unit_ids) & d.units)
+        else:
+            keep = bool(d.en)  # pair_in_context's own threshold said the unit holds it
+        if not keep:
+            del drafts[k]
 
 
 _SMALL_WORDS = frozenset("of and for the on in to de".split())
@@ -634,21 +713,24 @@ def _compose(
         name = dictionary.name(ja)
         if name and " " in name:
             return name, "dictionary", 0.6
-    parts = [t.surface for t in analyzer.tokenize(ja) if t.surface.strip()]
-    if dictionary is not None and len(parts) == 1:
+    if dictionary is not None:
+        # the dictionary's own entry for the whole compound (世論調査 → public opinion poll)
+        # beats any composition of its parts' glosses (public opinion investigation)
         whole = dictionary.glosses(ja)
         if whole:
             return whole[0], "dictionary", 0.6
-    if len(parts) < 2:
-        return None
+    parts = _pieces(ja, known, analyzer, dictionary)
+    if not 2 <= len(parts) <= 3:
+        return None  # (four pieces and more compose into word salad: 台湾地位未定論)
     options: list[list[str]] = []
-    for p in parts:
+    for p, affix in parts:
         choices = [known[p]] if p in known else []
-        if len(p) <= 2 and all(c in COUNTRY_KANJI for c in p):
+        if _is_country(p):
             # 米中 → U.S.–China: newspapers' country kanji, not the dictionary's "rice"
             choices.append("–".join(COUNTRY_KANJI[c] for c in p))
-        if dictionary is not None:
-            choices += [g for g in dictionary.glosses(p)[:4] if len(g.split()) <= 2]
+        if dictionary is not None and not (affix and not choices):
+            # (an affix's own glosses are no translation in a compound: 産 is "innocent")
+            choices += [g for g in dictionary.glosses(p)[:4] if len(g.split()) <= 3]
         if not choices:
             return None
         options.append(choices)
@@ -664,12 +746,44 @@ def _compose(
     return " ".join(o[0] for o in options), "composed", 0.45
 
 
+def _is_country(text: str) -> bool:
+    return len(text) <= 2 and all(c in COUNTRY_KANJI for c in text)
+
+
+def _pieces(ja: str, known: dict[str, str], analyzer: Analyzer,
+            dictionary: Dictionary | None) -> list[tuple[str, bool]]:
+    """A compound cut into the fewest pieces the glossary or the dictionary knows, longest
+    first (台湾 + 高速鉄道, not 台湾 + 高速 + 鉄道: "high-speed rail" is the dictionary's own
+    word; 米中 + 首脳会談), else into Sudachi's tokens; each with whether it is an affix
+    token. The whole compound itself is not tried (the caller looked it up)."""
+    toks = [t for t in analyzer.tokenize(ja) if t.surface.strip()]
+    out: list[tuple[str, bool]] = []
+    i = 0
+    while i < len(toks):
+        j = max(i + 1, len(toks) if i > 0 else len(toks) - 1)
+        while j > i + 1:
+            text = ja[toks[i].begin : toks[j - 1].end]
+            if text in known or _is_country(text) or (
+                    dictionary is not None and dictionary.glosses(text)):
+                break
+            j -= 1
+        text = ja[toks[i].begin : toks[j - 1].end]
+        out.append((text, j == i + 1 and toks[i].pos[0] in ("接尾辞", "接頭辞")))
+        i = j
+    return out
+
+
 def _pair_by_spelling(
     drafts: dict[str, _Draft], ja_cands: dict[str, JaCandidate],
     en_cands: dict[str, EnCandidate],
 ) -> None:
     """ホワイトハウス ↔ White House: transliteration within a document, no alignment needed."""
-    names = [c for c in en_cands.values() if c.words <= 4 and (is_name(c) or c.freq >= 2)]
+    # only the documents of katakana terms still without English can use a name: the
+    # others' names are never spelt out (spelling keys cost a few µs a name)
+    docs = {doc for k, d in drafts.items() if not d.en and is_katakana(k.replace("・", ""))
+            for doc in d.docs}
+    names = [c for c in en_cands.values() if c.words <= 4 and (is_name(c) or c.freq >= 2)
+             and not docs.isdisjoint(c.docs)]
     # names indexed by document and by the first sound of their spelling, so a katakana term
     # is compared only with the names of its own documents that can match (not with all)
     index: dict[tuple[int, str], list[int]] = {}
@@ -712,8 +826,8 @@ def _merge_name_variants(drafts: dict[str, _Draft]) -> None:
             continue
         for part in parts:
             short = drafts.get(part)
-            if short is None or short is d:
-                continue
+            if short is None or short is d or short.tentative:
+                continue  # (a place name still unpaired is no name part: アジア・ソサエティー)
             if not (short.proper or short.person or short.en and short.en[0].text[:1].isupper()):
                 continue  # クシュナー・チャンネル: チャンネル is a word, not a name part
             d.forms.append(TermForm(short.ja, "ja", "variant", short.reading))
@@ -744,6 +858,18 @@ def _finish(
     for d in drafts.values():
         d.score = 10.0 * math.log2(1.0 + d.score) + d.bonus
     ordered = sorted(drafts.values(), key=lambda d: (-d.score, d.ja))
+    # ... but the Japanese text writes it (APEC, IMF): a Japanese form of the entry whose
+    # English it is, so look-up finds the entry there too
+    owner: dict[str, _Draft] = {}
+    for d in ordered:
+        if not _LATIN.match(d.ja):
+            for f in d.en:
+                owner.setdefault(en_key(f.text), d)
+    for d in ordered:
+        o = owner.get(en_key(d.ja)) if _LATIN.match(d.ja) else None
+        if o is not None and all(f.text != d.ja for f in o.forms):
+            o.forms.append(TermForm(d.ja, "ja", "abbreviation" if _ACRONYM.match(d.ja)
+                                    else "variant"))
     out: list[tuple[TermEntry, dict[str, Any]]] = []
     for d in ordered:
         if _LATIN.match(d.ja) and en_key(d.ja) in en_of_others:

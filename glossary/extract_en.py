@@ -261,20 +261,33 @@ def extract_en(
             for k, w in enumerate(words):
                 if informative[k] and w[:1].isalpha():
                     (lower_words if w[0].islower() else cap_words)[lows[k]] += 1
+            # each word's share of a key, made once per chunk: the n-grams' keys and
+            # surfaces grow a word at a time (as _key_of and a join would make them anew)
+            parts = [w.replace("-", " ").split() for w in lows]
+            full = [" ".join(p) for p in parts]
+            last = [" ".join([*p[:-1], singular(p[-1])]) if p else "" for p in parts]
+            upper = [w[0].isupper() for w in words]
             for i in range(n):
                 if i > 0 and joins[i - 1] == "-":
                     continue  # a dash-joined compound is not cut: no "Japan alliance"
+                surface, before_last, caps = words[i], "", upper[i]
                 for j in range(i + 1, min(n, i + max_words) + 1):
+                    if j > i + 1:
+                        surface += joins[j - 2] + words[j - 1]
+                        caps = caps and upper[j - 1]
+                        if full[j - 2]:
+                            before_last = (before_last + " " + full[j - 2] if before_last
+                                           else full[j - 2])
                     if bad_end[j - 1] or j < n and joins[j - 1] == "-":
                         continue
-                    key = _key_of(lows, i, j)
+                    if not last[j - 1]:
+                        key = _key_of(lows, i, j)
+                    else:
+                        key = before_last + " " + last[j - 1] if before_last else last[j - 1]
                     if len(key) < 2:
                         continue
-                    surface = words[i] + "".join(
-                        joins[k - 1] + words[k] for k in range(i + 1, j))
                     flags = (informative[i] | (i == 0 and j == n) << 1 | (j == n) << 2
-                             | (j < n and modified[j]) << 3
-                             | all(w[0].isupper() for w in words[i:j]) << 4)
+                             | (j < n and modified[j]) << 3 | caps << 4)
                     packed = (len(seen) - 1) << 12 | (j - i) << 8 | flags
                     cand = out.get(key)
                     if cand is None:

@@ -359,6 +359,8 @@ class JaCandidate:
     edge_general: bool
     single_general: bool
     person: bool = False
+    #: a place name on its own (深圳, ウクライナ): a term only if the English names it
+    place: bool = False
     freq: int = 0
     docs: set[int] = field(default_factory=set)
     segments: list[int] = field(default_factory=list)
@@ -417,6 +419,12 @@ def _is_good_single(u: Unit) -> bool:
     return len(s) >= 4
 
 
+def _is_place(u: Unit) -> bool:
+    """A place name alone (深圳, ウクライナ), not one of the general ones (日本, 北京)."""
+    return u.place and not u.general and u.role == "N" and "・" not in u.surface and len(
+        u.surface) >= 2
+
+
 def extract_ja(
     segments: Iterable[SegmentText], analyzer: Analyzer
 ) -> dict[str, JaCandidate]:
@@ -434,7 +442,8 @@ def extract_ja(
         for run in compound_units(tokens):
             for i, j in candidate_spans(run):
                 units = run[i:j]
-                if j - i == 1 and not _is_good_single(units[0]):
+                place = j - i == 1 and _is_place(units[0])
+                if j - i == 1 and not _is_good_single(units[0]) and not place:
                     continue
                 if title_with_name(units) or units[-1].surface in REFERENTIAL:
                     continue
@@ -454,7 +463,7 @@ def extract_ja(
                         latin=latin,
                         edge_general=units[0].general and units[-1].general,
                         single_general=j - i == 1 and units[0].general,
-                        person=j - i == 1 and units[0].person,
+                        person=j - i == 1 and units[0].person, place=place,
                     )
                     # a frozenset: the many one-unit candidates share the one empty one
                     cand.subkeys = frozenset(
@@ -463,6 +472,8 @@ def extract_ja(
                     )
                     out[key] = cand
                 cand.freq += 1
+                # a place only if Sudachi reads it so everywhere (高市 is a person's name too)
+                cand.place = cand.place and (place or j - i > 1) and not units[0].person
                 cand.docs.add(seg.doc_id)
                 if len(cand.segments) < 50:
                     cand.segments.append(seg.id)

@@ -16,7 +16,7 @@ from taiyaku.glossary.store import iter_entries
 
 if TYPE_CHECKING:
     from taiyaku.core.japanese import Analyzer
-    from taiyaku.core.terms import TermEntry
+    from taiyaku.core.terms import TermEntry, TermForm
     from taiyaku.store.glossary import GlossaryArea
     from taiyaku.store.interface import Store
 
@@ -117,12 +117,26 @@ def _pad(text: str, width: int) -> str:
     return text + " " * max(0, width - _width(text))
 
 
+def _form_mark(form: TermForm, status: str) -> str:
+    """What follows an English form in the table: the machine's suggestion says so, with how
+    it was found and how sure (``[suggested: composed 0.45]``), and a form whose own status
+    differs from its entry's says that (``harbor [forbidden]``)."""
+    if form.suggested(status):
+        sure = f" {form.confidence:.2f}" if form.confidence is not None else ""
+        return f" [suggested: {form.method}{sure}]"
+    return f" [{form.status}]" if form.status not in (None, status) else ""
+
+
 def render_entries(entries: Sequence[TermEntry]) -> str:
     """A plain table for the terminal: id, Japanese (and variants), English, status, score.
+    English the machine found and nobody approved is marked as a suggestion.
 
     >>> from taiyaku.core.terms import TermEntry, TermForm
     >>> print(render_entries([TermEntry(ja=(TermForm("台湾有事", "ja"),), id=3)]))
        3  台湾有事  —  candidate  0.00  ×0
+    >>> print(render_entries([TermEntry(ja=(TermForm("追加関税", "ja"),), id=4, en=(
+    ...     TermForm("additional tariff", "en", method="dictionary", confidence=0.6),))]))
+       4  追加関税  additional tariff [suggested: dictionary 0.60]  candidate  0.00  ×0
     """
     if not entries:
         return "no terms found"
@@ -135,9 +149,7 @@ def render_entries(entries: Sequence[TermEntry]) -> str:
         ja_cells.append(main + (f" ({', '.join(others)})" if others else ""))
     w = min(max(_width(c) for c in ja_cells), 40)
     for e, ja in zip(entries, ja_cells, strict=True):
-        # a form whose own status differs from its entry's says so (harbor [forbidden])
-        en = "; ".join(visible(f.text) + (f" [{f.status}]" if f.status not in (None, e.status)
-                                          else "") for f in e.en) or "—"
+        en = "; ".join(visible(f.text) + _form_mark(f, e.status) for f in e.en) or "—"
         lines.append(
             f"{e.id if e.id is not None else '-':>4}  {_pad(ja, w)}  {en}  {e.status}  "
             f"{e.score:.2f}  ×{e.frequency}"

@@ -278,15 +278,16 @@ def associate(
     import polars as pl
 
     ja_keys, en_keys = list(ja_units), list(en_units)
-    fj = np.fromiter((len(ja_units[k]) for k in ja_keys), dtype=np.int64, count=len(ja_keys))
-    fe = np.fromiter((len(en_units[k]) for k in en_keys), dtype=np.int64, count=len(en_keys))
+    fj = np.fromiter((len(ja_units[k]) for k in ja_keys), dtype=np.int32, count=len(ja_keys))
+    fe = np.fromiter((len(en_units[k]) for k in en_keys), dtype=np.int32, count=len(en_keys))
     if not fj.sum() or not fe.sum():
         return []
     # Terms are counted as integer ids over unit ids: a Python object per co-occurrence would
     # make time and memory grow with the square of the TM (see bench_terms.py).
+    # int32 throughout: ids and counts fit, and the join's frames take half the memory.
     en_df = pl.DataFrame({
         "en": np.repeat(np.arange(len(en_keys), dtype=np.int32), fe),
-        "unit": np.fromiter((u for k in en_keys for u in en_units[k]), dtype=np.int64,
+        "unit": np.fromiter((u for k in en_keys for u in en_units[k]), dtype=np.int32,
                             count=int(fe.sum())),
         "fe": np.repeat(fe, fe),
     })
@@ -314,7 +315,7 @@ def associate(
         ja_df = pl.DataFrame({
             "ja": np.repeat(block.astype(np.int32), fj[block]),
             "unit": np.fromiter((u for i in block for u in ja_units[ja_keys[i]]),
-                                dtype=np.int64, count=int(fj[block].sum())),
+                                dtype=np.int32, count=int(fj[block].sum())),
             "fj": np.repeat(fj[block], fj[block]),
             "spell": np.repeat(kata[block], fj[block]),
             "lj": np.repeat(long_ja[block], fj[block]),
@@ -509,8 +510,13 @@ def pair_in_context(
         if is_katakana(part) and transliterates(part, word):
             return 1.0
         # the dictionary is asked about the terms' own parts only: a look-up costs ~1 ms
-        if _alias(word) in _gloss_words(dictionary if part in asked else None, part):
-            return 1.0
+        glossed = _gloss_words(dictionary if part in asked else None, part)
+        if _alias(word) in glossed or "-" in word and word.replace("-", "") in glossed:
+            return 1.0  # (post-war is the dictionary's postwar)
+        if len(word) >= 6 and _stem(word) in _stems(glossed):
+            # another form of a gloss's word (tactical of tactics): above any count, which a
+            # single shared unit makes 0.95 for every word of that unit
+            return 0.96
         a, b = tok_units.get(part, set()), word_units.get(word, set())
         if not a or not b:
             return 0.0
@@ -553,9 +559,12 @@ def pair_in_context(
         if term in (readings or {}):
             # a person's name is one part, however Sudachi cut it (何|立|峰): its units hold it
             parts = [term]
-            tok_units[term] = set(unit_list)
-            for u in unit_list:
-                unit_toks.setdefault(u, set()).add(term)
+        # the term's units hold its parts, however Sudachi cut the whole sentence (戦術的 of
+        # 戦術的勝利 may be 戦術|的 there, 安全|保障 one token 安全保障 in 安全保障問題)
+        for p in parts:
+            tok_units.setdefault(p, set()).update(unit_list)
+        for u in unit_list:
+            unit_toks.setdefault(u, set()).update(parts)
         # the parts every phrase must translate (a prefix or suffix such as 産 may stay silent)
         heads = [t.surface for t in term_toks if t.pos[0] in ("名詞", "形状詞")] or parts
         if parts == [term]:
@@ -564,7 +573,8 @@ def pair_in_context(
             {_alias(singular(w.lower())) for w in g.replace("-", " ").split()}
             for g in dictionary.glosses(term)]
         names = {name_key(kana_to_romaji((readings or {}).get(term, "")))}
-        known = dictionary.name(term) if dictionary is not None else None
+        # a place's name counts too: the English writes it as the dictionary does (深圳)
+        known = dictionary.name(term, places=True) if dictionary is not None else None
         if known:
             names.add(name_key(known))
         scores: dict[str, float] = {}
@@ -583,9 +593,13 @@ def pair_in_context(
                 score = 2 * cover * explain / (cover + explain) if cover and explain else 0.0
                 if {_alias(w) for w in words} in whole:
                     score = 1.005  # the dictionary's gloss of the whole term
-                elif len(words) < len(heads) or any(
-                        not any(w in words for w in by_tok.get(p, {})) for p in heads):
-                    score = 0.0  # a part left untranslated: "Taiwan" is not 台湾有事
+                elif any(not any(w in words for w in by_tok.get(p, {})) for p in heads) or (
+                        len(words) < len(heads) and not all(any(
+                            w in words and v >= 0.96 for w, v in by_tok.get(p, {}).items())
+                            for p in heads)):
+                    # a part left untranslated: "Taiwan" is not 台湾有事; two parts share one
+                    # word only on the dictionary's word (安全|保障 ↔ security), not on counts
+                    score = 0.0
                 if 1 <= len(words) <= 3 and any(len(n) >= 4 for n in names) and names & {
                         name_key("".join(words)), name_key("".join(reversed(words)))}:
                     score = 1.01  # 高市早苗 ↔ Sanae Takaichi: the reading beats any count
@@ -624,6 +638,18 @@ def _alias(word: str) -> str:
     """One spelling for the United States (U.S., US, USA, America), others unchanged."""
     w = word.replace(".", "")
     return "us" if w in ("us", "usa", "america") else word
+
+
+def _stem(word: str) -> str:
+    """A word's first six letters: what its derived forms share (tactic|s, tactic|al;
+    diplom|acy, diplom|atic; econom|y, econom|ic)."""
+    return word[:6]
+
+
+@lru_cache(maxsize=65536)
+def _stems(words: frozenset[str]) -> frozenset[str]:
+    """The stems of a part's gloss words (only words of six letters or more have one)."""
+    return frozenset(_stem(w) for w in words if len(w) >= 6)
 
 
 @lru_cache(maxsize=65536)

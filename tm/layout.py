@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from taiyaku.core.errors import InputError
 from taiyaku.core.model import Segment
 from taiyaku.core.normalize import script_of
-from taiyaku.tm.segment import classify_line, segment_line
+from taiyaku.tm.segment import classify_line, line_segment, segment_line, strip_marker
 
 __all__ = ["LAYOUTS", "Sides", "split_document", "split_presegmented", "line_scripts"]
 
@@ -270,10 +270,11 @@ def split_presegmented(ja_text: str, en_text: str, *, name: str = "<ja>",
 
     sides = []
     for text, lang in ((ja_text, "ja"), (en_text, "en")):
-        sides.append([
-            Segment(line.strip(), lang, "text" if line.strip() else "boilerplate")
-            for line in lines_of(text)
-        ])
+        # each line gets the kind a raw file's line would (list item, heading, caption,
+        # furniture): the aligner prices kinds, lead-ins and closing tails from them
+        lines = lines_of(text)
+        sides.append(_unmarked_lists([line_segment(line, lang) for line in lines],
+                                     [not strip_marker(line)[0] for line in lines]))
     ja, en = sides
     if not any(s.text for s in en):
         raise _no_english(en_name)
@@ -282,3 +283,25 @@ def split_presegmented(ja_text: str, en_text: str, *, name: str = "<ja>",
         f"{len(ja)} Japanese and {len(en)} English lines"
     )
     return Sides(ja, en, "presegmented", message, list(range(len(ja))), list(range(len(en))))
+
+
+def _unmarked_lists(segs: list[Segment], unmarked: list[bool]) -> list[Segment]:
+    """Unmarked lines taken for headings that stand two or more in a row are list items whose
+    marker the file left out: a heading is followed by running text, a list by its next item.
+
+    >>> [s.kind for s in _unmarked_lists([Segment("a", "ja", "text"),
+    ...     Segment("b", "ja", "heading"), Segment("c", "ja", "heading"),
+    ...     Segment("d", "ja", "heading"), Segment("e", "ja", "text")], [True] * 5)]
+    ['text', 'list', 'list', 'list', 'text']
+    """
+    out = list(segs)
+    k = 0
+    while k < len(out):
+        end = k
+        while end < len(out) and out[end].kind == "heading" and unmarked[end]:
+            end += 1
+        if end - k >= 2:
+            for i in range(k, end):
+                out[i] = Segment(out[i].text, out[i].lang, "list")
+        k = max(end, k + 1)
+    return out

@@ -18,6 +18,7 @@ __all__ = [
     "segment_text",
     "segment_file",
     "segment_line",
+    "line_segment",
     "strip_marker",
 ]
 
@@ -344,6 +345,31 @@ def segment_line(line: str, lang: str) -> list[Segment]:
     # A marker describes the line; its first piece carries the kind, following sentences of a
     # long list item or caption keep it too (they are still part of that item).
     return [Segment(p, lang, kind) for p in pieces]
+
+
+def line_segment(line: str, lang: str) -> Segment:
+    """One line taken whole as one segment (presegmented input), with the kind
+    :func:`segment_line` would give it: the marker removed and its kind kept (list, caption,
+    heading), furniture marked ``boilerplate``, a short unpunctuated line or an English
+    Title-Case line a ``heading``. A blank line is an empty ``boilerplate`` segment.
+
+    >>> [(s.text, s.kind) for s in (line_segment("  • 関税の引き下げ", "ja"),
+    ...  line_segment("休止期間と首脳会談", "ja"), line_segment("米国は発表した。", "ja"))]
+    [('関税の引き下げ', 'list'), ('休止期間と首脳会談', 'heading'), ('米国は発表した。', 'text')]
+    >>> line_segment("A Quiet Shift in Relations", "en").kind
+    'heading'
+    """
+    info = classify_line(line)
+    if not info.body:
+        return Segment("", lang, "boilerplate")
+    kind = info.kind
+    if kind == "boilerplate":
+        return Segment(info.body, lang, kind)
+    if lang == "en" and kind in ("text", "heading") and _is_title_case(info.body):
+        kind = "heading"
+    elif kind == "text" and _looks_like_heading(info.body, lang):
+        kind = "heading"
+    return Segment(info.body, lang, kind)
 
 
 def line_language(line: str, default: str) -> str:

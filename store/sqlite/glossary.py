@@ -7,6 +7,7 @@ caller's ``store.transaction()``.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
@@ -59,6 +60,31 @@ def _evidence_json(entry: TermEntry, extra: dict[str, Any] | None) -> str | None
     if extra:
         data.update(extra)
     return dumps(data)
+
+
+def _fold_en(text: str) -> str:
+    # English compared loosely (case, dashes, a plural s): the pairing evidence may hold the
+    # key extraction compared rather than the form as stored
+    words = text.lower().replace("–", " ").replace("—", " ").replace("-", " ").split()
+    return " ".join(w.removesuffix("s") for w in words)
+
+
+def _with_method(forms: list[TermForm], raw: str | None) -> list[TermForm]:
+    """The forms, the English one the extraction's pairing found carrying its method and
+    confidence (the evidence's ``pairing``); a form a person replaced matches nothing."""
+    pairing = _evidence_data(raw).get("pairing")
+    if not isinstance(pairing, dict) or not isinstance(pairing.get("en"), str):
+        return forms
+    method, confidence = pairing.get("method"), pairing.get("confidence")
+    if not isinstance(method, str):
+        return forms
+    want = _fold_en(pairing["en"])
+    for i, f in enumerate(forms):
+        if f.lang == "en" and _fold_en(f.text) == want:
+            conf = float(confidence) if isinstance(confidence, int | float) else None
+            forms[i] = dataclasses.replace(f, method=method, confidence=conf)
+            break
+    return forms
 
 
 def _column(column: str) -> str:
@@ -117,8 +143,9 @@ class SqliteGlossary:
             row = rows.get(i)
             if row is None:
                 continue
-            fs = [TermForm(text=f[2], lang=f[1], kind=f[3], reading=f[4], status=f[5],
-                           pos=f[6]) for f in forms.get(i, [])]
+            fs = _with_method([TermForm(text=f[2], lang=f[1], kind=f[3], reading=f[4],
+                                        status=f[5], pos=f[6]) for f in forms.get(i, [])],
+                              row[8])
             sources = tuple(json.loads(row[7])) if row[7] else ()
             out.append(TermEntry(
                 ja=tuple(f for f in fs if f.lang == "ja"),

@@ -13,8 +13,10 @@ corpus's first *n* pairs, one document per Kyoto article, as units without segme
 import) into a cache folder (``$TAIYAKU_BENCH_DIR`` or the system temp folder). Each run is a
 fresh process that opens a copy of the TM and calls :func:`glossary.extract.extract_terms`; it
 reports its wall and CPU time and its own peak resident memory (``ru_maxrss``, Sudachi's
-dictionary included). CPU time is printed because wall time on a shared machine says more
-about the other processes than about the code.
+dictionary included). With the ``dict`` extra installed, every size is extracted with the
+dictionary and the largest once more without it (``--no-dict``: without it only). CPU
+time is printed because wall time on a shared machine says more about the other processes
+than about the code.
 
 Gold (``--only gold``): the five seed articles (``../shared/seeds``) are ingested as the
 acceptance test does (004 bilingual, the others Japanese-only), terms are extracted, and the
@@ -23,7 +25,11 @@ seeds: the share of found bilingual gold terms whose preferred English is right,
 share of the top 50 entries that are gold terms with the right English (the others are
 printed for judging by hand).
 
-Search:The glossary is synthetic: 10,000 two-word compounds built from 100 Japanese words × 100
+Suggestions (``--only suggest``): the same extraction; of the top 100 entries, those met only
+in the Japanese-only articles, the share with an English suggestion (≥ 60%, with the ``dict``
+extra), listed with method and confidence for judging by hand.
+
+Search: the glossary is synthetic: 10,000 two-word compounds built from 100 Japanese words × 100
 others (readings from Sudachi, computed once per word) with English made the same way, stored
 through ``upsert_entries``. Each timed run is a new process (spawn to exit), so the figure
 includes interpreter start-up, imports, opening the store and the search, as a user sees it.
@@ -56,11 +62,11 @@ EXTRACT_MB = 1024.0
 #: the child process that extracts: one JSON line with its figures
 EXTRACT_CHILD = """
 import json, resource, sys, time
-from taiyaku.glossary.extract import extract_terms
+from taiyaku.glossary.extract import ExtractOptions, extract_terms
 from taiyaku.store import open_store
 store = open_store(sys.argv[1])
 t0, c0 = time.perf_counter(), time.process_time()
-result = extract_terms(store)
+result = extract_terms(store, ExtractOptions(dictionary=sys.argv[2] == "dict"))
 wall, cpu = time.perf_counter() - t0, time.process_time() - c0
 store.close()
 print(json.dumps({"wall": wall, "cpu": cpu, "stored": len(result.entries),
@@ -174,11 +180,14 @@ def build_kyoto_tm(db: Path, size: int) -> None:
     os.replace(tmp, db)
 
 
-def bench_extract(sizes: tuple[int, ...]) -> bool:
-    """Extract terms from each Kyoto TM in a fresh process; print one line per size."""
+def bench_extract(sizes: tuple[int, ...], dictionary: bool = True) -> bool:
+    """Extract terms from each Kyoto TM in a fresh process; print one line per size, and
+    with the ``dict`` extra installed, the largest size once more without it (the target
+    holds both ways)."""
     import json
     import shutil
 
+    from taiyaku.glossary.dictionary import open_dictionary
     from taiyaku.store import SCHEMA_VERSION
 
     if not CORPUS.exists():
@@ -188,18 +197,25 @@ def bench_extract(sizes: tuple[int, ...]) -> bool:
     cache.mkdir(parents=True, exist_ok=True)
     ok = True
     figures = []
-    for size in sizes:
+    has_dict = dictionary and open_dictionary() is not None
+    runs = [(size, has_dict) for size in sizes]
+    if has_dict and sizes:
+        runs.append((max(sizes), False))
+    for size, with_dict in runs:
         db = cache / f"terms-kyoto-{size}-v{SCHEMA_VERSION}.db"
         if not db.exists():
             build_kyoto_tm(db, size)
         with tempfile.TemporaryDirectory() as tmp:
             work = Path(tmp) / "tm.db"
             shutil.copy(db, work)  # extraction writes candidates: the cached TM stays clean
-            out = subprocess.run([sys.executable, "-c", EXTRACT_CHILD, str(work)], check=True,
+            out = subprocess.run([sys.executable, "-c", EXTRACT_CHILD, str(work),
+                                  "dict" if with_dict else "nodict"], check=True,
                                  capture_output=True, text=True, cwd=ROOT)
         f = json.loads(out.stdout.strip().splitlines()[-1])
-        figures.append((size, f))
-        line = (f"terms extract {size:>7,} Kyoto units: {f['wall']:6.1f} s wall, "
+        if with_dict == has_dict:
+            figures.append((size, f))
+        line = (f"terms extract {size:>7,} Kyoto units "
+                f"({'with' if with_dict else 'without'} the dictionary): {f['wall']:6.1f} s wall, "
                 f"{f['cpu']:6.1f} s CPU, peak {f['mb']:6.0f} MB; {f['stored']} stored, "
                 f"{f['paired']} with English (load average {os.getloadavg()[0]:.1f})")
         if size == 100_000:
@@ -292,6 +308,45 @@ def bench_gold(dictionary: bool = True) -> bool:
     return len(bi) >= 40 and share >= 0.85
 
 
+def bench_suggest(top: int = 100) -> bool:
+    """Suggestions for Japanese-only terms: among the *top* entries extracted from the seeds
+    (the dictionary extra used when installed), those met only in Japanese-only articles;
+    print the share with an English suggestion (target ≥ 60%) and the list (term, suggestion,
+    method, confidence) for judging by hand whether a translator would accept each."""
+    from taiyaku.glossary.dictionary import open_dictionary
+    from taiyaku.glossary.extract import ExtractOptions, extract_terms
+    from taiyaku.glossary.store import list_terms
+    from taiyaku.store import open_store
+    from taiyaku.tm.ingest import IngestOptions, ingest_file
+
+    if not SEEDS.exists():
+        print(f"suggest: skipped, {SEEDS} not found")
+        return True
+    mono_names = set()
+    with tempfile.TemporaryDirectory() as tmp:
+        store = open_store(Path(tmp) / "seeds.db")
+        for path in sorted(SEEDS.glob("*.txt")):
+            mono = not path.name.startswith("004")
+            if mono:
+                mono_names.add(path.name)
+            ingest_file(store, path, IngestOptions(layout="mono") if mono else IngestOptions())
+        extract_terms(store, ExtractOptions(dictionary=True))
+        entries = list_terms(store, limit=top)
+        store.close()
+    ja_only = [e for e in entries if e.sources and set(e.sources) <= mono_names]
+    with_en = [e for e in ja_only if e.en]
+    share = len(with_en) / len(ja_only) if ja_only else 0.0
+    have = "with" if open_dictionary() is not None else "WITHOUT"
+    print(f"suggest ({have} the dict extra): {len(ja_only)} of the top {top} entries are "
+          f"Japanese-only, {len(with_en)} with an English suggestion: {share:.0%} "
+          f"(target ≥ 60%)")
+    for e in ja_only:
+        s = e.en[0] if e.en else None
+        how = f"{s.method or 'as written'} {s.confidence or 0:.2f}" if s else ""
+        print(f"  {e.ja[0].text}\t{s.text if s else '(none)'}\t{how}")
+    return share >= 0.6
+
+
 def time_runs(cmd: list[str], runs: int, env: dict[str, str]) -> list[float]:
     """Wall-clock seconds of *runs* fresh processes (after one warm-up)."""
     subprocess.run(cmd, stdout=subprocess.DEVNULL, env=env, check=True)
@@ -310,16 +365,18 @@ def main(argv: list[str] | None = None) -> int:
                         help="extraction at 10k and 30k only, 5 search runs")
     parser.add_argument("--size", type=int, default=10_000, help="glossary size for search")
     parser.add_argument("--sizes", type=int, nargs="+", help="TM sizes for extraction")
-    parser.add_argument("--only", choices=("extract", "search", "gold"))
+    parser.add_argument("--only", choices=("extract", "search", "gold", "suggest"))
     parser.add_argument("--no-dict", action="store_true",
                         help="extract without the dictionary even when the extra is installed")
     args = parser.parse_args(argv)
     ok = True
     if args.only in (None, "gold"):
         ok = bench_gold(not args.no_dict) and ok
+    if args.only in (None, "suggest"):
+        ok = bench_suggest() and ok
     if args.only in (None, "extract"):
         sizes = tuple(args.sizes or (EXTRACT_SIZES[:2] if args.quick else EXTRACT_SIZES))
-        ok = bench_extract(sizes) and ok
+        ok = bench_extract(sizes, not args.no_dict) and ok
     if args.only in (None, "search"):
         ok = bench_search(args.size, 5 if args.quick else 10) and ok
     return 0 if ok else 1

@@ -172,6 +172,10 @@ SAMPLE_ENTRIES = [
     TermEntry(ja=(TermForm("@危険語", "ja"),), en=(TermForm("-bad word", "en"),),
               status="forbidden", note="+never use"),
     TermEntry(ja=(TermForm("未訳語", "ja"),), status="candidate"),
+    # the machine's suggestion (issue 19.2): method and confidence travel with the form
+    TermEntry(ja=(TermForm("一般輸出許可", "ja"),),
+              en=(TermForm("general export license", "en", method="composed",
+                           confidence=0.45),), status="candidate", origin="extracted"),
 ]
 
 

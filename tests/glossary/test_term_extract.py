@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from taiyaku.core.japanese import Analyzer
@@ -175,3 +177,121 @@ def test_dictionary_is_optional_and_never_approves(
     assert filled.glossary.evidence(entry.id)["pairing"]["method"] == "composed"
     assert entry.en and entry.en[0].text.startswith("general export")
     assert all(e.status == "candidate" for e in entries)
+
+
+def test_suggestions_are_shown_as_such_everywhere(tmp_path: Path) -> None:
+    """Issue 19.2: English the machine found carries its method and confidence, and while no
+    person approved it, `terms list/search` (text and JSON) and the TBX/CSV/XLSX exports say
+    it is a suggestion; approving it, or replacing it by hand, makes it one no longer."""
+    import csv
+
+    from click.testing import CliRunner
+    from taiyaku.cli import cli
+    from taiyaku.core.terms import TermEntry, TermForm
+    from taiyaku.exports import tbx
+    from taiyaku.glossary.store import TermEdit, edit_term, insert_entry
+
+    db = tmp_path / "g.db"
+    store = open_store(db)
+    with store.transaction():
+        made = insert_entry(
+            store, TermEntry(ja=(TermForm("一般輸出許可", "ja"),),
+                             en=(TermForm("general export license", "en"),), score=9.0),
+            # the pairing may hold the English as extraction compared it (case, number)
+            origin="extracted", evidence={"pairing": {
+                "method": "composed", "confidence": 0.45, "en": "General Export Licenses"}})
+        paired = insert_entry(
+            store, TermEntry(ja=(TermForm("休止期間", "ja"),), en=(TermForm("pause", "en"),),
+                             score=8.0),
+            origin="extracted", evidence={"pairing": {"method": "aligned", "confidence": 0.9,
+                                                      "en": "pause"}})
+        hand = insert_entry(store, TermEntry(ja=(TermForm("川習会", "ja"),),
+                                             en=(TermForm("Trump–Xi summit", "en"),),
+                                             status="approved", score=7.0), origin="manual")
+    store.close()
+    run = CliRunner()
+
+    def cli_json(*args: str) -> dict[str, Any]:
+        out = run.invoke(cli, [*args, "--db", str(db), "--json"])
+        assert out.exit_code == 0, out.output
+        return {e["ja"][0]: e for e in json.loads(out.output)}
+
+    listed = cli_json("terms", "list")
+    assert listed["一般輸出許可"]["suggestion"] == {
+        "text": "general export license", "method": "composed", "confidence": 0.45}
+    assert listed["一般輸出許可"]["en"] == ["general export license"]  # existing field kept
+    en_form = listed["一般輸出許可"]["forms"][1]
+    assert (en_form["method"], en_form["suggestion"]) == ("composed", True)
+    assert listed["休止期間"]["suggestion"]["method"] == "aligned"
+    assert listed["川習会"]["suggestion"] is None  # a person's English is no suggestion
+    assert cli_json("terms", "search", "一般輸出")["一般輸出許可"]["suggestion"] is not None
+    text = run.invoke(cli, ["terms", "list", "--db", str(db)]).output
+    line = next(x for x in text.splitlines() if "一般輸出許可" in x)
+    assert "general export license [suggested: composed 0.45]" in line
+    assert "[suggested" not in next(x for x in text.splitlines() if "川習会" in x)
+
+    # exports: TBX says it in the note a CAT tool shows, CSV/XLSX in their own columns
+    tbx_path, csv_path = tmp_path / "g.tbx", tmp_path / "g.csv"
+    for path in (tbx_path, csv_path):
+        out = run.invoke(cli, ["terms", "export", "-o", str(path), "--db", str(db)])
+        assert out.exit_code == 0, out.output
+    data = tbx_path.read_text(encoding="utf-8")
+    assert ("machine suggestion, not approved: general export license (composed, confidence "
+            "0.45)") in data
+    back = {e.ja[0].text: e for e in tbx.read(tbx_path.open("rb"), "g.tbx")}
+    assert back["一般輸出許可"].en[0].method == "composed"
+    assert back["川習会"].en[0].method is None
+    with csv_path.open(encoding="utf-8-sig", newline="") as f:
+        rows = {r["ja"]: r for r in csv.DictReader(f)}
+    assert (rows["一般輸出許可"]["en_suggested"], rows["一般輸出許可"]["en_method"],
+            rows["一般輸出許可"]["en_confidence"]) == ("yes", "composed", "0.45")
+    assert rows["川習会"]["en_suggested"] == rows["川習会"]["en_method"] == ""
+
+    # approved by a person: the English stays, with its origin, but is no suggestion now
+    assert run.invoke(cli, ["terms", "set-status", str(paired), "approved", "--db",
+                            str(db)]).exit_code == 0
+    store = open_store(db)
+    edit_term(store, made, TermEdit(en="general licence"))  # replaced by hand
+    store.close()
+    listed = cli_json("terms", "list")
+    assert listed["休止期間"]["suggestion"] is None
+    assert listed["休止期間"]["forms"][1]["method"] == "aligned"
+    assert listed["一般輸出許可"]["suggestion"] is None
+    assert listed["川習会"]["id"] == hand
+
+
+def test_the_dictionary_entry_of_a_whole_compound_beats_a_composition(
+    store: Store, mono: Callable[..., int], analyzer: Analyzer
+) -> None:
+    """世論調査 is "public opinion poll" in the dictionary: not its parts' first glosses
+    joined ("public opinion investigation")."""
+    from taiyaku.glossary.dictionary import open_dictionary
+
+    if open_dictionary() is None:
+        pytest.skip("the dict extra is not installed (the test extra installs it)")
+    mono(store, "mono", ["最新の世論調査が公表された。", "世論調査の結果は割れた。",
+                         "世論調査によれば支持率は下がった。"])
+    extract_terms(store, ExtractOptions(), analyzer=analyzer)
+    entry = next(e for e in list_terms(store, limit=500) if e.ja[0].text == "世論調査")
+    assert entry.en[0].text == "public opinion poll"
+    assert entry.suggestion_json() == {"text": "public opinion poll", "method": "dictionary",
+                                       "confidence": 0.6}
+
+
+def test_a_composition_uses_the_longest_pieces_the_dictionary_knows(
+    store: Store, mono: Callable[..., int], analyzer: Analyzer
+) -> None:
+    """台湾 + 高速鉄道 (the dictionary's "high-speed rail"), not 台湾 + 高速 + 鉄道; an affix's
+    own gloss (産 "innocent") composes nothing."""
+    from taiyaku.glossary.dictionary import open_dictionary
+
+    if open_dictionary() is None:
+        pytest.skip("the dict extra is not installed (the test extra installs it)")
+    mono(store, "mono", ["台湾高速鉄道が延伸する。", "台湾高速鉄道の利用者が増えた。",
+                         "台湾高速鉄道は好調だ。", "アメリカ産大豆の輸入が増えた。",
+                         "アメリカ産大豆の価格が下がった。"])
+    extract_terms(store, ExtractOptions(), analyzer=analyzer)
+    got = {e.ja[0].text: e for e in list_terms(store, limit=500)}
+    assert got["台湾高速鉄道"].suggestion_json() == {
+        "text": "Taiwan high-speed rail", "method": "composed", "confidence": 0.45}
+    assert not any("innocent" in f.text for f in got["アメリカ産大豆"].en)

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import pytest
 from taiyaku.core.japanese import Analyzer
+from taiyaku.core.terms import TermEntry
+from taiyaku.glossary.dictionary import Dictionary
 from taiyaku.glossary.extract import ExtractOptions, extract_terms
 from taiyaku.glossary.extract_ja import SegmentText
 from taiyaku.glossary.keys import en_key
@@ -149,3 +152,127 @@ def test_a_name_with_its_title_gives_name_and_title_entries(store: Store, analyz
     assert "ベッセント財務長官" not in got and "何立峰副首相" not in got
     assert got["ベッセント"] == ["Bessent"]
     assert en_key(got["財務長官"][0]) == en_key("Treasury Secretary")
+
+
+# -- finding more of the English that is there (issue 19, point 1) -------------------------------
+
+def _default_run(store: Store, pairs: list[tuple[str, str]], analyzer: Analyzer
+                 ) -> dict[str, TermEntry]:
+    """Extract with the default options (min_freq 2) and no dictionary: entries by term."""
+    from tests.glossary.conftest import add_bilingual
+
+    add_bilingual(store, "aligned", pairs)
+    extract_terms(store, ExtractOptions(dictionary=False), analyzer=analyzer)
+    return {e.ja[0].text: e for e in list_terms(store, limit=500)}
+
+
+FILLER = [
+    ("両国の協議は続いた。", "The talks between the two countries went on."),
+    ("市場は落ち着いている。", "Markets are calm."),
+]
+
+
+def test_once_in_an_aligned_unit_is_enough_when_the_unit_holds_the_english(
+    store: Store, analyzer: Analyzer
+) -> None:
+    got = _default_run(store, [
+        ("評論家の Fred Gao 氏はこう語った。", "Commentator Fred Gao said so."),
+        ("Gao 氏の見方は少数派だ。", "His view is a minority one."),
+        ("静寂車両の導入が決まった。", "The new service was approved."),
+        *FILLER,
+    ], analyzer)
+    assert [f.text for f in got["Fred Gao"].en] == ["Fred Gao"]
+    # met once and its unit gives no English (or one Latin word alone): not a term
+    assert "静寂車両" not in got and "Gao" not in got
+
+
+def test_place_names_are_terms_when_the_english_names_them(store: Store, analyzer: Analyzer
+                                                            ) -> None:
+    got = _default_run(store, [
+        ("ウクライナ情勢が議論された。", "The situation in Ukraine was discussed."),
+        ("ウクライナへの支援が続く。", "Support for Ukraine continues."),
+        ("一行は慶州に入った。", "The delegation arrived in the city."),
+        ("慶州は古都だ。", "It is an old capital."),
+        *FILLER,
+    ], analyzer)
+    assert [f.text for f in got["ウクライナ"].en] == ["Ukraine"]
+    assert "慶州" not in got  # the English never names it: nothing a translator can check
+
+
+def test_an_unpaired_place_name_is_no_part_of_a_katakana_name(store: Store, analyzer: Analyzer
+                                                              ) -> None:
+    got = _default_run(store, [
+        ("アジア・ソサエティーの報告が出た。", "The institute's report came out."),
+        ("アジア・ソサエティーは警告した。", "The institute warned."),
+        ("アジアの成長は続く。", "Growth continues."),
+        ("アジアの市場は堅調だ。", "Its markets are firm."),
+        *FILLER,
+    ], analyzer)
+    assert "アジア" not in {f.text for f in got["アジア・ソサエティー"].ja}
+    assert "アジア" not in got
+
+
+def test_a_latin_term_that_is_an_entrys_english_is_a_japanese_form_of_it(
+    store: Store, analyzer: Analyzer
+) -> None:
+    got = _default_run(store, [
+        ("国際通貨基金(IMF)が見通しを示した。", "The IMF gave its outlook."),
+        ("IMFは成長率を下げた。", "The IMF cut its growth forecast."),
+        ("IMFの会合が開かれた。", "The IMF meeting was held."),
+        *FILLER,
+    ], analyzer)
+    assert "IMF" not in got  # no entry of its own ...
+    forms = {f.text: f.kind for f in got["国際通貨基金"].ja}
+    assert forms.get("IMF") == "abbreviation"  # ... but the Japanese text's form of the entry
+
+
+@pytest.fixture(scope="module")
+def dictionary() -> Dictionary:
+    from taiyaku.glossary.dictionary import open_dictionary
+
+    d = open_dictionary()
+    if d is None:
+        pytest.skip("the dict extra is not installed (the test extra installs it)")
+    return d
+
+
+def test_dictionary_words_in_other_forms_and_units_cut_otherwise(
+    analyzer: Analyzer, dictionary: Dictionary
+) -> None:
+    ja = {1: "北京にとっての戦術的勝利だと述べた。", 2: "双方は安全保障で衝突する。",
+          3: "台湾は安全保障問題だという。", 4: "戦後秩序を守る戦いだ。",
+          5: "戦後秩序の一部として支持せよ。", 6: "深圳でのAPEC"}
+    en = {1: "He called it a tactical win for Beijing.",
+          2: "The two sides compete hard on security.",
+          3: "Taiwan is a current security issue.",
+          4: "It is the unfinished business of the post-war settlement.",
+          5: "The United States cares about the post-war order it led.",
+          6: "The APEC summit in Shenzhen"}
+    got = pair_in_context({"戦術的勝利": [1], "安全保障": [2, 3], "戦後秩序": [4, 5],
+                           "深圳": [6]}, ja, en, analyzer, dictionary=dictionary)
+    # tactical is a form of the dictionary's "tactics" (戦術), though Sudachi cuts the sentence
+    # otherwise than the term
+    # (sure as the dictionary makes it: counts over one unit alone would say ~0.7)
+    assert got["戦術的勝利"].en == "tactical win" and got["戦術的勝利"].confidence >= 0.85
+    # 安全|保障 both mean "security": one word may translate both parts
+    assert got["安全保障"].en == "security"
+    # the dictionary's "postwar" is the English "post-war"; 秩序 is "order"
+    assert got["戦後秩序"].en == "post-war order" and got["戦後秩序"].confidence >= 0.89
+    # a place the dictionary names as the English writes it
+    assert got["深圳"].en == "Shenzhen"
+
+
+def test_a_person_paired_with_one_word_takes_the_whole_name_its_units_write(
+    store: Store, analyzer: Analyzer
+) -> None:
+    got = _default_run(store, [
+        ("高市早苗氏が就任した。", "Sanae Takaichi took office."),
+        ("高市早苗氏は語った。", "She spoke."),
+        ("高市氏は演説した。", "Takaichi gave a speech."),
+        ("高市氏は慎重だ。", "Takaichi is cautious."),
+        ("高市氏の発言が注目された。", "Takaichi's remarks drew attention."),
+        *FILLER,
+    ], analyzer)
+    # 高市 (Takaichi) is a variant of 高市早苗, whose own unit writes the whole name
+    assert [f.text for f in got["高市早苗"].en][:2] == ["Sanae Takaichi", "Takaichi"]
+    assert "高市" in {f.text for f in got["高市早苗"].ja}

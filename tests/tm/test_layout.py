@@ -123,6 +123,31 @@ def test_presegmented_keeps_line_numbers() -> None:
     assert len(two.ja) == 1 and len(two.en) == 1
 
 
+def test_presegmented_lines_get_the_kinds_of_raw_lines() -> None:
+    """Issue 19 point 6: each presegmented line is classified as a raw file's line would be
+    (the aligner prices headings, list items, lead-ins and closing tails from the kinds)."""
+    ja = ("見出しの行\n米国は発表した。\n次の三点を挙げた。\n  • 関税の引き下げ\n"
+          "・大豆の購入\n▲ 会談後の投稿(写真/AP通信提供)\n–>\n\n"
+          "期限の延長\n輸出の再開\n原料の規制\nという内容です。\n")
+    en = ("A Quiet Shift in Relations\nThe U.S. announced it.\nIt listed three points:\n"
+          "- Lower tariffs\nSoybean purchases.\n")
+    sides = split_presegmented(ja, en)
+    assert [(s.text, s.kind) for s in sides.ja] == [
+        ("見出しの行", "heading"), ("米国は発表した。", "text"), ("次の三点を挙げた。", "text"),
+        ("関税の引き下げ", "list"), ("大豆の購入", "list"),
+        ("会談後の投稿(写真/AP通信提供)", "caption"),
+        ("–>", "boilerplate"), ("", "boilerplate"),
+        # unmarked short lines in a row: a list whose bullets the file left out
+        ("期限の延長", "list"), ("輸出の再開", "list"), ("原料の規制", "list"),
+        ("という内容です。", "text"),
+    ]
+    assert [s.kind for s in sides.en] == ["heading", "text", "text", "list", "text"]
+    assert sides.ja_lines == list(range(12))
+    # a marked heading stays a heading even when another follows it
+    two = split_presegmented("■ 第一章\n■ 第二章\n本文です。", "Text.")
+    assert [s.kind for s in two.ja] == ["heading", "heading", "text"]
+
+
 def test_presegmented_needs_english() -> None:
     with pytest.raises(InputError, match="b: has no English text"):
         split_presegmented("一。", "\n\n", name="a", en_name="b")
