@@ -105,7 +105,26 @@ def write_halves(path: Path, size: int) -> tuple[int, int]:
 WRAPPER = """
 import os, resource, subprocess, sys, time
 
+def children(pid):
+    # the kernel's list of a process's children: far cheaper than reading every process's
+    # stat on a busy machine (None where the kernel does not give it)
+    out = []
+    try:
+        for tid in os.listdir(f"/proc/{pid}/task"):
+            with open(f"/proc/{pid}/task/{tid}/children") as fh:
+                out += [int(x) for x in fh.read().split()]
+    except OSError:
+        return None
+    return out
+
 def tree_rss(root):
+    if children(root) is not None:
+        total, todo = 0, [root]
+        while todo:
+            pid = todo.pop()
+            todo.extend(children(pid) or ())
+            total += memory(pid)
+        return total
     kids = {}
     for d in os.listdir("/proc"):
         if d.isdigit():
@@ -119,16 +138,19 @@ def tree_rss(root):
     while todo:
         pid = todo.pop()
         todo.extend(kids.get(pid, ()))
-        # the proportional set size: a page shared by two processes (the Sudachi dictionary
-        # that the main process and an align worker both map) counts half in each
-        for name, key in (("smaps_rollup", "Pss:"), ("status", "VmRSS:")):
-            try:
-                with open(f"/proc/{pid}/{name}") as fh:
-                    total += next((int(x.split()[1]) for x in fh if x.startswith(key)), 0)
-                break
-            except OSError:
-                continue
+        total += memory(pid)
     return total
+
+def memory(pid):
+    # the proportional set size: a page shared by two processes (the Sudachi dictionary that
+    # the main process and an align worker both map) counts half in each
+    for name, key in (("smaps_rollup", "Pss:"), ("status", "VmRSS:")):
+        try:
+            with open(f"/proc/{pid}/{name}") as fh:
+                return next((int(x.split()[1]) for x in fh if x.startswith(key)), 0)
+        except OSError:
+            continue
+    return 0
 
 t = time.perf_counter()
 proc = subprocess.Popen(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
@@ -188,7 +210,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             mem = max(peak, summed)
             line = (f"{mb:>3} MB halves ({nbytes / MB:.1f} MB, {pairs:,} sentence pairs; "
                     f"generated in {gen:.1f} s): ingest {wall:.1f} s wall, {cpu:.1f} s CPU "
-                    f"({cpu / 2:.1f} s on two cores), "
+                    f"(CPU / 2: {cpu / 2:.1f} s), "
                     f"peak {mem:.0f} MB (largest process {peak:.0f} MB)")
             if code != 0:
                 print(line + f"  FAILED (exit {code}): {err.strip().splitlines()[-1:]}")
