@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import functools
 import math
+import re
 import unicodedata
 from collections import Counter
 from collections.abc import Sequence
@@ -367,7 +368,26 @@ def _band(n: int, m: int, pair: list[dict[int, float]], width: int,
             j, s = max(row.items(), key=lambda kv: kv[1])
             if s >= strong:
                 pts.append((i, j, s))
-    # heaviest chain increasing in both i and j (Fenwick tree of prefix maxima over j)
+    chain = _heaviest_chain(pts, m)
+    knots = [(0, 0)] + [(i, j) for i, j in chain] + [(n, m)]
+    centres: list[float] = []
+    seg = 0
+    for i in range(n + 1):
+        while seg < len(knots) - 2 and knots[seg + 1][0] <= i:
+            seg += 1
+        (i0, j0), (i1, j1) = knots[seg], knots[seg + 1]
+        centres.append(j0 + (j1 - j0) * ((i - i0) / (i1 - i0) if i1 > i0 else 1.0))
+    return _monotone([(int(c) - width, int(c) + width + 1) for c in centres], m)
+
+
+def _heaviest_chain(pts: list[tuple[int, int, float]], m: int) -> list[tuple[int, int]]:
+    """The heaviest chain of points (row, column, weight), one point per row in row order,
+    increasing in both row and column (Fenwick tree of prefix maxima over the columns
+    ``0..m``).
+
+    >>> _heaviest_chain([(0, 5, 1.0), (1, 1, 1.0), (2, 2, 1.0), (3, 3, 0.5)], 6)
+    [(1, 1), (2, 2), (3, 3)]
+    """
     size = m + 1
     tree_v = [0.0] * (size + 1)
     tree_k = [-1] * (size + 1)
@@ -393,15 +413,7 @@ def _band(n: int, m: int, pair: list[dict[int, float]], width: int,
             chain.append((pts[k][0], pts[k][1]))
             k = best_prev[k]
         chain.reverse()
-    knots = [(0, 0)] + [(i, j) for i, j in chain] + [(n, m)]
-    centres: list[float] = []
-    seg = 0
-    for i in range(n + 1):
-        while seg < len(knots) - 2 and knots[seg + 1][0] <= i:
-            seg += 1
-        (i0, j0), (i1, j1) = knots[seg], knots[seg + 1]
-        centres.append(j0 + (j1 - j0) * ((i - i0) / (i1 - i0) if i1 > i0 else 1.0))
-    return _monotone([(int(c) - width, int(c) + width + 1) for c in centres], m)
+    return chain
 
 
 def _path_band(n: int, m: int, steps: list[tuple[int, int]], width: int) -> list[tuple[int, int]]:
@@ -790,7 +802,7 @@ def align(
 
         builtin = load_lexicon()
     if max(n, m) > p.window_from:
-        return _align_windows(ja, en, analyzer, ja_kinds, en_kinds, lexicon, p, builtin)
+        return _align_pieces(ja, en, analyzer, ja_kinds, en_kinds, lexicon, p, builtin)
     return _align_whole(ja, en, analyzer, ja_kinds, en_kinds, lexicon, p, builtin)
 
 
@@ -901,6 +913,278 @@ def _windows(ja: Sequence[str], en: Sequence[str], analyzer: Analyzer | None,
         for b in beads[:keep]:
             i0 += len(b.ja_ids)
             j0 += len(b.en_ids)
+
+
+# ---------------------------------------------------------------- long documents: pieces
+
+#: one piece of a long document: its JA and EN segments and their kinds
+_Piece = tuple[list[str], list[str], list[str] | None, list[str] | None]
+
+
+def _align_pieces(ja: Sequence[str], en: Sequence[str], analyzer: Analyzer | None,
+                  ja_kinds: Sequence[str] | None, en_kinds: Sequence[str] | None,
+                  lexicon: Sequence[tuple[str, str]], p: AlignParams,
+                  builtin: Lexicon | None) -> list[Bead]:
+    """Align a long document as independent pieces cut at islands (see :func:`_cuts`).
+
+    Each piece is aligned by :func:`_align_piece` with the full model, and no segment is
+    aligned twice; the pieces are shared between this process and the workers of
+    :func:`_run_pieces`. The beads of a piece never cross a cut, so the result does not
+    depend on which process aligned which piece.
+    """
+    mode = None if analyzer is None else analyzer.mode
+    # the workers start (and load their dictionary) while the islands are found
+    workers = _start_workers(p, analyzer)
+    try:
+        cuts = [(0, 0), *_cuts(ja, en, p), (len(ja), len(en))]
+        bounds = list(zip(cuts, cuts[1:], strict=False))
+        jobs: list[_Piece] = [
+            (list(ja[i0:i1]), list(en[j0:j1]),
+             None if ja_kinds is None else list(ja_kinds[i0:i1]),
+             None if en_kinds is None else list(en_kinds[j0:j1]))
+            for (i0, j0), (i1, j1) in bounds]
+        done = _run_pieces(jobs, workers, mode, analyzer, lexicon, p, builtin)
+    finally:
+        for w in workers:
+            w.close()
+    out: list[Bead] = []
+    for ((i0, j0), _end), beads in zip(bounds, done, strict=True):
+        for b in beads:
+            out.append(Bead(tuple(i0 + i for i in b.ja_ids), tuple(j0 + j for j in b.en_ids),
+                            b.score))
+    return out
+
+
+def _align_piece(job: _Piece, analyzer: Analyzer | None, lexicon: Sequence[tuple[str, str]],
+                 p: AlignParams, builtin: Lexicon | None) -> list[Bead]:
+    """One piece of a long document: aligned whole, or in windows when no island cut it to
+    at most ``p.window_from`` segments a side."""
+    ja, en, ja_kinds, en_kinds = job
+    if max(len(ja), len(en)) > p.window_from:
+        return _align_windows(ja, en, analyzer, ja_kinds, en_kinds, lexicon, p, builtin)
+    return _align_whole(ja, en, analyzer, ja_kinds, en_kinds, lexicon, p, builtin)
+
+
+def _islands(ja: Sequence[str], en: Sequence[str]) -> list[tuple[int, int]]:
+    """A cheap first pass (no Sudachi, no DP): (JA, EN) segment pairs sharing a number
+    written in digits or a Latin word that each side of the document writes in that one
+    segment only, reduced to their heaviest chain increasing on both sides.
+
+    >>> _islands(["1909年に来た。", "CNBCの記者だ。", "雨だ。", "1,909年だ。"],
+    ...          ["He came in 1909.", "It rained.", "A CNBC reporter."])
+    [(1, 2)]
+    """
+    jt = [_island_tokens(unicodedata.normalize("NFKC", t)) for t in ja]
+    df_ja: Counter[str] = Counter()
+    for c in jt:
+        df_ja.update(c)
+    postings: dict[str, list[int]] = {}
+    for j, t in enumerate(en):
+        for tok in _island_tokens(t):
+            if df_ja.get(tok) == 1:
+                postings.setdefault(tok, []).append(j)
+    pts: list[tuple[int, int, float]] = []
+    for i, c in enumerate(jt):
+        row: Counter[int] = Counter()
+        for tok in c:
+            hits = postings.get(tok, ())
+            if len(hits) == 1 and df_ja[tok] == 1:
+                row[hits[0]] += 1
+        if row:
+            j, s = max(row.items(), key=lambda kv: kv[1])
+            pts.append((i, j, float(s)))
+    return _heaviest_chain(pts, len(en))
+
+
+_ISLAND_RE = re.compile(r"\d+(?:,\d{3})*(?:\.\d+)?|[A-Za-z][A-Za-z0-9]+")
+
+
+def _island_tokens(text: str) -> set[str]:
+    """Numbers (digits, thousands separators dropped) and Latin words of two letters or
+    more (lower-cased) of a segment.
+
+    >>> sorted(_island_tokens("In 1,909 CNBC's G20 a"))
+    ['1909', 'cnbc', 'g20', 'in']
+    """
+    return {m.group().replace(",", "").lower() for m in _ISLAND_RE.finditer(text)}
+
+
+def _cuts(ja: Sequence[str], en: Sequence[str], p: AlignParams) -> list[tuple[int, int]]:
+    """Where to cut a long document into pieces of about ``p.window`` JA segments: before
+    an island (see :func:`_islands`) that its neighbours on the chain confirm (see
+    :func:`_agrees`). Each cut (i, j) starts a piece at JA *i* and EN *j*; a stretch with no
+    confirmed island stays one piece (aligned in windows if long)."""
+    chain = _islands(ja, en)
+    ratio = len(en) / max(1, len(ja))
+    sure = [chain[k] for k in range(1, len(chain) - 1)
+            if _agrees(chain[k - 1], chain[k], ratio) and _agrees(chain[k], chain[k + 1], ratio)]
+    out: list[tuple[int, int]] = []
+    start = 0
+    best: tuple[int, int] | None = None
+    for pt in sure:
+        if pt[0] - start > p.window and best is not None:
+            out.append(best)
+            start, best = best[0], None
+        if pt[0] - start >= p.window // 3 and len(ja) - pt[0] >= p.window // 3:
+            best = pt
+            if pt[0] - start > p.window:  # no island in a window: cut at the first after it
+                out.append(pt)
+                start, best = pt[0], None
+    return out
+
+
+def _agrees(a: tuple[int, int], b: tuple[int, int], ratio: float) -> bool:
+    """Whether two islands, near each other, are as far apart on the English side as the
+    document's segment ratio predicts from the Japanese side (a few segments of slack for
+    joined and missing sentences).
+
+    >>> _agrees((10, 12), (50, 53), 1.0), _agrees((10, 12), (50, 90), 1.0)
+    (True, False)
+    """
+    di, dj = b[0] - a[0], b[1] - a[1]
+    return di <= 200 and dj <= 200 and abs(dj - ratio * di) <= 3 + 0.25 * max(di, dj)
+
+
+def _run_pieces(jobs: list[_Piece], workers: list[_Worker], mode: str | None,
+                analyzer: Analyzer | None, lexicon: Sequence[tuple[str, str]], p: AlignParams,
+                builtin: Lexicon | None) -> list[list[Bead]]:
+    """:func:`_align_piece` of every piece, in order.
+
+    The *workers* (see :func:`_start_workers`) take pieces from the end while this process
+    takes them from the start. A worker that fails hands its piece back to this process and
+    takes no more.
+    """
+    from collections import deque
+    from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+
+    if not workers or len(jobs) < 2:
+        return [_align_piece(job, analyzer, lexicon, p, builtin) for job in jobs]
+    results: list[list[Bead] | None] = [None] * len(jobs)
+    todo = deque(range(len(jobs)))
+    free = list(workers)
+    running: dict[Future[list[Bead]], tuple[int, _Worker]] = {}
+    # one thread per worker waits for its answers while this one aligns
+    threads = ThreadPoolExecutor(len(workers))
+    try:
+        while todo or running:
+            while free and len(todo) > 1:
+                w, k = free.pop(), todo.pop()
+                running[threads.submit(w.align, (jobs[k], mode, lexicon, p))] = (k, w)
+            for f in [f for f in running if f.done()]:
+                k, w = running.pop(f)
+                try:
+                    results[k] = f.result()
+                    free.append(w)
+                except _WorkerFailed:
+                    todo.append(k)
+            if todo:
+                k = todo.popleft()
+                results[k] = _align_piece(jobs[k], analyzer, lexicon, p, builtin)
+            elif running:
+                wait(running, return_when=FIRST_COMPLETED)
+    except BaseException:
+        for w in workers:  # a Ctrl-C: the threads' reads end when their worker does
+            w.kill()
+        raise
+    finally:
+        threads.shutdown(wait=True)
+    return [r if r is not None else [] for r in results]
+
+
+class _WorkerFailed(Exception):
+    """A worker process ended or answered with an error."""
+
+
+class _Worker:
+    """A worker process (:mod:`tm.alignworker`) that aligns pieces sent to it through a pipe.
+
+    It is a fresh interpreter: nothing is inherited from this process (no fork) and the
+    caller's main script is not run again.
+    """
+
+    def __init__(self, mode: str | None, with_builtin: bool) -> None:
+        import subprocess
+        import sys
+
+        cmd = [sys.executable, "-m", "taiyaku.tm.alignworker"]
+        if mode is not None:
+            cmd += [mode, "1" if with_builtin else "0"]
+        self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                     stderr=subprocess.DEVNULL)
+
+    def align(self, request: tuple[_Piece, str | None, Sequence[tuple[str, str]],
+                                   AlignParams]) -> list[Bead]:
+        """Send one piece and wait for its beads."""
+        import pickle
+
+        try:
+            assert self.proc.stdin is not None and self.proc.stdout is not None
+            pickle.dump(request, self.proc.stdin, protocol=pickle.HIGHEST_PROTOCOL)
+            self.proc.stdin.flush()
+            status, value = pickle.load(self.proc.stdout)
+        except (OSError, EOFError, pickle.UnpicklingError, ValueError) as e:
+            raise _WorkerFailed(str(e)) from e
+        if status != "ok":
+            raise _WorkerFailed(str(value))
+        beads: list[Bead] = value
+        return beads
+
+    def close(self) -> None:
+        """End the worker: its input closes and it stops (killed if it does not)."""
+        import subprocess
+
+        for fh in (self.proc.stdin, self.proc.stdout):
+            if fh is not None:
+                try:
+                    fh.close()
+                except OSError:
+                    pass
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.kill()
+
+    def kill(self) -> None:
+        """Stop the worker at once."""
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+
+
+def _start_workers(p: AlignParams, analyzer: Analyzer | None) -> list[_Worker]:
+    """The worker processes that help this one: ``p.workers - 1``, at most one per other
+    core available; none when the analyzer is not Sudachi's plain
+    :class:`~core.japanese.Analyzer` (a worker builds its own) or a worker cannot start."""
+    import os
+
+    from taiyaku.core.japanese import Analyzer
+
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):  # not on Linux
+        cores = os.cpu_count() or 1
+    count = max(0, min(p.workers, cores) - 1)
+    if analyzer is not None and type(analyzer) is not Analyzer:
+        return []
+    out: list[_Worker] = []
+    for _ in range(count):
+        try:
+            out.append(_Worker(None if analyzer is None else analyzer.mode, p.builtin_lexicon))
+        except OSError:  # cannot start a process here: align alone
+            break
+    return out
+
+
+@functools.lru_cache(maxsize=2)
+def _worker_tools(mode: str | None, with_builtin: bool) -> tuple[Analyzer | None, Lexicon | None]:
+    """A worker's analyzer (Sudachi in split *mode*; ``None`` for none) and word list, made
+    once per worker process."""
+    from taiyaku.core.japanese import Analyzer
+    from taiyaku.tm.lexicon import load_lexicon
+
+    if mode is None:
+        return None, None
+    return Analyzer(mode), load_lexicon() if with_builtin else None
 
 
 def _window_cut(beads: list[Bead], rows: int, sure: float) -> int:

@@ -138,6 +138,11 @@ class AlignParams:
     window_from: int = 6000
     window: int = 1500
     window_keep: float = 0.8
+    # such a document is first cut into independent pieces of about `window` JA segments at
+    # islands (segment pairs sharing a number or Latin word that each side writes once, see
+    # :func:`tm.align._cuts`); each piece is aligned as above, and up to `workers` processes
+    # (this one included, never more than the machine's cores) share the pieces
+    workers: int = 2
     # a kept window ends after a 1-1 bead at least this confident (about 95% of them are
     # right, see `conf_pair`)
     cut_confidence: float = 0.9

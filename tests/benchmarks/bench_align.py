@@ -3,7 +3,7 @@
 Run from the repository root::
 
     .venv/bin/python tests/benchmarks/bench_align.py [--cli] [--unseen N] [--seed S ...]
-        [--skip-speed] [--no-baseline]
+        [--skip-speed] [--no-baseline] [--large K ...] [--only-large]
 
 Figures come from ``../shared/tools/score_alignment.py`` (run as a subprocess on TSV files
 written to a temporary folder). The gold files of align-dev start with a ``ja_ids en_ids``
@@ -11,6 +11,11 @@ header line that the scorer does not accept, so headerless copies are scored. Un
 are built at run time from Kyoto articles that align-dev does not use, with seeded edits of the
 kinds align-dev has (joined lines on either side, missing sentences, one-sided page
 furniture); no corpus text is written anywhere but the temporary folder.
+
+``--large K`` (thousands of Japanese segments, e.g. ``--large 8 38``) scores large documents
+with gold: all of align-dev's documents one after the other, then unseen Kyoto documents
+(edited as above) until the document holds K thousand Japanese segments, aligned as one
+document (so above ``AlignParams.window_from`` the windowed path is what is judged).
 """
 
 from __future__ import annotations
@@ -276,6 +281,66 @@ def bench_knh(shared: Path, tmp: Path, analyzer: object, baseline: bool = True) 
                          score(shared, [(gold_src, tmp / "knh.gc.tsv")])))
 
 
+def large_document(shared: Path, kyoto: dict[str, list[tuple[str, str]]], size: int,
+                   seed: int) -> tuple[list[str], list[str], list[BeadIds]]:
+    """A document of about *size* Japanese segments with gold: align-dev's documents, then
+    edited unseen Kyoto articles (:func:`make_document`), each shifted to its place."""
+    dev = shared / "data" / "align-dev"
+    parts: list[tuple[list[str], list[str], list[BeadIds]]] = []
+    for gold in sorted(dev.glob("doc*.gold.tsv")):
+        name = gold.name[: -len(".gold.tsv")]
+        rows = gold.read_text(encoding="utf-8").splitlines()[1:]
+        beads = [tuple(tuple(int(x) for x in col.split(",") if x) for col in r.split("\t"))
+                 for r in rows if r.strip()]
+        parts.append((read_lines(dev / f"{name}.ja.txt"), read_lines(dev / f"{name}.en.txt"),
+                      beads))  # type: ignore[arg-type]
+    used = {line.split("\t")[1].strip()
+            for line in (dev / "SOURCES.tsv").read_text(encoding="utf-8").splitlines()
+            if "\t" in line}
+    rng = random.Random(seed)
+    names = sorted(a for a, rows in kyoto.items() if a not in used and 25 <= len(rows) <= 150)
+    rng.shuffle(names)
+    count = sum(len(p[0]) for p in parts)
+    for art in names:
+        if count >= size:
+            break
+        doc = make_document(kyoto[art], rng)
+        parts.append(doc)
+        count += len(doc[0])
+    ja: list[str] = []
+    en: list[str] = []
+    gold_beads: list[BeadIds] = []
+    for pj, pe, pg in parts:
+        gold_beads += [(tuple(len(ja) + i for i in a), tuple(len(en) + j for j in b))
+                       for a, b in pg]
+        ja += pj
+        en += pe
+    return ja, en, gold_beads
+
+
+def bench_large(shared: Path, tmp: Path, analyzer: object,
+                kyoto: dict[str, list[tuple[str, str]]], size: int, seed: int) -> None:
+    """Link F1 of one large document with gold (see :func:`large_document`)."""
+    ja, en, gold = large_document(shared, kyoto, size, seed)
+    g = tmp / f"large{size}.gold.tsv"
+    write_beads(g, gold)
+    import resource
+
+    def cpu_now() -> float:  # this process and its ended children (the aligner's workers)
+        own = resource.getrusage(resource.RUSAGE_SELF)
+        kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+        return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+
+    wall0, cpu0 = time.perf_counter(), cpu_now()
+    beads = taiyaku_beads(ja, en, analyzer)
+    wall, cpu = time.perf_counter() - wall0, cpu_now() - cpu0
+    t = tmp / f"large{size}.taiyaku.tsv"
+    write_beads(t, beads)
+    print(f"large document ({len(ja):,} x {len(en):,} segments, seed {seed}; "
+          f"{wall:.1f} s wall, {cpu:.1f} s CPU with the aligner's workers)")
+    print("  " + fmt("taiyaku", score(shared, [(g, t)])))
+
+
 def bench_speed(analyzer: object, kyoto: dict[str, list[tuple[str, str]]], used: set[str]
                 ) -> None:
     from taiyaku.tm.align import align
@@ -309,6 +374,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--skip-speed", action="store_true")
     ap.add_argument("--skip-dev", action="store_true", help="leave out align-dev")
     ap.add_argument("--no-baseline", action="store_true", help="leave out Gale-Church")
+    ap.add_argument("--large", type=int, nargs="+", default=[], metavar="K",
+                    help="also score large documents of K thousand JA segments with gold")
+    ap.add_argument("--only-large", action="store_true",
+                    help="only the large documents (with --large)")
     args = ap.parse_args(argv)
     base = not args.no_baseline
     from taiyaku.core.japanese import Analyzer
@@ -318,6 +387,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     analyzer.tokenize("準備")  # load the dictionary outside the timings
     with tempfile.TemporaryDirectory(prefix="bench_align_") as d:
         tmp = Path(d)
+        if args.large:
+            for k in args.large:
+                bench_large(shared, tmp, analyzer, load_kyoto(shared), k * 1000,
+                            (args.seed or [20240603])[0])
+            if args.only_large:
+                return 0
         if not args.skip_dev:
             bench_align_dev(shared, tmp, analyzer, args.cli, base)
         kyoto = load_kyoto(shared)

@@ -6,10 +6,13 @@ blank line, its English; the document is the whole Japanese half followed by the
 English half), writes it to a temporary folder, and runs ``taiyaku ingest`` on it in a
 child process: wall time, CPU time (user + sys, children included), and peak memory, the
 larger of the largest process's peak RSS (``getrusage(RUSAGE_CHILDREN).ru_maxrss``, as
-shown by ``/usr/bin/time -v``) and the RSS summed over the process tree, sampled every
-0.2 s (a document of more than 50,000 units forks an index worker). The machine is
-shared: CPU time is the steadier figure. Without ``../shared`` the benchmark says so and
-skips.
+shown by ``/usr/bin/time -v``) and the memory summed over the process tree (PSS, so pages
+that processes share, such as the Sudachi dictionary mapped by the main process and an
+align worker, count once; RSS where PSS is not readable), sampled every 0.2 s (a long
+document starts an align worker, and one of more than 50,000 units forks an index worker).
+The machine is shared: CPU time is the steadier figure; the wall time that the same work
+would take on two otherwise idle cores is at least CPU / 2. Without ``../shared`` the
+benchmark says so and skips.
 
     .venv/bin/python tests/benchmarks/bench_ingest.py                # 1, 8, 64 MB
     .venv/bin/python tests/benchmarks/bench_ingest.py --sizes 1 8    # quicker
@@ -96,13 +99,32 @@ def write_halves(path: Path, size: int) -> tuple[int, int]:
 
 
 # Runs the command given on its command line and prints: wall s, CPU s (user + sys of it and
-# its children), the peak RSS of its largest process (getrusage), the peak of the RSS summed
-# over its process tree (sampled from /proc every 0.2 s: an index worker forked for a large
-# document runs beside the main process), and the exit code.
+# its children), the peak RSS of its largest process (getrusage), the peak of the PSS summed
+# over its process tree (sampled from /proc every 0.2 s: an align worker, and an index worker
+# forked for a large document, run beside the main process), and the exit code.
 WRAPPER = """
 import os, resource, subprocess, sys, time
 
+def children(pid):
+    # the kernel's list of a process's children: far cheaper than reading every process's
+    # stat on a busy machine (None where the kernel does not give it)
+    out = []
+    try:
+        for tid in os.listdir(f"/proc/{pid}/task"):
+            with open(f"/proc/{pid}/task/{tid}/children") as fh:
+                out += [int(x) for x in fh.read().split()]
+    except OSError:
+        return None
+    return out
+
 def tree_rss(root):
+    if children(root) is not None:
+        total, todo = 0, [root]
+        while todo:
+            pid = todo.pop()
+            todo.extend(children(pid) or ())
+            total += memory(pid)
+        return total
     kids = {}
     for d in os.listdir("/proc"):
         if d.isdigit():
@@ -116,12 +138,19 @@ def tree_rss(root):
     while todo:
         pid = todo.pop()
         todo.extend(kids.get(pid, ()))
-        try:
-            with open(f"/proc/{pid}/status") as fh:
-                total += next((int(x.split()[1]) for x in fh if x.startswith("VmRSS:")), 0)
-        except OSError:
-            pass
+        total += memory(pid)
     return total
+
+def memory(pid):
+    # the proportional set size: a page shared by two processes (the Sudachi dictionary that
+    # the main process and an align worker both map) counts half in each
+    for name, key in (("smaps_rollup", "Pss:"), ("status", "VmRSS:")):
+        try:
+            with open(f"/proc/{pid}/{name}") as fh:
+                return next((int(x.split()[1]) for x in fh if x.startswith(key)), 0)
+        except OSError:
+            continue
+    return 0
 
 t = time.perf_counter()
 proc = subprocess.Popen(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
@@ -176,11 +205,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             for p in (db, Path(f"{db}-wal"), Path(f"{db}-shm")):
                 p.unlink(missing_ok=True)
             wall, cpu, peak, summed, code, err = run_ingest(doc, db)
-            # judged on the sum over its processes (shared pages of a forked worker counted
-            # twice: an upper bound), or on the largest process where /proc is missing
+            # judged on the sum over its processes, or on the largest process where /proc
+            # is missing
             mem = max(peak, summed)
             line = (f"{mb:>3} MB halves ({nbytes / MB:.1f} MB, {pairs:,} sentence pairs; "
-                    f"generated in {gen:.1f} s): ingest {wall:.1f} s wall, {cpu:.1f} s CPU, "
+                    f"generated in {gen:.1f} s): ingest {wall:.1f} s wall, {cpu:.1f} s CPU "
+                    f"(CPU / 2: {cpu / 2:.1f} s), "
                     f"peak {mem:.0f} MB (largest process {peak:.0f} MB)")
             if code != 0:
                 print(line + f"  FAILED (exit {code}): {err.strip().splitlines()[-1:]}")
