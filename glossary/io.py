@@ -273,9 +273,11 @@ def export_glossary(store: Store, path: str | os.PathLike[str], *, tbx_version: 
             count += 1
             yield entry
 
-    # the search index's bookkeeping (fuzzy_*) says nothing about the glossary, and differs
-    # between two stores holding the same glossary (as the TMX header leaves it out too)
-    meta = {f"db {k}": v for k, v in store.meta.all().items() if not k.startswith("fuzzy_")}
+    # the database's own bookkeeping (the search index, the glossary revision) says nothing
+    # about the glossary and differs between two stores holding the same one
+    from taiyaku.store.interface import is_bookkeeping
+
+    meta = {f"db {k}": v for k, v in store.meta.all().items() if not is_bookkeeping(k)}
     with atomic_output(p) as fp:
         fmt.write(counted(), fp, version=tbx_version, meta=meta)
     return ExportResult(p, fmt.name, count, tbx_version if fmt.name == "TBX" else None,

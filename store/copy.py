@@ -36,7 +36,7 @@ from taiyaku.core.normalize import normalize
 from taiyaku.core.progress import Progress, no_progress
 from taiyaku.store.beads import StoredBead
 from taiyaku.store.glossary import StoredEntry
-from taiyaku.store.interface import NewSegment, Store, StoredUnit
+from taiyaku.store.interface import NewSegment, Store, StoredUnit, is_bookkeeping
 
 __all__ = ["CopyResult", "copy_store", "copy_database", "is_empty"]
 
@@ -175,7 +175,7 @@ def _copy_meta(src: Store, dst: Store) -> None:
 
     own = set(static_meta())
     for key, value in src.meta.all().items():
-        if key not in own and not key.startswith("fuzzy_"):
+        if key not in own and not is_bookkeeping(key):
             dst.meta.set(key, value)
 
 

@@ -42,6 +42,7 @@ __all__ = [
     "UnitText",
     "Candidates",
     "NewUnit",
+    "is_bookkeeping",
 ]
 
 
@@ -152,6 +153,18 @@ class Candidates:
 
     ids: list[int]
     bound: float = 100.0
+
+
+def is_bookkeeping(key: str) -> bool:
+    """Whether a meta *key* is this database's own bookkeeping rather than a fact about its
+    content: the fuzzy index's state (``fuzzy_*``) and the glossary's revision counter, which
+    every write bumps. Exports and ``db copy`` leave them out, so two databases holding the same
+    TM and glossary export the same files.
+
+    >>> [is_bookkeeping(k) for k in ("fuzzy_version", "glossary_revision", "created")]
+    [True, True, False]
+    """
+    return key.startswith("fuzzy_") or key == "glossary_revision"
 
 
 class Meta(Protocol):

@@ -14,7 +14,7 @@ from taiyaku.core.errors import InputError
 from taiyaku.core.model import NewUnit, TMUnit
 from taiyaku.core.printable import path_text, quoted, visible
 from taiyaku.core.progress import Progress, no_progress
-from taiyaku.store.interface import Store, StoredUnit
+from taiyaku.store.interface import Store, StoredUnit, is_bookkeeping
 
 __all__ = ["import_tm", "export_tm", "ImportResult", "ExportResult", "iter_units",
            "export_units", "ALSO_IN",
@@ -362,6 +362,6 @@ def export_tm(store: Store, path: Path) -> ExportResult:
             yield u
 
     with atomic_output(path) as fp:
-        meta = {k: v for k, v in store.meta.all().items() if not k.startswith("fuzzy_")}
+        meta = {k: v for k, v in store.meta.all().items() if not is_bookkeeping(k)}
         fmt.write_units(counted(), fp, meta=meta)
     return ExportResult(path_text(path), count[0], fmt.name, merged[0])

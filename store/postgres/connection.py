@@ -46,6 +46,8 @@ _REWRITES: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r" LIKE \?"), " ILIKE ? ESCAPE ''"),
     (re.compile(r"substr\((\w+), -\?\)"), r"right(\1, ?)"),
     (re.compile(r"json_group_array\(hd\.name\)"), "json_agg(hd.name ORDER BY h.doc_id)::text"),
+    (re.compile(r"FROM json_each\((\w+\.\w+)\) WHERE value = "),
+     r"FROM jsonb_array_elements_text(CAST(\1 AS jsonb)) AS e(value) WHERE value = "),
 ]
 #: an INSERT of one row of placeholders, with or without an ON CONFLICT clause (translated)
 _COPYABLE = re.compile(

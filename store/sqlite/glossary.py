@@ -215,7 +215,7 @@ class SqliteGlossary:
         """Bump the glossary's revision (inside the caller's transaction)."""
         self.conn.execute(
             f"INSERT INTO meta(key, value) VALUES ('{_REVISION}', '1') ON CONFLICT(key) "
-            "DO UPDATE SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT)")
+            "DO UPDATE SET value = CAST(CAST(meta.value AS INTEGER) + 1 AS TEXT)")
 
     def standing(self, ids: Sequence[int]) -> dict[int, tuple[str, float]]:
         """(status, score) of each known entry among *ids*."""

@@ -14,6 +14,7 @@ from taiyaku.core.errors import InputError
 from taiyaku.core.findings import Finding
 from taiyaku.store import Store, open_store
 from taiyaku.store.copy import copy_store
+from taiyaku.store.interface import is_bookkeeping
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 DATA = ROOT / "tests" / "data"
@@ -119,7 +120,7 @@ def _hidden(store: Store) -> dict[str, object]:
                    [units[i] for i in e.evidence.get("units", [])]) for e in entries],
         "dismissed": (area.dismissed("ja"), area.dismissed("en")),
         "qa": store.qa.all(),
-        "meta": {k: v for k, v in store.meta.all().items() if not k.startswith("fuzzy_")},
+        "meta": {k: v for k, v in store.meta.all().items() if not is_bookkeeping(k)},
     }
 
 
