@@ -48,3 +48,14 @@ def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
     finally:
         store.close()
         cleanup()
+
+
+@pytest.fixture
+def pg_backend(tmp_path: Path) -> Iterator[Store]:
+    """A fresh empty PostgreSQL store, for what only a server has (a password, say)."""
+    store, cleanup = _postgres(tmp_path)
+    try:
+        yield store
+    finally:
+        store.close()
+        cleanup()
