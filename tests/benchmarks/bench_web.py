@@ -19,9 +19,14 @@ The alignment page is opened in Debian's chromium (Playwright, as tests/web/conf
 the time from navigation until the page's script has made a bead current (the editor answers
 keys) must be at most 1 s (median of 5 loads).
 
+The database is built once into a cache folder (``$TAIYAKU_BENCH_DIR`` or the system temp
+folder's ``taiyaku-bench``, as bench_terms and bench_pretranslate do; the file name carries the
+schema version) and each run times requests on a copy of it, so the edits, merges and imports
+the requests make never reach the cached file.
+
     .venv/bin/python tests/benchmarks/bench_web.py                       # 1M units
     .venv/bin/python tests/benchmarks/bench_web.py --quick               # 20k units, 2,000 terms
-    .venv/bin/python tests/benchmarks/bench_web.py --workdir /tmp/w --keep   # reuse the db
+    .venv/bin/python tests/benchmarks/bench_web.py --rebuild             # build the cache again
 """
 
 from __future__ import annotations
@@ -30,11 +35,12 @@ import argparse
 import contextlib
 import os
 import random
+import shutil
 import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -378,14 +384,30 @@ def align_page(db: Path, doc: int, loads: int = 5) -> list[float]:
     return out
 
 
-@contextlib.contextmanager
-def workdir(path: Path | None, keep: bool) -> Iterator[Path]:
-    if keep and path is not None:
-        path.mkdir(parents=True, exist_ok=True)
-        yield path
-        return
-    with tempfile.TemporaryDirectory(dir=path) as tmp:
-        yield Path(tmp)
+def cached_db(units: int, terms: int, rebuild: bool) -> tuple[Path, dict[str, Any]]:
+    """The benchmark database in the cache folder (built now if missing or *rebuild*), and
+    the facts the requests need. A build goes to a temporary name first: an interrupted one
+    is never taken for a finished one."""
+    from taiyaku.store import SCHEMA_VERSION
+
+    cache = Path(os.environ.get("TAIYAKU_BENCH_DIR",
+                                Path(tempfile.gettempdir()) / "taiyaku-bench"))
+    cache.mkdir(parents=True, exist_ok=True)
+    db = cache / f"web-{units}-{terms}-v{SCHEMA_VERSION}.db"
+    if db.exists() and not rebuild:
+        print(f"  reusing {db}")
+        return db, facts(db)
+    building = cache / f"{db.stem}.building"
+    if building.exists():
+        shutil.rmtree(building)
+    building.mkdir()
+    try:
+        f = build(building / db.name, units, terms)
+        db.unlink(missing_ok=True)
+        (building / db.name).rename(db)
+    finally:
+        shutil.rmtree(building, ignore_errors=True)
+    return db, f
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -394,27 +416,23 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--units", type=int, default=1_000_000)
     ap.add_argument("--terms", type=int, default=10_000)
     ap.add_argument("--reps", type=int, default=15, help="timed requests per call")
-    ap.add_argument("--workdir", type=Path, default=None)
-    ap.add_argument("--keep", action="store_true",
-                    help="build in --workdir and reuse a database built there before")
+    ap.add_argument("--rebuild", action="store_true",
+                    help="build the cached database again")
     ap.add_argument("--quick", action="store_true", help="20,000 units, 2,000 terms")
     args = ap.parse_args(argv)
     if args.quick:
         args.units, args.terms, args.reps = 20_000, 2_000, 7
     print(f"== web benchmark: {args.units:,} TM units, {args.terms:,} glossary entries")
-    misses: list[str] = []
-    with workdir(args.workdir, args.keep) as tmp:
-        db = tmp / f"web-{args.units}-{args.terms}.db"
-        if db.exists() and args.keep:
-            print(f"  reusing {db}")
-            f = facts(db)
-        else:
-            db.unlink(missing_ok=True)
-            f = build(db, args.units, args.terms)
-        import shutil
+    from bench_tm import CORPUS
 
+    if not CORPUS.exists():
+        print(f"skipped: {CORPUS} not found")
+        return 0
+    misses: list[str] = []
+    db, f = cached_db(args.units, args.terms, args.rebuild)
+    with tempfile.TemporaryDirectory(prefix="bench-web-") as tmp:
         # the requests change the database (edits, merges, imports): time them on a copy
-        work = tmp / "timed.db"
+        work = Path(tmp) / "timed.db"
         shutil.copyfile(db, work)
         print(f"  load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs: wall times "
               "grow with it, CPU times much less")
@@ -431,7 +449,6 @@ def main(argv: list[str] | None = None) -> int:
                 misses.append("alignment page in Chromium")
         else:
             print(f"  alignment page: {CHROMIUM} is not installed; not measured")
-        work.unlink(missing_ok=True)
     worst = max(timer.rows, key=lambda r: r[1])
     print(f"  {len(timer.rows)} pages and API calls timed; slowest median: {worst[0]} "
           f"{worst[1]:.1f} ms")
