@@ -172,6 +172,8 @@ class Timer:
         self.reps = reps
         self.rows: list[tuple[str, float, float, float, int]] = []
         self.bulk: list[tuple[str, float, float, float, int]] = []
+        #: (method, path) of every request timed, to check no route was left out
+        self.requested: set[tuple[str, str]] = set()
 
     def time(self, name: str, call: Callable[[int], Any], *, reps: int | None = None,
              bulk: bool = False, before: Callable[[int], None] | None = None) -> None:
@@ -188,6 +190,7 @@ class Timer:
             r = call(i)
             wall, cpu = time.perf_counter() - w, time.process_time() - c
             status = r.status_code
+            self.requested.add((r.request.method, r.request.url.path))
             if status >= 400:
                 raise SystemExit(f"bench_web: {name} answered {status}: {r.text[:300]}")
             if i >= warm:  # the first is a warm-up (templates compiled, caches filled)
@@ -234,6 +237,74 @@ def run_requests(db: Path, f: dict[str, Any], reps: int) -> Timer:
                lambda i: client.post(f"/api/documents/{doc}/undo",
                                      json={"revision": state["rev"]}),
                before=lambda i: state.update(rev=revision()))
+    def alignment() -> dict[str, Any]:
+        data: dict[str, Any] = get(f"/api/documents/{doc}/alignment").json()
+        return data
+
+    def pick(kind: str, start: int = 0) -> Callable[[int], None]:
+        """Before an edit: the revision now and the first bead from *start* of *kind*
+        ("1-1"; "2-2"; "1-0" followed by "0-1"), so every timed edit is one that fits."""
+        def before(i: int) -> None:
+            data = alignment()
+            beads = data["beads"]
+            for b in beads[start:]:
+                k = b["position"]
+                if kind == "1-0+0-1":
+                    if b["type"] == "1-0" and k + 1 < len(beads) and beads[k + 1]["type"] == (
+                            "0-1"):
+                        state.update(rev=data["revision"], pos=k, ja=b["ja_ids"],
+                                     en=beads[k + 1]["en_ids"])
+                        return
+                elif b["type"] == kind:
+                    state.update(rev=data["revision"], pos=k)
+                    return
+            raise SystemExit(f"bench_web: no {kind} bead left to edit")
+        return before
+
+    def edit(action: str, **body: Any) -> Callable[[int], Any]:
+        def call(i: int) -> Any:
+            # "$pos": what pick() found
+            fields = {k: state[v[1:]] if isinstance(v, str) and v.startswith("$") else v
+                      for k, v in body.items()}
+            return client.post(f"/api/documents/{doc}/{action}",
+                               json={"revision": state["rev"], **fields})
+        return call
+
+    timer.time("POST /api/documents/{id}/unpair", edit("unpair", position="$pos"),
+               before=pick("1-1", 300))
+    timer.time("POST /api/documents/{id}/pair", edit("pair", ja_ids="$ja", en_ids="$en"),
+               before=pick("1-0+0-1", 300))
+    # three times as many merges: a split takes one 2-2 bead they made, a move two (the
+    # bead after it, a 2-2 too, takes the moved segment)
+    timer.time("POST /api/documents/{id}/merge", edit("merge", position="$pos"),
+               before=pick("1-1", 100), reps=3 * reps + 2)
+    timer.time("POST /api/documents/{id}/split", edit("split", position="$pos", ja_count=1,
+                                                      en_count=1),
+               before=pick("2-2", 100))
+    timer.time("POST /api/documents/{id}/move", edit("move", position="$pos", lang="ja",
+                                                     direction="down"),
+               before=pick("2-2", 100))
+    # -- ingest an upload, remove a document (small ones: the 1M-unit TM stays) -------------
+    def upload_text(i: int, form: str) -> bytes:
+        ja = "".join(f"{form}の記事{i}の第{n}文は短い。" for n in range(8))
+        en = " ".join(f"Sentence {n} of {form} article {i} is short." for n in range(8))
+        return f"{ja}\n\n{en}\n".encode()
+
+    timer.time("POST /api/documents (8-sentence upload)",
+               lambda i: client.post("/api/documents",
+                                     files={"file": (f"api{i}.txt", upload_text(i, "api"))}))
+    timer.time("POST /documents (8-sentence upload, page)",
+               lambda i: client.post("/documents",
+                                     files={"file": (f"page{i}.txt", upload_text(i, "page"))}))
+    uploaded = [d["id"] for d in get("/api/documents").json()
+                if d["name"].startswith(("api", "page"))]
+    timer.time("DELETE /api/documents/{id} (an 8-unit document)",
+               lambda i: client.delete(f"/api/documents/{uploaded[i]}"))
+    timer.time("POST /documents/{id}/remove (an 8-unit document, page)",
+               lambda i: client.post(f"/documents/{uploaded[-1 - i]}/remove",
+                                     follow_redirects=False))
+    timer.time("GET /openapi.json", lambda i: get("/openapi.json"))
+    timer.time("GET /static/align.js", lambda i: get("/static/align.js"))
     # -- glossary ---------------------------------------------------------------------------
     for path, params in (
         ("/glossary", {}), ("/glossary", {"q": ja_term}), ("/glossary", {"q": en_term}),
@@ -319,13 +390,36 @@ def run_requests(db: Path, f: dict[str, Any], reps: int) -> Timer:
     timer.time("POST /api/io/import/tm (50-unit TMX)",
                lambda i: client.post("/api/io/import/tm", files={
                    "file": (f"b{i}.tmx", tmx.replace("{i}", str(i)).encode())}))
+    timer.time("POST /io/import (50-unit TMX, page)",
+               lambda i: client.post("/io/import", data={"kind": "tm"}, files={
+                   "file": (f"p{i}.tmx", tmx.replace("{i}", f"p{i}").encode())}))
     timer.time("GET /io/export/terms?format=tbx (whole glossary)",
                lambda i: get("/io/export/terms", params={"format": "tbx"}), reps=3, bulk=True)
     timer.time("GET /io/export/terms?format=csv (whole glossary)",
                lambda i: get("/io/export/terms", params={"format": "csv"}), reps=3, bulk=True)
     timer.time("GET /io/export/tm?format=tmx (whole TM)",
                lambda i: get("/io/export/tm", params={"format": "tmx"}), reps=1, bulk=True)
+    untimed = untimed_routes(app, timer.requested)
+    print("  every route timed" if not untimed else
+          f"  routes not timed: {', '.join(' '.join(r) for r in untimed)}")
     return timer
+
+
+def untimed_routes(app: Any, requested: set[tuple[str, str]]) -> list[tuple[str, str]]:
+    """The app's routes (``taiyaku.web.app.endpoints``) that no timed request reached; the
+    login form (only with an access token) aside."""
+    import re
+
+    from taiyaku.web.app import endpoints
+
+    out = []
+    for method, path in endpoints(app):
+        pattern = re.compile("^" + re.sub(r"\\{[^}]+\\}", "[^/]+", re.escape(path))
+                             + ("/.*" if method == "MOUNT" else "") + "$")
+        verb = "GET" if method == "MOUNT" else method
+        if path != "/login" and not any(m == verb and pattern.match(p) for m, p in requested):
+            out.append((method, path))
+    return out
 
 
 #: run before the page's own scripts: note when a bead first becomes current

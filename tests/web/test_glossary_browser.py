@@ -85,7 +85,6 @@ def test_keyboard_only(served: Any, page: Any) -> None:
     assert page.locator("tr.term").count() == 1
     # j focuses the first term; a approves it
     page.keyboard.press("Escape")
-    page.evaluate("document.activeElement.blur()")
     page.keyboard.press("j")
     assert page.evaluate("document.activeElement.dataset.id") == str(tid)
     page.keyboard.press("a")
@@ -109,8 +108,9 @@ def test_keyboard_only(served: Any, page: Any) -> None:
     assert page.locator("tr.editor").first.is_hidden()
     (hit,) = [h for h in _cli_search(served.db, "路面電車") if h["id"] == tid]
     assert (hit["status"], hit["en"][0], hit["ja"]) == ("forbidden", "streetcar", ["路面電車"])
-    # v shows the evidence: the sentence with its aligned English
-    page.locator("tr.term").first.focus()
+    # v shows the evidence: the sentence with its aligned English (Esc left the focus on
+    # the row)
+    assert page.evaluate("document.activeElement.dataset.id") == str(tid)
     page.keyboard.press("v")
     page.wait_for_selector(".evidence-lines li")
     assert "tram" in page.locator(".evidence-lines li").first.text_content()
