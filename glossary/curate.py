@@ -16,14 +16,22 @@ from typing import TYPE_CHECKING, Any
 
 from taiyaku.core.errors import InputError, StaleEditError
 from taiyaku.core.terms import STATUSES, TermEntry
-from taiyaku.glossary.store import TermEdit, edit_term, get_entry, load_entries
+from taiyaku.glossary.store import (
+    TermEdit,
+    TermMerged,
+    edit_term,
+    get_entry,
+    load_entries,
+    merge_terms,
+)
 
 if TYPE_CHECKING:
     from taiyaku.store.interface import Store
 
 __all__ = [
     "entry_etag", "TermFilter", "TermPage", "filter_terms", "StaleTermError",
-    "edit_term_checked", "set_status_many", "EvidenceLine", "TermEvidence", "term_evidence",
+    "edit_term_checked", "merge_terms_checked", "set_status_many", "EvidenceLine",
+    "TermEvidence", "term_evidence",
 ]
 
 
@@ -166,6 +174,34 @@ def edit_term_checked(store: Store, term_id: int, edit: TermEdit,
     with store.transaction():
         _check_etag(store, term_id, etag)
         return edit_term(store, term_id, edit)
+
+
+def merge_terms_checked(store: Store, ids: Sequence[int],
+                        etags: Mapping[int, str] | None = None) -> TermMerged:
+    """:func:`taiyaku.glossary.store.merge_terms`, refused when an entry's etag in *etags*
+    is not its current one (another tab forbade or edited it since it was shown); one
+    transaction, so a refused merge changes nothing.
+
+    :raises StaleTermError: an entry changed since the caller loaded it
+
+    >>> from taiyaku.glossary.store import add_term
+    >>> from taiyaku.store import open_store
+    >>> s = open_store(":memory:")
+    >>> a, b = add_term(s, "米中首脳会談"), add_term(s, "川習会", status="candidate")
+    >>> tags = {a.id: entry_etag(a), b.id: entry_etag(b)}
+    >>> _ = edit_term_checked(s, b.id, TermEdit(status="forbidden"))
+    >>> merge_terms_checked(s, [a.id, b.id], tags)
+    Traceback (most recent call last):
+    ...
+    taiyaku.glossary.curate.StaleTermError: term 2 was changed since you loaded it ...
+    >>> merge_terms_checked(s, [a.id, b.id]).merged
+    (2,)
+    """
+    with store.transaction():
+        for term_id, etag in (etags or {}).items():
+            if term_id in ids:
+                _check_etag(store, term_id, etag)
+        return merge_terms(store, ids)
 
 
 def set_status_many(store: Store, ids: Sequence[int], status: str,

@@ -27,7 +27,8 @@ from taiyaku.web.deps import render, settings_of
 from taiyaku.web.routes import ROUTERS
 from taiyaku.web.security import Settings
 
-__all__ = ["create_app", "serve", "Started", "JsonResponse", "error_status", "STATIC"]
+__all__ = ["create_app", "serve", "Started", "JsonResponse", "error_status", "STATIC",
+           "endpoints"]
 
 STATIC = Path(__file__).resolve().parent / "static"
 
@@ -203,6 +204,34 @@ def _not_found(request: Request) -> Response:
     if _is_api(request):
         return JsonResponse({"error": "Not Found"}, status_code=404)
     return render(request, "error.html", status_code=404, error="Not Found")
+
+
+def endpoints(app: FastAPI) -> list[tuple[str, str]]:
+    """Every (method, path) the app answers, in the order it matches them: each route of the
+    included routers and the app's own, ``("MOUNT", "/static")`` for the static files. HEAD,
+    which Starlette adds to every GET, is left out. (FastAPI keeps an included router's
+    routes inside it, so ``app.routes`` alone does not list them.)
+
+    >>> ("POST", "/api/documents/{doc_id}/merge") in endpoints(create_app(":memory:"))
+    True
+    """
+    found: list[tuple[str, str]] = []
+
+    def walk(routes: Any, prefix: str) -> None:
+        for route in routes:
+            inner = getattr(route, "original_router", None)
+            if inner is not None:
+                walk(inner.routes, prefix + (route.include_context.prefix or ""))
+                continue
+            methods = getattr(route, "methods", None)
+            path = prefix + str(getattr(route, "path", ""))
+            if methods is None:
+                found.append(("MOUNT", path))
+            else:
+                found.extend((m, path) for m in sorted(methods) if m != "HEAD")
+
+    walk(app.routes, "")
+    return found
 
 
 def _open_browser(url: str) -> None:

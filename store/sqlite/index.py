@@ -496,9 +496,17 @@ def _take_out(store: Store, by_key: dict[str, list[int]]) -> None:
     for key, ids in by_key.items():
         gone = sorted(set(ids))
         removed = 0
-        for chunk, got in _chunks(store, key):
-            if not got or got[0] > gone[-1] or got[-1] < gone[0]:
+        # all rows first: the loop rewrites them
+        for chunk, blob in conn.execute(
+                "SELECT chunk, ids FROM fuzzy_postings WHERE key = ? ORDER BY chunk",
+                (key,)).fetchall():
+            # a chunk is decoded only when its range (first and last id, read from the raw
+            # little-endian bytes) can hold a removed id: a common key has hundreds of chunks
+            raw = bytes(blob)
+            if len(raw) < 4 or int.from_bytes(raw[:4], "little") > gone[-1] or (
+                    int.from_bytes(raw[-4:], "little") < gone[0]):
                 continue
+            got = ids_from_blob(raw)
             n_before = len(got)
             if len(gone) * 16 < n_before:
                 kept = got

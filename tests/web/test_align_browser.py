@@ -63,23 +63,28 @@ def tm_search(db: Path, query: str, *extra: str) -> list[dict[str, Any]]:
     return matches
 
 
-def test_a_reviewer_merges_unpairs_confirms_and_finds_it_all_saved(
-        served: Served, page: Any) -> None:
-    doc_id = ingest(served.db)
-    page.goto(f"{served.url}/documents/{doc_id}")
-    # merge "residents…" with "Yamada said…" (mouse: the bead, then the toolbar button)
-    page.locator("#b8 td.en").click()
+def review(page: Any, merge: int, unpair: int) -> None:
+    """A reviewer's session on the open editor: merge bead *merge* with the next (mouse: the
+    bead, then the toolbar button), unpair bead *unpair* (its row, then the key), confirm the
+    first three beads (c confirms and moves on); revisions 1 to 5."""
+    page.locator(f"#b{merge} td.en").click()
     page.get_by_role("button", name="Merge with next").click()
     wait_revision(page, 1)
-    # unpair "The city expects 100,000 visitors" (its row, then the key)
-    page.locator("#b5 th.pos").click()
+    page.locator(f"#b{unpair} th.pos").click()
     page.keyboard.press("u")
     wait_revision(page, 2)
-    # confirm the first three beads: c confirms and moves on
     page.locator("#b0 th.pos").click()
     for revision in (3, 4, 5):
         page.keyboard.press("c")
         wait_revision(page, revision)
+
+
+def test_a_reviewer_merges_unpairs_confirms_and_finds_it_all_saved(
+        served: Served, page: Any) -> None:
+    doc_id = ingest(served.db)
+    page.goto(f"{served.url}/documents/{doc_id}")
+    # merge "residents…" with "Yamada said…", unpair "The city expects 100,000 visitors"
+    review(page, merge=8, unpair=5)
     # the page patched only the rows each change made, renumbering the rest: what it shows
     # is what the server renders from the database
     patched = rows_shown(page)
@@ -150,10 +155,9 @@ def test_the_editor_works_from_the_keyboard_alone(served: Served, page: Any) -> 
     assert "merge with the next bead" in page.locator("#keys-help").inner_text()
     keys.press("Escape")
     assert not page.locator("#keys-help").is_visible()
-    # the toolbar's buttons are reachable with Tab and work with Enter
-    page.locator("#main").focus()
+    # the toolbar's buttons are reachable with Shift+Tab from the bead and work with Enter
     for _ in range(40):
-        keys.press("Tab")
+        keys.press("Shift+Tab")
         if page.evaluate("document.activeElement.dataset.action") == "undo":
             break
     keys.press("Enter")

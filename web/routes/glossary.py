@@ -20,11 +20,12 @@ from taiyaku.glossary.curate import (
     edit_term_checked,
     entry_etag,
     filter_terms,
+    merge_terms_checked,
     set_status_many,
     term_evidence,
 )
 from taiyaku.glossary.lookup import search_terms
-from taiyaku.glossary.store import TermEdit, get_entry, merge_terms
+from taiyaku.glossary.store import TermEdit, get_entry
 from taiyaku.store.interface import Store
 from taiyaku.web.deps import get_store, render
 
@@ -173,16 +174,22 @@ def api_set_status(change: StatusChange, store: StoreDep
         return _stale(e)
 
 
-class TermIds(BaseModel):
-    """Term ids: the first is the one that stays."""
+class TermMerge(BaseModel):
+    """Term ids (the first is the one that stays) and, per id, the etag as loaded."""
 
     ids: list[int]
+    etags: dict[int, str] = Field(default_factory=dict,
+                                  description="term id → etag as loaded (checked when given)")
 
 
-@router.post("/api/terms/merge")
-def api_merge_terms(body: TermIds, store: StoreDep) -> dict[str, Any]:
-    """Merge entries into the first (as ``terms merge``): its JSON plus ``merged``."""
-    done = merge_terms(store, body.ids)
+@router.post("/api/terms/merge", response_model=None)
+def api_merge_terms(body: TermMerge, store: StoreDep) -> dict[str, Any] | JSONResponse:
+    """Merge entries into the first (as ``terms merge``): its JSON plus ``merged``; an entry
+    changed since it was loaded (a stale etag) refuses the merge: 409 with it as it is now."""
+    try:
+        done = merge_terms_checked(store, body.ids, body.etags)
+    except StaleTermError as e:
+        return _stale(e)
     return {**done.to_json(), "etag": entry_etag(done.entry)}
 
 

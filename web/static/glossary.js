@@ -211,13 +211,20 @@
     b.addEventListener("click", function () { setStatus(selected(), b.dataset.bulk); });
   });
   document.querySelector("[data-merge]").addEventListener("click", async function () {
-    const ids = selected().map(function (tr) { return Number(tr.dataset.id); });
+    const picked = selected();
+    const ids = picked.map(function (tr) { return Number(tr.dataset.id); });
     if (ids.length < 2) { say("Select at least two terms to merge.", true); return; }
+    // the etags as shown: a term changed in another tab meanwhile refuses the merge (409)
+    const etags = {};
+    picked.forEach(function (tr) { etags[tr.dataset.id] = tr.dataset.etag; });
     try {
-      const merged = await api("POST", "/api/terms/merge", { ids: ids });
+      const merged = await api("POST", "/api/terms/merge", { ids: ids, etags: etags });
       say("Merged " + merged.merged.join(", ") + " into " + merged.id + ".");
       location.reload();
-    } catch (e) { say(e.message, true); }
+    } catch (e) {
+      if (e.status === 409 && e.data && e.data.current) showEntry(e.data.current);
+      say(e.message, true);
+    }
   });
 
   // Keyboard: shortcuts act on the focused term row (a, f, c on the selection if any);
