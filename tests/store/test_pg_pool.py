@@ -76,3 +76,25 @@ def test_an_unreachable_server_is_one_line_without_the_password() -> None:
         pass
     text = str(caught.value)
     assert "s3cret" not in text and "ann:***@" in text and "\n" not in text
+
+
+def test_a_bulk_import_leaves_the_planner_statistics_of_what_it_grew(address: str,
+                                                                     tmp_path: Path) -> None:
+    # before autovacuum analyses them the planner took each posting-list key to match
+    # thousands of rows and planned a search's reads for that
+    import psycopg
+    from reliability.support import sentence_pairs, tmx_text
+    from taiyaku.store import open_store
+    from taiyaku.store.postgres.units import ANALYZED
+    from taiyaku.tm.tmio import import_tm
+
+    tmx = tmp_path / "tm.tmx"
+    tmx.write_text(tmx_text(sentence_pairs(400)), encoding="utf-8")
+    with open_store(address) as store:
+        import_tm(store, tmx)
+    with psycopg.connect(address) as conn:
+        for table in ANALYZED:
+            (estimate,) = conn.execute(  # type: ignore[misc]
+                "SELECT reltuples FROM pg_class WHERE relname = %s", (table,)).fetchone()
+            (rows,) = conn.execute(f"SELECT count(*) FROM {table}").fetchone()  # type: ignore[misc]
+            assert rows > 0 and estimate == rows, (table, estimate, rows)
