@@ -1170,11 +1170,14 @@ def review_apply(ctx: click.Context, file: Path, document: str | None, db_path: 
 @click.option("--token", envvar="TAIYAKU_TOKEN",
               help="Access token the browser is asked for once [env TAIYAKU_TOKEN].")
 @click.option("--open", "open_browser", is_flag=True, help="Open the workbench in a browser.")
+@click.option("--workers", type=int, default=None,
+              help="Worker processes: default 2 on a PostgreSQL server, 1 (the only choice) "
+                   "for a SQLite file.")
 @db_option
 @json_option
 @click.pass_context
 def serve(ctx: click.Context, host: str, port: int, token: str | None, open_browser: bool,
-          db_path: Path | None, as_json: bool) -> None:
+          workers: int | None, db_path: Path | None, as_json: bool) -> None:
     """Start the web workbench: documents, alignment editor, glossary, TM, pre-translation.
 
     It listens on 127.0.0.1 only unless --host says otherwise, which needs an access token.
@@ -1186,13 +1189,14 @@ def serve(ctx: click.Context, host: str, port: int, token: str | None, open_brow
       taiyaku serve --open
       taiyaku serve --db client.db --port 9000
       taiyaku serve --host 0.0.0.0 --token "$(openssl rand -hex 16)"
+      taiyaku serve --db postgresql://tm@dbhost/team --host 0.0.0.0 --workers 4
     """
     from taiyaku.store import default_db_path
     from taiyaku.web.app import serve as run_server
 
     ctx.meta["taiyaku.command"] = ctx.command_path
     run_server(db_path or default_db_path(), host=host, port=port, token=token or None,
-               open_browser=open_browser,
+               open_browser=open_browser, workers=workers,
                announce=lambda s: emit(s.to_json()) if as_json else info(s.render()))
 
 

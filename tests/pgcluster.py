@@ -33,7 +33,7 @@ import time
 from pathlib import Path
 
 __all__ = ["server", "fresh_database", "drop_database", "unavailable", "required",
-           "own_cluster", "crash_restart"]
+           "need_server", "own_cluster", "crash_restart"]
 
 _TEMPLATE = "taiyaku_template"
 _counter = itertools.count(1)
@@ -43,6 +43,18 @@ _state: dict[str, object] = {}
 def required() -> bool:
     """True when PostgreSQL tests must run (``TAIYAKU_REQUIRE_POSTGRES``, set by CI)."""
     return bool(os.environ.get("TAIYAKU_REQUIRE_POSTGRES"))
+
+
+def need_server() -> None:
+    """Skip the calling test when no server can be had (fail it under
+    ``TAIYAKU_REQUIRE_POSTGRES``)."""
+    import pytest
+
+    why = unavailable()
+    if why is not None:
+        if required():
+            pytest.fail(f"PostgreSQL required (TAIYAKU_REQUIRE_POSTGRES) but {why}")
+        pytest.skip(why)
 
 
 def bindir() -> Path | None:

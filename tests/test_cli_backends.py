@@ -21,6 +21,7 @@ from pathlib import Path
 import pgcluster
 import pytest
 from reliability.support import (
+    cli_command,
     describe,
     iter_tmx_chunks,
     popen_cli,
@@ -37,12 +38,7 @@ from store_contract import assert_index_exact  # noqa: E402
 HOSTILE = "'); DROP TABLE units; --"
 
 
-def _need_server() -> None:
-    why = pgcluster.unavailable()
-    if why is not None:
-        if pgcluster.required():
-            pytest.fail(f"PostgreSQL required (TAIYAKU_REQUIRE_POSTGRES) but {why}")
-        pytest.skip(why)
+_need_server = pgcluster.need_server
 
 
 @pytest.fixture
@@ -255,7 +251,7 @@ def test_sigkill_during_a_large_import_leaves_the_last_committed_state(
         for chunk in iter_tmx_chunks(30_000, start=50_000):
             f.write(chunk)
     proc = subprocess.Popen(
-        [*_cli(), "tm", "import", str(big), "--db", pg_address], env=_env(),
+        [*cli_command(), "tm", "import", str(big), "--db", pg_address], env=_env(),
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     # kill once the import has written uncommitted units (seen from the server)
     deadline = time.monotonic() + 240
@@ -271,12 +267,6 @@ def test_sigkill_during_a_large_import_leaves_the_last_committed_state(
         assert_index_exact(store)
     cli(pg_address, "tm", "import", str(_tmx(tmp_path / "next.tmx", sentence_pairs(5, 900))))
     assert cli_json(pg_address, "stats")["units"] == 25  # type: ignore[index]
-
-
-def _cli() -> list[str]:
-    from reliability.support import cli_command
-
-    return cli_command()
 
 
 def _env() -> dict[str, str]:
@@ -324,7 +314,7 @@ def test_a_server_crash_during_an_import_leaves_the_last_committed_state(
         for chunk in iter_tmx_chunks(30_000, start=80_000):
             f.write(chunk)
     proc = subprocess.Popen(
-        [*_cli(), "tm", "import", str(big), "--db", pg_address], env=_env(),
+        [*cli_command(), "tm", "import", str(big), "--db", pg_address], env=_env(),
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 240
     while time.monotonic() < deadline and proc.poll() is None:
@@ -378,3 +368,178 @@ def test_taiyaku_db_may_name_a_server(pg_address: str, tmp_path: Path) -> None:
     assert stats.returncode == 0, describe(stats)
     assert json.loads(stats.stdout)["database"] == pg_address
     assert_stored_there(pg_address, 3)
+
+
+# -- the team server: `taiyaku serve --db postgresql://… --workers N` ---------------------------
+TEAM_TOKEN = "team-token-0123456789"
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _http(method: str, url: str, *, body: object = None, headers: dict[str, str] | None = None
+          ) -> tuple[int, str]:
+    """One request on a connection of its own (so the workers share the requests)."""
+    import urllib.error
+    import urllib.request
+
+    data = None if body is None else json.dumps(body).encode()
+    req = urllib.request.Request(url, data=data, method=method, headers={
+        "Authorization": f"Bearer {TEAM_TOKEN}", "Content-Type": "application/json",
+        "Connection": "close", **(headers or {})})
+    try:
+        with urllib.request.urlopen(req, timeout=60) as r:
+            return r.status, r.read().decode("utf-8")
+    except urllib.error.HTTPError as e:
+        return e.code, e.read().decode("utf-8")
+
+
+def _worker_pids(address: str) -> set[int]:
+    """The worker processes holding connections to *address* (their ``application_name``)."""
+    import psycopg
+
+    with psycopg.connect(address, autocommit=True) as conn:
+        rows = conn.execute("SELECT application_name FROM pg_stat_activity "
+                            "WHERE application_name LIKE 'taiyaku serve pid %'").fetchall()
+    return {int(name.rsplit(" ", 1)[1]) for (name,) in rows}
+
+
+def _parent_of(pid: int) -> int:
+    stat = Path(f"/proc/{pid}/stat").read_text()
+    return int(stat.rsplit(")", 1)[1].split()[1])
+
+
+def test_serve_on_postgresql_answers_with_several_workers_and_one_csrf_token(
+        pg_address: str) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+    from urllib.parse import quote, urlsplit, urlunsplit
+
+    pairs = sentence_pairs(30)
+    tmx = Path(pgcluster.__file__).parent / f"team-{os.getpid()}.tmx"
+    tmx.write_text(tmx_text(pairs), encoding="utf-8")
+    try:
+        run_cli(["tm", "import", tmx, "--db", pg_address]).check_returncode()
+    finally:
+        tmx.unlink()
+    # a password in the address (the test server trusts every login): it must show nowhere
+    parts = urlsplit(pg_address)
+    secret = "pw-Sup3rSecret"
+    with_password = urlunsplit(parts._replace(
+        netloc=f"{parts.username}:{secret}@{parts.hostname}:{parts.port}"))
+    port = _free_port()
+    proc = subprocess.Popen(
+        [*cli_command(), "serve", "--db", with_password, "--workers", "2", "--port", str(port),
+         "--token", TEAM_TOKEN, "--json"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
+        env={k: v for k, v in os.environ.items() if not k.startswith("TAIYAKU_")})
+    base = f"http://127.0.0.1:{port}"
+    try:
+        assert proc.stdout is not None
+        text = ""
+        while not text.rstrip().endswith("}"):  # --json's object, indented over lines
+            line = proc.stdout.readline()
+            assert line, describe((proc.wait(), text, proc.stderr.read() if proc.stderr else ""))
+            text += line
+        started = json.loads(text)
+        assert started["token_required"] and secret not in started["database"]
+        assert started["database"].startswith("postgresql://postgres:***@")
+        deadline = time.monotonic() + 60
+        while True:  # the workers listen a moment after the announcement
+            try:
+                status, page = _http("GET", base + "/")
+                break
+            except OSError:
+                assert proc.poll() is None and time.monotonic() < deadline, describe(
+                    (proc.wait(), "", proc.stderr.read() if proc.stderr else ""))
+                time.sleep(0.2)
+        assert status == 200 and secret not in page and "***" in page
+        csrf = re.search(r'<meta name="csrf-token" content="([^"]+)"', page)
+        assert csrf is not None
+        units = json.loads(_http("GET", base + "/api/tm/search?q=" + quote(pairs[0][0]))[1])
+        ids = {m["source"]: m["id"] for m in units["matches"]}
+        assert ids[pairs[0][0]]
+
+        def search(i: int) -> tuple[int, str]:
+            return _http("GET", f"{base}/api/tm/search?q={quote(pairs[i % 30][0])}&limit=3")
+
+        def edit(i: int) -> tuple[int, str]:
+            found = json.loads(search(i)[1])["matches"][0]
+            return _http("PATCH", f"{base}/api/tm/units/{found['id']}",
+                         body={"en": f"edited {i}"}, headers={"X-CSRF-Token": csrf.group(1)})
+
+        # searches and edits at once, each on a connection of its own, until both workers
+        # have answered (the kernel hands each new connection to one of them)
+        seen: set[int] = set()
+        edited: set[int] = set()
+        with ThreadPoolExecutor(8) as pool:
+            for round_ in range(10):
+                jobs = [pool.submit(search, i) for i in range(16)]
+                edits = {i: pool.submit(edit, i) for i in range(round_ * 3, round_ * 3 + 3)}
+                for job in jobs:
+                    status, text = job.result()
+                    assert status == 200, text
+                    assert json.loads(text)["matches"][0]["score"] == 100
+                for i, job in edits.items():
+                    status, text = job.result()
+                    assert status == 200, text  # the CSRF token of one page holds everywhere
+                    edited.add(i)
+                seen = _worker_pids(pg_address)
+                if len(seen) >= 2 and round_ >= 2:
+                    break
+        assert len(seen) == 2, f"requests were served by worker processes {seen}"
+        assert all(_parent_of(pid) == proc.pid for pid in seen)
+        import psycopg
+
+        with psycopg.connect(pg_address) as conn:
+            stored = {en for (en,) in conn.execute(
+                "SELECT en FROM units WHERE en LIKE 'edited %'")}
+        assert stored == {f"edited {i}" for i in edited}
+        # without the token: 401, and nothing about the database
+        import urllib.request
+
+        try:
+            urllib.request.urlopen(base + "/api/tm/search?q=x", timeout=30)
+            raise AssertionError("a request without the token was answered")
+        except urllib.error.HTTPError as e:
+            assert e.code == 401
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+        err = proc.stderr.read() if proc.stderr else ""
+        assert secret not in err
+    assert _worker_pids(pg_address) == set()  # the workers closed their pools
+
+
+def test_serve_beyond_localhost_without_a_token_is_refused(pg_address: str,
+                                                           tmp_path: Path) -> None:
+    port = str(_free_port())
+    r = run_cli(["serve", "--db", pg_address, "--workers", "2", "--host", "0.0.0.0",
+                 "--port", port], timeout=60)
+    assert r.returncode == 1 and r.stderr.startswith("Error: --host 0.0.0.0 is reachable")
+    assert len(r.stderr.strip().splitlines()) == 1
+    assert _worker_pids(pg_address) == set()
+    # a SQLite file is one process's: several workers are refused
+    r = run_cli(["serve", "--db", tmp_path / "one.db", "--workers", "2", "--port", port],
+                timeout=60)
+    assert r.returncode == 1 and "SQLite file, which one process serves" in r.stderr
+
+
+def test_the_workers_of_one_server_share_its_csrf_token(monkeypatch: pytest.MonkeyPatch,
+                                                        pg_address: str) -> None:
+    from taiyaku.web import app as web
+
+    monkeypatch.setenv(web.WORKER_ENV, json.dumps({
+        "db": pg_address, "token": TEAM_TOKEN, "host": "0.0.0.0", "port": 1, "csrf": "c" * 40}))
+    one, two = web.app_from_environment(), web.app_from_environment()
+    assert one.state.settings.csrf == two.state.settings.csrf == "c" * 40
+    assert one.state.settings.token == TEAM_TOKEN and one.state.settings.db == pg_address
+    assert web.create_app(pg_address).state.settings.csrf != "c" * 40

@@ -4,13 +4,20 @@ Example::
 
     app = create_app("tm.db")          # 127.0.0.1, no token
     serve("tm.db", port=8765)          # what `taiyaku serve` calls
+
+On a PostgreSQL server (``serve("postgresql://…", workers=2)``) several worker processes
+answer requests, each with its own pool of connections; they share one CSRF token and the
+access token through :data:`WORKER_ENV` (set by :func:`serve`, read by
+:func:`app_from_environment` in each worker). A SQLite file is served by one process.
 """
 
 from __future__ import annotations
 
+import contextlib
 import importlib
+import json
 import os
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,7 +27,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from taiyaku.core.errors import NotFoundError, StaleEditError, TaiyakuError
+from taiyaku.core.errors import InputError, NotFoundError, StaleEditError, TaiyakuError
 from taiyaku.core.printable import json_text
 from taiyaku.web import security
 from taiyaku.web.deps import render, settings_of
@@ -28,9 +35,12 @@ from taiyaku.web.routes import ROUTERS
 from taiyaku.web.security import Settings
 
 __all__ = ["create_app", "serve", "Started", "JsonResponse", "error_status", "STATIC",
-           "endpoints"]
+           "endpoints", "app_from_environment", "default_workers", "WORKER_ENV"]
 
 STATIC = Path(__file__).resolve().parent / "static"
+#: the environment variable through which :func:`serve` gives its worker processes their
+#: settings (database, address, access token, the shared CSRF token)
+WORKER_ENV = "TAIYAKU_SERVE_WORKER"
 
 
 class JsonResponse(JSONResponse):
@@ -84,16 +94,41 @@ class _Refused(Exception):
         self.line = line
 
 
+def _database(db: str | Path) -> Path | str:
+    """*db* as :class:`Settings` keeps it: a PostgreSQL address as it is, a file as a Path."""
+    from taiyaku.store.postgres import is_postgres_address
+
+    return str(db) if is_postgres_address(str(db)) else Path(db)
+
+
 def create_app(db: str | Path, *, token: str | None = None, host: str = "127.0.0.1",
-               port: int = 8765, max_upload: int = security.MAX_UPLOAD_BYTES) -> FastAPI:
-    """The workbench on database *db*.
+               port: int = 8765, max_upload: int = security.MAX_UPLOAD_BYTES,
+               csrf: str | None = None) -> FastAPI:
+    """The workbench on database *db* (a file or a PostgreSQL address).
 
     :param token: the access token (needed when *host* is not a loopback address)
     :param max_upload: the largest request body read, in bytes
+    :param csrf: the CSRF token (default: a new random one; the workers of one server
+        share theirs)
     :raises InputError: *host* reaches beyond this computer and no (or a short) token is given
     """
     security.check_bind(host, token)
-    settings = Settings(Path(db), host=host, port=port, token=token, max_upload=max_upload)
+    database = _database(db)
+    extra = {"csrf": csrf} if csrf else {}
+    settings = Settings(database, host=host, port=port, token=token, max_upload=max_upload,
+                        **extra)
+    pool = None
+    if isinstance(database, str):
+        from taiyaku.store.postgres.pool import PgPool
+
+        pool = PgPool(database)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        yield
+        if pool is not None:
+            pool.close()
+
     app = FastAPI(
         title="taiyaku workbench",
         summary="Documents, alignment editor, glossary, TM and pre-translation over HTTP.",
@@ -110,8 +145,11 @@ def create_app(db: str | Path, *, token: str | None = None, host: str = "127.0.0
         docs_url=None,
         redoc_url=None,
         dependencies=[Depends(_csrf_guard)],
+        lifespan=lifespan,
     )
     app.state.settings = settings
+    #: a PostgreSQL server's connections (None for a file: a request opens it)
+    app.state.pool = pool
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     for name in ROUTERS:
         module = importlib.import_module(f"taiyaku.web.routes.{name}")
@@ -257,14 +295,34 @@ class Started:
                 + ("; access token required" if self.token_required else ""))
 
 
+def default_workers(db: str | Path) -> int:
+    """How many worker processes serve *db* by default: 2 for a PostgreSQL server (a team
+    server), 1 for a SQLite file (which one process must own).
+
+    >>> default_workers("tm.db"), default_workers("postgresql://ann@db/team")
+    (1, 2)
+    """
+    return 2 if isinstance(_database(db), str) else 1
+
+
+def app_from_environment() -> FastAPI:
+    """The app of one worker process of ``serve(…, workers=N)``: the settings
+    :func:`serve` put in :data:`WORKER_ENV` (uvicorn calls this in each worker)."""
+    config = json.loads(os.environ[WORKER_ENV])
+    return create_app(config["db"], token=config["token"], host=config["host"],
+                      port=config["port"], csrf=config["csrf"])
+
+
 def serve(db: str | Path, *, host: str = "127.0.0.1", port: int = 8765,
-          token: str | None = None, open_browser: bool = False,
+          token: str | None = None, open_browser: bool = False, workers: int | None = None,
           announce: Callable[[Started], None] = lambda s: print(s.render())) -> None:
     """Run the workbench until Ctrl-C (what ``taiyaku serve`` calls).
 
     :param token: the access token (default: ``$TAIYAKU_TOKEN``)
+    :param workers: worker processes (default :func:`default_workers`); more than one only
+        on a PostgreSQL server
     :param announce: told where the server listens, once its database is open
-    :raises InputError: see :func:`create_app`
+    :raises InputError: see :func:`create_app`; several workers for a SQLite file
     """
     import threading
 
@@ -272,13 +330,31 @@ def serve(db: str | Path, *, host: str = "127.0.0.1", port: int = 8765,
 
     if token is None:
         token = os.environ.get(security.TOKEN_ENV) or None
+    count = default_workers(db) if workers is None else workers
+    if count < 1:
+        raise InputError(f"--workers {count}: give at least 1")
     app = create_app(db, token=token, host=host, port=port)
     settings: Settings = app.state.settings
+    if count > 1 and not isinstance(settings.db, str):
+        raise InputError(
+            f"--workers {count}: {settings.db} is a SQLite file, which one process serves "
+            "(several workers are for a PostgreSQL server, --db postgresql://…)")
     # the database must open (and migrate) before the server says it is ready
     from taiyaku.store import open_store
+    from taiyaku.store.postgres import masked_address
 
     open_store(settings.db, command="serve").close()
-    announce(Started(settings.url, str(settings.db), token is not None))
+    shown = masked_address(settings.db) if isinstance(settings.db, str) else str(settings.db)
+    announce(Started(settings.url, shown, token is not None))
     if open_browser:
         threading.Timer(0.5, _open_browser, args=(settings.url,)).start()
-    uvicorn.run(app, host=host, port=port, log_level="warning", server_header=False)
+    if count == 1:
+        uvicorn.run(app, host=host, port=port, log_level="warning", server_header=False)
+        return
+    # the workers are new processes that build their own app: they get its settings, and
+    # this server's CSRF token (one for all, or a page from one worker would post in vain
+    # to another), from the environment, which only this user can read
+    os.environ[WORKER_ENV] = json.dumps({"db": settings.db, "token": token, "host": host,
+                                         "port": port, "csrf": settings.csrf})
+    uvicorn.run(f"{__name__}:app_from_environment", factory=True, workers=count, host=host,
+                port=port, log_level="warning", server_header=False)

@@ -68,13 +68,14 @@ _LOOPBACK_NAMES = frozenset({"localhost", "localhost.localdomain", "ip6-localhos
 class Settings:
     """One server's settings (``app.state.settings``).
 
-    :ivar db: the database file
+    :ivar db: the database file, or a PostgreSQL address (a string: a Path would fold its
+        ``//``)
     :ivar token: the access token (None: loopback only, no token asked)
     :ivar csrf: this server's CSRF token (new at each start)
     :ivar max_upload: the largest request body read, in bytes
     """
 
-    db: Path
+    db: Path | str
     host: str = "127.0.0.1"
     port: int = 8765
     token: str | None = None

@@ -111,12 +111,15 @@ class PgStore(SqlAreas):
     @classmethod
     def open(cls, address: str, *, create: bool = True, readonly: bool = False,
              on_wait: Callable[[str], None] | None = None, command: str = "taiyaku",
-             ) -> PgStore:
+             any_thread: bool = True) -> PgStore:
         """Connect to the database at *address* and create or migrate its schema.
 
         :param create: create taiyaku's tables in an empty database (the database itself is
             the server administrator's to create)
         :param readonly: the command only reads: an empty database is refused
+        :param any_thread: accepted for SQLite's signature (a web request opens its store in
+            one thread and uses it in another): a psycopg connection may be used from any
+            thread, one at a time
         :raises StoreError: the server cannot be reached or refuses the login (the message
             says why, without the password), the database is empty and may not be set up
             (*readonly*, not *create*), or its schema is newer than this taiyaku's

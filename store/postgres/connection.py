@@ -180,6 +180,8 @@ class PgConnection:
 
     def __init__(self, conn: Any) -> None:
         self.raw = conn
+        #: tables a straight ``COPY`` met a conflict in (:meth:`_copy_rows`)
+        self._conflicted: set[str] = set()
 
     @property
     def in_transaction(self) -> bool:
@@ -243,23 +245,44 @@ class PgConnection:
         """``INSERT INTO table (columns) VALUES … conflict`` for every row, by ``COPY``:
         straight into *table*, or, with an ``ON CONFLICT`` clause, into a temporary copy of
         it whose rows one ``INSERT … SELECT`` then moves with that clause (the rows of one
-        call have distinct keys, as the callers' rows do)."""
+        call have distinct keys, as the callers' rows do).
+
+        With a conflict clause, the rows first go straight into *table* under a savepoint:
+        when none of them is there yet (a first import's posting keys, the token codes of
+        new units) that is the clause's outcome at half the cost (the temporary copy wrote
+        every row twice: a third of a million-unit import's server time). A conflict undoes
+        that attempt, and *table* takes the temporary path on this connection from then on
+        (a second import's keys mostly exist)."""
         with self.raw.cursor() as cur:
             if not conflict.strip():
-                with cur.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
-                    for row in rows:
-                        copy.write_row(row)
+                self._copy_into(cur, table, columns, rows)
                 return
+            if table not in self._conflicted and self.in_transaction:
+                from psycopg import errors
+
+                cur.execute("SAVEPOINT taiyaku_copy")
+                try:
+                    self._copy_into(cur, table, columns, rows)
+                except errors.UniqueViolation:
+                    cur.execute("ROLLBACK TO SAVEPOINT taiyaku_copy")
+                    self._conflicted.add(table)
+                else:
+                    cur.execute("RELEASE SAVEPOINT taiyaku_copy")
+                    return
             temp = f"taiyaku_copy_{table}"
             cur.execute(f"CREATE TEMP TABLE IF NOT EXISTS {temp} "
                         f"(LIKE {table} INCLUDING DEFAULTS)")
             cur.execute(f"TRUNCATE {temp}")
-            with cur.copy(f"COPY {temp} ({columns}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
+            self._copy_into(cur, temp, columns, rows)
             cur.execute(f"INSERT INTO {table} ({columns}) SELECT {columns} FROM {temp} "
                         f"{conflict}".replace("%%", "%"))
             cur.execute(f"TRUNCATE {temp}")
+
+    @staticmethod
+    def _copy_into(cur: Any, table: str, columns: str, rows: list[Sequence[Any]]) -> None:
+        with cur.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
 
     def close(self) -> None:
         self.raw.close()

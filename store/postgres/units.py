@@ -22,6 +22,11 @@ if TYPE_CHECKING:
 
 __all__ = ["PgUnits", "PgQaMemory", "PgFuzzy"]
 
+#: the tables a bulk import grows, analysed at its end: until autovacuum gets to them the
+#: planner takes a posting list's key to match thousands of rows (it matches one or two) and
+#: plans a search's reads for that
+ANALYZED = ("units", "fuzzy_keys", "fuzzy_postings", "fuzzy_tokens")
+
 _UNIT_COLUMNS = ("id, doc_id, position, ja, en, ja_norm, en_norm, ja_hash, en_hash, bead, "
                  "confidence, props, created")
 
@@ -55,9 +60,11 @@ class PgUnits(SqliteUnits):
     @contextlib.contextmanager
     def _bulk(self, progress: Progress) -> Iterator[None]:
         """:meth:`bulk`: the index is built in one pass at the block's end (the server
-        sizes its own caches: no page-cache setting as on SQLite)."""
+        sizes its own caches: no page-cache setting as on SQLite), then the server's
+        statistics of the tables it grew are brought up to date (:data:`ANALYZED`)."""
         with index.deferred(self._store, progress):
             yield
+        self._store.conn.execute(f"ANALYZE {', '.join(ANALYZED)}")
 
 
 class PgQaMemory(SqliteQaMemory):

@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import os
 import random
 import statistics
 import subprocess
@@ -214,6 +215,7 @@ def bench_size(size: int, pairs: list[tuple[str, str]], held: list[tuple[str, st
     db = fresh(f"tm{size}")
     imp = import_figures(run_import(db, tmx))
     tmx.unlink()
+    res["load_average_after_import"] = tuple(round(x, 1) for x in os.getloadavg())
     res.update({"import_s": round(imp["seconds"], 1), "import_cpu_s": round(imp["cpu"], 1),
                 "import_peak_mb": round(imp["peak_mb"]),
                 "import_worker_peak_mb": round(imp["child_peak_mb"]),
@@ -262,6 +264,7 @@ def bench_size(size: int, pairs: list[tuple[str, str]], held: list[tuple[str, st
     busy = clients(db, load, work)
     during = import_figures(importing)
     extra.unlink()
+    res["load_average(1,5,15 min)"] = tuple(round(x, 1) for x in os.getloadavg())
     res.update({"clients8_during_import_qps": busy["qps"],
                 "clients8_during_import_p50_ms": busy["p50_ms"],
                 "clients8_during_import_p99_ms": busy["p99_ms"],

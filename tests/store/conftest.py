@@ -26,11 +26,7 @@ def _sqlite(tmp_path: Path) -> tuple[Store, Callable[[], None]]:
 
 
 def _postgres(tmp_path: Path) -> tuple[Store, Callable[[], None]]:
-    why = pgcluster.unavailable()
-    if why is not None:
-        if pgcluster.required():
-            pytest.fail(f"PostgreSQL required (TAIYAKU_REQUIRE_POSTGRES) but {why}")
-        pytest.skip(why)
+    pgcluster.need_server()
     address = pgcluster.fresh_database()
     return open_store(address), lambda: pgcluster.drop_database(address)
 

@@ -1,6 +1,12 @@
 """Fixtures of the web tests: the app on a fresh database through FastAPI's TestClient, the
 same app served by uvicorn on a free port, and Debian's chromium driven by Playwright.
 
+The database of a test (:func:`web_db`) is an SQLite file and, for every test that is not a
+browser test, also a fresh database on the PostgreSQL test server of :mod:`pgcluster` (skipped
+when no server can be had, failed instead under ``TAIYAKU_REQUIRE_POSTGRES``): the API is
+tested on both backends. Browser tests run on SQLite only (the pages are the same; the API
+tests cover what the database answers).
+
 Browser tests are marked ``@pytest.mark.browser`` and take the ``page`` fixture. They skip
 only when ``/usr/bin/chromium`` is missing and ``TAIYAKU_REQUIRE_CHROMIUM`` is unset (.ci/run
 installs chromium and sets it, so in CI they fail rather than skip). Playwright's own browser
@@ -11,6 +17,7 @@ from __future__ import annotations
 
 import os
 import socket
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -21,6 +28,9 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from taiyaku.web.app import create_app
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+import pgcluster  # noqa: E402
 
 CHROMIUM = Path("/usr/bin/chromium")
 #: the flags every launch uses: headless, no sandbox (root in CI), nothing phoning home
@@ -35,10 +45,32 @@ SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 BASE_URL = "http://127.0.0.1:8765"
 
 
+#: the backends the API tests run on (browser tests: the first only)
+WEB_BACKENDS = ["sqlite", "postgres"]
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Every test that uses :func:`web_db` runs once per backend, but browser tests."""
+    if "web_db" in metafunc.fixturenames:
+        browser = metafunc.definition.get_closest_marker("browser") is not None
+        metafunc.parametrize("web_db", WEB_BACKENDS[:1] if browser else WEB_BACKENDS,
+                             indirect=True)
+
+
 @pytest.fixture
-def web_db(tmp_path: Path) -> Path:
-    """The database file of one test's server (created on first open)."""
-    return tmp_path / "web.db"
+def web_db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Path]:
+    """The database of one test's server: a file (created on first open), or the address
+    of a fresh database on the PostgreSQL test server (typed as a Path for the tests, which
+    hand it to ``open_store`` and ``--db`` as they would a file)."""
+    if request.param == "sqlite":
+        yield tmp_path / "web.db"
+        return
+    pgcluster.need_server()
+    address = pgcluster.fresh_database()
+    try:
+        yield address  # type: ignore[misc]
+    finally:
+        pgcluster.drop_database(address)
 
 
 @pytest.fixture
