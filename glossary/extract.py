@@ -193,7 +193,7 @@ def extract_terms(
     ja_cands = {k: c for k, c in ja_cands.items() if c.score > 0}
     # an English n-gram met once pairs only by its spelling: as a name or a single word
     en_cands = extract_en(_reporting(en_segs, progress, len(ja_segs), total, "English terms"),
-                          keep_once=lambda c: c.words == 1 or is_name(c))
+                          keep_once=lambda words, capitalised: words == 1 or capitalised)
     score_en(en_cands)
     done = len(ja_segs) + len(en_segs)
     glosses = find_glosses(_reporting(ja_segs, progress, done, total, "glosses"), analyzer)

@@ -50,6 +50,8 @@ GENERAL_EN = frozenset(
     state government official report statement comment remark talk meeting deal""".split()
 )
 _TOKEN = re.compile(r"(?:[A-Z]\.){2,}|[A-Za-z][A-Za-z0-9]*(?:[-'’][A-Za-z0-9]+)*|[0-9][0-9,.]*")
+#: what may join two words without ending a phrase (U.S.–Japan, Asia-Pacific)
+_HYPHEN_GAP = re.compile(r"\s*[-‐]\s*")
 _NUMBERISH = re.compile(r"^(?:[0-9][0-9,.]*|one|two|three|four|five|six|seven|eight|nine|ten|"
                         r"hundred|thousand|million|billion)(?:-[a-z]+)?$", re.I)
 
@@ -64,7 +66,7 @@ def en_tokens(text: str) -> list[tuple[str, int, int, bool]]:
     last = 0
     for m in _TOKEN.finditer(text):
         gap = text[last : m.start()]
-        boundary = bool(gap.strip()) and not re.fullmatch(r"\s*[-‐]\s*", gap)
+        boundary = bool(gap.strip()) and not _HYPHEN_GAP.fullmatch(gap)
         word, end = m.group(0), m.end()
         if word.endswith(("'s", "’s")):
             word, end = word[:-2], end - 2  # a possessive ends a phrase: China's | Foreign
@@ -210,12 +212,13 @@ def _display(cand: EnCandidate, lower_words: Counter[str], cap_words: Counter[st
 
 def extract_en(
     segments: Iterable[SegmentText], max_words: int = 5, *,
-    keep_once: Callable[[EnCandidate], bool] | None = None,
+    keep_once: Callable[[int, bool], bool] | None = None,
 ) -> dict[str, EnCandidate]:
     """Count every n-gram of every content-word chunk (capitalised names included).
 
-    :param keep_once: when given, an n-gram seen only once is kept only if this says so
-        (names, single words); the others could never pair and only cost memory
+    :param keep_once: when given, an n-gram seen only once is kept only if this says so,
+        asked with its number of words and whether it was written capitalised (names, single
+        words); the others could never pair and only cost memory
 
     The form shown (:attr:`EnCandidate.surface`) is the casing of running text: a heading's
     "Taiwan Contingency" shows as the body's "Taiwan contingency".
@@ -303,11 +306,12 @@ def extract_en(
                             cand = out[key] = EnCandidate(key, j - i)
                     _count(cand, surface, flags, seg)
     for key, first in once.items():
-        surface, flags, seg = _unpack(key, first, seen)
-        cand = EnCandidate(key, (first if isinstance(first, int) else first[1]) >> 8 & 15)
-        _count(cand, surface, flags, seg)
-        if keep_once is not None and keep_once(cand):
-            out[key] = cand
+        packed = first if isinstance(first, int) else first[1]
+        # asked before a candidate is made: most of a large TM's n-grams met once are dropped
+        if keep_once is not None and keep_once(packed >> 8 & 15, bool(packed >> 4 & 1)):
+            cand = out[key] = EnCandidate(key, packed >> 8 & 15)
+            _count(cand, *_unpack(key, first, seen))
+    del once
     for cand in out.values():
         cand.subkeys = _subkeys(cand.forms.most_common(1)[0][0])
         cand.display = _display(cand, lower_words, cap_words)

@@ -8,7 +8,7 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from taiyaku.core.japanese import katakana_to_hiragana
 from taiyaku.core.normalize import normalize
@@ -75,9 +75,11 @@ GENERAL_NOUNS = frozenset(
 )
 
 
-@dataclass(frozen=True, slots=True)
-class Unit:
+class Unit(NamedTuple):
     """A term building block: one token, or several joined (names with ・, Latin words).
+
+    A named tuple (immutable, and made in half the time of a frozen dataclass: one per
+    token of every Japanese segment).
 
     :ivar role: ``N`` content, ``P`` prefix, ``S`` joining suffix, ``W`` adverbial noun
         (may start a compound, never end one)

@@ -101,15 +101,22 @@ def _short_noun(text: str, analyzer: Analyzer) -> bool:
     return len(runs) == 1 and runs[0][0].begin == 0 and runs[0][-1].end == len(text)
 
 
-def _outer_term(text: str, pos: int, analyzer: Analyzer, inner_lang: str) -> str | None:
-    """The term a parenthesis at *pos* glosses."""
+def _outer_term(text: str, pos: int, analyzer: Analyzer, inner_lang: str,
+                latin_only: bool = False) -> str | None:
+    """The term a parenthesis at *pos* glosses.
+
+    :param latin_only: the caller drops a Japanese term (a Japanese gloss that is no short
+        noun: a reading such as 雪舟(せっしゅう)), so None stands for one and the text before
+        the parenthesis is not analysed when it ends in Japanese (a term found there would end
+        with that character, so it would be Japanese)
+    """
     quoted = _quoted_before(text, pos)
     if quoted:
         q = quoted.strip()
         if _lang(q) == "en" and q:
             return q
         if _phrase_ok(q, analyzer):
-            return q
+            return None if latin_only else q
     before = text[:pos].rstrip()
     if not before:
         return None
@@ -121,6 +128,8 @@ def _outer_term(text: str, pos: int, analyzer: Analyzer, inner_lang: str) -> str
             return latin
         if latin:
             return latin
+    if latin_only and has_japanese(before[-1:]):
+        return None
     tokens = analyzer.tokenize(before[-40:])
     offset = len(before) - len(before[-40:])
     runs = compound_units(tokens)
@@ -161,7 +170,12 @@ def find_glosses(segments: Iterable[SegmentText], analyzer: Analyzer) -> list[Gl
             if not inner:
                 continue
             inner_lang = _lang(inner)
-            outer = _outer_term(text, m.start(), analyzer, inner_lang)
+            # a Japanese inner text that is no kind of gloss, no sentence and no short noun
+            # (most parentheses of a large TM: readings) glosses only a Latin term (below):
+            # asked first, it spares analysing the text before most parentheses
+            latin_only = (inner_lang == "ja" and not kind and not _is_sentence(inner)
+                          and not _short_noun(inner, analyzer))
+            outer = _outer_term(text, m.start(), analyzer, inner_lang, latin_only)
             if not outer or _NOISE.search(outer):
                 continue
             outer_lang = _lang(outer)
