@@ -141,7 +141,8 @@ class EnCandidate:
     modifier: int = 0
     capitalized: int = 0
     docs: set[int] = field(default_factory=set)
-    segments: list[int] = field(default_factory=list)
+    # (no list of segments: nothing reads an English candidate's, and at 100,000 units one
+    # list each took tens of MB)
     unit_ids: set[int] = field(default_factory=set)
     subkeys: set[str] = field(default_factory=set)
     score: float = 0.0
@@ -337,8 +338,6 @@ def _count(cand: EnCandidate, surface: str, flags: int, seg: SegmentText) -> Non
     cand.modifier += flags >> 3 & 1  # "U.S. Japan" of "U.S.–Japan security treaty"
     cand.capitalized += flags >> 4 & 1
     cand.docs.add(seg.doc_id)
-    if len(cand.segments) < 50:
-        cand.segments.append(seg.id)
     if seg.unit_id is not None:
         cand.unit_ids.add(seg.unit_id)
 

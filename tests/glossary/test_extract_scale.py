@@ -126,3 +126,30 @@ def test_find_glosses_same_without_the_reading_shortcut(
     outers = {(g.outer, g.kind) for g in fast}
     assert ("IMF", "translation") in outers and ("国際通貨基金", "translation") in outers
     assert not any(g.inner.startswith("せっしゅう") for g in fast)
+
+
+def test_extraction_resumes_the_cycle_collector(store: Store, analyzer: Analyzer) -> None:
+    # extraction pauses Python's cycle collector (a large TM's millions of small containers
+    # were walked again at each collection) and leaves it as it found it, even on an error
+    import gc
+
+    seen: list[bool] = []
+    assert gc.isenabled()
+    extract_terms(store, ExtractOptions(dictionary=False),
+                  progress=lambda *a: seen.append(gc.isenabled()), analyzer=analyzer)
+    assert seen and not any(seen) and gc.isenabled()
+
+    def fail(*a: object) -> None:
+        raise RuntimeError("stop")
+
+    gc.disable()
+    try:
+        with pytest.raises(RuntimeError):
+            extract_terms(store, ExtractOptions(dictionary=False), progress=fail,
+                          analyzer=analyzer)
+        assert not gc.isenabled()  # paused before: not resumed behind the caller's back
+    finally:
+        gc.enable()
+    with pytest.raises(RuntimeError):
+        extract_terms(store, ExtractOptions(dictionary=False), progress=fail, analyzer=analyzer)
+    assert gc.isenabled()
