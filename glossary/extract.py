@@ -367,7 +367,9 @@ class _PhraseFinder:
     """
 
     def __init__(self, ja_segs: list[SegmentText], phrases: Iterable[str]) -> None:
-        self.hits: dict[str, list[tuple[SegmentText, int]]] = {}
+        self._segs = ja_segs
+        #: phrase → (indexes of the segments it occurs in, in order; occurrences in each)
+        self._found: dict[str, tuple[list[int], list[int]]] = {}
         wanted = sorted({p for p in phrases if p})
         if not wanted or not ja_segs:
             return
@@ -375,7 +377,8 @@ class _PhraseFinder:
 
         # every occurrence of every phrase, overlapping ones included, found by one
         # Aho-Corasick pass over the segments (a Python loop over the positions where a
-        # phrase may start took most of the time of _build on a large TM)
+        # phrase may start took most of the time of _build on a large TM), gathered per
+        # phrase by polars (a Python row per phrase and segment took seconds at 100k units)
         found = (
             pl.DataFrame({"seg": pl.int_range(len(ja_segs), dtype=pl.Int32, eager=True),
                           "p": pl.Series([normalize(s.text) for s in ja_segs]).str
@@ -383,15 +386,22 @@ class _PhraseFinder:
             .explode("p").drop_nulls("p")
             .group_by("p", "seg").len()
             .sort("p", "seg")
+            .group_by("p", maintain_order=True).agg("seg", "len")
         )
-        for p, seg, n in found.iter_rows():
-            self.hits.setdefault(p, []).append((ja_segs[seg], n))
+        for p, segs, counts in found.iter_rows():
+            self._found[p] = (segs, counts)
+
+    @property
+    def hits(self) -> dict[str, list[tuple[SegmentText, int]]]:
+        """Each phrase found → its segments with the occurrences in each, in order."""
+        return {p: [(self._segs[i], n) for i, n in zip(segs, counts, strict=True)]
+                for p, (segs, counts) in self._found.items()}
 
     def draft(self, text: str, analyzer: Analyzer) -> _Draft:
         """An entry for a glossed phrase that is not a compound noun (非常に前向きな枠組み)."""
-        hits = self.hits.get(text, [])
-        segs = [s for s, _ in hits]
-        freq = sum(n for _, n in hits) or 1
+        where, counts = self._found.get(text, ([], []))
+        segs = [self._segs[i] for i in where]
+        freq = sum(counts) or 1
         reading = katakana_to_hiragana(analyzer.reading(text))
         return _Draft(text, reading, math.log2(2 + len(text)) * freq, freq,
                       {s.doc_id for s in segs}, [s.id for s in segs][:50],
@@ -820,7 +830,9 @@ def _pair_by_spelling(
     for i, c in enumerate(names):
         for letter in {k[:1] for k in spelling_keys(c.surface)}:
             for doc in c.docs:
-                index.setdefault((doc, letter), []).append(i)
+                # (only the documents a term asks about: a frequent name is in thousands)
+                if doc in docs:
+                    index.setdefault((doc, letter), []).append(i)
     taken = {en_key(f.text) for d in drafts.values() for f in d.en}
     for k, d in sorted(drafts.items(), key=lambda kv: -kv[1].score):
         if d.en or not is_katakana(k.replace("・", "")):
