@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -606,8 +606,10 @@ def _pair_in_units(
         for seg in segs:
             if seg.unit_id in (wanted if texts is en_texts else tried):
                 texts[seg.unit_id] = (texts.get(seg.unit_id, "") + " " + seg.text).strip()
-    _expand_acronyms(drafts, en_texts)
-    _full_names(drafts, en_texts)
+    # each unit's English normalised once (the people's units are read again and again)
+    en_norm = _Normalised(en_texts)
+    _expand_acronyms(drafts, en_norm)
+    _full_names(drafts, en_norm)
     found = {} if not todo else pair_in_context(
         todo, ja_texts, en_texts if tried is wanted else {
             u: en_texts[u] for u in tried if u in en_texts}, analyzer,
@@ -625,7 +627,19 @@ def _pair_in_units(
         d.pairing = {"method": p.method, "confidence": p.confidence, "en": p.en,
                      "units": list(p.units)}
         d.bonus += 10.0 * p.confidence
-    _full_names(drafts, en_texts)
+    _full_names(drafts, en_norm)
+
+
+class _Normalised(dict[int, str]):
+    """Unit id → its text normalised, made on first asking (a unit without text: "")."""
+
+    def __init__(self, texts: Mapping[int, str]) -> None:
+        super().__init__()
+        self.texts = texts
+
+    def __missing__(self, unit: int) -> str:
+        text = self[unit] = normalize(self.texts.get(unit, ""))
+        return text
 
 
 def _drop_unpaired_once(drafts: dict[str, _Draft], en_cands: dict[str, EnCandidate]) -> None:
@@ -657,7 +671,7 @@ def initials(phrase: str) -> str:
     return "".join(w[0].upper() for w in words if w.lower() not in _SMALL_WORDS)
 
 
-def _expand_acronyms(drafts: dict[str, _Draft], en_texts: dict[int, str]) -> None:
+def _expand_acronyms(drafts: dict[str, _Draft], en_norm: _Normalised) -> None:
     """国際通貨基金 glossed "IMF" takes the full form its aligned English spells out
     (International Monetary Fund); the acronym stays as a variant."""
     name = re.compile(r"(?:[A-Z][\w-]*(?:\s+(?:of|and|for|the|on|de)\s+|\s+))+[A-Z][\w-]*")
@@ -666,7 +680,7 @@ def _expand_acronyms(drafts: dict[str, _Draft], en_texts: dict[int, str]) -> Non
             continue
         acronym = d.en[0].text.replace(".", "")
         for u in sorted(u for u in d.units if u > 0):
-            text = normalize(en_texts.get(u, ""))
+            text = en_norm[u]
             full = next((m.group(0) for m in name.finditer(text)
                          for m2 in [m] if initials(m2.group(0)) == acronym), None)
             if full is None:
@@ -690,7 +704,7 @@ _NOT_GIVEN = frozenset(
 )
 
 
-def _full_names(drafts: dict[str, _Draft], en_texts: dict[int, str]) -> None:
+def _full_names(drafts: dict[str, _Draft], en_norm: _Normalised) -> None:
     """A person paired with one word (Lifeng, Xi) takes the two-word name its units write
     (He Lifeng, Xi Jinping) when at least half of them write it; the word alone is kept as a
     variant."""
@@ -701,10 +715,10 @@ def _full_names(drafts: dict[str, _Draft], en_texts: dict[int, str]) -> None:
         pattern = re.compile(rf"\b([A-Z][a-z]+) {re.escape(word)}\b|\b{re.escape(word)} "
                              rf"([A-Z][a-z]+)\b")
         counts: dict[str, int] = {}
-        units = [u for u in d.units if u > 0 and u in en_texts]
+        units = [u for u in d.units if u > 0 and u in en_norm.texts]
         for u in units:
             seen = set()
-            for m in pattern.finditer(normalize(en_texts[u])):
+            for m in pattern.finditer(en_norm[u]):
                 other = m.group(1) or m.group(2)
                 if other not in _NOT_GIVEN:
                     seen.add(f"{other} {word}" if m.group(1) else f"{word} {other}")
