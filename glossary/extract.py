@@ -35,7 +35,7 @@ from taiyaku.glossary.pairing import (
     kana_spelling_key,
     pair_in_context,
     spelling_keys,
-    transliterates,
+    spells,
 )
 from taiyaku.glossary.store import delete_extracted_candidates, insert_entry, protected_keys
 
@@ -851,14 +851,18 @@ def _pair_by_spelling(
     for k, d in sorted(drafts.items(), key=lambda kv: -kv[1].score):
         if d.en or not is_katakana(k.replace("・", "")):
             continue
+        test = spells(k)  # (the term's side of transliterates, worked out once)
+        if test is None:
+            continue  # too short to spell any name
         letter = kana_spelling_key(k)[:1]
         near = sorted({i for doc in d.docs for i in index.get((doc, letter), ())})
         best: EnCandidate | None = None
         for c in (names[i] for i in near):
-            if c.key in taken or not transliterates(k, c.surface):
+            # a name no more frequent than the best so far would not replace it: not tested
+            if best is not None and c.freq <= best.freq or c.key in taken or not test(
+                    c.surface):
                 continue
-            if best is None or c.freq > best.freq:
-                best = c
+            best = c
         if best is not None:
             d.en.append(_en_form(best.surface))
             d.pairing = {"method": "transliteration", "confidence": 0.8, "en": best.key}

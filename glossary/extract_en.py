@@ -241,6 +241,7 @@ def extract_en(
     lower_words: Counter[str] = Counter()
     cap_words: Counter[str] = Counter()
     grams_of: dict[tuple[tuple[str, ...], tuple[str, ...], bool, bool], _Made] = {}
+    met: set[int] = set()  # the hashes of the chunks met so far
     for seg in segments:
         seen.append(seg)
         text = normalize(seg.text)
@@ -256,12 +257,16 @@ def extract_en(
             before = text[: chunk[0][1]].rstrip()
             starts = not before or before[-1] in _SENTENCE_PUNCT
             # the same chunk comes back all through a TM (a name, a common phrase): its
-            # n-grams are made once (the cache is bounded: the frequent ones come early)
+            # n-grams are made once; only a chunk met before is kept (most are met once and
+            # would only take memory), and only so many (the frequent ones come early)
             sig = (words, joins, heading, starts)
             made = grams_of.get(sig)
             if made is None:
                 made = _grams(words, joins, heading, starts, max_words)
-                if len(grams_of) < _GRAM_CACHE:
+                h = hash(sig)
+                if h not in met:
+                    met.add(h)
+                elif len(grams_of) < _GRAM_CACHE:
                     grams_of[sig] = made
             casing, grams = made
             for low, lower in casing:
@@ -294,8 +299,8 @@ def extract_en(
     return out
 
 
-#: chunks whose n-grams :func:`extract_en` keeps made (some 20 MB at most)
-_GRAM_CACHE = 50_000
+#: chunks met more than once whose n-grams :func:`extract_en` keeps made (some 10 MB)
+_GRAM_CACHE = 20_000
 #: a chunk's casing evidence (lowercase word, written in lowercase) and its n-grams
 #: (key, surface, words, flags)
 _Made = tuple[tuple[tuple[str, bool], ...], tuple[tuple[str, str, int, int], ...]]

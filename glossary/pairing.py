@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING
@@ -19,7 +19,8 @@ if TYPE_CHECKING:
     from taiyaku.glossary.dictionary import Dictionary
     from taiyaku.glossary.extract_ja import SegmentText
 
-__all__ = ["Gloss", "find_glosses", "Pair", "associate", "transliterates", "kana_spelling_key",
+__all__ = ["Gloss", "find_glosses", "Pair", "associate", "transliterates", "spells",
+           "kana_spelling_key",
            "spelling_keys", "ContextPair", "pair_in_context"]
 
 #: what a parenthesis holds when it is page furniture, a date or a credit, not a gloss
@@ -241,19 +242,39 @@ def transliterates(katakana: str, english: str) -> bool:
     >>> transliterates("ジョナサン・ハートウェル", "Jonathan Hartwell")
     True
     """
-    if not is_katakana(katakana.replace("・", "")) or not english.strip():
-        return False
+    test = spells(katakana)
+    return test is not None and test(english)
+
+
+def spells(katakana: str) -> Callable[[str], bool] | None:
+    """:func:`transliterates` with the katakana side worked out once: a test of English
+    words or names, or None when the katakana word can spell none (not katakana, or too short)
+    (a katakana term of a large TM is compared with the names of thousands of documents).
+
+    >>> test = spells("ベッセント")
+    >>> test is not None and test("Bessent"), spells("ア")
+    (True, None)
+    """
+    if not is_katakana(katakana.replace("・", "")):
+        return None
     a = kana_spelling_key(katakana)
     if len(a) < 3:
-        return False
+        return None
     from rapidfuzz.fuzz import ratio
 
-    for b in spelling_keys(english):
-        if len(b) < 3 or a[0] != b[0]:
-            continue
-        if ratio(a, b) >= (80.0 if len(a) >= 4 else 100.0):
-            return True
-    return False
+    first, cutoff = a[0], 80.0 if len(a) >= 4 else 100.0
+
+    def test(english: str) -> bool:
+        if not english.strip():
+            return False
+        for b in spelling_keys(english):
+            if len(b) < 3 or b[0] != first:
+                continue
+            if ratio(a, b) >= cutoff:
+                return True
+        return False
+
+    return test
 
 
 @lru_cache(maxsize=65536)
