@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -34,7 +35,7 @@ from taiyaku.glossary.pairing import (
     kana_spelling_key,
     pair_in_context,
     spelling_keys,
-    transliterates,
+    spells,
 )
 from taiyaku.glossary.store import delete_extracted_candidates, insert_entry, protected_keys
 
@@ -174,6 +175,35 @@ def extract_terms(
     >>> extract_terms(s).summary().splitlines()[0][:31]
     'extracted 0 candidate terms fro'
     """
+    with _gc_paused():
+        return _extract_terms(store, options, progress, analyzer)
+
+
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Python's cycle collector paused (and resumed only if it ran before).
+
+    Extraction builds millions of small containers (candidates, their sets and counters) that
+    form no cycles; each collection of the oldest generation walks all of them again, which
+    took a tenth of the time at 100,000 units. Freed objects still go at once (reference
+    counting); cycles made meanwhile wait for the next collection.
+    """
+    import gc
+
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
+def _extract_terms(
+    store: Store, options: ExtractOptions | None, progress: Progress,
+    analyzer: Analyzer | None,
+) -> ExtractResult:
+    """:func:`extract_terms` (with the collector paused)."""
     options = options or ExtractOptions()
     if analyzer is None:
         from taiyaku.core.japanese import Analyzer
@@ -193,7 +223,7 @@ def extract_terms(
     ja_cands = {k: c for k, c in ja_cands.items() if c.score > 0}
     # an English n-gram met once pairs only by its spelling: as a name or a single word
     en_cands = extract_en(_reporting(en_segs, progress, len(ja_segs), total, "English terms"),
-                          keep_once=lambda c: c.words == 1 or is_name(c))
+                          keep_once=lambda words, capitalised: words == 1 or capitalised)
     score_en(en_cands)
     done = len(ja_segs) + len(en_segs)
     glosses = find_glosses(_reporting(ja_segs, progress, done, total, "glosses"), analyzer)
@@ -337,7 +367,9 @@ class _PhraseFinder:
     """
 
     def __init__(self, ja_segs: list[SegmentText], phrases: Iterable[str]) -> None:
-        self.hits: dict[str, list[tuple[SegmentText, int]]] = {}
+        self._segs = ja_segs
+        #: phrase → (indexes of the segments it occurs in, in order; occurrences in each)
+        self._found: dict[str, tuple[list[int], list[int]]] = {}
         wanted = sorted({p for p in phrases if p})
         if not wanted or not ja_segs:
             return
@@ -345,7 +377,8 @@ class _PhraseFinder:
 
         # every occurrence of every phrase, overlapping ones included, found by one
         # Aho-Corasick pass over the segments (a Python loop over the positions where a
-        # phrase may start took most of the time of _build on a large TM)
+        # phrase may start took most of the time of _build on a large TM), gathered per
+        # phrase by polars (a Python row per phrase and segment took seconds at 100k units)
         found = (
             pl.DataFrame({"seg": pl.int_range(len(ja_segs), dtype=pl.Int32, eager=True),
                           "p": pl.Series([normalize(s.text) for s in ja_segs]).str
@@ -353,15 +386,22 @@ class _PhraseFinder:
             .explode("p").drop_nulls("p")
             .group_by("p", "seg").len()
             .sort("p", "seg")
+            .group_by("p", maintain_order=True).agg("seg", "len")
         )
-        for p, seg, n in found.iter_rows():
-            self.hits.setdefault(p, []).append((ja_segs[seg], n))
+        for p, segs, counts in found.iter_rows():
+            self._found[p] = (segs, counts)
+
+    @property
+    def hits(self) -> dict[str, list[tuple[SegmentText, int]]]:
+        """Each phrase found → its segments with the occurrences in each, in order."""
+        return {p: [(self._segs[i], n) for i, n in zip(segs, counts, strict=True)]
+                for p, (segs, counts) in self._found.items()}
 
     def draft(self, text: str, analyzer: Analyzer) -> _Draft:
         """An entry for a glossed phrase that is not a compound noun (非常に前向きな枠組み)."""
-        hits = self.hits.get(text, [])
-        segs = [s for s, _ in hits]
-        freq = sum(n for _, n in hits) or 1
+        where, counts = self._found.get(text, ([], []))
+        segs = [self._segs[i] for i in where]
+        freq = sum(counts) or 1
         reading = katakana_to_hiragana(analyzer.reading(text))
         return _Draft(text, reading, math.log2(2 + len(text)) * freq, freq,
                       {s.doc_id for s in segs}, [s.id for s in segs][:50],
@@ -566,8 +606,10 @@ def _pair_in_units(
         for seg in segs:
             if seg.unit_id in (wanted if texts is en_texts else tried):
                 texts[seg.unit_id] = (texts.get(seg.unit_id, "") + " " + seg.text).strip()
-    _expand_acronyms(drafts, en_texts)
-    _full_names(drafts, en_texts)
+    # each unit's English normalised once (the people's units are read again and again)
+    en_norm = _Normalised(en_texts)
+    _expand_acronyms(drafts, en_norm)
+    _full_names(drafts, en_norm)
     found = {} if not todo else pair_in_context(
         todo, ja_texts, en_texts if tried is wanted else {
             u: en_texts[u] for u in tried if u in en_texts}, analyzer,
@@ -585,7 +627,19 @@ def _pair_in_units(
         d.pairing = {"method": p.method, "confidence": p.confidence, "en": p.en,
                      "units": list(p.units)}
         d.bonus += 10.0 * p.confidence
-    _full_names(drafts, en_texts)
+    _full_names(drafts, en_norm)
+
+
+class _Normalised(dict[int, str]):
+    """Unit id → its text normalised, made on first asking (a unit without text: "")."""
+
+    def __init__(self, texts: Mapping[int, str]) -> None:
+        super().__init__()
+        self.texts = texts
+
+    def __missing__(self, unit: int) -> str:
+        text = self[unit] = normalize(self.texts.get(unit, ""))
+        return text
 
 
 def _drop_unpaired_once(drafts: dict[str, _Draft], en_cands: dict[str, EnCandidate]) -> None:
@@ -617,7 +671,7 @@ def initials(phrase: str) -> str:
     return "".join(w[0].upper() for w in words if w.lower() not in _SMALL_WORDS)
 
 
-def _expand_acronyms(drafts: dict[str, _Draft], en_texts: dict[int, str]) -> None:
+def _expand_acronyms(drafts: dict[str, _Draft], en_norm: _Normalised) -> None:
     """国際通貨基金 glossed "IMF" takes the full form its aligned English spells out
     (International Monetary Fund); the acronym stays as a variant."""
     name = re.compile(r"(?:[A-Z][\w-]*(?:\s+(?:of|and|for|the|on|de)\s+|\s+))+[A-Z][\w-]*")
@@ -626,7 +680,7 @@ def _expand_acronyms(drafts: dict[str, _Draft], en_texts: dict[int, str]) -> Non
             continue
         acronym = d.en[0].text.replace(".", "")
         for u in sorted(u for u in d.units if u > 0):
-            text = normalize(en_texts.get(u, ""))
+            text = en_norm[u]
             full = next((m.group(0) for m in name.finditer(text)
                          for m2 in [m] if initials(m2.group(0)) == acronym), None)
             if full is None:
@@ -650,7 +704,7 @@ _NOT_GIVEN = frozenset(
 )
 
 
-def _full_names(drafts: dict[str, _Draft], en_texts: dict[int, str]) -> None:
+def _full_names(drafts: dict[str, _Draft], en_norm: _Normalised) -> None:
     """A person paired with one word (Lifeng, Xi) takes the two-word name its units write
     (He Lifeng, Xi Jinping) when at least half of them write it; the word alone is kept as a
     variant."""
@@ -661,10 +715,10 @@ def _full_names(drafts: dict[str, _Draft], en_texts: dict[int, str]) -> None:
         pattern = re.compile(rf"\b([A-Z][a-z]+) {re.escape(word)}\b|\b{re.escape(word)} "
                              rf"([A-Z][a-z]+)\b")
         counts: dict[str, int] = {}
-        units = [u for u in d.units if u > 0 and u in en_texts]
+        units = [u for u in d.units if u > 0 and u in en_norm.texts]
         for u in units:
             seen = set()
-            for m in pattern.finditer(normalize(en_texts[u])):
+            for m in pattern.finditer(en_norm[u]):
                 other = m.group(1) or m.group(2)
                 if other not in _NOT_GIVEN:
                     seen.add(f"{other} {word}" if m.group(1) else f"{word} {other}")
@@ -790,19 +844,25 @@ def _pair_by_spelling(
     for i, c in enumerate(names):
         for letter in {k[:1] for k in spelling_keys(c.surface)}:
             for doc in c.docs:
-                index.setdefault((doc, letter), []).append(i)
+                # (only the documents a term asks about: a frequent name is in thousands)
+                if doc in docs:
+                    index.setdefault((doc, letter), []).append(i)
     taken = {en_key(f.text) for d in drafts.values() for f in d.en}
     for k, d in sorted(drafts.items(), key=lambda kv: -kv[1].score):
         if d.en or not is_katakana(k.replace("・", "")):
             continue
+        test = spells(k)  # (the term's side of transliterates, worked out once)
+        if test is None:
+            continue  # too short to spell any name
         letter = kana_spelling_key(k)[:1]
         near = sorted({i for doc in d.docs for i in index.get((doc, letter), ())})
         best: EnCandidate | None = None
         for c in (names[i] for i in near):
-            if c.key in taken or not transliterates(k, c.surface):
+            # a name no more frequent than the best so far would not replace it: not tested
+            if best is not None and c.freq <= best.freq or c.key in taken or not test(
+                    c.surface):
                 continue
-            if best is None or c.freq > best.freq:
-                best = c
+            best = c
         if best is not None:
             d.en.append(_en_form(best.surface))
             d.pairing = {"method": "transliteration", "confidence": 0.8, "en": best.key}

@@ -50,6 +50,8 @@ GENERAL_EN = frozenset(
     state government official report statement comment remark talk meeting deal""".split()
 )
 _TOKEN = re.compile(r"(?:[A-Z]\.){2,}|[A-Za-z][A-Za-z0-9]*(?:[-'’][A-Za-z0-9]+)*|[0-9][0-9,.]*")
+#: what may join two words without ending a phrase (U.S.–Japan, Asia-Pacific)
+_HYPHEN_GAP = re.compile(r"\s*[-‐]\s*")
 _NUMBERISH = re.compile(r"^(?:[0-9][0-9,.]*|one|two|three|four|five|six|seven|eight|nine|ten|"
                         r"hundred|thousand|million|billion)(?:-[a-z]+)?$", re.I)
 
@@ -64,7 +66,7 @@ def en_tokens(text: str) -> list[tuple[str, int, int, bool]]:
     last = 0
     for m in _TOKEN.finditer(text):
         gap = text[last : m.start()]
-        boundary = bool(gap.strip()) and not re.fullmatch(r"\s*[-‐]\s*", gap)
+        boundary = bool(gap.strip()) and not _HYPHEN_GAP.fullmatch(gap)
         word, end = m.group(0), m.end()
         if word.endswith(("'s", "’s")):
             word, end = word[:-2], end - 2  # a possessive ends a phrase: China's | Foreign
@@ -139,7 +141,8 @@ class EnCandidate:
     modifier: int = 0
     capitalized: int = 0
     docs: set[int] = field(default_factory=set)
-    segments: list[int] = field(default_factory=list)
+    # (no list of segments: nothing reads an English candidate's, and at 100,000 units one
+    # list each took tens of MB)
     unit_ids: set[int] = field(default_factory=set)
     subkeys: set[str] = field(default_factory=set)
     score: float = 0.0
@@ -210,12 +213,13 @@ def _display(cand: EnCandidate, lower_words: Counter[str], cap_words: Counter[st
 
 def extract_en(
     segments: Iterable[SegmentText], max_words: int = 5, *,
-    keep_once: Callable[[EnCandidate], bool] | None = None,
+    keep_once: Callable[[int, bool], bool] | None = None,
 ) -> dict[str, EnCandidate]:
     """Count every n-gram of every content-word chunk (capitalised names included).
 
-    :param keep_once: when given, an n-gram seen only once is kept only if this says so
-        (names, single words); the others could never pair and only cost memory
+    :param keep_once: when given, an n-gram seen only once is kept only if this says so,
+        asked with its number of words and whether it was written capitalised (names, single
+        words); the others could never pair and only cost memory
 
     The form shown (:attr:`EnCandidate.surface`) is the casing of running text: a heading's
     "Taiwan Contingency" shows as the body's "Taiwan contingency".
@@ -236,82 +240,117 @@ def extract_en(
     seen: list[SegmentText] = []
     lower_words: Counter[str] = Counter()
     cap_words: Counter[str] = Counter()
+    grams_of: dict[tuple[tuple[str, ...], tuple[str, ...], bool, bool], _Made] = {}
+    met: set[int] = set()  # the hashes of the chunks met so far
     for seg in segments:
         seen.append(seg)
         text = normalize(seg.text)
         tokens = en_tokens(text)
         heading = seg.heading or _title_tokens(tokens)
         for chunk in _chunks(tokens):
-            words = [w for w, _, _ in chunk]
+            words = tuple(w for w, _, _ in chunk)
             # what joins each word to the previous one: a space, or the hyphen or dash of
             # U.S.–Japan, kept in the surface ("U.S.-Japan alliance", not "U.S. Japan")
-            joins = [" " if text[chunk[k - 1][2] : chunk[k][1]].strip() == "" else "-"
-                     for k in range(1, len(chunk))]
-            lows = [w.lower() for w in words]
-            n = len(words)
+            joins = tuple(" " if text[chunk[k - 1][2] : chunk[k][1]].strip() == "" else "-"
+                          for k in range(1, len(chunk)))
             # casing evidence: not a heading, not the first word of a sentence
             before = text[: chunk[0][1]].rstrip()
             starts = not before or before[-1] in _SENTENCE_PUNCT
-            informative = [not heading and (k > 0 or not starts) for k in range(n)]
-            bad_end = [_bad_edge(w, True) for w in words]
-            # a word that a following noun modifies: in a heading every word is capitalised,
-            # so "U.S.–Japan" of "the U.S.–Japan Alliance" modifies "Alliance" too
-            modified = [(heading or w[0].islower()) and not w.endswith(("ed", "s"))
-                        for w in words]
-            for k, w in enumerate(words):
-                if informative[k] and w[:1].isalpha():
-                    (lower_words if w[0].islower() else cap_words)[lows[k]] += 1
-            # each word's share of a key, made once per chunk: the n-grams' keys and
-            # surfaces grow a word at a time (as _key_of and a join would make them anew)
-            parts = [w.replace("-", " ").split() for w in lows]
-            full = [" ".join(p) for p in parts]
-            last = [" ".join([*p[:-1], singular(p[-1])]) if p else "" for p in parts]
-            upper = [w[0].isupper() for w in words]
-            for i in range(n):
-                if i > 0 and joins[i - 1] == "-":
-                    continue  # a dash-joined compound is not cut: no "Japan alliance"
-                surface, before_last, caps = words[i], "", upper[i]
-                for j in range(i + 1, min(n, i + max_words) + 1):
-                    if j > i + 1:
-                        surface += joins[j - 2] + words[j - 1]
-                        caps = caps and upper[j - 1]
-                        if full[j - 2]:
-                            before_last = (before_last + " " + full[j - 2] if before_last
-                                           else full[j - 2])
-                    if bad_end[j - 1] or j < n and joins[j - 1] == "-":
-                        continue
-                    if not last[j - 1]:
-                        key = _key_of(lows, i, j)
+            # the same chunk comes back all through a TM (a name, a common phrase): its
+            # n-grams are made once; only a chunk met before is kept (most are met once and
+            # would only take memory), and only so many (the frequent ones come early)
+            sig = (words, joins, heading, starts)
+            made = grams_of.get(sig)
+            if made is None:
+                made = _grams(words, joins, heading, starts, max_words)
+                h = hash(sig)
+                if h not in met:
+                    met.add(h)
+                elif len(grams_of) < _GRAM_CACHE:
+                    grams_of[sig] = made
+            casing, grams = made
+            for low, lower in casing:
+                (lower_words if lower else cap_words)[low] += 1
+            for key, surface, size, flags in grams:
+                packed = (len(seen) - 1) << 12 | size << 8 | flags
+                cand = out.get(key)
+                if cand is None:
+                    if keep_once is not None:
+                        first = once.pop(key, None)
+                        if first is None:
+                            # one int when the surface is the key, as most are
+                            once[key] = packed if surface == key else (surface, packed)
+                            continue
+                        cand = out[key] = EnCandidate(key, size)
+                        _count(cand, *_unpack(key, first, seen))
                     else:
-                        key = before_last + " " + last[j - 1] if before_last else last[j - 1]
-                    if len(key) < 2:
-                        continue
-                    flags = (informative[i] | (i == 0 and j == n) << 1 | (j == n) << 2
-                             | (j < n and modified[j]) << 3 | caps << 4)
-                    packed = (len(seen) - 1) << 12 | (j - i) << 8 | flags
-                    cand = out.get(key)
-                    if cand is None:
-                        if keep_once is not None:
-                            first = once.pop(key, None)
-                            if first is None:
-                                # one int when the surface is the key, as most are
-                                once[key] = packed if surface == key else (surface, packed)
-                                continue
-                            cand = out[key] = EnCandidate(key, j - i)
-                            _count(cand, *_unpack(key, first, seen))
-                        else:
-                            cand = out[key] = EnCandidate(key, j - i)
-                    _count(cand, surface, flags, seg)
+                        cand = out[key] = EnCandidate(key, size)
+                _count(cand, surface, flags, seg)
     for key, first in once.items():
-        surface, flags, seg = _unpack(key, first, seen)
-        cand = EnCandidate(key, (first if isinstance(first, int) else first[1]) >> 8 & 15)
-        _count(cand, surface, flags, seg)
-        if keep_once is not None and keep_once(cand):
-            out[key] = cand
+        packed = first if isinstance(first, int) else first[1]
+        # asked before a candidate is made: most of a large TM's n-grams met once are dropped
+        if keep_once is not None and keep_once(packed >> 8 & 15, bool(packed >> 4 & 1)):
+            cand = out[key] = EnCandidate(key, packed >> 8 & 15)
+            _count(cand, *_unpack(key, first, seen))
+    del once
     for cand in out.values():
         cand.subkeys = _subkeys(cand.forms.most_common(1)[0][0])
         cand.display = _display(cand, lower_words, cap_words)
     return out
+
+
+#: chunks met more than once whose n-grams :func:`extract_en` keeps made (some 10 MB)
+_GRAM_CACHE = 20_000
+#: a chunk's casing evidence (lowercase word, written in lowercase) and its n-grams
+#: (key, surface, words, flags)
+_Made = tuple[tuple[tuple[str, bool], ...], tuple[tuple[str, str, int, int], ...]]
+
+
+def _grams(words: tuple[str, ...], joins: tuple[str, ...], heading: bool, starts: bool,
+           max_words: int) -> _Made:
+    """The casing evidence and the n-grams of one chunk, as :func:`extract_en` counts them.
+
+    *flags* as :func:`_count` reads them; *starts*: the chunk starts a sentence.
+    """
+    lows = [w.lower() for w in words]
+    n = len(words)
+    informative = [not heading and (k > 0 or not starts) for k in range(n)]
+    bad_end = [_bad_edge(w, True) for w in words]
+    # a word that a following noun modifies: in a heading every word is capitalised,
+    # so "U.S.–Japan" of "the U.S.–Japan Alliance" modifies "Alliance" too
+    modified = [(heading or w[0].islower()) and not w.endswith(("ed", "s")) for w in words]
+    casing = tuple((lows[k], w[0].islower()) for k, w in enumerate(words)
+                   if informative[k] and w[:1].isalpha())
+    # each word's share of a key, made once per chunk: the n-grams' keys and
+    # surfaces grow a word at a time (as _key_of and a join would make them anew)
+    parts = [w.replace("-", " ").split() for w in lows]
+    full = [" ".join(p) for p in parts]
+    last = [" ".join([*p[:-1], singular(p[-1])]) if p else "" for p in parts]
+    upper = [w[0].isupper() for w in words]
+    grams: list[tuple[str, str, int, int]] = []
+    for i in range(n):
+        if i > 0 and joins[i - 1] == "-":
+            continue  # a dash-joined compound is not cut: no "Japan alliance"
+        surface, before_last, caps = words[i], "", upper[i]
+        for j in range(i + 1, min(n, i + max_words) + 1):
+            if j > i + 1:
+                surface += joins[j - 2] + words[j - 1]
+                caps = caps and upper[j - 1]
+                if full[j - 2]:
+                    before_last = (before_last + " " + full[j - 2] if before_last
+                                   else full[j - 2])
+            if bad_end[j - 1] or j < n and joins[j - 1] == "-":
+                continue
+            if not last[j - 1]:
+                key = _key_of(lows, i, j)
+            else:
+                key = before_last + " " + last[j - 1] if before_last else last[j - 1]
+            if len(key) < 2:
+                continue
+            flags = (informative[i] | (i == 0 and j == n) << 1 | (j == n) << 2
+                     | (j < n and modified[j]) << 3 | caps << 4)
+            grams.append((key, surface, j - i, flags))
+    return casing, tuple(grams)
 
 
 def _unpack(key: str, first: int | tuple[str, int], seen: list[SegmentText],
@@ -333,8 +372,6 @@ def _count(cand: EnCandidate, surface: str, flags: int, seg: SegmentText) -> Non
     cand.modifier += flags >> 3 & 1  # "U.S. Japan" of "U.S.–Japan security treaty"
     cand.capitalized += flags >> 4 & 1
     cand.docs.add(seg.doc_id)
-    if len(cand.segments) < 50:
-        cand.segments.append(seg.id)
     if seg.unit_id is not None:
         cand.unit_ids.add(seg.unit_id)
 

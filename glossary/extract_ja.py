@@ -8,7 +8,7 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from taiyaku.core.japanese import katakana_to_hiragana
 from taiyaku.core.normalize import normalize
@@ -75,9 +75,11 @@ GENERAL_NOUNS = frozenset(
 )
 
 
-@dataclass(frozen=True, slots=True)
-class Unit:
+class Unit(NamedTuple):
     """A term building block: one token, or several joined (names with ・, Latin words).
+
+    A named tuple (immutable, and made in half the time of a frozen dataclass: one per
+    token of every Japanese segment).
 
     :ivar role: ``N`` content, ``P`` prefix, ``S`` joining suffix, ``W`` adverbial noun
         (may start a compound, never end one)
@@ -109,28 +111,34 @@ def _is_number(tok: Token) -> bool:
 
 def _role(tok: Token, nxt: Token | None, prev: Token | None) -> str | None:
     """The role of one token in a compound, or None when it breaks compounds."""
-    p0, p1, p2 = tok.pos[0], tok.pos[1], tok.pos[2]
-    s = tok.surface
+    if tok.pos[0] == "形状詞":
+        if nxt is not None and nxt.pos[0] == "接尾辞" and nxt.surface in ("さ", "性", "化", "感"):
+            return "N"  # 曖昧+さ, 透明+性
+        return None
     after_number = prev is not None and _is_number(prev) and prev.end == tok.begin
+    return _roles(tok.surface, tok.pos)[after_number]
+
+
+@lru_cache(maxsize=65536)
+def _roles(s: str, pos: tuple[str, ...]) -> tuple[str | None, str | None]:
+    """The role of a token (not 形状詞) that follows no number, and that follows one: the
+    same words come back all through a TM, so each is worked out once."""
+    p0, p1, p2 = pos[0], pos[1], pos[2]
     if p0 == "名詞":
         if p1 in ("数詞", "代名詞"):
-            return None
-        if after_number and ("助数詞" in p2 or len(s) <= 2):
-            return None  # 10月, 3年, 20カ国
+            return None, None
         if not _HAS_LETTER.search(s) or _HIRAGANA.match(s):
-            return None  # こと, ため, まま: formal nouns never belong to a term
-        return "W" if p2 == "副詞可能" else "N"
+            return None, None  # こと, ため, まま: formal nouns never belong to a term
+        role = "W" if p2 == "副詞可能" else "N"
+        # 10月, 3年, 20カ国
+        return role, None if "助数詞" in p2 or len(s) <= 2 else role
     if p0 == "接頭辞":
-        return "P"
+        return "P", "P"
     if p0 == "接尾辞" and p1 == "名詞的":
-        if after_number or "助数詞" in p2 or s in STRIP_SUFFIXES:
-            return None
-        return "S"
-    if p0 == "形状詞" and nxt is not None and nxt.pos[0] == "接尾辞" and nxt.surface in (
-        "さ", "性", "化", "感"
-    ):
-        return "N"  # 曖昧+さ, 透明+性
-    return None
+        if "助数詞" in p2 or s in STRIP_SUFFIXES:
+            return None, None
+        return "S", None
+    return None, None
 
 
 def compound_units(tokens: Sequence[Token]) -> list[list[Unit]]:

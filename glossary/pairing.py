@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING
@@ -19,7 +19,8 @@ if TYPE_CHECKING:
     from taiyaku.glossary.dictionary import Dictionary
     from taiyaku.glossary.extract_ja import SegmentText
 
-__all__ = ["Gloss", "find_glosses", "Pair", "associate", "transliterates", "kana_spelling_key",
+__all__ = ["Gloss", "find_glosses", "Pair", "associate", "transliterates", "spells",
+           "kana_spelling_key",
            "spelling_keys", "ContextPair", "pair_in_context"]
 
 #: what a parenthesis holds when it is page furniture, a date or a credit, not a gloss
@@ -101,15 +102,22 @@ def _short_noun(text: str, analyzer: Analyzer) -> bool:
     return len(runs) == 1 and runs[0][0].begin == 0 and runs[0][-1].end == len(text)
 
 
-def _outer_term(text: str, pos: int, analyzer: Analyzer, inner_lang: str) -> str | None:
-    """The term a parenthesis at *pos* glosses."""
+def _outer_term(text: str, pos: int, analyzer: Analyzer, inner_lang: str,
+                latin_only: bool = False) -> str | None:
+    """The term a parenthesis at *pos* glosses.
+
+    :param latin_only: the caller drops a Japanese term (a Japanese gloss that is no short
+        noun: a reading such as 雪舟(せっしゅう)), so None stands for one and the text before
+        the parenthesis is not analysed when it ends in Japanese (a term found there would end
+        with that character, so it would be Japanese)
+    """
     quoted = _quoted_before(text, pos)
     if quoted:
         q = quoted.strip()
         if _lang(q) == "en" and q:
             return q
         if _phrase_ok(q, analyzer):
-            return q
+            return None if latin_only else q
     before = text[:pos].rstrip()
     if not before:
         return None
@@ -121,6 +129,8 @@ def _outer_term(text: str, pos: int, analyzer: Analyzer, inner_lang: str) -> str
             return latin
         if latin:
             return latin
+    if latin_only and has_japanese(before[-1:]):
+        return None
     tokens = analyzer.tokenize(before[-40:])
     offset = len(before) - len(before[-40:])
     runs = compound_units(tokens)
@@ -161,7 +171,12 @@ def find_glosses(segments: Iterable[SegmentText], analyzer: Analyzer) -> list[Gl
             if not inner:
                 continue
             inner_lang = _lang(inner)
-            outer = _outer_term(text, m.start(), analyzer, inner_lang)
+            # a Japanese inner text that is no kind of gloss, no sentence and no short noun
+            # (most parentheses of a large TM: readings) glosses only a Latin term (below):
+            # asked first, it spares analysing the text before most parentheses
+            latin_only = (inner_lang == "ja" and not kind and not _is_sentence(inner)
+                          and not _short_noun(inner, analyzer))
+            outer = _outer_term(text, m.start(), analyzer, inner_lang, latin_only)
             if not outer or _NOISE.search(outer):
                 continue
             outer_lang = _lang(outer)
@@ -227,19 +242,39 @@ def transliterates(katakana: str, english: str) -> bool:
     >>> transliterates("ジョナサン・ハートウェル", "Jonathan Hartwell")
     True
     """
-    if not is_katakana(katakana.replace("・", "")) or not english.strip():
-        return False
+    test = spells(katakana)
+    return test is not None and test(english)
+
+
+def spells(katakana: str) -> Callable[[str], bool] | None:
+    """:func:`transliterates` with the katakana side worked out once: a test of English
+    words or names, or None when the katakana word can spell none (not katakana, or too short)
+    (a katakana term of a large TM is compared with the names of thousands of documents).
+
+    >>> test = spells("ベッセント")
+    >>> test is not None and test("Bessent"), spells("ア")
+    (True, None)
+    """
+    if not is_katakana(katakana.replace("・", "")):
+        return None
     a = kana_spelling_key(katakana)
     if len(a) < 3:
-        return False
+        return None
     from rapidfuzz.fuzz import ratio
 
-    for b in spelling_keys(english):
-        if len(b) < 3 or a[0] != b[0]:
-            continue
-        if ratio(a, b) >= (80.0 if len(a) >= 4 else 100.0):
-            return True
-    return False
+    first, cutoff = a[0], 80.0 if len(a) >= 4 else 100.0
+
+    def test(english: str) -> bool:
+        if not english.strip():
+            return False
+        for b in spelling_keys(english):
+            if len(b) < 3 or b[0] != first:
+                continue
+            if ratio(a, b) >= cutoff:
+                return True
+        return False
+
+    return test
 
 
 @lru_cache(maxsize=65536)

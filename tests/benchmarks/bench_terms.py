@@ -14,9 +14,9 @@ import) into a cache folder (``$TAIYAKU_BENCH_DIR`` or the system temp folder). 
 fresh process that opens a copy of the TM and calls :func:`glossary.extract.extract_terms`; it
 reports its wall and CPU time and its own peak resident memory (``ru_maxrss``, Sudachi's
 dictionary included). With the ``dict`` extra installed, every size is extracted with the
-dictionary and the largest once more without it (``--no-dict``: without it only). CPU
-time is printed because wall time on a shared machine says more about the other processes
-than about the code.
+dictionary and again without it (``--no-dict``: without it only), and the growth from the
+smallest to the largest size is printed each way. The target is checked on CPU time, because
+wall time on a shared machine says more about the other processes than about the code.
 
 Gold (``--only gold``): the five seed articles (``../shared/seeds``) are ingested as the
 acceptance test does (004 bilingual, the others Japanese-only), terms are extracted, and the
@@ -181,9 +181,12 @@ def build_kyoto_tm(db: Path, size: int) -> None:
 
 
 def bench_extract(sizes: tuple[int, ...], dictionary: bool = True) -> bool:
-    """Extract terms from each Kyoto TM in a fresh process; print one line per size, and
-    with the ``dict`` extra installed, the largest size once more without it (the target
-    holds both ways)."""
+    """Extract terms from each Kyoto TM in a fresh process; print one line per size, with
+    the ``dict`` extra (when installed) and without it (the target holds both ways), and the
+    growth from the smallest to the largest size each way.
+
+    The target is checked on CPU time: on a shared machine wall time says more about the
+    other processes. The peak is the child's own (extraction starts no process of its own)."""
     import json
     import shutil
 
@@ -196,11 +199,11 @@ def bench_extract(sizes: tuple[int, ...], dictionary: bool = True) -> bool:
     cache = Path(os.environ.get("TAIYAKU_BENCH_DIR", Path(tempfile.gettempdir()) / "taiyaku-bench"))
     cache.mkdir(parents=True, exist_ok=True)
     ok = True
-    figures = []
+    figures: dict[bool, list[tuple[int, dict[str, float]]]] = {True: [], False: []}
     has_dict = dictionary and open_dictionary() is not None
     runs = [(size, has_dict) for size in sizes]
-    if has_dict and sizes:
-        runs.append((max(sizes), False))
+    if has_dict:
+        runs += [(size, False) for size in sizes]
     for size, with_dict in runs:
         db = cache / f"terms-kyoto-{size}-v{SCHEMA_VERSION}.db"
         if not db.exists():
@@ -212,22 +215,28 @@ def bench_extract(sizes: tuple[int, ...], dictionary: bool = True) -> bool:
                                   "dict" if with_dict else "nodict"], check=True,
                                  capture_output=True, text=True, cwd=ROOT)
         f = json.loads(out.stdout.strip().splitlines()[-1])
-        if with_dict == has_dict:
-            figures.append((size, f))
+        figures[with_dict].append((size, f))
         line = (f"terms extract {size:>7,} Kyoto units "
                 f"({'with' if with_dict else 'without'} the dictionary): {f['wall']:6.1f} s wall, "
                 f"{f['cpu']:6.1f} s CPU, peak {f['mb']:6.0f} MB; {f['stored']} stored, "
                 f"{f['paired']} with English (load average {os.getloadavg()[0]:.1f})")
         if size == 100_000:
-            good = f["wall"] <= EXTRACT_SECONDS and f["mb"] <= EXTRACT_MB
+            good = f["cpu"] <= EXTRACT_SECONDS and f["mb"] <= EXTRACT_MB
             ok = ok and good
-            line += f" target ≤ {EXTRACT_SECONDS:.0f} s, ≤ 1 GB: {'OK' if good else 'OVER'}"
+            line += (f" target ≤ {EXTRACT_SECONDS:.0f} s CPU, ≤ 1 GB: "
+                     f"{'OK' if good else 'OVER'}")
         print(line, flush=True)
-    if len(figures) >= 2:
-        (n0, f0), (n1, f1) = figures[0], figures[-1]
-        print(f"  growth {n0:,} → {n1:,} units (×{n1 / n0:.0f}): CPU ×{f1['cpu'] / f0['cpu']:.1f}, "
-              f"memory ×{f1['mb'] / f0['mb']:.1f}")
+    for with_dict, figs in figures.items():
+        if len(figs) >= 2:
+            (n0, f0), (n1, f1) = min(figs, key=_first), max(figs, key=_first)
+            print(f"  growth {'with' if with_dict else 'without'} the dictionary, {n0:,} → "
+                  f"{n1:,} units (×{n1 / n0:.0f}): CPU ×{f1['cpu'] / f0['cpu']:.1f}, "
+                  f"memory ×{f1['mb'] / f0['mb']:.1f}", flush=True)
     return ok
+
+
+def _first(pair: tuple[int, dict[str, float]]) -> int:
+    return pair[0]
 
 
 GOLD = ROOT / "tests" / "data" / "seed_terms_gold.tsv"

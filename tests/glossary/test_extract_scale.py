@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from taiyaku.core.japanese import Analyzer
@@ -87,3 +88,68 @@ def test_extraction_shows_progress_through_pairing(
     assert [label for label in labels if label in steps] == steps
     assert [d for d, _, _ in seen] == sorted(d for d, _, _ in seen)
     assert seen[-1][0] == seen[-1][1]
+
+
+_GLOSSED = [
+    "雪舟等楊(せっしゅうとうよう)は画僧である。",  # a reading: no gloss
+    "IMF(国際的な通貨の基金である機関)が発表した。",  # Latin term, long Japanese inner
+    "「戦略的曖昧さ」(あいまいな戦略という意味の言葉)を続ける。",  # quoted Japanese term
+    "「非常に前向きな枠組み」(わくぐみとよまれる長い言い方)と述べた。",
+    "国際通貨基金(IMF)と台湾高鉄(以下、高鉄)。",
+    "G20(ジートゥエンティーと呼ばれる会議体)の会合。",
+    "2025年(令和七年にあたる年のこと)の予算。",
+    "X(旧Twitter)への投稿、希土類(レアアース)の輸出。",
+    "Washington Post(ワシントン・ポスト紙のこと)によると。",
+    "C++(シープラスプラスという言語です)で書く。",
+]
+
+
+def test_find_glosses_same_without_the_reading_shortcut(
+    monkeypatch: pytest.MonkeyPatch, analyzer: Analyzer,
+) -> None:
+    # find_glosses asks first whether a Japanese inner text can gloss anything but a Latin
+    # term, and then spares analysing the text before it: the glosses found are the same as
+    # when every parenthesis is analysed in full
+    from taiyaku.glossary import pairing
+
+    segs = [SegmentText(i + 1, 1, t) for i, t in enumerate(_GLOSSED)]
+    fast = pairing.find_glosses(segs, analyzer)
+    full = pairing._outer_term
+
+    def plain(text: str, pos: int, a: Analyzer, inner_lang: str,
+              latin_only: bool = False) -> str | None:
+        return full(text, pos, a, inner_lang)
+
+    monkeypatch.setattr(pairing, "_outer_term", plain)
+    assert pairing.find_glosses(segs, analyzer) == fast
+    # and the cases the shortcut must keep are there
+    outers = {(g.outer, g.kind) for g in fast}
+    assert ("IMF", "translation") in outers and ("国際通貨基金", "translation") in outers
+    assert not any(g.inner.startswith("せっしゅう") for g in fast)
+
+
+def test_extraction_resumes_the_cycle_collector(store: Store, analyzer: Analyzer) -> None:
+    # extraction pauses Python's cycle collector (a large TM's millions of small containers
+    # were walked again at each collection) and leaves it as it found it, even on an error
+    import gc
+
+    seen: list[bool] = []
+    assert gc.isenabled()
+    extract_terms(store, ExtractOptions(dictionary=False),
+                  progress=lambda *a: seen.append(gc.isenabled()), analyzer=analyzer)
+    assert seen and not any(seen) and gc.isenabled()
+
+    def fail(*a: object) -> None:
+        raise RuntimeError("stop")
+
+    gc.disable()
+    try:
+        with pytest.raises(RuntimeError):
+            extract_terms(store, ExtractOptions(dictionary=False), progress=fail,
+                          analyzer=analyzer)
+        assert not gc.isenabled()  # paused before: not resumed behind the caller's back
+    finally:
+        gc.enable()
+    with pytest.raises(RuntimeError):
+        extract_terms(store, ExtractOptions(dictionary=False), progress=fail, analyzer=analyzer)
+    assert gc.isenabled()

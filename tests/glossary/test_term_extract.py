@@ -130,7 +130,13 @@ def _work(n: int, analyzer: Analyzer, tmp_path: Path, monkeypatch: pytest.Monkey
         return wrapper
 
     monkeypatch.setattr(extract_mod, "normalize", counted(extract_mod.normalize))
-    monkeypatch.setattr(extract_mod, "transliterates", counted(pairing_mod.transliterates))
+
+    def spells(katakana: str) -> Callable[[str], bool] | None:
+        """The spelling test of each katakana term, each of its calls counted."""
+        test = pairing_mod.spells(katakana)
+        return None if test is None else counted(test)  # type: ignore[return-value]
+
+    monkeypatch.setattr(extract_mod, "spells", spells)
     pairs = []
     for i in range(n):
         word = _KANA[i % 20] + _KANA[(i // 20) % 20] + "ロー"
