@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import functools
+import itertools
 import math
 import re
 import unicodedata
@@ -1465,12 +1466,10 @@ def _learn_lexicon(steps: list[tuple[int, int]], sc: _Scorer) -> list[tuple[str,
         fj.update(jw)
         fe.update(ew)
     for jw, ew in pairs:
-        # words seen once cannot reach the count of 2 needed below
-        jw2 = [x for x in jw if fj[x] >= 2]
-        ew2 = [y for y in ew if fe[y] >= 2]
-        for x in jw2:
-            for y in ew2:
-                fje[(x, y)] += 1
+        # words seen once cannot reach the count of 2 needed below; the pairs are counted
+        # by Counter.update (in C), a third of the learning pass's time in a Python loop
+        fje.update(itertools.product([x for x in jw if fj[x] >= 2],
+                                     [y for y in ew if fe[y] >= 2]))
     scored = sorted(
         (-2.0 * c / (fj[x] + fe[y]), -c, x, y) for (x, y), c in fje.items() if c >= 2
     )

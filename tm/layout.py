@@ -9,7 +9,13 @@ from dataclasses import dataclass
 from taiyaku.core.errors import InputError
 from taiyaku.core.model import Segment
 from taiyaku.core.normalize import script_of
-from taiyaku.tm.segment import classify_line, line_segment, segment_line, strip_marker
+from taiyaku.tm.segment import (
+    _CLOSERS,
+    classify_line,
+    line_segment,
+    segment_line,
+    strip_marker,
+)
 
 __all__ = ["LAYOUTS", "Sides", "split_document", "split_presegmented", "line_scripts"]
 
@@ -274,7 +280,7 @@ def split_presegmented(ja_text: str, en_text: str, *, name: str = "<ja>",
         # furniture): the aligner prices kinds, lead-ins and closing tails from them
         lines = lines_of(text)
         sides.append(_unmarked_lists([line_segment(line, lang) for line in lines],
-                                     [not strip_marker(line)[0] for line in lines]))
+                                     [not strip_marker(line)[0] for line in lines], lang))
     ja, en = sides
     if not any(s.text for s in en):
         raise _no_english(en_name)
@@ -285,23 +291,81 @@ def split_presegmented(ja_text: str, en_text: str, *, name: str = "<ja>",
     return Sides(ja, en, "presegmented", message, list(range(len(ja))), list(range(len(en))))
 
 
-def _unmarked_lists(segs: list[Segment], unmarked: list[bool]) -> list[Segment]:
-    """Unmarked lines taken for headings that stand two or more in a row are list items whose
-    marker the file left out: a heading is followed by running text, a list by its next item.
+#: how a line that introduces a list ends (a lead-in), per language
+_LEAD_END = {"ja": ("、", "，", ",", ":", "："), "en": (":", "：")}
+#: how a Japanese line that closes a sentence spread over a list starts (という…。, を挙げ…)
+_TAIL_START = ("と", "を", "です", "でした")
+_SENTENCE_END = ("。", "．", ".", "！", "？", "!", "?")
+#: an English list item may be a whole sentence when it is short (one line of a list, where
+#: running text after a colon goes on in long sentences)
+_EN_ITEM_CHARS = 120
 
-    >>> [s.kind for s in _unmarked_lists([Segment("a", "ja", "text"),
-    ...     Segment("b", "ja", "heading"), Segment("c", "ja", "heading"),
-    ...     Segment("d", "ja", "heading"), Segment("e", "ja", "text")], [True] * 5)]
-    ['text', 'list', 'list', 'list', 'text']
+
+def _unmarked_lists(segs: list[Segment], unmarked: list[bool], lang: str) -> list[Segment]:
+    """Lines that read as list items whose marker the file left out (a translator's sentence
+    file often drops the bullets), two or more in a row: lines taken for headings (a heading
+    is followed by running text, a list by its next item); lines after a lead-in (a line
+    ending in ``:``, or in Japanese ``、``); in Japanese, lines before a closing tail
+    (という…。). A Japanese item has no sentence end (。); an English one has no full stop,
+    ends in a comma or starts in lower case (the list ends after such an item that ends in a
+    full stop), or all the items are short whole sentences.
+
+    >>> kinds = lambda texts, lang: [s.kind for s in _unmarked_lists(
+    ...     [Segment(t, lang, "text") for t in texts], [True] * len(texts), lang)]
+    >>> kinds(["次の点を挙げた:", "関税の引き下げ", "大豆の購入", "終わりだ。"], "ja")
+    ['text', 'list', 'list', 'text']
+    >>> kinds(["本文だ。", "期限の延長", "輸出の再開", "という内容だ。"], "ja")
+    ['text', 'list', 'list', 'text']
+    >>> kinds(["Two points:", "first, the price,", "then the date.", "More text"], "en")
+    ['text', 'list', 'list', 'text']
+    >>> kinds(["He listed two:", "They met.", "They talked.", "That matters a lot" * 9], "en")
+    ['text', 'list', 'list', 'text']
     """
     out = list(segs)
-    k = 0
-    while k < len(out):
-        end = k
-        while end < len(out) and out[end].kind == "heading" and unmarked[end]:
-            end += 1
-        if end - k >= 2:
-            for i in range(k, end):
+    n = len(out)
+
+    def item(k: int) -> str:
+        """What line *k* reads as: ``""`` no list item, else ``fragment`` or (English)
+        ``sentence``, a short whole sentence."""
+        s = out[k]
+        if not unmarked[k] or s.kind not in ("text", "heading") or not s.text:
+            return ""
+        body = s.text.rstrip(_CLOSERS + " \t\u3000")
+        if body.endswith(_LEAD_END[lang]):
+            return ""  # a lead-in starts a list of its own
+        if lang == "ja":
+            ok = not body.endswith(_SENTENCE_END) and not s.text.startswith(_TAIL_START)
+            return "fragment" if ok else ""
+        if not body.endswith(_SENTENCE_END) or body.endswith((",", ";")) or body[:1].islower():
+            return "fragment"
+        return "sentence" if len(s.text) <= _EN_ITEM_CHARS else ""
+
+    def mark(k0: int, k1: int) -> None:
+        if k1 - k0 >= 2:
+            for i in range(k0, k1):
                 out[i] = Segment(out[i].text, out[i].lang, "list")
+
+    k = 0
+    while k < n:  # headings in a row: a list of short items
+        end = k
+        while end < n and out[end].kind == "heading" and unmarked[end]:
+            end += 1
+        mark(k, end)
         k = max(end, k + 1)
+    for k in range(n):
+        s = out[k]
+        if s.kind == "text" and s.text.rstrip().endswith(_LEAD_END[lang]):
+            # the first item says what the items are: short sentences, or fragments
+            first = item(k + 1) if k + 1 < n else ""
+            e = k + 1
+            while first and e < n and item(e) == first:
+                e += 1
+                if first == "fragment" and out[e - 1].text.rstrip(_CLOSERS).endswith("."):
+                    break  # a fragment closing with a full stop closes the list
+            mark(k + 1, e)
+        if lang == "ja" and s.kind == "text" and s.text.startswith(_TAIL_START):
+            b = k
+            while b > 0 and out[b - 1].kind != "list" and item(b - 1):
+                b -= 1
+            mark(b, k)
     return out

@@ -148,6 +148,39 @@ def test_presegmented_lines_get_the_kinds_of_raw_lines() -> None:
     assert [s.kind for s in two.ja] == ["heading", "heading", "text"]
 
 
+def test_presegmented_lists_without_markers_are_lists() -> None:
+    """Issue 19 point 6: a translator's sentence files drop the bullets; list items are
+    still known as such from their lead-in, their form and a closing tail, and running text
+    after a list, a lone quote between a lead-in and its tail, and a second lead-in are not
+    taken for items."""
+    ja = ("つまり今回の電話をめぐっては、\n中国外務省:米国の要請による通話だと説明\n"
+          "米財務長官:トランプが電話をかけたと明言\nという食い違いが生じた。\n"
+          "習近平は今回の電話で、\n「台湾の返還は戦後秩序の一部だ」\nと位置づけた。\n"
+          "トランプは投稿で、\n「電話はとても良かった」\n「関係は極めて強い」\n"
+          "と述べた。\n米中:\n一年の休止期間を設ける\n年四回の首脳会談を開く\n日本:\n"
+          "踏み込んだ発言で支持を集める\nしかし米国は距離を取り始めている\n本文に戻る。\n")
+    en = ("It is widely read as a signal of initiative:\n"
+          "The side that initiates the call is seen as taking the lead.\n"
+          "The side that receives the call is responding to someone else.\n"
+          "By saying on air that Trump was the one who called, Bessent effectively anchored "
+          "the narrative for the rest of the year and well beyond it, as many noted.\n"
+          "He then listed the meetings:\nA state visit by Trump to Beijing\n"
+          "The APEC summit in Shenzhen\nTaken together, that means four meetings.\n"
+          "In other words, from his vantage point:\nJapan has locked itself in,\n"
+          "while Washington is exploring stabilization,\nwhich makes Japan look dated.\n"
+          "Takaichi Ahead of Washington\nGao is blunt.\n")
+    sides = split_presegmented(ja, en)
+    assert [s.kind for s in sides.ja] == [
+        "text", "list", "list", "text",
+        "text", "text", "text",
+        "text", "list", "list", "text",
+        "text", "list", "list", "text", "list", "list", "text"]
+    assert [s.kind for s in sides.en] == [
+        "text", "list", "list", "text",
+        "text", "list", "list", "text",
+        "text", "list", "list", "list", "heading", "text"]
+
+
 def test_presegmented_needs_english() -> None:
     with pytest.raises(InputError, match="b: has no English text"):
         split_presegmented("一。", "\n\n", name="a", en_name="b")
