@@ -103,20 +103,22 @@ def _database(db: str | Path) -> Path | str:
 
 def create_app(db: str | Path, *, token: str | None = None, host: str = "127.0.0.1",
                port: int = 8765, max_upload: int = security.MAX_UPLOAD_BYTES,
-               csrf: str | None = None) -> FastAPI:
+               csrf: str | None = None, jobs: Path | None = None) -> FastAPI:
     """The workbench on database *db* (a file or a PostgreSQL address).
 
     :param token: the access token (needed when *host* is not a loopback address)
     :param max_upload: the largest request body read, in bytes
     :param csrf: the CSRF token (default: a new random one; the workers of one server
         share theirs)
+    :param jobs: the folder of pre-translation jobs (default: a temporary folder of this
+        app's own; the workers of one server share theirs)
     :raises InputError: *host* reaches beyond this computer and no (or a short) token is given
     """
     security.check_bind(host, token)
     database = _database(db)
     extra = {"csrf": csrf} if csrf else {}
     settings = Settings(database, host=host, port=port, token=token, max_upload=max_upload,
-                        **extra)
+                        jobs=jobs, **extra)
     pool = None
     if isinstance(database, str):
         from taiyaku.store.postgres.pool import PgPool
@@ -310,7 +312,7 @@ def app_from_environment() -> FastAPI:
     :func:`serve` put in :data:`WORKER_ENV` (uvicorn calls this in each worker)."""
     config = json.loads(os.environ[WORKER_ENV])
     return create_app(config["db"], token=config["token"], host=config["host"],
-                      port=config["port"], csrf=config["csrf"])
+                      port=config["port"], csrf=config["csrf"], jobs=Path(config["jobs"]))
 
 
 def serve(db: str | Path, *, host: str = "127.0.0.1", port: int = 8765,
@@ -324,16 +326,31 @@ def serve(db: str | Path, *, host: str = "127.0.0.1", port: int = 8765,
     :param announce: told where the server listens, once its database is open
     :raises InputError: see :func:`create_app`; several workers for a SQLite file
     """
-    import threading
-
-    import uvicorn
+    import shutil
+    import tempfile
 
     if token is None:
         token = os.environ.get(security.TOKEN_ENV) or None
     count = default_workers(db) if workers is None else workers
     if count < 1:
         raise InputError(f"--workers {count}: give at least 1")
-    app = create_app(db, token=token, host=host, port=port)
+    # the pre-translation jobs of this server, which every worker reads and writes
+    jobs = Path(tempfile.mkdtemp(prefix="taiyaku-serve-"))
+    try:
+        _serve(db, host=host, port=port, token=token, open_browser=open_browser, count=count,
+               jobs=jobs, announce=announce)
+    finally:
+        shutil.rmtree(jobs, ignore_errors=True)
+
+
+def _serve(db: str | Path, *, host: str, port: int, token: str | None, open_browser: bool,
+           count: int, jobs: Path, announce: Callable[[Started], None]) -> None:
+    """:func:`serve` once the jobs folder is made."""
+    import threading
+
+    import uvicorn
+
+    app = create_app(db, token=token, host=host, port=port, jobs=jobs)
     settings: Settings = app.state.settings
     if count > 1 and not isinstance(settings.db, str):
         raise InputError(
@@ -355,6 +372,7 @@ def serve(db: str | Path, *, host: str = "127.0.0.1", port: int = 8765,
     # this server's CSRF token (one for all, or a page from one worker would post in vain
     # to another), from the environment, which only this user can read
     os.environ[WORKER_ENV] = json.dumps({"db": settings.db, "token": token, "host": host,
-                                         "port": port, "csrf": settings.csrf})
+                                         "port": port, "csrf": settings.csrf,
+                                         "jobs": str(jobs)})
     uvicorn.run(f"{__name__}:app_from_environment", factory=True, workers=count, host=host,
                 port=port, log_level="warning", server_header=False)

@@ -73,6 +73,8 @@ class Settings:
     :ivar token: the access token (None: loopback only, no token asked)
     :ivar csrf: this server's CSRF token (new at each start)
     :ivar max_upload: the largest request body read, in bytes
+    :ivar jobs: the folder of pre-translation jobs, shared by the workers of one server
+        (None: the app makes its own on first use)
     """
 
     db: Path | str
@@ -81,6 +83,7 @@ class Settings:
     token: str | None = None
     csrf: str = field(default_factory=lambda: secrets.token_urlsafe(32))
     max_upload: int = MAX_UPLOAD_BYTES
+    jobs: Path | None = None
 
     @property
     def url(self) -> str:

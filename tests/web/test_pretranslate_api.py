@@ -4,18 +4,27 @@ the CLI's writers (the XLIFF validates); bad uploads are one-line errors."""
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
+import os
+import shutil
 import subprocess
 import sys
 import zipfile
 from pathlib import Path
 
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from taiyaku.core.errors import NotFoundError
 from taiyaku.core.model import NewUnit
 from taiyaku.glossary.store import add_term
 from taiyaku.store import open_store
+from taiyaku.web.app import WORKER_ENV, create_app
+from taiyaku.web.routes import pretranslate
+
+from .conftest import BASE_URL
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 ARTICLE = (DATA / "pt_new_ja.txt").read_bytes()
@@ -108,3 +117,74 @@ def test_the_upload_page(client: TestClient) -> None:
     assert r.status_code == 200
     assert 'enctype="multipart/form-data"' in r.text and 'name="csrf_token"' in r.text
     assert 'id="pt-segments"' not in r.text  # nothing pre-translated yet
+
+
+#: a second worker process of the same server: its app from the settings ``serve`` gives
+#: workers (WORKER_ENV), then each link's status and the SHA-256 of what it answers
+SECOND_WORKER = """
+import hashlib, json, sys
+from fastapi.testclient import TestClient
+from taiyaku.web.app import app_from_environment
+with TestClient(app_from_environment(), base_url=sys.argv[1]) as c:
+    answers = {name: c.get(link) for name, link in json.loads(sys.argv[2]).items()}
+print(json.dumps({name: [r.status_code, hashlib.sha256(r.content).hexdigest()]
+                  for name, r in answers.items()}))
+"""
+
+
+def test_a_job_made_by_one_worker_downloads_through_another(tm: Path, tmp_path: Path) -> None:
+    # two workers of one server: this process's app and another process's, on one jobs
+    # folder (a job kept in one process's memory answers 404 in the other)
+    jobs = tmp_path / "jobs"
+    jobs.mkdir()
+    app = create_app(tm, jobs=jobs)
+    with TestClient(app, base_url=BASE_URL) as client:
+        client.headers["X-CSRF-Token"] = app.state.settings.csrf
+        done = _upload(client, ARTICLE)
+        ours = {name: [200, hashlib.sha256(client.get(link).content).hexdigest()]
+                for name, link in done["downloads"].items()}
+    settings = {"db": str(tm), "token": None, "host": "127.0.0.1", "port": 8765,
+                "csrf": app.state.settings.csrf, "jobs": str(jobs)}
+    run = subprocess.run([sys.executable, "-c", SECOND_WORKER, BASE_URL,
+                          json.dumps(done["downloads"])], capture_output=True, text=True,
+                         timeout=120, env={**os.environ, WORKER_ENV: json.dumps(settings)})
+    assert run.returncode == 0, run.stderr
+    assert json.loads(run.stdout) == ours
+    assert [p.name for p in jobs.iterdir()] == [done["job"]]
+
+
+def test_a_job_id_is_checked_before_any_file_is_read(client: TestClient, tm: Path,
+                                                     app: FastAPI) -> None:
+    done = _upload(client, ARTICLE)
+    folder = pretranslate.jobs_folder(app)
+    # a folder that looks like a job but whose name is not a job id, and files outside
+    (folder / "not-a-job").mkdir()
+    shutil.copytree(folder / done["job"], folder / "not-a-job", dirs_exist_ok=True)
+    shutil.copytree(folder / done["job"], folder.parent / f"{folder.name}-outside")
+    try:
+        for bad in ("not-a-job", "..", "%2E%2E", f"..%2F{folder.name}-outside",
+                    f"..%2F..%2F{folder.parent.name}%2F{folder.name}-outside",
+                    done["job"] + "x", done["job"][:-1], done["job"][:-1] + ".",
+                    done["job"][:-1] + "%"):
+            r = client.get(f"/pretranslate/{bad}/xliff")
+            assert r.status_code == 404, (bad, r.status_code, r.text)
+            assert b"<xliff" not in r.content
+        with pytest.raises(NotFoundError, match="not a pre-translation id"):
+            pretranslate.job_files(folder, "../" + folder.name + "-outside")
+        assert client.get(f"/pretranslate/{done['job']}/xliff").status_code == 200
+    finally:
+        shutil.rmtree(folder.parent / f"{folder.name}-outside")
+
+
+def test_only_the_last_jobs_are_kept(client: TestClient, tm: Path, app: FastAPI,
+                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(pretranslate, "KEEP", 3)
+    made = [_upload(client, f"港湾の拡張工事{i}。\n".encode())["job"] for i in range(5)]
+    folder = pretranslate.jobs_folder(app)
+    assert sorted(p.name for p in folder.iterdir()) == sorted(made[-3:])
+    for job in made[:2]:
+        r = client.get(f"/pretranslate/{job}/xliff")
+        assert r.status_code == 404 and "upload the article again" in r.text
+    for job in made[-3:]:
+        r = client.get(f"/pretranslate/{job}/json")
+        assert r.status_code == 200 and json.loads(r.content)
