@@ -399,6 +399,25 @@ def _http(method: str, url: str, *, body: object = None, headers: dict[str, str]
         return e.code, e.read().decode("utf-8")
 
 
+def _upload(url: str, csrf: str, name: str, data: bytes) -> tuple[int, str]:
+    """POST *data* as the multipart file field ``file`` named *name*."""
+    boundary = "taiyaku-test-boundary"
+    body = (f'--{boundary}\r\nContent-Disposition: form-data; name="file"; '
+            f'filename="{name}"\r\nContent-Type: text/plain\r\n\r\n').encode() + data + \
+        f"\r\n--{boundary}--\r\n".encode()
+    import urllib.error
+    import urllib.request
+
+    req = urllib.request.Request(url, data=body, method="POST", headers={
+        "Authorization": f"Bearer {TEAM_TOKEN}", "X-CSRF-Token": csrf, "Connection": "close",
+        "Content-Type": f"multipart/form-data; boundary={boundary}"})
+    try:
+        with urllib.request.urlopen(req, timeout=120) as r:
+            return r.status, r.read().decode("utf-8")
+    except urllib.error.HTTPError as e:
+        return e.code, e.read().decode("utf-8")
+
+
 def _worker_pids(address: str) -> set[int]:
     """The worker processes holding connections to *address* (their ``application_name``)."""
     import psycopg
@@ -472,13 +491,25 @@ def test_serve_on_postgresql_answers_with_several_workers_and_one_csrf_token(
             return _http("PATCH", f"{base}/api/tm/units/{found['id']}",
                          body={"en": f"edited {i}"}, headers={"X-CSRF-Token": csrf.group(1)})
 
-        # searches and edits at once, each on a connection of its own, until both workers
-        # have answered (the kernel hands each new connection to one of them)
+        # a pre-translation: its download links answer from whichever worker takes them
+        status, text = _upload(base + "/api/pretranslate", csrf.group(1), "article.txt",
+                               "\n".join(ja for ja, _ in pairs[:3]).encode())
+        assert status == 200, text
+        links = json.loads(text)["downloads"]
+
+        def download(i: int) -> tuple[int, str]:
+            return _http("GET", base + links["json" if i % 2 else "xliff"])
+
+        # searches, edits and downloads at once, each on a connection of its own, until both
+        # workers have answered (the kernel hands each new connection to one of them)
         seen: set[int] = set()
         edited: set[int] = set()
         with ThreadPoolExecutor(8) as pool:
             for round_ in range(10):
                 jobs = [pool.submit(search, i) for i in range(16)]
+                for got in [pool.submit(download, i) for i in range(6)]:
+                    status, text = got.result()
+                    assert status == 200, text  # not 404 from the worker that did not make it
                 edits = {i: pool.submit(edit, i) for i in range(round_ * 3, round_ * 3 + 3)}
                 for job in jobs:
                     status, text = job.result()
@@ -493,6 +524,11 @@ def test_serve_on_postgresql_answers_with_several_workers_and_one_csrf_token(
                     break
         assert len(seen) == 2, f"requests were served by worker processes {seen}"
         assert all(_parent_of(pid) == proc.pid for pid in seen)
+        # the workers' shared jobs folder (their settings are in their environment)
+        environ = Path(f"/proc/{min(seen)}/environ").read_bytes().split(b"\0")
+        setting = next(e for e in environ if e.startswith(b"TAIYAKU_SERVE_WORKER="))
+        jobs_folder = Path(json.loads(setting.split(b"=", 1)[1])["jobs"])
+        assert [p.name for p in jobs_folder.iterdir()] == [links["xliff"].split("/")[2]]
         import psycopg
 
         with psycopg.connect(pg_address) as conn:
@@ -517,6 +553,7 @@ def test_serve_on_postgresql_answers_with_several_workers_and_one_csrf_token(
         err = proc.stderr.read() if proc.stderr else ""
         assert secret not in err
     assert _worker_pids(pg_address) == set()  # the workers closed their pools
+    assert not jobs_folder.exists()  # serve removed it as it stopped
 
 
 def test_serve_beyond_localhost_without_a_token_is_refused(pg_address: str,
