@@ -571,12 +571,15 @@ def test_serve_beyond_localhost_without_a_token_is_refused(pg_address: str,
 
 
 def test_the_workers_of_one_server_share_its_csrf_token(monkeypatch: pytest.MonkeyPatch,
-                                                        pg_address: str) -> None:
+                                                        pg_address: str,
+                                                        tmp_path: Path) -> None:
     from taiyaku.web import app as web
 
     monkeypatch.setenv(web.WORKER_ENV, json.dumps({
-        "db": pg_address, "token": TEAM_TOKEN, "host": "0.0.0.0", "port": 1, "csrf": "c" * 40}))
+        "db": pg_address, "token": TEAM_TOKEN, "host": "0.0.0.0", "port": 1, "csrf": "c" * 40,
+        "jobs": str(tmp_path)}))
     one, two = web.app_from_environment(), web.app_from_environment()
     assert one.state.settings.csrf == two.state.settings.csrf == "c" * 40
+    assert one.state.settings.jobs == two.state.settings.jobs == tmp_path  # and their jobs
     assert one.state.settings.token == TEAM_TOKEN and one.state.settings.db == pg_address
     assert web.create_app(pg_address).state.settings.csrf != "c" * 40

@@ -6,9 +6,10 @@ Example::
     serve("tm.db", port=8765)          # what `taiyaku serve` calls
 
 On a PostgreSQL server (``serve("postgresql://…", workers=2)``) several worker processes
-answer requests, each with its own pool of connections; they share one CSRF token and the
-access token through :data:`WORKER_ENV` (set by :func:`serve`, read by
-:func:`app_from_environment` in each worker). A SQLite file is served by one process.
+answer requests, each with its own pool of connections; they share one CSRF token, the
+access token and the folder of pre-translation jobs through :data:`WORKER_ENV` (set by
+:func:`serve`, read by :func:`app_from_environment` in each worker). A SQLite file is
+served by one process.
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ __all__ = ["create_app", "serve", "Started", "JsonResponse", "error_status", "ST
 
 STATIC = Path(__file__).resolve().parent / "static"
 #: the environment variable through which :func:`serve` gives its worker processes their
-#: settings (database, address, access token, the shared CSRF token)
+#: settings (database, address, access token, the shared CSRF token and jobs folder)
 WORKER_ENV = "TAIYAKU_SERVE_WORKER"
 
 
