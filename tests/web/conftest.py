@@ -18,6 +18,7 @@ from __future__ import annotations
 import os
 import socket
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Iterator
@@ -39,8 +40,12 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic"
                  "--disable-component-update", "--disable-sync"]
 #: the window the pages must work in (and the README's screenshots' size)
 VIEWPORT = {"width": 1280, "height": 800}
-#: where the browser tests put the README's screenshots
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+#: where the browser tests put the README's screenshots: docs/screenshots/ when
+#: ``TAIYAKU_SCREENSHOTS=1`` (re-taking them on purpose, to be looked at before committing),
+#: else a folder under the temporary directory, so a test run leaves the checkout as it was
+SCREENSHOTS = (Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+               if os.environ.get("TAIYAKU_SCREENSHOTS") == "1"
+               else Path(tempfile.gettempdir()) / f"taiyaku-screenshots-{os.getpid()}")
 #: the Host a TestClient request carries (the server answers only to its own address)
 BASE_URL = "http://127.0.0.1:8765"
 

@@ -16,12 +16,12 @@ from taiyaku.core.model import NewUnit
 from taiyaku.glossary.store import add_term
 from taiyaku.store import open_store
 
+from .conftest import SCREENSHOTS
+
 pytestmark = pytest.mark.browser
 expect = pytest.importorskip("playwright.sync_api").expect
 
 DATA = Path(__file__).resolve().parents[1] / "data"
-#: where the README's screenshots go (as tests/web/conftest.py says)
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 HOSTILE = '"><img src=x onerror="window.__pwned=1"><script>window.__pwned=2</script>'
 
 
