@@ -50,7 +50,7 @@ def normalize(text: str) -> str:
     """
     # Most English text is plain ASCII, where NFKC changes nothing, no mapped character can
     # occur and no Japanese character can hold a space: only the whitespace step applies
-    # (terms extract normalises every segment of a TM; tests/test_normalize.py checks that
+    # (terms extract normalises every segment of a TM; tests/tm/test_normalize.py checks that
     # this path gives what the full one gives).
     if text.isascii():
         # str.split and \s agree on what whitespace is (str.isspace), and split is faster
