@@ -66,7 +66,8 @@ def en_tokens(text: str) -> list[tuple[str, int, int, bool]]:
     last = 0
     for m in _TOKEN.finditer(text):
         gap = text[last : m.start()]
-        boundary = bool(gap.strip()) and not _HYPHEN_GAP.fullmatch(gap)
+        # most gaps are one space (normalised text): no boundary, no regex to run
+        boundary = gap != " " and bool(gap.strip()) and not _HYPHEN_GAP.fullmatch(gap)
         word, end = m.group(0), m.end()
         if word.endswith(("'s", "’s")):
             word, end = word[:-2], end - 2  # a possessive ends a phrase: China's | Foreign
@@ -186,8 +187,10 @@ def is_title_line(text: str) -> bool:
 def _title_tokens(tokens: Sequence[tuple[str, int, int, bool]]) -> bool:
     """:func:`is_title_line` of a text already split by :func:`en_tokens`."""
     words = [w for w, _, _, _ in tokens if w[:1].isalpha()]
+    if len(words) > 25:
+        return False  # most lines of running text: no need to look at their words
     content = [w for w in words if w.lower() not in STOPWORDS and len(w) > 1]
-    if len(content) < 2 or len(words) > 25:
+    if len(content) < 2:
         return False
     caps = sum(1 for w in content if w[0].isupper())
     return caps >= 0.75 * len(content)
@@ -254,8 +257,13 @@ def extract_en(
             joins = tuple(" " if text[chunk[k - 1][2] : chunk[k][1]].strip() == "" else "-"
                           for k in range(1, len(chunk)))
             # casing evidence: not a heading, not the first word of a sentence
-            before = text[: chunk[0][1]].rstrip()
-            starts = not before or before[-1] in _SENTENCE_PUNCT
+            # (normalised text holds single spaces only: the character before the chunk, or
+            # the one before that space, is the end of what precedes it; no slice of the
+            # whole text before each chunk)
+            k = chunk[0][1] - 1
+            if k >= 0 and text[k] == " ":
+                k -= 1
+            starts = k < 0 or text[k] in _SENTENCE_PUNCT
             # the same chunk comes back all through a TM (a name, a common phrase): its
             # n-grams are made once; only a chunk met before is kept (most are met once and
             # would only take memory), and only so many (the frequent ones come early)

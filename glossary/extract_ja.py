@@ -489,10 +489,14 @@ def extract_ja(
                     cand.unit_ids.add(seg.unit_id)
                 if _quoted(text, begin, end):
                     cand.quoted += 1
+                if i == 0 and j == len(run):
+                    cand.indep += 1  # alone
+                    continue
+                # (the rest of the run is made only for a span that is not the whole run)
                 rest = (*run[:i], *run[j:])
-                if i == 0 and j == len(run) or _name_like(units[-1]) and _name_like(
-                        units[0]) and all(u.surface in TITLE_PARTS for u in rest):
-                    cand.indep += 1  # alone, or a name with only a title (…・トランプ大統領)
+                if _name_like(units[-1]) and _name_like(units[0]) and all(
+                        u.surface in TITLE_PARTS for u in rest):
+                    cand.indep += 1  # a name with only a title (…・トランプ大統領)
                 elif j - i >= 2 and all(u.surface in TITLE_PARTS for u in units) and all(
                         _name_like(u) or u.surface in TITLE_PARTS for u in rest):
                     cand.indep += 1  # the title itself (国務長官 of ルビオ国務長官)

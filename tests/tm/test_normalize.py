@@ -8,7 +8,7 @@ import pytest
 import taiyaku.core.normalize as normalize_module
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from taiyaku.core.normalize import has_japanese, normalize, script_of
+from taiyaku.core.normalize import _normalize_full, has_japanese, normalize, script_of
 
 CASES = [
     # NFKC: full-width ASCII and digits, half-width katakana (with sound marks), compatibility
@@ -94,3 +94,23 @@ def test_doctests() -> None:
     result = doctest.testmod(normalize_module)
     assert result.attempted > 0
     assert result.failed == 0
+
+
+# The ASCII shortcut of normalize (English text skips NFKC and the tables) gives what every
+# step gives: every ASCII character, control characters and the separators \x1c-\x1f (which
+# str.split and \s both treat as whitespace) included.
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet=st.characters(min_codepoint=0, max_codepoint=127), max_size=60))
+def test_ascii_shortcut_equals_full_normalisation(text: str) -> None:
+    assert text.isascii()
+    assert normalize(text) == _normalize_full(text)
+
+
+def test_ascii_shortcut_on_whitespace_runs() -> None:
+    text = "\t Rare  earths\r\n\x0b\x0cmagnets\x1c\x1d\x1e\x1f end "
+    assert normalize(text) == _normalize_full(text) == "Rare earths magnets end"
+
+
+def test_non_ascii_text_is_still_fully_normalised() -> None:
+    # one non-ASCII character anywhere takes the full path: NFKC, quotes, Japanese spaces
+    assert normalize("“ＡＩ”  投資 ブーム ") == '"AI" 投資ブーム'
