@@ -28,6 +28,7 @@ from typing import Any
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from taiyaku.store import Store
 from taiyaku.web.app import create_app
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -46,6 +47,8 @@ VIEWPORT = {"width": 1280, "height": 800}
 SCREENSHOTS = (Path(__file__).resolve().parents[2] / "docs" / "screenshots"
                if os.environ.get("TAIYAKU_SCREENSHOTS") == "1"
                else Path(tempfile.gettempdir()) / f"taiyaku-screenshots-{os.getpid()}")
+#: the pre-translation tests' small TM (one ja<TAB>en pair a line)
+PT_TM = Path(__file__).resolve().parents[1] / "data" / "pt_tm.tsv"
 #: the Host a TestClient request carries (the server answers only to its own address)
 BASE_URL = "http://127.0.0.1:8765"
 
@@ -76,6 +79,19 @@ def web_db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Path]:
         yield address  # type: ignore[misc]
     finally:
         pgcluster.drop_database(address)
+
+
+def add_pt_tm(store: Store, name: str) -> int:
+    """Store tests/data/pt_tm.tsv's units (the pre-translation tests' TM: exact, fuzzy and
+    number-only matches for pt_new_ja.txt) as one document named *name*; its id."""
+    from taiyaku.core.model import NewUnit
+
+    pairs = [line.split("\t") for line in PT_TM.read_text("utf-8").splitlines()
+             if line and not line.startswith("#")]
+    with store.transaction():
+        doc = store.documents.add(name, layout="pair", kind="bilingual")
+        store.units.add(doc, [NewUnit(ja, en, i) for i, (ja, en) in enumerate(pairs)])
+    return doc
 
 
 @pytest.fixture

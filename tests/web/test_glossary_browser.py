@@ -12,11 +12,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from taiyaku.core.model import NewUnit
 from taiyaku.glossary.store import add_term
 from taiyaku.store import open_store
 
-from .conftest import SCREENSHOTS
+from .conftest import SCREENSHOTS, add_pt_tm
 
 pytestmark = pytest.mark.browser
 expect = pytest.importorskip("playwright.sync_api").expect
@@ -27,12 +26,8 @@ HOSTILE = '"><img src=x onerror="window.__pwned=1"><script>window.__pwned=2</scr
 
 def _seed(db: Path) -> dict[str, int]:
     """A small TM and glossary (the pre-translation tests' words)."""
-    pairs = [line.split("\t") for line in (DATA / "pt_tm.tsv").read_text("utf-8").splitlines()
-             if line and not line.startswith("#")]
     with open_store(db) as s:
-        with s.transaction():
-            doc = s.documents.add("port-news", layout="pair", kind="bilingual")
-            s.units.add(doc, [NewUnit(ja, en, i) for i, (ja, en) in enumerate(pairs)])
+        add_pt_tm(s, "port-news")
         ids = {"港湾": add_term(s, "港湾", "harbor", status="candidate").id,
                "路面電車": add_term(s, "路面電車", "tram", status="candidate").id,
                "渋滞": add_term(s, "渋滞", "traffic jam", status="forbidden").id,

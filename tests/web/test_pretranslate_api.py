@@ -18,13 +18,12 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from taiyaku.core.errors import NotFoundError
-from taiyaku.core.model import NewUnit
 from taiyaku.glossary.store import add_term
 from taiyaku.store import open_store
 from taiyaku.web.app import WORKER_ENV, create_app
 from taiyaku.web.routes import pretranslate
 
-from .conftest import BASE_URL
+from .conftest import BASE_URL, add_pt_tm
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 ARTICLE = (DATA / "pt_new_ja.txt").read_bytes()
@@ -33,12 +32,8 @@ ARTICLE = (DATA / "pt_new_ja.txt").read_bytes()
 @pytest.fixture
 def tm(web_db: Path) -> Path:
     """The pre-translation tests' small TM and two glossary terms."""
-    pairs = [line.split("\t") for line in (DATA / "pt_tm.tsv").read_text("utf-8").splitlines()
-             if line and not line.startswith("#")]
     with open_store(web_db) as s:
-        with s.transaction():
-            doc = s.documents.add("pt", layout="pair", kind="bilingual")
-            s.units.add(doc, [NewUnit(ja, en, i) for i, (ja, en) in enumerate(pairs)])
+        add_pt_tm(s, "pt")
         add_term(s, "港湾", "port")
         add_term(s, "渋滞", "traffic jam", status="forbidden")
     return web_db

@@ -14,7 +14,7 @@ from taiyaku.glossary.store import add_term
 from taiyaku.store import open_store
 from taiyaku.tm import alignedit
 
-from .conftest import Served
+from .conftest import Served, add_pt_tm
 from .test_align_browser import (
     ingest,
     review,
@@ -27,7 +27,6 @@ from .test_align_browser import (
 pytestmark = pytest.mark.browser
 
 SAMPLE = Path(__file__).resolve().parents[2] / "samples" / "article-ja-en.txt"
-DATA = Path(__file__).resolve().parents[1] / "data"
 
 
 def _active(page: Any, what: str = "id") -> Any:
@@ -153,13 +152,7 @@ def test_every_page_fits_1280x800(served: Served, page: Any) -> None:
     with open_store(served.db) as s:
         add_term(s, "港湾", "harbor", status="candidate")
         add_term(s, "輸出規制" * 6, "export controls " * 6, note="a long term " * 12)
-        lines = [x.split("\t") for x in (DATA / "pt_tm.tsv").read_text("utf-8").splitlines()
-                 if x and not x.startswith("#")]
-        from taiyaku.core.model import NewUnit
-
-        with s.transaction():
-            port = s.documents.add("port-news", layout="pair", kind="bilingual")
-            s.units.add(port, [NewUnit(ja, en, i) for i, (ja, en) in enumerate(lines)])
+        add_pt_tm(s, "port-news")
         rev = alignedit.load(s, doc_id).revision
         alignedit.confirm(s, doc_id, rev, [0, 1])
     assert page.viewport_size == {"width": 1280, "height": 800}
