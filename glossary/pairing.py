@@ -439,6 +439,19 @@ class ContextPair:
     method: str = "aligned"
 
 
+#: stopwords that are nouns too, read as nouns after a determiner (:func:`pair_in_context`)
+NOUN_VERBS = frozenset(
+    "call calls reply replies show shows set sets move moves turn turns use uses look looks "
+    "leave".split())
+#: prepositions made of verbs, which end a phrase as any preposition does
+ING_PREPOSITIONS = frozenset(
+    "including excluding regarding concerning following involving according during "
+    "considering".split())
+#: words that open a noun phrase
+DETERMINERS = frozenset(
+    "the a an this that these those his her its their our my your whose each every another "
+    "'s".split())
+
 #: parts of speech whose tokens carry a term's meaning (particles and endings do not)
 _CONTENT_POS = ("名詞", "接頭辞", "接尾辞", "形状詞")
 
@@ -485,17 +498,33 @@ def pair_in_context(
         unit_toks[u] = toks
         for t in toks:
             tok_units.setdefault(t, set()).add(u)
+
     def content(tokens: list[tuple[str, int, int, bool]]) -> list[tuple[str, int, int, bool]]:
         """The tokens without stopwords, but a capitalised one before another capitalised
-        word is a name's (He Lifeng, Ma Zhaoxu), marked as no phrase boundary."""
-        out = []
+        word is a name's (He Lifeng, Ma Zhaoxu), marked as no phrase boundary, and a word
+        that is a verb or a noun (call, move) is a noun after a determiner (the recent phone
+        call, the Xi-Trump call; not "leaders call for")."""
+        out: list[tuple[str, int, int, bool]] = []
+        det = False  # a determiner opened the noun phrase being read
         for k, (w, a, b, boundary) in enumerate(tokens):
             nxt = tokens[k + 1][0] if k + 1 < len(tokens) else ""
-            if not _breaks(w) or (w[:1].isupper() and w.isalpha() and nxt[:1].isupper()
-                                  and not _breaks(nxt)):
+            low = w.lower()
+            if boundary:
+                det = False
+            if low in ING_PREPOSITIONS:
+                det = False
+                if out:
+                    out.append(("", a, b, True))  # "statues including Kannon": two phrases
+            elif not _breaks(w) or (w[:1].isupper() and w.isalpha() and nxt[:1].isupper()
+                                    and not _breaks(nxt)):
                 out.append((w, a, b, boundary))
-            elif out:
-                out.append(("", a, b, True))  # a break: the next word starts a chunk
+            elif det and low in NOUN_VERBS:
+                out.append((w, a, b, boundary))
+                det = False  # (the call set off …: "set" is the verb)
+            else:
+                det = low in DETERMINERS
+                if out:
+                    out.append(("", a, b, True))  # a break: the next word starts a chunk
         return out
 
     def chunks(norm: str) -> list[list[tuple[str, int, int]]]:
@@ -548,7 +577,10 @@ def pair_in_context(
         glossed = _gloss_words(dictionary if part in asked else None, part)
         if _alias(word) in glossed or "-" in word and word.replace("-", "") in glossed:
             return 1.0  # (post-war is the dictionary's postwar)
-        if len(word) >= 6 and _stem(word) in _stems(glossed):
+        listed = _listed_forms(part, beginning=True)
+        if listed and _stem_key(word) in listed:
+            return 1.0  # the aligner's word list pairs them (経済 ↔ economy, 戦後 ↔ post-war)
+        if len(word) >= 6 and (_stem(word) in _stems(glossed) or _stem(word) in _stems(listed)):
             # another form of a gloss's word (tactical of tactics): above any count, which a
             # single shared unit makes 0.95 for every word of that unit
             return 0.96
@@ -570,10 +602,23 @@ def pair_in_context(
         if u in linked and linked_size.get(u) == key:
             return linked[u]
         table = {(t, w): sim(t, w) for t in toks for w in words}
+        # a word list's English of several words ("foreign ministry", "U.S.-Japan") pairs
+        # the words where the unit writes it whole, and only those (the "war" of "The war
+        # ended" is not the "post-war" of 戦後)
+        stems: list[tuple[str, str]] | None = None
+        for t in toks:
+            for form in _listed_phrases(t):
+                if stems is None:
+                    stems = _word_stems(en_texts.get(u, ""))
+                for w in _written(stems, tuple(form.split())):
+                    if (t, w) in table:
+                        table[t, w] = 1.0
         by_word: dict[str, dict[str, float]] = {}
         for w in words:
             best = max((table[t, w] for t in toks), default=0.0)
             tied = [t for t in toks if best > 0 and table[t, w] == best]
+            # a token and a longer one holding it (安全, 安全保障) are one match, the longer
+            tied = [t for t in tied if not any(t != o and t in o for o in tied)] or tied
             by_word[w] = {t: best / len(tied) for t in tied}
         by_tok: dict[str, dict[str, float]] = {}
         for t in toks:
@@ -590,7 +635,10 @@ def pair_in_context(
             continue
         term_toks = [t for t in analyzer.tokenize(term)
                      if t.pos[0] in _CONTENT_POS and t.pos[1] != "数詞"]
-        parts = [t.surface for t in term_toks] or [term]
+        # the parts as the word list knows them: 安全|保障 is one word there (security), and
+        # 日米安全保障条約, one token to Sudachi, is 日米 + 安全保障 + 条約
+        pieces = _known_pieces([(t.surface, t.pos[0] in ("名詞", "形状詞")) for t in term_toks])
+        parts = [p for p, _ in pieces] or [term]
         if term in (readings or {}):
             # a person's name is one part, however Sudachi cut it (何|立|峰): its units hold it
             parts = [term]
@@ -601,12 +649,16 @@ def pair_in_context(
         for u in unit_list:
             unit_toks.setdefault(u, set()).update(parts)
         # the parts every phrase must translate (a prefix or suffix such as 産 may stay silent)
-        heads = [t.surface for t in term_toks if t.pos[0] in ("名詞", "形状詞")] or parts
+        heads = [p for p, head in pieces if head] or parts
         if parts == [term]:
             heads = parts
+        # …and a compound's country kanji (米中対立 ↔ "confrontation with China", 米中電話会談
+        # ↔ "the call") may stay silent too: the English often names the sides elsewhere
+        needed = [p for p in heads if not _is_country(p)] or heads
         whole = [] if dictionary is None else [
             {_alias(singular(w.lower())) for w in g.replace("-", " ").split()}
             for g in dictionary.glosses(term)]
+        listed_whole = _listed_forms(term)
         names = {name_key(kana_to_romaji((readings or {}).get(term, "")))}
         # a place's name counts too: the English writes it as the dictionary does (深圳)
         known = dictionary.name(term, places=True) if dictionary is not None else None
@@ -626,14 +678,20 @@ def pair_in_context(
                 explain = sum(sum(v for t, v in by_word.get(w, {}).items() if t in parts)
                               for w in words) / len(words)
                 score = 2 * cover * explain / (cover + explain) if cover and explain else 0.0
-                if {_alias(w) for w in words} in whole:
-                    score = 1.005  # the dictionary's gloss of the whole term
-                elif any(not any(w in words for w in by_tok.get(p, {})) for p in heads) or (
-                        len(words) < len(heads) and not all(any(
+                if {_alias(w) for w in words} in whole or listed_whole and " ".join(
+                        _stem_key(w) for w in words) in listed_whole:
+                    # the dictionary's (or word list's) English of the whole term, the full
+                    # form first (phone call, not call)
+                    score = 1.005 + 0.001 * min(len(words), 4)
+                elif any(not any(w in words and p in by_word.get(w, {}) for w in by_tok.get(
+                        p, {})) for p in needed) or (
+                        len(words) < len(needed) and not all(any(
                             w in words and v >= 0.96 for w, v in by_tok.get(p, {}).items())
-                            for p in heads)):
-                    # a part left untranslated: "Taiwan" is not 台湾有事; two parts share one
-                    # word only on the dictionary's word (安全|保障 ↔ security), not on counts
+                            for p in needed)):
+                    # a part left untranslated: "Taiwan" is not 台湾有事 (nor is a word that
+                    # another part translates better: 像 is not the "Kannon" of 観音); two parts
+                    # share one word only on the dictionary's word (安全|保障 ↔ security), not
+                    # on counts
                     score = 0.0
                 if 1 <= len(words) <= 3 and any(len(n) >= 4 for n in names) and names & {
                         name_key("".join(words)), name_key("".join(reversed(words)))}:
@@ -662,6 +720,58 @@ def pair_in_context(
 COUNTRY_KANJI = {"米": "U.S.", "中": "China", "日": "Japan", "英": "U.K.", "露": "Russia",
                  "韓": "South Korea", "朝": "North Korea", "独": "Germany", "仏": "France",
                  "欧": "Europe", "印": "India", "豪": "Australia", "台": "Taiwan"}
+
+
+def _is_country(text: str) -> bool:
+    """One or two country kanji (米, 米中, 日米): the sides a compound names.
+
+    >>> _is_country("米中"), _is_country("中国")
+    (True, False)
+    """
+    return 0 < len(text) <= 2 and all(c in COUNTRY_KANJI for c in text)
+
+
+def _known(text: str) -> bool:
+    """The word list has the word, or it is country kanji."""
+    return _is_country(text) or bool(_listed_forms(text))
+
+
+def _known_pieces(tokens: list[tuple[str, bool]]) -> list[tuple[str, bool]]:
+    """A term's tokens (surface, whether a head noun) joined into the longest pieces the word
+    list knows, a long token it does not know cut into pieces it knows when they make the
+    whole (else kept); each piece a head when one of its tokens is.
+
+    >>> [p for p, _ in _known_pieces([("安全", True), ("保障", True), ("問題", True)])]
+    ['安全保障', '問題']
+    >>> [p for p, _ in _known_pieces([("日米安全保障条約", True)])]
+    ['日米', '安全保障', '条約']
+    """
+    out: list[tuple[str, bool]] = []
+    i = 0
+    while i < len(tokens):
+        j = next((j for j in range(len(tokens), i + 1, -1)
+                  if _known("".join(s for s, _ in tokens[i:j]))), i + 1)
+        piece = "".join(s for s, _ in tokens[i:j])
+        head = any(h for _, h in tokens[i:j])
+        cut = _cut_known(piece) if j == i + 1 and len(piece) >= 4 and not _known(piece) else None
+        out.extend((c, head) for c in cut or [piece])
+        i = j
+    return out
+
+
+def _cut_known(word: str) -> list[str] | None:
+    """*word* cut from the left into the longest pieces the word list knows (one kanji only
+    when it is a country's), or None when some part is unknown."""
+    out = []
+    i = 0
+    while i < len(word):
+        j = next((j for j in range(len(word), i, -1)
+                  if (j - i >= 2 or _is_country(word[i:j])) and _known(word[i:j])), None)
+        if j is None:
+            return None
+        out.append(word[i:j])
+        i = j
+    return out
 
 
 def _clause_end(word: str) -> bool:
@@ -700,10 +810,81 @@ def _gloss_words(dictionary: Dictionary | None, part: str) -> frozenset[str]:
     if dictionary is None:
         return frozenset()
     glosses = dictionary.glosses(part, 3)
-    # a word the dictionary lacks (米国産) is read by its longest known beginning (米国)
-    for cut in range(len(part) - 1, 1, -1):
-        if glosses:
-            break
-        glosses = dictionary.glosses(part[:cut], 3)
+    # a word the dictionary lacks (米国産) is read without its last character (米国), an
+    # affix; a longer rest is a word the English must translate too (公開情報 is no 公開,
+    # "making available to the public")
+    if not glosses and len(part) >= 3:
+        glosses = dictionary.glosses(part[:-1], 3)
     return frozenset(_alias(singular(w.lower())) for g in glosses
                      for w in g.replace("-", " ").split())
+
+
+@lru_cache(maxsize=65536)
+def _listed_forms(ja: str, beginning: bool = False) -> frozenset[str]:
+    """The English forms (as word stems joined by spaces, see :func:`tm.lexicon.en_stems`)
+    that the aligner's built-in word list gives a Japanese word (大統領 → "president",
+    "presidential"); with *beginning*, a word it lacks (米国産) is read without its last
+    character (米国), as a part of a term is. The list is general vocabulary written for
+    alignment, not for any document, and it is there without the ``dict`` extra.
+
+    >>> sorted(_listed_forms("条約")), sorted(_listed_forms("条約案")), len(_listed_forms(
+    ...     "条約案", beginning=True))
+    (['treaty'], [], 1)
+    """
+    from taiyaku.tm.lexicon import load_lexicon
+
+    lexicon = load_lexicon()
+    ids = lexicon.ja_tok.get(ja, [])
+    if not ids and beginning and len(ja) >= 3:
+        # (one character only, an affix: a longer rest is a word of its own, which the
+        # whole's English would have to hold too: 日米安全保障条約 is no 日米)
+        ids = lexicon.ja_tok.get(ja[:-1], [])
+    return frozenset(form for i in ids for form in lexicon.entries[i][1])
+
+
+@lru_cache(maxsize=65536)
+def _listed_phrases(part: str) -> tuple[str, ...]:
+    """The word list's English of a part that has several words, all of which a phrase may
+    hold (外務省 → "foreign ministry"; a hyphenated word is two: "post war"; not "after the
+    war" nor "publicly available", whose first word no phrase keeps)."""
+    from taiyaku.glossary.extract_en import _breaks
+
+    return tuple(sorted(f for f in _listed_forms(part, beginning=True) if " " in f and all(
+        len(w) == 1 or not _breaks(w) for w in f.split())))
+
+
+def _word_stems(text: str) -> list[tuple[str, str]]:
+    """Each word stem of an English text with the word it is of, as :func:`pair_in_context`
+    keys words (lower case, singular): "post-war order" → (post, post-war), (war, post-war),
+    (order, order)."""
+    from taiyaku.glossary.extract_en import en_tokens
+    from taiyaku.glossary.keys import singular
+    from taiyaku.tm.lexicon import en_stems
+
+    return [(stem, singular(w.lower())) for w, _, _, _ in en_tokens(normalize(text))
+            for stem in en_stems(w)]
+
+
+def _written(stems: list[tuple[str, str]], form: tuple[str, ...]) -> set[str]:
+    """The words where *stems* (see :func:`_word_stems`) spell *form*, a stem sequence.
+
+    >>> sorted(_written(_word_stems("The war ended; the post-war order"), ("post", "war")))
+    ['post-war']
+    """
+    n = len(form)
+    return {w for i in range(len(stems) - n + 1)
+            if all(stems[i + k][0] == form[k] for k in range(n))
+            for _, w in stems[i : i + n]}
+
+
+@lru_cache(maxsize=262144)
+def _stem_key(text: str) -> str:
+    """The stems of an English text's words joined by spaces, as the word list writes its
+    English (see :func:`tm.lexicon.en_stems`).
+
+    >>> _stem_key("post-war"), _stem_key("U.S. Treasuries")
+    ('post war', 'u s treasury')
+    """
+    from taiyaku.tm.lexicon import en_stems
+
+    return " ".join(en_stems(text))

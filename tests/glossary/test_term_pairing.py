@@ -276,3 +276,99 @@ def test_a_person_paired_with_one_word_takes_the_whole_name_its_units_write(
     # 高市 (Takaichi) is a variant of 高市早苗, whose own unit writes the whole name
     assert [f.text for f in got["高市早苗"].en][:2] == ["Sanae Takaichi", "Takaichi"]
     assert "高市" in {f.text for f in got["高市早苗"].ja}
+
+
+# -- without the dictionary: the parts' English from the aligner's word list (issue 19) ---------
+
+def _paired(analyzer: Analyzer, terms: dict[str, list[int]], pairs: list[tuple[str, str]],
+            dictionary: Dictionary | None = None) -> dict[str, tuple[str, float]]:
+    """pair_in_context over *pairs* as units 1, 2, …: term → (English, confidence)."""
+    ja = {i: p[0] for i, p in enumerate(pairs, 1)}
+    en = {i: p[1] for i, p in enumerate(pairs, 1)}
+    got = pair_in_context(terms, ja, en, analyzer, dictionary=dictionary)
+    return {k: (p.en, p.confidence) for k, p in got.items()}
+
+
+def test_the_word_list_gives_the_parts_english_without_the_dictionary(analyzer: Analyzer
+                                                                      ) -> None:
+    got = _paired(analyzer, {"世界経済": [1]}, [
+        ("世界経済は減速している。", "The global economy is slowing down."),
+        ("世界の市場が揺れた。", "Markets around the world were shaken."),
+        ("経済の先行きは不透明だ。", "The outlook is uncertain."),
+    ])
+    # counts over three units cannot tell "global" from "slowing"; the word list can
+    assert got["世界経済"][0] == "global economy"
+
+
+def test_a_word_lists_english_of_several_words_counts_where_written_whole(
+    analyzer: Analyzer
+) -> None:
+    # 戦後 is "post-war" (one word of two stems) or "after the war": the unit's lone "war"
+    # (戦争's) takes no credit from 戦後
+    got = _paired(analyzer, {"戦後秩序": [1]}, [
+        ("戦争が終わり、戦後秩序が生まれた。", "The war ended and a post-war order was born."),
+    ])
+    assert got["戦後秩序"][0] == "post-war order" and got["戦後秩序"][1] >= 0.85
+
+
+def test_a_noun_that_is_also_a_verb_is_a_noun_after_a_determiner(analyzer: Analyzer) -> None:
+    got = _paired(analyzer, {"電話会談": [1]}, [
+        ("電話会談は一時間続いた。", "The phone call lasted an hour."),
+        ("電話が鳴った。", "The phone rang."),
+    ])
+    assert got["電話会談"][0] == "phone call"
+
+
+def test_one_token_sudachi_keeps_whole_is_read_by_the_pieces_the_word_list_knows(
+    analyzer: Analyzer
+) -> None:
+    # 日米安全保障条約 is one token: 日米 + 安全保障 + 条約 make the English sure; 安全|保障
+    # (two tokens) is one word of the list, so "current" is not needed to translate 保障
+    got = _paired(analyzer, {"日米安全保障条約": [1], "安全保障問題": [3]}, [
+        ("日米安全保障条約は改定された。", "The U.S.–Japan security treaty was revised."),
+        ("条約の改定は難しい。", "Revising it is hard."),
+        ("台湾は安全保障問題だ。", "Taiwan is a current security issue."),
+    ])
+    assert en_key(got["日米安全保障条約"][0]) == en_key("U.S.-Japan security treaty")
+    assert got["日米安全保障条約"][1] >= 0.85
+    assert got["安全保障問題"][0] == "security issue"
+
+
+def test_a_compounds_country_kanji_may_stay_silent(analyzer: Analyzer) -> None:
+    got = _paired(analyzer, {"米中対立": [1]}, [
+        ("米中対立は市場を揺るがす。", "Confrontation with China shakes markets."),
+        ("市場は落ち着いた。", "Markets calmed."),
+    ])
+    # "with China" names a side outside the phrase; "China shakes" is no translation
+    assert en_key(got["米中対立"][0]) == "confrontation"
+    assert got["米中対立"][1] < 0.9  # a part left silent: less sure than a whole phrase
+
+
+def test_a_head_needs_a_word_another_part_does_not_translate_better(analyzer: Analyzer
+                                                                      ) -> None:
+    got = _paired(analyzer, {"観音像": [1, 2]}, [
+        ("本堂に観音像を安置する。", "The main hall enshrines an Eleven-faced Kannon."),
+        ("観音像は秘仏だ。", "The Kannon is hidden."),
+        ("観音の縁日だ。", "It is the Kannon fair."),
+    ])
+    # 像 (statue) has no word here: "Kannon" is 観音's, so no phrase translates the term
+    assert "観音像" not in got
+
+
+def test_a_preposition_made_of_a_verb_ends_a_phrase(analyzer: Analyzer) -> None:
+    got = _paired(analyzer, {"観音像": [1]}, [
+        ("寺の観音像を修理した。", "They repaired statues including Kannon."),
+    ])
+    # "statues" and "Kannon" are two phrases: neither translates both parts
+    assert "including" not in got.get("観音像", ("", 0.0))[0]
+
+
+def test_a_part_the_dictionary_lacks_loses_one_last_character_only(
+    analyzer: Analyzer, dictionary: Dictionary
+) -> None:
+    # 公開情報 is no 公開 ("making available to the public"): a rest of two characters is a
+    # word the English would have to translate too
+    got = _paired(analyzer, {"公開情報": [1]}, [
+        ("本稿は公開情報に基づく。", "This note is based on publicly available sources."),
+    ], dictionary)
+    assert "公開情報" not in got
