@@ -33,6 +33,7 @@ from taiyaku.glossary.pairing import (
     associate,
     find_glosses,
     kana_spelling_key,
+    listed_english,
     pair_in_context,
     spelling_keys,
     spells,
@@ -739,9 +740,12 @@ def _suggest(
 
     - ``dictionary`` (0.6): the dictionary's romanised name of a person (習近平 → Xi Jinping) or
       the first gloss of the whole term;
+    - ``dictionary`` (0.75): the English the aligner's built-in word list gives the whole
+      term, when the TM's English side writes it (as written there);
     - ``composed``: the parts' English joined in order (一般 + 輸出 + 許可 → general export
-      license), a part's English being its own entry's English or its dictionary glosses;
-      0.75 when the TM's English side holds the composition, else 0.45 (its first choices).
+      license), a part's English being its own entry's English, its dictionary glosses or
+      the word list's English; 0.75 when the TM's English side holds the composition, else
+      0.45 (its first choices; none when a part's English is the word list's alone).
 
     Suggestions are stored as candidates like everything extracted: never approved.
     """
@@ -773,10 +777,19 @@ def _compose(
         whole = dictionary.glosses(ja)
         if whole:
             return whole[0], "dictionary", 0.6
+    # the aligner's built-in word list, when the TM's English writes its English of the whole
+    # (its forms are written in lower case, so only as the TM's English writes them)
+    # (its first form, or one of several words: a later single word is often another part
+    # of speech or a looser sense, as "contain" for 封じ込め after "containment")
+    for i, form in enumerate(listed_english(ja)):
+        cand = en_cands.get(en_key(form)) if i == 0 or " " in form else None
+        if cand is not None:
+            return cand.surface, "dictionary", 0.75
     parts = _pieces(ja, known, analyzer, dictionary)
     if not 2 <= len(parts) <= 3:
         return None  # (four pieces and more compose into word salad: 台湾地位未定論)
     options: list[list[str]] = []
+    checked_only = False  # a part's English comes from the word list alone
     for p, affix in parts:
         choices = [known[p]] if p in known else []
         if _is_country(p):
@@ -785,6 +798,10 @@ def _compose(
         if dictionary is not None and not (affix and not choices):
             # (an affix's own glosses are no translation in a compound: 産 is "innocent")
             choices += [g for g in dictionary.glosses(p)[:4] if len(g.split()) <= 3]
+        listed = [] if affix and not choices else [
+            f for f in listed_english(p)[:4] if len(f.split()) <= 3 and f not in choices]
+        checked_only = checked_only or not choices and bool(listed)
+        choices += listed
         if not choices:
             return None
         options.append(choices)
@@ -797,6 +814,8 @@ def _compose(
             break
         if en_key(" ".join(combo)) in en_cands:
             return en_cands[en_key(" ".join(combo))].surface, "composed", 0.75
+    if checked_only:
+        return None  # (the TM's English does not write it: nothing to show but lower case)
     return " ".join(o[0] for o in options), "composed", 0.45
 
 
@@ -817,7 +836,7 @@ def _pieces(ja: str, known: dict[str, str], analyzer: Analyzer,
         j = max(i + 1, len(toks) if i > 0 else len(toks) - 1)
         while j > i + 1:
             text = ja[toks[i].begin : toks[j - 1].end]
-            if text in known or _is_country(text) or (
+            if text in known or _is_country(text) or listed_english(text) or (
                     dictionary is not None and dictionary.glosses(text)):
                 break
             j -= 1

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 
 __all__ = ["Gloss", "find_glosses", "Pair", "associate", "transliterates", "spells",
            "kana_spelling_key",
-           "spelling_keys", "ContextPair", "pair_in_context"]
+           "spelling_keys", "ContextPair", "pair_in_context", "listed_english"]
 
 #: what a parenthesis holds when it is page furniture, a date or a credit, not a gloss
 _NOISE = re.compile(
@@ -888,3 +888,35 @@ def _stem_key(text: str) -> str:
     from taiyaku.tm.lexicon import en_stems
 
     return " ".join(en_stems(text))
+
+
+@lru_cache(maxsize=1)
+def _word_list() -> dict[str, tuple[str, ...]]:
+    """The aligner's built-in word list (``tm/data/lexicon.tsv``: ``ja|ja<TAB>en|en`` lines)
+    as written: Japanese form → its English forms, in the list's order."""
+    from pathlib import Path
+
+    import taiyaku.tm
+
+    out: dict[str, list[str]] = {}
+    path = Path(taiyaku.tm.__file__).parent / "data" / "lexicon.tsv"
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if not line.strip() or line.startswith("#") or "\t" not in line:
+            continue
+        ja, en = line.split("\t", 1)
+        forms = [f.strip() for f in en.split("|") if f.strip()]
+        for form in (f.strip() for f in ja.split("|")):
+            if form:
+                out.setdefault(form, []).extend(forms)
+    return {k: tuple(dict.fromkeys(v)) for k, v in out.items()}
+
+
+def listed_english(ja: str) -> tuple[str, ...]:
+    """The English forms the aligner's built-in word list gives a Japanese word, in its
+    order and as written there (lower case): general vocabulary, there without the ``dict``
+    extra.
+
+    >>> listed_english("条約"), listed_english("条約案")
+    (('treaty',), ())
+    """
+    return _word_list().get(ja, ())

@@ -301,3 +301,31 @@ def test_a_composition_uses_the_longest_pieces_the_dictionary_knows(
     assert got["台湾高速鉄道"].suggestion_json() == {
         "text": "Taiwan high-speed rail", "method": "composed", "confidence": 0.45}
     assert not any("innocent" in f.text for f in got["アメリカ産大豆"].en)
+
+
+def test_without_the_dictionary_the_word_list_suggests_what_the_tms_english_writes(
+    store: Store, mono: Callable[..., int], bilingual: Callable[..., int], analyzer: Analyzer
+) -> None:
+    """Japanese-only terms get the English of the aligner's built-in word list (the whole
+    term's, or its parts' composed) when the TM's English side writes it, as written there;
+    what the TM's English does not write is not suggested (the list writes in lower case)."""
+    mono(store, "mono", ["財政赤字が拡大した。", "財政赤字の削減が課題だ。",
+                         "政府は財政赤字を減らす。", "中央銀行が利上げした。",
+                         "中央銀行の判断が注目される。", "報復関税が発動された。",
+                         "報復関税の対象が広がった。"])
+    bilingual(store, "aligned", [
+        ("予算が国会で議論された。", "The fiscal deficit was debated in parliament."),
+        ("懸念が広がった。", "The fiscal deficit worried investors."),
+        ("金利が上がった。", "The Central Bank raised rates again."),
+        ("金利は今年も上がる。", "The Central Bank will raise rates this year too."),
+        ("市場は落ち着いている。", "Markets are calm."),
+    ])
+    extract_terms(store, ExtractOptions(dictionary=False), analyzer=analyzer)
+    got = {e.ja[0].text: e for e in list_terms(store, limit=500)}
+    assert got["財政赤字"].en[0].text == "fiscal deficit"
+    assert got["財政赤字"].suggestion_json() == {"text": "fiscal deficit", "method": "composed",
+                                              "confidence": 0.75}
+    # (as the TM's English writes it: the list's "central bank" is lower case)
+    assert got["中央銀行"].suggestion_json() == {"text": "Central Bank",
+                                              "method": "dictionary", "confidence": 0.75}
+    assert not got["報復関税"].en  # "retaliation tariff" is nowhere in the TM's English
