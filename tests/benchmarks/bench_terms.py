@@ -23,7 +23,7 @@ acceptance test does (004 bilingual, the others Japanese-only), terms are extrac
 result is scored against ``tests/data/seed_terms_gold.tsv``, a gold list written by reading the
 seeds: the share of found bilingual gold terms whose preferred English is right, and the
 share of the top 50 entries that are gold terms with the right English (the others are
-printed for judging by hand).
+printed for judging by hand); ``--all`` lists the right pairs too, with how each was found.
 
 Suggestions (``--only suggest``): the same extraction; of the top 100 entries, those met only
 in the Japanese-only articles, the share with an English suggestion (≥ 60%, with the ``dict``
@@ -254,8 +254,9 @@ def _en_match(got: str, wanted: str) -> bool:
     return key(got) == key(wanted)
 
 
-def bench_gold(dictionary: bool = True) -> bool:
-    """Extract from the seeds and score against the gold list; print the figures."""
+def bench_gold(dictionary: bool = True, show_all: bool = False) -> bool:
+    """Extract from the seeds and score against the gold list; print the figures (with
+    *show_all*, every found bilingual gold term with its English, method and confidence)."""
     from taiyaku.glossary.extract import ExtractOptions, extract_terms
     from taiyaku.glossary.keys import ja_key
     from taiyaku.glossary.store import list_terms
@@ -280,9 +281,11 @@ def bench_gold(dictionary: bool = True) -> bool:
         entries = list_terms(store, limit=500)
         store.close()
     found: dict[str, tuple[str, bool]] = {}
+    how: dict[str, str] = {}
     top: list[tuple[str, str, str]] = []
     for rank, e in enumerate(entries):
         en = e.en[0].text if e.en else ""
+        method = f"{e.en[0].method or 'as written'} {e.en[0].confidence or 0:.2f}" if e.en else ""
         verdict = ""
         for f in e.ja:
             g = gold.get(ja_key(f.text))
@@ -291,6 +294,7 @@ def bench_gold(dictionary: bool = True) -> bool:
             right = bool(en) and any(_en_match(en, w) for w in g[0])
             if f.kind == "term" or ja_key(f.text) not in found:
                 found[ja_key(f.text)] = (en, right)
+                how[ja_key(f.text)] = method
             verdict = verdict or ("right" if right else "wrong")
         if rank < 50:
             top.append((e.ja[0].text, en, verdict or "not in gold"))
@@ -304,6 +308,8 @@ def bench_gold(dictionary: bool = True) -> bool:
     for k, (en, r) in sorted(bi.items()):
         if not r:
             print(f"  wrong or none: {k} = {en or '(none)'}  (gold: {gold[k][0][0]})")
+        elif show_all:
+            print(f"  right: {k} = {en}  ({how[k]})")
     missed = sorted(k for k, g in gold.items() if g[1] == "bilingual" and k not in found)
     print(f"  not found: {' '.join(missed)}")
     ja_only = {k: v for k, v in found.items() if gold[k][1] == "ja-only"}
@@ -377,10 +383,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", choices=("extract", "search", "gold", "suggest"))
     parser.add_argument("--no-dict", action="store_true",
                         help="extract without the dictionary even when the extra is installed")
+    parser.add_argument("--all", action="store_true",
+                        help="gold: list the right pairs too, with method and confidence")
     args = parser.parse_args(argv)
     ok = True
     if args.only in (None, "gold"):
-        ok = bench_gold(not args.no_dict) and ok
+        ok = bench_gold(not args.no_dict, args.all) and ok
     if args.only in (None, "suggest"):
         ok = bench_suggest() and ok
     if args.only in (None, "extract"):
