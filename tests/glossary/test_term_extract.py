@@ -312,13 +312,15 @@ def test_without_the_dictionary_the_word_list_suggests_what_the_tms_english_writ
     mono(store, "mono", ["財政赤字が拡大した。", "財政赤字の削減が課題だ。",
                          "政府は財政赤字を減らす。", "中央銀行が利上げした。",
                          "中央銀行の判断が注目される。", "報復関税が発動された。",
-                         "報復関税の対象が広がった。"])
+                         "報復関税の対象が広がった。", "内閣改造が行われた。",
+                         "内閣改造の時期が焦点だ。"])
     bilingual(store, "aligned", [
         ("予算が国会で議論された。", "The fiscal deficit was debated in parliament."),
         ("懸念が広がった。", "The fiscal deficit worried investors."),
         ("金利が上がった。", "The Central Bank raised rates again."),
         ("金利は今年も上がる。", "The Central Bank will raise rates this year too."),
         ("市場は落ち着いている。", "Markets are calm."),
+        ("首相は閣僚を替える。", "The premier will reshuffle ministers."),
     ])
     extract_terms(store, ExtractOptions(dictionary=False), analyzer=analyzer)
     got = {e.ja[0].text: e for e in list_terms(store, limit=500)}
@@ -329,3 +331,6 @@ def test_without_the_dictionary_the_word_list_suggests_what_the_tms_english_writ
     assert got["中央銀行"].suggestion_json() == {"text": "Central Bank",
                                               "method": "dictionary", "confidence": 0.75}
     assert not got["報復関税"].en  # "retaliation tariff" is nowhere in the TM's English
+    # the list's later single word ("cabinet reshuffle|reshuffle") is often another part of
+    # speech: the verb "reshuffle" is no suggestion for 内閣改造
+    assert not got["内閣改造"].en
