@@ -1051,44 +1051,55 @@ def _run_pieces(jobs: list[_Piece], workers: list[_Worker], mode: str | None,
                 builtin: Lexicon | None) -> list[list[Bead]]:
     """:func:`_align_piece` of every piece, in order.
 
-    The *workers* (see :func:`_start_workers`) take pieces from the end while this process
-    takes them from the start. A worker that fails hands its piece back to this process and
-    takes no more.
+    The *workers* (see :func:`_start_workers`) take pieces from the end, each fed by a
+    thread of its own that sends it the next piece as soon as it answers, while this process
+    takes them from the start (a worker waiting for this process to finish a piece before
+    it got its next one did a third of the work). A worker that fails hands its piece back
+    to this process and takes no more.
     """
+    import threading
     from collections import deque
-    from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 
     if not workers or len(jobs) < 2:
         return [_align_piece(job, analyzer, lexicon, p, builtin) for job in jobs]
     results: list[list[Bead] | None] = [None] * len(jobs)
     todo = deque(range(len(jobs)))
-    free = list(workers)
-    running: dict[Future[list[Bead]], tuple[int, _Worker]] = {}
-    # one thread per worker waits for its answers while this one aligns
-    threads = ThreadPoolExecutor(len(workers))
-    try:
-        while todo or running:
-            while free and len(todo) > 1:
-                w, k = free.pop(), todo.pop()
-                running[threads.submit(w.align, (jobs[k], mode, lexicon, p))] = (k, w)
-            for f in [f for f in running if f.done()]:
-                k, w = running.pop(f)
-                try:
-                    results[k] = f.result()
-                    free.append(w)
-                except _WorkerFailed:
+    lock = threading.Lock()
+
+    def feed(w: _Worker) -> None:
+        while True:
+            with lock:
+                if not todo:
+                    return
+                k = todo.pop()
+            try:
+                results[k] = w.align((jobs[k], mode, lexicon, p))
+            except _WorkerFailed:
+                with lock:
                     todo.append(k)
-            if todo:
+                return
+
+    threads = [threading.Thread(target=feed, args=(w,), daemon=True) for w in workers]
+    for t in threads:
+        t.start()
+    try:
+        while True:
+            with lock:
+                if not todo:
+                    break
                 k = todo.popleft()
-                results[k] = _align_piece(jobs[k], analyzer, lexicon, p, builtin)
-            elif running:
-                wait(running, return_when=FIRST_COMPLETED)
+            results[k] = _align_piece(jobs[k], analyzer, lexicon, p, builtin)
+        for t in threads:
+            t.join()
+        # the pieces of a worker that failed on its last one
+        for k in todo:
+            results[k] = _align_piece(jobs[k], analyzer, lexicon, p, builtin)
     except BaseException:
         for w in workers:  # a Ctrl-C: the threads' reads end when their worker does
             w.kill()
+        for t in threads:
+            t.join()
         raise
-    finally:
-        threads.shutdown(wait=True)
     return [r if r is not None else [] for r in results]
 
 
