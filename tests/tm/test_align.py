@@ -742,6 +742,20 @@ def _check_dp_cells(ja: list[str], en: list[str], jk: list[str], ek: list[str],
             step = (code - _GROUP, 1) if code >= _GROUP else _BEADS[code]
             assert ways[step] == pytest.approx(got, rel=1e-12, abs=1e-9), (i, j, step)
             checked += 1
+    # every bead from an earlier row is priced for the whole band at once: each price is
+    # _Scorer.cost, or, where it is marked as a lower bound, not above it
+    for t, (_code, a, b) in enumerate(lat.beads):
+        for i in range(a, n + 1):
+            lo, hi = band[i]
+            qlo, qhi = band[i - a]
+            for j in range(max(lo, b), hi + 1):
+                if not qlo <= j - b <= qhi:
+                    continue
+                price, exact = lat.price[t, i, j - lo], sc.cost(i, j, a, b)
+                if lat.loose[t, i, j - lo]:
+                    assert price <= exact + 1e-9, (i, j, a, b)
+                else:
+                    assert price == pytest.approx(exact, rel=1e-12, abs=1e-9), (i, j, a, b)
     return checked
 
 
