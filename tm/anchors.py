@@ -673,32 +673,127 @@ def _joined(texts: Sequence[str]) -> tuple[str, list[int]]:
     return "\n".join(texts), starts
 
 
-def _add_seed_lexicon(ja_text: str, ja_starts: list[int], en: Sequence[str],
-                      ja_c: list[Counter[str]], en_c: list[Counter[str]]) -> None:
-    """Common-word anchors (``d:``) from the built-in word list, once per segment."""
-    import bisect
+def _words_of(pattern: str) -> frozenset[str] | None:
+    """Every word a pattern of the seed list matches, when it is a finite set of words of
+    letters a–z (literals, ``[…]`` classes, ``(…|…)`` groups, ``?``); ``None`` otherwise.
 
+    >>> sorted(_words_of("grandchild(ren)?|grandsons?"))
+    ['grandchild', 'grandchildren', 'grandson', 'grandsons']
+    >>> _words_of("after the war") is None, _words_of("-ji") is None
+    (True, True)
+    """
+    def alternatives(k: int) -> tuple[set[str], int]:
+        out: set[str] = set()
+        while True:
+            words, k = sequence(k)
+            out |= words
+            if k < len(pattern) and pattern[k] == "|":
+                k += 1
+                continue
+            return out, k
+
+    def sequence(k: int) -> tuple[set[str], int]:
+        words = {""}
+        while k < len(pattern) and pattern[k] not in "|)":
+            c = pattern[k]
+            if c == "(":
+                atom, k = alternatives(k + 1)
+                if k >= len(pattern) or pattern[k] != ")":
+                    raise ValueError(pattern)
+                k += 1
+            elif c == "[":
+                end = pattern.index("]", k)
+                atom, k = set(pattern[k + 1:end]), end + 1
+            elif "a" <= c <= "z":
+                atom, k = {c}, k + 1
+            else:
+                raise ValueError(pattern)
+            if k < len(pattern) and pattern[k] == "?":
+                atom, k = atom | {""}, k + 1
+            words = {w + x for w in words for x in atom}
+        return words, k
+
+    try:
+        words, k = alternatives(0)
+    except ValueError:
+        return None
+    if k != len(pattern) or not all(w.isascii() and w.isalpha() and w.islower()
+                                    for w in words):
+        return None
+    return frozenset(words)
+
+
+@functools.lru_cache(maxsize=1)
+def _seed_entries() -> list[tuple[tuple[str, ...], frozenset[str], re.Pattern[str] | None]]:
+    """:data:`tm.seedlex.SEED_LEXICON` prepared: per entry its Japanese forms, the words of
+    letters that its English alternatives match (looked up in a segment's words), and a
+    regex of its other alternatives (several words, a hyphen, a full stop) or ``None``."""
     from taiyaku.tm.seedlex import SEED_LEXICON
 
-    en_text, en_starts = _joined([t.lower() for t in en])
-    for n, (forms, pattern) in enumerate(SEED_LEXICON):
+    out = []
+    for forms, pattern in SEED_LEXICON:
+        words: set[str] = set()
+        rest: list[str] = []
+        depth, start = 0, 0
+        parts: list[str] = []
+        for k, c in enumerate(pattern + "|"):  # the top-level alternatives
+            depth += (c == "(") - (c == ")")
+            if c == "|" and depth == 0:
+                parts.append(pattern[start:k])
+                start = k + 1
+        for part in parts:
+            got = _words_of(part)
+            if got is None:
+                rest.append(part)
+            else:
+                words |= got
+        regex = re.compile(r"(?:" + "|".join(rest) + r")(?![a-z])") if rest else None
+        out.append((forms, frozenset(words), regex))
+    return out
+
+
+def _add_seed_lexicon(ja_text: str, ja_starts: list[int], en: Sequence[str],
+                      ja_c: list[Counter[str]], en_c: list[Counter[str]]) -> None:
+    """Common-word anchors (``d:``) from the built-in word list, once per segment.
+
+    An English alternative that is a word of letters matches where a segment has that word
+    (a run of letters a–z, lower-cased): a set lookup instead of a scan of the text per
+    entry, which took a tenth of the aligner's time on long documents. The others are
+    matched by regex, starting at a word start.
+    """
+    import bisect
+
+    lowered = [t.lower() for t in en]
+    en_text, en_starts = _joined(lowered)
+    where: dict[str, list[int]] = {}
+    for j, t in enumerate(lowered):
+        for w in set(_LETTERS.findall(t)):
+            where.setdefault(w, []).append(j)
+    for n, (forms, words, regex) in enumerate(_seed_entries()):
         tag = f"d:{n}"
         hit_ja: set[int] = set()
         for form in forms:
             hit_ja.update(_occurrences(ja_text, ja_starts, form))
         if not hit_ja:
             continue
-        # no look-behind in the pattern: a leading literal lets the regex engine skip ahead,
-        # and the word start is checked here instead (several times faster)
-        hit_en = {bisect.bisect_right(en_starts, m.start()) - 1
-                  for m in re.finditer(r"(?:" + pattern + r")(?![a-z])", en_text)
-                  if not m.start() or not "a" <= en_text[m.start() - 1] <= "z"}
+        hit_en: set[int] = set()
+        for w in words:
+            hit_en.update(where.get(w, ()))
+        if regex is not None:
+            # no look-behind in the pattern: a leading literal lets the regex engine skip
+            # ahead, and the word start is checked here instead (several times faster)
+            hit_en.update(bisect.bisect_right(en_starts, m.start()) - 1
+                          for m in regex.finditer(en_text)
+                          if not m.start() or not "a" <= en_text[m.start() - 1] <= "z")
         if not hit_en:
             continue
         for i in hit_ja:
             ja_c[i][tag] = 1
         for j in hit_en:
             en_c[j][tag] = 1
+
+
+_LETTERS = re.compile("[a-z]+")
 
 
 def _add_quotes(ja: Sequence[str], en: Sequence[str],

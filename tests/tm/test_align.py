@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import glob
 import importlib.util
+from collections import Counter
 from pathlib import Path
 from types import ModuleType
 
@@ -831,3 +832,34 @@ def test_dp_cells_match_the_cost_function_on_random_documents(
     p = AlignParams(null_run=1.0, mismatch_excess=excess, group_cost=group)
     anchors = build_anchors(ja, en, analyzer=analyzer, builtin=_lexicon(), params=p)
     assert _check_dp_cells(ja, en, jk, ek, anchors, p, width) > 0
+
+
+_SEED_WORDS = ["temple", "temples", "kinkaku-ji", "-ji", "post-war", "postwar", "after the war",
+               "fathers", "father", "grandchildren", "u.s", "u.s.", "mt", "then", "at that time",
+               "annually", "xtemple", "templex", "city", "cities", "sons", "seasons"]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.lists(st.sampled_from(_SEED_WORDS + [" ", "-", ".", "2", "Ü", ","]),
+                         max_size=12).map("".join), min_size=1, max_size=6))
+def test_seed_word_lookup_finds_what_scanning_the_text_found(en: list[str]) -> None:
+    # issue 16.14: the seed list's English words are looked up among a segment's words
+    # instead of scanning the text once per entry; the segments found are the same
+    import bisect
+    import re
+
+    from taiyaku.tm.anchors import _add_seed_lexicon, _joined
+    from taiyaku.tm.seedlex import SEED_LEXICON
+
+    ja = ["".join(forms[0] for forms, _p in SEED_LEXICON)]
+    ja_text, ja_starts = _joined(ja)
+    ja_c: list[Counter[str]] = [Counter()]
+    en_c: list[Counter[str]] = [Counter() for _ in en]
+    _add_seed_lexicon(ja_text, ja_starts, en, ja_c, en_c)
+    text, starts = _joined([t.lower() for t in en])
+    for n, (_forms, pattern) in enumerate(SEED_LEXICON):
+        want = {bisect.bisect_right(starts, m.start()) - 1
+                for m in re.finditer(r"(?:" + pattern + r")(?![a-z])", text)
+                if not m.start() or not "a" <= text[m.start() - 1] <= "z"}
+        got = {j for j, c in enumerate(en_c) if c.get(f"d:{n}")}
+        assert got == want, (pattern, en)
