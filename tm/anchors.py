@@ -261,8 +261,10 @@ _BOILERPLATE = {
 }
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def is_boilerplate(text: str) -> bool:
-    """Whether a line is page furniture (share widgets, 'Read more', 広告 …).
+    """Whether a line is page furniture (share widgets, 'Read more', 広告 …); cached, as the
+    aligner asks three times per segment (null costs, classes with and without kinds).
 
     >>> is_boilerplate("▲ページの先頭へ"), is_boilerplate("Share this article")
     (True, True)
@@ -370,23 +372,22 @@ def _reading_keys(
         if len(parts) > 1:
             keys.append((_kana_key("".join(parts)), True))
     if analyzer is not None:
-        for tok in analyzer.iter_tokens(s):
+        for surface, pos, normalized, reading in analyzer.words(s):
             if forms is not None:
-                forms.add(tok.surface)
-                forms.add(tok.normalized)
-            if not tok.pos:
+                forms.add(surface)
+                forms.add(normalized)
+            if not pos:
                 continue
-            head = tok.pos[0]
-            if (head in ("名詞", "動詞", "形容詞") and len(tok.surface) >= 2
-                    and tok.pos[1] != "数詞"):
-                content.add(tok.surface)
-            if head != "名詞" or not tok.reading:
+            head = pos[0]
+            if head in ("名詞", "動詞", "形容詞") and len(surface) >= 2 and pos[1] != "数詞":
+                content.add(surface)
+            if head != "名詞" or not reading:
                 continue
-            if KATAKANA_RUN.fullmatch(tok.surface):
+            if KATAKANA_RUN.fullmatch(surface):
                 continue  # already taken from the surface
-            if not _CJK_CHAR.search(tok.surface):
+            if not _CJK_CHAR.search(surface):
                 continue
-            keys.append((_kana_key(tok.reading), False))
+            keys.append((_kana_key(reading), False))
     return [(k, kata) for k, kata in keys if len(k) >= 3], content
 
 
