@@ -354,6 +354,12 @@ def _kana_key(kana: str) -> str:
     return name_key(kana_to_romaji(kana))
 
 
+#: :func:`name_key` of an English word and :func:`skeleton` of a key, cached: each piece of a
+#: long document matches its names against its English words, most of which the earlier
+#: pieces had
+_word_key = functools.lru_cache(maxsize=1 << 17)(name_key)
+_skeleton = functools.lru_cache(maxsize=1 << 17)(skeleton)
+
 _CJK_CHAR = re.compile("[\u3400-\u9fff]")
 
 
@@ -417,7 +423,7 @@ def _match_names(
     for w in en_vocab:
         if len(w) < 3 or w in _EN_STOP or not w.replace("-", "").replace(" ", "").isalpha():
             continue
-        k = name_key(w)
+        k = _word_key(w)
         if len(k) >= 3:
             by_key.setdefault(k, []).append(w)
     sorted_keys = sorted(by_key)
@@ -427,7 +433,7 @@ def _match_names(
     skel: dict[str, list[str]] = {}
     skel_of: dict[str, str] = {}
     for k in sorted_keys:
-        sk = skeleton(k)
+        sk = _skeleton(k)
         skel_of[k] = sk
         if len(sk) >= 3:
             skel.setdefault(k[0], []).append(sk)
@@ -458,7 +464,7 @@ def _match_names(
         bucket = buckets.get(key[0], [])
         best = process.extractOne(key, bucket, scorer=fuzz.ratio, score_cutoff=86)
         if best is None:
-            sk = skeleton(key)
+            sk = _skeleton(key)
             if len(sk) >= 3:
                 hit = process.extractOne(sk, skel.get(key[0], []), scorer=fuzz.ratio,
                                          score_cutoff=89)
