@@ -73,6 +73,7 @@ _EN_DATE_RE = re.compile(
 _EN_NUM_RE = re.compile(
     rf"({_NUM})(?:st|nd|rd|th|s)?(?:\s*(thousand|million|billion|trillion))?", re.IGNORECASE
 )
+_EN_WORD_RE = re.compile(r"[a-z]+(?:-[a-z]+)?")
 _WORD_RE = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:[&'’.-][A-Za-z0-9]+)*")
 
 
@@ -173,15 +174,23 @@ def en_numbers(text: str) -> list[str]:
         day = m.group(2) or m.group(3)
         if month and day and 1 <= int(day) <= 31:
             out.append(f"D:{month}/{int(day)}")
-    words = re.findall(r"[a-z]+(?:-[a-z]+)?", text.lower())
+    words = _EN_WORD_RE.findall(text.lower())
     for i, w in enumerate(words):
         if w in _MONTHS and (w != "may" or text.find("May") >= 0):
             if w == "may" and "May" not in text:
                 continue
             out.append(f"m:{_MONTHS[w]}")
             continue
-        parts = w.split("-")
-        if all(p in _EN_UNITS for p in parts) and w not in ("one", "second", "half"):
+        # most words are no number: one set lookup (a hyphenated word is split first)
+        if "-" in w:
+            parts = w.split("-")
+            if not all(p in _EN_UNITS for p in parts):
+                continue
+        elif w in _EN_UNITS:
+            parts = [w]
+        else:
+            continue
+        if w not in ("one", "second", "half"):
             value = float(sum(_EN_UNITS[p] for p in parts))
             if i + 1 < len(words) and words[i + 1] in _EN_SCALE:
                 value *= _EN_SCALE[words[i + 1]]
