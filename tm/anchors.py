@@ -615,19 +615,21 @@ def build_anchors(
     cjk_runs: set[str] = set()
     en_content: list[set[str]] = []
     for j, t in enumerate(en):
-        c = Counter(en_numbers(t))
+        # the anchors in the order they were first counted one by one (the order of the
+        # Counter's keys fixes the order of the aligner's float sums), counted in one call
+        keys = en_numbers(t)
         lp = lower_parts[j]
         for w in en_tok[j]:
             if w not in lp:
-                c["w:" + w] += 1
-            c["t:" + w] += 1
-        for bigram in en_bi[j]:
-            c["t:" + bigram] += 1
+                keys.append("w:" + w)
+            keys.append("t:" + w)
+        keys += ["t:" + bigram for bigram in en_bi[j]]
         # CJK written inside the English (names given with their kanji)
-        for run in _CJK_RUN.findall(t):
-            c["c:" + run] += 1
-            cjk_runs.add(run)
-        en_c.append(c)
+        runs = _CJK_RUN.findall(t)
+        if runs:
+            keys += ["c:" + run for run in runs]
+            cjk_runs.update(runs)
+        en_c.append(Counter(keys))
         en_content.append({w for w in en_tok[j] if len(w) >= 3 and w not in _EN_STOP
                            and w.isalpha()})
     ja_text, ja_starts = _joined(ja)
