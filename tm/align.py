@@ -494,39 +494,44 @@ class _Lattice:
         hi = np.array([b[1] for b in band], dtype=np.int64)
         self.lo = lo.tolist()
         width = hi - lo + 1
-        w = int(width.max())
+        # the cells of row i are at[i] .. at[i + 1] - 1 of the flat per-cell arrays (rows
+        # differ in width: a rectangle as wide as the widest row, where the band jumps over
+        # an untranslated stretch, could take gigabytes)
+        self.at: list[int] = [0, *np.cumsum(width).tolist()]
         # the costs so far, each row padded with infinity: _SPAN cells on the left (a bead
-        # from up to _SPAN columns before the row's first), as many on the right as the
-        # band drifts over _SPAN rows
-        drift = int(max(hi[i] - lo[max(0, i - _SPAN)] for i in range(n + 1)))
-        self.table: Any = np.full((n + 1, _SPAN + drift + 2), np.inf)
-        self.back_table: Any = np.full((n + 1, w), -1, dtype=np.int64)
+        # from up to _SPAN columns before the row's first), on the right as far as the next
+        # _SPAN rows reach
+        reach = np.array([int(hi[min(n, i + _SPAN)]) for i in range(n + 1)], dtype=np.int64)
+        length = _SPAN + np.maximum(reach, hi) - lo + 2
+        self.row_at: list[int] = [0, *np.cumsum(length).tolist()]
+        self.table: Any = np.full(self.row_at[-1], np.inf)
+        self.back_cells: Any = np.full(self.at[-1], -1, dtype=np.int64)
         self.beads = [(code, *_BEADS[code]) for code in _ABOVE]
-        self.price: Any = np.zeros((len(self.beads), n + 1, w))
-        self.loose: Any = np.zeros((len(self.beads), n + 1, w), dtype=bool)
-        self.loose_rows: Any = np.zeros(n + 1, dtype=bool)
-        self.cand: Any = np.empty((len(self.beads), w))
+        self.price: Any = np.zeros((len(self.beads), self.at[-1]))
+        self.loose: Any = np.zeros((len(self.beads), self.at[-1]), dtype=bool)
+        self.loose_rows: list[bool] = [False] * (n + 1)
+        self.cand: Any = np.empty((len(self.beads), int(width.max())))
         self.ne = sc.ne
         if n:
-            self._price_beads(np, lo, width, w)
+            self._price_beads(np, lo, width)
 
-    def _price_beads(self, np: Any, lo: Any, width: Any, w: int) -> None:
+    def _price_beads(self, np: Any, lo: Any, width: Any) -> None:
         """Fill :attr:`price` (the cost of each bead type into each cell, without the cost
         of the cell it starts from) and :attr:`loose` (where that price is only a lower
         bound)."""
         sc, p = self.sc, self.p
         n = len(self.band) - 1
         m = len(sc.ce) - 1
-        rows = np.arange(n + 1)[:, None]
-        cols = np.minimum(lo[:, None] + np.arange(w)[None, :], m)
-        inside = np.arange(w)[None, :] < width[:, None]
+        at = np.array(self.at[:-1], dtype=np.int64)
+        rows = np.repeat(np.arange(n + 1), width)
+        cols = np.minimum(lo[rows] + (np.arange(self.at[-1]) - at[rows]), m)
         cj, ce = np.array(sc.cj), np.array(sc.ce, dtype=np.float64)
         rj, re_ = np.array(sc.rj), np.array(sc.re)
         nj = np.array(sc.nj)
         fj, fe = np.array(sc.fj), np.array(sc.fe)
         cont = np.array(sc.cont)
-        pair, base = _dense_pairs(np, sc.pair, self.band)
-        lpair, _base = _dense_pairs(np, sc.lpair, self.band)
+        pair = _dense_pairs(np, sc.pair, self.band)
+        lpair = _dense_pairs(np, sc.lpair, self.band)
         kinds = [{name: np.array(counts) for name, counts in side.items()}
                  for side in (sc.kj, sc.ke)]
         # the flags of _overlaps as arrays (padded: a run's next segments may be past the end)
@@ -537,12 +542,12 @@ class _Lattice:
             pj = np.maximum(cols - b, 0)
             price = self.price[t]
             if b == 0:  # 1-0 (run discounts are applied row by row)
-                price[:] = (nj[rows] - nj[pi]) + np.zeros((1, w))
+                price[:] = nj[rows] - nj[pi]
                 continue
             x = np.log((ce[cols] - ce[pj] + p.smooth) / (sc.ratio * (cj[rows] - cj[pi])
                                                           + p.smooth))
-            shared, hits = _block_sums(np, pair, base, pi, pj, a, b)
-            lshared, lhits = _block_sums(np, lpair, base, pi, pj, a, b)
+            shared, hits = _block_sums(np, pair, pi, pj, a, b)
+            lshared, lhits = _block_sums(np, lpair, pi, pj, a, b)
             ua, ub = rj[rows] - rj[pi], re_[cols] - re_[pj]
             miss = np.minimum(ua, ub) + p.mismatch_excess * np.abs(ua - ub) - shared
             price[:] = (sc.prior[(a, b)] + x * x * sc.inv2s2 - p.anchor_scale * shared
@@ -552,7 +557,7 @@ class _Lattice:
             if (a, b) == (1, 1):
                 price -= p.kind_bonus * (np.array(sc.jlead + [False])[rows - 1]
                                          & np.array(sc.elead + [False])[pj])
-            ok = inside & (rows >= a) & (cols >= b)
+            ok = (rows >= a) & (cols >= b)
             odd = ok & (((fj[rows] - fj[pi]) != 0) | ((fe[cols] - fe[pj]) != 0))
             if odd.any():
                 # a line in the other language: priced one by one (see _Scorer.extra)
@@ -560,18 +565,18 @@ class _Lattice:
                                  | ((kinds[1]["foreign"][cols] - kinds[1]["foreign"][pj]) != 0))
                 price += np.where(odd & ~foreign,
                                   self._extra(np, kinds, rows, pi, cols, pj, a, b), 0.0)
-                for i, k in zip(*np.nonzero(foreign), strict=True):
-                    i, k = int(i), int(k)
-                    j = self.lo[i] + k
-                    price[i, k] += sc.extra(i - a, i, j - b, j)
+                for c in np.nonzero(foreign)[0].tolist():
+                    i = int(rows[c])
+                    j = self.lo[i] + c - self.at[i]
+                    price[c] += sc.extra(i - a, i, j - b, j)
             glue = {(1, 2): sc.glue12, (2, 1): sc.glue21}.get((a, b))
             if glue is not None:
                 for i in range(a, n + 1):
                     if glue[i - a]:
-                        for k in range(int(width[i])):
-                            j = self.lo[i] + k
+                        for c in range(self.at[i], self.at[i + 1]):
+                            j = self.lo[i] + c - self.at[i]
                             if j >= b:
-                                price[i, k] -= sc.glue(i - a, j - b, a, b)
+                                price[c] -= sc.glue(i - a, j - b, a, b)
             if a > 1 or b > 1:
                 # segments of the bead that share an anchor among themselves: the pairwise
                 # sum counts it more than once (see _Scorer.anchor)
@@ -580,7 +585,8 @@ class _Lattice:
                 over |= (lhits > 1) & (_has_overlaps(np, ljov, pi, a)
                                        | _has_overlaps(np, leov, pj, b))
                 self.loose[t] = over & ok
-        self.loose_rows = self.loose.any(axis=(0, 2))
+        loose_cells = self.loose.any(axis=0)
+        self.loose_rows = (np.add.reduceat(loose_cells, at) > 0).tolist()
 
     def _extra(self, np: Any, kinds: list[dict[str, Any]], rows: Any, pi: Any, cols: Any,
                pj: Any, a: int, b: int) -> Any:
@@ -614,15 +620,16 @@ class _Lattice:
         sc, p = self.sc, self.p
         lo, hi = self.band[i]
         w = hi - lo + 1
-        table = self.table
+        table, row_at = self.table, self.row_at
+        at = self.at[i]
         if i:
             cand = self.cand[:, :w]
-            for t, (_code, a, _b) in enumerate(self.beads):
+            for t, (_code, a, b) in enumerate(self.beads):
                 if i - a < 0:
                     cand[t] = np.inf
                     continue
-                s = lo - _b - self.lo[i - a] + _SPAN
-                np.add(table[i - a, s:s + w], self.price[t, i, :w], out=cand[t])
+                s = row_at[i - a] + lo - b - self.lo[i - a] + _SPAN
+                np.add(table[s:s + w], self.price[t, at:at + w], out=cand[t])
             self._ja_runs(i, cand[0], lo, w)
             pick = cand.argmin(axis=0)
             if self.loose_rows[i]:
@@ -649,9 +656,10 @@ class _Lattice:
                 c = crow[k - 1] + c
                 if c <= crow[k]:
                     crow[k], brow[k] = c, 2
-        table[i, _SPAN:_SPAN + w] = crow
-        self.back_table[i, :w] = brow
-        self.cost.append(table[i, _SPAN:_SPAN + w])
+        start = row_at[i] + _SPAN
+        table[start:start + w] = crow
+        self.back_cells[at:at + w] = brow
+        self.cost.append(table[start:start + w])
         self.back.append(brow)
 
     def _ja_runs(self, i: int, cand: Any, lo: int, w: int) -> None:
@@ -659,20 +667,20 @@ class _Lattice:
         :meth:`_ja_run`)."""
         import numpy as np
 
-        plo, phi = self.band[i - 1]
-        prev = self.back_table[i - 1, :phi - plo + 1]
+        plo = self.band[i - 1][0]
+        prev = self.back_cells[self.at[i - 1]:self.at[i]]
         d = self.sc.nj[i] - self.sc.nj[i - 1]
         for q in np.nonzero(prev == 1)[0].tolist():
             j = plo + q
             if lo <= j < lo + w and self._ja_run(i, j):
-                cand[j - lo] = d * self.p.null_run + self.table[i - 1, _SPAN + q]
+                cand[j - lo] = d * self.p.null_run + self.table[self.row_at[i - 1] + _SPAN + q]
 
     def _exact(self, i: int, cand: Any, pick: Any, lo: int, w: int) -> None:
         """Price exactly the winning beads of row *i* whose price was a lower bound, and
         decide those cells again, until each cell's winner is priced exactly."""
         import numpy as np
 
-        loose = self.loose[:, i, :w]
+        loose = self.loose[:, self.at[i]:self.at[i] + w]
         for k in np.nonzero(loose[pick, np.arange(w)])[0].tolist():
             done: set[int] = set()
             while True:
@@ -682,8 +690,8 @@ class _Lattice:
                 done.add(t)
                 _code, a, b = self.beads[t]
                 j = lo + k
-                s = lo - b - self.lo[i - a] + _SPAN
-                cand[t, k] = self.table[i - a, s + k] + self.sc.cost(i, j, a, b)
+                s = self.row_at[i - a] + lo - b - self.lo[i - a] + _SPAN
+                cand[t, k] = self.table[s + k] + self.sc.cost(i, j, a, b)
                 pick[k] = cand[:, k].argmin()
 
     def _groups(self, i: int, lo: int, w: int, above: list[float], arg: list[int]) -> None:
@@ -694,7 +702,7 @@ class _Lattice:
             for k in range(w):
                 j = lo + k
                 if j and qlo <= j - 1 <= qhi:
-                    start = self.table[i - a, _SPAN + j - 1 - qlo]
+                    start = self.table[self.row_at[i - a] + _SPAN + j - 1 - qlo]
                     if start < math.inf:
                         c = start + sc.cost(i, j, a, 1)
                         if c < above[k]:
@@ -735,49 +743,55 @@ class _Lattice:
 
 
 def _dense_pairs(np: Any, pair: list[dict[int, float]],
-                 band: list[tuple[int, int]]) -> tuple[Any, Any]:
-    """The pair scores of *pair* (sparse rows) that beads inside *band* can meet, as a
-    dense array: row *ii* holds the columns from ``base[ii]`` on (the first column of the
-    next row's band, less :data:`_SPAN`); returns (array, base).
+                 band: list[tuple[int, int]]) -> tuple[Any, Any, Any, Any]:
+    """The pair scores of *pair* (sparse rows) that beads inside *band* can meet, as a flat
+    dense array: row *ii* holds the columns from ``base[ii]`` (the first column of the next
+    row's band, less :data:`_SPAN`) to the last that the bands of the next :data:`_SPAN`
+    rows reach, from ``at[ii]`` on; returns (array, at, base, row widths).
 
     >>> import numpy as np
-    >>> d, base = _dense_pairs(np, [{0: 1.0, 5: 9.0}, {}], [(0, 2), (0, 2), (0, 3)])
-    >>> d[0].tolist()[:4], base.tolist()
-    ([0.0, 0.0, 0.0, 1.0], [-3, -3])
+    >>> d, at, base, width = _dense_pairs(np, [{0: 1.0, 5: 9.0}, {}], [(0, 2), (0, 2), (0, 3)])
+    >>> d[:4].tolist(), at.tolist(), base.tolist(), width.tolist()
+    ([0.0, 0.0, 0.0, 1.0], [0, 7], [-3, -3], [7, 7])
     """
     n = len(band) - 1
     lo = [b[0] for b in band]
     hi = [b[1] for b in band]
-    base = [lo[min(n, ii + 1)] - _SPAN for ii in range(n)]
-    w = max((hi[min(n, ii + _SPAN)] - base[ii] + 1 for ii in range(n)), default=1)
-    out = np.zeros((max(n, 1), w))
+    base = [lo[min(n, ii + 1)] - _SPAN for ii in range(n)] or [0]
+    width = [hi[min(n, ii + _SPAN)] - base[ii] + 1 for ii in range(n)] or [1]
+    at = [0]
+    for w in width:
+        at.append(at[-1] + w)
+    out = np.zeros(at[-1])
     for ii, row in enumerate(pair):
         if not row:
             continue
-        b0 = base[ii]
+        b0, w, o = base[ii], width[ii], at[ii]
         if len(row) <= w:
             for jj, v in row.items():
                 if 0 <= jj - b0 < w:
-                    out[ii, jj - b0] = v
+                    out[o + jj - b0] = v
         else:
             got = row.get
-            out[ii] = [got(b0 + k, 0.0) for k in range(w)]
-    return out, np.array(base or [0], dtype=np.int64)
+            out[o:o + w] = [got(b0 + k, 0.0) for k in range(w)]
+    return (out, np.array(at[:-1], dtype=np.int64), np.array(base, dtype=np.int64),
+            np.array(width, dtype=np.int64))
 
 
-def _block_sums(np: Any, dense: Any, base: Any, pi: Any, pj: Any, a: int,
+def _block_sums(np: Any, dense: tuple[Any, Any, Any, Any], pi: Any, pj: Any, a: int,
                 b: int) -> tuple[Any, Any]:
     """Per cell: the sum of the pair scores of the bead of JA ``pi..pi+a-1`` and EN
-    ``pj..pj+b-1`` (*dense* and *base* from :func:`_dense_pairs`) and how many pairs score:
+    ``pj..pj+b-1`` (*dense* from :func:`_dense_pairs`) and how many pairs score:
     :func:`_pairwise` of every cell at once."""
-    rows, w = dense.shape
+    values, at, base, width = dense
+    rows = len(at)
     total = np.zeros(np.broadcast_shapes(pi.shape, pj.shape))
     hits = np.zeros(total.shape, dtype=np.int64)
     for da in range(a):
         ii = np.minimum(pi + da, rows - 1)
         for db in range(b):
-            col = np.clip(pj + db - base[ii], 0, w - 1)
-            got = dense[ii, col]
+            col = np.clip(pj + db - base[ii], 0, width[ii] - 1)
+            got = values[at[ii] + col]
             total += got
             hits += got != 0.0
     return total, hits

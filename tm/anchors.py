@@ -617,19 +617,19 @@ def build_anchors(
     for j, t in enumerate(en):
         # the anchors in the order they were first counted one by one (the order of the
         # Counter's keys fixes the order of the aligner's float sums), counted in one call
-        keys = en_numbers(t)
+        found = en_numbers(t)
         lp = lower_parts[j]
         for w in en_tok[j]:
             if w not in lp:
-                keys.append("w:" + w)
-            keys.append("t:" + w)
-        keys += ["t:" + bigram for bigram in en_bi[j]]
+                found.append("w:" + w)
+            found.append("t:" + w)
+        found += ["t:" + bigram for bigram in en_bi[j]]
         # CJK written inside the English (names given with their kanji)
         runs = _CJK_RUN.findall(t)
         if runs:
-            keys += ["c:" + run for run in runs]
+            found += ["c:" + run for run in runs]
             cjk_runs.update(runs)
-        en_c.append(Counter(keys))
+        en_c.append(Counter(found))
         en_content.append({w for w in en_tok[j] if len(w) >= 3 and w not in _EN_STOP
                            and w.isalpha()})
     ja_text, ja_starts = _joined(ja)

@@ -752,8 +752,9 @@ def _check_dp_cells(ja: list[str], en: list[str], jk: list[str], ek: list[str],
             for j in range(max(lo, b), hi + 1):
                 if not qlo <= j - b <= qhi:
                     continue
-                price, exact = lat.price[t, i, j - lo], sc.cost(i, j, a, b)
-                if lat.loose[t, i, j - lo]:
+                cell = lat.at[i] + j - lo
+                price, exact = lat.price[t, cell], sc.cost(i, j, a, b)
+                if lat.loose[t, cell]:
                     assert price <= exact + 1e-9, (i, j, a, b)
                 else:
                     assert price == pytest.approx(exact, rel=1e-12, abs=1e-9), (i, j, a, b)
@@ -863,3 +864,32 @@ def test_seed_word_lookup_finds_what_scanning_the_text_found(en: list[str]) -> N
                 if not m.start() or not "a" <= text[m.start() - 1] <= "z"}
         got = {j for j, c in enumerate(en_c) if c.get(f"d:{n}")}
         assert got == want, (pattern, en)
+
+
+def test_the_dp_table_grows_with_the_cells_of_the_band_not_its_widest_row() -> None:
+    # issue 16.14: the DP's tables are numpy arrays; a band that jumps over an untranslated
+    # stretch has one very wide row, and a rectangle as wide as that row for every row
+    # would take rows x width cells (gigabytes for a long document): the cells are stored
+    # row after row instead
+    from taiyaku.tm.align import _SPAN, _dp, _Lattice, _monotone, _null_costs, _Scorer
+
+    n, m, gap = 200, 2100, 1900
+    ja = [f"{k}年に京都で会議が開かれた。" for k in range(n)]
+    en = [f"A meeting was held in Kyoto in {k}." for k in range(n // 2)]
+    en += ["Untranslated filler line."] * gap + [f"A meeting was held in Kyoto in {k}."
+                                                for k in range(n // 2, n)]
+    assert len(en) == m
+    p = AlignParams(learn=False)
+    anchors = build_anchors(ja, en, params=p)
+    sc = _Scorer(ja, en, anchors, _null_costs(ja, None, p), _null_costs(en, None, p), p)
+    raw = [(i - 3, i + 3) for i in range(n // 2)] + [(n // 2 - 3, n // 2 + gap + 3)]
+    raw += [(i + gap - 3, i + gap + 3) for i in range(n // 2 + 1, n + 1)]
+    band = _monotone(raw, m)
+    cells = sum(hi - lo + 1 for lo, hi in band)
+    assert max(hi - lo + 1 for lo, hi in band) > gap  # one row spans the stretch
+    lat = _Lattice(sc, band)
+    assert lat.price.size <= len(lat.beads) * cells
+    # a row is padded as far as the next rows reach: the rows just before the wide one
+    assert lat.table.size <= (_SPAN + 1) * cells + 12 * (n + 1)
+    steps = _dp(n, m, sc, band)
+    assert sum(a for a, _b in steps) == n and sum(b for _a, b in steps) == m
