@@ -86,6 +86,7 @@ class Analyzer:
         self.mode = mode
         self._tok: Any = None
         self._dict: Any = None
+        self._pos: dict[int, tuple[str, ...]] = {}
 
     def _tokenizer(self) -> Any:
         if self._tok is None:
@@ -121,6 +122,28 @@ class Analyzer:
                             offset + chunk_start + m.begin(),
                         )
             offset += len(line) + 1
+
+    def words(self, text: str) -> Iterator[tuple[str, tuple[str, ...], str, str]]:
+        """(surface, part of speech, normalized form, reading) of each token of *text*: the
+        fields of :meth:`iter_tokens` but the offset, for callers that need none (the
+        aligner reads every Japanese segment of a long document: a plain tuple, and a part
+        of speech looked up by its id, cost less than a Token).
+
+        >>> [(w[0], w[1][:2]) for w in Analyzer().words("台湾有事")]
+        [('台湾', ('名詞', '固有名詞')), ('有事', ('名詞', '普通名詞'))]
+        """
+        tok = self._tokenizer()
+        pos_of = self._pos
+        for line in text.split("\n"):
+            line = _SURROGATES.sub("\ufffd", line)  # as in iter_tokens
+            if line.strip():
+                for chunk_start in range(0, len(line), 4000):
+                    for m in tok.tokenize(line[chunk_start : chunk_start + 4000]):
+                        pid = m.part_of_speech_id()
+                        pos = pos_of.get(pid)
+                        if pos is None:
+                            pos = pos_of[pid] = tuple(m.part_of_speech())
+                        yield m.surface(), pos, m.normalized_form(), m.reading_form()
 
     def reading(self, text: str) -> str:
         """Reading of *text* in katakana (tokens without a reading keep their surface)."""

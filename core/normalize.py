@@ -32,6 +32,10 @@ _JA_CHAR = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3000-\u303f\uf
 _JA_SPACE = re.compile(f"(?<=[{_JA_CHAR}]) (?=[{_JA_CHAR}])")
 _HAS_JA = re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff]")
 _HAS_LATIN = re.compile("[A-Za-z]")
+#: runs of the same characters: counted as the sum of the runs' lengths, far fewer matches
+#: than one per character (script_of reads every line of a document being split)
+_JA_RUNS = re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff]+")
+_LATIN_RUNS = re.compile("[A-Za-z]+")
 
 
 def normalize(text: str) -> str:
@@ -97,8 +101,8 @@ def script_of(text: str) -> str:
     >>> script_of("— 12 —")
     'none'
     """
-    ja = len(_HAS_JA.findall(text))
-    latin = len(_HAS_LATIN.findall(text))
+    ja = sum(map(len, _JA_RUNS.findall(text)))
+    latin = sum(map(len, _LATIN_RUNS.findall(text)))
     if ja == 0 and latin == 0:
         return "none"
     if ja == 0:

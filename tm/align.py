@@ -10,7 +10,7 @@ import re
 import unicodedata
 from collections import Counter
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from taiyaku.core.model import Bead
 from taiyaku.tm.anchors import DocAnchors, JaAnalyses, build_anchors, is_boilerplate
@@ -28,11 +28,6 @@ _BEADS: tuple[tuple[int, int], ...] = (
     (1, 1), (1, 0), (0, 1), (2, 1), (1, 2), (2, 2), (3, 1), (1, 3),
 )
 
-
-#: slack of the cheap pruning bound in :func:`_dp` (relative and absolute): far above
-#: the rounding of a few additions, far below any difference of costs that matters
-_BOUND_MARGIN = 1.0 + 1e-9
-_BOUND_SLACK = 1e-9
 
 _GROUP = 100  # back-pointer code of a composite list bead: _GROUP + its JA size
 
@@ -464,65 +459,266 @@ def _dp(n: int, m: int, sc: _Scorer, band: list[tuple[int, int]]) -> list[tuple[
     return lat.steps(n, m)
 
 
-#: what the joined beads into one row share across its columns (see _Lattice._joined_from):
-#: a, b, back-pointer code, start row, its band, its costs, prior, glued-heading bonus
-#: possible, sentence-join bonus, non-text JA lines in the bead, slack of the cheap bound,
-#: the most the word list can take off
-_Joined = tuple[int, int, int, int, int, int, list[float], float, bool, float, int, float, float]
+#: Japanese segments a bead's start row may lie above its end row in :class:`_Lattice`'s
+#: tables (the longest of :data:`_BEADS`; list groups are priced one by one)
+_SPAN = 3
+#: the order in which :class:`_Lattice` tries the beads from earlier rows (their codes in
+#: :data:`_BEADS`): 1-0, 1-1, then the joined beads
+_ABOVE = (1, 0, 3, 4, 5, 6, 7)
 
 
 class _Lattice:
     """The table of :func:`_dp`: a cost and a back-pointer per cell of the band.
 
     A cell's beads are tried in the order of :data:`_BEADS` (0-1 first), then the list
-    groups; a bead replaces the best so far only when strictly cheaper. Bead costs are the
-    arithmetic of :meth:`_Scorer.cost`, inlined and added to the cost of the cell the bead
-    starts from (``tests/tm/test_align.py`` pins that every cell holds the cheapest way in
-    by :meth:`_Scorer.cost`). A joined bead is priced exactly (each anchor counted once per
-    bead, the dear part) only when bounds show it may beat the best so far.
+    groups; a bead replaces the best so far only when strictly cheaper. The costs of the
+    beads from earlier rows are computed for the whole band at once with numpy (the
+    arithmetic of :meth:`_Scorer.cost`; ``tests/tm/test_align.py`` pins that every cell
+    holds the cheapest way in by :meth:`_Scorer.cost`), so a row costs a few array
+    operations, not a Python loop over its cells and beads. A joined bead whose segments
+    share anchors among themselves is priced there by its pairwise anchor sum, which is
+    never below its exact score (each anchor counted once per bead): when such a bead wins
+    a cell, :meth:`_Scorer.cost` prices it exactly and the cell is decided again.
     """
 
     def __init__(self, sc: _Scorer, band: list[tuple[int, int]]) -> None:
+        import numpy as np
+
         p = sc.p
         self.sc, self.p, self.band = sc, p, band
-        self.cost: list[list[float]] = []
+        self.cost: list[Any] = []
         self.back: list[list[int]] = []
-        # the joined bead types: (a, b, back-pointer code, rows where a glued-heading bonus
-        # may apply, prior)
-        glue_rows = {(1, 2): sc.glue12, (2, 1): sc.glue21}
-        self.joined = [(a, b, k, glue_rows.get((a, b)), sc.prior[(a, b)])
-                       for k, (a, b) in enumerate(_BEADS) if a and b and (a, b) != (1, 1)]
-        # prefix sums of each row's best pair score (anchors, word list) among the columns
-        # its beads can reach: a joined bead of b English segments shares at most b times
-        # its rows' best scores
-        self.top = _prefix(_reach_max(sc.pair, band))
-        self.ltop = _prefix(_reach_max(sc.lpair, band))
         self.need = p.null_run_from - 1  # unpaired segments that must come just before
+        n = len(band) - 1
+        lo = np.array([b[0] for b in band], dtype=np.int64)
+        hi = np.array([b[1] for b in band], dtype=np.int64)
+        self.lo = lo.tolist()
+        width = hi - lo + 1
+        # the cells of row i are at[i] .. at[i + 1] - 1 of the flat per-cell arrays (rows
+        # differ in width: a rectangle as wide as the widest row, where the band jumps over
+        # an untranslated stretch, could take gigabytes)
+        self.at: list[int] = [0, *np.cumsum(width).tolist()]
+        # the costs so far, each row padded with infinity: _SPAN cells on the left (a bead
+        # from up to _SPAN columns before the row's first), on the right as far as the next
+        # _SPAN rows reach
+        reach = np.array([int(hi[min(n, i + _SPAN)]) for i in range(n + 1)], dtype=np.int64)
+        length = _SPAN + np.maximum(reach, hi) - lo + 2
+        self.row_at: list[int] = [0, *np.cumsum(length).tolist()]
+        self.table: Any = np.full(self.row_at[-1], np.inf)
+        self.back_cells: Any = np.full(self.at[-1], -1, dtype=np.int64)
+        self.beads = [(code, *_BEADS[code]) for code in _ABOVE]
+        self.price: Any = np.zeros((len(self.beads), self.at[-1]))
+        self.loose: Any = np.zeros((len(self.beads), self.at[-1]), dtype=bool)
+        self.loose_rows: list[bool] = [False] * (n + 1)
+        self.cand: Any = np.empty((len(self.beads), int(width.max())))
+        self.ne = sc.ne
+        if n:
+            self._price_beads(np, lo, width)
+
+    def _price_beads(self, np: Any, lo: Any, width: Any) -> None:
+        """Fill :attr:`price` (the cost of each bead type into each cell, without the cost
+        of the cell it starts from) and :attr:`loose` (where that price is only a lower
+        bound)."""
+        sc, p = self.sc, self.p
+        n = len(self.band) - 1
+        m = len(sc.ce) - 1
+        at = np.array(self.at[:-1], dtype=np.int64)
+        rows = np.repeat(np.arange(n + 1), width)
+        cols = np.minimum(lo[rows] + (np.arange(self.at[-1]) - at[rows]), m)
+        cj, ce = np.array(sc.cj), np.array(sc.ce, dtype=np.float64)
+        rj, re_ = np.array(sc.rj), np.array(sc.re)
+        nj = np.array(sc.nj)
+        fj, fe = np.array(sc.fj), np.array(sc.fe)
+        cont = np.array(sc.cont)
+        pair = _dense_pairs(np, sc.pair, self.band)
+        lpair = _dense_pairs(np, sc.lpair, self.band)
+        kinds = [{name: np.array(counts) for name, counts in side.items()}
+                 for side in (sc.kj, sc.ke)]
+        # the flags of _overlaps as arrays (padded: a run's next segments may be past the end)
+        jov, eov, ljov, leov = ([np.array([o[f] for o in x] + [False] * _SPAN)
+                                 for f in (0, 1)] for x in (sc.jov, sc.eov, sc.ljov, sc.leov))
+        for t, (_code, a, b) in enumerate(self.beads):
+            pi = np.maximum(rows - a, 0)
+            pj = np.maximum(cols - b, 0)
+            price = self.price[t]
+            if b == 0:  # 1-0 (run discounts are applied row by row)
+                price[:] = nj[rows] - nj[pi]
+                continue
+            x = np.log((ce[cols] - ce[pj] + p.smooth) / (sc.ratio * (cj[rows] - cj[pi])
+                                                          + p.smooth))
+            shared, hits = _block_sums(np, pair, pi, pj, a, b)
+            lshared, lhits = _block_sums(np, lpair, pi, pj, a, b)
+            ua, ub = rj[rows] - rj[pi], re_[cols] - re_[pj]
+            miss = np.minimum(ua, ub) + p.mismatch_excess * np.abs(ua - ub) - shared
+            price[:] = (sc.prior[(a, b)] + x * x * sc.inv2s2 - p.anchor_scale * shared
+                        - p.lex_scale * lshared + p.mismatch * np.maximum(miss, 0.0))
+            if a > 1:
+                price -= p.join_bonus * (cont[rows] - cont[np.minimum(pi + 1, n)])
+            if (a, b) == (1, 1):
+                price -= p.kind_bonus * (np.array(sc.jlead + [False])[rows - 1]
+                                         & np.array(sc.elead + [False])[pj])
+            ok = (rows >= a) & (cols >= b)
+            odd = ok & (((fj[rows] - fj[pi]) != 0) | ((fe[cols] - fe[pj]) != 0))
+            if odd.any():
+                # a line in the other language: priced one by one (see _Scorer.extra)
+                foreign = odd & (((kinds[0]["foreign"][rows] - kinds[0]["foreign"][pi]) != 0)
+                                 | ((kinds[1]["foreign"][cols] - kinds[1]["foreign"][pj]) != 0))
+                price += np.where(odd & ~foreign,
+                                  self._extra(np, kinds, rows, pi, cols, pj, a, b), 0.0)
+                for c in np.nonzero(foreign)[0].tolist():
+                    i = int(rows[c])
+                    j = self.lo[i] + c - self.at[i]
+                    price[c] += sc.extra(i - a, i, j - b, j)
+            glue = {(1, 2): sc.glue12, (2, 1): sc.glue21}.get((a, b))
+            if glue is not None:
+                for i in range(a, n + 1):
+                    if glue[i - a]:
+                        for c in range(self.at[i], self.at[i + 1]):
+                            j = self.lo[i] + c - self.at[i]
+                            if j >= b:
+                                price[c] -= sc.glue(i - a, j - b, a, b)
+            if a > 1 or b > 1:
+                # segments of the bead that share an anchor among themselves: the pairwise
+                # sum counts it more than once (see _Scorer.anchor)
+                over = (hits > 1) & (_has_overlaps(np, jov, pi, a)
+                                     | _has_overlaps(np, eov, pj, b))
+                over |= (lhits > 1) & (_has_overlaps(np, ljov, pi, a)
+                                       | _has_overlaps(np, leov, pj, b))
+                self.loose[t] = over & ok
+        loose_cells = self.loose.any(axis=0)
+        self.loose_rows = (np.add.reduceat(loose_cells, at) > 0).tolist()
+
+    def _extra(self, np: Any, kinds: list[dict[str, Any]], rows: Any, pi: Any, cols: Any,
+               pj: Any, a: int, b: int) -> Any:
+        """:meth:`_Scorer.extra` of the beads of JA ``pi..rows-1`` and EN ``pj..cols-1`` of
+        every cell at once, but for lines in the other language (0 there)."""
+        p = self.p
+        kj, ke = kinds
+
+        def count(name: str) -> tuple[Any, Any]:
+            return kj[name][rows] - kj[name][pi], ke[name][cols] - ke[name][pj]
+
+        bj, be = count("boilerplate")
+        c = p.boilerplate_pair * (bj + be)
+        if self.sc.has_kinds:
+            hj, he = (x > 0 for x in count("heading"))
+            c = c + np.where(hj & he, -p.kind_bonus, np.where(hj != he, p.kind_mismatch, 0.0))
+            nlj, nle = count("list")
+            lj, le = nlj == a, nle == b
+            c = c + np.where(lj & le, -p.kind_bonus / 2,
+                             np.where((lj & (nle == 0)) | (le & (nlj == 0)),
+                                      p.kind_mismatch / 2, 0.0))
+            cj, ce = count("caption")
+            c = c + np.where((cj > 0) != (ce > 0), 2 * p.kind_mismatch, 0.0)
+        return c
 
     def fill_row(self, i: int) -> None:
-        """Fill row *i*: per column, the 0-1 bead from the cell on its left, then the beads
-        from the rows above."""
+        """Fill row *i*: per column, the beads from the rows above (all cells at once),
+        then the 0-1 bead from the cell on its left (the cells in turn)."""
+        import numpy as np
+
+        sc, p = self.sc, self.p
         lo, hi = self.band[i]
-        crow = [math.inf] * (hi - lo + 1)
-        brow = [-1] * (hi - lo + 1)
-        ne = self.sc.ne
-        beads = self._joined_from(i) if i else []
-        for j in range(lo, hi + 1):
+        w = hi - lo + 1
+        table, row_at = self.table, self.row_at
+        at = self.at[i]
+        if i:
+            cand = self.cand[:, :w]
+            for t, (_code, a, b) in enumerate(self.beads):
+                if i - a < 0:
+                    cand[t] = np.inf
+                    continue
+                s = row_at[i - a] + lo - b - self.lo[i - a] + _SPAN
+                np.add(table[s:s + w], self.price[t, at:at + w], out=cand[t])
+            self._ja_runs(i, cand[0], lo, w)
+            pick = cand.argmin(axis=0)
+            if self.loose_rows[i]:
+                self._exact(i, cand, pick, lo, w)
+            above = cand[pick, np.arange(w)].tolist()
+            arg = [_ABOVE[k] for k in pick.tolist()]
+            if i in sc.groups:
+                self._groups(i, lo, w, above, arg)
+        else:
+            above = [math.inf] * w
+            arg = [-1] * w
+        ne, run = self.ne, p.null_run
+        crow = above
+        brow = arg
+        for k in range(w):
+            j = lo + k
             if i == 0 and j == 0:
-                crow[0] = 0.0
+                crow[0], brow[0] = 0.0, -1
                 continue
-            best, arg = math.inf, -1
-            if j > lo:  # 0-1
+            if k:  # 0-1: tried first, so it wins a tie
                 c = ne[j] - ne[j - 1]
-                if brow[j - 1 - lo] == 2 and self._en_run(brow, j - 1 - lo):
-                    c *= self.p.null_run
-                best, arg = crow[j - 1 - lo] + c, 2
-            if i:
-                best, arg = self._from_above(i, j, best, arg, beads)
-            crow[j - lo] = best
-            brow[j - lo] = arg
-        self.cost.append(crow)
+                if brow[k - 1] == 2 and self._en_run(brow, k - 1):
+                    c *= run
+                c = crow[k - 1] + c
+                if c <= crow[k]:
+                    crow[k], brow[k] = c, 2
+        start = row_at[i] + _SPAN
+        table[start:start + w] = crow
+        self.back_cells[at:at + w] = brow
+        self.cost.append(table[start:start + w])
         self.back.append(brow)
+
+    def _ja_runs(self, i: int, cand: Any, lo: int, w: int) -> None:
+        """Discount the 1-0 beads of row *i* that continue a run of them (see
+        :meth:`_ja_run`)."""
+        import numpy as np
+
+        plo = self.band[i - 1][0]
+        prev = self.back_cells[self.at[i - 1]:self.at[i]]
+        d = self.sc.nj[i] - self.sc.nj[i - 1]
+        for q in np.nonzero(prev == 1)[0].tolist():
+            j = plo + q
+            if lo <= j < lo + w and self._ja_run(i, j):
+                cand[j - lo] = d * self.p.null_run + self.table[self.row_at[i - 1] + _SPAN + q]
+
+    def _exact(self, i: int, cand: Any, pick: Any, lo: int, w: int) -> None:
+        """Price exactly the winning beads of row *i* whose price was a lower bound, and
+        decide those cells again, until each cell's winner is priced exactly."""
+        import numpy as np
+
+        loose = self.loose[:, self.at[i]:self.at[i] + w]
+        for k in np.nonzero(loose[pick, np.arange(w)])[0].tolist():
+            done: set[int] = set()
+            while True:
+                t = int(pick[k])
+                if t in done or not loose[t, k]:
+                    break
+                done.add(t)
+                _code, a, b = self.beads[t]
+                j = lo + k
+                s = self.row_at[i - a] + lo - b - self.lo[i - a] + _SPAN
+                cand[t, k] = self.table[s + k] + self.sc.cost(i, j, a, b)
+                pick[k] = cand[:, k].argmin()
+
+    def _groups(self, i: int, lo: int, w: int, above: list[float], arg: list[int]) -> None:
+        """The list groups into row *i* (see :func:`_list_groups`)."""
+        sc = self.sc
+        for a in sc.groups[i]:
+            qlo, qhi = self.band[i - a]
+            for k in range(w):
+                j = lo + k
+                if j and qlo <= j - 1 <= qhi:
+                    start = self.table[self.row_at[i - a] + _SPAN + j - 1 - qlo]
+                    if start < math.inf:
+                        c = start + sc.cost(i, j, a, 1)
+                        if c < above[k]:
+                            above[k], arg[k] = c, _GROUP + a
+
+    def steps(self, n: int, m: int) -> list[tuple[int, int]]:
+        """The best path to (n, m), traced back from its last cell."""
+        steps: list[tuple[int, int]] = []
+        i, j = n, m
+        while i > 0 or j > 0:
+            k = self.back[i][j - self.band[i][0]]
+            a, b = (k - _GROUP, 1) if k >= _GROUP else _BEADS[k]
+            steps.append((a, b))
+            i, j = i - a, j - b
+        steps.reverse()
+        return steps
 
     def _en_run(self, brow: list[int], k: int) -> bool:
         """Whether the 0-1 bead into column *k* of the row continues a run of unpaired
@@ -545,154 +741,70 @@ class _Lattice:
             run, row = run + 1, row - 1
         return run >= need
 
-    def _joined_from(self, i: int) -> list[_Joined]:
-        """What the joined beads into row *i* share across its columns."""
-        sc, p = self.sc, self.p
-        out: list[_Joined] = []
-        for a, b, code, glue_rows, prior in self.joined:
-            pi = i - a
-            if pi < 0:
-                continue
-            qlo, qhi = self.band[pi]
-            # a bead of b English segments shares at most b times its rows' best scores
-            bound = b * (p.anchor_scale * (self.top[i] - self.top[pi])
-                         + p.lex_scale * (self.ltop[i] - self.ltop[pi]))
-            out.append((a, b, code, pi, qlo, qhi, self.cost[pi], prior,
-                        glue_rows is not None and glue_rows[pi],
-                        p.join_bonus * (sc.cont[i] - sc.cont[pi + 1]) if a > 1 else 0.0,
-                        sc.fj[i] - sc.fj[pi], bound * _BOUND_MARGIN + _BOUND_SLACK,
-                        b * p.lex_scale * (self.ltop[i] - self.ltop[pi]) * _BOUND_MARGIN))
-        return out
 
-    def _from_above(self, i: int, j: int, best: float, arg: int,
-                    beads: list[_Joined]) -> tuple[float, int]:
-        """The best of *best* (code *arg*) and the beads into (i, j) from earlier rows:
-        1-0, 1-1, the joined beads (*beads*, from :meth:`_joined_from`), the list groups."""
-        sc, p = self.sc, self.p
-        plo, phi = self.band[i - 1]
-        prow = self.cost[i - 1]
-        if plo <= j <= phi:  # 1-0
-            c = sc.nj[i] - sc.nj[i - 1]
-            if self.back[i - 1][j - plo] == 1 and self._ja_run(i, j):
-                c *= p.null_run
-            c += prow[j - plo]
-            if c < best:
-                best, arg = c, 1
-        if j and plo <= j - 1 <= phi and prow[j - 1 - plo] < math.inf:  # 1-1
-            c = self._one_one(i, j, prow[j - 1 - plo])
-            if c < best:
-                best, arg = c, 0
-        fe, ce, cj, ratio, inv2s2, smooth = sc.fe, sc.ce, sc.cj, sc.ratio, sc.inv2s2, p.smooth
-        for a, b, code, pi, qlo, qhi, start, prior, glued, join, fj, slack, lex_bound in beads:
-            pj = j - b
-            if pj < qlo or pj > qhi or start[pj - qlo] == math.inf:
-                continue
-            c = start[pj - qlo] + prior
-            if glued:
-                c -= sc.glue(pi, pj, a, b)
-            if a > 1:
-                c -= join
-            if fj or fe[j] - fe[pj]:
-                # may be negative (a heading pair, a quote and its twin): added before the
-                # bounds
-                c += sc.extra(pi, i, pj, j)
-            # a cheap bound first: the length cost, less what the bead could share if each
-            # pair scored its row's best (with a margin for rounding): this skips only beads
-            # that the exact cost could not make cheaper than the best so far
-            x = math.log((ce[j] - ce[pj] + smooth) / (ratio * (cj[i] - cj[pi]) + smooth))
-            length = x * x * inv2s2
-            if c + length - slack >= best:
-                continue
-            c = self._anchored(i, j, pi, pj, c, length, lex_bound, best)
-            if c < best:
-                best, arg = c, code
-        if i in sc.groups and j:
-            for a in sc.groups[i]:
-                qlo, qhi = self.band[i - a]
-                if qlo <= j - 1 <= qhi and self.cost[i - a][j - 1 - qlo] < math.inf:
-                    c = self.cost[i - a][j - 1 - qlo] + sc.cost(i, j, a, 1)
-                    if c < best:
-                        best, arg = c, _GROUP + a
-        return best, arg
+def _dense_pairs(np: Any, pair: list[dict[int, float]],
+                 band: list[tuple[int, int]]) -> tuple[Any, Any, Any, Any]:
+    """The pair scores of *pair* (sparse rows) that beads inside *band* can meet, as a flat
+    dense array: row *ii* holds the columns from ``base[ii]`` (the first column of the next
+    row's band, less :data:`_SPAN`) to the last that the bands of the next :data:`_SPAN`
+    rows reach, from ``at[ii]`` on; returns (array, at, base, row widths).
 
-    def _one_one(self, i: int, j: int, prev: float) -> float:
-        """*prev* plus the cost of the 1-1 bead of JA i-1 and EN j-1 (:meth:`_Scorer.cost`)."""
-        sc, p = self.sc, self.p
-        x = math.log((sc.ce[j] - sc.ce[j - 1] + p.smooth)
-                     / (sc.ratio * (sc.cj[i] - sc.cj[i - 1]) + p.smooth))
-        row = sc.pair[i - 1]
-        shared = row.get(j - 1, 0.0) if row else 0.0
-        ua, ub = sc.rj[i] - sc.rj[i - 1], sc.re[j] - sc.re[j - 1]
-        miss = min(ua, ub) + p.mismatch_excess * abs(ua - ub) - shared
-        c = prev + x * x * sc.inv2s2 - p.anchor_scale * shared
-        lrow = sc.lpair[i - 1]
-        if lrow:
-            c -= p.lex_scale * lrow.get(j - 1, 0.0)
-        if miss > 0.0:
-            c += p.mismatch * miss
-        if sc.fj[i] - sc.fj[i - 1] or sc.fe[j] - sc.fe[j - 1]:
-            c += sc.extra(i - 1, i, j - 1, j)
-        if sc.jlead[i - 1] and sc.elead[j - 1]:
-            c -= p.kind_bonus
-        return c
-
-    def _anchored(self, i: int, j: int, pi: int, pj: int, c: float, length: float,
-                  lex_bound: float, best: float) -> float:
-        """*c* (the cost into the bead of JA ``pi..i-1`` and EN ``pj..j-1`` and its structure
-        cost) plus the rest of its cost (*length* its length cost, *lex_bound* the most its
-        word-list score can take off), or infinity when it cannot beat *best*."""
-        sc, p = self.sc, self.p
-        shared, hits = _pairwise(sc.pair, pi, i, pj, j)
-        ua, ub = sc.rj[i] - sc.rj[pi], sc.re[j] - sc.re[pj]
-        # the pairwise sums bound the bead's anchor scores from above, so this is a lower
-        # bound of its cost (less the word list's share), and the rounding of a few
-        # additions is far below the tolerance
-        low = (c + length - p.anchor_scale * shared
-               + p.mismatch * max(0.0, min(ua, ub) + p.mismatch_excess * abs(ua - ub) - shared))
-        tol = _BOUND_SLACK * (1.0 + abs(c))
-        if low - lex_bound - tol >= best:
-            return math.inf
-        lshared, lhits = _pairwise(sc.lpair, pi, i, pj, j)
-        if low - p.lex_scale * lshared - tol >= best:
-            return math.inf
-        if lhits > 1:
-            lshared = sc.lex(pi, i, pj, j)
-        c -= p.lex_scale * lshared
-        c += length
-        if hits > 1:
-            shared = sc.anchor(pi, i, pj, j)
-        c -= p.anchor_scale * shared
-        miss = min(ua, ub) + p.mismatch_excess * abs(ua - ub) - shared
-        if miss > 0.0:
-            c += p.mismatch * miss
-        return c
-
-    def steps(self, n: int, m: int) -> list[tuple[int, int]]:
-        """The best path to (n, m), traced back from its last cell."""
-        steps: list[tuple[int, int]] = []
-        i, j = n, m
-        while i > 0 or j > 0:
-            k = self.back[i][j - self.band[i][0]]
-            a, b = (k - _GROUP, 1) if k >= _GROUP else _BEADS[k]
-            steps.append((a, b))
-            i, j = i - a, j - b
-        steps.reverse()
-        return steps
-
-
-def _reach_max(pair: list[dict[int, float]], band: list[tuple[int, int]]) -> list[float]:
-    """Per JA segment: its best pair score with the English segments that a bead holding
-    it can cover (the bands of the next three rows; beads span at most three segments).
-
-    >>> _reach_max([{0: 1.0, 5: 9.0}, {}], [(0, 2), (0, 2), (0, 3)])
-    [1.0, 0.0]
+    >>> import numpy as np
+    >>> d, at, base, width = _dense_pairs(np, [{0: 1.0, 5: 9.0}, {}], [(0, 2), (0, 2), (0, 3)])
+    >>> d[:4].tolist(), at.tolist(), base.tolist(), width.tolist()
+    ([0.0, 0.0, 0.0, 1.0], [0, 7], [-3, -3], [7, 7])
     """
     n = len(band) - 1
-    out: list[float] = []
+    lo = [b[0] for b in band]
+    hi = [b[1] for b in band]
+    base = [lo[min(n, ii + 1)] - _SPAN for ii in range(n)] or [0]
+    width = [hi[min(n, ii + _SPAN)] - base[ii] + 1 for ii in range(n)] or [1]
+    at = [0]
+    for w in width:
+        at.append(at[-1] + w)
+    out = np.zeros(at[-1])
     for ii, row in enumerate(pair):
-        lo, hi = band[ii + 1][0] - 3, band[min(n, ii + 3)][1]
-        out.append(max((v for j, v in row.items() if lo <= j < hi), default=0.0))
-    return out
+        if not row:
+            continue
+        b0, w, o = base[ii], width[ii], at[ii]
+        if len(row) <= w:
+            for jj, v in row.items():
+                if 0 <= jj - b0 < w:
+                    out[o + jj - b0] = v
+        else:
+            got = row.get
+            out[o:o + w] = [got(b0 + k, 0.0) for k in range(w)]
+    return (out, np.array(at[:-1], dtype=np.int64), np.array(base, dtype=np.int64),
+            np.array(width, dtype=np.int64))
+
+
+def _block_sums(np: Any, dense: tuple[Any, Any, Any, Any], pi: Any, pj: Any, a: int,
+                b: int) -> tuple[Any, Any]:
+    """Per cell: the sum of the pair scores of the bead of JA ``pi..pi+a-1`` and EN
+    ``pj..pj+b-1`` (*dense* from :func:`_dense_pairs`) and how many pairs score:
+    :func:`_pairwise` of every cell at once."""
+    values, at, base, width = dense
+    rows = len(at)
+    total = np.zeros(np.broadcast_shapes(pi.shape, pj.shape))
+    hits = np.zeros(total.shape, dtype=np.int64)
+    for da in range(a):
+        ii = np.minimum(pi + da, rows - 1)
+        for db in range(b):
+            col = np.clip(pj + db - base[ii], 0, width[ii] - 1)
+            got = values[at[ii] + col]
+            total += got
+            hits += got != 0.0
+    return total, hits
+
+
+def _has_overlaps(np: Any, ov: list[Any], k0: Any, size: int) -> Any:
+    """:func:`_has_overlap` of the runs of *size* segments starting at each of *k0* (*ov*:
+    the two flags of :func:`_overlaps` as arrays, padded at the end)."""
+    if size == 2:
+        return ov[0][k0]
+    if size == 3:
+        return ov[0][k0] | ov[0][k0 + 1] | ov[1][k0]
+    return np.zeros(k0.shape, dtype=bool)
 
 
 def _pairwise(pair: list[dict[int, float]], i0: int, i1: int, j0: int,
@@ -710,18 +822,6 @@ def _pairwise(pair: list[dict[int, float]], i0: int, i1: int, j0: int,
                     shared += v
                     hits += 1
     return shared, hits
-
-
-def _prefix(values: Sequence[float]) -> list[float]:
-    """Prefix sums, starting from 0.0.
-
-    >>> _prefix([1.0, 2.0])
-    [0.0, 1.0, 3.0]
-    """
-    out = [0.0]
-    for v in values:
-        out.append(out[-1] + v)
-    return out
 
 
 def _features(sc: _Scorer, i: int, j: int, a: int, b: int, neighbours: list[float]
@@ -1051,44 +1151,55 @@ def _run_pieces(jobs: list[_Piece], workers: list[_Worker], mode: str | None,
                 builtin: Lexicon | None) -> list[list[Bead]]:
     """:func:`_align_piece` of every piece, in order.
 
-    The *workers* (see :func:`_start_workers`) take pieces from the end while this process
-    takes them from the start. A worker that fails hands its piece back to this process and
-    takes no more.
+    The *workers* (see :func:`_start_workers`) take pieces from the end, each fed by a
+    thread of its own that sends it the next piece as soon as it answers, while this process
+    takes them from the start (a worker waiting for this process to finish a piece before
+    it got its next one did a third of the work). A worker that fails hands its piece back
+    to this process and takes no more.
     """
+    import threading
     from collections import deque
-    from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 
     if not workers or len(jobs) < 2:
         return [_align_piece(job, analyzer, lexicon, p, builtin) for job in jobs]
     results: list[list[Bead] | None] = [None] * len(jobs)
     todo = deque(range(len(jobs)))
-    free = list(workers)
-    running: dict[Future[list[Bead]], tuple[int, _Worker]] = {}
-    # one thread per worker waits for its answers while this one aligns
-    threads = ThreadPoolExecutor(len(workers))
-    try:
-        while todo or running:
-            while free and len(todo) > 1:
-                w, k = free.pop(), todo.pop()
-                running[threads.submit(w.align, (jobs[k], mode, lexicon, p))] = (k, w)
-            for f in [f for f in running if f.done()]:
-                k, w = running.pop(f)
-                try:
-                    results[k] = f.result()
-                    free.append(w)
-                except _WorkerFailed:
+    lock = threading.Lock()
+
+    def feed(w: _Worker) -> None:
+        while True:
+            with lock:
+                if not todo:
+                    return
+                k = todo.pop()
+            try:
+                results[k] = w.align((jobs[k], mode, lexicon, p))
+            except _WorkerFailed:
+                with lock:
                     todo.append(k)
-            if todo:
+                return
+
+    threads = [threading.Thread(target=feed, args=(w,), daemon=True) for w in workers]
+    for t in threads:
+        t.start()
+    try:
+        while True:
+            with lock:
+                if not todo:
+                    break
                 k = todo.popleft()
-                results[k] = _align_piece(jobs[k], analyzer, lexicon, p, builtin)
-            elif running:
-                wait(running, return_when=FIRST_COMPLETED)
+            results[k] = _align_piece(jobs[k], analyzer, lexicon, p, builtin)
+        for t in threads:
+            t.join()
+        # the pieces of a worker that failed on its last one
+        for k in todo:
+            results[k] = _align_piece(jobs[k], analyzer, lexicon, p, builtin)
     except BaseException:
         for w in workers:  # a Ctrl-C: the threads' reads end when their worker does
             w.kill()
+        for t in threads:
+            t.join()
         raise
-    finally:
-        threads.shutdown(wait=True)
     return [r if r is not None else [] for r in results]
 
 

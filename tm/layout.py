@@ -48,8 +48,9 @@ class Sides:
     en_lines: list[int]
 
 
-#: the ASCII characters for which str.isalpha is true
-_ASCII_LETTER = re.compile("[A-Za-z]")
+#: runs of the ASCII characters for which str.isalpha is true (counted by their lengths: one
+#: match per run, not per letter)
+_ASCII_LETTERS = re.compile("[A-Za-z]+")
 
 
 def _weight(line: str, script: str) -> int:
@@ -57,9 +58,9 @@ def _weight(line: str, script: str) -> int:
     # map(str.isalpha) and a regular expression: per-character Python loops were a few per
     # cent of a large document's ingest
     if script == "ja":
-        return 3 * (sum(map(str.isalpha, line)) - len(_ASCII_LETTER.findall(line)))
+        return 3 * (sum(map(str.isalpha, line)) - sum(map(len, _ASCII_LETTERS.findall(line))))
     if script == "en":
-        return len(_ASCII_LETTER.findall(line))
+        return sum(map(len, _ASCII_LETTERS.findall(line)))
     return 0
 
 

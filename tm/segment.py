@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 from collections.abc import Iterable, Sequence
@@ -60,6 +61,7 @@ RULES: list[str] = [
 
 # --- character classes -------------------------------------------------------------------------
 _JA_TERMINATORS = "。！？!?"
+_JA_TERMINATOR = re.compile(f"[{re.escape(_JA_TERMINATORS)}]")
 _EN_TERMINATORS = ".!?"
 _CLOSERS = "」』）)】〕》〉”’\"'］]｝}"
 _PAIRS_JA = {
@@ -176,7 +178,10 @@ def _protected_spans(text: str, pairs: dict[str, str]) -> list[bool]:
     inside = [False] * len(text)
     stack: list[tuple[str, int]] = []
     closers = {v: k for k, v in pairs.items()}
-    for i, ch in enumerate(text):
+    # only the brackets are visited (a loop over every character was a large share of
+    # splitting a long document)
+    for m in _brackets(tuple(pairs.items())).finditer(text):
+        i, ch = m.start(), m.group()
         if ch in pairs:
             stack.append((ch, i))
         elif ch in closers:
@@ -185,10 +190,19 @@ def _protected_spans(text: str, pairs: dict[str, str]) -> list[bool]:
                 if stack[depth][0] == closers[ch]:
                     start = stack[depth][1]
                     del stack[depth:]
-                    for j in range(start + 1, i):
-                        inside[j] = True
+                    inside[start + 1:i] = [True] * (i - start - 1)
                     break
     return inside
+
+
+@functools.lru_cache(maxsize=4)
+def _brackets(pairs: tuple[tuple[str, str], ...]) -> re.Pattern[str]:
+    """A regex matching one opener or closer of *pairs* (opener, closer).
+
+    >>> _brackets((("(", ")"),)).findall("a(b)c")
+    ['(', ')']
+    """
+    return re.compile("[" + re.escape("".join(a + b for a, b in pairs)) + "]")
 
 
 def _trailing_note(rest: str) -> bool:
@@ -223,9 +237,11 @@ def _split_ja(body: str) -> list[str]:
     start = 0
     i = 0
     n = len(body)
-    while i < n:
+    # from terminator to terminator (the characters between them need no look)
+    while (m := _JA_TERMINATOR.search(body, i)) is not None:
+        i = m.start()
         ch = body[i]
-        if ch in _JA_TERMINATORS and not inside[i]:
+        if not inside[i]:
             j = i + 1
             while j < n and body[j] in _JA_TERMINATORS:
                 j += 1

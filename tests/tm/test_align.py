@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import glob
 import importlib.util
+from collections import Counter
 from pathlib import Path
 from types import ModuleType
 
@@ -742,6 +743,21 @@ def _check_dp_cells(ja: list[str], en: list[str], jk: list[str], ek: list[str],
             step = (code - _GROUP, 1) if code >= _GROUP else _BEADS[code]
             assert ways[step] == pytest.approx(got, rel=1e-12, abs=1e-9), (i, j, step)
             checked += 1
+    # every bead from an earlier row is priced for the whole band at once: each price is
+    # _Scorer.cost, or, where it is marked as a lower bound, not above it
+    for t, (_code, a, b) in enumerate(lat.beads):
+        for i in range(a, n + 1):
+            lo, hi = band[i]
+            qlo, qhi = band[i - a]
+            for j in range(max(lo, b), hi + 1):
+                if not qlo <= j - b <= qhi:
+                    continue
+                cell = lat.at[i] + j - lo
+                price, exact = lat.price[t, cell], sc.cost(i, j, a, b)
+                if lat.loose[t, cell]:
+                    assert price <= exact + 1e-9, (i, j, a, b)
+                else:
+                    assert price == pytest.approx(exact, rel=1e-12, abs=1e-9), (i, j, a, b)
     return checked
 
 
@@ -817,3 +833,63 @@ def test_dp_cells_match_the_cost_function_on_random_documents(
     p = AlignParams(null_run=1.0, mismatch_excess=excess, group_cost=group)
     anchors = build_anchors(ja, en, analyzer=analyzer, builtin=_lexicon(), params=p)
     assert _check_dp_cells(ja, en, jk, ek, anchors, p, width) > 0
+
+
+_SEED_WORDS = ["temple", "temples", "kinkaku-ji", "-ji", "post-war", "postwar", "after the war",
+               "fathers", "father", "grandchildren", "u.s", "u.s.", "mt", "then", "at that time",
+               "annually", "xtemple", "templex", "city", "cities", "sons", "seasons"]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.lists(st.sampled_from(_SEED_WORDS + [" ", "-", ".", "2", "Ü", ","]),
+                         max_size=12).map("".join), min_size=1, max_size=6))
+def test_seed_word_lookup_finds_what_scanning_the_text_found(en: list[str]) -> None:
+    # issue 16.14: the seed list's English words are looked up among a segment's words
+    # instead of scanning the text once per entry; the segments found are the same
+    import bisect
+    import re
+
+    from taiyaku.tm.anchors import _add_seed_lexicon, _joined
+    from taiyaku.tm.seedlex import SEED_LEXICON
+
+    ja = ["".join(forms[0] for forms, _p in SEED_LEXICON)]
+    ja_text, ja_starts = _joined(ja)
+    ja_c: list[Counter[str]] = [Counter()]
+    en_c: list[Counter[str]] = [Counter() for _ in en]
+    _add_seed_lexicon(ja_text, ja_starts, en, ja_c, en_c)
+    text, starts = _joined([t.lower() for t in en])
+    for n, (_forms, pattern) in enumerate(SEED_LEXICON):
+        want = {bisect.bisect_right(starts, m.start()) - 1
+                for m in re.finditer(r"(?:" + pattern + r")(?![a-z])", text)
+                if not m.start() or not "a" <= text[m.start() - 1] <= "z"}
+        got = {j for j, c in enumerate(en_c) if c.get(f"d:{n}")}
+        assert got == want, (pattern, en)
+
+
+def test_the_dp_table_grows_with_the_cells_of_the_band_not_its_widest_row() -> None:
+    # issue 16.14: the DP's tables are numpy arrays; a band that jumps over an untranslated
+    # stretch has one very wide row, and a rectangle as wide as that row for every row
+    # would take rows x width cells (gigabytes for a long document): the cells are stored
+    # row after row instead
+    from taiyaku.tm.align import _SPAN, _dp, _Lattice, _monotone, _null_costs, _Scorer
+
+    n, m, gap = 200, 2100, 1900
+    ja = [f"{k}年に京都で会議が開かれた。" for k in range(n)]
+    en = [f"A meeting was held in Kyoto in {k}." for k in range(n // 2)]
+    en += ["Untranslated filler line."] * gap + [f"A meeting was held in Kyoto in {k}."
+                                                for k in range(n // 2, n)]
+    assert len(en) == m
+    p = AlignParams(learn=False)
+    anchors = build_anchors(ja, en, params=p)
+    sc = _Scorer(ja, en, anchors, _null_costs(ja, None, p), _null_costs(en, None, p), p)
+    raw = [(i - 3, i + 3) for i in range(n // 2)] + [(n // 2 - 3, n // 2 + gap + 3)]
+    raw += [(i + gap - 3, i + gap + 3) for i in range(n // 2 + 1, n + 1)]
+    band = _monotone(raw, m)
+    cells = sum(hi - lo + 1 for lo, hi in band)
+    assert max(hi - lo + 1 for lo, hi in band) > gap  # one row spans the stretch
+    lat = _Lattice(sc, band)
+    assert lat.price.size <= len(lat.beads) * cells
+    # a row is padded as far as the next rows reach: the rows just before the wide one
+    assert lat.table.size <= (_SPAN + 1) * cells + 12 * (n + 1)
+    steps = _dp(n, m, sc, band)
+    assert sum(a for a, _b in steps) == n and sum(b for _a, b in steps) == m

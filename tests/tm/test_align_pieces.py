@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import io
 import pickle
+import threading
+from dataclasses import replace
 
 import pytest
 import taiyaku.tm.align as mod
@@ -115,6 +117,45 @@ def test_a_worker_process_gives_the_same_beads_as_aligning_alone(
     monkeypatch.setattr(mod._Worker, "align", spy)
     shared = align(ja, en, analyzer=analyzer, params=params)
     assert sent, "the worker aligned no piece"
+    assert shared == alone
+
+
+def test_a_worker_gets_its_next_piece_while_this_process_is_busy(
+        analyzer: Analyzer, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Issue 16.14: the worker was handed its next piece only when this process had finished
+    # one of its own, so it sat idle for much of the time (a third of the pieces at 8 MB).
+    # Here this process's first piece waits until the worker has aligned three: that ends
+    # only if the worker is fed while this process is busy.
+    ja, en, _gold = _planted(900)
+    params = AlignParams(window_from=300, window=150, learn=False)
+    alone = align(ja, en, analyzer=analyzer, params=replace(params, workers=1))
+    by_worker: list[int] = []
+    three = threading.Event()
+    real_align, real_piece = mod._Worker.align, mod._align_piece
+
+    def spy(self: mod._Worker, request: tuple[mod._Piece, str | None,
+                                              tuple[tuple[str, str], ...],
+                                              AlignParams]) -> list[Bead]:
+        out: list[Bead] = real_align(self, request)
+        by_worker.append(len(request[0][0]))
+        if len(by_worker) >= 3:
+            three.set()
+        return out
+
+    waited: list[bool] = []
+
+    def slow_first(*args: object) -> list[Bead]:
+        if not waited:
+            waited.append(three.wait(timeout=30))
+        out: list[Bead] = real_piece(*args)
+        return out
+
+    monkeypatch.setattr(mod, "_start_workers", _one_worker)
+    monkeypatch.setattr(mod._Worker, "align", spy)
+    monkeypatch.setattr(mod, "_align_piece", slow_first)
+    shared = align(ja, en, analyzer=analyzer, params=params)
+    assert waited == [True], "the worker was not given a piece while this process worked"
+    assert len(by_worker) >= 3
     assert shared == alone
 
 
