@@ -22,6 +22,7 @@ read-modify-written blobs, which two writers at once would overwrite. A writer w
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import re
 import time
@@ -36,6 +37,13 @@ from taiyaku.store.sqlite import SqlAreas
 
 if TYPE_CHECKING:
     from taiyaku.store.sqlite import SqliteStore
+
+# psycopg reports on its "psycopg" logger the errors it ignores while cleaning up after a
+# failure ("error ignored terminating <psycopg.Copy …>" when the server goes away mid-COPY,
+# "error ignored in rollback …"). The failure itself reaches the user as taiyaku's one-line
+# error; with no handler configured, Python's last-resort handler would print psycopg's
+# warning as a second, raw line on stderr.
+logging.getLogger("psycopg").addHandler(logging.NullHandler())
 
 __all__ = ["PgStore", "is_postgres_address", "masked_address", "SCHEMA_VERSION", "WRITE_LOCK"]
 
