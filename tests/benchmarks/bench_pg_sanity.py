@@ -54,7 +54,7 @@ def cli_search(db: str, queries: list[str], work: Path, *options: str) -> str:
     """The output of ``taiyaku tm search --queries FILE --json`` (run in this process) for
     *queries* on *db*."""
     from click.testing import CliRunner
-    from taiyaku.cli import main as cli
+    from taiyaku.cli import cli
 
     path = work / "queries.txt"
     path.write_text("\n".join(queries) + "\n", encoding="utf-8")
