@@ -11,7 +11,7 @@ from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from taiyaku.core.findings import Finding
-from taiyaku.core.matchkeys import bigram_similarity_bound, ids_from_blob
+from taiyaku.core.matchkeys import ids_from_blob
 from taiyaku.core.progress import Progress, no_progress
 from taiyaku.store.interface import Candidates
 from taiyaku.store.sqlite import index
@@ -164,9 +164,7 @@ class PgFuzzy(SqliteFuzzy):
         unseen: list[int] = []
         ids = index.count_candidates(self._store, dfs, chosen, total, lists, top=top,
                                      short=short, unseen=unseen)
-        bound = 100.0 if not unseen else bigram_similarity_bound(
-            len(set(keys)), unseen[0], length)
-        return Candidates(ids, bound)
+        return self.bounded(ids, keys, unseen, length)
 
     def wide_candidates(
         self, keys: Iterable[str], *, top: int = 300, exclude: Iterable[int] = (),

@@ -996,6 +996,12 @@ class SqliteFuzzy:
         unseen: list[int] = []
         ids = candidates(self._store, keys, top=top, budget=budget, df_cache=df_cache,
                          postings_cache=postings_cache, short=short, unseen=unseen)
+        return self.bounded(ids, keys, unseen, length)
+
+    @staticmethod
+    def bounded(ids: list[int], keys: list[str], unseen: list[int], length: int) -> Candidates:
+        """*ids* with the bound on the raw similarity of the units left out (*unseen*: what
+        :func:`candidates` put there)."""
         bound = 100.0 if not unseen else bigram_similarity_bound(
             len(set(keys)), unseen[0], length)
         return Candidates(ids, bound)
