@@ -36,6 +36,10 @@ __all__ = ["server", "fresh_database", "drop_database", "unavailable", "required
            "need_server", "own_cluster", "crash_restart"]
 
 _TEMPLATE = "taiyaku_template"
+#: the server settings of a cluster this process starts (a throwaway one: no fsync); a
+#: benchmark may change them before the first :func:`server` call
+SETTINGS = {"listen_addresses": "127.0.0.1", "fsync": "off", "synchronous_commit": "off",
+            "full_page_writes": "off", "max_connections": "200", "shared_buffers": "64MB"}
 _counter = itertools.count(1)
 _state: dict[str, object] = {}
 
@@ -125,12 +129,10 @@ def _start_cluster() -> str:
 def _launch(bins: Path, root: Path, port: int) -> subprocess.Popen[bytes]:
     """Start the server of the cluster in *root* on *port* (its own process group: a test's
     signal to its group does not reach it)."""
+    settings = [arg for name, value in SETTINGS.items() for arg in ("-c", f"{name}={value}")]
     return subprocess.Popen(
         _as_server_user([str(bins / "postgres"), "-D", str(root / "data"), "-k", str(root),
-                         "-p", str(port), "-c", "listen_addresses=127.0.0.1",
-                         "-c", "fsync=off", "-c", "synchronous_commit=off",
-                         "-c", "full_page_writes=off", "-c", "max_connections=200",
-                         "-c", "shared_buffers=64MB"]),
+                         "-p", str(port), *settings]),
         stdout=subprocess.DEVNULL, stderr=(root / "server.log").open("ab"),
         start_new_session=True, preexec_fn=_die_with_parent)
 

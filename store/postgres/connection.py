@@ -161,7 +161,9 @@ class PgCursor:
         if self._cursor is None or self._cursor.description is None:
             return iter(())
         if not self._streamed:
-            return iter(self._cursor)
+            # every row at once: psycopg builds them in C, where iterating the cursor is a
+            # Python call per row (a search reads some 300 rows: a millisecond)
+            return iter(self._cursor.fetchall())
         return self._drain()
 
     def _drain(self) -> Iterator[Any]:
@@ -182,6 +184,8 @@ class PgConnection:
         self.raw = conn
         #: tables a straight ``COPY`` met a conflict in (:meth:`_copy_rows`)
         self._conflicted: set[str] = set()
+        #: (table, columns) → their type oids, for binary COPY
+        self._types: dict[tuple[str, str], list[int]] = {}
 
     @property
     def in_transaction(self) -> bool:
@@ -204,7 +208,9 @@ class PgConnection:
             query += " RETURNING id"
         if _STREAMED.search(sql):
             return self._stream(query, list(params) if params is not None else [])
-        cur = self.raw.cursor()
+        # results in binary: posting lists and token codes (bytea) come as they are stored,
+        # not as hex text twice their size that both ends encode and decode
+        cur = self.raw.cursor(binary=True)
         cur.execute(query, list(params) if params is not None else [])
         lastrowid = None
         if returning:
@@ -273,16 +279,37 @@ class PgConnection:
             cur.execute(f"CREATE TEMP TABLE IF NOT EXISTS {temp} "
                         f"(LIKE {table} INCLUDING DEFAULTS)")
             cur.execute(f"TRUNCATE {temp}")
-            self._copy_into(cur, temp, columns, rows)
+            self._copy_into(cur, temp, columns, rows, like=table)
             cur.execute(f"INSERT INTO {table} ({columns}) SELECT {columns} FROM {temp} "
                         f"{conflict}".replace("%%", "%"))
             cur.execute(f"TRUNCATE {temp}")
 
-    @staticmethod
-    def _copy_into(cur: Any, table: str, columns: str, rows: list[Sequence[Any]]) -> None:
-        with cur.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+    def _copy_into(self, cur: Any, table: str, columns: str, rows: Iterable[Sequence[Any]], *,
+                   like: str | None = None) -> None:
+        """``COPY`` *rows* into *table* in binary format (*like*: a table of the same
+        column types, for a temporary copy). Binary: the server neither parses numbers nor
+        decodes hexadecimal bytea (posting lists sent as text were twice their size, and
+        their COPY took three times as long)."""
+        types = self._column_types(like or table, columns)
+        with cur.copy(f"COPY {table} ({columns}) FROM STDIN (FORMAT BINARY)") as copy:
+            copy.set_types(types)
             for row in rows:
                 copy.write_row(row)
+
+    def copy_rows(self, table: str, columns: str, rows: Iterable[Sequence[Any]]) -> None:
+        """``COPY`` *rows* (values of *columns*, comma-separated) into *table*."""
+        with self.raw.cursor() as cur:
+            self._copy_into(cur, table, columns, rows)
+
+    def _column_types(self, table: str, columns: str) -> list[int]:
+        """The type oids of *columns* of *table* (read once per connection)."""
+        got = self._types.get((table, columns))
+        if got is None:
+            oid = dict(self.raw.execute(
+                "SELECT attname, atttypid::int FROM pg_attribute WHERE attrelid = %s::regclass "
+                "AND attnum > 0 AND NOT attisdropped", (table,)).fetchall())
+            got = self._types[(table, columns)] = [oid[c.strip()] for c in columns.split(",")]
+        return got
 
     def close(self) -> None:
         self.raw.close()

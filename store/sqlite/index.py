@@ -390,7 +390,7 @@ def _postings_worker(conn: Any, parent_end: Any = None) -> None:
         postings = builder.result()
         del builder
         batch: list[tuple[str, bytes]] = []
-        for key in list(postings):
+        for key in sorted(postings):  # key order: the index receives appends, not random inserts
             batch.append((key, ids_to_blob(postings.pop(key))))
             if len(batch) >= 50_000:
                 conn.send(("postings", batch))
@@ -403,8 +403,13 @@ def _postings_worker(conn: Any, parent_end: Any = None) -> None:
         spill.close()
 
 
-def _write_blobs(store: Store, batch: list[tuple[str, bytes]]) -> None:
-    """Add bulk posting lists (ids above every indexed id) as new chunks."""
+def _write_blobs(store: Store, batch: list[tuple[str, bytes]], *, fresh: bool = False) -> None:
+    """Add bulk posting lists (ids above every indexed id) as new chunks.
+
+    :param fresh: the index held no posting lists before (a first import): every key's
+        list is its chunk 0, with no look-up of the keys' last chunks (a million-unit
+        import has some two million keys)
+    """
     conn = store.conn
     conn.executemany(
         "INSERT INTO fuzzy_keys(key, df) VALUES (?, ?) "
@@ -412,7 +417,7 @@ def _write_blobs(store: Store, batch: list[tuple[str, bytes]]) -> None:
         ((k, len(b) // 4) for k, b in batch),
     )
     last: dict[str, int] = {}
-    for i in range(0, len(batch), 500):
+    for i in range(0, 0 if fresh else len(batch), 500):
         part = [k for k, _ in batch[i : i + 500]]
         marks = ",".join("?" * len(part))
         last.update(conn.execute(
@@ -658,11 +663,17 @@ def deferred(store: Store, progress: Progress = no_progress) -> Iterator[None]:
         _index_rows(store, _iter_units(store, where, params), int(total), progress, "indexing")
         if bulk.first_sent:
             progress(0, None, "indexing")
+            # the worker sends each key once: with no list stored before its first batch,
+            # none of its keys has a chunk to follow
+            fresh: bool | None = None
             for kind, batch in bulk.finish():
                 if kind == "codes":
                     _write_code_rows(store, batch)
                 else:
-                    _write_blobs(store, batch)
+                    if fresh is None:
+                        fresh = store.conn.execute(
+                            "SELECT 1 FROM fuzzy_postings LIMIT 1").fetchone() is None
+                    _write_blobs(store, batch, fresh=fresh)
             (max_id,) = store.conn.execute("SELECT coalesce(max(id), 0) FROM units").fetchone()
             _set_max_id(store, int(max_id))
     finally:
@@ -793,14 +804,7 @@ def candidates(
             for k in missing:
                 df_cache[k] = found.get(k, 0)
         dfs = {k: df_cache[k] for k in keys if df_cache[k]}
-    ordered = sorted((df, k) for k, df in dfs.items() if df)
-    chosen: list[str] = []
-    total = 0
-    for df, k in ordered:
-        if total + df > budget and len(chosen) >= 2:
-            break
-        chosen.append(k)
-        total += df
+    chosen, total = choose_keys(dfs, budget)
     lists: dict[str, array[int]] = {}
     uncached = []
     for k in chosen:
@@ -824,6 +828,34 @@ def candidates(
                 got = lists.get(key)
                 if got is not None and len(got) >= 2000:  # only common keys are worth keeping
                     postings_cache[key] = got
+    return count_candidates(store, dfs, chosen, total, lists, top=top, short=short,
+                            unseen=unseen)
+
+
+def choose_keys(dfs: dict[str, int], budget: int) -> tuple[list[str], int]:
+    """The keys :func:`candidates` reads: rarest first (ties by key) until *budget* postings
+    are counted, and at least two; and how many postings they hold.
+
+    >>> choose_keys({"ja": 5, "jb": 3, "jc": 9, "jd": 0}, 7)
+    (['jb', 'ja'], 8)
+    """
+    chosen: list[str] = []
+    total = 0
+    for df, k in sorted((df, k) for k, df in dfs.items() if df):
+        if total + df > budget and len(chosen) >= 2:
+            break
+        chosen.append(k)
+        total += df
+    return chosen, total
+
+
+def count_candidates(
+    store: Store, dfs: dict[str, int], chosen: list[str], total: int,
+    lists: dict[str, array[int]], *, top: int = 150, short: int = 0,
+    unseen: list[int] | None = None,
+) -> list[int]:
+    """The second half of :func:`candidates`: count the posting *lists* of the *chosen* keys
+    (of the query's keys *dfs*) and keep the *top* units."""
     if not short and total >= NUMPY_FROM:
         out, left = _top_counted_numpy([lists[k] for k in chosen if k in lists], top)
         if unseen is not None:
@@ -964,6 +996,12 @@ class SqliteFuzzy:
         unseen: list[int] = []
         ids = candidates(self._store, keys, top=top, budget=budget, df_cache=df_cache,
                          postings_cache=postings_cache, short=short, unseen=unseen)
+        return self.bounded(ids, keys, unseen, length)
+
+    @staticmethod
+    def bounded(ids: list[int], keys: list[str], unseen: list[int], length: int) -> Candidates:
+        """*ids* with the bound on the raw similarity of the units left out (*unseen*: what
+        :func:`candidates` put there)."""
         bound = 100.0 if not unseen else bigram_similarity_bound(
             len(set(keys)), unseen[0], length)
         return Candidates(ids, bound)

@@ -59,7 +59,8 @@ finally:
 ch = resource.getrusage(resource.RUSAGE_CHILDREN)
 print(json.dumps({{"seconds": time.perf_counter() - t, "cpu": time.process_time() - c,
                   "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-                  "child_peak_mb": ch.ru_maxrss / 1024, "added": r.added}}))
+                  "child_peak_mb": ch.ru_maxrss / 1024, "child_cpu": ch.ru_utime + ch.ru_stime,
+                  "added": r.added}}))
 """
 
 CLIENT = """
@@ -113,6 +114,37 @@ def databases(use_sqlite: bool, work: Path) -> Iterator[Callable[[str], str]]:
         for address in made:
             with contextlib.suppress(Exception):
                 pgcluster.drop_database(address)
+
+
+class StatementTimes:
+    """The server's own time per statement (``pg_stat_statements``, when the cluster this
+    benchmark starts could load it): where an import's server time goes."""
+
+    def __init__(self) -> None:
+        import pgcluster
+        import psycopg
+
+        self.conn: object = None
+        with contextlib.suppress(psycopg.Error):
+            conn = psycopg.connect(pgcluster.server(), autocommit=True)
+            conn.execute("CREATE EXTENSION IF NOT EXISTS pg_stat_statements")
+            self.conn = conn
+
+    def reset(self) -> None:
+        if self.conn is not None:
+            self.conn.execute("SELECT pg_stat_statements_reset()")  # type: ignore[attr-defined]
+
+    def top(self, n: int = 6) -> list[str]:
+        """The *n* statements that took most server time since :meth:`reset`, and the
+        total, as ``seconds × calls: statement`` lines."""
+        if self.conn is None:
+            return ["(pg_stat_statements not available)"]
+        rows = self.conn.execute(  # type: ignore[attr-defined]
+            "SELECT total_exec_time / 1000, calls, regexp_replace(query, '\\s+', ' ', 'g') "
+            "FROM pg_stat_statements WHERE query NOT LIKE '%pg_stat_statements%' "
+            "ORDER BY total_exec_time DESC").fetchall()
+        total = sum(r[0] for r in rows)
+        return [f"{total:.1f} s in all"] + [f"{t:.1f} s × {c}: {q[:90]}" for t, c, q in rows[:n]]
 
 
 def why_not_postgres() -> str | None:
@@ -203,7 +235,7 @@ def agreement(store: object, queries: list[str], found: list[list[object]]
 
 def bench_size(size: int, pairs: list[tuple[str, str]], held: list[tuple[str, str]],
                fresh: Callable[[str], str], work: Path, n_queries: int, n_exhaustive: int,
-               n_concurrent: int) -> dict[str, object]:
+               n_concurrent: int, times: StatementTimes | None = None) -> dict[str, object]:
     from taiyaku.store import open_store
     from taiyaku.tm.search import find_matches
 
@@ -213,10 +245,16 @@ def bench_size(size: int, pairs: list[tuple[str, str]], held: list[tuple[str, st
     units = bench_tm.build_units(pairs, size, rng)
     bench_tm.write_tmx(units, tmx)
     db = fresh(f"tm{size}")
+    res["load_average_before_import"] = tuple(round(x, 1) for x in os.getloadavg())
+    if times is not None:
+        times.reset()
     imp = import_figures(run_import(db, tmx))
+    if times is not None:
+        res["import_server_statements"] = times.top()
     tmx.unlink()
     res["load_average_after_import"] = tuple(round(x, 1) for x in os.getloadavg())
     res.update({"import_s": round(imp["seconds"], 1), "import_cpu_s": round(imp["cpu"], 1),
+                "import_worker_cpu_s": round(imp["child_cpu"], 1),
                 "import_peak_mb": round(imp["peak_mb"]),
                 "import_worker_peak_mb": round(imp["child_peak_mb"]),
                 "units_added": imp["added"]})
@@ -301,14 +339,28 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--sqlite", action="store_true", help="SQLite files instead (to compare)")
     ap.add_argument("--workdir", type=Path, default=None, help="where TMX files go")
     ap.add_argument("--quick", action="store_true", help="10k units, fewer queries")
+    ap.add_argument("--shared-buffers", default="1GB",
+                    help="the throwaway server's shared_buffers (the README's advice for a "
+                         "team server: about a quarter of the machine's memory)")
     args = ap.parse_args(argv)
     if args.quick:
         args.sizes, args.queries, args.exhaustive, args.concurrent = "10000", 200, 100, 160
+    times = None
     if not args.sqlite:
         reason = why_not_postgres()
         if reason:
             print(f"bench_pg: skipped: {reason}")
             return 0
+        import pgcluster
+
+        if not os.environ.get("TAIYAKU_TEST_PG"):
+            pgcluster.SETTINGS["shared_buffers"] = args.shared_buffers
+            lib = pgcluster.bindir()
+            if lib is not None and any(lib.parent.glob("lib/pg_stat_statements.so")):
+                pgcluster.SETTINGS["shared_preload_libraries"] = "pg_stat_statements"
+            print("server settings: " + ", ".join(f"{k}={v}" for k, v in
+                                                  pgcluster.SETTINGS.items()))
+        times = StatementTimes()
     if not bench_tm.CORPUS.exists():
         print(f"bench_pg: {bench_tm.CORPUS} not found; skipped")
         return 0
@@ -320,7 +372,7 @@ def main(argv: list[str] | None = None) -> int:
             databases(args.sqlite, Path(tmp)) as fresh:
         for size in (int(s) for s in args.sizes.split(",")):
             res = bench_size(size, pairs, held, fresh, Path(tmp), args.queries,
-                             args.exhaustive, args.concurrent)
+                             args.exhaustive, args.concurrent, times)
             kind = "SQLite" if args.sqlite else "PostgreSQL"
             print(f"== {kind} TM benchmark: {size:,} units (server and clients on this machine)")
             for k, v in res.items():

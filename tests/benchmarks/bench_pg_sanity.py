@@ -2,9 +2,11 @@
 TMX import of N units (wall, CPU of the importer, peak RSS) into a fresh database on a
 throwaway server (tests/pgcluster.py, or ``TAIYAKU_TEST_PG``), then fuzzy search p50/p99
 (wall and client CPU) over held-out and edited segments, 1–2-character concordance, and
-whether the same TMX in SQLite gives the same ``find_matches`` answers.
+whether the same TMX in SQLite gives the same ``find_matches`` answers and the same
+``tm search --json`` output (a batch: fuzzy, and concordance down to one character).
 
-    .venv/bin/python tests/benchmarks/bench_pg_sanity.py --size 100000 --queries 300
+    .venv/bin/python tests/benchmarks/bench_pg_sanity.py --size 100000 --queries 300 \\
+        --compare-sqlite
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 import argparse
 import json
 import random
+import shutil
 import statistics
 import subprocess
 import sys
@@ -45,6 +48,48 @@ def _import(db: str, tmx: Path) -> dict[str, float]:
     out = subprocess.run([sys.executable, "-c", IMPORT.format(db=db, tmx=str(tmx))],
                          capture_output=True, text=True, check=True)
     return dict(json.loads(out.stdout.strip().splitlines()[-1]))
+
+
+def cli_search(db: str, queries: list[str], work: Path, *options: str) -> str:
+    """The output of ``taiyaku tm search --queries FILE --json`` (run in this process) for
+    *queries* on *db*."""
+    from click.testing import CliRunner
+    from taiyaku.cli import cli
+
+    path = work / "queries.txt"
+    path.write_text("\n".join(queries) + "\n", encoding="utf-8")
+    got = CliRunner().invoke(cli, ["tm", "search", "--queries", str(path), "--db", db,
+                                   "--json", *options], catch_exceptions=False)
+    if got.exit_code:
+        raise RuntimeError(f"tm search failed on {db}: {got.output[-500:]}")
+    return got.output
+
+
+def compare_cli(dbs: dict[str, str], queries: list[str], units: list[tuple[str, str]],
+                held_en: list[str], work: Path, rng: random.Random) -> dict[str, object]:
+    """``tm search --json`` (a batch of queries) on both databases: fuzzy over the Japanese
+    *queries* and English sentences, concordance over 1- and 2-character Japanese, longer
+    Japanese and English words: how many queries' answers (ids, scores, order, texts) are
+    identical."""
+    ja_short = [q[i: i + n] for q in queries[:150] for i, n in ((0, 1), (2, 2)) if len(q) > 3]
+    ja_long = [ja[3: 3 + rng.randrange(3, 8)] for ja, _ in rng.sample(units, 50)]
+    en_words = [" ".join(en.split()[1: 1 + rng.randrange(1, 3)]) for _, en in
+                rng.sample(units, 50)]
+    en_words = [w for w in en_words if w.strip()]
+    fuzzy = [q for q in queries + held_en if q.strip()]
+    conc = [q for q in ja_short + ja_long + en_words if q.strip() and "\n" not in q]
+    out: dict[str, object] = {}
+    for kind, batch, options in (("fuzzy", fuzzy, ()), ("concordance", conc,
+                                                        ("--concordance", "--limit", "20"))):
+        answers = {name: json.loads(cli_search(db, batch, work, *options))
+                   for name, db in dbs.items()}
+        pg, lite = answers["pg"], answers["sqlite"]
+        same = sum(a == b for a, b in zip(pg, lite, strict=True))
+        found = sum(bool(a["matches"]) for a in lite)
+        out[f"cli_{kind}_identical"] = f"{same} of {len(lite)} queries ({found} with matches)"
+        out[f"cli_{kind}_differ"] = [a["query"] for a, b in zip(pg, lite, strict=True)
+                                     if a != b][:5]
+    return out
 
 
 def main() -> int:
@@ -103,8 +148,11 @@ def main() -> int:
         res["same_answers"] = sum(a == b for a, b in zip(answers["pg"], answers["sqlite"],
                                                          strict=True))
         res["answers"] = len(answers["pg"])
+        res.update(compare_cli({"pg": address, "sqlite": str(work / "tm.db")}, queries, units,
+                               [en for _, en in held[:100]], work, rng))
     pgcluster.drop_database(address)
-    print(json.dumps(res, indent=1))
+    shutil.rmtree(work, ignore_errors=True)
+    print(json.dumps(res, indent=1, ensure_ascii=False))
     return 0
 
 
