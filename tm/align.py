@@ -1107,7 +1107,7 @@ def _island_tokens(text: str) -> set[str]:
     >>> sorted(_island_tokens("In 1,909 CNBC's G20 a"))
     ['1909', 'cnbc', 'g20', 'in']
     """
-    return {m.group().replace(",", "").lower() for m in _ISLAND_RE.finditer(text)}
+    return {t.replace(",", "").lower() for t in _ISLAND_RE.findall(text)}
 
 
 def _cuts(ja: Sequence[str], en: Sequence[str], p: AlignParams) -> list[tuple[int, int]]:

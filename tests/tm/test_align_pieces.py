@@ -192,3 +192,24 @@ def test_the_worker_answers_each_request_and_reports_errors() -> None:
     assert status == "error" and "ValueError" in message
     with pytest.raises(EOFError):
         pickle.load(out)
+
+
+def test_the_worker_process_delivers_every_answer_and_exits_cleanly() -> None:
+    # it leaves with os._exit (no interpreter teardown): what it wrote must be flushed first
+    import subprocess
+    import sys
+
+    ja, en, _gold = _planted(40)
+    params = AlignParams(learn=False, builtin_lexicon=False)
+    requests = io.BytesIO()
+    for k in range(3):
+        pickle.dump(((ja[k:], en[k:], None, None), None, (), params), requests)
+    done = subprocess.run([sys.executable, "-m", "taiyaku.tm.alignworker"],
+                          input=requests.getvalue(), capture_output=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    out = io.BytesIO(done.stdout)
+    for k in range(3):
+        status, beads = pickle.load(out)
+        assert status == "ok"
+        assert beads == mod._align_piece((ja[k:], en[k:], None, None), None, (), params, None)
+    assert out.read() == b""
