@@ -1107,7 +1107,7 @@ def _island_tokens(text: str) -> set[str]:
     >>> sorted(_island_tokens("In 1,909 CNBC's G20 a"))
     ['1909', 'cnbc', 'g20', 'in']
     """
-    return {m.group().replace(",", "").lower() for m in _ISLAND_RE.finditer(text)}
+    return {t.replace(",", "").lower() for t in _ISLAND_RE.findall(text)}
 
 
 def _cuts(ja: Sequence[str], en: Sequence[str], p: AlignParams) -> list[tuple[int, int]]:
@@ -1151,11 +1151,12 @@ def _run_pieces(jobs: list[_Piece], workers: list[_Worker], mode: str | None,
                 builtin: Lexicon | None) -> list[list[Bead]]:
     """:func:`_align_piece` of every piece, in order.
 
-    The *workers* (see :func:`_start_workers`) take pieces from the end, each fed by a
-    thread of its own that sends it the next piece as soon as it answers, while this process
-    takes them from the start (a worker waiting for this process to finish a piece before
-    it got its next one did a third of the work). A worker that fails hands its piece back
-    to this process and takes no more.
+    The *workers* (see :func:`_start_workers`), each fed by a thread of its own that sends
+    it the next piece as soon as it answers (a worker waiting for this process to finish a
+    piece before it got its next one did a third of the work), and this process take the
+    largest piece left, so that the last ones are small: whoever finishes first then waits
+    for the other's small piece, not a large one (pieces run from a third of a window to a
+    full one). A worker that fails hands its piece back to this process and takes no more.
     """
     import threading
     from collections import deque
@@ -1163,7 +1164,7 @@ def _run_pieces(jobs: list[_Piece], workers: list[_Worker], mode: str | None,
     if not workers or len(jobs) < 2:
         return [_align_piece(job, analyzer, lexicon, p, builtin) for job in jobs]
     results: list[list[Bead] | None] = [None] * len(jobs)
-    todo = deque(range(len(jobs)))
+    todo = deque(_largest_first(jobs))
     lock = threading.Lock()
 
     def feed(w: _Worker) -> None:
@@ -1171,12 +1172,12 @@ def _run_pieces(jobs: list[_Piece], workers: list[_Worker], mode: str | None,
             with lock:
                 if not todo:
                     return
-                k = todo.pop()
+                k = todo.popleft()
             try:
                 results[k] = w.align((jobs[k], mode, lexicon, p))
             except _WorkerFailed:
                 with lock:
-                    todo.append(k)
+                    todo.appendleft(k)
                 return
 
     threads = [threading.Thread(target=feed, args=(w,), daemon=True) for w in workers]
@@ -1201,6 +1202,16 @@ def _run_pieces(jobs: list[_Piece], workers: list[_Worker], mode: str | None,
             t.join()
         raise
     return [r if r is not None else [] for r in results]
+
+
+def _largest_first(jobs: list[_Piece]) -> list[int]:
+    """The pieces' numbers, the most segments first (document order among equals).
+
+    >>> _largest_first([(["a"], ["b"], None, None), (["a"] * 3, ["b"], None, None),
+    ...                 (["a"], [], None, None)])
+    [1, 0, 2]
+    """
+    return sorted(range(len(jobs)), key=lambda k: -(len(jobs[k][0]) + len(jobs[k][1])))
 
 
 class _WorkerFailed(Exception):

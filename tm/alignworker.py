@@ -12,6 +12,7 @@ script that lacks an ``if __name__ == "__main__"`` guard).
 
 from __future__ import annotations
 
+import os
 import pickle
 import signal
 import sys
@@ -49,6 +50,10 @@ def main(argv: list[str]) -> None:
         if analyzer is not None:
             analyzer.tokenize("準備")
     serve(sys.stdin.buffer, sys.stdout.buffer)
+    sys.stdout.flush()
+    # at once: tearing down the interpreter (the Sudachi dictionary, the pieces' garbage)
+    # took a fifth of a second, for which the caller waited before storing the document
+    os._exit(0)
 
 
 if __name__ == "__main__":

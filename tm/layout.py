@@ -204,7 +204,9 @@ def _split_halves(lines: Sequence[str], scripts: Sequence[tuple[str, int]], k: i
     moved = 0
     for i in range(k, len(lines)):
         # Furniture counts as "none" for the split; here its own script decides its side.
-        if scripts[i][0] == "ja" or script_of(lines[i]) == "ja":
+        # Any other line's script is the one line_scripts found: not looked up again.
+        script = scripts[i][0]
+        if script == "ja" or (script == "none" and script_of(lines[i]) == "ja"):
             _segments(lines, [i], "ja", ja, ja_lines)
             moved += 1
         else:

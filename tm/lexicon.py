@@ -121,7 +121,12 @@ def en_stems(text: str) -> list[str]:
     >>> en_stems("U.S.-Japan security treaties")
     ['u', 's', 'japan', 'security', 'treaty']
     """
-    return [en_stem(w) for w in _EN_SPLIT.findall(text)]
+    return [_cached_stem(w) for w in _EN_SPLIT.findall(text)]
+
+
+#: :func:`en_stem`, cached: the aligner stems every word of every English segment, and a
+#: long document writes the same few thousand words hundreds of thousands of times
+_cached_stem = functools.lru_cache(maxsize=1 << 16)(en_stem)
 
 
 def parse_lexicon(lines: list[str]) -> Lexicon:

@@ -493,6 +493,19 @@ def test_builtin_lexicon_loads_and_matches_compounds_and_stems() -> None:
     assert not lx.en_hits(en_stems("the of and in on at"))
 
 
+def test_en_stems_stems_each_word_as_en_stem_does_cache_or_not() -> None:
+    # en_stems caches the stem of each word: the second pass over the same text (warm) and
+    # words that differ only in case give what en_stem gives word by word
+    from taiyaku.tm.lexicon import _EN_SPLIT, en_stem, en_stems
+
+    text = ("The Policies were negotiated; policies NEGOTIATED again, stemming tariffs' "
+            "rise in the U.S.-Japan talks, Kyoto's 1,200-year history")
+    want = [en_stem(w) for w in _EN_SPLIT.findall(text)]
+    assert en_stems(text) == want == en_stems(text)
+    assert en_stems(text.lower()) == [en_stem(w) for w in _EN_SPLIT.findall(text.lower())]
+    assert "policy" in want and "negotiat" in want
+
+
 def test_builtin_lexicon_finds_the_untranslated_sentence(analyzer: Analyzer) -> None:
     # no names or numbers, similar lengths: only word meaning tells which line has no twin
     ja = ["半導体の輸出規制が強化された。", "消費者は賃金の低さに不満を述べている。",

@@ -192,3 +192,59 @@ def test_the_worker_answers_each_request_and_reports_errors() -> None:
     assert status == "error" and "ValueError" in message
     with pytest.raises(EOFError):
         pickle.load(out)
+
+
+def test_the_worker_process_delivers_every_answer_and_exits_cleanly() -> None:
+    # it leaves with os._exit (no interpreter teardown): what it wrote must be flushed first
+    import subprocess
+    import sys
+
+    ja, en, _gold = _planted(40)
+    params = AlignParams(learn=False, builtin_lexicon=False)
+    requests = io.BytesIO()
+    for k in range(3):
+        pickle.dump(((ja[k:], en[k:], None, None), None, (), params), requests)
+    done = subprocess.run([sys.executable, "-m", "taiyaku.tm.alignworker"],
+                          input=requests.getvalue(), capture_output=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    out = io.BytesIO(done.stdout)
+    for k in range(3):
+        status, beads = pickle.load(out)
+        assert status == "ok"
+        assert beads == mod._align_piece((ja[k:], en[k:], None, None), None, (), params, None)
+    assert out.read() == b""
+
+
+def test_pieces_go_out_largest_first_so_the_last_ones_are_small(
+        analyzer: Analyzer, monkeypatch: pytest.MonkeyPatch) -> None:
+    # whoever finishes first waits for the other's last piece: a small one, not a large one
+    ja, en, _gold = _planted(1500)
+    params = AlignParams(window_from=300, window=150, learn=False)
+    alone = align(ja, en, analyzer=analyzer, params=replace(params, workers=1))
+    cuts = [(0, 0), *mod._cuts(ja, en, params), (len(ja), len(en))]
+    sizes = [b[0] - a[0] + b[1] - a[1] for a, b in zip(cuts, cuts[1:], strict=False)]
+    assert len(set(sizes)) > 3  # pieces of several sizes
+    by_main: list[int] = []
+    by_worker: list[int] = []
+    real_align, real_piece = mod._Worker.align, mod._align_piece
+
+    def spy(self: mod._Worker, request: tuple[mod._Piece, str | None,
+                                              tuple[tuple[str, str], ...],
+                                              AlignParams]) -> list[Bead]:
+        by_worker.append(len(request[0][0]) + len(request[0][1]))
+        out: list[Bead] = real_align(self, request)
+        return out
+
+    def mine(job: mod._Piece, *args: object) -> list[Bead]:
+        by_main.append(len(job[0]) + len(job[1]))
+        out: list[Bead] = real_piece(job, *args)  # type: ignore[arg-type]
+        return out
+
+    monkeypatch.setattr(mod, "_start_workers", _one_worker)
+    monkeypatch.setattr(mod._Worker, "align", spy)
+    monkeypatch.setattr(mod, "_align_piece", mine)
+    assert align(ja, en, analyzer=analyzer, params=params) == alone
+    assert sorted(by_main + by_worker) == sorted(sizes)
+    for taken in (by_main, by_worker):
+        assert taken == sorted(taken, reverse=True), taken
+    assert max(sizes) in (by_main[:1] + by_worker[:1])

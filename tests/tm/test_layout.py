@@ -37,6 +37,32 @@ def test_halves_auto() -> None:
     assert min(sides.en_lines) == 24  # 0-based line of the English title
 
 
+def test_halves_looks_up_each_lines_script_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    # the English half's lines keep the script line_scripts found; only lines it set aside
+    # as furniture or blank ("none") are looked at again (a Japanese widget goes JA-side)
+    import taiyaku.tm.layout as layout
+
+    text = _read("seg_halves.txt")
+    lines = text.split("\n")
+    want = split_document(text, layout="halves")
+    scripts = line_scripts(lines)
+    asked: list[str] = []
+    real = layout.script_of
+
+    def counting(line: str) -> str:
+        asked.append(line)
+        return real(line)
+
+    monkeypatch.setattr(layout, "script_of", counting)
+    got = split_document(text, layout="halves")
+    assert [(s.text, s.kind) for s in got.ja] == [(s.text, s.kind) for s in want.ja]
+    assert [(s.text, s.kind) for s in got.en] == [(s.text, s.kind) for s in want.en]
+    english = [i for i in got.en_lines if scripts[i][0] == "en" and lines.count(lines[i]) == 1]
+    assert len(english) > 10
+    for i in english:
+        assert asked.count(lines[i]) == 1, lines[i]
+
+
 def test_halves_forced_equals_auto() -> None:
     auto = split_document(_read("seg_halves.txt"))
     forced = split_document(_read("seg_halves.txt"), layout="halves")
