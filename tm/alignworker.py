@@ -12,6 +12,7 @@ script that lacks an ``if __name__ == "__main__"`` guard).
 
 from __future__ import annotations
 
+import gc
 import os
 import pickle
 import signal
@@ -43,6 +44,9 @@ def main(argv: list[str]) -> None:
     for the built-in word list: they are loaded at once, while the caller looks for the
     cuts. Ctrl-C is the caller's to handle (it ends us by closing our input)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # a process of its own for one job, ended by os._exit: the cyclic collector only walks
+    # the pieces' objects again and again (see core.gcpause)
+    gc.disable()
     if argv:
         from taiyaku.tm.align import _worker_tools
 

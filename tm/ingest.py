@@ -270,6 +270,14 @@ def ingest_file(
             result = ingest_file(store, "article.txt", IngestOptions(review="review.html"))
             print(result.summary())
     """
+    from taiyaku.core.gcpause import paused_gc
+
+    with paused_gc():  # millions of short-lived objects and no cycles: see core.gcpause
+        return _ingest_file(store, path, options, progress)
+
+
+def _ingest_file(store: Store, path: str | os.PathLike[str], options: IngestOptions,
+                 progress: Progress) -> IngestResult:
     from taiyaku.exports.outfile import check_outputs
     from taiyaku.tm.docident import place, remove_named, source_of
 

@@ -368,3 +368,35 @@ def test_ingest_of_a_fifo_does_not_hang(tmp_path: Path) -> None:
         pytest.fail("ingest of a FIFO hung (it read the FIFO a second time)")
     assert proc.returncode == 0, proc.stderr
     assert _stored_sha(db) == [_sha_of(data)]
+
+
+def test_ingest_pauses_the_cyclic_collector_and_restores_it(
+        store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import gc
+
+    import taiyaku.tm.ingest as ingest_mod
+
+    seen: list[bool] = []
+    real_align = ingest_mod.align_sides
+
+    def spy(*args: object, **kwargs: object) -> object:
+        seen.append(gc.isenabled())
+        return real_align(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(ingest_mod, "align_sides", spy)
+    assert gc.isenabled()
+    ingest_file(store, HALVES, IngestOptions(name="tram"))
+    assert seen == [False], "aligning ran with the collector on (or never ran)"
+    assert gc.isenabled()
+    # A failing ingest (the review cannot be written) gives the collector back too, and a
+    # caller that had it off keeps it off.
+    with pytest.raises(ExportError):
+        ingest_file(store, PAIR_JA, IngestOptions(en_path=PAIR_EN, name="b",
+                                                  review=tmp_path / "missing" / "r.html"))
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        ingest_file(store, PAIR_JA, IngestOptions(en_path=PAIR_EN, name="c"))
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
