@@ -890,27 +890,7 @@ def _stem_key(text: str) -> str:
     return " ".join(en_stems(text))
 
 
-@lru_cache(maxsize=1)
-def _word_list() -> dict[str, tuple[str, ...]]:
-    """The aligner's built-in word list (``tm/data/lexicon.tsv``: ``ja|ja<TAB>en|en`` lines)
-    as written: Japanese form → its English forms, in the list's order."""
-    from pathlib import Path
-
-    import taiyaku.tm
-
-    out: dict[str, list[str]] = {}
-    path = Path(taiyaku.tm.__file__).parent / "data" / "lexicon.tsv"
-    for line in path.read_text(encoding="utf-8").splitlines():
-        if not line.strip() or line.startswith("#") or "\t" not in line:
-            continue
-        ja, en = line.split("\t", 1)
-        forms = [f.strip() for f in en.split("|") if f.strip()]
-        for form in (f.strip() for f in ja.split("|")):
-            if form:
-                out.setdefault(form, []).extend(forms)
-    return {k: tuple(dict.fromkeys(v)) for k, v in out.items()}
-
-
+@lru_cache(maxsize=65536)
 def listed_english(ja: str) -> tuple[str, ...]:
     """The English forms the aligner's built-in word list gives a Japanese word, in its
     order and as written there (lower case): general vocabulary, there without the ``dict``
@@ -919,4 +899,7 @@ def listed_english(ja: str) -> tuple[str, ...]:
     >>> listed_english("条約"), listed_english("条約案")
     (('treaty',), ())
     """
-    return _word_list().get(ja, ())
+    from taiyaku.tm.lexicon import load_lexicon
+
+    lexicon = load_lexicon()
+    return tuple(dict.fromkeys(f for i in lexicon.ja_tok.get(ja, ()) for f in lexicon.written[i]))

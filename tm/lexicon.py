@@ -46,10 +46,12 @@ class Lexicon:
 
     ``ja_sub`` maps kanji/katakana forms of two characters or more (matched inside compounds),
     ``ja_tok`` maps every form (matched against Sudachi tokens), ``en_uni`` and ``en_multi``
-    map English stems and stem sequences to entry numbers.
+    map English stems and stem sequences to entry numbers; ``written`` holds each entry's
+    English forms as the list writes them (the glossary offers them as suggestions).
     """
 
     entries: list[tuple[tuple[str, ...], tuple[str, ...]]] = field(default_factory=list)
+    written: list[tuple[str, ...]] = field(default_factory=list)
     ja_sub: dict[str, list[int]] = field(default_factory=dict)
     ja_tok: dict[str, list[int]] = field(default_factory=dict)
     en_uni: dict[str, list[int]] = field(default_factory=dict)
@@ -137,12 +139,13 @@ def parse_lexicon(lines: list[str]) -> Lexicon:
             continue
         ja_part, en_part = line.rstrip("\n").split("\t", 1)
         ja_forms = tuple(f.strip() for f in ja_part.split("|") if f.strip())
-        en_forms = [tuple(en_stems(f)) for f in en_part.split("|")]
-        en_forms = [f for f in en_forms if f]
+        written = tuple(f.strip() for f in en_part.split("|") if f.strip())
+        en_forms = [f for f in (tuple(en_stems(f)) for f in written) if f]
         if not ja_forms or not en_forms:
             continue
         n = len(lx.entries)
         lx.entries.append((ja_forms, tuple(" ".join(f) for f in en_forms)))
+        lx.written.append(written)
         for f in ja_forms:
             lx.ja_tok.setdefault(f, []).append(n)
             if len(f) >= 2 and _DENSE.fullmatch(f):
