@@ -9,6 +9,7 @@ __all__ = [
     "NotFoundError",
     "StoreError",
     "DamagedDatabaseError",
+    "UnavailableError",
     "ExportError",
     "DependencyError",
     "StaleEditError",
@@ -48,6 +49,12 @@ class NotFoundError(InputError):
 
 class StoreError(TaiyakuError):
     """The database cannot be opened, migrated or written."""
+
+
+class UnavailableError(StoreError):
+    """The database is there but cannot answer now: its server cannot be reached, no
+    connection came free in time, or another writer held it past the lock timeout. Nothing
+    was changed; the same request may succeed later (the workbench answers 503)."""
 
 
 class DamagedDatabaseError(StoreError):

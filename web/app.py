@@ -18,6 +18,7 @@ import contextlib
 import importlib
 import json
 import os
+import sqlite3
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,7 +29,14 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from taiyaku.core.errors import InputError, NotFoundError, StaleEditError, TaiyakuError
+from taiyaku.core.errors import (
+    DamagedDatabaseError,
+    InputError,
+    NotFoundError,
+    StaleEditError,
+    TaiyakuError,
+    UnavailableError,
+)
 from taiyaku.core.printable import json_text
 from taiyaku.web import security
 from taiyaku.web.deps import render, settings_of
@@ -54,12 +62,35 @@ class JsonResponse(JSONResponse):
 
 def error_status(error: TaiyakuError) -> int:
     """The HTTP status of a library error: 404 for an unknown id, 409 for a stale edit,
-    400 for any other bad input."""
+    503 when the server's database cannot answer (unreachable, held by another writer past
+    the lock timeout, damaged: not the request's fault), 400 for any other bad input.
+
+    >>> error_status(UnavailableError("db: gave up after waiting 30 s")), error_status(
+    ...     InputError("x.tmx: not a TMX file"))
+    (503, 400)
+    """
     if isinstance(error, StaleEditError):
         return 409
     if isinstance(error, NotFoundError):
         return 404
+    if isinstance(error, (UnavailableError, DamagedDatabaseError)):
+        return 503
     return 400
+
+
+#: seconds a client is asked to wait before it tries again after a 503
+RETRY_AFTER = 5
+
+
+def _unavailable(error: Exception) -> bool:
+    """A driver's error that says the database cannot answer now, or is damaged (not a bug
+    of the request): SQLite's operational errors (locked, full, read-only) and damage, and
+    PostgreSQL's operational errors (the connection failed)."""
+    if isinstance(error, sqlite3.DatabaseError):
+        return isinstance(error, sqlite3.OperationalError) or type(error) is sqlite3.DatabaseError
+    import psycopg
+
+    return isinstance(error, psycopg.OperationalError)
 
 
 def _is_api(request: Request) -> bool:
@@ -168,12 +199,34 @@ def _install_handlers(app: FastAPI) -> None:
 
     def answer(request: Request, status: int, line: str) -> Response:
         if _is_api(request):
-            return JsonResponse({"error": line}, status_code=status)
-        return render(request, "error.html", status_code=status, error=line)
+            response: Response = JsonResponse({"error": line}, status_code=status)
+        else:
+            response = render(request, "error.html", status_code=status, error=line)
+        if status == 503:
+            response.headers["Retry-After"] = str(RETRY_AFTER)
+        return response
 
     @app.exception_handler(TaiyakuError)
     async def library_error(request: Request, exc: TaiyakuError) -> Response:
         return answer(request, error_status(exc), _one_line(str(exc)))
+
+    async def database_error(request: Request, exc: Exception) -> Response:
+        """A database driver's error that reached a route (the server went away mid-request,
+        a locked or full or damaged file): the store's one line, 503 when the database
+        cannot answer, else 500; one the store cannot explain stays a server error."""
+        from taiyaku.store import explain_error
+
+        db = settings_of(request).db
+        line = explain_error(exc, db if isinstance(db, Path) else None, "serve")
+        if line is None:
+            raise exc
+        return answer(request, 503 if _unavailable(exc) else 500, _one_line(line))
+
+    app.add_exception_handler(sqlite3.DatabaseError, database_error)
+    if isinstance(app.state.settings.db, str):  # a PostgreSQL server: its driver's errors too
+        import psycopg
+
+        app.add_exception_handler(psycopg.Error, database_error)
 
     @app.exception_handler(_Refused)
     async def refused(request: Request, exc: _Refused) -> Response:

@@ -30,7 +30,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
-from taiyaku.core.errors import StoreError
+from taiyaku.core.errors import StoreError, UnavailableError
 from taiyaku.store.postgres.connection import PgConnection
 from taiyaku.store.postgres.schema import MIGRATIONS, SCHEMA_VERSION, VERSION_TABLE
 from taiyaku.store.sqlite import SqlAreas
@@ -142,7 +142,7 @@ class PgStore(SqlAreas):
             raw = psycopg.connect(address, autocommit=True,
                                   application_name=f"taiyaku {command}"[:63])
         except psycopg.Error as e:
-            raise StoreError(
+            raise UnavailableError(
                 f"{masked_address(address)}: cannot connect to PostgreSQL "
                 f"({_first_line(e)})") from None
         store = cls(PgConnection(raw), address, command=command)
@@ -284,7 +284,7 @@ class PgStore(SqlAreas):
             if got:
                 return
             if time.monotonic() >= deadline:
-                raise StoreError(
+                raise UnavailableError(
                     f"{self.name}: gave up after waiting {self.lock_timeout:g} s for another "
                     "taiyaku to finish writing to this database (TAIYAKU_LOCK_TIMEOUT sets how "
                     "long); nothing was changed; try again when it has finished")

@@ -18,7 +18,7 @@ import threading
 from collections.abc import Iterator
 from typing import Any
 
-from taiyaku.core.errors import StoreError
+from taiyaku.core.errors import StoreError, UnavailableError
 from taiyaku.store.postgres import PgStore, masked_address
 from taiyaku.store.postgres.connection import PgConnection
 
@@ -99,7 +99,7 @@ class PgPool:
                 pool.open(wait=True, timeout=WAIT_SECONDS)
             except Exception as e:
                 pool.close()
-                raise StoreError(f"{self.name}: cannot open a pool of connections to "
+                raise UnavailableError(f"{self.name}: cannot open a pool of connections to "
                                  f"PostgreSQL ({_line(e)})") from None
             self._pool, self._pid = pool, os.getpid()
             return pool
@@ -109,13 +109,13 @@ class PgPool:
         """A store on a connection of the pool, for one request; the connection goes back
         at the end (an open transaction rolled back).
 
-        :raises StoreError: no connection could be had within :data:`WAIT_SECONDS`
+        :raises UnavailableError: no connection could be had within :data:`WAIT_SECONDS`
         """
         pool = self._open()
         try:
             raw = pool.getconn()
         except Exception as e:
-            raise StoreError(f"{self.name}: no connection to PostgreSQL within "
+            raise UnavailableError(f"{self.name}: no connection to PostgreSQL within "
                              f"{WAIT_SECONDS:g} s ({_line(e)})") from None
         try:
             yield _PooledStore(PgConnection(raw), self.address, command=self.command)

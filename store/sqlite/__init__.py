@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
-from taiyaku.core.errors import DamagedDatabaseError, StoreError
+from taiyaku.core.errors import DamagedDatabaseError, StoreError, UnavailableError
 from taiyaku.store.sqlite.health import (
     BUSY_TIMEOUT_MS,
     _connect_file,
@@ -464,7 +464,7 @@ class SqliteStore(SqlAreas):
                     )
                 told = True
                 if time.monotonic() >= deadline:
-                    raise StoreError(
+                    raise UnavailableError(
                         f"{self.path}: gave up after waiting {self.lock_timeout:g} s for another "
                         "taiyaku to finish writing to this database (TAIYAKU_LOCK_TIMEOUT sets "
                         "how long); nothing was changed; try again when it has finished"
