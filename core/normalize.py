@@ -30,11 +30,12 @@ _WS = re.compile(r"\s+")
 # of layout; between two Japanese characters it carries no meaning, so it is dropped.
 _JA_CHAR = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3000-\u303f\uff00-\uffef"
 _JA_SPACE = re.compile(f"(?<=[{_JA_CHAR}]) (?=[{_JA_CHAR}])")
-_HAS_JA = re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff]")
-_HAS_LATIN = re.compile("[A-Za-z]")
+#: kana and kanji: what has_japanese looks for and script_of counts
+_KANA_KANJI = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff"
+_HAS_JA = re.compile(f"[{_KANA_KANJI}]")
 #: runs of the same characters: counted as the sum of the runs' lengths, far fewer matches
 #: than one per character (script_of reads every line of a document being split)
-_JA_RUNS = re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff]+")
+_JA_RUNS = re.compile(f"[{_KANA_KANJI}]+")
 _LATIN_RUNS = re.compile("[A-Za-z]+")
 
 
