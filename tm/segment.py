@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import os
 import re
 from collections.abc import Iterable, Sequence
@@ -68,6 +67,9 @@ _PAIRS_JA = {
     "（": "）", "(": ")", "「": "」", "『": "』", "【": "】", "〔": "〕", "《": "》",
     "〈": "〉", "“": "”", "［": "］", "[": "]",
 }
+_CLOSERS_JA = {v: k for k, v in _PAIRS_JA.items()}
+#: one opener or closer of _PAIRS_JA
+_BRACKET_JA = re.compile("[" + re.escape("".join(a + b for a, b in _PAIRS_JA.items())) + "]")
 _OPENERS_EN = "\"'“‘([（「『"
 _WS = " \t\u3000\u00a0\u200b\ufeff"
 
@@ -173,14 +175,19 @@ def classify_line(line: str) -> LineInfo:
 
 
 # --- Japanese ----------------------------------------------------------------------------------
-def _protected_spans(text: str, pairs: dict[str, str]) -> list[bool]:
-    """Mark characters inside matched bracket/quote pairs (unmatched openers protect nothing)."""
+def _protected_spans(text: str) -> list[bool]:
+    """Mark characters inside matched bracket/quote pairs of :data:`_PAIRS_JA` (unmatched
+    openers protect nothing).
+
+    >>> [i for i, x in enumerate(_protected_spans("a「b（c」d")) if x]
+    [2, 3, 4]
+    """
     inside = [False] * len(text)
     stack: list[tuple[str, int]] = []
-    closers = {v: k for k, v in pairs.items()}
+    pairs, closers = _PAIRS_JA, _CLOSERS_JA
     # only the brackets are visited (a loop over every character was a large share of
     # splitting a long document)
-    for m in _brackets(tuple(pairs.items())).finditer(text):
+    for m in _BRACKET_JA.finditer(text):
         i, ch = m.start(), m.group()
         if ch in pairs:
             stack.append((ch, i))
@@ -193,16 +200,6 @@ def _protected_spans(text: str, pairs: dict[str, str]) -> list[bool]:
                     inside[start + 1:i] = [True] * (i - start - 1)
                     break
     return inside
-
-
-@functools.lru_cache(maxsize=4)
-def _brackets(pairs: tuple[tuple[str, str], ...]) -> re.Pattern[str]:
-    """A regex matching one opener or closer of *pairs* (opener, closer).
-
-    >>> _brackets((("(", ")"),)).findall("a(b)c")
-    ['(', ')']
-    """
-    return re.compile("[" + re.escape("".join(a + b for a, b in pairs)) + "]")
 
 
 def _trailing_note(rest: str) -> bool:
@@ -232,7 +229,7 @@ _TAIL_LIMIT = 80
 
 
 def _split_ja(body: str) -> list[str]:
-    inside = _protected_spans(body, _PAIRS_JA)
+    inside = _protected_spans(body)
     pieces: list[str] = []
     start = 0
     i = 0
