@@ -71,6 +71,8 @@ __all__ = [
     "recover_database",
     "describe_database_error",
     "explain_error",
+    "driver_errors",
+    "unavailable",
     "remember_damage",
     "HealthReport",
     "RecoverReport",
@@ -154,6 +156,45 @@ def recover_database(source: str | os.PathLike[str], output: str | os.PathLike[s
     from taiyaku.store.sqlite.recover import recover_database as recover
 
     return recover(source, output, **options)
+
+
+def driver_errors(db: Path | str) -> tuple[type[Exception], ...]:
+    """The exception classes of the database driver behind *db* that may escape a store's
+    call (SQLite's, and psycopg's for a PostgreSQL address): what a long-running caller such
+    as the workbench catches to answer with :func:`explain_error`'s line.
+
+    >>> [c.__name__ for c in driver_errors(Path("tm.db"))]
+    ['DatabaseError']
+    """
+    import sqlite3
+
+    if not _names_server(db):
+        return (sqlite3.DatabaseError,)
+    import psycopg
+
+    return (sqlite3.DatabaseError, psycopg.Error)
+
+
+def unavailable(e: BaseException) -> bool:
+    """A driver's error says the database cannot answer now, or is damaged — not that the
+    caller did something wrong: SQLite's operational errors (locked, full, read-only) and its
+    damage (a plain ``DatabaseError``), PostgreSQL's operational errors (the connection
+    failed). A constraint violation, say, is a bug and says no.
+
+    >>> import sqlite3
+    >>> unavailable(sqlite3.OperationalError("database is locked")), unavailable(
+    ...     sqlite3.IntegrityError("UNIQUE constraint failed"))
+    (True, False)
+    """
+    import sqlite3
+
+    if isinstance(e, sqlite3.DatabaseError):
+        return isinstance(e, sqlite3.OperationalError) or type(e) is sqlite3.DatabaseError
+    if "psycopg" not in sys.modules:
+        return False
+    import psycopg
+
+    return isinstance(e, psycopg.OperationalError)
 
 
 def explain_error(e: BaseException, db: Path | None, command: str, *, hint: str = ""

@@ -18,7 +18,6 @@ import contextlib
 import importlib
 import json
 import os
-import sqlite3
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -80,17 +79,6 @@ def error_status(error: TaiyakuError) -> int:
 
 #: seconds a client is asked to wait before it tries again after a 503
 RETRY_AFTER = 5
-
-
-def _unavailable(error: Exception) -> bool:
-    """A driver's error that says the database cannot answer now, or is damaged (not a bug
-    of the request): SQLite's operational errors (locked, full, read-only) and damage, and
-    PostgreSQL's operational errors (the connection failed)."""
-    if isinstance(error, sqlite3.DatabaseError):
-        return isinstance(error, sqlite3.OperationalError) or type(error) is sqlite3.DatabaseError
-    import psycopg
-
-    return isinstance(error, psycopg.OperationalError)
 
 
 def _is_api(request: Request) -> bool:
@@ -214,19 +202,18 @@ def _install_handlers(app: FastAPI) -> None:
         """A database driver's error that reached a route (the server went away mid-request,
         a locked or full or damaged file): the store's one line, 503 when the database
         cannot answer, else 500; one the store cannot explain stays a server error."""
-        from taiyaku.store import explain_error
+        from taiyaku.store import explain_error, unavailable
 
         db = settings_of(request).db
         line = explain_error(exc, db if isinstance(db, Path) else None, "serve")
         if line is None:
             raise exc
-        return answer(request, 503 if _unavailable(exc) else 500, _one_line(line))
+        return answer(request, 503 if unavailable(exc) else 500, _one_line(line))
 
-    app.add_exception_handler(sqlite3.DatabaseError, database_error)
-    if isinstance(app.state.settings.db, str):  # a PostgreSQL server: its driver's errors too
-        import psycopg
+    from taiyaku.store import driver_errors
 
-        app.add_exception_handler(psycopg.Error, database_error)
+    for error in driver_errors(app.state.settings.db):
+        app.add_exception_handler(error, database_error)
 
     @app.exception_handler(_Refused)
     async def refused(request: Request, exc: _Refused) -> Response:
