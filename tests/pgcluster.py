@@ -35,7 +35,10 @@ from pathlib import Path
 __all__ = ["server", "fresh_database", "drop_database", "unavailable", "required",
            "need_server", "own_cluster", "crash_restart"]
 
-_TEMPLATE = "taiyaku_template"
+#: the template database of this process: one per process, since processes may share a
+#: server (``TAIYAKU_TEST_PG`` under ``pytest -n 2``), where one name would let each drop the
+#: template the other is copying
+_TEMPLATE = f"taiyaku_template_{os.getpid()}"
 #: the server settings of a cluster this process starts (a throwaway one: no fsync); a
 #: benchmark may change them before the first :func:`server` call
 SETTINGS = {"listen_addresses": "127.0.0.1", "fsync": "off", "synchronous_commit": "off",
@@ -235,11 +238,18 @@ def fresh_database() -> str:
 
         PgStore.open(_with_database(server(), _TEMPLATE)).close()
         _state["template"] = True
+        atexit.register(_drop_template)
     name = f"taiyaku_t{os.getpid()}_{next(_counter)}"
     with psycopg.connect(server(), autocommit=True) as conn:
         conn.execute(sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(
             sql.Identifier(name), sql.Identifier(_TEMPLATE)))
     return _with_database(server(), name)
+
+
+def _drop_template() -> None:
+    """Drop this process's template at exit (on a shared server it would stay otherwise)."""
+    with contextlib.suppress(Exception):
+        drop_database(_with_database(server(), _TEMPLATE))
 
 
 def drop_database(address: str) -> None:
