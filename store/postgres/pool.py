@@ -100,7 +100,7 @@ class PgPool:
             except Exception as e:
                 pool.close()
                 raise UnavailableError(f"{self.name}: cannot open a pool of connections to "
-                                 f"PostgreSQL ({_line(e)})") from None
+                                       f"PostgreSQL ({_line(e)})") from None
             self._pool, self._pid = pool, os.getpid()
             return pool
 
@@ -116,7 +116,7 @@ class PgPool:
             raw = pool.getconn()
         except Exception as e:
             raise UnavailableError(f"{self.name}: no connection to PostgreSQL within "
-                             f"{WAIT_SECONDS:g} s ({_line(e)})") from None
+                                   f"{WAIT_SECONDS:g} s ({_line(e)})") from None
         try:
             yield _PooledStore(PgConnection(raw), self.address, command=self.command)
         finally:
